@@ -1,0 +1,231 @@
+/**
+ * Deployment settings shared by the stacks (`stacks/`) and the local runtime (`local/`).
+ *
+ * This module is the single source of truth for how each queue is consumed and how the
+ * table is keyed, so that what runs locally is exactly what CloudFormation declares.
+ * It is plain data: no SDK imports, safe to load from functions, stacks and tests.
+ */
+
+/** The queues of the platform; each has one consumer function and one DLQ. */
+export const QUEUE_NAMES = ['rpc', 'notify', 'ai'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** How one queue is declared and consumed (SQS event source mapping + function). */
+export interface ConsumerSettings {
+  /** FIFO queue (ordering per message group, dedupe by id, batch ≤ 10, no batching window). */
+  readonly fifo: boolean;
+  /** Messages per invocation (FIFO ≤ 10; standard ≤ 10,000 with a batching window). */
+  readonly batchSize: number;
+  /** Seconds to gather a batch before invoking (0 for FIFO). */
+  readonly maxBatchingWindowSeconds: number;
+  /** SQS event source `ScalingConfig.MaximumConcurrency` (2–1,000). */
+  readonly maxConcurrency: number;
+  /** Consumer function timeout. */
+  readonly timeoutSeconds: number;
+  /** Consumer function memory. */
+  readonly memoryMb: number;
+  /** Receives before a message is moved to the queue's DLQ. */
+  readonly maxReceiveCount: number;
+  /** Queue visibility timeout; at least 6 × `timeoutSeconds` (AWS guidance for Lambda consumers). */
+  readonly visibilityTimeoutSeconds: number;
+  /** How long messages are kept in the queue. */
+  readonly retentionSeconds: number;
+  /** How long messages are kept in the DLQ (the maximum SQS allows: 14 days). */
+  readonly dlqRetentionSeconds: number;
+}
+
+/** The webhook function and its registration with Telegram. */
+export interface WebhookSettings {
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** `setWebhook.max_connections` (1–100). */
+  readonly maxConnections: number;
+  /** `setWebhook.allowed_updates`: the update types the bot handles. */
+  readonly allowedUpdates: readonly string[];
+  /** Largest webhook body accepted; larger bodies get 413. */
+  readonly maxBodyBytes: number;
+}
+
+/** Lifetimes of stored items (seconds). */
+export interface RetentionSettings {
+  /** A session idle for this long expires (TTL, filtered on read). */
+  readonly sessionIdleSeconds: number;
+  /** A processed `update_id` is remembered this long (Telegram keeps undelivered updates 24 h). */
+  readonly updateDedupeSeconds: number;
+}
+
+export interface StageSettings {
+  readonly queues: Readonly<Record<QueueName, ConsumerSettings>>;
+  readonly webhook: WebhookSettings;
+  readonly retention: RetentionSettings;
+}
+
+/** The single-table layout; the stacks and the local runtime create the table from this. */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+} as const;
+
+const DAY = 86_400;
+
+function consumer(
+  c: Omit<ConsumerSettings, 'visibilityTimeoutSeconds' | 'retentionSeconds' | 'dlqRetentionSeconds'>,
+): ConsumerSettings {
+  return {
+    ...c,
+    visibilityTimeoutSeconds: 6 * c.timeoutSeconds,
+    retentionSeconds: 4 * DAY,
+    dlqRetentionSeconds: 14 * DAY,
+  };
+}
+
+const BASE: StageSettings = {
+  queues: {
+    // Chain reads and writes: concurrency is what keeps us under the providers' rate caps.
+    rpc: consumer({
+      fifo: false,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 1,
+      maxConcurrency: 5,
+      timeoutSeconds: 30,
+      memoryMb: 512,
+      maxReceiveCount: 5,
+    }),
+    // Outgoing Telegram messages: FIFO so a chat's messages keep their order (group = chat).
+    notify: consumer({
+      fifo: true,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 5,
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      maxReceiveCount: 8,
+    }),
+    // LLM calls take seconds: small batches, a low cap for the provider's rate limit.
+    ai: consumer({
+      fifo: false,
+      batchSize: 1,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 2,
+      timeoutSeconds: 60,
+      memoryMb: 256,
+      maxReceiveCount: 3,
+    }),
+  },
+  webhook: {
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    maxConnections: 40,
+    allowedUpdates: ['message', 'edited_message', 'callback_query', 'my_chat_member'],
+    maxBodyBytes: 1_048_576,
+  },
+  retention: {
+    sessionIdleSeconds: 90 * DAY,
+    updateDedupeSeconds: 2 * DAY,
+  },
+};
+
+const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>> = {
+  prod: (base) => ({
+    ...base,
+    queues: {
+      ...base.queues,
+      rpc: { ...base.queues.rpc, maxConcurrency: 10 },
+      notify: { ...base.queues.notify, maxConcurrency: 10 },
+    },
+    webhook: { ...base.webhook, maxConnections: 80 },
+  }),
+};
+
+/** Settings of one stage (`prod` raises caps; every other stage, local included, uses the base). */
+export function stageSettings(stage: string): StageSettings {
+  const settings = OVERRIDES[stage]?.(BASE) ?? BASE;
+  assertValid(settings);
+  return settings;
+}
+
+/** Rejects settings AWS or Telegram would refuse, at synth time and at local start alike. */
+export function assertValid(settings: StageSettings): void {
+  const problems: string[] = [];
+  for (const name of QUEUE_NAMES) {
+    const q = settings.queues[name];
+    if (q.maxConcurrency < 2 || q.maxConcurrency > 1000) problems.push(`${name}: maxConcurrency must be 2–1000`);
+    if (q.visibilityTimeoutSeconds < 6 * q.timeoutSeconds) problems.push(`${name}: visibility < 6 × timeout`);
+    if (q.visibilityTimeoutSeconds > 43_200) problems.push(`${name}: visibility > 12 h`);
+    if (q.fifo && (q.batchSize > 10 || q.maxBatchingWindowSeconds !== 0))
+      problems.push(`${name}: FIFO needs batchSize ≤ 10 and no batching window`);
+    if (!q.fifo && q.batchSize > 10 && q.maxBatchingWindowSeconds < 1)
+      problems.push(`${name}: batchSize > 10 needs a batching window`);
+    if (q.batchSize < 1 || q.batchSize > 10_000) problems.push(`${name}: batchSize must be 1–10000`);
+    if (q.maxReceiveCount < 1 || q.maxReceiveCount > 1000) problems.push(`${name}: maxReceiveCount must be 1–1000`);
+  }
+  const w = settings.webhook;
+  if (w.maxConnections < 1 || w.maxConnections > 100) problems.push('webhook: maxConnections must be 1–100');
+  if (w.timeoutSeconds > 29) problems.push('webhook: timeout must stay under the HTTP API 30 s limit');
+  if (problems.length > 0) throw new Error(`Invalid stage settings: ${problems.join('; ')}`);
+}
+
+/** The environment variable names a function reads its wiring from (set by stacks and by `local/`). */
+export const ENV = {
+  stage: 'STAGE',
+  tableName: 'TABLE_NAME',
+  queueUrl: { rpc: 'RPC_QUEUE_URL', notify: 'NOTIFY_QUEUE_URL', ai: 'AI_QUEUE_URL' },
+  telegramApiRoot: 'TELEGRAM_API_ROOT',
+} as const satisfies Record<string, unknown>;
+
+/** SST `Config.Secret` names; a function sees each as `SST_Secret_value_<NAME>`. */
+export const SECRETS = ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_BOT_USERNAME'] as const;
+export type SecretName = (typeof SECRETS)[number];
+export const secretEnvName = (name: SecretName): string => `SST_Secret_value_${name}`;
+
+/** A function of the app: where its code is, and exactly what it may touch. */
+export interface FunctionWiring {
+  /** Source entry, relative to the project root; its `handler` export is the Lambda handler. */
+  readonly entry: string;
+  /** SST secrets bound to it (and nothing else). */
+  readonly secrets: readonly SecretName[];
+  /** Queues it sends jobs to. */
+  readonly sendsTo: readonly QueueName[];
+  /** Queue it consumes, if it is a consumer. */
+  readonly consumes?: QueueName;
+  /** Table access it needs. */
+  readonly table: 'none' | 'read' | 'readwrite';
+}
+
+export const FUNCTIONS = {
+  webhook: {
+    entry: 'functions/webhook.ts',
+    secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_BOT_USERNAME'],
+    sendsTo: ['rpc', 'notify', 'ai'],
+    table: 'readwrite',
+  },
+  notifyWorker: {
+    entry: 'functions/notify-worker.ts',
+    secrets: ['TELEGRAM_BOT_TOKEN'],
+    sendsTo: [],
+    consumes: 'notify',
+    table: 'readwrite',
+  },
+  rpcWorker: {
+    entry: 'functions/rpc-worker.ts',
+    secrets: [],
+    sendsTo: ['notify'],
+    consumes: 'rpc',
+    table: 'readwrite',
+  },
+  aiWorker: {
+    entry: 'functions/ai-worker.ts',
+    secrets: [],
+    sendsTo: ['notify'],
+    consumes: 'ai',
+    table: 'readwrite',
+  },
+} as const satisfies Record<string, FunctionWiring>;
+export type FunctionName = keyof typeof FUNCTIONS;
+
+/** Physical queue names for a stage (FIFO names must end in `.fifo`, and so must their DLQs'). */
+export function queueResourceNames(stage: string, queue: QueueName, settings: ConsumerSettings) {
+  const suffix = settings.fifo ? '.fifo' : '';
+  return { queue: `${stage}-${queue}${suffix}`, dlq: `${stage}-${queue}-dlq${suffix}` };
+}
