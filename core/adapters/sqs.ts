@@ -1,0 +1,86 @@
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { TransientError } from '../errors.js';
+import type { JobQueue, OutgoingJob } from '../jobs/envelope.js';
+import type { QueueName } from '../settings.js';
+
+export interface SqsJobQueueOptions {
+  client: SQSClient;
+  /** Queue URL per queue name (from config). */
+  queueUrls: Readonly<Record<QueueName, string>>;
+  /** Which queues are FIFO (from the stage settings). */
+  fifo: Readonly<Record<QueueName, boolean>>;
+  /** Attempts for entries SQS reports as failed inside a batch. */
+  maxAttempts?: number;
+}
+
+const MAX_BATCH = 10;
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/**
+ * Sends job envelopes with `SendMessageBatch` (up to 10 per call and 256 KB), one call per
+ * queue and chunk. FIFO queues get the chat as message group (order per chat) and the job id
+ * as deduplication id, so re-sending a job within five minutes is a no-op. Entries that SQS
+ * rejects in a batch are retried; if any still fail the whole send throws `TransientError`.
+ */
+export class SqsJobQueue implements JobQueue {
+  constructor(private readonly options: SqsJobQueueOptions) {}
+
+  async send(jobs: readonly OutgoingJob[]): Promise<void> {
+    const byQueue = new Map<QueueName, OutgoingJob[]>();
+    for (const job of jobs) byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job]);
+    await Promise.all([...byQueue].map(([queue, list]) => this.sendToQueue(queue, list)));
+  }
+
+  private async sendToQueue(queue: QueueName, jobs: OutgoingJob[]): Promise<void> {
+    const entries = jobs.map((job, index) => this.entry(queue, job, index));
+    for (const chunk of chunks(entries)) await this.sendChunk(queue, chunk);
+  }
+
+  private entry(queue: QueueName, job: OutgoingJob, index: number): SendMessageBatchRequestEntry {
+    const { envelope } = job;
+    const entry: SendMessageBatchRequestEntry = { Id: String(index), MessageBody: JSON.stringify(envelope) };
+    if (this.options.fifo[queue]) {
+      entry.MessageGroupId = envelope.chatId === null ? `type-${envelope.type}` : `chat-${envelope.chatId}`;
+      entry.MessageDeduplicationId = envelope.id;
+    }
+    return entry;
+  }
+
+  private async sendChunk(queue: QueueName, chunk: SendMessageBatchRequestEntry[]): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 3;
+    let pending = chunk;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let failedIds: Set<string>;
+      try {
+        const result = await this.options.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.options.queueUrls[queue], Entries: pending }),
+        );
+        failedIds = new Set((result.Failed ?? []).map((f) => f.Id ?? ''));
+      } catch (error) {
+        const name = error instanceof Error ? error.name : 'Unknown';
+        throw new TransientError('sqs.unavailable', `SQS SendMessageBatch to ${queue} failed: ${name}`, { cause: error });
+      }
+      pending = pending.filter((entry) => failedIds.has(entry.Id ?? ''));
+      if (pending.length > 0 && attempt >= maxAttempts) {
+        throw new TransientError('sqs.partial_failure', `SQS rejected ${pending.length} job(s) for ${queue}`);
+      }
+    }
+  }
+}
+
+/** Splits entries into SQS batches by count and total body size. */
+function* chunks(entries: SendMessageBatchRequestEntry[]): Generator<SendMessageBatchRequestEntry[]> {
+  let current: SendMessageBatchRequestEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = Buffer.byteLength(entry.MessageBody ?? '');
+    if (current.length === MAX_BATCH || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+      yield current;
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) yield current;
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { TransientError } from '../errors.js';
+import type { TelegramCall } from '../telegram/calls.js';
+import {
+  type ChatGateway,
+  TelegramForbiddenError,
+  TelegramRateLimitedError,
+  TelegramRejectedError,
+} from '../telegram/gateway.js';
+
+const ResponseSchema = z.union([
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({
+    ok: z.literal(false),
+    error_code: z.number().int(),
+    description: z.string(),
+    parameters: z.object({ retry_after: z.number().optional(), migrate_to_chat_id: z.number().optional() }).optional(),
+  }),
+]);
+
+export interface HttpChatGatewayOptions {
+  apiRoot: string;
+  token: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * The Bot API over HTTPS with `fetch`. The token is part of the URL, so no URL or raw network
+ * error message is ever put into an error: only the method and Telegram's description.
+ */
+export class HttpChatGateway implements ChatGateway {
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: HttpChatGatewayOptions) {
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  async call(call: TelegramCall): Promise<unknown> {
+    const url = `${this.options.apiRoot.replace(/\/$/, '')}/bot${this.options.token}/${call.method}`;
+    let response: Response;
+    let body: unknown;
+    try {
+      response = await this.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(call.params),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+      body = await response.json().catch(() => undefined);
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Unknown';
+      throw new TransientError('telegram.unreachable', `Telegram ${call.method} failed: ${name}`);
+    }
+    const parsed = ResponseSchema.safeParse(body);
+    if (!parsed.success) {
+      if (response.status >= 500 || response.status === 429) {
+        throw new TransientError('telegram.unavailable', `Telegram ${call.method} answered ${response.status}`);
+      }
+      throw new TransientError('telegram.bad_response', `Telegram ${call.method} answered an unexpected body (${response.status})`);
+    }
+    const answer = parsed.data;
+    if (answer.ok) return answer.result;
+    const description = answer.description.slice(0, 200);
+    if (answer.error_code === 429) {
+      throw new TelegramRateLimitedError(description, answer.parameters?.retry_after ?? 1);
+    }
+    if (answer.error_code >= 500) {
+      throw new TransientError('telegram.unavailable', `Telegram ${call.method} answered ${answer.error_code}`);
+    }
+    if (answer.error_code === 403) throw new TelegramForbiddenError(description);
+    throw new TelegramRejectedError(answer.error_code, description);
+  }
+}

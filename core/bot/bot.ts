@@ -1,0 +1,60 @@
+import { Composer } from 'telegraf';
+import { type BotContext, parseSession } from './context.js';
+import { isLanguage } from './i18n.js';
+import { CALLBACK, helpScreen, languageScreen, mainMenu, type Screen } from './menus.js';
+
+const HTML = { parse_mode: 'HTML' } as const;
+
+function displayName(ctx: BotContext): string {
+  return ctx.from?.first_name ?? ctx.from?.username ?? '';
+}
+
+/** Sends a screen as a new message. */
+function show(ctx: BotContext, screen: Screen) {
+  return ctx.reply(screen.text, { ...HTML, reply_markup: screen.keyboard });
+}
+
+/** Replaces the message the pressed button belongs to with a screen (menus are edited in place). */
+function replace(ctx: BotContext, screen: Screen) {
+  return ctx.editMessageText(screen.text, { ...HTML, reply_markup: screen.keyboard });
+}
+
+/**
+ * The wallet desk's conversation. Handlers only describe effects: they mutate `ctx.session`,
+ * call the Bot API through the outbox client, and enqueue jobs; the platform commits them.
+ */
+export function createBot(): Composer<BotContext> {
+  const bot = new Composer<BotContext>();
+
+  // In groups, only commands addressed to us (telegraf matches `/cmd@our_username`) and our buttons count.
+  bot.command('start', (ctx) => (ctx.session.lang ? show(ctx, mainMenu(ctx.t, displayName(ctx))) : show(ctx, languageScreen())));
+  bot.command('menu', (ctx) => show(ctx, mainMenu(ctx.t, displayName(ctx))));
+  bot.command('help', (ctx) => show(ctx, helpScreen(ctx.t)));
+  bot.command('lang', (ctx) => show(ctx, languageScreen()));
+
+  bot.action(/^lang:([a-z]{2})$/, async (ctx) => {
+    const lang = ctx.match[1] ?? '';
+    if (!isLanguage(lang)) return ctx.answerCbQuery(ctx.t('button.stale'));
+    ctx.session = { ...parseSession(ctx.session), lang };
+    await ctx.answerCbQuery(ctx.t('lang.saved'));
+    await replace(ctx, mainMenu(ctx.t, displayName(ctx)));
+  });
+  bot.action(CALLBACK.menu, async (ctx) => {
+    await ctx.answerCbQuery();
+    await replace(ctx, mainMenu(ctx.t, displayName(ctx)));
+  });
+  bot.action(CALLBACK.help, async (ctx) => {
+    await ctx.answerCbQuery();
+    await replace(ctx, helpScreen(ctx.t));
+  });
+  bot.action(CALLBACK.chooseLanguage, async (ctx) => {
+    await ctx.answerCbQuery();
+    await replace(ctx, languageScreen());
+  });
+  // Any other button (forged, or from an older version of the bot) is answered, politely, and ignored.
+  bot.on('callback_query', (ctx) => ctx.answerCbQuery(ctx.t('button.stale'), { show_alert: false }));
+
+  // Free text in a private chat: point to the menu. Group chatter is not ours to answer.
+  bot.on('message', (ctx) => (ctx.chat.type === 'private' ? ctx.reply(ctx.t('text.unknown')) : undefined));
+  return bot;
+}

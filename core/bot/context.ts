@@ -1,0 +1,63 @@
+import { Context, Telegram } from 'telegraf';
+import type { Update, UserFromGetMe } from 'telegraf/types';
+import { z } from 'zod';
+import type { JobDraft } from '../jobs/envelope.js';
+import type { TelegramCall } from '../telegram/calls.js';
+import { LANGUAGES, pickLanguage, type Translate, translator } from './i18n.js';
+
+/** What the bot keeps per (chat, user). Validated on every read; anything invalid starts fresh. */
+export const SessionDataSchema = z.object({
+  lang: z.enum(LANGUAGES).optional(),
+});
+export type SessionData = z.infer<typeof SessionDataSchema>;
+
+export function parseSession(data: unknown): SessionData {
+  const parsed = SessionDataSchema.safeParse(data ?? {});
+  return parsed.success ? parsed.data : {};
+}
+
+/**
+ * A `Telegram` client that performs no I/O: every API call becomes a `TelegramCall` in the
+ * turn's outbox, to be delivered after the session is committed (in the webhook response or
+ * through the notify queue). Handlers therefore never see API results: anything that needs
+ * a result (a sent message id, a chat lookup) belongs in a job.
+ */
+export class OutboxTelegram extends Telegram {
+  constructor(
+    token: string,
+    apiRoot: string,
+    private readonly outbox: TelegramCall[],
+  ) {
+    super(token, { apiRoot, webhookReply: false });
+  }
+
+  override callApi: Telegram['callApi'] = (method, payload) => {
+    this.outbox.push({ method: String(method), params: stripUndefined(payload) });
+    // Handlers get no results; `true` is what Telegram returns for most calls.
+    return Promise.resolve(true as never);
+  };
+}
+
+function stripUndefined(payload: object): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(payload)) as Record<string, unknown>;
+}
+
+/** The context every handler gets: telegraf's, plus the session, jobs to enqueue and a translator. */
+export class BotContext extends Context {
+  session: SessionData = {};
+  readonly jobs: JobDraft[] = [];
+
+  constructor(update: Update, telegram: Telegram, botInfo: UserFromGetMe) {
+    super(update, telegram, botInfo);
+  }
+
+  /** Translates into the user's language (their choice, else their client's). */
+  get t(): Translate {
+    return translator(pickLanguage(this.session.lang, this.from?.language_code));
+  }
+
+  /** Queues a job to run after this update is committed. */
+  enqueue<P>(draft: JobDraft<P>): void {
+    this.jobs.push(draft as JobDraft);
+  }
+}

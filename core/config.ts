@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { ENV, QUEUE_NAMES, type QueueName, type SecretName, secretEnvName, stageSettings, type StageSettings } from './settings.js';
+
+/**
+ * Function configuration, parsed and validated once per container from the environment the
+ * stacks (or `local/`) set. Required values have no defaults: a missing one fails the cold
+ * start with the variable's name, never its value.
+ */
+const nonEmpty = z.string().min(1);
+const url = z.url();
+const secret = (name: SecretName, schema: z.ZodString = nonEmpty) => ({ [secretEnvName(name)]: schema });
+
+const botToken = z.string().regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'a Telegram bot token');
+const webhookSecret = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, '1–256 characters of A-Z a-z 0-9 _ -');
+const username = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'a Telegram username without @');
+const logLevel = z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional();
+
+function parse<S extends z.ZodObject>(schema: S, env: Readonly<Record<string, string | undefined>>): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+export interface BaseConfig {
+  stage: string;
+  settings: StageSettings;
+  logLevel: z.infer<typeof logLevel>;
+  tableName: string;
+}
+
+function base(env: Record<string, string>): BaseConfig {
+  const stage = env[ENV.stage]!;
+  return { stage, settings: stageSettings(stage), logLevel: env.LOG_LEVEL as BaseConfig['logLevel'], tableName: env[ENV.tableName]! };
+}
+
+const BaseSchema = z.object({ [ENV.stage]: nonEmpty, [ENV.tableName]: nonEmpty, LOG_LEVEL: logLevel });
+const queueUrls = (queues: readonly QueueName[]) => Object.fromEntries(queues.map((q) => [ENV.queueUrl[q], url]));
+
+export interface WebhookConfig extends BaseConfig {
+  queueUrls: Record<QueueName, string>;
+  telegram: { apiRoot: string; token: string; webhookSecret: string; username: string };
+}
+
+export function webhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
+  const schema = BaseSchema.extend({
+    ...queueUrls(QUEUE_NAMES),
+    [ENV.telegramApiRoot]: url,
+    ...secret('TELEGRAM_BOT_TOKEN', botToken),
+    ...secret('TELEGRAM_WEBHOOK_SECRET', webhookSecret),
+    ...secret('TELEGRAM_BOT_USERNAME', username),
+  });
+  const values = parse(schema, env) as Record<string, string>;
+  return {
+    ...base(values),
+    queueUrls: Object.fromEntries(QUEUE_NAMES.map((q) => [q, values[ENV.queueUrl[q]]!])) as Record<QueueName, string>,
+    telegram: {
+      apiRoot: values[ENV.telegramApiRoot]!,
+      token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]!,
+      webhookSecret: values[secretEnvName('TELEGRAM_WEBHOOK_SECRET')]!,
+      username: values[secretEnvName('TELEGRAM_BOT_USERNAME')]!,
+    },
+  };
+}
+
+export interface NotifyWorkerConfig extends BaseConfig {
+  telegram: { apiRoot: string; token: string };
+}
+
+export function notifyWorkerConfig(env: Readonly<Record<string, string | undefined>>): NotifyWorkerConfig {
+  const schema = BaseSchema.extend({ [ENV.telegramApiRoot]: url, ...secret('TELEGRAM_BOT_TOKEN', botToken) });
+  const values = parse(schema, env) as Record<string, string>;
+  return {
+    ...base(values),
+    telegram: { apiRoot: values[ENV.telegramApiRoot]!, token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]! },
+  };
+}
+
+export interface WorkerConfig extends BaseConfig {
+  queueUrls: Pick<Record<QueueName, string>, 'notify'>;
+}
+
+/** Config of the rpc and ai workers: the table and the notify queue they answer through. */
+export function workerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
+  const values = parse(BaseSchema.extend(queueUrls(['notify'])), env) as Record<string, string>;
+  return { ...base(values), queueUrls: { notify: values[ENV.queueUrl.notify]! } };
+}

@@ -1,0 +1,116 @@
+import { SessionConflictError, TransientError } from '../errors.js';
+import { type JobDraft, type JobQueue, sealJobs } from '../jobs/envelope.js';
+import type { Logger } from '../log.js';
+import type { Outbox, SessionStore, UpdateLedger } from '../sessions/store.js';
+import { planDelivery, type TelegramCall } from '../telegram/calls.js';
+import { TelegramSendJob } from '../telegram/send-job.js';
+import type { ValidUpdate } from './update.js';
+
+/** What the bot decided for one update, with no effect performed yet. */
+export interface Turn {
+  session: unknown;
+  calls: TelegramCall[];
+  jobs: JobDraft[];
+}
+
+/** Runs the bot on an update and the session as loaded; must be free of side effects. */
+export type TurnRunner = (update: ValidUpdate, session: unknown) => Promise<Turn>;
+
+export interface ProcessResult {
+  /** The Bot API call to return in the webhook response, if any. */
+  reply?: TelegramCall;
+  /** True when this update had already been applied (a redelivery). */
+  duplicate: boolean;
+}
+
+export interface UpdateProcessorDeps {
+  sessions: SessionStore;
+  ledger: UpdateLedger;
+  queue: JobQueue;
+  runTurn: TurnRunner;
+  log: Logger;
+  /** Attempts when another update of the same session commits first. */
+  maxAttempts?: number;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * Applies one Telegram update exactly once.
+ *
+ * 1. Load the session (a failure here is transient: nothing has happened yet).
+ * 2. If the session already records this update id, it is a redelivery: re-send its stored
+ *    jobs (same ids, so consumers drop repeats) and return its stored reply.
+ * 3. Run the bot; all effects are buffered.
+ * 4. Save the session with its update id and effects, conditional on the version read; if
+ *    another update won the race, go back to 1 (optimistic locking, bounded with jitter).
+ * 5. Send the jobs. If that fails the caller answers 5xx, and the redelivery takes path 2.
+ */
+export function createUpdateProcessor(deps: UpdateProcessorDeps) {
+  const maxAttempts = deps.maxAttempts ?? 50;
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = deps.random ?? Math.random;
+
+  function toOutbox(update: ValidUpdate, turn: Turn): Outbox {
+    const { reply, queued } = planDelivery(turn.calls);
+    const drafts = [...turn.jobs];
+    if (queued.length > 0) {
+      drafts.unshift({ job: TelegramSendJob, payload: { calls: queued }, chatId: update.chatId, userId: update.userId });
+    }
+    const traceId = `u${update.updateId}`;
+    const jobs = sealJobs(drafts, { idPrefix: traceId, traceId, now: now() });
+    return reply ? { jobs, reply } : { jobs };
+  }
+
+  async function emit(outbox: Outbox): Promise<void> {
+    if (outbox.jobs.length > 0) await deps.queue.send(outbox.jobs);
+  }
+
+  async function processSessionless(update: ValidUpdate): Promise<ProcessResult> {
+    const outbox = toOutbox(update, await deps.runTurn(update, undefined));
+    if (outbox.jobs.length === 0 && !outbox.reply) return { duplicate: false };
+    const claim = await deps.ledger.claim(update.updateId, outbox);
+    const effective = claim.duplicate ? claim.outbox : outbox;
+    await emit(effective);
+    return { reply: effective.reply, duplicate: claim.duplicate };
+  }
+
+  return async function process(update: ValidUpdate): Promise<ProcessResult> {
+    const log = deps.log.child({ correlationId: `u${update.updateId}` });
+    if (update.chatId === null || update.userId === null) return processSessionless(update);
+    const key = `${update.chatId}:${update.userId}`;
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await deps.sessions.load(key);
+      const previous = snapshot.processed.find((entry) => entry.updateId === update.updateId);
+      if (previous) {
+        log.info('update.duplicate', { updateId: update.updateId });
+        if (previous.outbox) await emit(previous.outbox);
+        return { reply: previous.outbox?.reply, duplicate: true };
+      }
+      const turn = await deps.runTurn(update, snapshot.data);
+      const outbox = toOutbox(update, turn);
+      try {
+        await deps.sessions.save({
+          key,
+          data: turn.session,
+          expectedVersion: snapshot.version,
+          update: { updateId: update.updateId, outbox },
+          processed: snapshot.processed,
+        });
+      } catch (error) {
+        if (!(error instanceof SessionConflictError)) throw error;
+        if (attempt >= maxAttempts) {
+          throw new TransientError('session.contended', `Session ${key} stayed contended`, { cause: error });
+        }
+        await sleep(random() * Math.min(200, 5 * 2 ** attempt));
+        continue;
+      }
+      await emit(outbox);
+      if (attempt > 1) log.info('session.retried', { attempts: attempt });
+      return { reply: outbox.reply, duplicate: false };
+    }
+  };
+}
+export type UpdateProcessor = ReturnType<typeof createUpdateProcessor>;

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * The parts of a Telegram update the platform relies on, validated at the webhook. Fields we
+ * do not use pass through untouched (Telegram adds fields over time); fields we do use must
+ * have the right shape, or the update is treated as malformed.
+ */
+const Chat = z.looseObject({ id: z.number().int(), type: z.enum(['private', 'group', 'supergroup', 'channel']) });
+const User = z.looseObject({ id: z.number().int(), is_bot: z.boolean(), first_name: z.string() });
+const Message = z.looseObject({
+  message_id: z.number().int(),
+  date: z.number().int(),
+  chat: Chat,
+  from: User.optional(),
+  text: z.string().max(8192).optional(),
+});
+const CallbackQuery = z.looseObject({
+  id: z.string().min(1),
+  from: User,
+  chat_instance: z.string(),
+  data: z.string().max(256).optional(),
+  message: z.looseObject({ message_id: z.number().int(), chat: Chat }).optional(),
+  inline_message_id: z.string().optional(),
+});
+const ChatMemberUpdated = z.looseObject({
+  chat: Chat,
+  from: User,
+  date: z.number().int(),
+  old_chat_member: z.looseObject({ status: z.string() }),
+  new_chat_member: z.looseObject({ status: z.string() }),
+});
+
+/** Update types the platform understands, with the schema of each payload. */
+export const UPDATE_SCHEMAS = {
+  message: Message,
+  edited_message: Message,
+  callback_query: CallbackQuery,
+  my_chat_member: ChatMemberUpdated,
+} as const;
+export type UpdateKind = keyof typeof UPDATE_SCHEMAS;
+
+const Envelope = z.looseObject({ update_id: z.number().int().nonnegative() });
+
+/** A validated update: its id, its kind, and the update object as received. */
+export interface ValidUpdate {
+  updateId: number;
+  kind: UpdateKind;
+  update: Record<string, unknown> & { update_id: number };
+  chatId: number | null;
+  userId: number | null;
+}
+
+export type UpdateCheck =
+  | { ok: true; value: ValidUpdate }
+  | { ok: false; reason: 'malformed' | 'unsupported'; updateId?: number; detail: string };
+
+/**
+ * Classifies a parsed webhook body: malformed (not an update, or a known kind with a broken
+ * payload), unsupported (a kind outside `allowed`), or valid.
+ */
+export function checkUpdate(body: unknown, allowed: readonly string[]): UpdateCheck {
+  const envelope = Envelope.safeParse(body);
+  if (!envelope.success) return { ok: false, reason: 'malformed', detail: 'no valid update_id' };
+  const update = envelope.data;
+  const updateId = update.update_id;
+  const kinds = Object.keys(update).filter((key) => key !== 'update_id');
+  const kind = kinds.find((key): key is UpdateKind => key in UPDATE_SCHEMAS && allowed.includes(key));
+  if (!kind) return { ok: false, reason: 'unsupported', updateId, detail: `kinds: ${kinds.join(',') || 'none'}` };
+  const payload = UPDATE_SCHEMAS[kind].safeParse(update[kind]);
+  if (!payload.success) {
+    const issue = payload.error.issues[0];
+    return { ok: false, reason: 'malformed', updateId, detail: `${kind}.${issue?.path.join('.')}: ${issue?.message}` };
+  }
+  const data = payload.data as { chat?: { id: number }; message?: { chat: { id: number } }; from?: { id: number } };
+  const userId = data.from?.id ?? null;
+  const chatId = data.chat?.id ?? data.message?.chat.id ?? userId;
+  return { ok: true, value: { updateId, kind, update: update as ValidUpdate['update'], chatId, userId } };
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { QueueName } from '../settings.js';
+
+/**
+ * The one envelope every job travels in, on every queue. It is validated when a job is
+ * created and again when a consumer receives it. `id` is the idempotency key: whatever a
+ * job does, a redelivery of the same id must not do it twice.
+ */
+export const JobEnvelopeSchema = z.object({
+  type: z.string().regex(/^[a-z][a-z0-9]*(\.[a-z][a-z0-9_]*)+$/, 'a dotted lower-case job type'),
+  id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'an id of 1–128 characters [A-Za-z0-9_.:-]'),
+  chatId: z.number().int().nullable(),
+  userId: z.number().int().nullable(),
+  payload: z.unknown(),
+  attempt: z.number().int().min(0),
+  createdAt: z.iso.datetime(),
+  traceId: z.string().min(1).max(128),
+});
+export type JobEnvelope<P = unknown> = Omit<z.infer<typeof JobEnvelopeSchema>, 'payload'> & { payload: P };
+
+/** A job type: its name, the queue it runs on, and the schema of its payload. */
+export interface JobType<P> {
+  readonly type: string;
+  readonly queue: QueueName;
+  readonly payload: z.ZodType<P>;
+}
+
+export function defineJob<P>(type: string, queue: QueueName, payload: z.ZodType<P>): JobType<P> {
+  return { type, queue, payload };
+}
+
+/** What a producer asks for; ids and timestamps are filled in when it is enqueued. */
+export interface JobDraft<P = unknown> {
+  readonly job: JobType<P>;
+  readonly payload: P;
+  readonly chatId: number | null;
+  readonly userId: number | null;
+}
+
+/** A validated job ready to send: its envelope and where it goes. */
+export interface OutgoingJob {
+  readonly queue: QueueName;
+  readonly envelope: JobEnvelope;
+}
+
+/**
+ * Seals drafts into envelopes. Ids are derived from `idPrefix` and the draft's position, so
+ * running the same producer again for the same input (a redelivered update) yields the same
+ * ids and consumers can drop the repeat.
+ */
+export function sealJobs(
+  drafts: readonly JobDraft[],
+  ctx: { idPrefix: string; traceId: string; now: Date },
+): OutgoingJob[] {
+  return drafts.map((draft, index) => {
+    const payload = draft.job.payload.parse(draft.payload);
+    const envelope: JobEnvelope = {
+      type: draft.job.type,
+      id: `${ctx.idPrefix}.${index}`,
+      chatId: draft.chatId,
+      userId: draft.userId,
+      payload,
+      attempt: 0,
+      createdAt: ctx.now.toISOString(),
+      traceId: ctx.traceId,
+    };
+    return { queue: draft.job.queue, envelope: JobEnvelopeSchema.parse(envelope) as JobEnvelope };
+  });
+}
+
+/**
+ * Sends jobs to their queues. Implementations batch where they can and either send every
+ * job or throw a `TransientError`; sending the same envelope twice is allowed (ids dedupe).
+ */
+export interface JobQueue {
+  send(jobs: readonly OutgoingJob[]): Promise<void>;
+}

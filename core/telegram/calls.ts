@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * A Bot API call the bot wants made: the method and its parameters, exactly as sent.
+ * Calls are data so they can be returned in a webhook response, stored in an outbox and
+ * carried by a job, and executed later by whoever holds the token.
+ */
+export const TelegramCallSchema = z.object({
+  method: z.string().regex(/^[a-zA-Z]{3,64}$/),
+  params: z.record(z.string(), z.unknown()),
+});
+export type TelegramCall = z.infer<typeof TelegramCallSchema>;
+
+/**
+ * Methods Telegram accepts as a webhook response body. A call that is not "visible" in a chat
+ * (answering a button press) never changes what the user sees in order, so it may go first.
+ */
+export const WEBHOOK_REPLY_METHODS = new Set([
+  'sendMessage',
+  'editMessageText',
+  'editMessageReplyMarkup',
+  'answerCallbackQuery',
+  'deleteMessage',
+  'sendChatAction',
+]);
+const ORDER_FREE = new Set(['answerCallbackQuery', 'sendChatAction']);
+
+/**
+ * Splits a turn's calls into the one that rides in the webhook response (saving a round trip)
+ * and the rest, which must be sent in order by a worker. Order within the chat is kept:
+ * a chat-visible call goes in the response only when it is the only chat-visible call.
+ */
+export function planDelivery(calls: readonly TelegramCall[]): { reply?: TelegramCall; queued: TelegramCall[] } {
+  const eligible = (c: TelegramCall) => WEBHOOK_REPLY_METHODS.has(c.method);
+  const orderFree = calls.find((c) => ORDER_FREE.has(c.method) && eligible(c));
+  const visible = calls.filter((c) => !ORDER_FREE.has(c.method));
+  const reply = orderFree ?? (visible.length === 1 && eligible(visible[0]!) ? visible[0] : undefined);
+  return reply ? { reply, queued: calls.filter((c) => c !== reply) } : { queued: [...calls] };
+}

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { defineJob } from '../jobs/envelope.js';
+import { TelegramCallSchema } from './calls.js';
+
+/**
+ * Bot API calls to make in order, for one chat, on the notify queue. The worker records how
+ * many calls of a job are done, so a redelivered job resumes after the last one sent.
+ */
+export const TelegramSendJob = defineJob(
+  'telegram.send',
+  'notify',
+  z.object({ calls: z.array(TelegramCallSchema).min(1).max(50) }),
+);

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { createBot } from '../../../core/bot/bot.js';
+import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
+import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
+import { stageSettings } from '../../../core/settings.js';
+import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
+
+const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const run = createTurnRunner({
+  bot: createBot(),
+  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
+  token: TOKEN,
+  apiRoot: 'http://127.0.0.1:1',
+});
+const allowed = stageSettings('test').webhook.allowedUpdates;
+
+function valid(raw: unknown): ValidUpdate {
+  const check = checkUpdate(raw, allowed);
+  if (!check.ok) throw new Error(`invalid test update: ${check.detail}`);
+  return check.value;
+}
+
+const alice = { id: 501, first_name: 'Alice <admin>' };
+
+describe('wallet desk bot', () => {
+  it('asks for a language on /start when none is chosen', async () => {
+    const turn = await run(valid(textUpdate(alice, '/start')), undefined);
+    expect(turn.calls).toHaveLength(1);
+    expect(turn.calls[0]?.method).toBe('sendMessage');
+    const markup = turn.calls[0]?.params.reply_markup as { inline_keyboard: { callback_data: string }[][] };
+    expect(markup.inline_keyboard.flat().map((b) => b.callback_data)).toEqual(['lang:en', 'lang:zh']);
+  });
+
+  it('saves the language, answers the button and edits the menu in place when a language is picked', async () => {
+    const turn = await run(valid(callbackUpdate(alice, 'lang:zh', 7)), undefined);
+    expect(turn.session).toEqual({ lang: 'zh' });
+    expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery', 'editMessageText']);
+    expect(turn.calls[1]?.params).toMatchObject({ chat_id: alice.id, message_id: 7, parse_mode: 'HTML' });
+    expect(String(turn.calls[1]?.params.text)).toContain('钱包');
+  });
+
+  it('escapes the user name in the menu markup', async () => {
+    const turn = await run(valid(textUpdate(alice, '/menu')), { lang: 'en' });
+    expect(String(turn.calls[0]?.params.text)).toContain('Alice &lt;admin&gt;');
+  });
+
+  it('shows the main menu on /start once a language is saved', async () => {
+    const turn = await run(valid(textUpdate(alice, '/start')), { lang: 'en' });
+    expect(String(turn.calls[0]?.params.text)).toContain('Solana wallet desk');
+  });
+
+  it('answers /help in the saved language', async () => {
+    const turn = await run(valid(textUpdate(alice, '/help')), { lang: 'zh' });
+    expect(String(turn.calls[0]?.params.text)).toContain('帮助');
+  });
+
+  it('answers a forged button politely and changes nothing', async () => {
+    const turn = await run(valid(callbackUpdate(alice, 'lang:xx')), { lang: 'en' });
+    expect(turn.session).toEqual({ lang: 'en' });
+    expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
+    const unknown = await run(valid(callbackUpdate(alice, 'withdraw:all')), { lang: 'en' });
+    expect(unknown.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
+    expect(String(unknown.calls[0]?.params.text)).toContain('no longer valid');
+  });
+
+  it('starts a fresh session when the stored one does not match the schema', async () => {
+    const turn = await run(valid(textUpdate(alice, '/start')), { lang: 'klingon' });
+    expect(turn.calls[0]?.params.text).toContain('Choose your language');
+  });
+
+  it('answers only commands addressed to it in a group', async () => {
+    const group = { id: -100, type: 'group', title: 'Traders' };
+    const other = await run(valid(textUpdate(alice, '/help@other_bot', { chat: group })), { lang: 'en' });
+    expect(other.calls).toEqual([]);
+    const chatter = await run(valid(textUpdate(alice, 'gm everyone', { chat: group })), { lang: 'en' });
+    expect(chatter.calls).toEqual([]);
+    const ours = await run(valid(textUpdate(alice, '/help@desk_bot', { chat: group })), { lang: 'en' });
+    expect(ours.calls.map((c) => c.method)).toEqual(['sendMessage']);
+  });
+
+  it('points free text in a private chat to the menu', async () => {
+    const turn = await run(valid(textUpdate({ id: 9, language_code: 'zh-hans' }, 'hello')), undefined);
+    expect(String(turn.calls[0]?.params.text)).toContain('/menu');
+    expect(String(turn.calls[0]?.params.text)).toContain('没有理解');
+  });
+});

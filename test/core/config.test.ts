@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { notifyWorkerConfig, webhookConfig } from '../../core/config.js';
+import { assertValid, stageSettings } from '../../core/settings.js';
+
+const env = {
+  STAGE: 'test',
+  TABLE_NAME: 'table',
+  RPC_QUEUE_URL: 'http://127.0.0.1:1/q/rpc',
+  NOTIFY_QUEUE_URL: 'http://127.0.0.1:1/q/notify.fifo',
+  AI_QUEUE_URL: 'http://127.0.0.1:1/q/ai',
+  TELEGRAM_API_ROOT: 'https://api.telegram.org',
+  SST_Secret_value_TELEGRAM_BOT_TOKEN: '123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  SST_Secret_value_TELEGRAM_WEBHOOK_SECRET: 'secret_value-1',
+  SST_Secret_value_TELEGRAM_BOT_USERNAME: 'desk_bot',
+};
+
+describe('config', () => {
+  it('parses a complete webhook environment', () => {
+    const config = webhookConfig(env);
+    expect(config.telegram.username).toBe('desk_bot');
+    expect(config.queueUrls.notify).toBe(env.NOTIFY_QUEUE_URL);
+    expect(config.settings.queues.notify.fifo).toBe(true);
+  });
+
+  it('names every missing or invalid variable without echoing secret values', () => {
+    const bad = { ...env, TABLE_NAME: undefined, SST_Secret_value_TELEGRAM_WEBHOOK_SECRET: 'has spaces and !' };
+    expect(() => webhookConfig(bad)).toThrow(/TABLE_NAME/);
+    try {
+      webhookConfig(bad);
+    } catch (error) {
+      expect(String(error)).toContain('SST_Secret_value_TELEGRAM_WEBHOOK_SECRET');
+      expect(String(error)).not.toContain('has spaces');
+    }
+  });
+
+  it('gives the notify worker only what it needs', () => {
+    const config = notifyWorkerConfig(env);
+    expect(Object.keys(config.telegram)).toEqual(['apiRoot', 'token']);
+  });
+});
+
+describe('stage settings', () => {
+  it('keeps every visibility timeout at least six times its consumer timeout', () => {
+    for (const stage of ['dev', 'prod']) {
+      for (const q of Object.values(stageSettings(stage).queues)) {
+        expect(q.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * q.timeoutSeconds);
+      }
+    }
+  });
+
+  it('rejects settings AWS would refuse', () => {
+    const base = stageSettings('dev');
+    const broken = { ...base, queues: { ...base.queues, notify: { ...base.queues.notify, batchSize: 20 } } };
+    expect(() => assertValid(broken)).toThrow(/FIFO/);
+    const lowConcurrency = { ...base, queues: { ...base.queues, rpc: { ...base.queues.rpc, maxConcurrency: 1 } } };
+    expect(() => assertValid(lowConcurrency)).toThrow(/maxConcurrency/);
+  });
+});
