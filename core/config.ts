@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { ENV, QUEUE_NAMES, type QueueName, type SecretName, secretEnvName, stageSettings, type StageSettings } from './settings.js';
 
@@ -7,16 +7,16 @@ import { ENV, QUEUE_NAMES, type QueueName, type SecretName, secretEnvName, stage
  * stacks (or `local/`) set. Required values have no defaults: a missing one fails the cold
  * start with the variable's name, never its value.
  */
-const nonEmpty = z.string().min(1);
+const nonEmpty = z.string().check(z.minLength(1));
 const url = z.url();
-const secret = (name: SecretName, schema: z.ZodString = nonEmpty) => ({ [secretEnvName(name)]: schema });
+const secret = (name: SecretName, schema: z.ZodMiniString = nonEmpty) => ({ [secretEnvName(name)]: schema });
 
-const botToken = z.string().regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'a Telegram bot token');
-const webhookSecret = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, '1–256 characters of A-Z a-z 0-9 _ -');
-const username = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'a Telegram username without @');
-const logLevel = z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional();
+const botToken = z.string().check(z.regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'a Telegram bot token'));
+const webhookSecret = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,256}$/, '1–256 characters of A-Z a-z 0-9 _ -'));
+const username = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'a Telegram username without @'));
+const logLevel = z.optional(z.enum(['debug', 'info', 'warn', 'error', 'silent']));
 
-function parse<S extends z.ZodObject>(schema: S, env: Readonly<Record<string, string | undefined>>): z.infer<S> {
+function parse<S extends z.ZodMiniObject>(schema: S, env: Readonly<Record<string, string | undefined>>): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -44,7 +44,7 @@ export interface WebhookConfig extends BaseConfig {
 }
 
 export function webhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
-  const schema = BaseSchema.extend({
+  const schema = z.extend(BaseSchema, {
     ...queueUrls(QUEUE_NAMES),
     [ENV.telegramApiRoot]: url,
     ...secret('TELEGRAM_BOT_TOKEN', botToken),
@@ -69,7 +69,7 @@ export interface NotifyWorkerConfig extends BaseConfig {
 }
 
 export function notifyWorkerConfig(env: Readonly<Record<string, string | undefined>>): NotifyWorkerConfig {
-  const schema = BaseSchema.extend({ [ENV.telegramApiRoot]: url, ...secret('TELEGRAM_BOT_TOKEN', botToken) });
+  const schema = z.extend(BaseSchema, { [ENV.telegramApiRoot]: url, ...secret('TELEGRAM_BOT_TOKEN', botToken) });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...base(values),
@@ -83,6 +83,6 @@ export interface WorkerConfig extends BaseConfig {
 
 /** Config of the rpc and ai workers: the table and the notify queue they answer through. */
 export function workerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
-  const values = parse(BaseSchema.extend(queueUrls(['notify'])), env) as Record<string, string>;
+  const values = parse(z.extend(BaseSchema, queueUrls(['notify'])), env) as Record<string, string>;
   return { ...base(values), queueUrls: { notify: values[ENV.queueUrl.notify]! } };
 }

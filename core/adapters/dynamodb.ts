@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { SessionConflictError, TransientError } from '../errors.js';
 import { type Outbox, OutboxSchema, ProcessedUpdateSchema, type SessionSave, type SessionSnapshot, type SessionStore, type UpdateLedger } from '../sessions/store.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { JobProgress } from '../jobs/progress.js';
 
 export interface DynamoStoreOptions {
@@ -71,7 +71,7 @@ export class DynamoSessionStore implements SessionStore, UpdateLedger {
       key,
       version,
       data: parseJson(item.data?.S),
-      processed: ProcessedListSchema.catch([]).parse(parseJson(item.processed?.S)),
+      processed: z.catch(ProcessedListSchema, []).parse(parseJson(item.processed?.S)),
     };
   }
 

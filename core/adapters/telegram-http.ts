@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TransientError } from '../errors.js';
 import type { TelegramCall } from '../telegram/calls.js';
 import {
@@ -12,9 +12,9 @@ const ResponseSchema = z.union([
   z.object({ ok: z.literal(true), result: z.unknown() }),
   z.object({
     ok: z.literal(false),
-    error_code: z.number().int(),
+    error_code: z.int(),
     description: z.string(),
-    parameters: z.object({ retry_after: z.number().optional(), migrate_to_chat_id: z.number().optional() }).optional(),
+    parameters: z.optional(z.object({ retry_after: z.optional(z.number()), migrate_to_chat_id: z.optional(z.number()) })),
   }),
 ]);
 

@@ -1,13 +1,13 @@
 import { Context, Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { JobDraft } from '../jobs/envelope.js';
 import type { TelegramCall } from '../telegram/calls.js';
 import { LANGUAGES, pickLanguage, type Translate, translator } from './i18n.js';
 
 /** What the bot keeps per (chat, user). Validated on every read; anything invalid starts fresh. */
 export const SessionDataSchema = z.object({
-  lang: z.enum(LANGUAGES).optional(),
+  lang: z.optional(z.enum(LANGUAGES)),
 });
 export type SessionData = z.infer<typeof SessionDataSchema>;
 

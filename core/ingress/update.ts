@@ -1,31 +1,31 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The parts of a Telegram update the platform relies on, validated at the webhook. Fields we
  * do not use pass through untouched (Telegram adds fields over time); fields we do use must
  * have the right shape, or the update is treated as malformed.
  */
-const Chat = z.looseObject({ id: z.number().int(), type: z.enum(['private', 'group', 'supergroup', 'channel']) });
-const User = z.looseObject({ id: z.number().int(), is_bot: z.boolean(), first_name: z.string() });
+const Chat = z.looseObject({ id: z.int(), type: z.enum(['private', 'group', 'supergroup', 'channel']) });
+const User = z.looseObject({ id: z.int(), is_bot: z.boolean(), first_name: z.string() });
 const Message = z.looseObject({
-  message_id: z.number().int(),
-  date: z.number().int(),
+  message_id: z.int(),
+  date: z.int(),
   chat: Chat,
-  from: User.optional(),
-  text: z.string().max(8192).optional(),
+  from: z.optional(User),
+  text: z.optional(z.string().check(z.maxLength(8192))),
 });
 const CallbackQuery = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   from: User,
   chat_instance: z.string(),
-  data: z.string().max(256).optional(),
-  message: z.looseObject({ message_id: z.number().int(), chat: Chat }).optional(),
-  inline_message_id: z.string().optional(),
+  data: z.optional(z.string().check(z.maxLength(256))),
+  message: z.optional(z.looseObject({ message_id: z.int(), chat: Chat })),
+  inline_message_id: z.optional(z.string()),
 });
 const ChatMemberUpdated = z.looseObject({
   chat: Chat,
   from: User,
-  date: z.number().int(),
+  date: z.int(),
   old_chat_member: z.looseObject({ status: z.string() }),
   new_chat_member: z.looseObject({ status: z.string() }),
 });
@@ -39,7 +39,7 @@ export const UPDATE_SCHEMAS = {
 } as const;
 export type UpdateKind = keyof typeof UPDATE_SCHEMAS;
 
-const Envelope = z.looseObject({ update_id: z.number().int().nonnegative() });
+const Envelope = z.looseObject({ update_id: z.int().check(z.minimum(0)) });
 
 /** A validated update: its id, its kind, and the update object as received. */
 export interface ValidUpdate {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { QueueName } from '../settings.js';
 
 /**
@@ -7,14 +7,14 @@ import type { QueueName } from '../settings.js';
  * job does, a redelivery of the same id must not do it twice.
  */
 export const JobEnvelopeSchema = z.object({
-  type: z.string().regex(/^[a-z][a-z0-9]*(\.[a-z][a-z0-9_]*)+$/, 'a dotted lower-case job type'),
-  id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'an id of 1–128 characters [A-Za-z0-9_.:-]'),
-  chatId: z.number().int().nullable(),
-  userId: z.number().int().nullable(),
+  type: z.string().check(z.regex(/^[a-z][a-z0-9]*(\.[a-z][a-z0-9_]*)+$/, 'a dotted lower-case job type')),
+  id: z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'an id of 1–128 characters [A-Za-z0-9_.:-]')),
+  chatId: z.nullable(z.int()),
+  userId: z.nullable(z.int()),
   payload: z.unknown(),
-  attempt: z.number().int().min(0),
+  attempt: z.int().check(z.minimum(0)),
   createdAt: z.iso.datetime(),
-  traceId: z.string().min(1).max(128),
+  traceId: z.string().check(z.minLength(1), z.maxLength(128)),
 });
 export type JobEnvelope<P = unknown> = Omit<z.infer<typeof JobEnvelopeSchema>, 'payload'> & { payload: P };
 
@@ -22,10 +22,10 @@ export type JobEnvelope<P = unknown> = Omit<z.infer<typeof JobEnvelopeSchema>, '
 export interface JobType<P> {
   readonly type: string;
   readonly queue: QueueName;
-  readonly payload: z.ZodType<P>;
+  readonly payload: z.ZodMiniType<P>;
 }
 
-export function defineJob<P>(type: string, queue: QueueName, payload: z.ZodType<P>): JobType<P> {
+export function defineJob<P>(type: string, queue: QueueName, payload: z.ZodMiniType<P>): JobType<P> {
   return { type, queue, payload };
 }
 

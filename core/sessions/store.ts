@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { JobEnvelopeSchema } from '../jobs/envelope.js';
 import { TelegramCallSchema } from '../telegram/calls.js';
 import { QUEUE_NAMES } from '../settings.js';
@@ -10,12 +10,12 @@ import { QUEUE_NAMES } from '../settings.js';
  */
 export const OutboxSchema = z.object({
   jobs: z.array(z.object({ queue: z.enum(QUEUE_NAMES), envelope: JobEnvelopeSchema })),
-  reply: TelegramCallSchema.optional(),
+  reply: z.optional(TelegramCallSchema),
 });
 export type Outbox = z.infer<typeof OutboxSchema>;
 
 /** An update already applied to a session; the newest few keep their outbox. */
-export const ProcessedUpdateSchema = z.object({ updateId: z.number().int(), outbox: OutboxSchema.optional() });
+export const ProcessedUpdateSchema = z.object({ updateId: z.int(), outbox: z.optional(OutboxSchema) });
 export type ProcessedUpdate = z.infer<typeof ProcessedUpdateSchema>;
 
 /** A session as read: its data (undefined when new or expired), version and recent updates. */

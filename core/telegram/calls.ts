@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * A Bot API call the bot wants made: the method and its parameters, exactly as sent.
@@ -6,7 +6,7 @@ import { z } from 'zod';
  * carried by a job, and executed later by whoever holds the token.
  */
 export const TelegramCallSchema = z.object({
-  method: z.string().regex(/^[a-zA-Z]{3,64}$/),
+  method: z.string().check(z.regex(/^[a-zA-Z]{3,64}$/)),
   params: z.record(z.string(), z.unknown()),
 });
 export type TelegramCall = z.infer<typeof TelegramCallSchema>;

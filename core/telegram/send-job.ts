@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineJob } from '../jobs/envelope.js';
 import { TelegramCallSchema } from './calls.js';
 
@@ -9,5 +9,5 @@ import { TelegramCallSchema } from './calls.js';
 export const TelegramSendJob = defineJob(
   'telegram.send',
   'notify',
-  z.object({ calls: z.array(TelegramCallSchema).min(1).max(50) }),
+  z.object({ calls: z.array(TelegramCallSchema).check(z.minLength(1), z.maxLength(50)) }),
 );

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { createConsumer, handle, type QueueRecord } from '../../../core/jobs/consumer.js';
 import { defineJob, type JobEnvelope, sealJobs } from '../../../core/jobs/envelope.js';
 import { memoryLogger } from '../../helpers/fakes.js';
 
-const Echo = defineJob('test.echo', 'notify', z.object({ text: z.string(), fail: z.boolean().optional() }));
+const Echo = defineJob('test.echo', 'notify', z.object({ text: z.string(), fail: z.optional(z.boolean()) }));
 
 function record(envelope: unknown, messageId: string, group?: string): QueueRecord {
   return {
