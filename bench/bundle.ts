@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { FUNCTIONS } from '../core/settings.js';
+import { buildFunction } from '../local/lambda/build.js';
+import { median, type Row, ratioRow } from './stats.js';
+
+const run = promisify(execFile);
+
+/** What a minimal telegraf bot on DynamoDB + SQS would ship: the baseline the webhook is held to. */
+const BASELINE_SOURCE = `
+import { Telegraf } from 'telegraf';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+const bot = new Telegraf(process.env.TOKEN ?? '1:x');
+const dynamo = new DynamoDBClient({});
+const sqs = new SQSClient({});
+export const handler = async (u) => {
+  await dynamo.send(new GetItemCommand({ TableName: 't', Key: {} }));
+  await dynamo.send(new PutItemCommand({ TableName: 't', Item: {} }));
+  await sqs.send(new SendMessageBatchCommand({ QueueUrl: 'q', Entries: [] }));
+  return bot.handleUpdate(u);
+};
+`;
+
+/** Packages that must never be in the webhook bundle (cold start and least privilege). */
+export const FORBIDDEN_IN_WEBHOOK = ['@solana/web3.js', '@aws-sdk/client-kms'];
+
+export function forbiddenInputs(metafileInputs: Record<string, unknown>): string[] {
+  return Object.keys(metafileInputs).filter((input) => FORBIDDEN_IN_WEBHOOK.some((pkg) => input.includes(`node_modules/${pkg}/`)));
+}
+
+/** Median time of a fresh `node` process importing `file` (module evaluation, top-level await included). */
+async function importMs(file: string, env: Record<string, string>): Promise<number> {
+  const script = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t))`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...env } });
+  return Number(stdout);
+}
+
+/**
+ * Webhook bundle size and cold import time against a baseline bundle built in the same run.
+ * Imports alternate between the two so machine noise hits both alike.
+ */
+export async function benchBundle(env: Record<string, string>, rounds = 9): Promise<{ rows: Row[]; forbidden: string[] }> {
+  const outdir = join('.build', 'bench');
+  await mkdir(outdir, { recursive: true });
+  const baselineEntry = join(outdir, 'baseline.ts');
+  await writeFile(baselineEntry, BASELINE_SOURCE);
+  const options = { outdir, target: 'node20', minify: true };
+  const [webhook, baseline] = [
+    await buildFunction(FUNCTIONS.webhook.entry, options),
+    await buildFunction(baselineEntry, options),
+  ];
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    ours.push(await importMs(webhook.outfile, env));
+    theirs.push(await importMs(baseline.outfile, env));
+  }
+  return {
+    rows: [
+      ratioRow('webhook bundle size', webhook.bytes / 1024, baseline.bytes / 1024, 'KB', 1.15),
+      ratioRow('webhook cold import (median)', median(ours), median(theirs), 'ms', 1.2),
+    ],
+    forbidden: forbiddenInputs(webhook.metafile.inputs),
+  };
+}

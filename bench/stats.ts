@@ -1,0 +1,42 @@
+/** Small statistics and table printing for benchmarks (figures are ratios measured in one run). */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export const median = (samples: readonly number[]) => percentile(samples, 50);
+
+export interface Row {
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: number;
+  goal: string;
+}
+
+export function ratioRow(figure: string, value: number, baseline: number, unit: string, goal: number): Row {
+  const ratio = value / baseline;
+  return {
+    figure,
+    value: `${format(value)} ${unit}`,
+    baseline: `${format(baseline)} ${unit}`,
+    ratio,
+    goal: `≤ ${goal}× ${ratio <= goal ? 'ok' : 'MISSED'}`,
+  };
+}
+
+function format(n: number): string {
+  return n >= 100 ? n.toFixed(0) : n.toFixed(2);
+}
+
+export function printTable(rows: readonly Row[]): void {
+  const header = ['figure', 'value', 'baseline (same run)', 'ratio', 'goal'];
+  const cells = rows.map((r) => [r.figure, r.value, r.baseline, `${r.ratio.toFixed(3)}×`, r.goal]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const c of cells) console.log(line(c));
+}

@@ -1,0 +1,74 @@
+/**
+ * `npm run dev`: the whole bot on this machine.
+ *
+ * Without `TELEGRAM_BOT_TOKEN`: the local stack with the Telegram peer, and a chat in this
+ * terminal (type messages, press buttons by number). Data lives in `.local-data/`, so a restart
+ * keeps sessions.
+ *
+ * With `TELEGRAM_BOT_TOKEN` (and internet): the same functions, but talking to real Telegram.
+ * Updates are fetched by long polling and handed to the local webhook exactly as Telegram's
+ * webhook delivery would (secret header, retry on non-2xx, the method in a 2xx body executed).
+ */
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline/promises';
+import { startLocalStack } from './index.js';
+import { startTerminalChat } from './dev/terminal-chat.js';
+import { pollRealTelegram, realBotIdentity } from './dev/real-telegram.js';
+
+const token = process.env.TELEGRAM_BOT_TOKEN;
+const stage = process.env.STAGE ?? 'local';
+const dataDir = `.local-data/${stage}`;
+
+async function main(): Promise<void> {
+  const real = token ? await realBotIdentity(token) : undefined;
+  const stack = await startLocalStack({
+    stage,
+    dataDir,
+    ...(real
+      ? {
+          telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(24).toString('base64url') },
+          telegramApiRoot: real.apiRoot,
+        }
+      : { telegram: await localIdentity() }),
+  });
+  console.log(`\nLocal stack "${stage}" is up (data in ${dataDir}/).`);
+  console.log(`  webhook      ${stack.webhookUrl}`);
+  console.log(`  DynamoDB     ${stack.dynamodb.endpoint}   SQS ${stack.sqs.endpoint}`);
+  const shutdown = async () => {
+    console.log('\nStopping…');
+    await stack.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+
+  if (real) {
+    console.log(`  Telegram     real, as @${real.username}: open https://t.me/${real.username} and send /start\n`);
+    await pollRealTelegram({ token: token!, apiRoot: real.apiRoot, stack });
+    return;
+  }
+  console.log(`  Telegram     local peer at ${stack.telegram.apiRoot}\n`);
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  await startTerminalChat({ stack, rl });
+  await shutdown();
+}
+
+/**
+ * The local bot keeps one identity across restarts (stored beside the data), so the sessions
+ * and the registered webhook secret survive `npm run dev` being restarted.
+ */
+async function localIdentity() {
+  const { readFile, writeFile, mkdir } = await import('node:fs/promises');
+  const file = `${dataDir}/identity.json`;
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as { token: string; botUsername: string; webhookSecret: string };
+  } catch {
+    const { localTelegramIdentity } = await import('./index.js');
+    const identity = localTelegramIdentity();
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, JSON.stringify(identity), { mode: 0o600 });
+    return identity;
+  }
+}
+
+await main();

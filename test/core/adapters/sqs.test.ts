@@ -1,0 +1,78 @@
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { SqsJobQueue } from '../../../core/adapters/sqs.js';
+import { defineJob, sealJobs } from '../../../core/jobs/envelope.js';
+import { QUEUE_NAMES, type QueueName, stageSettings } from '../../../core/settings.js';
+import { localClientConfig } from '../../../local/aws/common.js';
+import { type LocalSqs, startLocalSqs } from '../../../local/aws/sqs.js';
+
+const settings = stageSettings('test');
+const Ping = defineJob('test.ping', 'rpc', z.object({ n: z.number() }));
+const Notice = defineJob('test.notice', 'notify', z.object({ n: z.number() }));
+
+let sqs: LocalSqs;
+let client: SQSClient;
+const fifo = Object.fromEntries(QUEUE_NAMES.map((q) => [q, settings.queues[q].fifo])) as Record<QueueName, boolean>;
+const urls = () => Object.fromEntries(QUEUE_NAMES.map((q) => [q, sqs.queues[q].url])) as Record<QueueName, string>;
+
+beforeAll(async () => {
+  sqs = await startLocalSqs('adapter', settings);
+  client = new SQSClient({ ...localClientConfig(sqs.endpoint), maxAttempts: 1 });
+});
+afterAll(() => sqs.stop());
+
+async function drain(queue: QueueName) {
+  const bodies: { body: unknown; attributes: Record<string, string> }[] = [];
+  for (;;) {
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: sqs.queues[queue].url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+    );
+    if (Messages.length === 0) return bodies;
+    bodies.push(...Messages.map((m) => ({ body: JSON.parse(m.Body ?? '{}'), attributes: (m.Attributes ?? {}) as Record<string, string> })));
+  }
+}
+
+const seal = (drafts: Parameters<typeof sealJobs>[0], prefix: string) =>
+  sealJobs(drafts, { idPrefix: prefix, traceId: prefix, now: new Date() });
+
+describe('SqsJobQueue', () => {
+  it('sends more jobs than one batch holds, each to its own queue', async () => {
+    const queue = new SqsJobQueue({ client, queueUrls: urls(), fifo });
+    const jobs = seal(
+      [
+        ...Array.from({ length: 23 }, (_, n) => ({ job: Ping, payload: { n }, chatId: 1, userId: 1 })),
+        { job: Notice, payload: { n: 99 }, chatId: 5, userId: 5 },
+      ],
+      'batch',
+    );
+    await queue.send(jobs);
+    const rpc = await drain('rpc');
+    expect(rpc.map((m) => (m.body as { payload: { n: number } }).payload.n).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 23 }, (_, n) => n),
+    );
+    const notify = await drain('notify');
+    expect(notify).toHaveLength(1);
+    expect(notify[0]?.attributes.MessageGroupId).toBe('chat-5');
+    expect(notify[0]?.attributes.MessageDeduplicationId).toBe('batch.23');
+  });
+
+  it('does not duplicate a FIFO job sent twice with the same id', async () => {
+    const queue = new SqsJobQueue({ client, queueUrls: urls(), fifo });
+    const jobs = seal([{ job: Notice, payload: { n: 1 }, chatId: 7, userId: 7 }], 'twice');
+    await queue.send(jobs);
+    await queue.send(jobs);
+    expect(await drain('notify')).toHaveLength(1);
+  });
+
+  it('reports an unreachable SQS as a transient error', async () => {
+    const queue = new SqsJobQueue({
+      client: new SQSClient({ ...localClientConfig('http://127.0.0.1:9'), maxAttempts: 1 }),
+      queueUrls: urls(),
+      fifo,
+    });
+    await expect(queue.send(seal([{ job: Ping, payload: { n: 1 }, chatId: 1, userId: 1 }], 'down'))).rejects.toMatchObject({
+      code: 'sqs.unavailable',
+    });
+  });
+});
