@@ -28,13 +28,17 @@ export const handler = async (u) => {
 export const FORBIDDEN_IN_WEBHOOK = ['@solana/web3.js', '@aws-sdk/client-kms'];
 
 export function forbiddenInputs(metafileInputs: Record<string, unknown>): string[] {
-  return Object.keys(metafileInputs).filter((input) => FORBIDDEN_IN_WEBHOOK.some((pkg) => input.includes(`node_modules/${pkg}/`)));
+  return Object.keys(metafileInputs).filter((input) =>
+    FORBIDDEN_IN_WEBHOOK.some((pkg) => input.includes(`node_modules/${pkg}/`)),
+  );
 }
 
 /** Median time of a fresh `node` process importing `file` (module evaluation, top-level await included). */
 async function importMs(file: string, env: Record<string, string>): Promise<number> {
   const script = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t))`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...env } });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, ...env },
+  });
   return Number(stdout);
 }
 
@@ -42,7 +46,10 @@ async function importMs(file: string, env: Record<string, string>): Promise<numb
  * Webhook bundle size and cold import time against a baseline bundle built in the same run.
  * Imports alternate between the two so machine noise hits both alike.
  */
-export async function benchBundle(env: Record<string, string>, rounds = 9): Promise<{ rows: Row[]; forbidden: string[] }> {
+export async function benchBundle(
+  env: Record<string, string>,
+  rounds = 9,
+): Promise<{ rows: Row[]; forbidden: string[] }> {
   const outdir = join('.build', 'bench');
   await mkdir(outdir, { recursive: true });
   const baselineEntry = join(outdir, 'baseline.ts');

@@ -62,7 +62,14 @@ export async function benchWebhookPath(stack: LocalStack, updates = 600, users =
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: stack.sqs.queueUrls.notify,
-        Entries: [{ Id: '0', MessageBody: Item?.processed?.S ?? '{}', MessageGroupId: `chat-${userId}`, MessageDeduplicationId: `bench-${index}` }],
+        Entries: [
+          {
+            Id: '0',
+            MessageBody: Item?.processed?.S ?? '{}',
+            MessageGroupId: `chat-${userId}`,
+            MessageDeduplicationId: `bench-${index}`,
+          },
+        ],
       }),
     );
   }

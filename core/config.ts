@@ -1,6 +1,14 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
-import { ENV, QUEUE_NAMES, type QueueName, type SecretName, secretEnvName, stageSettings, type StageSettings } from './settings.js';
+import {
+  ENV,
+  QUEUE_NAMES,
+  type QueueName,
+  type SecretName,
+  type StageSettings,
+  secretEnvName,
+  stageSettings,
+} from './settings.js';
 
 /**
  * Function configuration, parsed and validated once per container from the environment the
@@ -32,7 +40,12 @@ export interface BaseConfig {
 
 function base(env: Record<string, string>): BaseConfig {
   const stage = env[ENV.stage]!;
-  return { stage, settings: stageSettings(stage), logLevel: env.LOG_LEVEL as BaseConfig['logLevel'], tableName: env[ENV.tableName]! };
+  return {
+    stage,
+    settings: stageSettings(stage),
+    logLevel: env.LOG_LEVEL as BaseConfig['logLevel'],
+    tableName: env[ENV.tableName]!,
+  };
 }
 
 const BaseSchema = z.object({ [ENV.stage]: nonEmpty, [ENV.tableName]: nonEmpty, LOG_LEVEL: logLevel });

@@ -59,7 +59,10 @@ export function createLogger(options: LoggerOptions, base: LogFields = {}): Logg
   const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 8);
   const emit = (level: Exclude<LogLevel, 'silent'>, event: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
-    const line = redact({ level, time: now().toISOString(), service: options.service, event, ...base, ...fields }, secrets);
+    const line = redact(
+      { level, time: now().toISOString(), service: options.service, event, ...base, ...fields },
+      secrets,
+    );
     write(JSON.stringify(line));
   };
   return {

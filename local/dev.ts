@@ -11,9 +11,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
-import { startLocalStack } from './index.js';
-import { startTerminalChat } from './dev/terminal-chat.js';
 import { pollRealTelegram, realBotIdentity } from './dev/real-telegram.js';
+import { startTerminalChat } from './dev/terminal-chat.js';
+import { startLocalStack } from './index.js';
 
 const token = process.env.TELEGRAM_BOT_TOKEN;
 const stage = process.env.STAGE ?? 'local';

@@ -5,10 +5,18 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { SessionConflictError, TransientError } from '../errors.js';
-import { type Outbox, OutboxSchema, ProcessedUpdateSchema, type SessionSave, type SessionSnapshot, type SessionStore, type UpdateLedger } from '../sessions/store.js';
 import * as z from 'zod/mini';
+import { SessionConflictError, TransientError } from '../errors.js';
 import type { JobProgress } from '../jobs/progress.js';
+import {
+  type Outbox,
+  OutboxSchema,
+  ProcessedUpdateSchema,
+  type SessionSave,
+  type SessionSnapshot,
+  type SessionStore,
+  type UpdateLedger,
+} from '../sessions/store.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -78,9 +86,7 @@ export class DynamoSessionStore implements SessionStore, UpdateLedger {
   async save(save: SessionSave): Promise<void> {
     const processed = [...save.processed, save.update]
       .slice(-this.rememberUpdates)
-      .map((entry, index, all) =>
-        index < all.length - this.rememberOutboxes ? { updateId: entry.updateId } : entry,
-      );
+      .map((entry, index, all) => (index < all.length - this.rememberOutboxes ? { updateId: entry.updateId } : entry));
     const nowSeconds = Math.floor(this.now() / 1000);
     try {
       await this.options.client.send(

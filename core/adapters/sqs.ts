@@ -38,7 +38,7 @@ export class SqsJobQueue implements JobQueue {
 
   private entry(queue: QueueName, job: OutgoingJob, index: number): SendMessageBatchRequestEntry {
     const { envelope } = job;
-    const entry: SendMessageBatchRequestEntry = { Id: String(index), MessageBody: JSON.stringify(envelope) };
+    const entry: SendMessageBatchRequestEntry = { Id: String(index), MessageBody: messageBody(envelope) };
     if (this.options.fifo[queue]) {
       entry.MessageGroupId = envelope.chatId === null ? `type-${envelope.type}` : `chat-${envelope.chatId}`;
       entry.MessageDeduplicationId = envelope.id;
@@ -51,21 +51,37 @@ export class SqsJobQueue implements JobQueue {
     let pending = chunk;
     for (let attempt = 1; pending.length > 0; attempt++) {
       let failedIds: Set<string>;
+      let codes: string[];
       try {
         const result = await this.options.client.send(
           new SendMessageBatchCommand({ QueueUrl: this.options.queueUrls[queue], Entries: pending }),
         );
         failedIds = new Set((result.Failed ?? []).map((f) => f.Id ?? ''));
+        codes = [...new Set((result.Failed ?? []).map((f) => `${f.Code}${f.SenderFault ? ' (sender fault)' : ''}`))];
       } catch (error) {
         const name = error instanceof Error ? error.name : 'Unknown';
-        throw new TransientError('sqs.unavailable', `SQS SendMessageBatch to ${queue} failed: ${name}`, { cause: error });
+        throw new TransientError('sqs.unavailable', `SQS SendMessageBatch to ${queue} failed: ${name}`, {
+          cause: error,
+        });
       }
       pending = pending.filter((entry) => failedIds.has(entry.Id ?? ''));
       if (pending.length > 0 && attempt >= maxAttempts) {
-        throw new TransientError('sqs.partial_failure', `SQS rejected ${pending.length} job(s) for ${queue}`);
+        throw new TransientError(
+          'sqs.partial_failure',
+          `SQS rejected ${pending.length} job(s) for ${queue}: ${codes.join(', ')}`,
+        );
       }
     }
   }
+}
+
+/**
+ * The envelope as JSON with every UTF-16 surrogate written as a `\u` escape. SQS accepts
+ * astral characters (emoji) but the local emulator's character check does not; escaped, the
+ * body is plain BMP text everywhere, and `JSON.parse` restores it exactly.
+ */
+export function messageBody(envelope: unknown): string {
+  return JSON.stringify(envelope).replace(/[\uD800-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 /** Splits entries into SQS batches by count and total body size. */

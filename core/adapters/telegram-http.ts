@@ -14,7 +14,9 @@ const ResponseSchema = z.union([
     ok: z.literal(false),
     error_code: z.int(),
     description: z.string(),
-    parameters: z.optional(z.object({ retry_after: z.optional(z.number()), migrate_to_chat_id: z.optional(z.number()) })),
+    parameters: z.optional(
+      z.object({ retry_after: z.optional(z.number()), migrate_to_chat_id: z.optional(z.number()) }),
+    ),
   }),
 ]);
 
@@ -57,7 +59,10 @@ export class HttpChatGateway implements ChatGateway {
       if (response.status >= 500 || response.status === 429) {
         throw new TransientError('telegram.unavailable', `Telegram ${call.method} answered ${response.status}`);
       }
-      throw new TransientError('telegram.bad_response', `Telegram ${call.method} answered an unexpected body (${response.status})`);
+      throw new TransientError(
+        'telegram.bad_response',
+        `Telegram ${call.method} answered an unexpected body (${response.status})`,
+      );
     }
     const answer = parsed.data;
     if (answer.ok) return answer.result;

@@ -27,7 +27,9 @@ export function createBot(): Composer<BotContext> {
   const bot = new Composer<BotContext>();
 
   // In groups, only commands addressed to us (telegraf matches `/cmd@our_username`) and our buttons count.
-  bot.command('start', (ctx) => (ctx.session.lang ? show(ctx, mainMenu(ctx.t, displayName(ctx))) : show(ctx, languageScreen())));
+  bot.command('start', (ctx) =>
+    ctx.session.lang ? show(ctx, mainMenu(ctx.t, displayName(ctx))) : show(ctx, languageScreen()),
+  );
   bot.command('menu', (ctx) => show(ctx, mainMenu(ctx.t, displayName(ctx))));
   bot.command('help', (ctx) => show(ctx, helpScreen(ctx.t)));
   bot.command('lang', (ctx) => show(ctx, languageScreen()));

@@ -57,7 +57,12 @@ export function createUpdateProcessor(deps: UpdateProcessorDeps) {
     const { reply, queued } = planDelivery(turn.calls);
     const drafts = [...turn.jobs];
     if (queued.length > 0) {
-      drafts.unshift({ job: TelegramSendJob, payload: { calls: queued }, chatId: update.chatId, userId: update.userId });
+      drafts.unshift({
+        job: TelegramSendJob,
+        payload: { calls: queued },
+        chatId: update.chatId,
+        userId: update.userId,
+      });
     }
     const traceId = `u${update.updateId}`;
     const jobs = sealJobs(drafts, { idPrefix: traceId, traceId, now: now() });

@@ -82,7 +82,11 @@ export function createWebhook(deps: WebhookDeps) {
     const log = deps.log.child({ correlationId: `u${check.value.updateId}` });
     try {
       const result = await deps.process(check.value);
-      log.info('update.processed', { kind: check.value.kind, duplicate: result.duplicate, reply: result.reply?.method });
+      log.info('update.processed', {
+        kind: check.value.kind,
+        duplicate: result.duplicate,
+        reply: result.reply?.method,
+      });
       return respond(200, result.reply ? { method: result.reply.method, ...result.reply.params } : {});
     } catch (error) {
       if (error instanceof TransientError) {

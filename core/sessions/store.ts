@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { JobEnvelopeSchema } from '../jobs/envelope.js';
-import { TelegramCallSchema } from '../telegram/calls.js';
 import { QUEUE_NAMES } from '../settings.js';
+import { TelegramCallSchema } from '../telegram/calls.js';
 
 /**
  * What an update produced, kept so that a redelivery of the same update re-emits exactly

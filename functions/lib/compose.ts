@@ -4,10 +4,10 @@ import { HttpChatGateway } from '../../core/adapters/telegram-http.js';
 import { createBot } from '../../core/bot/bot.js';
 import { botInfoFrom, createTurnRunner } from '../../core/bot/turn.js';
 import type { NotifyWorkerConfig, WebhookConfig } from '../../core/config.js';
-import { createConsumer } from '../../core/jobs/consumer.js';
-import type { Logger } from '../../core/log.js';
 import { createUpdateProcessor } from '../../core/ingress/process.js';
 import { createWebhook } from '../../core/ingress/webhook.js';
+import { createConsumer } from '../../core/jobs/consumer.js';
+import type { Logger } from '../../core/log.js';
 import { QUEUE_NAMES } from '../../core/settings.js';
 import { telegramSendHandler } from '../../core/telegram/send.js';
 import { dynamoClient, sqsClient } from './runtime.js';
@@ -24,7 +24,10 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
   const queue = new SqsJobQueue({
     client: sqsClient(),
     queueUrls: config.queueUrls,
-    fifo: Object.fromEntries(QUEUE_NAMES.map((q) => [q, settings.queues[q].fifo])) as Record<(typeof QUEUE_NAMES)[number], boolean>,
+    fifo: Object.fromEntries(QUEUE_NAMES.map((q) => [q, settings.queues[q].fifo])) as Record<
+      (typeof QUEUE_NAMES)[number],
+      boolean
+    >,
   });
   const runTurn = createTurnRunner({
     bot: createBot(),

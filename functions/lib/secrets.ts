@@ -18,7 +18,10 @@ export type ParameterReader = (names: string[]) => Promise<Map<string, string>>;
  * app-wide fallback `/sst/<app>/.fallback/Secret/<NAME>/value`). One path either way: values
  * present are kept, markers are fetched (batched, once per cold start).
  */
-export async function resolveSecrets(env: Env, read: ParameterReader = ssmReader(env)): Promise<Record<string, string | undefined>> {
+export async function resolveSecrets(
+  env: Env,
+  read: ParameterReader = ssmReader(env),
+): Promise<Record<string, string | undefined>> {
   const pending = Object.keys(env)
     .filter((key) => env[key] === FROM_SSM)
     .map((key) => ({ key, name: SECRET_ENV.exec(key)?.[1] }))
@@ -62,7 +65,11 @@ export function ssmReader(env: Env): ParameterReader {
       service: 'ssm',
       region,
       sha256: Sha256,
-      credentials: { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) },
+      credentials: {
+        accessKeyId,
+        secretAccessKey,
+        ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+      },
     });
     const body = JSON.stringify({ Names: names, WithDecryption: true });
     const request = await signer.sign({
@@ -79,13 +86,20 @@ export function ssmReader(env: Env): ParameterReader {
       },
       body,
     });
-    const response = await fetch(endpoint, { method: 'POST', headers: request.headers as Record<string, string>, body });
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: request.headers as Record<string, string>,
+      body,
+    });
     const answer = (await response.json().catch(() => ({}))) as { Parameters?: { Name?: string; Value?: string }[] };
     if (!response.ok || !Array.isArray(answer.Parameters)) {
       throw new ConfigError(`SSM GetParameters failed with HTTP ${response.status}`);
     }
     return new Map(
-      answer.Parameters.filter((p) => typeof p.Name === 'string' && typeof p.Value === 'string').map((p) => [p.Name!, p.Value!]),
+      answer.Parameters.filter((p) => typeof p.Name === 'string' && typeof p.Value === 'string').map((p) => [
+        p.Name!,
+        p.Value!,
+      ]),
     );
   };
 }

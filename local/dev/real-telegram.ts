@@ -32,7 +32,15 @@ export async function realBotIdentity(token: string): Promise<{ username: string
  * webhook would: with the secret header, retrying with growing delay on non-2xx, and executing
  * the method returned in a 2xx body. The offset advances only after a 2xx.
  */
-export async function pollRealTelegram({ token, apiRoot, stack }: { token: string; apiRoot: string; stack: LocalStack }) {
+export async function pollRealTelegram({
+  token,
+  apiRoot,
+  stack,
+}: {
+  token: string;
+  apiRoot: string;
+  stack: LocalStack;
+}) {
   await callBotApi(apiRoot, token, 'deleteWebhook', { drop_pending_updates: false });
   let offset = 0;
   for (;;) {

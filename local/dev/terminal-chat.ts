@@ -1,16 +1,6 @@
 import type { Interface } from 'node:readline/promises';
 import type { LocalStack } from '../index.js';
 
-/** Renders Telegram HTML for a terminal: tags dropped, entities decoded. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&');
-}
-
 interface Shown {
   versions: number;
 }
@@ -32,7 +22,7 @@ export async function startTerminalChat({ stack, rl }: { stack: LocalStack; rl: 
       if (seen?.versions === versions) continue;
       shown.set(message.message_id, { versions });
       const label = seen ? 'bot (edited)' : 'bot';
-      console.log(`\n${label} › ${htmlToText(message.text)}`);
+      console.log(`\n${label} › ${message.text}`);
       const rows = message.reply_markup?.inline_keyboard ?? [];
       buttons = [];
       for (const row of rows) {
@@ -46,7 +36,9 @@ export async function startTerminalChat({ stack, rl }: { stack: LocalStack; rl: 
     }
   };
   const timer = setInterval(render, 100);
-  console.log('Talk to the bot: type a message (try /start), `:N` presses button N, `:user ID` switches user, `:quit` exits.');
+  console.log(
+    'Talk to the bot: type a message (try /start), `:N` presses button N, `:user ID` switches user, `:quit` exits.',
+  );
   render();
   try {
     for (;;) {

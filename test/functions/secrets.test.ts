@@ -45,7 +45,10 @@ describe('resolveSecrets', () => {
 
   it('names the secrets that are not set, with the command to set them', async () => {
     await expect(
-      resolveSecrets({ SST_APP: 'desk', SST_SSM_PREFIX: '/p/', SST_Secret_value_TELEGRAM_BOT_USERNAME: '__FETCH_FROM_SSM__' }, fakeReader({}).read),
+      resolveSecrets(
+        { SST_APP: 'desk', SST_SSM_PREFIX: '/p/', SST_Secret_value_TELEGRAM_BOT_USERNAME: '__FETCH_FROM_SSM__' },
+        fakeReader({}).read,
+      ),
     ).rejects.toThrow(/TELEGRAM_BOT_USERNAME.*sst secrets set/);
   });
 });
@@ -60,7 +63,13 @@ describe('ssmReader', () => {
       received.push({ headers: req.headers, body });
       const names = (JSON.parse(body) as { Names: string[] }).Names;
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(JSON.stringify(status === 200 ? { Parameters: [{ Name: names[0], Value: 'v1' }], InvalidParameters: names.slice(1) } : { __type: 'AccessDenied' }));
+      res.end(
+        JSON.stringify(
+          status === 200
+            ? { Parameters: [{ Name: names[0], Value: 'v1' }], InvalidParameters: names.slice(1) }
+            : { __type: 'AccessDenied' },
+        ),
+      );
     });
   });
   let env: Record<string, string>;
@@ -82,7 +91,9 @@ describe('ssmReader', () => {
     expect([...found]).toEqual([['/a', 'v1']]);
     const [request] = received;
     expect(request?.headers['x-amz-target']).toBe('AmazonSSM.GetParameters');
-    expect(request?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/ssm\/aws4_request, SignedHeaders=.*x-amz-target.*, Signature=[0-9a-f]{64}$/);
+    expect(request?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/ssm\/aws4_request, SignedHeaders=.*x-amz-target.*, Signature=[0-9a-f]{64}$/,
+    );
     expect(request?.headers['x-amz-security-token']).toBe('session-token-example');
     expect(JSON.parse(request?.body ?? '{}')).toEqual({ Names: ['/a', '/b'], WithDecryption: true });
   });

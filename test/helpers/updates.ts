@@ -15,9 +15,17 @@ const user = (spec: UserSpec) => ({
   ...(spec.language_code ? { language_code: spec.language_code } : {}),
 });
 
-const privateChat = (spec: UserSpec) => ({ id: spec.id, type: 'private' as const, first_name: spec.first_name ?? `User${spec.id}` });
+const privateChat = (spec: UserSpec) => ({
+  id: spec.id,
+  type: 'private' as const,
+  first_name: spec.first_name ?? `User${spec.id}`,
+});
 
-export function textUpdate(from: UserSpec, text: string, overrides: { update_id?: number; chat?: { id: number; type: string; title?: string } } = {}) {
+export function textUpdate(
+  from: UserSpec,
+  text: string,
+  overrides: { update_id?: number; chat?: { id: number; type: string; title?: string } } = {},
+) {
   const entities = text.startsWith('/')
     ? [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0]!.length }]
     : undefined;

@@ -70,7 +70,13 @@ describe('DynamoSessionStore', () => {
     clock += 11_000;
     const loaded = await s.load('3:3');
     expect(loaded).toEqual({ key: '3:3', data: undefined, version: 1, processed: [] });
-    await s.save({ key: '3:3', data: { lang: 'en' }, expectedVersion: loaded.version, update: { updateId: 2 }, processed: [] });
+    await s.save({
+      key: '3:3',
+      data: { lang: 'en' },
+      expectedVersion: loaded.version,
+      update: { updateId: 2 },
+      processed: [],
+    });
     expect((await s.load('3:3')).data).toEqual({ lang: 'en' });
   });
 
@@ -79,7 +85,13 @@ describe('DynamoSessionStore', () => {
     let version = 0;
     let processed: Awaited<ReturnType<typeof s.load>>['processed'] = [];
     for (let id = 1; id <= 8; id++) {
-      await s.save({ key: '4:4', data: {}, expectedVersion: version, update: { updateId: id, outbox: { jobs: [] } }, processed });
+      await s.save({
+        key: '4:4',
+        data: {},
+        expectedVersion: version,
+        update: { updateId: id, outbox: { jobs: [] } },
+        processed,
+      });
       ({ version, processed } = await s.load('4:4'));
     }
     expect(processed.map((p) => p.updateId)).toEqual([4, 5, 6, 7, 8]);
@@ -97,7 +109,14 @@ describe('DynamoSessionStore', () => {
     await client.send(
       new PutItemCommand({
         TableName: db.tableName,
-        Item: { pk: { S: 'session#5:5' }, sk: { S: 'session' }, data: { S: '{nope' }, version: { N: '3' }, processed: { S: '[{"bad":1}]' }, expiresAt: { N: String(Math.floor(clock / 1000) + 100) } },
+        Item: {
+          pk: { S: 'session#5:5' },
+          sk: { S: 'session' },
+          data: { S: '{nope' },
+          version: { N: '3' },
+          processed: { S: '[{"bad":1}]' },
+          expiresAt: { N: String(Math.floor(clock / 1000) + 100) },
+        },
       }),
     );
     expect(await store().load('5:5')).toEqual({ key: '5:5', data: undefined, version: 3, processed: [] });
@@ -110,7 +129,13 @@ describe('DynamoSessionStore', () => {
       jobs: [],
     });
     const s = store();
-    const process = createUpdateProcessor({ sessions: s, ledger: s, queue: new MemoryJobQueue(), runTurn: counting, log: memoryLogger() });
+    const process = createUpdateProcessor({
+      sessions: s,
+      ledger: s,
+      queue: new MemoryJobQueue(),
+      runTurn: counting,
+      log: memoryLogger(),
+    });
     const updates = Array.from({ length: 50 }, () => valid(textUpdate({ id: 6 }, 'hi')));
     const results = await Promise.all(updates.map((u) => process(u)));
     expect(results.every((r) => !r.duplicate)).toBe(true);

@@ -26,10 +26,20 @@ async function drain(queue: QueueName) {
   const bodies: { body: unknown; attributes: Record<string, string> }[] = [];
   for (;;) {
     const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: sqs.queues[queue].url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: sqs.queues[queue].url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     if (Messages.length === 0) return bodies;
-    bodies.push(...Messages.map((m) => ({ body: JSON.parse(m.Body ?? '{}'), attributes: (m.Attributes ?? {}) as Record<string, string> })));
+    bodies.push(
+      ...Messages.map((m) => ({
+        body: JSON.parse(m.Body ?? '{}'),
+        attributes: (m.Attributes ?? {}) as Record<string, string>,
+      })),
+    );
   }
 }
 
@@ -65,13 +75,25 @@ describe('SqsJobQueue', () => {
     expect(await drain('notify')).toHaveLength(1);
   });
 
+  it('carries emoji and CJK text through SQS unchanged', async () => {
+    const Text = defineJob('test.text', 'rpc', z.object({ text: z.string() }));
+    const text = '🌐 语言 ⬅️ – café \u0000 \\u';
+    await new SqsJobQueue({ client, queueUrls: urls(), fifo }).send(
+      seal([{ job: Text, payload: { text }, chatId: 1, userId: 1 }], 'emoji'),
+    );
+    const [message] = await drain('rpc');
+    expect(message?.body).toMatchObject({ payload: { text } });
+  });
+
   it('reports an unreachable SQS as a transient error', async () => {
     const queue = new SqsJobQueue({
       client: new SQSClient({ ...localClientConfig('http://127.0.0.1:9'), maxAttempts: 1 }),
       queueUrls: urls(),
       fifo,
     });
-    await expect(queue.send(seal([{ job: Ping, payload: { n: 1 }, chatId: 1, userId: 1 }], 'down'))).rejects.toMatchObject({
+    await expect(
+      queue.send(seal([{ job: Ping, payload: { n: 1 }, chatId: 1, userId: 1 }], 'down')),
+    ).rejects.toMatchObject({
       code: 'sqs.unavailable',
     });
   });

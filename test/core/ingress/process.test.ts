@@ -29,7 +29,14 @@ const counting: TurnRunner = async (update, session) => {
 function setup(runTurn: TurnRunner = counting) {
   const store = new MemorySessionStore();
   const queue = new MemoryJobQueue();
-  const process = createUpdateProcessor({ sessions: store, ledger: store, queue, runTurn, log: memoryLogger(), sleep: async () => {} });
+  const process = createUpdateProcessor({
+    sessions: store,
+    ledger: store,
+    queue,
+    runTurn,
+    log: memoryLogger(),
+    sleep: async () => {},
+  });
   return { store, queue, process };
 }
 
@@ -42,7 +49,7 @@ describe('update processor', () => {
     expect(first.duplicate).toBe(false);
     expect(second.duplicate).toBe(true);
     expect(store.items.get('1:1')?.data).toEqual({ count: 1 });
-    expect(queue.sent.map((j) => j.envelope.id)).toEqual(['u' + update.updateId + '.0', 'u' + update.updateId + '.0']);
+    expect(queue.sent.map((j) => j.envelope.id)).toEqual([`u${update.updateId}.0`, `u${update.updateId}.0`]);
   });
 
   it('keeps two chat-visible messages in order in one notify job', async () => {

@@ -16,7 +16,12 @@ function setup(options: { runTurnThrows?: Error } = {}) {
   const store = new MemorySessionStore();
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
-  const realRun = createTurnRunner({ bot: createBot(), botInfo: botInfoFrom(TOKEN, 'desk_bot'), token: TOKEN, apiRoot: 'http://x' });
+  const realRun = createTurnRunner({
+    bot: createBot(),
+    botInfo: botInfoFrom(TOKEN, 'desk_bot'),
+    token: TOKEN,
+    apiRoot: 'http://x',
+  });
   const runTurn: typeof realRun = async (update, session) => {
     if (options.runTurnThrows) throw options.runTurnThrows;
     return realRun(update, session);
@@ -30,7 +35,11 @@ function setup(options: { runTurnThrows?: Error } = {}) {
     log,
   });
   const post = (body: unknown, headers: Record<string, string> = { 'x-telegram-bot-api-secret-token': SECRET }) =>
-    webhook({ headers, body: typeof body === 'string' ? body : JSON.stringify(body), isBase64Encoded: false } satisfies WebhookRequest);
+    webhook({
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      isBase64Encoded: false,
+    } satisfies WebhookRequest);
   return { store, queue, log, post, webhook };
 }
 
@@ -39,9 +48,13 @@ const alice = { id: 77 };
 describe('webhook', () => {
   it('rejects a wrong or missing secret with 401 and stores nothing', async () => {
     const { post, store, queue, log } = setup();
-    expect((await post(textUpdate(alice, '/start'), { 'x-telegram-bot-api-secret-token': 'wrong' })).statusCode).toBe(401);
+    expect((await post(textUpdate(alice, '/start'), { 'x-telegram-bot-api-secret-token': 'wrong' })).statusCode).toBe(
+      401,
+    );
     expect((await post(textUpdate(alice, '/start'), {})).statusCode).toBe(401);
-    expect((await post(textUpdate(alice, '/start'), { 'x-telegram-bot-api-secret-token': `${SECRET}x` })).statusCode).toBe(401);
+    expect(
+      (await post(textUpdate(alice, '/start'), { 'x-telegram-bot-api-secret-token': `${SECRET}x` })).statusCode,
+    ).toBe(401);
     expect(store.items.size).toBe(0);
     expect(queue.sent).toHaveLength(0);
     expect(JSON.stringify(log.lines)).not.toContain(SECRET);

@@ -48,7 +48,12 @@ describe('job consumer', () => {
   it('fails the rest of a message group after a failure, to keep its order', async () => {
     const { consume, seen } = setup();
     const [a, b, c, d] = envelopes({ text: 'a' }, { text: 'b', fail: true }, { text: 'c' }, { text: 'd' });
-    const result = await consume([record(a, 'm1', 'g1'), record(b, 'm2', 'g1'), record(c, 'm3', 'g1'), record(d, 'm4', 'g2')]);
+    const result = await consume([
+      record(a, 'm1', 'g1'),
+      record(b, 'm2', 'g1'),
+      record(c, 'm3', 'g1'),
+      record(d, 'm4', 'g2'),
+    ]);
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m2', 'm3']);
     expect(seen.sort()).toEqual(['a', 'd']);
   });

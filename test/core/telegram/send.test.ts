@@ -34,11 +34,14 @@ function setup(fail: (c: TelegramCall, n: number) => Error | undefined) {
   };
   const progress = new MemoryProgress();
   const consume = createConsumer([telegramSendHandler({ gateway, progress })], memoryLogger());
-  const [job] = sealJobs([{ job: TelegramSendJob, payload: { calls: [call('a'), call('b'), call('c')] }, chatId: 1, userId: 1 }], {
-    idPrefix: 'u1',
-    traceId: 'u1',
-    now: new Date(),
-  });
+  const [job] = sealJobs(
+    [{ job: TelegramSendJob, payload: { calls: [call('a'), call('b'), call('c')] }, chatId: 1, userId: 1 }],
+    {
+      idPrefix: 'u1',
+      traceId: 'u1',
+      now: new Date(),
+    },
+  );
   const deliver = () =>
     consume([{ messageId: 'm', body: JSON.stringify(job!.envelope), attributes: { ApproximateReceiveCount: '1' } }]);
   return { made, progress, deliver };
@@ -46,20 +49,26 @@ function setup(fail: (c: TelegramCall, n: number) => Error | undefined) {
 
 describe('telegram.send job', () => {
   it('resumes after the last sent call when redelivered after a transient failure', async () => {
-    const { made, deliver } = setup((c, n) => (c.params.text === 'b' && n === 1 ? new TransientError('telegram.unavailable', '502') : undefined));
+    const { made, deliver } = setup((c, n) =>
+      c.params.text === 'b' && n === 1 ? new TransientError('telegram.unavailable', '502') : undefined,
+    );
     expect((await deliver()).batchItemFailures).toHaveLength(1);
     expect((await deliver()).batchItemFailures).toHaveLength(0);
     expect(made).toEqual(['a', 'b', 'c']);
   });
 
   it('skips a call Telegram rejects and sends the rest', async () => {
-    const { made, deliver } = setup((c) => (c.params.text === 'b' ? new TelegramRejectedError(400, 'message is not modified') : undefined));
+    const { made, deliver } = setup((c) =>
+      c.params.text === 'b' ? new TelegramRejectedError(400, 'message is not modified') : undefined,
+    );
     expect((await deliver()).batchItemFailures).toHaveLength(0);
     expect(made).toEqual(['a', 'c']);
   });
 
   it('stops sending to a chat that blocked the bot, without failing the job', async () => {
-    const { made, deliver } = setup((c) => (c.params.text === 'b' ? new TelegramForbiddenError('bot was blocked by the user') : undefined));
+    const { made, deliver } = setup((c) =>
+      c.params.text === 'b' ? new TelegramForbiddenError('bot was blocked by the user') : undefined,
+    );
     expect((await deliver()).batchItemFailures).toHaveLength(0);
     expect(made).toEqual(['a']);
     expect((await deliver()).batchItemFailures).toHaveLength(0);

@@ -1,0 +1,213 @@
+/**
+ * The simulated people: users and groups that write to the bot, press its buttons and block it.
+ *
+ * Each action turns into a change in the {@link PeerStore} plus an update handed to the host, which queues
+ * it for the webhook or `getUpdates`. Users only do what a real client allows (pressing an existing button,
+ * for instance); anything else is a test error, thrown as a plain `Error`.
+ */
+import type { ChatState, PeerStore } from './store.js';
+import type { SentMessage, TgChat, TgChatMember, TgMessage, TgMessageEntity, TgUpdate, TgUser } from './types.js';
+
+/** What the simulated people need from the running peer. */
+export interface ActorHost {
+  readonly store: PeerStore;
+  /** Queues an update for the bot (subject to `allowed_updates`) and returns it. */
+  enqueue(update: TgUpdate): TgUpdate;
+  /** The bot's messages in one chat. */
+  sent(chatId: number): SentMessage[];
+}
+
+const unixNow = (): number => Math.floor(Date.now() / 1000);
+
+/** A simulated Telegram user; their private chat has the same id. */
+export interface PeerUser {
+  readonly id: number;
+  /** The user as the bot sees it in updates. */
+  readonly info: TgUser;
+  /** True after {@link block} until {@link unblock} or the user writes again. */
+  readonly blocked: boolean;
+  /** The user sends a text message to the bot (a blocked bot is restarted first, as Telegram's "Restart" does). */
+  sendText(text: string): Promise<TgUpdate>;
+  /**
+   * The user presses the inline button with `callbackData` under the bot's message `messageId`.
+   * Throws (a test error, not an API error) when the message or button does not exist: users only press what they see.
+   */
+  pressButton(messageId: number, callbackData: string): Promise<TgUpdate>;
+  /** The user blocks the bot: sends to them get 403 and the bot receives a `my_chat_member` update (kicked). */
+  block(): Promise<TgUpdate>;
+  /** The user unblocks (restarts) the bot: a `my_chat_member` update (member). */
+  unblock(): Promise<TgUpdate>;
+  /** The chat as the user sees it: every visible message, both sides, oldest first. */
+  messages(): TgMessage[];
+  /** The bot's messages in this chat, with edit history. */
+  botMessages(): SentMessage[];
+  /** The bot's latest message in this chat that is not deleted. */
+  lastBotMessage(): SentMessage | undefined;
+}
+
+/** A simulated group chat (negative id) the bot is a member of. */
+export interface PeerGroup {
+  readonly id: number;
+  readonly title: string;
+  readonly chat: TgChat;
+  /** `from` writes `text` in the group. */
+  sendText(from: PeerUser, text: string): Promise<TgUpdate>;
+  /** `from` presses a button under a bot message in the group. */
+  pressButton(from: PeerUser, messageId: number, callbackData: string): Promise<TgUpdate>;
+  messages(): TgMessage[];
+  botMessages(): SentMessage[];
+}
+
+/** `/command` and `/command@bot` entities, which Telegram adds to users' messages (telegraf's `command()` needs them). */
+function detectEntities(text: string): TgMessageEntity[] {
+  const entities: TgMessageEntity[] = [];
+  for (const match of text.matchAll(/(?<![\w/@])\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])/g)) {
+    entities.push({ type: 'bot_command', offset: match.index, length: match[0].length });
+  }
+  return entities;
+}
+
+/** A user's message in `chat`. */
+export function userMessage(host: ActorHost, chat: ChatState, from: TgUser, text: string): TgUpdate {
+  const message = host.store.addMessage(chat.chat.id, {
+    fromBot: false,
+    from,
+    text,
+    entities: detectEntities(text),
+  });
+  return host.enqueue({ update_id: host.store.nextUpdateId(), message: host.store.toTgMessage(message) });
+}
+
+/** A button press by `from` on bot message `messageId` of `chat`. */
+export function buttonPress(host: ActorHost, chat: ChatState, from: TgUser, messageId: number, data: string): TgUpdate {
+  const message = host.store.message(chat.chat.id, messageId);
+  if (message === undefined || message.deleted) {
+    throw new Error(`cannot press a button: chat ${chat.chat.id} has no message ${messageId}`);
+  }
+  if (!message.fromBot) throw new Error(`cannot press a button: message ${messageId} was not sent by the bot`);
+  const buttons = message.reply_markup?.inline_keyboard.flat() ?? [];
+  if (!buttons.some((button) => button.callback_data === data)) {
+    const available = buttons.map((b) => b.callback_data).filter((d) => d !== undefined);
+    throw new Error(
+      `cannot press a button: message ${messageId} has no button with callback_data ${JSON.stringify(data)} (has ${JSON.stringify(available)})`,
+    );
+  }
+  const query = host.store.newCallbackQuery(chat.chat.id, messageId, from, data);
+  return host.enqueue({
+    update_id: host.store.nextUpdateId(),
+    callback_query: {
+      id: query.id,
+      from: structuredClone(from),
+      message: host.store.toTgMessage(message),
+      chat_instance: host.store.chatInstance(chat.chat.id),
+      data,
+    },
+  });
+}
+
+/** The bot's membership in a private chat changed (block / unblock). */
+export function membershipChange(host: ActorHost, chat: ChatState, from: TgUser, blocked: boolean): TgUpdate {
+  chat.blocked = blocked;
+  const member = (status: TgChatMember['status']): TgChatMember =>
+    status === 'kicked' ? { user: host.store.bot, status, until_date: 0 } : { user: host.store.bot, status };
+  return host.enqueue({
+    update_id: host.store.nextUpdateId(),
+    my_chat_member: {
+      chat: structuredClone(chat.chat),
+      from: structuredClone(from),
+      date: unixNow(),
+      old_chat_member: member(blocked ? 'member' : 'kicked'),
+      new_chat_member: member(blocked ? 'kicked' : 'member'),
+    },
+  });
+}
+
+/** A {@link PeerUser} backed by the host's store. */
+export class User implements PeerUser {
+  constructor(
+    private readonly peer: ActorHost,
+    readonly id: number,
+  ) {}
+
+  private get chat(): ChatState {
+    return this.peer.store.chat(this.id)!;
+  }
+
+  get info(): TgUser {
+    return structuredClone(this.peer.store.users.get(this.id)!);
+  }
+
+  get blocked(): boolean {
+    return this.chat.blocked;
+  }
+
+  async sendText(text: string): Promise<TgUpdate> {
+    if (this.chat.blocked) await this.unblock();
+    this.chat.known = true;
+    return userMessage(this.peer, this.chat, this.info, text);
+  }
+
+  async pressButton(messageId: number, callbackData: string): Promise<TgUpdate> {
+    return buttonPress(this.peer, this.chat, this.info, messageId, callbackData);
+  }
+
+  async block(): Promise<TgUpdate> {
+    if (this.chat.blocked) throw new Error(`user ${this.id} has already blocked the bot`);
+    return membershipChange(this.peer, this.chat, this.info, true);
+  }
+
+  async unblock(): Promise<TgUpdate> {
+    if (!this.chat.blocked) throw new Error(`user ${this.id} has not blocked the bot`);
+    return membershipChange(this.peer, this.chat, this.info, false);
+  }
+
+  messages(): TgMessage[] {
+    return this.chat.messages.filter((m) => !m.deleted).map((m) => this.peer.store.toTgMessage(m));
+  }
+
+  botMessages(): SentMessage[] {
+    return this.peer.sent(this.id);
+  }
+
+  lastBotMessage(): SentMessage | undefined {
+    return this.botMessages()
+      .filter((m) => !m.deleted)
+      .at(-1);
+  }
+}
+
+/** A {@link PeerGroup} backed by the host's store. */
+export class Group implements PeerGroup {
+  constructor(
+    private readonly peer: ActorHost,
+    private readonly state: ChatState,
+  ) {}
+
+  get id(): number {
+    return this.state.chat.id;
+  }
+
+  get title(): string {
+    return this.state.chat.title ?? '';
+  }
+
+  get chat(): TgChat {
+    return structuredClone(this.state.chat);
+  }
+
+  async sendText(from: PeerUser, text: string): Promise<TgUpdate> {
+    return userMessage(this.peer, this.state, from.info, text);
+  }
+
+  async pressButton(from: PeerUser, messageId: number, callbackData: string): Promise<TgUpdate> {
+    return buttonPress(this.peer, this.state, from.info, messageId, callbackData);
+  }
+
+  messages(): TgMessage[] {
+    return this.state.messages.filter((m) => !m.deleted).map((m) => this.peer.store.toTgMessage(m));
+  }
+
+  botMessages(): SentMessage[] {
+    return this.peer.sent(this.id);
+  }
+}

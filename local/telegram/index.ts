@@ -1,0 +1,34 @@
+/**
+ * The local Telegram Bot API peer: a stand-in for api.telegram.org and Telegram's webhook delivery,
+ * used by tests, benchmarks and `npm run dev`. See `peer.ts` for the behaviour it reproduces.
+ */
+
+export type { PeerGroup, PeerUser } from './actors.js';
+export type { AdmissionPolicy, AdmissionRequest } from './admission.js';
+export { admitAll } from './admission.js';
+export type { RetryPolicy } from './delivery.js';
+export { BotApiError, Descriptions, tooManyRequests } from './errors.js';
+export type { FormattedText } from './markup.js';
+export { MarkupError, parseHtml, parseMarkdown, parseMarkdownV2 } from './markup.js';
+export type { TelegramPeer, TelegramPeerOptions } from './peer.js';
+export { startTelegramPeer } from './peer.js';
+export type { CallbackQueryState, ChatState, PeerStore, StoredMessage } from './store.js';
+export type {
+  ApiCall,
+  ApiErrorBody,
+  Delivery,
+  MessageVersion,
+  SentMessage,
+  TgCallbackQuery,
+  TgChat,
+  TgChatMember,
+  TgChatMemberUpdated,
+  TgInlineKeyboardButton,
+  TgInlineKeyboardMarkup,
+  TgMessage,
+  TgMessageEntity,
+  TgUpdate,
+  TgUser,
+  UpdateType,
+  WebhookInfo,
+} from './types.js';

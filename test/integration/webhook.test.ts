@@ -1,0 +1,154 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClientConfig } from '../../local/aws/common.js';
+import { type LocalStack, localTelegramIdentity, startLocalStack } from '../../local/index.js';
+
+let dataDir: string;
+let stack: LocalStack;
+const identity = localTelegramIdentity();
+
+/** Every partition key in the table (the local tables are small). */
+async function storedKeys(s: LocalStack): Promise<string[]> {
+  const client = new DynamoDBClient(localClientConfig(s.dynamodb.endpoint));
+  const { Items = [] } = await client.send(
+    new ScanCommand({ TableName: s.dynamodb.tableName, ProjectionExpression: 'pk' }),
+  );
+  return Items.map((item) => item.pk?.S ?? '');
+}
+
+async function queuedNotifications(s: LocalStack): Promise<number> {
+  const client = new SQSClient(localClientConfig(s.sqs.endpoint));
+  const { Attributes = {} } = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: s.sqs.queueUrls.notify,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+}
+
+function post(s: LocalStack, body: unknown, secret = s.bot.webhookSecret) {
+  return fetch(s.webhookUrl!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+const silent = () => undefined;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'webhook-it-'));
+  stack = await startLocalStack({ dataDir, telegram: identity, onFunctionLog: silent });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('webhook on the local stack', () => {
+  it('lets a user /start, pick a language and see the menu edited in place', async () => {
+    const user = stack.telegram.user(201, { first_name: 'Mei' });
+    await user.sendText('/start');
+    const prompt = await stack.telegram.waitFor(() => user.lastBotMessage(), 10_000);
+    expect(prompt.text).toContain('Choose your language');
+    await user.pressButton(prompt.message_id, 'lang:zh');
+    const menu = await stack.telegram.waitFor(() => {
+      const m = user.lastBotMessage();
+      return m && m.history.length > 0 ? m : undefined;
+    }, 10_000);
+    expect(menu.message_id).toBe(prompt.message_id);
+    expect(menu.text).toContain('钱包服务台');
+    expect(user.botMessages()).toHaveLength(1);
+    const answers = stack.telegram.calls('answerCallbackQuery');
+    expect(answers.at(-1)).toMatchObject({ ok: true, viaWebhookResponse: true });
+  });
+
+  it('answers a wrong secret with 401 and stores nothing', async () => {
+    const update = {
+      update_id: 1,
+      message: {
+        message_id: 1,
+        date: 1,
+        chat: { id: 301, type: 'private' },
+        from: { id: 301, is_bot: false, first_name: 'X' },
+        text: '/start',
+      },
+    };
+    expect((await post(stack, update, 'wrong')).status).toBe(401);
+    expect((await post(stack, update, '')).status).toBe(401);
+    expect((await storedKeys(stack)).filter((k) => k.includes('301'))).toEqual([]);
+  });
+
+  it('answers malformed and unknown updates with 200 and stores nothing', async () => {
+    expect((await post(stack, '{"update_id": "x"')).status).toBe(200);
+    expect((await post(stack, { update_id: 5, poll: { id: 'p' } })).status).toBe(200);
+    expect((await post(stack, { update_id: 6, message: { chat: { id: 302 }, from: { id: 302 } } })).status).toBe(200);
+    const keys = await storedKeys(stack);
+    expect(keys.filter((k) => k.includes('302') || k === 'update#5' || k === 'update#6')).toEqual([]);
+  });
+
+  it('processes a redelivered update once', async () => {
+    const user = stack.telegram.user(202);
+    await user.sendText('hello');
+    await stack.telegram.waitFor(() => user.lastBotMessage(), 10_000);
+    const update = {
+      update_id: 990_001,
+      message: {
+        message_id: 50,
+        date: 1,
+        chat: { id: 202, type: 'private' },
+        from: { id: 202, is_bot: false, first_name: 'U' },
+        text: '/help',
+        entities: [{ type: 'bot_command', offset: 0, length: 5 }],
+      },
+    };
+    const first = await (await post(stack, update)).json();
+    const second = await (await post(stack, update)).json();
+    expect(first).toMatchObject({ method: 'sendMessage', chat_id: 202 });
+    expect(second).toEqual(first);
+  });
+
+  it('answers 5xx while DynamoDB is down, enqueues nothing, and applies the update once when it is back', async () => {
+    const user = stack.telegram.user(203, { first_name: 'Ola' });
+    await user.sendText('/start');
+    const prompt = await stack.telegram.waitFor(() => user.lastBotMessage(), 10_000);
+    await stack.telegram.idle(10_000);
+    await stack.telegram.waitFor(async () => (await queuedNotifications(stack)) === 0, 10_000);
+    await stack.dynamodb.stop();
+    const before = stack.telegram.deliveries().length;
+    const press = await user.pressButton(prompt.message_id, 'lang:en');
+    const queryId = press.callback_query?.id;
+    const failed = await stack.telegram.waitFor(() => {
+      const attempts = stack.telegram.deliveries().slice(before);
+      return attempts.length >= 2 ? attempts : undefined;
+    }, 10_000);
+    expect(failed.every((d) => d.status !== undefined && d.status >= 500)).toBe(true);
+    expect(await queuedNotifications(stack)).toBe(0);
+    expect(user.lastBotMessage()?.history).toHaveLength(0);
+    await stack.dynamodb.start();
+    const edited = await stack.telegram.waitFor(() => {
+      const m = user.lastBotMessage();
+      return m && m.history.length > 0 ? m : undefined;
+    }, 20_000);
+    expect(edited.text).toContain('Solana wallet desk');
+    await stack.telegram.idle(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(user.lastBotMessage()?.history).toHaveLength(1);
+    const answers = stack.telegram.calls('answerCallbackQuery').filter((c) => c.params.callback_query_id === queryId);
+    expect(answers.map((c) => c.ok)).toEqual([true]);
+  });
+
+  it('keeps the chosen language across a restart on the same data folder', async () => {
+    await stack.stop();
+    stack = await startLocalStack({ dataDir, telegram: identity, onFunctionLog: silent });
+    const user = stack.telegram.user(201, { first_name: 'Mei' });
+    await user.sendText('/start');
+    const menu = await stack.telegram.waitFor(() => user.lastBotMessage(), 10_000);
+    expect(menu.text).toContain('钱包服务台');
+  });
+});
