@@ -1,0 +1,87 @@
+import { Duration } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Queue, type Stack, type StackContext, use } from 'sst/constructs';
+import {
+  type ConsumerSettings,
+  FUNCTIONS,
+  type FunctionName,
+  type FunctionWiring,
+  QUEUE_NAMES,
+  type QueueName,
+  queueResourceNames,
+  stageSettings,
+} from '../core/settings.js';
+import { Secrets } from './Secrets.js';
+import { Storage } from './Storage.js';
+import { type WiringResources, wiredFunction } from './wiring.js';
+
+/**
+ * The job queues and their consumers, declared from `stageSettings(stage).queues` only, so the
+ * local runtime (which reads the same settings) behaves exactly like the cloud.
+ *
+ * Each queue has its own DLQ (FIFO when the queue is) reached after `maxReceiveCount` receives; each
+ * consumer function is wired from `FUNCTIONS` and fed by an event source mapping with the declared
+ * batch size, batching window, maximum concurrency and partial batch responses.
+ */
+export function Queues({ stack }: StackContext) {
+  const { table, key } = use(Storage);
+  const { secrets } = use(Secrets);
+  const settings = stageSettings(stack.stage).queues;
+
+  const queues = byQueue((name) => jobQueue(stack, name, settings[name]));
+  const cdkQueues = byQueue((name): sqs.IQueue => queues[name].cdk.queue);
+  const resources: WiringResources = { table, tableKey: key, secrets, queues: cdkQueues };
+
+  for (const [id, wiring] of Object.entries(FUNCTIONS) as [FunctionName, FunctionWiring][]) {
+    if (!wiring.consumes) continue;
+    const consumer = settings[wiring.consumes];
+    const fn = wiredFunction(stack, id, wiring, resources, {
+      timeout: consumer.timeoutSeconds,
+      memorySize: consumer.memoryMb,
+    });
+    queues[wiring.consumes].addConsumer(stack, {
+      function: fn,
+      cdk: {
+        eventSource: {
+          batchSize: consumer.batchSize,
+          // Omitted when 0: FIFO event sources reject a batching window altogether.
+          maxBatchingWindow:
+            consumer.maxBatchingWindowSeconds > 0 ? Duration.seconds(consumer.maxBatchingWindowSeconds) : undefined,
+          maxConcurrency: consumer.maxConcurrency,
+          reportBatchItemFailures: true,
+        },
+      },
+    });
+  }
+
+  stack.addOutputs(Object.fromEntries(QUEUE_NAMES.map((name) => [`${name}QueueUrl`, cdkQueues[name].queueUrl])));
+  return { queues: cdkQueues };
+}
+
+function byQueue<T>(make: (name: QueueName) => T): Record<QueueName, T> {
+  return Object.fromEntries(QUEUE_NAMES.map((name) => [name, make(name)])) as Record<QueueName, T>;
+}
+
+/** One job queue and its DLQ, named by `queueResourceNames` (FIFO names end in `.fifo`). */
+function jobQueue(stack: Stack, name: QueueName, settings: ConsumerSettings): Queue {
+  const names = queueResourceNames(stack.stage, name, settings);
+  // Producers set MessageDeduplicationId (the job id), so content-based dedup stays off.
+  const fifo = settings.fifo ? { fifo: true, contentBasedDeduplication: false } : {};
+  const common = { ...fifo, encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true };
+  const dlq = new sqs.Queue(stack, `${name}Dlq`, {
+    ...common,
+    queueName: names.dlq,
+    retentionPeriod: Duration.seconds(settings.dlqRetentionSeconds),
+  });
+  return new Queue(stack, name, {
+    cdk: {
+      queue: {
+        ...common,
+        queueName: names.queue,
+        visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
+        retentionPeriod: Duration.seconds(settings.retentionSeconds),
+        deadLetterQueue: { queue: dlq, maxReceiveCount: settings.maxReceiveCount },
+      },
+    },
+  });
+}

@@ -1,0 +1,116 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '../../core/errors.js';
+import { ENV, secretEnvName, stageSettings } from '../../core/settings.js';
+import {
+  buildSetWebhookPayload,
+  register,
+  unregister,
+  type WebhookRegistrationParams,
+} from '../../functions/register-webhook.js';
+import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
+
+const settings = stageSettings('test').webhook;
+const PARAMS: WebhookRegistrationParams = {
+  url: 'https://abc.execute-api.eu-central-1.amazonaws.com/telegram',
+  allowedUpdates: settings.allowedUpdates,
+  maxConnections: settings.maxConnections,
+};
+const TOKEN = '123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr';
+const SECRET = 'webhook_Secret-42';
+
+describe('buildSetWebhookPayload', () => {
+  it('builds the setWebhook body from the url, the secret and settings.webhook', () => {
+    expect(buildSetWebhookPayload(PARAMS, SECRET)).toEqual({
+      url: PARAMS.url,
+      secret_token: SECRET,
+      allowed_updates: settings.allowedUpdates,
+      max_connections: settings.maxConnections,
+    });
+  });
+
+  it('rejects a URL that is not https', () => {
+    expect(() => buildSetWebhookPayload({ ...PARAMS, url: 'http://x/telegram' }, SECRET)).toThrow(ConfigError);
+  });
+
+  it.each(['', 'has space', 'x'.repeat(257), 'semi;colon'])(
+    'rejects the malformed secret %j without echoing it',
+    (bad) => {
+      const attempt = () => buildSetWebhookPayload(PARAMS, bad);
+      expect(attempt).toThrow(ConfigError);
+      if (bad.length > 3) expect(attempt).not.toThrow(bad);
+    },
+  );
+
+  it.each([0, 101, 1.5])('rejects max_connections %d (Telegram allows 1–100)', (maxConnections) => {
+    expect(() => buildSetWebhookPayload({ ...PARAMS, maxConnections }, SECRET)).toThrow(ConfigError);
+  });
+});
+
+describe('webhook registration against the Telegram peer', () => {
+  let peer: TelegramPeer;
+  let output: string[];
+  beforeAll(async () => {
+    peer = await startTelegramPeer({ token: TOKEN, bot: { id: 123456789, username: 'desk_bot', first_name: 'Desk' } });
+  });
+  afterAll(() => peer.stop());
+  beforeEach(() => {
+    output = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      output.push(String(chunk));
+      return true;
+    });
+    vi.stubEnv(ENV.telegramApiRoot, peer.apiRoot);
+    vi.stubEnv(secretEnvName('TELEGRAM_BOT_TOKEN'), TOKEN);
+    vi.stubEnv(secretEnvName('TELEGRAM_WEBHOOK_SECRET'), SECRET);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+
+  it('registers the url, secret, allowed updates and max connections, and logs no secret', async () => {
+    await register({ params: PARAMS });
+    expect(peer.webhookInfo()).toMatchObject({
+      url: PARAMS.url,
+      max_connections: settings.maxConnections,
+      allowed_updates: [...settings.allowedUpdates],
+    });
+    const setWebhook = peer.calls('setWebhook').at(-1);
+    expect(setWebhook?.params.secret_token).toBe(SECRET);
+    expect(output.join('')).toContain('webhook.registered');
+    expect(output.join('')).not.toContain(SECRET);
+    expect(output.join('')).not.toContain(TOKEN.split(':')[1]);
+  });
+
+  it('fails with Telegram’s reason, and without the token, when Telegram refuses', async () => {
+    vi.stubEnv(secretEnvName('TELEGRAM_BOT_TOKEN'), '123456789:WRONGWRONGWRONGWRONGWRONGWRONGWRONG');
+    const error = await register({ params: PARAMS }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'telegram.rejected' });
+    expect(String(error)).toContain('Unauthorized');
+    expect(String(error)).not.toContain('WRONGWRONG');
+  });
+
+  it('rejects script params that are not registration params before calling Telegram', async () => {
+    const before = peer.calls().length;
+    await expect(register({ params: { url: PARAMS.url } })).rejects.toBeInstanceOf(ConfigError);
+    expect(peer.calls()).toHaveLength(before);
+  });
+
+  it('refuses to run when the webhook secret is not bound to it', async () => {
+    vi.stubEnv(secretEnvName('TELEGRAM_WEBHOOK_SECRET'), '');
+    await expect(register({ params: PARAMS })).rejects.toThrow('TELEGRAM_WEBHOOK_SECRET is not bound');
+  });
+
+  it('unregisters by deleting the webhook and keeping pending updates', async () => {
+    await register({ params: PARAMS });
+    await unregister();
+    expect(peer.webhookInfo().url).toBe('');
+    expect(peer.calls('deleteWebhook').at(-1)?.params).toEqual({ drop_pending_updates: false });
+  });
+
+  it('does not block stack removal when Telegram cannot be reached', async () => {
+    vi.stubEnv(ENV.telegramApiRoot, 'http://127.0.0.1:9');
+    await expect(unregister()).resolves.toBeUndefined();
+    expect(output.join('')).toContain('webhook.delete_failed');
+  });
+});
