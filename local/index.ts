@@ -1,0 +1,239 @@
+/**
+ * The embedded local AWS runtime: DynamoDB (dynalite), SQS (fauxqs), the Telegram Bot API peer
+ * and the Lambda runner, started in one process from the same stage settings the stacks deploy.
+ *
+ * Production code cannot tell it apart from AWS: functions get the stack's environment
+ * variables, with the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>` pointing at the emulators.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  FUNCTIONS,
+  type FunctionWiring,
+  QUEUE_NAMES,
+  type QueueName,
+  type SecretName,
+  type StageSettings,
+  stageSettings,
+} from '../core/settings.js';
+import { startLocalDynamoDb, tableNameFor } from './aws/dynamodb.js';
+import { type LocalSqs, startLocalSqs } from './aws/sqs.js';
+import type { LogLine } from './lambda/environment.js';
+import { functionEnv, type StackWiring, stackEnv } from './lambda/function-env.js';
+import { type LocalRunner, type RunnerStats, startRunner } from './lambda/runner.js';
+import { startTelegramPeer, type TelegramPeer } from './telegram/index.js';
+
+export type { LogLine } from './lambda/environment.js';
+export type { RunnerStats } from './lambda/runner.js';
+
+/** Telegram identity of the local bot. */
+export interface LocalTelegramOptions {
+  readonly token: string;
+  readonly botUsername: string;
+  readonly webhookSecret: string;
+}
+
+/** How to start a local stack. */
+export interface LocalStackOptions {
+  /** Stage name; `local` by default. */
+  stage?: string;
+  /** Where DynamoDB data and bundles live; a fresh temp dir (removed on stop) by default. Dev passes `.local-data/<stage>`. */
+  dataDir?: string;
+  /** Build and run the webhook over HTTP and the consumers via SQS pollers (default true). */
+  functions?: boolean;
+  /** Defaults: a fake token `123456789:LOCAL…`, username `local_desk_bot`, a random webhook secret. */
+  telegram?: LocalTelegramOptions;
+  /** Added to every function's environment (and to `env`). */
+  extraEnv?: Record<string, string>;
+  /** The functions to run; `FUNCTIONS` by default (tests substitute fixture handlers). Entries are relative to the project root. */
+  functionWiring?: Readonly<Record<string, FunctionWiring>>;
+  /** Function output; by default it goes to this process's stdout/stderr. */
+  onFunctionLog?: (line: LogLine) => void;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  readonly stage: string;
+  readonly settings: StageSettings;
+  /**
+   * Everything a function may need: region, fake credentials, the emulator endpoints, the stage,
+   * the table, every queue URL, the Telegram API root and every secret as `SST_Secret_value_<NAME>`.
+   * (Each function is given only its own part of it, as the stacks bind them.)
+   */
+  readonly env: Readonly<Record<string, string>>;
+  readonly dynamodb: {
+    readonly endpoint: string;
+    readonly tableName: string;
+    /** Takes DynamoDB away (connections refused) until `start()`; data is kept. */
+    stop(): Promise<void>;
+    /** Brings DynamoDB back on the same port with the same data. */
+    start(): Promise<void>;
+  };
+  readonly sqs: {
+    readonly endpoint: string;
+    readonly queueUrls: Readonly<Record<QueueName, string>>;
+    readonly dlqUrls: Readonly<Record<QueueName, string>>;
+  };
+  readonly telegram: TelegramPeer;
+  /** The bot identity the peer and the functions share. */
+  readonly bot: LocalTelegramOptions & { readonly id: number };
+  /** `http://127.0.0.1:PORT/telegram` when functions are on. */
+  readonly webhookUrl: string | undefined;
+  /** Invocation, queue and concurrency counters, when functions are on. */
+  readonly runner?: { stats(): RunnerStats };
+  /** Stops everything (functions first, then the emulators). Idempotent. */
+  stop(): Promise<void>;
+}
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const LOCAL_BOT_ID = 123_456_789;
+
+/** A fresh local bot identity: a token in Telegram's format and a random webhook secret. */
+export function localTelegramIdentity(): LocalTelegramOptions {
+  return {
+    token: `${LOCAL_BOT_ID}:LOCAL${randomBytes(24).toString('base64url')}`,
+    botUsername: 'local_desk_bot',
+    webhookSecret: randomBytes(24).toString('base64url'),
+  };
+}
+
+/**
+ * Starts DynamoDB, SQS (every queue and DLQ of the stage) and the Telegram peer on free loopback
+ * ports, then, unless `functions: false`, builds and runs the functions and registers the
+ * webhook with the peer exactly as the deploy script does with Telegram.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const stage = options.stage ?? 'local';
+  const settings = stageSettings(stage);
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `local-stack-${stage}-`)));
+  await mkdir(dataDir, { recursive: true });
+  const identity = options.telegram ?? localTelegramIdentity();
+  const bot = { ...identity, id: botIdOf(identity.token) };
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    const [dynamodb, sqs, telegram] = await Promise.all([
+      startLocalDynamoDb({ dataDir, tableName: tableNameFor(stage) }).then((db) => track(db, cleanups)),
+      startLocalSqs(stage, settings).then((q) => track(q, cleanups)),
+      startTelegramPeer({
+        token: bot.token,
+        bot: { id: bot.id, username: bot.botUsername, first_name: 'Local Desk' },
+      }).then((peer) => track(peer, cleanups)),
+    ]);
+
+    const wiring: StackWiring = {
+      stage,
+      tableName: dynamodb.tableName,
+      queueUrls: mapQueues(sqs, (q) => q.url),
+      dynamodbEndpoint: dynamodb.endpoint,
+      sqsEndpoint: sqs.endpoint,
+      telegramApiRoot: telegram.apiRoot,
+      secrets: secretsOf(bot),
+      ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
+    };
+
+    let runner: LocalRunner | undefined;
+    let webhookUrl: string | undefined;
+    if (options.functions ?? true) {
+      runner = track(
+        await startRunner({
+          stage,
+          settings,
+          functions: options.functionWiring ?? FUNCTIONS,
+          root: PROJECT_ROOT,
+          outdir: join(dataDir, 'build'),
+          env: (fn) => functionEnv(fn, wiring),
+          sqs: { endpoint: sqs.endpoint, queues: sqs.queues },
+          ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
+        }),
+        cleanups,
+      );
+      webhookUrl = runner.routeUrls.webhook;
+      if (webhookUrl) await setWebhook(telegram.apiRoot, bot, webhookUrl, settings);
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      stage,
+      settings,
+      env: stackEnv(wiring),
+      dynamodb: {
+        endpoint: dynamodb.endpoint,
+        tableName: dynamodb.tableName,
+        stop: () => dynamodb.stop(),
+        start: () => dynamodb.start(),
+      },
+      sqs: {
+        endpoint: sqs.endpoint,
+        queueUrls: mapQueues(sqs, (q) => q.url),
+        dlqUrls: mapQueues(sqs, (q) => q.dlqUrl),
+      },
+      telegram,
+      bot,
+      webhookUrl,
+      ...(runner ? { runner: { stats: runner.stats } } : {}),
+      stop() {
+        stopping ??= cleanup();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+function track<T extends { stop(): Promise<void> }>(resource: T, cleanups: Array<() => Promise<void>>): T {
+  cleanups.push(() => resource.stop());
+  return resource;
+}
+
+function mapQueues(sqs: LocalSqs, pick: (queue: LocalSqs['queues'][QueueName]) => string): Record<QueueName, string> {
+  return Object.fromEntries(QUEUE_NAMES.map((name) => [name, pick(sqs.queues[name])])) as Record<QueueName, string>;
+}
+
+function secretsOf(bot: LocalTelegramOptions): Record<SecretName, string> {
+  return {
+    TELEGRAM_BOT_TOKEN: bot.token,
+    TELEGRAM_WEBHOOK_SECRET: bot.webhookSecret,
+    TELEGRAM_BOT_USERNAME: bot.botUsername,
+  };
+}
+
+function botIdOf(token: string): number {
+  const id = Number(token.split(':')[0]);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Error('A bot token starts with the bot id: "<id>:<secret>"');
+  return id;
+}
+
+/** The deploy script's `setWebhook` call, made to the peer. */
+async function setWebhook(
+  apiRoot: string,
+  bot: LocalTelegramOptions,
+  url: string,
+  settings: StageSettings,
+): Promise<void> {
+  const response = await fetch(`${apiRoot}/bot${bot.token}/setWebhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      url,
+      secret_token: bot.webhookSecret,
+      allowed_updates: settings.webhook.allowedUpdates,
+      max_connections: settings.webhook.maxConnections,
+    }),
+  });
+  const body = (await response.json()) as { ok?: boolean; description?: string };
+  if (!response.ok || body.ok !== true) {
+    throw new Error(`setWebhook on the local Telegram peer failed: ${response.status} ${body.description ?? ''}`);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The environment variables of the local stack and of each function, named by `ENV`,
+ * `secretEnvName` and the AWS SDK's standard variables, exactly as the stacks set them on AWS
+ * (plus the endpoint variables that point the SDK at the emulators).
+ */
+import {
+  ENV,
+  type FunctionWiring,
+  QUEUE_NAMES,
+  type QueueName,
+  SECRETS,
+  type SecretName,
+  secretEnvName,
+} from '../../core/settings.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../aws/common.js';
+
+/** Where everything of one local stack is. */
+export interface StackWiring {
+  readonly stage: string;
+  readonly tableName: string;
+  readonly queueUrls: Readonly<Record<QueueName, string>>;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly telegramApiRoot: string;
+  /** Secret values (SST passes plain values to functions in dev, as `SST_Secret_value_<NAME>`). */
+  readonly secrets: Readonly<Record<SecretName, string>>;
+  /** Added to every function's environment last (wins over the rest). */
+  readonly extraEnv?: Readonly<Record<string, string>>;
+}
+
+function awsEnv(w: StackWiring): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: w.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: w.sqsEndpoint,
+    [ENV.stage]: w.stage,
+    [ENV.telegramApiRoot]: w.telegramApiRoot,
+  };
+}
+
+const queueEnv = (w: StackWiring, queues: readonly QueueName[]): Record<string, string> =>
+  Object.fromEntries(queues.map((q) => [ENV.queueUrl[q], w.queueUrls[q]]));
+
+const secretEnv = (w: StackWiring, secrets: readonly SecretName[]): Record<string, string> =>
+  Object.fromEntries(secrets.map((name) => [secretEnvName(name), w.secrets[name]]));
+
+/** Every variable any function could need: the table, every queue URL and every secret. */
+export function stackEnv(w: StackWiring): Record<string, string> {
+  return {
+    ...awsEnv(w),
+    [ENV.tableName]: w.tableName,
+    ...queueEnv(w, QUEUE_NAMES),
+    ...secretEnv(w, SECRETS),
+    ...w.extraEnv,
+  };
+}
+
+/**
+ * What one function is given, as the stack binds it: the table only if it uses it, the URLs of
+ * the queues it sends to (and of the queue it consumes, to change a message's visibility), and
+ * only its own secrets.
+ */
+export function functionEnv(wiring: FunctionWiring, w: StackWiring): Record<string, string> {
+  const queues = QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || wiring.consumes === q);
+  return {
+    ...awsEnv(w),
+    ...(wiring.table === 'none' ? {} : { [ENV.tableName]: w.tableName }),
+    ...queueEnv(w, queues),
+    ...secretEnv(w, wiring.secrets),
+    ...w.extraEnv,
+  };
+}

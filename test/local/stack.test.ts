@@ -1,0 +1,180 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ENV,
+  type FunctionWiring,
+  QUEUE_NAMES,
+  queueResourceNames,
+  SECRETS,
+  secretEnvName,
+  stageSettings,
+} from '../../core/settings.js';
+import { localClientConfig } from '../../local/aws/common.js';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/index.js';
+
+const stacks: LocalStack[] = [];
+afterEach(async () => {
+  for (const stack of stacks.splice(0)) await stack.stop();
+});
+
+async function stack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const started = await startLocalStack(options);
+  stacks.push(started);
+  return started;
+}
+
+/** Fixture handlers in place of the app's functions. */
+const FIXTURE_FUNCTIONS: Record<string, FunctionWiring> = {
+  webhook: {
+    entry: 'test/fixtures/functions/http-echo.ts',
+    secrets: ['TELEGRAM_WEBHOOK_SECRET'],
+    sendsTo: ['rpc'],
+    table: 'none',
+  },
+  rpcWorker: {
+    entry: 'test/fixtures/functions/sqs-consumer.ts',
+    secrets: [],
+    sendsTo: [],
+    consumes: 'rpc',
+    table: 'read',
+  },
+};
+
+describe('startLocalStack', () => {
+  it('exposes every variable a function needs, pointing at the running emulators', async () => {
+    const s = await stack({ functions: false, extraEnv: { LOG_LEVEL: 'silent' } });
+
+    expect(s.env).toMatchObject({
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_DYNAMODB: s.dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SQS: s.sqs.endpoint,
+      [ENV.stage]: 'local',
+      [ENV.tableName]: s.dynamodb.tableName,
+      [ENV.telegramApiRoot]: s.telegram.apiRoot,
+      [secretEnvName('TELEGRAM_BOT_TOKEN')]: s.bot.token,
+      [secretEnvName('TELEGRAM_WEBHOOK_SECRET')]: s.bot.webhookSecret,
+      [secretEnvName('TELEGRAM_BOT_USERNAME')]: s.bot.botUsername,
+      LOG_LEVEL: 'silent',
+    });
+    expect(s.env.AWS_ACCESS_KEY_ID).toBeTruthy();
+    expect(s.env.AWS_SECRET_ACCESS_KEY).toBeTruthy();
+    for (const name of QUEUE_NAMES) expect(s.env[ENV.queueUrl[name]]).toBe(s.sqs.queueUrls[name]);
+    for (const name of SECRETS) expect(s.env[secretEnvName(name)]).toMatch(/\S/);
+    expect(s.bot.token).toMatch(/^\d+:[A-Za-z0-9_-]{20,}$/);
+    expect(s.webhookUrl).toBeUndefined();
+    expect(s.runner).toBeUndefined();
+  });
+
+  it('creates the table and the stage queues and DLQs named from the settings', async () => {
+    const s = await stack({ stage: 'qa', functions: false });
+    const settings = stageSettings('qa');
+    const dynamo = new DynamoDBClient(localClientConfig(s.dynamodb.endpoint));
+    const sqs = new SQSClient(localClientConfig(s.sqs.endpoint));
+    try {
+      const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: s.dynamodb.tableName }));
+      expect(Table?.TableStatus).toBe('ACTIVE');
+      for (const name of QUEUE_NAMES) {
+        const names = queueResourceNames('qa', name, settings.queues[name]);
+        expect(s.sqs.queueUrls[name].endsWith(`/${names.queue}`)).toBe(true);
+        expect(s.sqs.dlqUrls[name].endsWith(`/${names.dlq}`)).toBe(true);
+        const { Attributes } = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: s.sqs.queueUrls[name], AttributeNames: ['VisibilityTimeout'] }),
+        );
+        expect(Attributes?.VisibilityTimeout).toBe(String(settings.queues[name].visibilityTimeoutSeconds));
+      }
+    } finally {
+      dynamo.destroy();
+      sqs.destroy();
+    }
+  });
+
+  it('runs two stacks at once on different ports', async () => {
+    const [a, b] = await Promise.all([stack({ functions: false }), stack({ functions: false })]);
+    expect(new Set([a.dynamodb.endpoint, b.dynamodb.endpoint, a.sqs.endpoint, b.sqs.endpoint]).size).toBe(4);
+    expect(a.telegram.apiRoot).not.toBe(b.telegram.apiRoot);
+  });
+
+  it('removes its temporary data dir on stop, keeps a given one, and stops idempotently', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'stack-test-'));
+    try {
+      const kept = await startLocalStack({ functions: false, dataDir });
+      await Promise.all([kept.stop(), kept.stop()]);
+      await expect(stat(join(dataDir, 'dynamodb'))).resolves.toBeDefined();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves the webhook route, registers it with the Telegram peer and feeds consumers from their queue', async () => {
+    const s = await stack({ functionWiring: FIXTURE_FUNCTIONS });
+    const settings = stageSettings('local');
+
+    expect(s.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telegram$/);
+    expect(s.telegram.webhookInfo()).toMatchObject({
+      url: s.webhookUrl,
+      max_connections: settings.webhook.maxConnections,
+      allowed_updates: settings.webhook.allowedUpdates,
+    });
+
+    // The webhook gets only what its wiring binds: its own secret and queue, no table.
+    const names = [
+      ENV.telegramApiRoot,
+      secretEnvName('TELEGRAM_WEBHOOK_SECRET'),
+      secretEnvName('TELEGRAM_BOT_TOKEN'),
+      ENV.queueUrl.rpc,
+      ENV.queueUrl.notify,
+      ENV.tableName,
+    ];
+    const response = await fetch(s.webhookUrl ?? '', { method: 'POST', headers: { 'x-echo-env': names.join(',') } });
+    expect(await response.json()).toEqual({
+      TELEGRAM_API_ROOT: s.telegram.apiRoot,
+      [secretEnvName('TELEGRAM_WEBHOOK_SECRET')]: s.bot.webhookSecret,
+      [secretEnvName('TELEGRAM_BOT_TOKEN')]: null,
+      [ENV.queueUrl.rpc]: s.sqs.queueUrls.rpc,
+      [ENV.queueUrl.notify]: null,
+      [ENV.tableName]: null,
+    });
+
+    const sqs = new SQSClient(localClientConfig(s.sqs.endpoint));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: s.sqs.queueUrls.rpc, MessageBody: JSON.stringify({ id: 'job-1' }) }),
+    );
+    sqs.destroy();
+    const deadline = Date.now() + 5_000;
+    while ((s.runner?.stats().queues.rpc?.deleted ?? 0) < 1 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(s.runner?.stats().queues.rpc).toMatchObject({ invocations: 1, deleted: 1 });
+    expect(s.runner?.stats().functions.rpcWorker).toMatchObject({ invocations: 1, errors: 0 });
+  });
+});
+
+describe('startLocalStack with the app functions', () => {
+  it('answers /start through the real webhook, and after a DynamoDB outage Telegram redelivery succeeds', async () => {
+    const s = await stack({ extraEnv: { LOG_LEVEL: 'silent' }, onFunctionLog: () => undefined });
+    const user = s.telegram.user(42, { first_name: 'Ann' });
+
+    await user.sendText('/start');
+    await s.telegram.waitFor(() => s.telegram.sent(42).length >= 1, 10_000);
+
+    await s.dynamodb.stop();
+    const update = await user.sendText('/help');
+    const failed = await s.telegram.waitFor(
+      () => s.telegram.deliveries().find((d) => d.update_id === update.update_id && !d.ok),
+      10_000,
+    );
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    const repliesDuringOutage = s.telegram.sent(42).length;
+
+    await s.dynamodb.start();
+    await s.telegram.waitFor(
+      () => s.telegram.deliveries().find((d) => d.update_id === update.update_id && d.ok),
+      10_000,
+    );
+    await s.telegram.waitFor(() => s.telegram.sent(42).length > repliesDuringOutage, 10_000);
+  });
+});
