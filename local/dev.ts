@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
+import { formatLogLine } from './dev/log-view.js';
 import { pollRealTelegram, realBotIdentity } from './dev/real-telegram.js';
 import { startTerminalChat } from './dev/terminal-chat.js';
 import { startLocalStack } from './index.js';
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     stage,
     dataDir,
+    // The local runtime is Node 20 and the deployed one Node 22: the SDK's warning about it is noise here.
+    extraEnv: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    onFunctionLog: (line) => console.log(formatLogLine(line)),
     ...(real
       ? {
           telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(24).toString('base64url') },

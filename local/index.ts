@@ -52,6 +52,11 @@ export interface LocalStackOptions {
   functionWiring?: Readonly<Record<string, FunctionWiring>>;
   /** Function output; by default it goes to this process's stdout/stderr. */
   onFunctionLog?: (line: LogLine) => void;
+  /**
+   * A Bot API root for the functions other than the local peer (real Telegram, for `npm run dev`
+   * with a token). The webhook is then not registered with the peer: updates come from elsewhere.
+   */
+  telegramApiRoot?: string;
 }
 
 /** A running local stack. */
@@ -136,7 +141,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queueUrls: mapQueues(sqs, (q) => q.url),
       dynamodbEndpoint: dynamodb.endpoint,
       sqsEndpoint: sqs.endpoint,
-      telegramApiRoot: telegram.apiRoot,
+      telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,
       secrets: secretsOf(bot),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     };
@@ -158,7 +163,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         cleanups,
       );
       webhookUrl = runner.routeUrls.webhook;
-      if (webhookUrl) await setWebhook(telegram.apiRoot, bot, webhookUrl, settings);
+      if (webhookUrl && !options.telegramApiRoot) await setWebhook(telegram.apiRoot, bot, webhookUrl, settings);
     }
 
     let stopping: Promise<void> | undefined;

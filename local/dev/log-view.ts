@@ -1,0 +1,25 @@
+import type { LogLine } from '../index.js';
+
+const HIDDEN = new Set(['time', 'service', 'level', 'event']);
+
+/**
+ * A function's output as one short line for a person at a terminal: the function, the level
+ * when it is not `info`, the event and its fields. Lines that are not our JSON logs (the SDK's
+ * warnings, stack traces) pass through with the function's name.
+ */
+export function formatLogLine({ functionName, line }: LogLine): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return `  [${functionName}] ${line}`;
+  }
+  if (typeof entry !== 'object' || entry === null || typeof entry.event !== 'string')
+    return `  [${functionName}] ${line}`;
+  const fields = Object.entries(entry)
+    .filter(([key]) => !HIDDEN.has(key))
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+  const level = entry.level === 'info' ? '' : `${String(entry.level).toUpperCase()} `;
+  return `  [${functionName}] ${level}${entry.event} ${fields}`;
+}
