@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { SessionConflictError, TransientError } from '../errors.js';
@@ -17,6 +18,68 @@ import {
   type SessionStore,
   type UpdateLedger,
 } from '../sessions/store.js';
+
+type Item = Record<string, AttributeValue>;
+type Condition = Pick<
+  PutItemCommandInput,
+  'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+>;
+
+/** Thrown by `Table.put` when its condition fails; callers turn it into a domain error. */
+class ConditionFailed extends Error {}
+
+/**
+ * The single table (`pk`/`sk`, TTL on `expiresAt`) as the adapters use it: consistent key reads
+ * and conditional puts. Every SDK failure becomes a `TransientError` here, so none leaks.
+ */
+class Table {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly name: string,
+    readonly now: () => number,
+  ) {}
+
+  nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  async get(pk: string, sk: string): Promise<Item | undefined> {
+    try {
+      const { Item } = await this.client.send(
+        new GetItemCommand({ TableName: this.name, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
+      );
+      return Item;
+    } catch (error) {
+      throw transient('GetItem', error);
+    }
+  }
+
+  async put(item: Item, condition: Condition = {}): Promise<void> {
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.name, Item: item, ...condition }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConditionFailed();
+      throw transient('PutItem', error);
+    }
+  }
+}
+
+function transient(operation: string, error: unknown): TransientError {
+  const name = error instanceof Error ? error.name : 'Unknown';
+  return new TransientError('dynamodb.unavailable', `DynamoDB ${operation} failed: ${name}`, { cause: error });
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const ProcessedListSchema = z.array(ProcessedUpdateSchema);
+const NEW_ITEM: Condition = { ConditionExpression: 'attribute_not_exists(pk)' };
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -32,49 +95,29 @@ export interface DynamoStoreOptions {
   now?: () => number;
 }
 
-const ProcessedListSchema = z.array(ProcessedUpdateSchema);
-
-/** Translates DynamoDB SDK failures into platform errors; nothing SDK-typed escapes. */
-function transient(operation: string, error: unknown): TransientError {
-  const name = error instanceof Error ? error.name : 'Unknown';
-  return new TransientError('dynamodb.unavailable', `DynamoDB ${operation} failed: ${name}`, { cause: error });
-}
-
 /**
- * Session store and update ledger on one DynamoDB table (`pk`/`sk`, TTL on `expiresAt`).
- * A session is one item `pk = session#<key>`, `sk = session`: data as JSON, a numeric
- * version for optimistic locking, and the list of recently applied update ids.
+ * Session store and update ledger. A session is one item `pk = session#<key>`, `sk = session`:
+ * data as JSON, a numeric version for optimistic locking, and the recently applied update ids.
+ * A sessionless update is an item `pk = update#<id>`, `sk = update` holding its outbox.
  */
 export class DynamoSessionStore implements SessionStore, UpdateLedger {
+  private readonly table: Table;
   private readonly rememberUpdates: number;
   private readonly rememberOutboxes: number;
-  private readonly now: () => number;
 
   constructor(private readonly options: DynamoStoreOptions) {
+    this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
     this.rememberUpdates = options.rememberUpdates ?? 50;
     this.rememberOutboxes = options.rememberOutboxes ?? 3;
-    this.now = options.now ?? Date.now;
   }
 
   async load(key: string): Promise<SessionSnapshot> {
-    let item: Record<string, AttributeValue> | undefined;
-    try {
-      const result = await this.options.client.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: { pk: { S: `session#${key}` }, sk: { S: 'session' } },
-          ConsistentRead: true,
-        }),
-      );
-      item = result.Item;
-    } catch (error) {
-      throw transient('GetItem', error);
-    }
+    const item = await this.table.get(`session#${key}`, 'session');
     if (!item) return { key, data: undefined, version: 0, processed: [] };
     const version = Number(item.version?.N ?? '0');
-    const expiresAt = Number(item.expiresAt?.N ?? '0');
     // TTL deletion runs up to days late: an expired item reads as a new session (same version).
-    if (expiresAt * 1000 <= this.now()) return { key, data: undefined, version, processed: [] };
+    if (Number(item.expiresAt?.N ?? '0') <= this.table.nowSeconds())
+      return { key, data: undefined, version, processed: [] };
     return {
       key,
       version,
@@ -87,117 +130,78 @@ export class DynamoSessionStore implements SessionStore, UpdateLedger {
     const processed = [...save.processed, save.update]
       .slice(-this.rememberUpdates)
       .map((entry, index, all) => (index < all.length - this.rememberOutboxes ? { updateId: entry.updateId } : entry));
-    const nowSeconds = Math.floor(this.now() / 1000);
+    const now = this.table.nowSeconds();
+    const condition: Condition =
+      save.expectedVersion === 0
+        ? NEW_ITEM
+        : {
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': { N: String(save.expectedVersion) } },
+          };
     try {
-      await this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: {
-            pk: { S: `session#${save.key}` },
-            sk: { S: 'session' },
-            data: { S: JSON.stringify(save.data ?? null) },
-            version: { N: String(save.expectedVersion + 1) },
-            processed: { S: JSON.stringify(processed) },
-            updatedAt: { N: String(nowSeconds) },
-            expiresAt: { N: String(nowSeconds + this.options.sessionIdleSeconds) },
-          },
-          ConditionExpression: save.expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :expected',
-          ...(save.expectedVersion === 0
-            ? {}
-            : {
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': { N: String(save.expectedVersion) } },
-              }),
-        }),
+      await this.table.put(
+        {
+          pk: { S: `session#${save.key}` },
+          sk: { S: 'session' },
+          data: { S: JSON.stringify(save.data ?? null) },
+          version: { N: String(save.expectedVersion + 1) },
+          processed: { S: JSON.stringify(processed) },
+          updatedAt: { N: String(now) },
+          expiresAt: { N: String(now + this.options.sessionIdleSeconds) },
+        },
+        condition,
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new SessionConflictError(save.key, { cause: error });
-      throw transient('PutItem', error);
+      if (error instanceof ConditionFailed) throw new SessionConflictError(save.key, { cause: error });
+      throw error;
     }
   }
 
   async claim(updateId: number, outbox: Outbox): ReturnType<UpdateLedger['claim']> {
-    const nowSeconds = Math.floor(this.now() / 1000);
+    const pk = `update#${updateId}`;
     try {
-      await this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: {
-            pk: { S: `update#${updateId}` },
-            sk: { S: 'update' },
-            outbox: { S: JSON.stringify(outbox) },
-            expiresAt: { N: String(nowSeconds + this.options.updateDedupeSeconds) },
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+      const expiresAt = this.table.nowSeconds() + this.options.updateDedupeSeconds;
+      await this.table.put(
+        {
+          pk: { S: pk },
+          sk: { S: 'update' },
+          outbox: { S: JSON.stringify(outbox) },
+          expiresAt: { N: String(expiresAt) },
+        },
+        NEW_ITEM,
       );
-      return { duplicate: false as const };
+      return { duplicate: false };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw transient('PutItem', error);
+      if (!(error instanceof ConditionFailed)) throw error;
     }
     // Already claimed (a redelivery): hand back what the first delivery produced.
-    try {
-      const { Item } = await this.options.client.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: { pk: { S: `update#${updateId}` }, sk: { S: 'update' } },
-          ConsistentRead: true,
-        }),
-      );
-      const stored = OutboxSchema.safeParse(parseJson(Item?.outbox?.S));
-      return { duplicate: true as const, outbox: stored.success ? stored.data : { jobs: [] } };
-    } catch (error) {
-      throw transient('GetItem', error);
-    }
-  }
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+    const stored = OutboxSchema.safeParse(parseJson((await this.table.get(pk, 'update'))?.outbox?.S));
+    return { duplicate: true, outbox: stored.success ? stored.data : { jobs: [] } };
   }
 }
 
 /** Job progress items `pk = job#<id>`, `sk = progress`, expiring after the DLQ retention. */
 export class DynamoJobProgress implements JobProgress {
+  private readonly table: Table;
+
   constructor(
     private readonly options: { client: DynamoDBClient; tableName: string; retainSeconds: number; now?: () => number },
-  ) {}
+  ) {
+    this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
+  }
 
   async done(jobId: string): Promise<number> {
-    try {
-      const { Item } = await this.options.client.send(
-        new GetItemCommand({
-          TableName: this.options.tableName,
-          Key: { pk: { S: `job#${jobId}` }, sk: { S: 'progress' } },
-          ConsistentRead: true,
-        }),
-      );
-      return Number(Item?.done?.N ?? '0');
-    } catch (error) {
-      throw transient('GetItem', error);
-    }
+    return Number((await this.table.get(`job#${jobId}`, 'progress'))?.done?.N ?? '0');
   }
 
   async record(jobId: string, done: number): Promise<void> {
-    const nowSeconds = Math.floor((this.options.now ?? Date.now)() / 1000);
-    try {
-      await this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: {
-            pk: { S: `job#${jobId}` },
-            sk: { S: 'progress' },
-            done: { N: String(done) },
-            expiresAt: { N: String(nowSeconds + this.options.retainSeconds) },
-          },
-        }),
-      );
-    } catch (error) {
-      throw transient('PutItem', error);
-    }
+    const expiresAt = this.table.nowSeconds() + this.options.retainSeconds;
+    await this.table.put({
+      pk: { S: `job#${jobId}` },
+      sk: { S: 'progress' },
+      done: { N: String(done) },
+      expiresAt: { N: String(expiresAt) },
+    });
   }
 }

@@ -6,6 +6,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, localTelegramIdentity, startLocalStack } from '../../local/index.js';
+import { textUpdate } from '../helpers/updates.js';
 
 let dataDir: string;
 let stack: LocalStack;
@@ -69,16 +70,7 @@ describe('webhook on the local stack', () => {
   });
 
   it('answers a wrong secret with 401 and stores nothing', async () => {
-    const update = {
-      update_id: 1,
-      message: {
-        message_id: 1,
-        date: 1,
-        chat: { id: 301, type: 'private' },
-        from: { id: 301, is_bot: false, first_name: 'X' },
-        text: '/start',
-      },
-    };
+    const update = textUpdate({ id: 301 }, '/start');
     expect((await post(stack, update, 'wrong')).status).toBe(401);
     expect((await post(stack, update, '')).status).toBe(401);
     expect((await storedKeys(stack)).filter((k) => k.includes('301'))).toEqual([]);
@@ -96,17 +88,7 @@ describe('webhook on the local stack', () => {
     const user = stack.telegram.user(202);
     await user.sendText('hello');
     await stack.telegram.waitFor(() => user.lastBotMessage(), 10_000);
-    const update = {
-      update_id: 990_001,
-      message: {
-        message_id: 50,
-        date: 1,
-        chat: { id: 202, type: 'private' },
-        from: { id: 202, is_bot: false, first_name: 'U' },
-        text: '/help',
-        entities: [{ type: 'bot_command', offset: 0, length: 5 }],
-      },
-    };
+    const update = textUpdate({ id: 202 }, '/help');
     const first = await (await post(stack, update)).json();
     const second = await (await post(stack, update)).json();
     expect(first).toMatchObject({ method: 'sendMessage', chat_id: 202 });
