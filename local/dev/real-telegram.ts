@@ -32,23 +32,24 @@ export async function realBotIdentity(token: string): Promise<{ username: string
  * webhook would: with the secret header, retrying with growing delay on non-2xx, and executing
  * the method returned in a 2xx body. The offset advances only after a 2xx.
  */
-export async function pollRealTelegram({
-  token,
-  apiRoot,
-  stack,
-}: {
+export async function pollRealTelegram(options: {
   token: string;
   apiRoot: string;
   stack: LocalStack;
-}) {
+  /** Long-poll timeout in seconds (Telegram allows up to 50). */
+  pollSeconds?: number;
+  /** Stops the loop after the current poll. */
+  signal?: AbortSignal;
+}): Promise<void> {
+  const { token, apiRoot, stack, signal } = options;
   await callBotApi(apiRoot, token, 'deleteWebhook', { drop_pending_updates: false });
   let offset = 0;
-  for (;;) {
+  while (!signal?.aborted) {
     let updates: { update_id: number }[];
     try {
       updates = await callBotApi(apiRoot, token, 'getUpdates', {
         offset,
-        timeout: 30,
+        timeout: options.pollSeconds ?? 30,
         allowed_updates: stack.settings.webhook.allowedUpdates,
       });
     } catch (error) {

@@ -1,0 +1,31 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledInputs, forbiddenInputs } from '../../bench/bundle.js';
+import { FUNCTIONS } from '../../core/settings.js';
+import { type BuiltFunction, buildFunction } from '../../local/lambda/build.js';
+
+describe('webhook bundle', () => {
+  let outdir: string;
+  let webhook: BuiltFunction;
+  beforeAll(async () => {
+    outdir = await mkdtemp(join(tmpdir(), 'bundle-'));
+    webhook = await buildFunction(FUNCTIONS.webhook.entry, { outdir, target: 'node22', minify: true });
+  });
+  afterAll(() => rm(outdir, { recursive: true, force: true }));
+
+  it('contains no @solana/web3.js and no KMS client', () => {
+    expect(forbiddenInputs(bundledInputs(webhook.metafile))).toEqual([]);
+  });
+
+  it('contains no SSM client and no zod locales (each would add hundreds of KB to every cold start)', () => {
+    const inputs = bundledInputs(webhook.metafile);
+    expect(inputs.filter((i) => i.includes('node_modules/@aws-sdk/client-ssm/'))).toEqual([]);
+    expect(inputs.filter((i) => i.includes('node_modules/zod/v4/locales/'))).toEqual([]);
+  });
+
+  it('flags a forbidden package when one is present', () => {
+    expect(forbiddenInputs(['node_modules/@solana/web3.js/lib/index.esm.js', 'core/log.ts'])).toHaveLength(1);
+  });
+});
