@@ -152,29 +152,3 @@ describe('startLocalStack', () => {
     expect(s.runner?.stats().functions.rpcWorker).toMatchObject({ invocations: 1, errors: 0 });
   });
 });
-
-describe('startLocalStack with the app functions', () => {
-  it('answers /start through the real webhook, and after a DynamoDB outage Telegram redelivery succeeds', async () => {
-    const s = await stack({ extraEnv: { LOG_LEVEL: 'silent' }, onFunctionLog: () => undefined });
-    const user = s.telegram.user(42, { first_name: 'Ann' });
-
-    await user.sendText('/start');
-    await s.telegram.waitFor(() => s.telegram.sent(42).length >= 1, 10_000);
-
-    await s.dynamodb.stop();
-    const update = await user.sendText('/help');
-    const failed = await s.telegram.waitFor(
-      () => s.telegram.deliveries().find((d) => d.update_id === update.update_id && !d.ok),
-      10_000,
-    );
-    expect(failed.status).toBeGreaterThanOrEqual(500);
-    const repliesDuringOutage = s.telegram.sent(42).length;
-
-    await s.dynamodb.start();
-    await s.telegram.waitFor(
-      () => s.telegram.deliveries().find((d) => d.update_id === update.update_id && d.ok),
-      10_000,
-    );
-    await s.telegram.waitFor(() => s.telegram.sent(42).length > repliesDuringOutage, 10_000);
-  });
-});
