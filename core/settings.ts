@@ -46,6 +46,22 @@ export interface WebhookSettings {
   readonly maxBodyBytes: number;
 }
 
+/** How the rpc worker uses Solana RPC. */
+export interface SolanaSettings {
+  /** Commitment for reads and confirmations. */
+  readonly commitment: 'processed' | 'confirmed' | 'finalized';
+  /** Seconds a balance or account read is shared from the cache. */
+  readonly cacheSeconds: number;
+  /** Bound on one RPC request, including the wait for a rate-limit token. */
+  readonly requestTimeoutMs: number;
+  /** Attempts of one request across endpoints before it fails as transient. */
+  readonly maxAttempts: number;
+  /** Circuit breaker per endpoint: consecutive failures that open it, and how long it stays open. */
+  readonly breaker: { readonly failureThreshold: number; readonly openSeconds: number };
+  /** Minutes between watch polls (EventBridge schedule). */
+  readonly watchPollMinutes: number;
+}
+
 /** Lifetimes of stored items (seconds). */
 export interface RetentionSettings {
   /** A session idle for this long expires (TTL, filtered on read). */
@@ -58,6 +74,7 @@ export interface StageSettings {
   readonly queues: Readonly<Record<QueueName, ConsumerSettings>>;
   readonly webhook: WebhookSettings;
   readonly retention: RetentionSettings;
+  readonly solana: SolanaSettings;
 }
 
 /** The single-table layout; the stacks and the local runtime create the table from this. */
@@ -124,6 +141,14 @@ const BASE: StageSettings = {
     sessionIdleSeconds: 90 * DAY,
     updateDedupeSeconds: 2 * DAY,
   },
+  solana: {
+    commitment: 'confirmed',
+    cacheSeconds: 10,
+    requestTimeoutMs: 8_000,
+    maxAttempts: 4,
+    breaker: { failureThreshold: 5, openSeconds: 30 },
+    watchPollMinutes: 1,
+  },
 };
 
 const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>> = {
@@ -175,7 +200,13 @@ export const ENV = {
 } as const satisfies Record<string, unknown>;
 
 /** SST `Config.Secret` names; a function sees each as `SST_Secret_value_<NAME>`. */
-export const SECRETS = ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_BOT_USERNAME'] as const;
+export const SECRETS = [
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
+  'TELEGRAM_BOT_USERNAME',
+  /** JSON list of Solana RPC endpoints: `[{ url, rps, methodRps?, priority }]` (URLs often embed API keys). */
+  'SOLANA_RPC_URLS',
+] as const;
 export type SecretName = (typeof SECRETS)[number];
 export const secretEnvName = (name: SecretName): string => `SST_Secret_value_${name}`;
 
@@ -209,7 +240,7 @@ export const FUNCTIONS = {
   },
   rpcWorker: {
     entry: 'functions/rpc-worker.ts',
-    secrets: [],
+    secrets: ['SOLANA_RPC_URLS'],
     sendsTo: ['notify'],
     consumes: 'rpc',
     table: 'readwrite',
