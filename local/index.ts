@@ -142,7 +142,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbEndpoint: dynamodb.endpoint,
       sqsEndpoint: sqs.endpoint,
       telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,
-      secrets: secretsOf(bot),
+      // The local Solana peer arrives with the RPC issue; until then no endpoint is configured.
+      secrets: secretsOf(bot, '[]'),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     };
 
@@ -206,11 +207,12 @@ function mapQueues(sqs: LocalSqs, pick: (queue: LocalSqs['queues'][QueueName]) =
   return Object.fromEntries(QUEUE_NAMES.map((name) => [name, pick(sqs.queues[name])])) as Record<QueueName, string>;
 }
 
-function secretsOf(bot: LocalTelegramOptions): Record<SecretName, string> {
+function secretsOf(bot: LocalTelegramOptions, solanaRpcUrls: string): Record<SecretName, string> {
   return {
     TELEGRAM_BOT_TOKEN: bot.token,
     TELEGRAM_WEBHOOK_SECRET: bot.webhookSecret,
     TELEGRAM_BOT_USERNAME: bot.botUsername,
+    SOLANA_RPC_URLS: solanaRpcUrls,
   };
 }
 
