@@ -77,25 +77,52 @@ export function webhookConfig(env: Readonly<Record<string, string | undefined>>)
   };
 }
 
-export interface NotifyWorkerConfig extends BaseConfig {
+/** Every consumer parks poison messages in its own DLQ. */
+export interface ConsumerConfig extends BaseConfig {
+  deadLetterQueueUrl: string;
+}
+
+const ConsumerSchema = z.extend(BaseSchema, { [ENV.deadLetterQueueUrl]: url });
+
+function consumerBase(values: Record<string, string>): ConsumerConfig {
+  return { ...base(values), deadLetterQueueUrl: values[ENV.deadLetterQueueUrl]! };
+}
+
+export interface NotifyWorkerConfig extends ConsumerConfig {
   telegram: { apiRoot: string; token: string };
 }
 
 export function notifyWorkerConfig(env: Readonly<Record<string, string | undefined>>): NotifyWorkerConfig {
-  const schema = z.extend(BaseSchema, { [ENV.telegramApiRoot]: url, ...secret('TELEGRAM_BOT_TOKEN', botToken) });
+  const schema = z.extend(ConsumerSchema, { [ENV.telegramApiRoot]: url, ...secret('TELEGRAM_BOT_TOKEN', botToken) });
   const values = parse(schema, env) as Record<string, string>;
   return {
-    ...base(values),
+    ...consumerBase(values),
     telegram: { apiRoot: values[ENV.telegramApiRoot]!, token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]! },
   };
 }
 
-export interface WorkerConfig extends BaseConfig {
+export interface WorkerConfig extends ConsumerConfig {
   queueUrls: Pick<Record<QueueName, string>, 'notify'>;
 }
 
-/** Config of the rpc and ai workers: the table and the notify queue they answer through. */
+/** Config of the ai worker: the table and the notify queue it answers through. */
 export function workerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
-  const values = parse(z.extend(BaseSchema, queueUrls(['notify'])), env) as Record<string, string>;
-  return { ...base(values), queueUrls: { notify: values[ENV.queueUrl.notify]! } };
+  const values = parse(z.extend(ConsumerSchema, queueUrls(['notify'])), env) as Record<string, string>;
+  return { ...consumerBase(values), queueUrls: { notify: values[ENV.queueUrl.notify]! } };
+}
+
+export interface RpcWorkerConfig extends WorkerConfig {
+  /** The raw `SOLANA_RPC_URLS` secret; parsed by the RPC pool (it names problems without echoing URLs). */
+  solanaRpcUrls: string;
+}
+
+/** Config of the rpc worker: a worker's, plus the Solana RPC endpoints. */
+export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>>): RpcWorkerConfig {
+  const schema = z.extend(ConsumerSchema, { ...queueUrls(['notify']), ...secret('SOLANA_RPC_URLS') });
+  const values = parse(schema, env) as Record<string, string>;
+  return {
+    ...consumerBase(values),
+    queueUrls: { notify: values[ENV.queueUrl.notify]! },
+    solanaRpcUrls: values[secretEnvName('SOLANA_RPC_URLS')]!,
+  };
 }

@@ -56,3 +56,13 @@ export function describeError(error: unknown): { name: string; code?: string; me
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'NonError', message: String(error) };
 }
+
+/**
+ * A job that can never succeed as sent (schema-invalid, unknown type, refused for good by a
+ * dependency). Consumers park it in the DLQ at once instead of retrying it.
+ */
+export class PoisonJobError extends AppError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, options);
+  }
+}

@@ -196,6 +196,8 @@ export const ENV = {
   stage: 'STAGE',
   tableName: 'TABLE_NAME',
   queueUrl: { rpc: 'RPC_QUEUE_URL', notify: 'NOTIFY_QUEUE_URL', ai: 'AI_QUEUE_URL' },
+  /** A consumer's own DLQ, where it parks poison messages at once. */
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   telegramApiRoot: 'TELEGRAM_API_ROOT',
 } as const satisfies Record<string, unknown>;
 

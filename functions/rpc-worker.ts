@@ -1,15 +1,15 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { workerConfig } from '../core/config.js';
-import { createConsumer } from '../core/jobs/consumer.js';
+import { composeConsumer } from './lib/compose.js';
 import { environment, functionLogger } from './lib/runtime.js';
 
 const config = workerConfig(await environment());
 
 /**
  * Consumer of the rpc queue. It registers no job types yet: a job sent here before its type
- * exists is reported failed and ends in the DLQ, where it can be inspected and redriven.
+ * exists is parked in the DLQ at once, where it can be inspected and redriven.
  */
-const consume = createConsumer([], functionLogger('rpc-worker', config.logLevel));
+const consume = composeConsumer('rpc', config, [], functionLogger('rpc-worker', config.logLevel));
 
 export const handler = middy<SQSEvent, SQSBatchResponse>().handler((event) => consume(event.Records));

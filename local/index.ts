@@ -139,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stage,
       tableName: dynamodb.tableName,
       queueUrls: mapQueues(sqs, (q) => q.url),
+      dlqUrls: mapQueues(sqs, (q) => q.dlqUrl),
       dynamodbEndpoint: dynamodb.endpoint,
       sqsEndpoint: sqs.endpoint,
       telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,

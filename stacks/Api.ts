@@ -37,9 +37,9 @@ const REGISTRATION_TIMEOUT_SECONDS = 30;
 export function Api({ stack }: StackContext) {
   const { table, key } = use(Storage);
   const { secrets } = use(Secrets);
-  const { queues } = use(Queues);
+  const { queues, deadLetterQueues } = use(Queues);
   const settings = stageSettings(stack.stage).webhook;
-  const resources: WiringResources = { table, tableKey: key, secrets, queues };
+  const resources: WiringResources = { table, tableKey: key, secrets, queues, deadLetterQueues };
 
   const webhook = wiredFunction(stack, 'webhook', FUNCTIONS.webhook, resources, {
     timeout: settings.timeoutSeconds,

@@ -28,9 +28,11 @@ export function Queues({ stack }: StackContext) {
   const { secrets } = use(Secrets);
   const settings = stageSettings(stack.stage).queues;
 
-  const queues = byQueue((name) => jobQueue(stack, name, settings[name]));
-  const cdkQueues = byQueue((name): sqs.IQueue => queues[name].cdk.queue);
-  const resources: WiringResources = { table, tableKey: key, secrets, queues: cdkQueues };
+  const made = byQueue((name) => jobQueue(stack, name, settings[name]));
+  const queues = byQueue((name) => made[name].queue);
+  const cdkQueues = byQueue((name): sqs.IQueue => made[name].queue.cdk.queue);
+  const deadLetterQueues = byQueue((name): sqs.IQueue => made[name].dlq);
+  const resources: WiringResources = { table, tableKey: key, secrets, queues: cdkQueues, deadLetterQueues };
 
   for (const [id, wiring] of Object.entries(FUNCTIONS) as [FunctionName, FunctionWiring][]) {
     if (!wiring.consumes) continue;
@@ -55,7 +57,7 @@ export function Queues({ stack }: StackContext) {
   }
 
   stack.addOutputs(Object.fromEntries(QUEUE_NAMES.map((name) => [`${name}QueueUrl`, cdkQueues[name].queueUrl])));
-  return { queues: cdkQueues };
+  return { queues: cdkQueues, deadLetterQueues };
 }
 
 function byQueue<T>(make: (name: QueueName) => T): Record<QueueName, T> {
@@ -63,7 +65,7 @@ function byQueue<T>(make: (name: QueueName) => T): Record<QueueName, T> {
 }
 
 /** One job queue and its DLQ, named by `queueResourceNames` (FIFO names end in `.fifo`). */
-function jobQueue(stack: Stack, name: QueueName, settings: ConsumerSettings): Queue {
+function jobQueue(stack: Stack, name: QueueName, settings: ConsumerSettings): { queue: Queue; dlq: sqs.Queue } {
   const names = queueResourceNames(stack.stage, name, settings);
   // Producers set MessageDeduplicationId (the job id), so content-based dedup stays off.
   const fifo = settings.fifo ? { fifo: true, contentBasedDeduplication: false } : {};
@@ -73,7 +75,7 @@ function jobQueue(stack: Stack, name: QueueName, settings: ConsumerSettings): Qu
     queueName: names.dlq,
     retentionPeriod: Duration.seconds(settings.dlqRetentionSeconds),
   });
-  return new Queue(stack, name, {
+  const queue = new Queue(stack, name, {
     cdk: {
       queue: {
         ...common,
@@ -84,4 +86,5 @@ function jobQueue(stack: Stack, name: QueueName, settings: ConsumerSettings): Qu
       },
     },
   });
+  return { queue, dlq };
 }

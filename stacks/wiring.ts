@@ -51,6 +51,8 @@ export interface WiringResources {
   readonly secrets: AppSecrets;
   /** Queues by name; every queue a wiring sends to must be present. */
   readonly queues: Readonly<Partial<Record<QueueName, sqs.IQueue>>>;
+  /** Their DLQs; a consumer parks poison messages in its own. */
+  readonly deadLetterQueues: Readonly<Partial<Record<QueueName, sqs.IQueue>>>;
 }
 
 /** The per-function knobs that are not wiring (sizing comes from `stageSettings`). */
@@ -105,6 +107,7 @@ export function functionEnvironment(
   for (const name of QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || wiring.consumes === q)) {
     environment[ENV.queueUrl[name]] = queueOf(resources, name).queueUrl;
   }
+  if (wiring.consumes) environment[ENV.deadLetterQueueUrl] = deadLetterQueueOf(resources, wiring.consumes).queueUrl;
   if (talksToTelegram(wiring)) environment[ENV.telegramApiRoot] = TELEGRAM_API_ROOT;
   return environment;
 }
@@ -132,15 +135,20 @@ export function policyStatements(
       }),
     );
   }
-  if (wiring.sendsTo.length > 0) {
-    statements.push(
-      new iam.PolicyStatement({
-        actions: ['sqs:SendMessage'],
-        resources: wiring.sendsTo.map((name) => queueOf(resources, name).queueArn),
-      }),
-    );
+  const sendTargets = [
+    ...wiring.sendsTo.map((name) => queueOf(resources, name).queueArn),
+    ...(wiring.consumes ? [deadLetterQueueOf(resources, wiring.consumes).queueArn] : []),
+  ];
+  if (sendTargets.length > 0) {
+    statements.push(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: sendTargets }));
   }
   return statements;
+}
+
+function deadLetterQueueOf(resources: WiringResources, name: QueueName): sqs.IQueue {
+  const queue = resources.deadLetterQueues[name];
+  if (!queue) throw new Error(`Wiring consumes the ${name} queue, but its DLQ was not provided`);
+  return queue;
 }
 
 function queueOf(resources: WiringResources, name: QueueName): sqs.IQueue {

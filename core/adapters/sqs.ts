@@ -1,5 +1,12 @@
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { TransientError } from '../errors.js';
+import type { QueueRecord } from '../jobs/consumer.js';
+import type { DeadLetterQueue, ParkReason } from '../jobs/dead-letters.js';
 import type { JobQueue, OutgoingJob } from '../jobs/envelope.js';
 import type { QueueName } from '../settings.js';
 
@@ -99,4 +106,35 @@ function* chunks(entries: SendMessageBatchRequestEntry[]): Generator<SendMessage
     bytes += size;
   }
   if (current.length > 0) yield current;
+}
+
+/**
+ * Parks a poison message in the consumer's DLQ: the body exactly as received, the reason and
+ * the original message id as message attributes. On a FIFO DLQ the message keeps its group and
+ * is deduplicated by the original message id, so parking twice leaves one copy.
+ */
+export class SqsDeadLetterQueue implements DeadLetterQueue {
+  constructor(private readonly options: { client: SQSClient; url: string; fifo: boolean }) {}
+
+  async park(record: QueueRecord, reason: ParkReason): Promise<void> {
+    try {
+      await this.options.client.send(
+        new SendMessageCommand({
+          QueueUrl: this.options.url,
+          MessageBody: record.body,
+          MessageAttributes: {
+            reason: { DataType: 'String', StringValue: reason.code },
+            detail: { DataType: 'String', StringValue: reason.message.slice(0, 1000) || '-' },
+            sourceMessageId: { DataType: 'String', StringValue: record.messageId },
+          },
+          ...(this.options.fifo
+            ? { MessageGroupId: record.attributes.MessageGroupId ?? 'poison', MessageDeduplicationId: record.messageId }
+            : {}),
+        }),
+      );
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Unknown';
+      throw new TransientError('sqs.unavailable', `SQS SendMessage to the DLQ failed: ${name}`, { cause: error });
+    }
+  }
 }

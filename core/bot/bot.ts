@@ -1,6 +1,6 @@
 import { Composer } from 'telegraf';
+import { isLanguage } from '../i18n.js';
 import { type BotContext, parseSession } from './context.js';
-import { isLanguage } from './i18n.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu, type Screen } from './menus.js';
 
 const HTML = { parse_mode: 'HTML' } as const;

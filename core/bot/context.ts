@@ -1,9 +1,9 @@
 import { Context, Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import * as z from 'zod/mini';
+import { LANGUAGES, pickLanguage, type Translate, translator } from '../i18n.js';
 import type { JobDraft } from '../jobs/envelope.js';
 import type { TelegramCall } from '../telegram/calls.js';
-import { LANGUAGES, pickLanguage, type Translate, translator } from './i18n.js';
 
 /** What the bot keeps per (chat, user). Validated on every read; anything invalid starts fresh. */
 export const SessionDataSchema = z.object({

@@ -1,5 +1,5 @@
 import type { InlineKeyboardMarkup } from 'telegraf/types';
-import { LANGUAGES, type Translate, translator } from './i18n.js';
+import { LANGUAGES, type Translate, translator } from '../i18n.js';
 
 /** A screen of the bot: HTML text and its inline keyboard. Pure data, reused for send and edit. */
 export interface Screen {

@@ -1,14 +1,14 @@
 import { DynamoJobProgress, DynamoSessionStore } from '../../core/adapters/dynamodb.js';
-import { SqsJobQueue } from '../../core/adapters/sqs.js';
+import { SqsDeadLetterQueue, SqsJobQueue } from '../../core/adapters/sqs.js';
 import { HttpChatGateway } from '../../core/adapters/telegram-http.js';
 import { createBot } from '../../core/bot/bot.js';
 import { botInfoFrom, createTurnRunner } from '../../core/bot/turn.js';
-import type { NotifyWorkerConfig, WebhookConfig } from '../../core/config.js';
+import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from '../../core/config.js';
 import { createUpdateProcessor } from '../../core/ingress/process.js';
 import { createWebhook } from '../../core/ingress/webhook.js';
-import { createConsumer } from '../../core/jobs/consumer.js';
+import { createConsumer, type JobHandler } from '../../core/jobs/consumer.js';
 import type { Logger } from '../../core/log.js';
-import { QUEUE_NAMES } from '../../core/settings.js';
+import { QUEUE_NAMES, type QueueName } from '../../core/settings.js';
 import { telegramSendHandler } from '../../core/telegram/send.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
@@ -52,5 +52,20 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
     retainSeconds: config.settings.queues.notify.dlqRetentionSeconds,
   });
   const gateway = new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token });
-  return createConsumer([telegramSendHandler({ gateway, progress })], log);
+  return composeConsumer('notify', config, [telegramSendHandler({ gateway, progress })], log);
+}
+
+/** A consumer of `queue` over `handlers`, parking poison messages in the queue's own DLQ. */
+export function composeConsumer(
+  queue: QueueName,
+  config: ConsumerConfig,
+  handlers: readonly JobHandler[],
+  log: Logger,
+) {
+  const deadLetters = new SqsDeadLetterQueue({
+    client: sqsClient(),
+    url: config.deadLetterQueueUrl,
+    fifo: config.settings.queues[queue].fifo,
+  });
+  return createConsumer(handlers, log, deadLetters);
 }

@@ -19,6 +19,7 @@ export interface StackWiring {
   readonly stage: string;
   readonly tableName: string;
   readonly queueUrls: Readonly<Record<QueueName, string>>;
+  readonly dlqUrls: Readonly<Record<QueueName, string>>;
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
   readonly telegramApiRoot: string;
@@ -69,6 +70,7 @@ export function functionEnv(wiring: FunctionWiring, w: StackWiring): Record<stri
     ...awsEnv(w),
     ...(wiring.table === 'none' ? {} : { [ENV.tableName]: w.tableName }),
     ...queueEnv(w, queues),
+    ...(wiring.consumes ? { [ENV.deadLetterQueueUrl]: w.dlqUrls[wiring.consumes] } : {}),
     ...secretEnv(w, wiring.secrets),
     ...w.extraEnv,
   };

@@ -8,6 +8,7 @@ const env = {
   RPC_QUEUE_URL: 'http://127.0.0.1:1/q/rpc',
   NOTIFY_QUEUE_URL: 'http://127.0.0.1:1/q/notify.fifo',
   AI_QUEUE_URL: 'http://127.0.0.1:1/q/ai',
+  DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/q/notify-dlq.fifo',
   TELEGRAM_API_ROOT: 'https://api.telegram.org',
   SST_Secret_value_TELEGRAM_BOT_TOKEN: '123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   SST_Secret_value_TELEGRAM_WEBHOOK_SECRET: 'secret_value-1',
@@ -36,6 +37,8 @@ describe('config', () => {
   it('gives the notify worker only what it needs', () => {
     const config = notifyWorkerConfig(env);
     expect(Object.keys(config.telegram)).toEqual(['apiRoot', 'token']);
+    expect(config.deadLetterQueueUrl).toBe(env.DEAD_LETTER_QUEUE_URL);
+    expect(() => notifyWorkerConfig({ ...env, DEAD_LETTER_QUEUE_URL: undefined })).toThrow(/DEAD_LETTER_QUEUE_URL/);
   });
 });
 

@@ -54,6 +54,10 @@ function queueNames(queues: readonly QueueName[]): string[] {
   return queues.map((name) => queueResourceNames(STAGE, name, settings[name]).queue).sort();
 }
 
+function dlqName(queue: QueueName): string {
+  return queueResourceNames(STAGE, queue, settings[queue]).dlq;
+}
+
 function resolvedResources(id: string, statement: Statement): Located[] {
   return resourcesOf(statement).map((resource) => app.resolve(app.fn(id).stackName, resource));
 }
@@ -116,10 +120,17 @@ describe('Function wiring', () => {
       }
     });
 
-    it('may send only to the queues it sends to', () => {
+    it('gets its own DLQ URL when it consumes a queue, to park poison messages', () => {
+      const env = environmentOf(id);
+      if (wiring.consumes) expect(queueNameAt(id, env[ENV.deadLetterQueueUrl])).toBe(dlqName(wiring.consumes));
+      else expect(env).not.toHaveProperty(ENV.deadLetterQueueUrl);
+    });
+
+    it('may send only to the queues it sends to, and to its own DLQ', () => {
       const send = statementsWith(id, 'sqs:SendMessage');
       const targets = send.flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r))).sort();
-      expect(targets).toEqual(queueNames(wiring.sendsTo));
+      const expected = [...queueNames(wiring.sendsTo), ...(wiring.consumes ? [dlqName(wiring.consumes)] : [])].sort();
+      expect(targets).toEqual(expected);
       for (const statement of send) expect(actionsOf(statement)).toEqual(['sqs:SendMessage']);
     });
 

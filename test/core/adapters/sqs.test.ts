@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { SqsJobQueue } from '../../../core/adapters/sqs.js';
+import { SqsDeadLetterQueue, SqsJobQueue } from '../../../core/adapters/sqs.js';
 import { defineJob, sealJobs } from '../../../core/jobs/envelope.js';
 import { QUEUE_NAMES, type QueueName, stageSettings } from '../../../core/settings.js';
 import { localClientConfig } from '../../../local/aws/common.js';
@@ -83,6 +83,30 @@ describe('SqsJobQueue', () => {
     );
     const [message] = await drain('rpc');
     expect(message?.body).toMatchObject({ payload: { text } });
+  });
+
+  it('parks a poison message in a FIFO DLQ once, body untouched, reason attached', async () => {
+    const dlq = new SqsDeadLetterQueue({ client, url: sqs.queues.notify.dlqUrl, fifo: true });
+    const record = {
+      messageId: 'msg-1',
+      body: '{not json',
+      attributes: { ApproximateReceiveCount: '1', MessageGroupId: 'chat-9' },
+    };
+    await dlq.park(record, { code: 'job.invalid', message: 'body is not JSON' });
+    await dlq.park(record, { code: 'job.invalid', message: 'body is not JSON' });
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: sqs.queues.notify.dlqUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    expect(Messages).toHaveLength(1);
+    expect(Messages[0]?.Body).toBe('{not json');
+    expect(Messages[0]?.MessageAttributes?.reason?.StringValue).toBe('job.invalid');
+    expect(Messages[0]?.MessageAttributes?.sourceMessageId?.StringValue).toBe('msg-1');
+    expect(Messages[0]?.Attributes?.MessageGroupId).toBe('chat-9');
   });
 
   it('reports an unreachable SQS as a transient error', async () => {

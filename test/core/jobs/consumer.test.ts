@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
+import { PoisonJobError, TransientError } from '../../../core/errors.js';
 import { createConsumer, handle, type QueueRecord } from '../../../core/jobs/consumer.js';
+import type { DeadLetterQueue, ParkReason } from '../../../core/jobs/dead-letters.js';
 import { defineJob, type JobEnvelope, sealJobs } from '../../../core/jobs/envelope.js';
 import { memoryLogger } from '../../helpers/fakes.js';
 
@@ -21,19 +23,28 @@ function envelopes(...payloads: { text: string; fail?: boolean }[]): JobEnvelope
   ).map((j) => j.envelope);
 }
 
-function setup() {
+function setup(options: { parkFails?: boolean } = {}) {
   const seen: string[] = [];
+  const parked: { record: QueueRecord; reason: ParkReason }[] = [];
   const log = memoryLogger();
+  const deadLetters: DeadLetterQueue = {
+    async park(record, reason) {
+      if (options.parkFails) throw new TransientError('sqs.unavailable', 'down');
+      parked.push({ record, reason });
+    },
+  };
   const consume = createConsumer(
     [
       handle(Echo, async (job) => {
-        if (job.payload.fail) throw new Error('nope');
+        if (job.payload.text === 'poison') throw new PoisonJobError('test.refused', 'never');
+        if (job.payload.fail) throw new TransientError('test.down', 'later');
         seen.push(job.payload.text);
       }),
     ],
     log,
+    deadLetters,
   );
-  return { seen, log, consume };
+  return { seen, log, consume, parked };
 }
 
 describe('job consumer', () => {
@@ -58,8 +69,8 @@ describe('job consumer', () => {
     expect(seen.sort()).toEqual(['a', 'd']);
   });
 
-  it('keeps bad input for the DLQ: invalid JSON, envelope, type or payload fail their record', async () => {
-    const { consume, log } = setup();
+  it('parks poison at once, with its reason, and reports it done: invalid JSON, envelope, type or payload', async () => {
+    const { consume, log, parked } = setup();
     const [good] = envelopes({ text: 'ok' });
     const result = await consume([
       record('{nope', 'm1'),
@@ -68,10 +79,32 @@ describe('job consumer', () => {
       record({ ...good, payload: { text: 5 } }, 'm4'),
       record(good, 'm5'),
     ]);
-    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m1', 'm2', 'm3', 'm4']);
-    expect(log.lines.map((l) => l.event)).toEqual(
-      expect.arrayContaining(['job.invalid', 'job.unknown_type', 'job.invalid_payload', 'job.done']),
-    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(parked.map((p) => [p.record.messageId, p.reason.code])).toEqual([
+      ['m1', 'job.invalid'],
+      ['m2', 'job.invalid'],
+      ['m3', 'job.unknown_type'],
+      ['m4', 'job.invalid_payload'],
+    ]);
+    expect(log.lines.filter((l) => l.event === 'job.poison')).toHaveLength(4);
+  });
+
+  it('parks a job its handler refuses for good, and retries one that failed transiently', async () => {
+    const { consume, parked } = setup();
+    const [poison, transient] = envelopes({ text: 'poison', fail: true }, { text: 'transient', fail: true });
+    const result = await consume([record(poison, 'm1'), record(transient, 'm2')]);
+    expect(parked.map((p) => p.record.messageId)).toEqual(['m1']);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm2' }]);
+  });
+
+  it('retries poison it could not park, and fails poison when it has no DLQ', async () => {
+    const failing = setup({ parkFails: true });
+    const [good] = envelopes({ text: 'ok' });
+    expect((await failing.consume([record({ ...good, type: 'test.unknown' }, 'm1')])).batchItemFailures).toEqual([
+      { itemIdentifier: 'm1' },
+    ]);
+    const bare = createConsumer([], memoryLogger());
+    expect((await bare([record(good, 'm2')])).batchItemFailures).toEqual([{ itemIdentifier: 'm2' }]);
   });
 });
 

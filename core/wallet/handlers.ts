@@ -1,0 +1,103 @@
+import { type Language, type Translate, translator } from '../i18n.js';
+import { handle } from '../jobs/consumer.js';
+import { emitFrom } from '../jobs/emit.js';
+import type { JobEnvelope, JobQueue } from '../jobs/envelope.js';
+import { checkAddress } from '../solana/address.js';
+import {
+  type AccountSummary,
+  type SolanaGateway,
+  SYSTEM_PROGRAM,
+  TOKEN_2022_PROGRAM,
+  TOKEN_PROGRAM,
+  type TokenBalance,
+} from '../solana/gateway.js';
+import { notice } from '../telegram/notice.js';
+import { formatSol, formatUnits, KNOWN_MINTS, shortAddress } from './format.js';
+import { WalletBalanceJob, WalletVerifyJob } from './jobs.js';
+
+export interface WalletDeps {
+  solana: SolanaGateway;
+  /** Where answers go: the notify queue. */
+  queue: JobQueue;
+}
+
+/** Replies to the chat the job came from (jobs without a chat have no one to answer). */
+function reply(deps: WalletDeps, job: JobEnvelope, html: string): Promise<void> {
+  if (job.chatId === null) return Promise.resolve();
+  return emitFrom(deps.queue, job, [notice(job.chatId, job.userId, html)]);
+}
+
+/** What an account is, from its owner program, executable flag, size and curve membership. */
+export function describeAccount(
+  t: Translate,
+  address: string,
+  account: AccountSummary | null,
+  onCurve: boolean,
+): string {
+  if (!account) return t('verify.none', { address });
+  const sol = formatSol(account.lamports);
+  if (account.executable) return t('verify.program', { address });
+  if (account.owner === SYSTEM_PROGRAM) return t(onCurve ? 'verify.wallet' : 'verify.pda', { address, sol });
+  if (account.owner === TOKEN_PROGRAM || account.owner === TOKEN_2022_PROGRAM) {
+    const program = account.owner === TOKEN_PROGRAM ? 'Token' : 'Token-2022';
+    // SPL layouts: a mint is 82 bytes, a token account 165 (Token-2022 extensions follow a 165-byte base).
+    return t(account.space === 82 ? 'verify.mint' : 'verify.token_account', { address, program });
+  }
+  return t('verify.owned', { address, owner: account.owner, sol });
+}
+
+/** The balance block of one address: SOL, then tokens (known symbols first, then by mint). */
+export function describeBalance(
+  t: Translate,
+  address: string,
+  lamports: bigint,
+  tokens: readonly TokenBalance[],
+): string {
+  const lines = [t('balance.title', { address }), t('balance.sol', { sol: formatSol(lamports) })];
+  const held = tokens.filter((token) => BigInt(token.amount) > 0n);
+  const symbol = (mint: string) => KNOWN_MINTS[mint] ?? shortAddress(mint);
+  held.sort((a, b) => Number(b.mint in KNOWN_MINTS) - Number(a.mint in KNOWN_MINTS) || a.mint.localeCompare(b.mint));
+  for (const token of held) {
+    lines.push(t('balance.token', { symbol: symbol(token.mint), amount: formatUnits(token.amount, token.decimals) }));
+  }
+  if (held.length === 0) lines.push(t('balance.no_tokens'));
+  return lines.join('\n');
+}
+
+function problemMessage(t: Translate, address: string, wallet: boolean): string | undefined {
+  const check = checkAddress(address, { wallet });
+  return check.ok ? undefined : t(`address.${check.problem}`);
+}
+
+/** `wallet.verify`: one account read (shared through the RPC cache), one answer. */
+export function walletVerifyHandler(deps: WalletDeps) {
+  return handle(WalletVerifyJob, async (job) => {
+    const t = translator(job.payload.lang as Language);
+    const { address } = job.payload;
+    const invalid = problemMessage(t, address, false);
+    if (invalid) return reply(deps, job, invalid);
+    const account = await deps.solana.getAccount(address);
+    const onCurve = checkAddress(address, { wallet: true }).ok;
+    await reply(deps, job, describeAccount(t, address, account, onCurve));
+  });
+}
+
+/** `wallet.balance`: SOL for all addresses in one call, tokens per address, one answer. */
+export function walletBalanceHandler(deps: WalletDeps) {
+  return handle(WalletBalanceJob, async (job) => {
+    const t = translator(job.payload.lang as Language);
+    const addresses = [...new Set(job.payload.addresses)];
+    const invalid = addresses.map((address) => problemMessage(t, address, false)).find(Boolean);
+    if (invalid) return reply(deps, job, invalid);
+    const accounts = await deps.solana.getAccounts(addresses);
+    const blocks: string[] = [];
+    let total = 0n;
+    for (const [index, address] of addresses.entries()) {
+      const lamports = accounts[index]?.lamports ?? 0n;
+      total += lamports;
+      blocks.push(describeBalance(t, address, lamports, await deps.solana.getTokenBalances(address)));
+    }
+    if (addresses.length > 1) blocks.push(t('balance.total', { sol: formatSol(total), count: addresses.length }));
+    await reply(deps, job, blocks.join('\n\n'));
+  });
+}

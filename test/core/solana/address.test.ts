@@ -1,0 +1,42 @@
+import { Keypair, PublicKey } from '@solana/web3.js';
+import { describe, expect, it } from 'vitest';
+import { checkAddress, decodeBase58 } from '../../../core/solana/address.js';
+
+describe('checkAddress', () => {
+  it('accepts a wallet address and decodes it exactly like web3.js', () => {
+    const key = Keypair.generate().publicKey;
+    const check = checkAddress(` ${key.toBase58()} `, { wallet: true });
+    expect(check.ok).toBe(true);
+    if (check.ok) expect(Buffer.from(check.bytes)).toEqual(key.toBuffer());
+  });
+
+  it('decodes leading ones as zero bytes', () => {
+    expect(Array.from(decodeBase58('11') ?? [])).toEqual([0, 0]);
+    expect(Array.from(decodeBase58('1112') ?? [])).toEqual([0, 0, 0, 1]);
+    expect(checkAddress('11111111111111111111111111111111', { wallet: false })).toMatchObject({ ok: true });
+  });
+
+  it('names the problem: not base58, wrong length, off curve', () => {
+    expect(checkAddress('0OIl0OIl0OIl0OIl0OIl0OIl0OIl0OIl0OI', { wallet: true })).toEqual({
+      ok: false,
+      problem: 'not_base58',
+    });
+    expect(checkAddress('abc', { wallet: true })).toEqual({ ok: false, problem: 'wrong_length' });
+    expect(checkAddress('z'.repeat(44), { wallet: true })).toEqual({ ok: false, problem: 'wrong_length' });
+    const [pda] = PublicKey.findProgramAddressSync(
+      [Buffer.from('vault')],
+      new PublicKey('11111111111111111111111111111111'),
+    );
+    expect(PublicKey.isOnCurve(pda.toBytes())).toBe(false);
+    expect(checkAddress(pda.toBase58(), { wallet: true })).toEqual({ ok: false, problem: 'off_curve' });
+    expect(checkAddress(pda.toBase58(), { wallet: false })).toMatchObject({ ok: true });
+  });
+
+  it('agrees with web3.js on curve membership for many random keys', () => {
+    for (let i = 0; i < 50; i++) {
+      const bytes = new Uint8Array(32).map(() => Math.floor(Math.random() * 256));
+      const address = new PublicKey(bytes).toBase58();
+      expect(checkAddress(address, { wallet: true }).ok).toBe(PublicKey.isOnCurve(bytes));
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClientConfig } from '../../local/aws/common.js';
+import { type LocalStack, startLocalStack } from '../../local/index.js';
+
+let stack: LocalStack;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ onFunctionLog: () => undefined });
+  sqs = new SQSClient(localClientConfig(stack.sqs.endpoint));
+});
+afterAll(() => stack?.stop());
+
+async function waitForDlq(url: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    if (Messages.length > 0) return Messages;
+  }
+  throw new Error('nothing reached the DLQ');
+}
+
+describe('poison messages on the local stack', () => {
+  it('parks a malformed job in the DLQ on its first delivery, with the reason', async () => {
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: stack.sqs.queueUrls.rpc, MessageBody: '{"type":"wallet.verify"' }),
+    );
+    const [parked] = await waitForDlq(stack.sqs.dlqUrls.rpc);
+    expect(parked?.Body).toBe('{"type":"wallet.verify"');
+    expect(parked?.MessageAttributes?.reason?.StringValue).toBe('job.invalid');
+    expect(stack.runner?.stats().queues.rpc?.invocations).toBe(1);
+  });
+
+  it('parks a job of a type no consumer knows', async () => {
+    const envelope = {
+      type: 'nobody.knows',
+      id: 'x1',
+      chatId: null,
+      userId: null,
+      payload: {},
+      attempt: 0,
+      createdAt: new Date().toISOString(),
+      traceId: 't',
+    };
+    await sqs.send(new SendMessageCommand({ QueueUrl: stack.sqs.queueUrls.ai, MessageBody: JSON.stringify(envelope) }));
+    const [parked] = await waitForDlq(stack.sqs.dlqUrls.ai);
+    expect(parked?.MessageAttributes?.reason?.StringValue).toBe('job.unknown_type');
+  });
+});
