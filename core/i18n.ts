@@ -35,6 +35,9 @@ const en = {
   'balance.token': '{symbol}: <b>{amount}</b>',
   'balance.no_tokens': 'No tokens.',
   'balance.total': '<b>Total: {sol} SOL</b> in {count} wallets',
+  'tx.confirmed': '✅ Transaction confirmed: <code>{signature}</code>',
+  'tx.failed': '❌ Transaction failed on chain: <code>{signature}</code>',
+  'tx.expired': '⌛ Transaction expired without landing (nothing was sent twice): <code>{signature}</code>',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -68,6 +71,9 @@ const zh: Record<MessageKey, string> = {
   'balance.token': '{symbol}：<b>{amount}</b>',
   'balance.no_tokens': '没有代币。',
   'balance.total': '<b>合计：{sol} SOL</b>，共 {count} 个钱包',
+  'tx.confirmed': '✅ 交易已确认：<code>{signature}</code>',
+  'tx.failed': '❌ 交易在链上执行失败：<code>{signature}</code>',
+  'tx.expired': '⌛ 交易已过期且未上链（未重复发送）：<code>{signature}</code>',
 };
 
 const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, zh };

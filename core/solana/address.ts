@@ -31,6 +31,35 @@ export function decodeBase58(text: string): Uint8Array | undefined {
   return Uint8Array.from(bytes.reverse());
 }
 
+/** Encodes bytes as base58 (Bitcoin alphabet), as Solana writes addresses and signatures. */
+export function encodeBase58(bytes: Uint8Array): string {
+  const digits: number[] = [];
+  for (const byte of bytes) {
+    let carry = byte;
+    for (let i = 0; i < digits.length; i++) {
+      carry += digits[i]! << 8;
+      digits[i] = carry % 58;
+      carry = (carry / 58) | 0;
+    }
+    while (carry > 0) {
+      digits.push(carry % 58);
+      carry = (carry / 58) | 0;
+    }
+  }
+  let zeros = '';
+  for (const byte of bytes) {
+    if (byte !== 0) break;
+    zeros += '1';
+  }
+  return (
+    zeros +
+    digits
+      .reverse()
+      .map((d) => ALPHABET[d])
+      .join('')
+  );
+}
+
 /** True when the 32 bytes are a point on ed25519: a key a wallet can sign for (a PDA is not). */
 export function isOnCurve(bytes: Uint8Array): boolean {
   try {

@@ -1,6 +1,6 @@
 import { Keypair, PublicKey } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
-import { checkAddress, decodeBase58 } from '../../../core/solana/address.js';
+import { checkAddress, decodeBase58, encodeBase58 } from '../../../core/solana/address.js';
 
 describe('checkAddress', () => {
   it('accepts a wallet address and decodes it exactly like web3.js', () => {
@@ -8,6 +8,15 @@ describe('checkAddress', () => {
     const check = checkAddress(` ${key.toBase58()} `, { wallet: true });
     expect(check.ok).toBe(true);
     if (check.ok) expect(Buffer.from(check.bytes)).toEqual(key.toBuffer());
+  });
+
+  it('encodes like web3.js and round-trips, leading zero bytes included', () => {
+    for (let i = 0; i < 20; i++) {
+      const key = Keypair.generate().publicKey;
+      expect(encodeBase58(key.toBytes())).toBe(key.toBase58());
+    }
+    const bytes = Uint8Array.from([0, 0, 7, 255, 1]);
+    expect(Array.from(decodeBase58(encodeBase58(bytes)) ?? [])).toEqual(Array.from(bytes));
   });
 
   it('decodes leading ones as zero bytes', () => {
