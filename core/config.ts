@@ -21,6 +21,8 @@ const secret = (name: SecretName, schema: z.ZodMiniString = nonEmpty) => ({ [sec
 
 const botToken = z.string().check(z.regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'a Telegram bot token'));
 const webhookSecret = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,256}$/, '1–256 characters of A-Z a-z 0-9 _ -'));
+const chatId = z.string().check(z.regex(/^-?\d{1,20}$/, 'a numeric Telegram chat id'));
+const base58Address = z.string().check(z.regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'a base58 Solana address'));
 const username = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'a Telegram username without @'));
 const logLevel = z.optional(z.enum(['debug', 'info', 'warn', 'error', 'silent']));
 
@@ -90,14 +92,20 @@ function consumerBase(values: Record<string, string>): ConsumerConfig {
 
 export interface NotifyWorkerConfig extends ConsumerConfig {
   telegram: { apiRoot: string; token: string };
+  adminChatId: number;
 }
 
 export function notifyWorkerConfig(env: Readonly<Record<string, string | undefined>>): NotifyWorkerConfig {
-  const schema = z.extend(ConsumerSchema, { [ENV.telegramApiRoot]: url, ...secret('TELEGRAM_BOT_TOKEN', botToken) });
+  const schema = z.extend(ConsumerSchema, {
+    [ENV.telegramApiRoot]: url,
+    ...secret('TELEGRAM_BOT_TOKEN', botToken),
+    ...secret('ADMIN_CHAT_ID', chatId),
+  });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...consumerBase(values),
     telegram: { apiRoot: values[ENV.telegramApiRoot]!, token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]! },
+    adminChatId: Number(values[secretEnvName('ADMIN_CHAT_ID')]),
   };
 }
 
@@ -114,15 +122,21 @@ export function workerConfig(env: Readonly<Record<string, string | undefined>>):
 export interface RpcWorkerConfig extends WorkerConfig {
   /** The raw `SOLANA_RPC_URLS` secret; parsed by the RPC pool (it names problems without echoing URLs). */
   solanaRpcUrls: string;
+  treasuryAddress: string;
 }
 
 /** Config of the rpc worker: a worker's, plus the Solana RPC endpoints. */
 export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>>): RpcWorkerConfig {
-  const schema = z.extend(ConsumerSchema, { ...queueUrls(['notify']), ...secret('SOLANA_RPC_URLS') });
+  const schema = z.extend(ConsumerSchema, {
+    ...queueUrls(['notify']),
+    ...secret('SOLANA_RPC_URLS'),
+    ...secret('TREASURY_ADDRESS', base58Address),
+  });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...consumerBase(values),
     queueUrls: { notify: values[ENV.queueUrl.notify]! },
     solanaRpcUrls: values[secretEnvName('SOLANA_RPC_URLS')]!,
+    treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
   };
 }

@@ -38,6 +38,9 @@ const en = {
   'tx.confirmed': '✅ Transaction confirmed: <code>{signature}</code>',
   'tx.failed': '❌ Transaction failed on chain: <code>{signature}</code>',
   'tx.expired': '⌛ Transaction expired without landing (nothing was sent twice): <code>{signature}</code>',
+  'deposit.found': '💰 Found {count} new deposit(s), {sol} SOL in total. An admin will confirm them shortly.',
+  'deposit.none':
+    'No new deposit found yet. Send SOL from your linked wallet to <code>{treasury}</code> and try again in a minute.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -74,6 +77,8 @@ const zh: Record<MessageKey, string> = {
   'tx.confirmed': '✅ 交易已确认：<code>{signature}</code>',
   'tx.failed': '❌ 交易在链上执行失败：<code>{signature}</code>',
   'tx.expired': '⌛ 交易已过期且未上链（未重复发送）：<code>{signature}</code>',
+  'deposit.found': '💰 发现 {count} 笔新充值，共 {sol} SOL。管理员将尽快确认。',
+  'deposit.none': '暂未发现新充值。请从已绑定的钱包向 <code>{treasury}</code> 转入 SOL，一分钟后再试。',
 };
 
 const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, zh };

@@ -208,6 +208,10 @@ export const SECRETS = [
   'TELEGRAM_BOT_USERNAME',
   /** JSON list of Solana RPC endpoints: `[{ url, rps, methodRps?, priority }]` (URLs often embed API keys). */
   'SOLANA_RPC_URLS',
+  /** Chat id of the admin group or channel (negative for groups). */
+  'ADMIN_CHAT_ID',
+  /** The treasury's deposit address (base58), shown to users and scanned for deposits. */
+  'TREASURY_ADDRESS',
 ] as const;
 export type SecretName = (typeof SECRETS)[number];
 export const secretEnvName = (name: SecretName): string => `SST_Secret_value_${name}`;
@@ -235,14 +239,14 @@ export const FUNCTIONS = {
   },
   notifyWorker: {
     entry: 'functions/notify-worker.ts',
-    secrets: ['TELEGRAM_BOT_TOKEN'],
+    secrets: ['TELEGRAM_BOT_TOKEN', 'ADMIN_CHAT_ID'],
     sendsTo: [],
     consumes: 'notify',
     table: 'readwrite',
   },
   rpcWorker: {
     entry: 'functions/rpc-worker.ts',
-    secrets: ['SOLANA_RPC_URLS'],
+    secrets: ['SOLANA_RPC_URLS', 'TREASURY_ADDRESS'],
     sendsTo: ['notify'],
     consumes: 'rpc',
     table: 'readwrite',

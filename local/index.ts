@@ -95,6 +95,8 @@ export interface LocalStack {
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCAL_BOT_ID = 123_456_789;
+/** The admin group of the local bot: admin events and alarms are posted there. */
+export const LOCAL_ADMIN_CHAT_ID = -1_001_000_000_001;
 
 /** A fresh local bot identity: a token in Telegram's format and a random webhook secret. */
 export function localTelegramIdentity(): LocalTelegramOptions {
@@ -132,7 +134,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startTelegramPeer({
         token: bot.token,
         bot: { id: bot.id, username: bot.botUsername, first_name: 'Local Desk' },
-      }).then((peer) => track(peer, cleanups)),
+      }).then((peer) => {
+        peer.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
+        return track(peer, cleanups);
+      }),
     ]);
 
     const wiring: StackWiring = {
@@ -144,7 +149,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqsEndpoint: sqs.endpoint,
       telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,
       // The local Solana peer arrives with the RPC issue; until then no endpoint is configured.
-      secrets: secretsOf(bot, '[]'),
+      // Placeholders until the local Solana peer is wired in (it funds a local treasury).
+      secrets: secretsOf(bot, { solanaRpcUrls: '[]', treasuryAddress: '11111111111111111111111111111111' }),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     };
 
@@ -208,12 +214,17 @@ function mapQueues(sqs: LocalSqs, pick: (queue: LocalSqs['queues'][QueueName]) =
   return Object.fromEntries(QUEUE_NAMES.map((name) => [name, pick(sqs.queues[name])])) as Record<QueueName, string>;
 }
 
-function secretsOf(bot: LocalTelegramOptions, solanaRpcUrls: string): Record<SecretName, string> {
+function secretsOf(
+  bot: LocalTelegramOptions,
+  values: { solanaRpcUrls: string; treasuryAddress: string },
+): Record<SecretName, string> {
   return {
     TELEGRAM_BOT_TOKEN: bot.token,
     TELEGRAM_WEBHOOK_SECRET: bot.webhookSecret,
     TELEGRAM_BOT_USERNAME: bot.botUsername,
-    SOLANA_RPC_URLS: solanaRpcUrls,
+    SOLANA_RPC_URLS: values.solanaRpcUrls,
+    ADMIN_CHAT_ID: String(LOCAL_ADMIN_CHAT_ID),
+    TREASURY_ADDRESS: values.treasuryAddress,
   };
 }
 

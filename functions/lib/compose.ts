@@ -9,7 +9,7 @@ import { createWebhook } from '../../core/ingress/webhook.js';
 import { createConsumer, type JobHandler } from '../../core/jobs/consumer.js';
 import type { Logger } from '../../core/log.js';
 import { QUEUE_NAMES, type QueueName } from '../../core/settings.js';
-import { telegramSendHandler } from '../../core/telegram/send.js';
+import { adminEventHandler, telegramSendHandler } from '../../core/telegram/send.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
 /** The webhook's object graph, built once per container from validated config. */
@@ -52,7 +52,8 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
     retainSeconds: config.settings.queues.notify.dlqRetentionSeconds,
   });
   const gateway = new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token });
-  return composeConsumer('notify', config, [telegramSendHandler({ gateway, progress })], log);
+  const handlers = [telegramSendHandler({ gateway, progress }), adminEventHandler({ gateway, progress, adminChatId: config.adminChatId })];
+  return composeConsumer('notify', config, handlers, log);
 }
 
 /** A consumer of `queue` over `handlers`, parking poison messages in the queue's own DLQ. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notifyWorkerConfig, webhookConfig } from '../../core/config.js';
+import { notifyWorkerConfig, rpcWorkerConfig, webhookConfig } from '../../core/config.js';
 import { assertValid, stageSettings } from '../../core/settings.js';
 
 const env = {
@@ -13,6 +13,9 @@ const env = {
   SST_Secret_value_TELEGRAM_BOT_TOKEN: '123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
   SST_Secret_value_TELEGRAM_WEBHOOK_SECRET: 'secret_value-1',
   SST_Secret_value_TELEGRAM_BOT_USERNAME: 'desk_bot',
+  SST_Secret_value_ADMIN_CHAT_ID: '-1001234567890',
+  SST_Secret_value_SOLANA_RPC_URLS: '[]',
+  SST_Secret_value_TREASURY_ADDRESS: 'So11111111111111111111111111111111111111112',
 };
 
 describe('config', () => {
@@ -39,6 +42,16 @@ describe('config', () => {
     expect(Object.keys(config.telegram)).toEqual(['apiRoot', 'token']);
     expect(config.deadLetterQueueUrl).toBe(env.DEAD_LETTER_QUEUE_URL);
     expect(() => notifyWorkerConfig({ ...env, DEAD_LETTER_QUEUE_URL: undefined })).toThrow(/DEAD_LETTER_QUEUE_URL/);
+    expect(config.adminChatId).toBe(-1001234567890);
+    expect(() => notifyWorkerConfig({ ...env, SST_Secret_value_ADMIN_CHAT_ID: '@admins' })).toThrow(/ADMIN_CHAT_ID/);
+  });
+
+  it('gives the rpc worker its endpoints and a valid treasury address', () => {
+    expect(rpcWorkerConfig(env).treasuryAddress).toBe(env.SST_Secret_value_TREASURY_ADDRESS);
+    expect(() => rpcWorkerConfig({ ...env, SST_Secret_value_TREASURY_ADDRESS: '0xdeadbeef' })).toThrow(
+      /TREASURY_ADDRESS/,
+    );
+    expect(() => rpcWorkerConfig({ ...env, SST_Secret_value_SOLANA_RPC_URLS: undefined })).toThrow(/SOLANA_RPC_URLS/);
   });
 });
 

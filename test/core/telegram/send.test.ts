@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { adminEvent } from '../../../core/admin/events.js';
 import { TransientError } from '../../../core/errors.js';
 import { createConsumer } from '../../../core/jobs/consumer.js';
 import { sealJobs } from '../../../core/jobs/envelope.js';
 import type { JobProgress } from '../../../core/jobs/progress.js';
 import { planDelivery, type TelegramCall } from '../../../core/telegram/calls.js';
 import { type ChatGateway, TelegramForbiddenError, TelegramRejectedError } from '../../../core/telegram/gateway.js';
-import { telegramSendHandler } from '../../../core/telegram/send.js';
+import { adminEventHandler, formatAdminEvent, telegramSendHandler } from '../../../core/telegram/send.js';
 import { TelegramSendJob } from '../../../core/telegram/send-job.js';
 import { memoryLogger } from '../../helpers/fakes.js';
 
@@ -95,5 +96,41 @@ describe('planDelivery', () => {
   it('queues a method Telegram does not accept in a webhook response', () => {
     const pin: TelegramCall = { method: 'pinChatMessage', params: {} };
     expect(planDelivery([pin])).toEqual({ queued: [pin] });
+  });
+});
+
+describe('admin.event job', () => {
+  it('posts the event to the admin chat with every value escaped', async () => {
+    const sent: TelegramCall[] = [];
+    const gateway: ChatGateway = {
+      async call(c) {
+        sent.push(c);
+        return true;
+      },
+    };
+    const consume = createConsumer(
+      [adminEventHandler({ gateway, progress: new MemoryProgress(), adminChatId: -100 })],
+      memoryLogger(),
+    );
+    const [job] = sealJobs(
+      [
+        adminEvent({
+          kind: 'deposit.found',
+          userId: 3,
+          facts: [
+            ['wallet', '<b>x</b>'],
+            ['amount', '1 SOL'],
+          ],
+        }),
+      ],
+      { idPrefix: 'd', traceId: 'd', now: new Date() },
+    );
+    const body = JSON.stringify(job!.envelope);
+    await consume([{ messageId: 'm', body, attributes: { ApproximateReceiveCount: '1' } }]);
+    await consume([{ messageId: 'm', body, attributes: { ApproximateReceiveCount: '2' } }]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.params).toMatchObject({ chat_id: -100, parse_mode: 'HTML' });
+    expect(String(sent[0]?.params.text)).toContain('wallet: <code>&lt;b&gt;x&lt;/b&gt;</code>');
+    expect(formatAdminEvent({ kind: 'deposit.found', userId: null, facts: [] })).toBe('<b>💰 Deposit found</b>');
   });
 });
