@@ -69,15 +69,16 @@ export class Web3SolanaGateway implements SolanaGateway {
 
   getAccount(address: string): Promise<AccountSummary | null> {
     return this.call('getAccountInfo', async () => {
-      const info = await this.connection.getAccountInfo(new PublicKey(address));
-      return info ? summary(address, info) : null;
+      // The *AndContext calls keep web3.js's error types (the plain ones wrap them in Error).
+      const { value } = await this.connection.getAccountInfoAndContext(new PublicKey(address));
+      return value ? summary(address, value) : null;
     });
   }
 
   getAccounts(addresses: readonly string[]): Promise<(AccountSummary | null)[]> {
     if (addresses.length > 100) throw new RangeError('getMultipleAccounts takes at most 100 addresses');
     return this.call('getMultipleAccounts', async () => {
-      const infos = await this.connection.getMultipleAccountsInfo(addresses.map((a) => new PublicKey(a)));
+      const { value: infos } = await this.connection.getMultipleAccountsInfoAndContext(addresses.map((a) => new PublicKey(a)));
       return infos.map((info, index) => (info ? summary(addresses[index]!, info) : null));
     });
   }
@@ -146,7 +147,7 @@ export class Web3SolanaGateway implements SolanaGateway {
   }
 
   getLatestBlockhash() {
-    return this.call('getLatestBlockhash', () => this.connection.getLatestBlockhash());
+    return this.call('getLatestBlockhash', async () => (await this.connection.getLatestBlockhashAndContext()).value);
   }
 
   getBlockHeight() {
