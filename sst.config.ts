@@ -3,6 +3,7 @@ import type { App } from 'sst/constructs';
 import { Api } from './stacks/Api.js';
 import { Keys } from './stacks/Keys.js';
 import { Queues } from './stacks/Queues.js';
+import { Schedule } from './stacks/Schedule.js';
 import { Secrets } from './stacks/Secrets.js';
 import { Storage } from './stacks/Storage.js';
 import { isProduction } from './stacks/stage.js';
@@ -26,7 +27,7 @@ export function addStacks(app: App): void {
   });
   // Non-production stages are disposable: `sst remove` deletes everything, data included.
   if (!isProduction(app.stage)) app.setDefaultRemovalPolicy('destroy');
-  app.stack(Keys).stack(Storage).stack(Secrets).stack(Queues).stack(Api);
+  app.stack(Keys).stack(Storage).stack(Secrets).stack(Queues).stack(Schedule).stack(Api);
 }
 
 export default {

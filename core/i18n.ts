@@ -41,6 +41,7 @@ const en = {
   'deposit.found': '💰 Found {count} new deposit(s), {sol} SOL in total. An admin will confirm them shortly.',
   'deposit.none':
     'No new deposit found yet. Send SOL from your linked wallet to <code>{treasury}</code> and try again in a minute.',
+  'watch.changed': '🔔 <b>Balance changed</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b> ({delta} SOL)',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -79,6 +80,7 @@ const zh: Record<MessageKey, string> = {
   'tx.expired': '⌛ 交易已过期且未上链（未重复发送）：<code>{signature}</code>',
   'deposit.found': '💰 发现 {count} 笔新充值，共 {sol} SOL。管理员将尽快确认。',
   'deposit.none': '暂未发现新充值。请从已绑定的钱包向 <code>{treasury}</code> 转入 SOL，一分钟后再试。',
+  'watch.changed': '🔔 <b>余额变动</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b>（{delta} SOL）',
 };
 
 const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, zh };

@@ -247,7 +247,8 @@ export const FUNCTIONS = {
   rpcWorker: {
     entry: 'functions/rpc-worker.ts',
     secrets: ['SOLANA_RPC_URLS', 'TREASURY_ADDRESS'],
-    sendsTo: ['notify'],
+    // rpc: a watch poll fans out into watch checks on its own queue.
+    sendsTo: ['notify', 'rpc'],
     consumes: 'rpc',
     table: 'readwrite',
   },

@@ -1,10 +1,14 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   type PutItemCommandInput,
+  QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { SessionConflictError, TransientError } from '../errors.js';
@@ -19,20 +23,53 @@ import {
   type UpdateLedger,
 } from '../sessions/store.js';
 
-type Item = Record<string, AttributeValue>;
-type Condition = Pick<
+export type Item = Record<string, AttributeValue>;
+export type Condition = Pick<
   PutItemCommandInput,
   'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
 >;
 
-/** Thrown by `Table.put` when its condition fails; callers turn it into a domain error. */
-class ConditionFailed extends Error {}
+/** Thrown by `Table.put`, `update` and `delete` when their condition fails; callers turn it into a domain outcome. */
+export class ConditionFailed extends Error {}
+
+/** An `UpdateItem`: its update expression, an optional condition, and the names and values both use. */
+export interface ItemUpdate extends Condition {
+  readonly UpdateExpression: string;
+  /** What to read back (default: nothing). */
+  readonly ReturnValues?: 'ALL_OLD' | 'UPDATED_OLD' | 'ALL_NEW' | 'UPDATED_NEW';
+}
+
+/** One page of a `Table.query` over one partition. */
+export interface QueryOptions {
+  /** Items per page (DynamoDB may return fewer: a page also stops at 1 MB). */
+  readonly limit?: number;
+  /** Resume after this sort key (the `lastSk` of the previous page). */
+  readonly afterSk?: string;
+  /** Only sort keys starting with this. */
+  readonly skPrefix?: string;
+  /** Attributes to return (all when omitted). */
+  readonly attributes?: readonly string[];
+  /** Strongly consistent read (default true, like `get`). */
+  readonly consistent?: boolean;
+}
+
+export interface QueryPage {
+  readonly items: Item[];
+  /** Sort key to pass as `afterSk` for the next page; undefined on the last page. */
+  readonly lastSk: string | undefined;
+}
+
+/** `BatchGetItem` takes at most 100 keys. */
+export const MAX_BATCH_GET = 100;
+/** Rounds of retrying the keys DynamoDB left unprocessed (throttling) before giving up as transient. */
+const BATCH_GET_ROUNDS = 5;
 
 /**
- * The single table (`pk`/`sk`, TTL on `expiresAt`) as the adapters use it: consistent key reads
- * and conditional puts. Every SDK failure becomes a `TransientError` here, so none leaks.
+ * The single table (`pk`/`sk`, TTL on `expiresAt`) as the adapters use it: consistent key reads,
+ * conditional puts, updates and deletes, one-partition queries by page, and batch reads. Every SDK
+ * failure becomes a `TransientError` here (a failed condition becomes `ConditionFailed`), so none leaks.
  */
-class Table {
+export class Table {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly name: string,
@@ -62,6 +99,114 @@ class Table {
       throw transient('PutItem', error);
     }
   }
+
+  /**
+   * Updates (or, as `UpdateItem` always may, creates) one item; add `attribute_exists(pk)` to the
+   * condition where creating it would be wrong. Returns the attributes asked for by `ReturnValues`.
+   */
+  async update(pk: string, sk: string, update: ItemUpdate): Promise<Item | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({ TableName: this.name, Key: key(pk, sk), ...update }),
+      );
+      return Attributes;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConditionFailed();
+      throw transient('UpdateItem', error);
+    }
+  }
+
+  /** Deletes one item (deleting a missing item is not an error, unless the condition says so). */
+  async delete(pk: string, sk: string, condition: Condition = {}): Promise<void> {
+    try {
+      await this.client.send(new DeleteItemCommand({ TableName: this.name, Key: key(pk, sk), ...condition }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConditionFailed();
+      throw transient('DeleteItem', error);
+    }
+  }
+
+  /** One page of the items of partition `pk`, in sort key order. */
+  async query(pk: string, options: QueryOptions = {}): Promise<QueryPage> {
+    const names: Record<string, string> = { '#pk': 'pk' };
+    const values: Item = { ':pk': { S: pk } };
+    let condition = '#pk = :pk';
+    if (options.skPrefix !== undefined) {
+      names['#sk'] = 'sk';
+      values[':skPrefix'] = { S: options.skPrefix };
+      condition += ' AND begins_with(#sk, :skPrefix)';
+    }
+    const projection = projectionOf(options.attributes, names);
+    try {
+      const { Items, LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.name,
+          KeyConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ProjectionExpression: projection,
+          ExclusiveStartKey: options.afterSk === undefined ? undefined : key(pk, options.afterSk),
+          Limit: options.limit,
+          ConsistentRead: options.consistent ?? true,
+        }),
+      );
+      return { items: Items ?? [], lastSk: LastEvaluatedKey?.sk?.S };
+    } catch (error) {
+      throw transient('Query', error);
+    }
+  }
+
+  /**
+   * Consistent reads of up to 100 items by key, in no particular order (missing items are simply
+   * absent). Keys DynamoDB leaves unprocessed are retried; if some still are, it fails as transient.
+   */
+  async batchGet(keys: readonly { pk: string; sk: string }[], attributes?: readonly string[]): Promise<Item[]> {
+    if (keys.length > MAX_BATCH_GET) throw new RangeError(`batchGet takes at most ${MAX_BATCH_GET} keys`);
+    const names: Record<string, string> = {};
+    const projection = attributes ? projectionOf(['pk', 'sk', ...attributes], names) : undefined;
+    const found: Item[] = [];
+    let pending: Item[] = keys.map((k) => key(k.pk, k.sk));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === BATCH_GET_ROUNDS) {
+        throw new TransientError('dynamodb.unavailable', `DynamoDB left ${pending.length} key(s) unprocessed`);
+      }
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** round));
+      try {
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.name]: {
+                Keys: pending,
+                ConsistentRead: true,
+                ProjectionExpression: projection,
+                ExpressionAttributeNames: projection ? names : undefined,
+              },
+            },
+          }),
+        );
+        found.push(...(Responses?.[this.name] ?? []));
+        pending = UnprocessedKeys?.[this.name]?.Keys ?? [];
+      } catch (error) {
+        throw transient('BatchGetItem', error);
+      }
+    }
+    return found;
+  }
+}
+
+function key(pk: string, sk: string): Item {
+  return { pk: { S: pk }, sk: { S: sk } };
+}
+
+/** A projection naming every attribute through `#p<n>` placeholders (added to `names`), so no reserved word bites. */
+function projectionOf(attributes: readonly string[] | undefined, names: Record<string, string>): string | undefined {
+  if (!attributes) return undefined;
+  return attributes
+    .map((attribute, index) => {
+      names[`#p${index}`] = attribute;
+      return `#p${index}`;
+    })
+    .join(', ');
 }
 
 function transient(operation: string, error: unknown): TransientError {
