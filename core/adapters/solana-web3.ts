@@ -78,7 +78,9 @@ export class Web3SolanaGateway implements SolanaGateway {
   getAccounts(addresses: readonly string[]): Promise<(AccountSummary | null)[]> {
     if (addresses.length > 100) throw new RangeError('getMultipleAccounts takes at most 100 addresses');
     return this.call('getMultipleAccounts', async () => {
-      const { value: infos } = await this.connection.getMultipleAccountsInfoAndContext(addresses.map((a) => new PublicKey(a)));
+      const { value: infos } = await this.connection.getMultipleAccountsInfoAndContext(
+        addresses.map((a) => new PublicKey(a)),
+      );
       return infos.map((info, index) => (info ? summary(addresses[index]!, info) : null));
     });
   }

@@ -52,7 +52,10 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
     retainSeconds: config.settings.queues.notify.dlqRetentionSeconds,
   });
   const gateway = new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token });
-  const handlers = [telegramSendHandler({ gateway, progress }), adminEventHandler({ gateway, progress, adminChatId: config.adminChatId })];
+  const handlers = [
+    telegramSendHandler({ gateway, progress }),
+    adminEventHandler({ gateway, progress, adminChatId: config.adminChatId }),
+  ];
   return composeConsumer('notify', config, handlers, log);
 }
 
