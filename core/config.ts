@@ -119,7 +119,9 @@ export function workerConfig(env: Readonly<Record<string, string | undefined>>):
   return { ...consumerBase(values), queueUrls: { notify: values[ENV.queueUrl.notify]! } };
 }
 
-export interface RpcWorkerConfig extends WorkerConfig {
+export interface RpcWorkerConfig extends ConsumerConfig {
+  /** notify for answers; rpc for the jobs a job fans out into (watch checks). */
+  queueUrls: Pick<Record<QueueName, string>, 'notify' | 'rpc'>;
   /** The raw `SOLANA_RPC_URLS` secret; parsed by the RPC pool (it names problems without echoing URLs). */
   solanaRpcUrls: string;
   treasuryAddress: string;
@@ -128,14 +130,14 @@ export interface RpcWorkerConfig extends WorkerConfig {
 /** Config of the rpc worker: a worker's, plus the Solana RPC endpoints. */
 export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>>): RpcWorkerConfig {
   const schema = z.extend(ConsumerSchema, {
-    ...queueUrls(['notify']),
+    ...queueUrls(['notify', 'rpc']),
     ...secret('SOLANA_RPC_URLS'),
     ...secret('TREASURY_ADDRESS', base58Address),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...consumerBase(values),
-    queueUrls: { notify: values[ENV.queueUrl.notify]! },
+    queueUrls: { notify: values[ENV.queueUrl.notify]!, rpc: values[ENV.queueUrl.rpc]! },
     solanaRpcUrls: values[secretEnvName('SOLANA_RPC_URLS')]!,
     treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
   };

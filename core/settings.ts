@@ -267,3 +267,8 @@ export function queueResourceNames(stage: string, queue: QueueName, settings: Co
   const suffix = settings.fifo ? '.fifo' : '';
   return { queue: `${stage}-${queue}${suffix}`, dlq: `${stage}-${queue}-dlq${suffix}` };
 }
+
+/** Which queues are FIFO, as producers need to know (group and deduplication ids). */
+export function fifoQueues(settings: StageSettings): Record<QueueName, boolean> {
+  return Object.fromEntries(QUEUE_NAMES.map((q) => [q, settings.queues[q].fifo])) as Record<QueueName, boolean>;
+}

@@ -4,7 +4,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { TransientError } from '../errors.js';
+import { ConfigError, TransientError } from '../errors.js';
 import type { QueueRecord } from '../jobs/consumer.js';
 import type { DeadLetterQueue, ParkReason } from '../jobs/dead-letters.js';
 import type { JobQueue, OutgoingJob } from '../jobs/envelope.js';
@@ -12,8 +12,8 @@ import type { QueueName } from '../settings.js';
 
 export interface SqsJobQueueOptions {
   client: SQSClient;
-  /** Queue URL per queue name (from config). */
-  queueUrls: Readonly<Record<QueueName, string>>;
+  /** URL of each queue this function may send to (from config). */
+  queueUrls: Readonly<Partial<Record<QueueName, string>>>;
   /** Which queues are FIFO (from the stage settings). */
   fifo: Readonly<Record<QueueName, boolean>>;
   /** Attempts for entries SQS reports as failed inside a batch. */
@@ -39,6 +39,7 @@ export class SqsJobQueue implements JobQueue {
   }
 
   private async sendToQueue(queue: QueueName, jobs: OutgoingJob[]): Promise<void> {
+    if (!this.options.queueUrls[queue]) throw new ConfigError(`No URL configured for the ${queue} queue`);
     const entries = jobs.map((job, index) => this.entry(queue, job, index));
     for (const chunk of chunks(entries)) await this.sendChunk(queue, chunk);
   }

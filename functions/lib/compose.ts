@@ -8,7 +8,7 @@ import { createUpdateProcessor } from '../../core/ingress/process.js';
 import { createWebhook } from '../../core/ingress/webhook.js';
 import { createConsumer, type JobHandler } from '../../core/jobs/consumer.js';
 import type { Logger } from '../../core/log.js';
-import { QUEUE_NAMES, type QueueName } from '../../core/settings.js';
+import { fifoQueues, type QueueName } from '../../core/settings.js';
 import { adminEventHandler, telegramSendHandler } from '../../core/telegram/send.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
@@ -24,10 +24,7 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
   const queue = new SqsJobQueue({
     client: sqsClient(),
     queueUrls: config.queueUrls,
-    fifo: Object.fromEntries(QUEUE_NAMES.map((q) => [q, settings.queues[q].fifo])) as Record<
-      (typeof QUEUE_NAMES)[number],
-      boolean
-    >,
+    fifo: fifoQueues(settings),
   });
   const runTurn = createTurnRunner({
     bot: createBot(),
