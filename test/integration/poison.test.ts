@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-async function waitForDlq(url: string, timeoutMs = 10_000) {
+async function waitForDlq(url: string, match: (body: string) => boolean, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { Messages = [] } = await sqs.send(
@@ -23,7 +23,8 @@ async function waitForDlq(url: string, timeoutMs = 10_000) {
         MessageAttributeNames: ['All'],
       }),
     );
-    if (Messages.length > 0) return Messages;
+    const found = Messages.filter((m) => match(m.Body ?? ''));
+    if (found.length > 0) return found;
   }
   throw new Error('nothing reached the DLQ');
 }
@@ -31,12 +32,12 @@ async function waitForDlq(url: string, timeoutMs = 10_000) {
 describe('poison messages on the local stack', () => {
   it('parks a malformed job in the DLQ on its first delivery, with the reason', async () => {
     await sqs.send(
-      new SendMessageCommand({ QueueUrl: stack.sqs.queueUrls.rpc, MessageBody: '{"type":"wallet.verify"' }),
+      new SendMessageCommand({ QueueUrl: stack.sqs.queueUrls.ai, MessageBody: '{"type":"wallet.verify"' }),
     );
-    const [parked] = await waitForDlq(stack.sqs.dlqUrls.rpc);
+    const [parked] = await waitForDlq(stack.sqs.dlqUrls.ai, (body) => body.startsWith('{"type":"wallet.verify"'));
     expect(parked?.Body).toBe('{"type":"wallet.verify"');
     expect(parked?.MessageAttributes?.reason?.StringValue).toBe('job.invalid');
-    expect(stack.runner?.stats().queues.rpc?.invocations).toBe(1);
+    expect(stack.runner?.stats().queues.ai?.invocations).toBe(1);
   });
 
   it('parks a job of a type no consumer knows', async () => {
@@ -51,7 +52,7 @@ describe('poison messages on the local stack', () => {
       traceId: 't',
     };
     await sqs.send(new SendMessageCommand({ QueueUrl: stack.sqs.queueUrls.ai, MessageBody: JSON.stringify(envelope) }));
-    const [parked] = await waitForDlq(stack.sqs.dlqUrls.ai);
+    const [parked] = await waitForDlq(stack.sqs.dlqUrls.ai, (body) => body.includes('nobody.knows'));
     expect(parked?.MessageAttributes?.reason?.StringValue).toBe('job.unknown_type');
   });
 });
