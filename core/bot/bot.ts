@@ -1,5 +1,8 @@
 import { Composer } from 'telegraf';
-import { isLanguage } from '../i18n.js';
+import { escapeHtml, isLanguage } from '../i18n.js';
+import type { JobType } from '../jobs/envelope.js';
+import { checkAddress } from '../solana/address.js';
+import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
 import { type BotContext, parseSession } from './context.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu, type Screen } from './menus.js';
 
@@ -20,6 +23,27 @@ function replace(ctx: BotContext, screen: Screen) {
 }
 
 /**
+ * A command that asks the chain: addresses are checked here (syntax only; cheap, no RPC), and
+ * the question goes to the rpc queue, whose worker answers in the chat when the chain has.
+ */
+function chainQuery<P>(
+  ctx: BotContext,
+  args: string[],
+  max: number,
+  draft: (addresses: string[]) => { job: JobType<P>; payload: P },
+) {
+  const addresses = [...new Set(args)].slice(0, max);
+  if (addresses.length === 0) return ctx.reply(ctx.t('balance.usage'));
+  for (const address of addresses) {
+    const check = checkAddress(address);
+    if (!check.ok)
+      return ctx.reply(`<code>${escapeHtml(address.slice(0, 64))}</code>: ${ctx.t(`address.${check.problem}`)}`, HTML);
+  }
+  ctx.enqueue({ ...draft(addresses), chatId: ctx.chat?.id ?? null, userId: ctx.from?.id ?? null });
+  return ctx.reply(ctx.t('chain.checking'));
+}
+
+/**
  * The wallet desk's conversation. Handlers only describe effects: they mutate `ctx.session`,
  * call the Bot API through the outbox client, and enqueue jobs; the platform commits them.
  */
@@ -33,6 +57,15 @@ export function createBot(): Composer<BotContext> {
   bot.command('menu', (ctx) => show(ctx, mainMenu(ctx.t, displayName(ctx))));
   bot.command('help', (ctx) => show(ctx, helpScreen(ctx.t)));
   bot.command('lang', (ctx) => show(ctx, languageScreen()));
+  bot.command('balance', (ctx) =>
+    chainQuery(ctx, ctx.args, 10, (addresses) => ({ job: WalletBalanceJob, payload: { addresses, lang: ctx.lang } })),
+  );
+  bot.command('verify', (ctx) =>
+    chainQuery(ctx, ctx.args, 1, ([address]) => ({
+      job: WalletVerifyJob,
+      payload: { address: address!, lang: ctx.lang },
+    })),
+  );
 
   bot.action(/^lang:([a-z]{2})$/, async (ctx) => {
     const lang = ctx.match[1] ?? '';

@@ -1,7 +1,7 @@
 import { Context, Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import * as z from 'zod/mini';
-import { LANGUAGES, pickLanguage, type Translate, translator } from '../i18n.js';
+import { LANGUAGES, type Language, pickLanguage, type Translate, translator } from '../i18n.js';
 import type { JobDraft } from '../jobs/envelope.js';
 import type { TelegramCall } from '../telegram/calls.js';
 
@@ -51,9 +51,14 @@ export class BotContext extends Context {
     super(update, telegram, botInfo);
   }
 
-  /** Translates into the user's language (their choice, else their client's). */
+  /** The user's language: their choice, else their client's, else English. */
+  get lang(): Language {
+    return pickLanguage(this.session.lang, this.from?.language_code);
+  }
+
+  /** Translates into the user's language. */
   get t(): Translate {
-    return translator(pickLanguage(this.session.lang, this.from?.language_code));
+    return translator(this.lang);
   }
 
   /** Queues a job to run after this update is committed. */

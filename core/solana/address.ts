@@ -1,10 +1,8 @@
-import { ed25519 } from '@noble/curves/ed25519';
-
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
 
 /** Why a string is not a usable Solana address. */
-export type AddressProblem = 'not_base58' | 'wrong_length' | 'off_curve';
+export type AddressProblem = 'not_base58' | 'wrong_length';
 
 export type AddressCheck = { ok: true; address: string; bytes: Uint8Array } | { ok: false; problem: AddressProblem };
 
@@ -60,27 +58,17 @@ export function encodeBase58(bytes: Uint8Array): string {
   );
 }
 
-/** True when the 32 bytes are a point on ed25519: a key a wallet can sign for (a PDA is not). */
-export function isOnCurve(bytes: Uint8Array): boolean {
-  try {
-    ed25519.ExtendedPoint.fromHex(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Checks a user-supplied Solana address: base58, 32 bytes, and (for a wallet the user owns)
- * on the ed25519 curve. Cheap and dependency-light, so the webhook can run it before a job.
+ * Checks the syntax of a user-supplied Solana address: base58 and exactly 32 bytes. It has no
+ * curve arithmetic, so the webhook can run it on every message without weighing its cold start;
+ * whether a wallet can sign for the address is `core/solana/curve.ts`'s question.
  */
-export function checkAddress(input: string, options: { wallet: boolean }): AddressCheck {
+export function checkAddress(input: string): AddressCheck {
   const text = input.trim();
   if (text.length < 32 || text.length > 44)
     return { ok: false, problem: text.length === 0 ? 'not_base58' : 'wrong_length' };
   const bytes = decodeBase58(text);
   if (!bytes) return { ok: false, problem: 'not_base58' };
   if (bytes.length !== 32) return { ok: false, problem: 'wrong_length' };
-  if (options.wallet && !isOnCurve(bytes)) return { ok: false, problem: 'off_curve' };
   return { ok: true, address: text, bytes };
 }

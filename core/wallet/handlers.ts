@@ -3,6 +3,7 @@ import { handle } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import type { JobEnvelope, JobQueue } from '../jobs/envelope.js';
 import { checkAddress } from '../solana/address.js';
+import { isOnCurve } from '../solana/curve.js';
 import {
   type AccountSummary,
   type SolanaGateway,
@@ -64,8 +65,8 @@ export function describeBalance(
   return lines.join('\n');
 }
 
-function problemMessage(t: Translate, address: string, wallet: boolean): string | undefined {
-  const check = checkAddress(address, { wallet });
+function problemMessage(t: Translate, address: string): string | undefined {
+  const check = checkAddress(address);
   return check.ok ? undefined : t(`address.${check.problem}`);
 }
 
@@ -74,10 +75,10 @@ export function walletVerifyHandler(deps: WalletDeps) {
   return handle(WalletVerifyJob, async (job) => {
     const t = translator(job.payload.lang as Language);
     const { address } = job.payload;
-    const invalid = problemMessage(t, address, false);
-    if (invalid) return reply(deps, job, invalid);
+    const check = checkAddress(address);
+    if (!check.ok) return reply(deps, job, t(`address.${check.problem}`));
     const account = await deps.solana.getAccount(address);
-    const onCurve = checkAddress(address, { wallet: true }).ok;
+    const onCurve = isOnCurve(check.bytes);
     await reply(deps, job, describeAccount(t, address, account, onCurve));
   });
 }
@@ -87,7 +88,7 @@ export function walletBalanceHandler(deps: WalletDeps) {
   return handle(WalletBalanceJob, async (job) => {
     const t = translator(job.payload.lang as Language);
     const addresses = [...new Set(job.payload.addresses)];
-    const invalid = addresses.map((address) => problemMessage(t, address, false)).find(Boolean);
+    const invalid = addresses.map((address) => problemMessage(t, address)).find(Boolean);
     if (invalid) return reply(deps, job, invalid);
     const accounts = await deps.solana.getAccounts(addresses);
     const blocks: string[] = [];

@@ -139,7 +139,7 @@ async function noticesOf(deps: WatchDeps, job: JobEnvelope, change: BalanceChang
 /** Unique, well-formed addresses; a malformed one (which would fail the whole RPC call) is logged and skipped. */
 function validAddresses(addresses: readonly string[], log: Logger): string[] {
   const unique = [...new Set(addresses)];
-  const valid = unique.filter((address) => checkAddress(address, { wallet: false }).ok);
+  const valid = unique.filter((address) => checkAddress(address).ok);
   if (valid.length < unique.length) {
     log.warn('watch.invalid_addresses', { skipped: unique.filter((address) => !valid.includes(address)) });
   }

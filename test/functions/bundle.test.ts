@@ -19,10 +19,11 @@ describe('webhook bundle', () => {
     expect(forbiddenInputs(bundledInputs(webhook.metafile))).toEqual([]);
   });
 
-  it('contains no SSM client and no zod locales (each would add hundreds of KB to every cold start)', () => {
+  it('contains no SSM client, no zod locales and no curve arithmetic (each weighs on every cold start)', () => {
     const inputs = bundledInputs(webhook.metafile);
     expect(inputs.filter((i) => i.includes('node_modules/@aws-sdk/client-ssm/'))).toEqual([]);
     expect(inputs.filter((i) => i.includes('node_modules/zod/v4/locales/'))).toEqual([]);
+    expect(inputs.filter((i) => i.includes('node_modules/@noble/curves/'))).toEqual([]);
   });
 
   it('flags a forbidden package when one is present', () => {

@@ -84,3 +84,32 @@ describe('wallet desk bot', () => {
     expect(String(turn.calls[0]?.params.text)).toContain('没有理解');
   });
 });
+
+describe('chain commands', () => {
+  const address = 'So11111111111111111111111111111111111111112';
+
+  it('queues a balance question for valid addresses and says it is checking', async () => {
+    const turn = await run(valid(textUpdate(alice, `/balance ${address} ${address}`)), { lang: 'zh' });
+    expect(turn.jobs).toHaveLength(1);
+    expect(turn.jobs[0]).toMatchObject({
+      chatId: alice.id,
+      userId: alice.id,
+      payload: { addresses: [address], lang: 'zh' },
+    });
+    expect(turn.jobs[0]?.job.type).toBe('wallet.balance');
+    expect(String(turn.calls[0]?.params.text)).toContain('正在查询');
+  });
+
+  it('refuses an invalid address in the webhook, with the reason, and queues nothing', async () => {
+    const turn = await run(valid(textUpdate(alice, '/verify 0x<b>nope</b>')), { lang: 'en' });
+    expect(turn.jobs).toEqual([]);
+    expect(String(turn.calls[0]?.params.text)).toContain('&lt;b&gt;');
+    expect(String(turn.calls[0]?.params.text)).toMatch(/wrong length|base58/);
+  });
+
+  it('explains the usage when no address is given', async () => {
+    const turn = await run(valid(textUpdate(alice, '/balance')), { lang: 'en' });
+    expect(turn.jobs).toEqual([]);
+    expect(String(turn.calls[0]?.params.text)).toContain('/balance');
+  });
+});
