@@ -4,26 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type StackContext, use } from 'sst/constructs';
 import { stageSettings } from '../core/settings.js';
+import { watchPollEnvelope } from '../core/watch/jobs.js';
 import { Queues } from './Queues.js';
 
 /** Physical name of the watch poll rule of a stage (the rpc queue's policy names the rule by it). */
 export const watchPollRuleName = (stage: string): string => `${stage}-watch-poll`;
 
-/**
- * The `watch.poll` job, as the EventBridge input transformer writes it from a scheduled event:
- * a valid job envelope (core/jobs/envelope.ts) whose id and trace id are the event id (a UUID, so
- * a redelivered event is the same job) and whose creation time is the event time (ISO 8601).
- */
-export const WATCH_POLL_MESSAGE = {
-  type: 'watch.poll',
-  id: events.EventField.eventId,
-  chatId: null,
-  userId: null,
-  payload: {},
-  attempt: 0,
-  createdAt: events.EventField.time,
-  traceId: events.EventField.eventId,
-};
+/** The `watch.poll` job as the EventBridge input transformer writes it from a scheduled event. */
+export const WATCH_POLL_MESSAGE = watchPollEnvelope(events.EventField.eventId, events.EventField.time);
 
 /**
  * The schedule of the watch poller: every `solana.watchPollMinutes`, an EventBridge rule puts a

@@ -16,3 +16,21 @@ export const WatchCheckJob = defineJob(
   'rpc',
   z.object({ addresses: z.array(address).check(z.minLength(1), z.maxLength(CHECK_BATCH)) }),
 );
+
+/**
+ * The `watch.poll` envelope a schedule produces: id and trace id are the schedule event's id
+ * (so a redelivered event is the same job), created at the event's time. EventBridge fills it
+ * through an input transformer on AWS; the local scheduler fills it with real values.
+ */
+export function watchPollEnvelope(eventId: string, time: string) {
+  return {
+    type: WatchPollJob.type,
+    id: eventId,
+    chatId: null,
+    userId: null,
+    payload: {},
+    attempt: 0,
+    createdAt: time,
+    traceId: eventId,
+  };
+}
