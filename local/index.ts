@@ -1,6 +1,7 @@
 /**
- * The embedded local AWS runtime: DynamoDB (dynalite), SQS (fauxqs), the Telegram Bot API peer
- * and the Lambda runner, started in one process from the same stage settings the stacks deploy.
+ * The embedded local AWS runtime: DynamoDB (dynalite), SQS (fauxqs), the Telegram Bot API peer,
+ * the Solana JSON-RPC peer and the Lambda runner, started in one process from the same stage settings
+ * the stacks deploy.
  *
  * Production code cannot tell it apart from AWS: functions get the stack's environment
  * variables, with the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>` pointing at the emulators.
@@ -24,6 +25,7 @@ import { type LocalSqs, startLocalSqs } from './aws/sqs.js';
 import type { LogLine } from './lambda/environment.js';
 import { functionEnv, type StackWiring, stackEnv } from './lambda/function-env.js';
 import { type LocalRunner, type RunnerStats, startRunner } from './lambda/runner.js';
+import { loadOrCreateKeypair, type SolanaPeer, type SolanaPeerOptions, startSolanaPeer } from './solana/index.js';
 import { startTelegramPeer, type TelegramPeer } from './telegram/index.js';
 
 export type { LogLine } from './lambda/environment.js';
@@ -57,6 +59,11 @@ export interface LocalStackOptions {
    * with a token). The webhook is then not registered with the peer: updates come from elsewhere.
    */
   telegramApiRoot?: string;
+  /**
+   * The Solana peer (2 endpoints by default). Without a `treasury`, a keypair kept in
+   * `<dataDir>/solana-treasury.json` is funded with 1,000 SOL.
+   */
+  solana?: Partial<SolanaPeerOptions>;
 }
 
 /** A running local stack. */
@@ -83,6 +90,8 @@ export interface LocalStack {
     readonly dlqUrls: Readonly<Record<QueueName, string>>;
   };
   readonly telegram: TelegramPeer;
+  /** The Solana RPC peer; its endpoints are the functions' `SOLANA_RPC_URLS`, its `treasury` is funded. */
+  readonly solana: SolanaPeer;
   /** The bot identity the peer and the functions share. */
   readonly bot: LocalTelegramOptions & { readonly id: number };
   /** `http://127.0.0.1:PORT/telegram` when functions are on. */
@@ -95,6 +104,9 @@ export interface LocalStack {
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCAL_BOT_ID = 123_456_789;
+const LOCAL_TREASURY_LAMPORTS = 1_000_000_000_000n;
+/** Each local RPC endpoint as the functions see it in `SOLANA_RPC_URLS`. */
+const LOCAL_RPC_RPS = 50;
 /** The admin group of the local bot: admin events and alarms are posted there. */
 export const LOCAL_ADMIN_CHAT_ID = -1_001_000_000_001;
 
@@ -128,7 +140,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const [dynamodb, sqs, telegram] = await Promise.all([
+    const [dynamodb, sqs, telegram, solana] = await Promise.all([
       startLocalDynamoDb({ dataDir, tableName: tableNameFor(stage) }).then((db) => track(db, cleanups)),
       startLocalSqs(stage, settings).then((q) => track(q, cleanups)),
       startTelegramPeer({
@@ -138,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         peer.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
         return track(peer, cleanups);
       }),
+      startLocalSolana(dataDir, options.solana).then((peer) => track(peer, cleanups)),
     ]);
 
     const wiring: StackWiring = {
@@ -148,9 +161,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbEndpoint: dynamodb.endpoint,
       sqsEndpoint: sqs.endpoint,
       telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,
-      // The local Solana peer arrives with the RPC issue; until then no endpoint is configured.
-      // Placeholders until the local Solana peer is wired in (it funds a local treasury).
-      secrets: secretsOf(bot, { solanaRpcUrls: '[]', treasuryAddress: '11111111111111111111111111111111' }),
+      secrets: secretsOf(bot, {
+        solanaRpcUrls: solanaRpcUrls(solana),
+        treasuryAddress: solana.treasury?.address ?? '',
+      }),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     };
 
@@ -191,6 +205,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         dlqUrls: mapQueues(sqs, (q) => q.dlqUrl),
       },
       telegram,
+      solana,
       bot,
       webhookUrl,
       ...(runner ? { runner: { stats: runner.stats } } : {}),
@@ -212,6 +227,20 @@ function track<T extends { stop(): Promise<void> }>(resource: T, cleanups: Array
 
 function mapQueues(sqs: LocalSqs, pick: (queue: LocalSqs['queues'][QueueName]) => string): Record<QueueName, string> {
   return Object.fromEntries(QUEUE_NAMES.map((name) => [name, pick(sqs.queues[name])])) as Record<QueueName, string>;
+}
+
+/** The Solana peer, funding the given treasury or the data directory's own keypair. */
+async function startLocalSolana(dataDir: string, options: Partial<SolanaPeerOptions> = {}): Promise<SolanaPeer> {
+  const treasury = options.treasury ?? {
+    keypair: await loadOrCreateKeypair(join(dataDir, 'solana-treasury.json')),
+    lamports: LOCAL_TREASURY_LAMPORTS,
+  };
+  return startSolanaPeer({ ...options, treasury });
+}
+
+/** `SOLANA_RPC_URLS`: every endpoint of the peer, in priority order. */
+function solanaRpcUrls(peer: SolanaPeer): string {
+  return JSON.stringify(peer.urls.map((url, priority) => ({ url, rps: LOCAL_RPC_RPS, priority })));
 }
 
 function secretsOf(
