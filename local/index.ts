@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import {
   FUNCTIONS,
   type FunctionWiring,
@@ -20,7 +21,9 @@ import {
   type StageSettings,
   stageSettings,
 } from '../core/settings.js';
+import { localClientConfig } from './aws/common.js';
 import { startLocalDynamoDb, tableNameFor } from './aws/dynamodb.js';
+import { startWatchSchedule } from './aws/scheduler.js';
 import { type LocalSqs, startLocalSqs } from './aws/sqs.js';
 import type { LogLine } from './lambda/environment.js';
 import { functionEnv, type StackWiring, stackEnv } from './lambda/function-env.js';
@@ -98,6 +101,8 @@ export interface LocalStack {
   readonly webhookUrl: string | undefined;
   /** Invocation, queue and concurrency counters, when functions are on. */
   readonly runner?: { stats(): RunnerStats };
+  /** Puts a `watch.poll` job on the rpc queue now, as the schedule does every `watchPollMinutes`. */
+  watchPoll(): Promise<void>;
   /** Stops everything (functions first, then the emulators). Idempotent. */
   stop(): Promise<void>;
 }
@@ -187,6 +192,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webhookUrl = runner.routeUrls.webhook;
       if (webhookUrl && !options.telegramApiRoot) await setWebhook(telegram.apiRoot, bot, webhookUrl, settings);
     }
+    // What EventBridge does on AWS (stacks/Schedule.ts): a watch poll on the rpc queue every few minutes.
+    const schedule = track(
+      startWatchSchedule({
+        client: new SQSClient(localClientConfig(sqs.endpoint)),
+        queueUrl: sqs.queues.rpc.url,
+        minutes: settings.solana.watchPollMinutes,
+      }),
+      cleanups,
+    );
 
     let stopping: Promise<void> | undefined;
     return {
@@ -209,6 +223,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bot,
       webhookUrl,
       ...(runner ? { runner: { stats: runner.stats } } : {}),
+      watchPoll: () => schedule.fire(),
       stop() {
         stopping ??= cleanup();
         return stopping;

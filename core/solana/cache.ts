@@ -21,16 +21,13 @@ export interface RpcCache {
 }
 
 /**
- * Read methods whose results may be shared for `SolanaSettings.cacheSeconds`: account state a
- * user asks for again and again, where a few seconds of staleness is fine (the `context.slot`
- * of the cached answer says how old it is).
+ * Read methods whose results may be shared for `SolanaSettings.cacheSeconds`: one account's
+ * state that many users ask for again and again, where a few seconds of staleness is fine (the
+ * `context.slot` of the cached answer says how old it is). `getMultipleAccounts` is left out on
+ * purpose: it is the watch poller's read, which must see each change, and a list of 100 keys is
+ * almost never asked twice.
  */
-export const CACHED_METHODS: ReadonlySet<string> = new Set([
-  'getBalance',
-  'getAccountInfo',
-  'getMultipleAccounts',
-  'getTokenAccountsByOwner',
-]);
+export const CACHED_METHODS: ReadonlySet<string> = new Set(['getBalance', 'getAccountInfo', 'getTokenAccountsByOwner']);
 
 /** The cache key of a call: hex SHA-256 of its method and (key-order independent) params. */
 export function rpcCacheKey(method: string, params: unknown): string {

@@ -83,14 +83,18 @@ export function walletVerifyHandler(deps: WalletDeps) {
   });
 }
 
-/** `wallet.balance`: SOL for all addresses in one call, tokens per address, one answer. */
+/**
+ * `wallet.balance`: SOL and tokens per address, one answer. Per-address reads (not one
+ * getMultipleAccounts) so each is shared through the RPC cache: a balance many users ask for
+ * within the cache window costs one call.
+ */
 export function walletBalanceHandler(deps: WalletDeps) {
   return handle(WalletBalanceJob, async (job) => {
     const t = translator(job.payload.lang as Language);
     const addresses = [...new Set(job.payload.addresses)];
     const invalid = addresses.map((address) => problemMessage(t, address)).find(Boolean);
     if (invalid) return reply(deps, job, invalid);
-    const accounts = await deps.solana.getAccounts(addresses);
+    const accounts = await Promise.all(addresses.map((address) => deps.solana.getAccount(address)));
     const blocks: string[] = [];
     let total = 0n;
     for (const [index, address] of addresses.entries()) {

@@ -133,6 +133,6 @@ describe('wallet.balance', () => {
     expect(text!.indexOf('USDC: <b>12.345678</b>')).toBeLessThan(text!.indexOf(`${odd.slice(0, 4)}…`));
     expect(text).toContain('No tokens.');
     expect(text).toContain('Total: 2.25 SOL');
-    expect(solana.calls.filter((c) => c === 'getAccounts')).toHaveLength(1);
+    expect(solana.calls.filter((c) => c === 'getAccount')).toHaveLength(2);
   });
 });
