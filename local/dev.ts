@@ -5,6 +5,9 @@
  * terminal (type messages, press buttons by number). Data lives in `.local-data/`, so a restart
  * keeps sessions.
  *
+ * With `SOLANA_RPC_URLS` and `TREASURY_ADDRESS` (and internet), the functions use that cluster,
+ * e.g. devnet, instead of the local Solana peer.
+ *
  * With `TELEGRAM_BOT_TOKEN` (and internet): the same functions, but talking to real Telegram.
  * Updates are fetched by long polling and handed to the local webhook exactly as Telegram's
  * webhook delivery would (secret header, retry on non-2xx, the method in a 2xx body executed).
@@ -20,6 +23,12 @@ const token = process.env.TELEGRAM_BOT_TOKEN;
 const stage = process.env.STAGE ?? 'local';
 const dataDir = `.local-data/${stage}`;
 
+/** With SOLANA_RPC_URLS and TREASURY_ADDRESS set, the functions use that cluster (e.g. devnet). */
+const cluster =
+  process.env.SOLANA_RPC_URLS && process.env.TREASURY_ADDRESS
+    ? { rpcUrls: process.env.SOLANA_RPC_URLS, treasuryAddress: process.env.TREASURY_ADDRESS }
+    : undefined;
+
 async function main(): Promise<void> {
   const real = token ? await realBotIdentity(token) : undefined;
   const stack = await startLocalStack({
@@ -28,6 +37,7 @@ async function main(): Promise<void> {
     // The local runtime is Node 20 and the deployed one Node 22: the SDK's warning about it is noise here.
     extraEnv: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     onFunctionLog: (line) => console.log(formatLogLine(line)),
+    ...(cluster ? { solanaCluster: cluster } : {}),
     ...(real
       ? {
           telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(24).toString('base64url') },
@@ -38,6 +48,11 @@ async function main(): Promise<void> {
   console.log(`\nLocal stack "${stage}" is up (data in ${dataDir}/).`);
   console.log(`  webhook      ${stack.webhookUrl}`);
   console.log(`  DynamoDB     ${stack.dynamodb.endpoint}   SQS ${stack.sqs.endpoint}`);
+  console.log(
+    cluster
+      ? '  Solana       the cluster in SOLANA_RPC_URLS'
+      : `  Solana       local peer at ${stack.solana.urls.join(', ')} (treasury ${stack.solana.treasury?.address})`,
+  );
   const shutdown = async () => {
     console.log('\nStopping…');
     await stack.stop();

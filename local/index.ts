@@ -67,6 +67,11 @@ export interface LocalStackOptions {
    * `<dataDir>/solana-treasury.json` is funded with 1,000 SOL.
    */
   solana?: Partial<SolanaPeerOptions>;
+  /**
+   * A real cluster for the functions instead of the local peer (`npm run dev` against devnet):
+   * its `SOLANA_RPC_URLS` JSON and the treasury address to scan.
+   */
+  solanaCluster?: { rpcUrls: string; treasuryAddress: string };
 }
 
 /** A running local stack. */
@@ -167,8 +172,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqsEndpoint: sqs.endpoint,
       telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,
       secrets: secretsOf(bot, {
-        solanaRpcUrls: solanaRpcUrls(solana),
-        treasuryAddress: solana.treasury?.address ?? '',
+        solanaRpcUrls: options.solanaCluster?.rpcUrls ?? solanaRpcUrls(solana),
+        treasuryAddress: options.solanaCluster?.treasuryAddress ?? solana.treasury?.address ?? '',
       }),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     };
