@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 
 /** Options of one function build. */
@@ -70,3 +71,38 @@ export async function buildFunction(entry: string, opts: BuildFunctionOptions): 
 /** Where `buildFunction` writes the bundle of `entry`: `<outdir>/<entry name>.mjs` (dots become dashes, as in SST). */
 export const bundlePath = (entry: string, outdir: string): string =>
   join(resolve(outdir), `${basename(entry, extname(entry)).replaceAll('.', '-')}.mjs`);
+
+const scripts = new Map<string, Promise<string>>();
+
+/**
+ * A helper script of the local runtime (the Worker runtime, the litesvm host) bundled to
+ * CommonJS source in memory, once per process: children evaluate it without a TypeScript loader
+ * and nothing is written to disk. A failed build is not cached.
+ */
+export function scriptSource(entry: URL): Promise<string> {
+  const path = fileURLToPath(entry);
+  let source = scripts.get(path);
+  if (!source) {
+    source = build({
+      entryPoints: [path],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+    }).then(
+      (result) => {
+        const output = result.outputFiles[0];
+        if (!output) throw new Error(`esbuild produced no output for ${path}`);
+        return output.text;
+      },
+      (error: unknown) => {
+        scripts.delete(path);
+        throw error;
+      },
+    );
+    scripts.set(path, source);
+  }
+  return source;
+}

@@ -3,56 +3,8 @@
  * base64 (transactions, account data) and JSON whose integers may exceed 2^53 (lamports, `rentEpoch`).
  */
 
-const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const DIGIT = new Map([...ALPHABET].map((char, index) => [char, index]));
-
-/** Bitcoin-alphabet base58, as Solana uses it. */
-export function base58Encode(bytes: Uint8Array): string {
-  const digits: number[] = [];
-  for (const byte of bytes) {
-    let carry = byte;
-    for (let i = 0; i < digits.length; i++) {
-      carry += digits[i]! << 8;
-      digits[i] = carry % 58;
-      carry = Math.floor(carry / 58);
-    }
-    while (carry > 0) {
-      digits.push(carry % 58);
-      carry = Math.floor(carry / 58);
-    }
-  }
-  let out = '';
-  for (const byte of bytes) {
-    if (byte !== 0) break;
-    out += '1';
-  }
-  for (let i = digits.length - 1; i >= 0; i--) out += ALPHABET[digits[i]!];
-  return out;
-}
-
-/** Decodes base58; `undefined` when `text` holds a character outside the alphabet. */
-export function base58Decode(text: string): Uint8Array | undefined {
-  const bytes: number[] = [];
-  for (const char of text) {
-    const value = DIGIT.get(char);
-    if (value === undefined) return undefined;
-    let carry = value;
-    for (let i = 0; i < bytes.length; i++) {
-      carry += bytes[i]! * 58;
-      bytes[i] = carry & 0xff;
-      carry >>= 8;
-    }
-    while (carry > 0) {
-      bytes.push(carry & 0xff);
-      carry >>= 8;
-    }
-  }
-  for (const char of text) {
-    if (char !== '1') break;
-    bytes.push(0);
-  }
-  return Uint8Array.from(bytes.reverse());
-}
+// One base58 implementation for the project: the one core uses for user-supplied addresses.
+export { decodeBase58 as base58Decode, encodeBase58 as base58Encode } from '../../core/solana/address.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 

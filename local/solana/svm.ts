@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { scriptSource } from '../lambda/build.js';
 import type { HostMessage, HostOp, HostOps, HostRequest } from './svm-protocol.js';
 
 export type {
@@ -40,32 +40,6 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const START_TIMEOUT_MS = 15_000;
 const SUPPORTED = 'linux-x64 with glibc (npm package litesvm-linux-x64-gnu, an optionalDependency)';
 
-let hostSource: Promise<string> | undefined;
-
-/** CommonJS source of the host (bundled once per process; a few milliseconds). */
-function compiledHost(): Promise<string> {
-  hostSource ??= build({
-    entryPoints: [fileURLToPath(new URL('./svm-host.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  }).then(
-    (result) => {
-      const output = result.outputFiles[0];
-      if (!output) throw new Error('esbuild produced no output for the litesvm host');
-      return output.text;
-    },
-    (error: unknown) => {
-      hostSource = undefined;
-      throw error;
-    },
-  );
-  return hostSource;
-}
-
 /** How to start a host. */
 export interface SvmOptions {
   /** A `package.json` the binding is resolved from; the project's by default (tests point elsewhere). */
@@ -79,7 +53,7 @@ export async function startSvm(options: SvmOptions = {}): Promise<Svm> {
       `litesvm is not available on ${process.platform}-${process.arch}: the local Solana peer needs ${SUPPORTED}`,
     );
   }
-  const source = await compiledHost();
+  const source = await scriptSource(new URL('./svm-host.ts', import.meta.url));
   const { NODE_OPTIONS: _ignored, ...env } = process.env;
   const child = spawn(
     process.execPath,
