@@ -14,9 +14,16 @@ const log = functionLogger(
 );
 const { consume, pool } = composeRpcWorker(config, log);
 
+const STATS_EVERY_MS = 60_000;
+let statsLoggedAt = 0;
+
 /** Consumer of the rpc queue: every chain read or write, through the rate-capped RPC pool. */
 export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
   const result = await consume(event.Records);
-  log.info('rpc.stats', { ...pool.stats() });
+  // The pool's counters (per endpoint: calls, 429s, failures, latency), at most once a minute.
+  if (Date.now() - statsLoggedAt >= STATS_EVERY_MS) {
+    statsLoggedAt = Date.now();
+    log.info('rpc.stats', { ...pool.stats() });
+  }
   return result;
 });
