@@ -1,0 +1,90 @@
+import { Keypair } from '@solana/web3.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Web3SolanaGateway } from '../../core/adapters/solana-web3.js';
+import { stageSettings } from '../../core/settings.js';
+import { createRpcPool } from '../../core/solana/pool.js';
+import { type SolanaPeer, startSolanaPeer } from '../../local/solana/index.js';
+
+/** The RPC pool and the web3.js gateway against the local Solana peer's two endpoints. */
+let peer: SolanaPeer;
+const settings = stageSettings('test').solana;
+const address = Keypair.generate().publicKey.toBase58();
+
+beforeAll(async () => {
+  peer = await startSolanaPeer({ endpoints: 2 });
+  await peer.svm.airdrop(address, 7_000_000_000n);
+});
+afterAll(() => peer.stop());
+afterEach(async () => {
+  for (const index of [0, 1]) {
+    await peer.endpoint(index).setDown(false);
+    peer.endpoint(index).setRateLimit(undefined);
+  }
+});
+
+const distinctAddresses = (n: number) => Array.from({ length: n }, () => Keypair.generate().publicKey.toBase58());
+
+function gateway(rps: [number, number], overrides: Partial<typeof settings> = {}) {
+  const pool = createRpcPool({
+    endpoints: peer.urls.map((url, priority) => ({ url, rps: rps[priority]!, methodRps: {}, priority })),
+    maxConcurrency: 1,
+    settings: { ...settings, cacheSeconds: 0, ...overrides },
+  });
+  return { pool, solana: new Web3SolanaGateway({ fetch: pool.fetch, commitment: 'confirmed' }) };
+}
+
+describe('RPC pool on the local Solana peer', () => {
+  it('keeps answering through the second endpoint while the first refuses connections', async () => {
+    await peer.endpoint(0).setDown('refuse');
+    const { solana } = gateway([50, 50]);
+    const before = peer.counters()[1]!.calls;
+    expect((await solana.getAccount(address))?.lamports).toBe(7_000_000_000n);
+    expect(peer.counters()[1]!.calls).toBeGreaterThan(before);
+  });
+
+  it('fails over when the first endpoint answers 503', async () => {
+    await peer.endpoint(0).setDown('503');
+    const { solana } = gateway([50, 50]);
+    const results = await Promise.all([address, ...distinctAddresses(9)].map((a) => solana.getAccount(a)));
+    expect(results[0]?.lamports).toBe(7_000_000_000n);
+    expect(results).toHaveLength(10);
+  });
+
+  it('stays under a provider rate limit it was told about: no 429 at all', async () => {
+    peer.endpoint(0).setRateLimit(20);
+    peer.endpoint(1).setRateLimit(20);
+    const { solana } = gateway([20, 20]);
+    const before = peer.counters().map((c) => c.rateLimited);
+    // Distinct reads (identical ones in flight would share one call).
+    const results = await Promise.all(distinctAddresses(30).map((a) => solana.getAccount(a)));
+    expect(results).toHaveLength(30);
+    expect(peer.counters().map((c, i) => c.rateLimited - before[i]!)).toEqual([0, 0]);
+    expect(peer.counters()[0]!.calls + peer.counters()[1]!.calls).toBeGreaterThanOrEqual(30);
+  });
+
+  it('routes around 429s from a provider whose real cap is lower than configured', async () => {
+    peer.endpoint(0).setRateLimit(2, { retryAfterSeconds: 1 });
+    const { solana } = gateway([50, 50]);
+    const before = peer.counters()[0]!.rateLimited;
+    const results = await Promise.all([address, ...distinctAddresses(19)].map((a) => solana.getAccount(a)));
+    expect(results[0]?.lamports).toBe(7_000_000_000n);
+    expect(results.slice(1).every((r) => r === null)).toBe(true);
+    expect(peer.counters()[0]!.rateLimited - before).toBeGreaterThan(0);
+  });
+
+  it('gives up with a transient error when every endpoint is down, within the time bound', async () => {
+    await peer.endpoint(0).setDown('refuse');
+    await peer.endpoint(1).setDown('hang');
+    const { solana } = gateway([50, 50], { requestTimeoutMs: 1_500 });
+    const started = Date.now();
+    await expect(solana.getAccount(address)).rejects.toMatchObject({ code: 'solana.rpc_unavailable' });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('surfaces a genuine JSON-RPC error without retrying it', async () => {
+    const { solana } = gateway([50, 50]);
+    const before = peer.counters()[0]!.calls + peer.counters()[1]!.calls;
+    await expect(solana.getSignatureStatus('not-a-signature')).rejects.toMatchObject({ code: 'solana.rpc_error' });
+    expect(peer.counters()[0]!.calls + peer.counters()[1]!.calls - before).toBe(1);
+  });
+});
