@@ -20,6 +20,8 @@ const en = {
   'text.unknown': 'I did not understand that. Send /menu to see what I can do.',
   'address.not_base58': 'That is not a Solana address: it has characters base58 does not use.',
   'address.wrong_length': 'That is not a Solana address: it has the wrong length.',
+  'address.off_curve':
+    'That address is a program-derived address (PDA): no wallet can sign for it, so it cannot be yours to deposit from.',
   'chain.checking': 'Checking the chain…',
   'verify.none': '<code>{address}</code> has no account on chain yet (0 SOL). It appears once it receives SOL.',
   'verify.wallet': '✅ <code>{address}</code> is a wallet (system account) holding <b>{sol} SOL</b>.',
@@ -59,6 +61,7 @@ const zh: Record<MessageKey, string> = {
   'text.unknown': '没有理解您的消息。发送 /menu 查看可用功能。',
   'address.not_base58': '这不是 Solana 地址：包含 base58 不使用的字符。',
   'address.wrong_length': '这不是 Solana 地址：长度不正确。',
+  'address.off_curve': '该地址是程序派生地址（PDA）：没有钱包可以为它签名，不能用它充值。',
   'chain.checking': '正在查询链上数据…',
   'verify.none': '<code>{address}</code> 在链上还没有账户（0 SOL）。收到 SOL 后才会出现。',
   'verify.wallet': '✅ <code>{address}</code> 是钱包（系统账户），余额 <b>{sol} SOL</b>。',

@@ -4,6 +4,8 @@ import { LANGUAGES, translator } from '../i18n.js';
 import { handle } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import { defineJob, type JobDraft, type JobQueue } from '../jobs/envelope.js';
+import { checkAddress } from '../solana/address.js';
+import { isOnCurve } from '../solana/curve.js';
 import type { SignatureInfo, SolanaGateway } from '../solana/gateway.js';
 import { notice } from '../telegram/notice.js';
 import { formatSol } from '../wallet/format.js';
@@ -53,6 +55,14 @@ export function depositScanHandler(deps: DepositScanDeps) {
   const maxPages = deps.maxPages ?? 10;
   return handle(DepositScanJob, async (job, log) => {
     const { wallet, lang } = job.payload;
+    const check = checkAddress(wallet);
+    const problem = check.ok ? (isOnCurve(check.bytes) ? undefined : 'off_curve') : check.problem;
+    if (problem) {
+      // A wallet is expected: something no one can sign for cannot have sent a deposit.
+      if (job.chatId !== null)
+        await emitFrom(deps.queue, job, [notice(job.chatId, job.userId, translator(lang)(`address.${problem}`))]);
+      return;
+    }
     const until = await deps.deposits.cursor(wallet);
     const seen: SignatureInfo[] = [];
     let before: string | undefined;

@@ -1,4 +1,4 @@
-import { Keypair } from '@solana/web3.js';
+import { Keypair, PublicKey, SystemProgram } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
 import { DepositScanJob, depositScanHandler } from '../../../core/deposit/scan.js';
 import type { Deposit, DepositStore } from '../../../core/deposit/store.js';
@@ -119,5 +119,32 @@ describe('deposit.scan', () => {
     expect(deposits.deposits.size).toBe(25);
     expect(chain.calls.filter((c) => c === 'getSignatures')).toHaveLength(3);
     expect(deposits.cursors.get(wallet)).toBe('s24');
+  });
+
+  it('answers, in the user’s language, that a PDA or a malformed address cannot be a deposit wallet', async () => {
+    const chain = new FakeSolana();
+    const queue = new MemoryJobQueue();
+    const consume = createConsumer(
+      [depositScanHandler({ solana: chain, deposits: new MemoryDeposits(), queue, treasury })],
+      memoryLogger(),
+    );
+    const [pda] = PublicKey.findProgramAddressSync([Buffer.from('vault')], SystemProgram.programId);
+    for (const [wallet, lang] of [
+      [pda.toBase58(), 'en'],
+      ['z'.repeat(44), 'zh'],
+    ] as const) {
+      const [job] = sealJobs([{ job: DepositScanJob, payload: { wallet, lang }, chatId: 5, userId: 5 }], {
+        idPrefix: wallet.slice(0, 8),
+        traceId: 't',
+        now: new Date(),
+      });
+      await consume([
+        { messageId: 'm', body: JSON.stringify(job!.envelope), attributes: { ApproximateReceiveCount: '1' } },
+      ]);
+    }
+    const texts = queue.sent.map((j) => JSON.stringify(j.envelope.payload));
+    expect(texts[0]).toContain('PDA');
+    expect(texts[1]).toContain('长度');
+    expect(chain.calls).toEqual([]);
   });
 });
