@@ -1,5 +1,6 @@
 import { startLocalStack } from '../local/index.js';
 import { benchBundle } from './bundle.js';
+import { benchRpc } from './rpc.js';
 import { printTable, type Row } from './stats.js';
 import { benchWebhookPath } from './webhook.js';
 
@@ -18,8 +19,12 @@ async function main() {
   } finally {
     await stack.stop();
   }
+  // The RPC benches run on their own stack, with functions, once the webhook stack is gone.
+  const rpc = await benchRpc();
+  rows.push(...rpc.rows);
   printTable(rows);
   console.log('\nwebhook bundle: no @solana/web3.js, no KMS client');
+  for (const note of rpc.notes) console.log(note);
 }
 
 await main();

@@ -72,6 +72,11 @@ export interface LocalStackOptions {
    * its `SOLANA_RPC_URLS` JSON and the treasury address to scan.
    */
   solanaCluster?: { rpcUrls: string; treasuryAddress: string };
+  /**
+   * The `rps` declared for every local peer endpoint in the functions' `SOLANA_RPC_URLS` (50 by
+   * default). Benchmarks set it to the cap they enforce on the peer with `endpoint(i).setRateLimit`.
+   */
+  solanaRps?: number;
 }
 
 /** A running local stack. */
@@ -172,7 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqsEndpoint: sqs.endpoint,
       telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,
       secrets: secretsOf(bot, {
-        solanaRpcUrls: options.solanaCluster?.rpcUrls ?? solanaRpcUrls(solana),
+        solanaRpcUrls: options.solanaCluster?.rpcUrls ?? solanaRpcUrls(solana, options.solanaRps ?? LOCAL_RPC_RPS),
         treasuryAddress: options.solanaCluster?.treasuryAddress ?? solana.treasury?.address ?? '',
       }),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
@@ -259,8 +264,8 @@ async function startLocalSolana(dataDir: string, options: Partial<SolanaPeerOpti
 }
 
 /** `SOLANA_RPC_URLS`: every endpoint of the peer, in priority order. */
-function solanaRpcUrls(peer: SolanaPeer): string {
-  return JSON.stringify(peer.urls.map((url, priority) => ({ url, rps: LOCAL_RPC_RPS, priority })));
+function solanaRpcUrls(peer: SolanaPeer, rps: number): string {
+  return JSON.stringify(peer.urls.map((url, priority) => ({ url, rps, priority })));
 }
 
 function secretsOf(
