@@ -1,24 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDepositStore, DynamoTxStore } from '../../../core/adapters/dynamodb-ledger.js';
 import { localClientConfig } from '../../../local/aws/common.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import type { LocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 
 let db: LocalDynamoDb;
-let dir: string;
+let local: LocalTable;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ledger-'));
-  db = await startLocalDynamoDb({ dataDir: dir, tableName: 'ledger-test' });
-  client = new DynamoDBClient({ ...localClientConfig(db.endpoint), maxAttempts: 1 });
+  local = await startLocalTable('ledger-test');
+  ({ db, client } = local);
 });
 afterAll(async () => {
-  await db.stop();
-  await rm(dir, { recursive: true, force: true });
+  await local.stop();
 });
 
 describe('DynamoDepositStore', () => {

@@ -1,18 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRpcCache } from '../../../core/adapters/dynamodb-rpc-cache.js';
 import { stageSettings } from '../../../core/settings.js';
 import { rpcCacheKey } from '../../../core/solana/cache.js';
 import { createRpcPool, type RpcPoolOptions } from '../../../core/solana/pool.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import type { LocalDynamoDb } from '../../../local/aws/dynamodb.js';
 import { memoryLogger } from '../../helpers/fakes.js';
 import { type JsonRpcTestServer, startJsonRpcServer } from '../../helpers/jsonrpc-server.js';
+import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 
 let db: LocalDynamoDb;
-let dir: string;
+let local: LocalTable;
 let client: DynamoDBClient;
 let server: JsonRpcTestServer;
 let clock = Date.now();
@@ -22,23 +20,15 @@ const cache = (overrides: { now?: () => number } = {}) =>
   new DynamoRpcCache({ client, tableName: db.tableName, timeoutMs: 3_000, ...overrides });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ddb-rpc-cache-'));
-  db = await startLocalDynamoDb({ dataDir: dir, tableName: 'rpc-cache-test' });
-  client = new DynamoDBClient({
-    endpoint: db.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  local = await startLocalTable('rpc-cache-test');
+  ({ db, client } = local);
   server = await startJsonRpcServer();
   let slot = 0;
   server.on('getBalance', () => ({ context: { slot: ++slot }, value: 1_000 }));
 });
 afterAll(async () => {
   await server.close();
-  client.destroy();
-  await db.stop();
-  await rm(dir, { recursive: true, force: true });
+  await local.stop();
 });
 afterEach(() => {
   server.setDefault({ kind: 'answer' });

@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoWatchStore } from '../../../core/adapters/dynamodb-watch-store.js';
 import { createConsumer } from '../../../core/jobs/consumer.js';
@@ -10,30 +7,23 @@ import { encodeBase58 } from '../../../core/solana/address.js';
 import { watchHandlers } from '../../../core/watch/handlers.js';
 import { WatchPollJob } from '../../../core/watch/jobs.js';
 import type { Watcher } from '../../../core/watch/store.js';
-import { ensureTable, type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import { ensureTable, type LocalDynamoDb } from '../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
+import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 import { FakeSolana } from '../../helpers/solana-fake.js';
 
 let db: LocalDynamoDb;
-let dir: string;
+let local: LocalTable;
 let client: DynamoDBClient;
 let clock = 1_700_000_000_000;
 let tables = 0;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ddb-watch-'));
-  db = await startLocalDynamoDb({ dataDir: dir, tableName: 'watch-test' });
-  client = new DynamoDBClient({
-    endpoint: db.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  local = await startLocalTable('watch-test');
+  ({ db, client } = local);
 });
 afterAll(async () => {
-  client.destroy();
-  await db.stop();
-  await rm(dir, { recursive: true, force: true });
+  await local.stop();
 });
 
 /** A store on a table of its own: the watch set is one partition, so tests must not share it. */

@@ -1,18 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJobProgress, DynamoSessionStore } from '../../../core/adapters/dynamodb.js';
 import { createUpdateProcessor, type TurnRunner } from '../../../core/ingress/process.js';
 import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
 import { stageSettings } from '../../../core/settings.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import type { LocalDynamoDb } from '../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
+import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 import { textUpdate } from '../../helpers/updates.js';
 
 let db: LocalDynamoDb;
-let dir: string;
+let local: LocalTable;
 let client: DynamoDBClient;
 let clock = Date.now();
 
@@ -27,18 +25,11 @@ const store = (overrides: Partial<ConstructorParameters<typeof DynamoSessionStor
   });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ddb-adapter-'));
-  db = await startLocalDynamoDb({ dataDir: dir, tableName: 'adapter-test' });
-  client = new DynamoDBClient({
-    endpoint: db.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  local = await startLocalTable('adapter-test');
+  ({ db, client } = local);
 });
 afterAll(async () => {
-  await db.stop();
-  await rm(dir, { recursive: true, force: true });
+  await local.stop();
 });
 
 const allowed = stageSettings('test').webhook.allowedUpdates;

@@ -1,0 +1,30 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localClientConfig } from '../../local/aws/common.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
+
+/** A dynalite table of the stage layout in a temp folder, and a client for it (no SDK retries). */
+export interface LocalTable {
+  db: LocalDynamoDb;
+  client: DynamoDBClient;
+  tableName: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalTable(name: string): Promise<LocalTable> {
+  const dir = await mkdtemp(join(tmpdir(), `${name}-`));
+  const db = await startLocalDynamoDb({ dataDir: dir, tableName: name });
+  const client = new DynamoDBClient({ ...localClientConfig(db.endpoint), maxAttempts: 1 });
+  return {
+    db,
+    client,
+    tableName: db.tableName,
+    async stop() {
+      client.destroy();
+      await db.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
