@@ -10,7 +10,7 @@ import { localClientConfig } from '../local/aws/common.js';
 import { type LocalStack, type LogLine, startLocalStack } from '../local/index.js';
 import type { RpcCall } from '../local/solana/index.js';
 import { runNaive } from './naive.js';
-import { type Row, ratioRow } from './stats.js';
+import { formatNumber as fixed, goalRow, type Row, ratioRow } from './stats.js';
 
 /**
  * The RPC pool under load, on one local stack with functions (the rpc worker runs with the
@@ -497,31 +497,16 @@ async function runWatch(bench: Bench): Promise<WatchResult> {
 // ---- rows ---------------------------------------------------------------------------------------------
 
 const count = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fixed = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
 const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
 
 /** A ratio whose goal is a range (e.g. the busiest second ÷ R within 0.9–1.0). */
 function rangeRow(figure: string, value: number, baseline: number, unit: string, low: number, high: number): Row {
-  const ratio = value / baseline;
-  return {
-    figure,
-    value: `${fixed(value)} ${unit}`,
-    baseline: `${fixed(baseline)} ${unit}`,
-    ratio,
-    goal: `${low}–${high}× ${verdict(ratio >= low && ratio <= high)}`,
-  };
+  return goalRow(figure, value, baseline, unit, { label: `${low}–${high}×`, met: (r) => r >= low && r <= high });
 }
 
 /** A ratio that should be at least `goal` (throughput, success rate). */
 function atLeastRow(figure: string, value: number, baseline: number, unit: string, goal: number): Row {
-  const ratio = value / baseline;
-  return {
-    figure,
-    value: `${fixed(value)} ${unit}`,
-    baseline: `${fixed(baseline)} ${unit}`,
-    ratio,
-    goal: `≥ ${goal}× ${verdict(ratio >= goal)}`,
-  };
+  return goalRow(figure, value, baseline, unit, { label: `≥ ${goal}×`, met: (r) => r >= goal });
 }
 
 /** A count that should be at most `max` (429s, jobs lost), shown against what it is a part of. */

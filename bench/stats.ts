@@ -16,18 +16,30 @@ export interface Row {
   goal: string;
 }
 
-export function ratioRow(figure: string, value: number, baseline: number, unit: string, goal: number): Row {
+/** A figure, its baseline and the goal on their ratio: `label` names it, `met` judges it. */
+export function goalRow(
+  figure: string,
+  value: number,
+  baseline: number,
+  unit: string,
+  goal: { label: string; met: (ratio: number) => boolean },
+): Row {
   const ratio = value / baseline;
   return {
     figure,
-    value: `${format(value)} ${unit}`,
-    baseline: `${format(baseline)} ${unit}`,
+    value: `${formatNumber(value)} ${unit}`,
+    baseline: `${formatNumber(baseline)} ${unit}`,
     ratio,
-    goal: `≤ ${goal}× ${ratio <= goal ? 'ok' : 'MISSED'}`,
+    goal: `${goal.label} ${goal.met(ratio) ? 'ok' : 'MISSED'}`,
   };
 }
 
-function format(n: number): string {
+/** A ratio that should be at most `goal` (time, size, calls). */
+export function ratioRow(figure: string, value: number, baseline: number, unit: string, goal: number): Row {
+  return goalRow(figure, value, baseline, unit, { label: `≤ ${goal}×`, met: (ratio) => ratio <= goal });
+}
+
+export function formatNumber(n: number): string {
   return n >= 100 ? n.toFixed(0) : n.toFixed(2);
 }
 
