@@ -1,9 +1,10 @@
 /**
  * `npm run dev`: the whole bot on this machine.
  *
- * Without `TELEGRAM_BOT_TOKEN`: the local stack with the Telegram peer, and a chat in this
- * terminal (type messages, press buttons by number). Data lives in `.local-data/`, so a restart
- * keeps sessions.
+ * Without `TELEGRAM_BOT_TOKEN`: the local stack with the Telegram peer (Telegram's rate limits on),
+ * a chat in this terminal (type messages, press buttons by number) and a web chat page with the
+ * admin chat beside it (`WEB_CHAT_PORT`, 8787 by default or a free port when that one is taken).
+ * Data lives in `.local-data/`, so a restart keeps sessions.
  *
  * With `SOLANA_RPC_URLS` and `TREASURY_ADDRESS` (and internet), the functions use that cluster,
  * e.g. devnet, instead of the local Solana peer.
@@ -17,10 +18,14 @@ import { createInterface } from 'node:readline/promises';
 import { formatLogLine } from './dev/log-view.js';
 import { pollRealTelegram, realBotIdentity } from './dev/real-telegram.js';
 import { startTerminalChat } from './dev/terminal-chat.js';
-import { startLocalStack } from './index.js';
+import { LOCAL_ADMIN_CHAT_ID, startLocalStack } from './index.js';
+import { startWebChat, type WebChat } from './web-chat/server.js';
 
 const token = process.env.TELEGRAM_BOT_TOKEN;
 const stage = process.env.STAGE ?? 'local';
+const webChatPort = ((port) => (Number.isSafeInteger(port) && port >= 0 && port < 65_536 ? port : 8787))(
+  Number(process.env.WEB_CHAT_PORT ?? 8787),
+);
 const dataDir = `.local-data/${stage}`;
 
 /** With SOLANA_RPC_URLS and TREASURY_ADDRESS set, the functions use that cluster (e.g. devnet). */
@@ -43,8 +48,11 @@ async function main(): Promise<void> {
           telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(24).toString('base64url') },
           telegramApiRoot: real.apiRoot,
         }
-      : { telegram: await localIdentity() }),
+      : { telegram: await localIdentity(), telegramLimits: true }),
   });
+  const webChat: WebChat | undefined = real
+    ? undefined
+    : await startWebChat({ peer: stack.telegram, adminChatId: LOCAL_ADMIN_CHAT_ID, port: webChatPort });
   console.log(`\nLocal stack "${stage}" is up (data in ${dataDir}/).`);
   console.log(`  webhook      ${stack.webhookUrl}`);
   console.log(`  DynamoDB     ${stack.dynamodb.endpoint}   SQS ${stack.sqs.endpoint}`);
@@ -55,6 +63,7 @@ async function main(): Promise<void> {
   );
   const shutdown = async () => {
     console.log('\nStopping…');
+    await webChat?.stop();
     await stack.stop();
     process.exit(0);
   };
@@ -66,7 +75,8 @@ async function main(): Promise<void> {
     await pollRealTelegram({ token: token!, apiRoot: real.apiRoot, stack });
     return;
   }
-  console.log(`  Telegram     local peer at ${stack.telegram.apiRoot}\n`);
+  console.log(`  Telegram     local peer at ${stack.telegram.apiRoot} (rate limits on)`);
+  console.log(`  web chat     ${webChat?.url}   (you and the admin chat, in a browser)\n`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   await startTerminalChat({ stack, rl });
   await shutdown();

@@ -20,6 +20,8 @@ import {
   type SecretName,
   type StageSettings,
   stageSettings,
+  TELEGRAM_LIMITS,
+  type TelegramLimits,
 } from '../core/settings.js';
 import { localClientConfig } from './aws/common.js';
 import { startLocalDynamoDb, tableNameFor } from './aws/dynamodb.js';
@@ -29,7 +31,7 @@ import type { LogLine } from './lambda/environment.js';
 import { functionEnv, type StackWiring, stackEnv } from './lambda/function-env.js';
 import { type LocalRunner, type RunnerStats, startRunner } from './lambda/runner.js';
 import { loadOrCreateKeypair, type SolanaPeer, type SolanaPeerOptions, startSolanaPeer } from './solana/index.js';
-import { startTelegramPeer, type TelegramPeer } from './telegram/index.js';
+import { startTelegramPeer, type TelegramLimiter, type TelegramPeer, telegramLimits } from './telegram/index.js';
 
 export type { LogLine } from './lambda/environment.js';
 export type { RunnerStats } from './lambda/runner.js';
@@ -51,6 +53,11 @@ export interface LocalStackOptions {
   functions?: boolean;
   /** Defaults: a fake token `123456789:LOCAL…`, username `local_desk_bot`, a random webhook secret. */
   telegram?: LocalTelegramOptions;
+  /**
+   * Telegram's flood limits on the peer (429 with `retry_after`): `true` for `TELEGRAM_LIMITS`, or other
+   * numbers. Off by default; `npm run dev` turns them on. Read the counters from `stack.telegramLimits`.
+   */
+  telegramLimits?: boolean | TelegramLimits;
   /** Added to every function's environment (and to `env`). */
   extraEnv?: Record<string, string>;
   /** The functions to run; `FUNCTIONS` by default (tests substitute fixture handlers). Entries are relative to the project root. */
@@ -103,6 +110,8 @@ export interface LocalStack {
     readonly dlqUrls: Readonly<Record<QueueName, string>>;
   };
   readonly telegram: TelegramPeer;
+  /** The peer's rate limiter when `telegramLimits` is on: admitted messages and 429s answered. */
+  readonly telegramLimits?: TelegramLimiter;
   /** The Solana RPC peer; its endpoints are the functions' `SOLANA_RPC_URLS`, its `treasury` is funded. */
   readonly solana: SolanaPeer;
   /** The bot identity the peer and the functions share. */
@@ -147,6 +156,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await mkdir(dataDir, { recursive: true });
   const identity = options.telegram ?? localTelegramIdentity();
   const bot = { ...identity, id: botIdOf(identity.token) };
+  const limiter =
+    options.telegramLimits === undefined || options.telegramLimits === false
+      ? undefined
+      : telegramLimits(options.telegramLimits === true ? TELEGRAM_LIMITS : options.telegramLimits);
 
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async (): Promise<void> => {
@@ -161,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startTelegramPeer({
         token: bot.token,
         bot: { id: bot.id, username: bot.botUsername, first_name: 'Local Desk' },
+        ...(limiter !== undefined && { admission: limiter }),
       }).then((peer) => {
         peer.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
         return track(peer, cleanups);
@@ -229,6 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         dlqUrls: mapQueues(sqs, (q) => q.dlqUrl),
       },
       telegram,
+      ...(limiter !== undefined && { telegramLimits: limiter }),
       solana,
       bot,
       webhookUrl,

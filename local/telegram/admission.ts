@@ -2,8 +2,8 @@
  * The single gate every Bot API call passes before it is executed — over HTTP or from a webhook response.
  *
  * Telegram's flood limits (about 30 messages/s per bot, 1 message/s per chat, 20 messages/min per group;
- * a 429 with `parameters.retry_after` otherwise) are meant to be plugged in here as an
- * {@link AdmissionPolicy}, without touching method handlers. The default admits everything.
+ * a 429 with `parameters.retry_after` otherwise) plug in here as an {@link AdmissionPolicy}, without touching
+ * method handlers: `telegramLimits()` in `limits.ts`. The default admits everything.
  */
 import type { BotApiError } from './errors.js';
 

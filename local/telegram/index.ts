@@ -8,6 +8,8 @@ export type { AdmissionPolicy, AdmissionRequest } from './admission.js';
 export { admitAll } from './admission.js';
 export type { RetryPolicy } from './delivery.js';
 export { BotApiError, Descriptions, tooManyRequests } from './errors.js';
+export type { LimitName, TelegramLimiter, TelegramLimitStats, TelegramLimitsOptions } from './limits.js';
+export { MESSAGE_METHODS, telegramLimits } from './limits.js';
 export type { FormattedText } from './markup.js';
 export { MarkupError, parseHtml, parseMarkdown, parseMarkdownV2 } from './markup.js';
 export type { TelegramPeer, TelegramPeerOptions } from './peer.js';

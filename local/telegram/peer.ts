@@ -34,7 +34,7 @@ export interface TelegramPeerOptions {
   deliveryTimeoutMs?: number;
   /** How long a callback query can be answered (default 15 s, like Telegram clients wait). */
   callbackQueryTimeoutMs?: number;
-  /** The gate every call passes; plug rate limits in here. Default: admit everything. */
+  /** The gate every call passes; `telegramLimits()` enforces Telegram's rate limits. Default: admit everything. */
   admission?: AdmissionPolicy;
 }
 

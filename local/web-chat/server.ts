@@ -1,0 +1,316 @@
+/**
+ * The web chat page of `npm run dev`: a person talks to the local bot as a Telegram user, in a browser, and
+ * watches the admin group in a second pane. Both panes' inline buttons are pressable (in the admin pane as an
+ * admin user), and the page follows every change live over server-sent events.
+ *
+ * It only drives the Telegram peer's simulated people (`peer.user(id).sendText`, `pressButton`, ...), so the
+ * bot sees exactly the updates a real client would produce. Loopback only; the page is static HTML, CSS and JS
+ * (no framework, nothing from the internet) under a strict Content-Security-Policy, and message text reaches it
+ * as text plus entities, drawn with DOM text nodes.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as z from 'zod/mini';
+import { AppError } from '../../core/errors.js';
+import type { TelegramPeer } from '../telegram/index.js';
+import { pageView } from './view.js';
+
+/** How to start the page. */
+export interface WebChatOptions {
+  peer: TelegramPeer;
+  /** The admin group shown in the second pane (it must exist in the peer); no second pane without it. */
+  adminChatId?: number;
+  /** Who presses buttons and writes in the admin pane (default: user 1000, "Admin"). */
+  admin?: { id: number; first_name: string };
+  /** Port on 127.0.0.1; 0 or absent picks a free one. When `port` is taken, a free one is used instead. */
+  port?: number;
+  /** How often each open page is checked for changes, in ms (default 150). */
+  pollMs?: number;
+}
+
+/** A running page. */
+export interface WebChat {
+  /** `http://127.0.0.1:PORT/` */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** A request the page server refuses; `status` is the HTTP status it answers with. */
+export class WebChatRequestError extends AppError {
+  constructor(
+    readonly status: number,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super('webchat.request_rejected', message, { ...options, expose: true });
+  }
+}
+
+const DEFAULT_ADMIN = { id: 1000, first_name: 'Admin' };
+const MAX_BODY_BYTES = 64 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+};
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const UserId = z.int().check(z.positive());
+const Pane = z.enum(['user', 'admin']);
+const SendBody = z.object({
+  pane: Pane,
+  userId: UserId,
+  text: z.string().check(z.minLength(1), z.maxLength(4096)),
+});
+const PressBody = z.object({
+  pane: Pane,
+  userId: UserId,
+  messageId: z.int().check(z.positive()),
+  data: z.string().check(z.maxLength(64)),
+});
+const BlockBody = z.object({ userId: UserId, blocked: z.boolean() });
+const UserName = z.string().check(z.minLength(1), z.maxLength(64));
+
+/** Starts the page on 127.0.0.1. */
+export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
+  const page = new WebChatServer(options);
+  await page.listen(options.port ?? 0);
+  return page;
+}
+
+class WebChatServer implements WebChat {
+  url = '';
+  private readonly server: Server;
+  private readonly admin: { id: number; first_name: string };
+  private readonly streams = new Set<() => void>();
+  private readonly files = new Map<string, Buffer>();
+  private port = 0;
+
+  constructor(private readonly options: WebChatOptions) {
+    this.admin = options.admin ?? DEFAULT_ADMIN;
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  async listen(port: number): Promise<void> {
+    for (const [path, entry] of Object.entries(STATIC)) {
+      this.files.set(path, await readFile(new URL(`./static/${entry.file}`, import.meta.url)));
+    }
+    try {
+      await this.bind(port);
+    } catch (error) {
+      if (port === 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      await this.bind(0);
+    }
+    this.port = (this.server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${this.port}/`;
+  }
+
+  private bind(port: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const close of [...this.streams]) close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      this.checkHost(req);
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const file = STATIC[url.pathname];
+      if (req.method === 'GET' && file !== undefined) {
+        res.writeHead(200, { 'content-type': file.type, ...SECURITY_HEADERS });
+        res.end(this.files.get(url.pathname));
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/favicon.ico') {
+        res.writeHead(204, SECURITY_HEADERS);
+        res.end();
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/api/events') return this.events(url, res);
+      if (req.method === 'GET' && url.pathname === '/api/state') {
+        return json(res, 200, pageView(this.options.peer.store, this.openUser(url).id, this.adminPane()));
+      }
+      if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
+        this.checkOrigin(req);
+        const body = await readJson(req);
+        return json(res, 200, await this.act(url.pathname, body));
+      }
+      throw new WebChatRequestError(404, 'Not found');
+    } catch (error) {
+      if (error instanceof WebChatRequestError) return json(res, error.status, { error: error.message });
+      json(res, 500, { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /** Only loopback names: a page on another site cannot reach this one through DNS rebinding. */
+  private checkHost(req: IncomingMessage): void {
+    const host = req.headers.host ?? '';
+    if (host !== `127.0.0.1:${this.port}` && host !== `localhost:${this.port}`) {
+      throw new WebChatRequestError(421, 'Misdirected request');
+    }
+  }
+
+  /** Actions only from this page (browsers send Origin on POST; other sites' pages cannot forge it). */
+  private checkOrigin(req: IncomingMessage): void {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+      throw new WebChatRequestError(403, 'Cross-origin request refused');
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (type !== 'application/json') throw new WebChatRequestError(415, 'JSON expected');
+  }
+
+  private adminPane(): { chatId: number; as: { id: number; first_name: string } } | undefined {
+    const chatId = this.options.adminChatId;
+    return chatId === undefined ? undefined : { chatId, as: this.admin };
+  }
+
+  /** The user named by `?user=ID&name=NAME`, created (or renamed) as needed. */
+  private openUser(url: URL) {
+    const id = UserId.safeParse(Number(url.searchParams.get('user')));
+    if (!id.success) throw new WebChatRequestError(400, 'user must be a positive integer');
+    const rawName = url.searchParams.get('name');
+    if (rawName === null) return this.options.peer.user(id.data);
+    const name = UserName.safeParse(rawName.trim());
+    if (!name.success) throw new WebChatRequestError(400, 'name must be 1 to 64 characters');
+    const existing = this.options.peer.store.users.get(id.data);
+    return existing?.first_name === name.data
+      ? this.options.peer.user(id.data)
+      : this.options.peer.user(id.data, { first_name: name.data });
+  }
+
+  /** Server-sent events: the whole view, again whenever it changes. */
+  private events(url: URL, res: ServerResponse): void {
+    const user = this.openUser(url);
+    res.writeHead(200, { 'content-type': 'text/event-stream', connection: 'keep-alive', ...SECURITY_HEADERS });
+    res.write('retry: 1000\n\n');
+    let last = '';
+    let quietSince = Date.now();
+    const tick = () => {
+      const view = JSON.stringify(pageView(this.options.peer.store, user.id, this.adminPane()));
+      if (view !== last) {
+        last = view;
+        quietSince = Date.now();
+        res.write(`data: ${view}\n\n`);
+      } else if (Date.now() - quietSince > HEARTBEAT_MS) {
+        quietSince = Date.now();
+        res.write(': keep-alive\n\n');
+      }
+    };
+    const timer = setInterval(tick, this.options.pollMs ?? 150);
+    const close = () => {
+      clearInterval(timer);
+      this.streams.delete(close);
+      res.end();
+    };
+    this.streams.add(close);
+    res.on('close', close);
+    tick();
+  }
+
+  private async act(path: string, body: unknown): Promise<unknown> {
+    const peer = this.options.peer;
+    try {
+      if (path === '/api/send') {
+        const input = parse(SendBody, body);
+        const update =
+          input.pane === 'user'
+            ? await peer.user(input.userId).sendText(input.text)
+            : await this.adminGroup().sendText(peer.user(this.admin.id, this.admin), input.text);
+        return { update_id: update.update_id };
+      }
+      if (path === '/api/press') {
+        const input = parse(PressBody, body);
+        const update =
+          input.pane === 'user'
+            ? await peer.user(input.userId).pressButton(input.messageId, input.data)
+            : await this.adminGroup().pressButton(peer.user(this.admin.id, this.admin), input.messageId, input.data);
+        return { update_id: update.update_id, callback_query_id: update.callback_query?.id };
+      }
+      if (path === '/api/block') {
+        const input = parse(BlockBody, body);
+        const user = peer.user(input.userId);
+        if (user.blocked === input.blocked) return { blocked: user.blocked };
+        await (input.blocked ? user.block() : user.unblock());
+        return { blocked: user.blocked };
+      }
+    } catch (error) {
+      if (error instanceof WebChatRequestError) throw error;
+      // The peer refuses what a real client could not do (a button that is gone, a stopped peer).
+      throw new WebChatRequestError(409, error instanceof Error ? error.message : String(error), { cause: error });
+    }
+    throw new WebChatRequestError(404, 'Not found');
+  }
+
+  private adminGroup() {
+    const chatId = this.options.adminChatId;
+    const chat = chatId === undefined ? undefined : this.options.peer.store.chat(chatId);
+    if (chatId === undefined || chat === undefined) throw new WebChatRequestError(404, 'There is no admin chat');
+    return this.options.peer.group(chatId, chat.chat.title ?? '');
+  }
+}
+
+function parse<T>(schema: z.ZodMiniType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new WebChatRequestError(400, `Invalid request: ${issue?.path.join('.') || 'body'} ${issue?.message ?? ''}`);
+  }
+  return result.data;
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new WebChatRequestError(413, 'Request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (error) {
+        reject(new WebChatRequestError(400, 'Malformed JSON', { cause: error }));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', ...SECURITY_HEADERS });
+  res.end(text);
+}

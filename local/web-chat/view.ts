@@ -1,0 +1,123 @@
+/**
+ * What the web chat page shows, built from the Telegram peer's store: the person's private chat with the bot
+ * and the admin group, as plain JSON. Text travels with its entities, never as HTML, so the page renders
+ * formatting with DOM nodes and user text can never become markup.
+ */
+import type { ChatState, PeerStore, TgMessageEntity } from '../telegram/index.js';
+
+/** One inline keyboard button: pressable (`data`), a link (`url`), or shown only. */
+export interface ButtonView {
+  text: string;
+  data?: string;
+  url?: string;
+}
+
+/** One message as the page draws it. */
+export interface MessageView {
+  id: number;
+  fromBot: boolean;
+  /** The sender's first name and id. */
+  from: string;
+  fromId: number;
+  /** Unix seconds. */
+  date: number;
+  edited: boolean;
+  text: string;
+  entities: TgMessageEntity[];
+  keyboard: ButtonView[][];
+}
+
+/** One chat pane. */
+export interface ChatView {
+  id: number;
+  title: string;
+  /** Only for the private chat: the user blocked the bot. */
+  blocked: boolean;
+  messages: MessageView[];
+  /** How many older messages were left out. */
+  omitted: number;
+}
+
+/** A callback query answer with text: Telegram shows it as a toast (or an alert) to the one who pressed. */
+export interface NoticeView {
+  id: string;
+  pane: 'user' | 'admin';
+  text: string;
+  alert: boolean;
+}
+
+/** Everything one page needs, sent whole on every change. */
+export interface PageView {
+  bot: { username: string; first_name: string };
+  user: { id: number; first_name: string };
+  admin: { id: number; first_name: string } | undefined;
+  userChat: ChatView;
+  adminChat: ChatView | undefined;
+  notices: NoticeView[];
+}
+
+/** Messages kept per pane; older ones are counted, not sent. */
+export const MAX_MESSAGES = 100;
+const MAX_NOTICES = 20;
+
+function chatView(chat: ChatState | undefined, fallbackTitle: string, id: number): ChatView {
+  if (chat === undefined) return { id, title: fallbackTitle, blocked: false, messages: [], omitted: 0 };
+  const visible = chat.messages.filter((m) => !m.deleted);
+  const shown = visible.slice(-MAX_MESSAGES);
+  return {
+    id: chat.chat.id,
+    title: chat.chat.title ?? chat.chat.first_name ?? fallbackTitle,
+    blocked: chat.blocked,
+    omitted: visible.length - shown.length,
+    messages: shown.map((m) => ({
+      id: m.message_id,
+      fromBot: m.fromBot,
+      from: m.from.first_name,
+      fromId: m.from.id,
+      date: m.date,
+      edited: m.edit_date !== undefined,
+      text: m.text,
+      entities: m.entities,
+      keyboard: (m.reply_markup?.inline_keyboard ?? []).map((row) =>
+        row.map((button) => ({
+          text: button.text,
+          ...(typeof button.callback_data === 'string' && { data: button.callback_data }),
+          ...(typeof button.url === 'string' && { url: button.url }),
+        })),
+      ),
+    })),
+  };
+}
+
+/**
+ * The page's view for `userId` chatting with the bot, with the admin group `admin` (pressed in as `admin.as`).
+ * The user must exist in the store.
+ */
+export function pageView(
+  store: PeerStore,
+  userId: number,
+  admin: { chatId: number; as: { id: number; first_name: string } } | undefined,
+): PageView {
+  const user = store.users.get(userId);
+  if (user === undefined) throw new Error(`unknown user ${userId}`);
+  const notices: NoticeView[] = [];
+  for (const query of store.callbackQueries.values()) {
+    const text = query.answer?.text;
+    if (text === undefined || text === '') continue;
+    const pane =
+      query.chatId === userId && query.from.id === userId
+        ? 'user'
+        : admin !== undefined && query.chatId === admin.chatId && query.from.id === admin.as.id
+          ? 'admin'
+          : undefined;
+    if (pane !== undefined) notices.push({ id: query.id, pane, text, alert: query.answer?.show_alert === true });
+  }
+  return {
+    bot: { username: store.bot.username ?? '', first_name: store.bot.first_name },
+    user: { id: user.id, first_name: user.first_name },
+    admin: admin?.as,
+    userChat: chatView(store.chat(userId), user.first_name, userId),
+    adminChat: admin === undefined ? undefined : chatView(store.chat(admin.chatId), 'Admin chat', admin.chatId),
+    notices: notices.slice(-MAX_NOTICES),
+  };
+}

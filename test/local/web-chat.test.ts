@@ -1,0 +1,253 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
+import { startWebChat, type WebChat } from '../../local/web-chat/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const SKIPPED = `skipped: Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
+if (!hasChromium) console.warn(`web chat page in a browser: ${SKIPPED}`);
+
+const silent = () => undefined;
+const BOT_WAIT_MS = 20_000;
+
+/** A Bot API call to the peer, as the notify worker would make it. */
+async function botApi(stack: LocalStack, method: string, params: object): Promise<{ ok: boolean; result?: unknown }> {
+  const res = await fetch(`${stack.telegram.apiRoot}/bot${stack.bot.token}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(params),
+  });
+  return (await res.json()) as { ok: boolean; result?: unknown };
+}
+
+describe.skipIf(!hasChromium)(
+  hasChromium ? 'web chat page in a browser' : `web chat page in a browser (${SKIPPED})`,
+  () => {
+    let dataDir: string;
+    let stack: LocalStack;
+    let chat: WebChat;
+    let browser: Browser;
+    let page: Page;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'web-chat-'));
+      stack = await startLocalStack({ dataDir, onFunctionLog: silent });
+      chat = await startWebChat({ peer: stack.telegram, adminChatId: LOCAL_ADMIN_CHAT_ID });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+      page = await browser.newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(message.text());
+      });
+      await page.goto(chat.url);
+      await page.fill('#user-id', '7301');
+      await page.fill('#user-name', 'Pat');
+      await page.click('#who button[type=submit]');
+      await page.locator('#status', { hasText: 'live · user 7301' }).waitFor();
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await chat?.stop();
+      await stack?.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('lets a person send /start, press a language button and see the menu edited in place', async () => {
+      const userPane = page.locator('#user-pane');
+      await userPane.locator('.composer input').fill('/start');
+      await userPane.locator('.composer input').press('Enter');
+      await userPane.locator('.msg.mine', { hasText: '/start' }).waitFor();
+
+      const prompt = userPane.locator('.msg.bot', { hasText: 'Choose your language' });
+      await prompt.waitFor({ timeout: BOT_WAIT_MS });
+      expect(await prompt.locator('.keyboard button').allTextContents()).toEqual(['English', '中文']);
+
+      await prompt.getByRole('button', { name: 'English' }).click();
+      const menu = userPane.locator('.msg.bot', { hasText: 'Hello, Pat!' });
+      await menu.waitFor({ timeout: BOT_WAIT_MS });
+      // The HTML the bot sent is drawn from its entities: <b> became a strong element.
+      expect(await menu.locator('strong').textContent()).toBe('Solana wallet desk');
+      expect(await menu.locator('.meta').textContent()).toContain('edited');
+      expect(await menu.locator('.keyboard button').allTextContents()).toEqual(['❓ Help', '🌐 Language']);
+      await userPane.locator('.toast', { hasText: 'Language set to English.' }).waitFor({ timeout: BOT_WAIT_MS });
+
+      // One message, edited in place, as in the peer's own record.
+      expect(await userPane.locator('.msg.bot').count()).toBe(1);
+      const sent = stack.telegram.user(7301).lastBotMessage();
+      expect(sent?.history.map((v) => v.text)).toEqual(['Choose your language / 选择语言']);
+      expect(await menu.getAttribute('data-message-id')).toBe(String(sent?.message_id));
+    });
+
+    it('shows a formatted admin post live and delivers its button press to the bot as a callback query', async () => {
+      const adminPane = page.locator('#admin-pane');
+      const posted = await botApi(stack, 'sendMessage', {
+        chat_id: LOCAL_ADMIN_CHAT_ID,
+        parse_mode: 'HTML',
+        text: '<b>Deposit</b> of <code>1 SOL</code> by &lt;img src=x onerror="window.__xss=1"&gt; <a href="https://example.com/tx">tx</a>',
+        reply_markup: { inline_keyboard: [[{ text: 'Acknowledge', callback_data: 'ack:42' }]] },
+      });
+      expect(posted.ok).toBe(true);
+      const messageId = (posted.result as { message_id: number }).message_id;
+
+      const post = adminPane.locator(`.msg[data-message-id="${messageId}"]`);
+      await post.waitFor();
+      expect(await post.locator('strong').textContent()).toBe('Deposit');
+      expect(await post.locator('code').textContent()).toBe('1 SOL');
+      expect(await post.locator('a').getAttribute('href')).toBe('https://example.com/tx');
+      expect(await post.locator('.text').textContent()).toContain('<img src=x onerror="window.__xss=1">');
+      expect(await adminPane.locator('img').count()).toBe(0);
+
+      await post.getByRole('button', { name: 'Acknowledge' }).click();
+      const query = await stack.telegram.waitFor(() =>
+        [...stack.telegram.store.callbackQueries.values()].find(
+          (q) => q.chatId === LOCAL_ADMIN_CHAT_ID && q.messageId === messageId,
+        ),
+      );
+      expect(query).toMatchObject({ data: 'ack:42', from: { id: 1000, first_name: 'Admin' } });
+      // The bot got it: it answered that very callback query (this button is not one of its own).
+      const answer = await stack.telegram.waitFor(
+        () => stack.telegram.calls('answerCallbackQuery').find((c) => c.params.callback_query_id === query.id),
+        BOT_WAIT_MS,
+      );
+      expect(answer.ok).toBe(true);
+      await adminPane.locator('.toast', { hasText: 'no longer valid' }).waitFor({ timeout: BOT_WAIT_MS });
+      expect(await page.evaluate(() => (globalThis as Record<string, unknown>).__xss)).toBeUndefined();
+    });
+
+    it("draws what a person types as text, never as markup, and shows the bot's answer to it", async () => {
+      const userPane = page.locator('#user-pane');
+      const typed = '<img src=x onerror="window.__xss=1"><b>not bold</b>';
+      const before = await userPane.locator('.msg.bot').count();
+      await userPane.locator('.composer input').fill(typed);
+      await userPane.locator('.composer button').click();
+      const mine = userPane.locator('.msg.mine', { hasText: typed });
+      await mine.waitFor();
+      expect(await mine.locator('.text').textContent()).toBe(typed);
+      expect(await userPane.locator('img, b').count()).toBe(0);
+      await userPane.locator('.msg.bot').nth(before).waitFor({ timeout: BOT_WAIT_MS });
+      expect(await userPane.locator('.msg.bot').last().textContent()).toContain('did not understand');
+      expect(await page.evaluate(() => (globalThis as Record<string, unknown>).__xss)).toBeUndefined();
+      expect(pageErrors).toEqual([]);
+    });
+  },
+);
+
+/** GET `url` with another Host header (a DNS-rebinding page would send its own name). */
+function statusWithHost(url: string, host: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('web chat server', () => {
+  let peer: TelegramPeer;
+  let chat: WebChat;
+  afterEach(async () => {
+    await chat?.stop();
+    await peer?.stop();
+  });
+
+  async function start(): Promise<void> {
+    peer = await startTelegramPeer({ token: '1:T', bot: { id: 1, username: 'web_bot', first_name: 'Web' } });
+    peer.group(-100_700, 'Admins');
+    chat = await startWebChat({ peer, adminChatId: -100_700 });
+  }
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(new URL(path, chat.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('serves the page under a Content-Security-Policy that allows no inline script', async () => {
+    await start();
+    const res = await fetch(chat.url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await res.text()).toContain('<script type="module" src="/app.js">');
+    expect((await fetch(new URL('/app.js', chat.url))).headers.get('content-type')).toContain('javascript');
+    expect((await fetch(new URL('/nope', chat.url))).status).toBe(404);
+  });
+
+  it('sends a user message and a press to the bot as updates, and reports the state', async () => {
+    await start();
+    const sent = await post('/api/send', { pane: 'user', userId: 77, text: 'hello' });
+    expect(sent.status).toBe(200);
+    const update = (await sent.json()) as { update_id: number };
+    expect(
+      peer
+        .user(77)
+        .messages()
+        .map((m) => m.text),
+    ).toEqual(['hello']);
+    expect(peer.webhookInfo().pending_update_count).toBe(1);
+    expect(update.update_id).toBeGreaterThan(0);
+
+    const state = await fetch(new URL('/api/state?user=77', chat.url));
+    const view = (await state.json()) as { userChat: { messages: Array<{ text: string }> }; adminChat: object };
+    expect(view.userChat.messages.map((m) => m.text)).toEqual(['hello']);
+    expect(view.adminChat).toMatchObject({ id: -100_700, title: 'Admins' });
+
+    const blocked = await post('/api/block', { userId: 77, blocked: true });
+    expect(await blocked.json()).toEqual({ blocked: true });
+    expect(peer.user(77).blocked).toBe(true);
+  });
+
+  it('refuses invalid input, presses on missing buttons, other origins, other hosts and non-JSON bodies', async () => {
+    await start();
+    const bad = await post('/api/send', { pane: 'user', userId: -1, text: 'x' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/userId/);
+    expect((await post('/api/send', { pane: 'user', userId: 5, text: '' })).status).toBe(400);
+    expect((await post('/api/send', '{"pane":')).status).toBe(400);
+    expect((await post('/api/press', { pane: 'user', userId: 5, messageId: 9, data: 'x' })).status).toBe(409);
+    expect(
+      (await post('/api/send', { pane: 'user', userId: 5, text: 'x' }, { origin: 'https://evil.example' })).status,
+    ).toBe(403);
+    expect((await post('/api/send', 'pane=user', { 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await post('/api/nothing', {})).status).toBe(404);
+    expect((await fetch(new URL('/api/state?user=abc', chat.url))).status).toBe(400);
+    expect(await statusWithHost(chat.url, 'evil.example')).toBe(421);
+    expect(peer.user(5).messages()).toEqual([]);
+  });
+
+  it('streams the view again when the chat changes', async () => {
+    await start();
+    const controller = new AbortController();
+    const res = await fetch(new URL('/api/events?user=88&name=Ann', chat.url), { signal: controller.signal });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    const readUntil = async (needle: string) => {
+      while (!seen.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${needle}`);
+        seen += decoder.decode(value);
+      }
+    };
+    await readUntil('"first_name":"Ann"');
+    await post('/api/send', { pane: 'admin', userId: 88, text: 'admins, look' });
+    await readUntil('admins, look');
+    controller.abort();
+    expect(peer.group(-100_700, 'Admins').messages()).toMatchObject([{ text: 'admins, look', from: { id: 1000 } }]);
+  });
+});
