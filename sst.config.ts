@@ -1,5 +1,6 @@
 import type { SSTConfig } from 'sst';
 import type { App } from 'sst/constructs';
+import { Alarms } from './stacks/Alarms.js';
 import { Api } from './stacks/Api.js';
 import { Keys } from './stacks/Keys.js';
 import { Queues } from './stacks/Queues.js';
@@ -27,7 +28,7 @@ export function addStacks(app: App): void {
   });
   // Non-production stages are disposable: `sst remove` deletes everything, data included.
   if (!isProduction(app.stage)) app.setDefaultRemovalPolicy('destroy');
-  app.stack(Keys).stack(Storage).stack(Secrets).stack(Queues).stack(Schedule).stack(Api);
+  app.stack(Keys).stack(Storage).stack(Secrets).stack(Queues).stack(Schedule).stack(Api).stack(Alarms);
 }
 
 export default {

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Queue, type Stack, type StackContext, use } from 'sst/constructs';
+import { Queue, type Function as SstFunction, type Stack, type StackContext, use } from 'sst/constructs';
 import {
   type ConsumerSettings,
   FUNCTIONS,
@@ -34,6 +34,8 @@ export function Queues({ stack }: StackContext) {
   const deadLetterQueues = byQueue((name): sqs.IQueue => made[name].dlq);
   const resources: WiringResources = { table, tableKey: key, secrets, queues: cdkQueues, deadLetterQueues };
 
+  /** The consumer functions, by function name (the alarms watch their error rate). */
+  const consumers: Partial<Record<FunctionName, SstFunction>> = {};
   for (const [id, wiring] of Object.entries(FUNCTIONS) as [FunctionName, FunctionWiring][]) {
     if (!wiring.consumes) continue;
     const consumer = settings[wiring.consumes];
@@ -41,6 +43,7 @@ export function Queues({ stack }: StackContext) {
       timeout: consumer.timeoutSeconds,
       memorySize: consumer.memoryMb,
     });
+    consumers[id] = fn;
     queues[wiring.consumes].addConsumer(stack, {
       function: fn,
       cdk: {
@@ -57,7 +60,7 @@ export function Queues({ stack }: StackContext) {
   }
 
   stack.addOutputs(Object.fromEntries(QUEUE_NAMES.map((name) => [`${name}QueueUrl`, cdkQueues[name].queueUrl])));
-  return { queues: cdkQueues, deadLetterQueues };
+  return { queues: cdkQueues, deadLetterQueues, consumers };
 }
 
 function byQueue<T>(make: (name: QueueName) => T): Record<QueueName, T> {

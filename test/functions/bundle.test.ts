@@ -30,3 +30,23 @@ describe('webhook bundle', () => {
     expect(forbiddenInputs(['node_modules/@solana/web3.js/lib/index.esm.js', 'core/log.ts'])).toHaveLength(1);
   });
 });
+
+describe('alarm notifier bundle', () => {
+  let outdir: string;
+  let notifier: BuiltFunction;
+  beforeAll(async () => {
+    outdir = await mkdtemp(join(tmpdir(), 'bundle-'));
+    notifier = await buildFunction(FUNCTIONS.alarmNotifier.entry, { outdir, target: 'node22', minify: true });
+  });
+  afterAll(() => rm(outdir, { recursive: true, force: true }));
+
+  it('contains no @solana/web3.js and no KMS client', () => {
+    expect(forbiddenInputs(bundledInputs(notifier.metafile))).toEqual([]);
+  });
+
+  it('contains no SDK client at all and no telegraf (it only posts over fetch)', () => {
+    const inputs = bundledInputs(notifier.metafile);
+    expect(inputs.filter((i) => /node_modules\/(@aws-sdk\/client-|telegraf\/)/.test(i))).toEqual([]);
+    expect(inputs).toContain('functions/alarm-notifier.ts');
+  });
+});

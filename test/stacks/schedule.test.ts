@@ -147,7 +147,9 @@ describe('Schedule stack', () => {
     const ran: string[] = [];
     const consume = createConsumer([handle(WatchPollJob, async (job) => void ran.push(job.id))], memoryLogger());
     const body = transform(target, SCHEDULED_EVENT);
-    const result = await consume([{ messageId: 'm1', body, attributes: { ApproximateReceiveCount: '1' } }]);
+    const result = await consume([
+      { messageId: 'm1', receiptHandle: 'r', body, attributes: { ApproximateReceiveCount: '1' } },
+    ]);
     expect(result.batchItemFailures).toEqual([]);
     expect(ran).toEqual([SCHEDULED_EVENT.id]);
   });

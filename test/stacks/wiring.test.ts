@@ -30,7 +30,7 @@ const WIRED: Record<string, FunctionWiring> = {
   registerWebhook: WEBHOOK_REGISTRATION,
   unregisterWebhook: WEBHOOK_UNREGISTRATION,
 };
-const TELEGRAM_FUNCTIONS = ['webhook', 'notifyWorker', 'registerWebhook', 'unregisterWebhook'];
+const TELEGRAM_FUNCTIONS = ['webhook', 'notifyWorker', 'alarmNotifier', 'registerWebhook', 'unregisterWebhook'];
 
 let app: SynthesizedTestApp;
 
@@ -181,7 +181,7 @@ describe('Function wiring', () => {
     });
   });
 
-  describe.each(['notifyWorker', 'rpcWorker', 'aiWorker'])('%s', (id) => {
+  describe.each(['notifyWorker', 'rpcWorker', 'aiWorker', 'alarmNotifier'])('%s', (id) => {
     it('never sees the webhook secret', () => {
       expect(environmentOf(id)).not.toHaveProperty(secretEnvName('TELEGRAM_WEBHOOK_SECRET'));
       const readable = statementsWith(id, 'ssm:').flatMap((s) => resourcesOf(s).map((r) => JSON.stringify(r)));
