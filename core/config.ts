@@ -56,6 +56,8 @@ const queueUrls = (queues: readonly QueueName[]) => Object.fromEntries(queues.ma
 export interface WebhookConfig extends BaseConfig {
   queueUrls: Record<QueueName, string>;
   telegram: { apiRoot: string; token: string; webhookSecret: string; username: string };
+  /** Where admin commands are taken. */
+  adminChatId: number;
 }
 
 export function webhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
@@ -65,6 +67,7 @@ export function webhookConfig(env: Readonly<Record<string, string | undefined>>)
     ...secret('TELEGRAM_BOT_TOKEN', botToken),
     ...secret('TELEGRAM_WEBHOOK_SECRET', webhookSecret),
     ...secret('TELEGRAM_BOT_USERNAME', username),
+    ...secret('ADMIN_CHAT_ID', chatId),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
@@ -76,18 +79,26 @@ export function webhookConfig(env: Readonly<Record<string, string | undefined>>)
       webhookSecret: values[secretEnvName('TELEGRAM_WEBHOOK_SECRET')]!,
       username: values[secretEnvName('TELEGRAM_BOT_USERNAME')]!,
     },
+    adminChatId: Number(values[secretEnvName('ADMIN_CHAT_ID')]),
   };
 }
 
-/** Every consumer parks poison messages in its own DLQ. */
+/** Every consumer parks poison messages in its own DLQ, and delays retries on its own queue. */
 export interface ConsumerConfig extends BaseConfig {
+  /** The queue it consumes (to change its messages' visibility). */
+  queueUrl: string;
   deadLetterQueueUrl: string;
 }
 
-const ConsumerSchema = z.extend(BaseSchema, { [ENV.deadLetterQueueUrl]: url });
+const consumerSchema = (queue: QueueName) =>
+  z.extend(BaseSchema, { [ENV.deadLetterQueueUrl]: url, [ENV.queueUrl[queue]]: url });
 
-function consumerBase(values: Record<string, string>): ConsumerConfig {
-  return { ...base(values), deadLetterQueueUrl: values[ENV.deadLetterQueueUrl]! };
+function consumerBase(values: Record<string, string>, queue: QueueName): ConsumerConfig {
+  return {
+    ...base(values),
+    queueUrl: values[ENV.queueUrl[queue]]!,
+    deadLetterQueueUrl: values[ENV.deadLetterQueueUrl]!,
+  };
 }
 
 export interface NotifyWorkerConfig extends ConsumerConfig {
@@ -96,14 +107,14 @@ export interface NotifyWorkerConfig extends ConsumerConfig {
 }
 
 export function notifyWorkerConfig(env: Readonly<Record<string, string | undefined>>): NotifyWorkerConfig {
-  const schema = z.extend(ConsumerSchema, {
+  const schema = z.extend(consumerSchema('notify'), {
     [ENV.telegramApiRoot]: url,
     ...secret('TELEGRAM_BOT_TOKEN', botToken),
     ...secret('ADMIN_CHAT_ID', chatId),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
-    ...consumerBase(values),
+    ...consumerBase(values, 'notify'),
     telegram: { apiRoot: values[ENV.telegramApiRoot]!, token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]! },
     adminChatId: Number(values[secretEnvName('ADMIN_CHAT_ID')]),
   };
@@ -115,8 +126,8 @@ export interface WorkerConfig extends ConsumerConfig {
 
 /** Config of the ai worker: the table and the notify queue it answers through. */
 export function workerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
-  const values = parse(z.extend(ConsumerSchema, queueUrls(['notify'])), env) as Record<string, string>;
-  return { ...consumerBase(values), queueUrls: { notify: values[ENV.queueUrl.notify]! } };
+  const values = parse(z.extend(consumerSchema('ai'), queueUrls(['notify'])), env) as Record<string, string>;
+  return { ...consumerBase(values, 'ai'), queueUrls: { notify: values[ENV.queueUrl.notify]! } };
 }
 
 export interface RpcWorkerConfig extends ConsumerConfig {
@@ -129,16 +140,41 @@ export interface RpcWorkerConfig extends ConsumerConfig {
 
 /** Config of the rpc worker: a worker's, plus the Solana RPC endpoints. */
 export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>>): RpcWorkerConfig {
-  const schema = z.extend(ConsumerSchema, {
+  const schema = z.extend(consumerSchema('rpc'), {
     ...queueUrls(['notify', 'rpc']),
     ...secret('SOLANA_RPC_URLS'),
     ...secret('TREASURY_ADDRESS', base58Address),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
-    ...consumerBase(values),
+    ...consumerBase(values, 'rpc'),
     queueUrls: { notify: values[ENV.queueUrl.notify]!, rpc: values[ENV.queueUrl.rpc]! },
     solanaRpcUrls: values[secretEnvName('SOLANA_RPC_URLS')]!,
     treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
+  };
+}
+
+/** Config of the alarm notifier: Telegram and the admin chat only (no table, no queue). */
+export interface AlarmNotifierConfig {
+  stage: string;
+  logLevel: BaseConfig['logLevel'];
+  telegram: { apiRoot: string; token: string };
+  adminChatId: number;
+}
+
+export function alarmNotifierConfig(env: Readonly<Record<string, string | undefined>>): AlarmNotifierConfig {
+  const schema = z.object({
+    [ENV.stage]: nonEmpty,
+    LOG_LEVEL: logLevel,
+    [ENV.telegramApiRoot]: url,
+    ...secret('TELEGRAM_BOT_TOKEN', botToken),
+    ...secret('ADMIN_CHAT_ID', chatId),
+  });
+  const values = parse(schema, env) as Record<string, string>;
+  return {
+    stage: values[ENV.stage]!,
+    logLevel: values.LOG_LEVEL as BaseConfig['logLevel'],
+    telegram: { apiRoot: values[ENV.telegramApiRoot]!, token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]! },
+    adminChatId: Number(values[secretEnvName('ADMIN_CHAT_ID')]),
   };
 }

@@ -43,6 +43,18 @@ const en = {
   'deposit.none':
     'No new deposit found yet. Send SOL from your linked wallet to <code>{treasury}</code> and try again in a minute.',
   'watch.changed': '🔔 <b>Balance changed</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b> ({delta} SOL)',
+  'admin.only': 'This command works only in the admin chat.',
+  'broadcast.usage': 'Send /broadcast followed by the message for every user (formatting is kept).',
+  'broadcast.confirm': '📣 The message above goes to every active user. Send it?',
+  'broadcast.send': '📣 Send',
+  'broadcast.discard': '✖ Discard',
+  'broadcast.discarded': 'Broadcast discarded.',
+  'broadcast.queued': '⏳ Broadcast {id} is starting…',
+  'broadcast.progress': '📣 Broadcast {id}: sent {sent} / {total}, {blocked} blocked, {failed} failed',
+  'broadcast.done': '✅ Broadcast {id} finished: sent {sent} / {total}, {blocked} blocked, {failed} failed',
+  'broadcast.cancelled': '⏹ Broadcast {id} cancelled: sent {sent} / {total}, {blocked} blocked, {failed} failed',
+  'broadcast.cancel': '⏹ Cancel',
+  'broadcast.cancelling': 'Cancelling…',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -82,6 +94,18 @@ const zh: Record<MessageKey, string> = {
   'deposit.found': '💰 发现 {count} 笔新充值，共 {sol} SOL。管理员将尽快确认。',
   'deposit.none': '暂未发现新充值。请从已绑定的钱包向 <code>{treasury}</code> 转入 SOL，一分钟后再试。',
   'watch.changed': '🔔 <b>余额变动</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b>（{delta} SOL）',
+  'admin.only': '此命令只能在管理员群中使用。',
+  'broadcast.usage': '发送 /broadcast 加上要发给所有用户的消息（保留格式）。',
+  'broadcast.confirm': '📣 上面的消息将发给所有活跃用户。确认发送？',
+  'broadcast.send': '📣 发送',
+  'broadcast.discard': '✖ 放弃',
+  'broadcast.discarded': '已放弃此次广播。',
+  'broadcast.queued': '⏳ 广播 {id} 正在开始…',
+  'broadcast.progress': '📣 广播 {id}：已发送 {sent} / {total}，{blocked} 人已屏蔽，{failed} 条失败',
+  'broadcast.done': '✅ 广播 {id} 已完成：已发送 {sent} / {total}，{blocked} 人已屏蔽，{failed} 条失败',
+  'broadcast.cancelled': '⏹ 广播 {id} 已取消：已发送 {sent} / {total}，{blocked} 人已屏蔽，{failed} 条失败',
+  'broadcast.cancel': '⏹ 取消',
+  'broadcast.cancelling': '正在取消…',
 };
 
 const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, zh };

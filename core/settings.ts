@@ -62,6 +62,38 @@ export interface SolanaSettings {
   readonly watchPollMinutes: number;
 }
 
+/**
+ * Telegram's flood limits [core.telegram.org/bots/faq; Bot API sendMessage]. The notify worker
+ * keeps them and the local Telegram peer enforces them, both from this one object.
+ */
+export const TELEGRAM_LIMITS = {
+  /** Messages per second per bot, all chats together. */
+  messagesPerSecond: 30,
+  /** Messages per second into one private chat. */
+  privateChatMessagesPerSecond: 1,
+  /** Messages per minute into one group, supergroup or channel. */
+  groupMessagesPerMinute: 20,
+  /** Messages per second with `allow_paid_broadcast` (0.1 Star each). */
+  paidMessagesPerSecond: 1_000,
+  /** Characters in one message text. */
+  maxTextLength: 4_096,
+  /** Bytes of `callback_data` in one button. */
+  maxCallbackDataBytes: 64,
+} as const;
+export type TelegramLimits = { readonly [K in keyof typeof TELEGRAM_LIMITS]: number };
+
+/** How the notify worker batches and fans out. */
+export interface NotifySettings {
+  /** Admin events are posted as one digest per window of this many seconds. */
+  readonly digestWindowSeconds: number;
+  /** Longest a sender waits in-process for a chat's next slot; later slots send the job back. */
+  readonly maxChatWaitSeconds: number;
+  /** Users read per broadcast page job. */
+  readonly broadcastPageSize: number;
+  /** Broadcasts pay for `allow_paid_broadcast` (up to 1,000 msg/s, 0.1 Star each). */
+  readonly paidBroadcast: boolean;
+}
+
 /** Lifetimes of stored items (seconds). */
 export interface RetentionSettings {
   /** A session idle for this long expires (TTL, filtered on read). */
@@ -75,6 +107,7 @@ export interface StageSettings {
   readonly webhook: WebhookSettings;
   readonly retention: RetentionSettings;
   readonly solana: SolanaSettings;
+  readonly notify: NotifySettings;
 }
 
 /** The single-table layout; the stacks and the local runtime create the table from this. */
@@ -149,6 +182,12 @@ const BASE: StageSettings = {
     breaker: { failureThreshold: 5, openSeconds: 30 },
     watchPollMinutes: 1,
   },
+  notify: {
+    digestWindowSeconds: 5,
+    maxChatWaitSeconds: 5,
+    broadcastPageSize: 100,
+    paidBroadcast: false,
+  },
 };
 
 const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>> = {
@@ -190,6 +229,36 @@ export function assertValid(settings: StageSettings): void {
   if (w.timeoutSeconds > 29) problems.push('webhook: timeout must stay under the HTTP API 30 s limit');
   if (problems.length > 0) throw new Error(`Invalid stage settings: ${problems.join('; ')}`);
 }
+
+/**
+ * Operational alarms (stacks/Alarms.ts), declared once. Each alarm evaluates one period and tells
+ * the admin chat both when it fires and when it recovers.
+ */
+export interface AlarmSettings {
+  /** Any DLQ holding a visible message: `ApproximateNumberOfMessagesVisible` (maximum) above `threshold`. */
+  readonly deadLetterQueue: { readonly periodSeconds: number; readonly threshold: number };
+  /** A consumer's `100 × Errors ÷ Invocations` above `thresholdPercent` (no invocations: not breaching). */
+  readonly workerErrorRate: { readonly periodSeconds: number; readonly thresholdPercent: number };
+  /** The HTTP API's `5xx` count, summed over the period, at or above `threshold`. */
+  readonly webhookServerErrors: { readonly periodSeconds: number; readonly threshold: number };
+  /** The function posting alarms to the admin chat, invoked asynchronously by SNS. */
+  readonly notifier: {
+    readonly timeoutSeconds: number;
+    readonly memoryMb: number;
+    /** Lambda's retries of a failed asynchronous invocation (0–2; about 1 and 2 minutes later). */
+    readonly retryAttempts: number;
+    /** How long Lambda keeps an undelivered alarm event (60–21,600 s). */
+    readonly maxEventAgeSeconds: number;
+  };
+}
+
+export const ALARM_SETTINGS: AlarmSettings = {
+  deadLetterQueue: { periodSeconds: 60, threshold: 0 },
+  workerErrorRate: { periodSeconds: 300, thresholdPercent: 5 },
+  // Telegram redelivers after a 5xx, so a lone one is noise; a handful in 5 minutes is an outage.
+  webhookServerErrors: { periodSeconds: 300, threshold: 5 },
+  notifier: { timeoutSeconds: 15, memoryMb: 128, retryAttempts: 2, maxEventAgeSeconds: 21_600 },
+};
 
 /** The environment variable names a function reads its wiring from (set by stacks and by `local/`). */
 export const ENV = {
@@ -233,14 +302,16 @@ export interface FunctionWiring {
 export const FUNCTIONS = {
   webhook: {
     entry: 'functions/webhook.ts',
-    secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_BOT_USERNAME'],
+    // ADMIN_CHAT_ID: admin commands (/broadcast) are taken only in the admin chat.
+    secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_BOT_USERNAME', 'ADMIN_CHAT_ID'],
     sendsTo: ['rpc', 'notify', 'ai'],
     table: 'readwrite',
   },
   notifyWorker: {
     entry: 'functions/notify-worker.ts',
     secrets: ['TELEGRAM_BOT_TOKEN', 'ADMIN_CHAT_ID'],
-    sendsTo: [],
+    // notify: a broadcast page fans out into one send job per user.
+    sendsTo: ['notify'],
     consumes: 'notify',
     table: 'readwrite',
   },
@@ -258,6 +329,13 @@ export const FUNCTIONS = {
     sendsTo: ['notify'],
     consumes: 'ai',
     table: 'readwrite',
+  },
+  /** Posts CloudWatch alarms (via SNS, stacks/Alarms.ts) to the admin chat; not run by `local/`. */
+  alarmNotifier: {
+    entry: 'functions/alarm-notifier.ts',
+    secrets: ['TELEGRAM_BOT_TOKEN', 'ADMIN_CHAT_ID'],
+    sendsTo: [],
+    table: 'none',
   },
 } as const satisfies Record<string, FunctionWiring>;
 export type FunctionName = keyof typeof FUNCTIONS;

@@ -51,6 +51,11 @@ export interface QueryOptions {
   readonly attributes?: readonly string[];
   /** Strongly consistent read (default true, like `get`). */
   readonly consistent?: boolean;
+  /**
+   * Keeps only items matching this (applied after `limit`, so a page may hold fewer items, or
+   * none, and still have a next page). Names and values must not use `#pk`, `#sk`, `#p<n>` or `:pk`.
+   */
+  readonly filter?: Condition & { readonly ConditionExpression: string };
 }
 
 export interface QueryPage {
@@ -137,13 +142,15 @@ export class Table {
       condition += ' AND begins_with(#sk, :skPrefix)';
     }
     const projection = projectionOf(options.attributes, names);
+    const filter = options.filter;
     try {
       const { Items, LastEvaluatedKey } = await this.client.send(
         new QueryCommand({
           TableName: this.name,
           KeyConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          FilterExpression: filter?.ConditionExpression,
+          ExpressionAttributeNames: { ...names, ...filter?.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ...values, ...filter?.ExpressionAttributeValues },
           ProjectionExpression: projection,
           ExclusiveStartKey: options.afterSk === undefined ? undefined : key(pk, options.afterSk),
           Limit: options.limit,
@@ -154,6 +161,32 @@ export class Table {
     } catch (error) {
       throw transient('Query', error);
     }
+  }
+
+  /** How many items of partition `pk` match `filter` (every page read, only counts returned). */
+  async count(pk: string, filter?: QueryOptions['filter']): Promise<number> {
+    let total = 0;
+    let start: Item | undefined;
+    do {
+      try {
+        const { Count, LastEvaluatedKey } = await this.client.send(
+          new QueryCommand({
+            TableName: this.name,
+            KeyConditionExpression: '#pk = :pk',
+            FilterExpression: filter?.ConditionExpression,
+            ExpressionAttributeNames: { '#pk': 'pk', ...filter?.ExpressionAttributeNames },
+            ExpressionAttributeValues: { ':pk': { S: pk }, ...filter?.ExpressionAttributeValues },
+            Select: 'COUNT',
+            ExclusiveStartKey: start,
+          }),
+        );
+        total += Count ?? 0;
+        start = LastEvaluatedKey;
+      } catch (error) {
+        throw transient('Query', error);
+      }
+    } while (start);
+    return total;
   }
 
   /**

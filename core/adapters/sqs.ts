@@ -1,11 +1,12 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { ConfigError, TransientError } from '../errors.js';
-import type { QueueRecord } from '../jobs/consumer.js';
+import type { QueueRecord, Redelivery } from '../jobs/consumer.js';
 import type { DeadLetterQueue, ParkReason } from '../jobs/dead-letters.js';
 import type { JobQueue, OutgoingJob } from '../jobs/envelope.js';
 import type { QueueName } from '../settings.js';
@@ -48,7 +49,8 @@ export class SqsJobQueue implements JobQueue {
     const { envelope } = job;
     const entry: SendMessageBatchRequestEntry = { Id: String(index), MessageBody: messageBody(envelope) };
     if (this.options.fifo[queue]) {
-      entry.MessageGroupId = envelope.chatId === null ? `type-${envelope.type}` : `chat-${envelope.chatId}`;
+      // A job bound to no chat needs no order: its own group lets such jobs run side by side.
+      entry.MessageGroupId = envelope.chatId === null ? `job-${envelope.id}` : `chat-${envelope.chatId}`;
       entry.MessageDeduplicationId = envelope.id;
     }
     return entry;
@@ -136,6 +138,45 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Unknown';
       throw new TransientError('sqs.unavailable', `SQS SendMessage to the DLQ failed: ${name}`, { cause: error });
+    }
+  }
+}
+
+/** SQS keeps a message hidden for at most 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * Brings received messages back after a chosen delay by changing their visibility timeout
+ * (a consumer may change its own queue's messages; the event source mapping grants it).
+ */
+export class SqsRedelivery implements Redelivery {
+  constructor(private readonly options: { client: SQSClient; url: string }) {}
+
+  async retryAfter(records: readonly QueueRecord[], seconds: number): Promise<void> {
+    const timeout = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(seconds)));
+    for (let i = 0; i < records.length; i += MAX_BATCH) {
+      const chunk = records.slice(i, i + MAX_BATCH);
+      try {
+        const result = await this.options.client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.options.url,
+            Entries: chunk.map((r, n) => ({
+              Id: String(n),
+              ReceiptHandle: r.receiptHandle,
+              VisibilityTimeout: timeout,
+            })),
+          }),
+        );
+        if ((result.Failed ?? []).length > 0) {
+          throw new TransientError('sqs.partial_failure', `SQS kept ${result.Failed?.length} visibility timeout(s)`);
+        }
+      } catch (error) {
+        if (error instanceof TransientError) throw error;
+        const name = error instanceof Error ? error.name : 'Unknown';
+        throw new TransientError('sqs.unavailable', `SQS ChangeMessageVisibilityBatch failed: ${name}`, {
+          cause: error,
+        });
+      }
     }
   }
 }

@@ -1,8 +1,11 @@
 import { Composer } from 'telegraf';
+import { adminEvent } from '../admin/events.js';
 import { escapeHtml, isLanguage } from '../i18n.js';
 import type { JobType } from '../jobs/envelope.js';
 import { checkAddress } from '../solana/address.js';
+import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
+import { adminCommands } from './broadcast.js';
 import { type BotContext, parseSession } from './context.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu, type Screen } from './menus.js';
 
@@ -44,11 +47,53 @@ function chainQuery<P>(
 }
 
 /**
+ * Keeps the user directory current without a write of its own: the first update of a private
+ * chat queues `user.status` (and a "new user" admin event), and so does the user blocking or
+ * restarting the bot (`my_chat_member`).
+ */
+function directory(): Composer<BotContext> {
+  const users = new Composer<BotContext>();
+  users.on('my_chat_member', (ctx) => {
+    if (ctx.chat.type !== 'private') return;
+    const active = ctx.myChatMember.new_chat_member.status !== 'kicked';
+    ctx.session = { ...parseSession(ctx.session), joined: true };
+    ctx.enqueue(userStatus(ctx.chat.id, { active, lang: ctx.lang }));
+  });
+  users.use((ctx, next) => {
+    if (ctx.chat?.type === 'private' && ctx.from && !parseSession(ctx.session).joined) {
+      ctx.session = { ...parseSession(ctx.session), joined: true };
+      ctx.enqueue(userStatus(ctx.chat.id, { active: true, lang: ctx.lang }));
+      const name = ctx.from.username ? `@${ctx.from.username}` : ctx.from.first_name;
+      ctx.enqueue(
+        adminEvent({
+          kind: 'user.new',
+          userId: ctx.from.id,
+          facts: [
+            ['user', String(ctx.from.id)],
+            ['name', name.slice(0, 64)],
+            ['lang', ctx.from.language_code ?? '-'],
+          ],
+        }),
+      );
+    }
+    return next();
+  });
+  return users;
+}
+
+export interface BotOptions {
+  /** The admin group or channel: admin commands are taken there only. */
+  adminChatId: number;
+}
+
+/**
  * The wallet desk's conversation. Handlers only describe effects: they mutate `ctx.session`,
  * call the Bot API through the outbox client, and enqueue jobs; the platform commits them.
  */
-export function createBot(): Composer<BotContext> {
+export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
+  bot.use(directory());
+  bot.use(adminCommands(options.adminChatId));
 
   // In groups, only commands addressed to us (telegraf matches `/cmd@our_username`) and our buttons count.
   bot.command('start', (ctx) =>

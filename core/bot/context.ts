@@ -1,6 +1,7 @@
 import { Context, Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import * as z from 'zod/mini';
+import { BroadcastMessageSchema } from '../broadcast/jobs.js';
 import { LANGUAGES, type Language, pickLanguage, type Translate, translator } from '../i18n.js';
 import type { JobDraft } from '../jobs/envelope.js';
 import type { TelegramCall } from '../telegram/calls.js';
@@ -8,6 +9,10 @@ import type { TelegramCall } from '../telegram/calls.js';
 /** What the bot keeps per (chat, user). Validated on every read; anything invalid starts fresh. */
 export const SessionDataSchema = z.object({
   lang: z.optional(z.enum(LANGUAGES)),
+  /** Set on the first update of a private chat, once the user is in the directory. */
+  joined: z.optional(z.literal(true)),
+  /** An admin's `/broadcast` waiting for confirmation. */
+  broadcastDraft: z.optional(BroadcastMessageSchema),
 });
 export type SessionData = z.infer<typeof SessionDataSchema>;
 

@@ -6,6 +6,8 @@ import { type JobEnvelope, JobEnvelopeSchema, type JobType } from './envelope.js
 /** The part of an SQS record a consumer reads (Lambda's `SQSRecord` satisfies it). */
 export interface QueueRecord {
   messageId: string;
+  /** Handle of this receipt, for changing the message's visibility. */
+  receiptHandle: string;
   body: string;
   attributes: { ApproximateReceiveCount: string; MessageGroupId?: string };
 }
@@ -24,7 +26,16 @@ export interface BatchResult {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-type Outcome = { done: true } | { done: false; poison?: ParkReason };
+/**
+ * Brings failed messages back sooner or later than the queue's visibility timeout: a failure
+ * that says when to retry (Telegram's `retry_after`, a digest window still open) is retried
+ * exactly then, and so are the messages queued behind it in its group.
+ */
+export interface Redelivery {
+  retryAfter(records: readonly QueueRecord[], seconds: number): Promise<void>;
+}
+
+type Outcome = { done: true } | { done: false; poison?: ParkReason; retryAfterSeconds?: number };
 
 /**
  * Turns job handlers into an SQS batch consumer that reports partial batch failures.
@@ -36,9 +47,16 @@ type Outcome = { done: true } | { done: false; poison?: ParkReason };
  * - Anything else that fails (transient errors, unexpected exceptions) fails only that record,
  *   so SQS redelivers it, and after `maxReceiveCount` moves it to the DLQ itself.
  * Records of one message group (a FIFO chat) run in order; once one fails the rest of its group
- * is failed too, to keep the order. Different groups run concurrently.
+ * is failed too, to keep the order. Different groups run concurrently. A failure that says when
+ * to retry (`TransientError.retryAfterSeconds`) brings its record and the rest of its group back
+ * at that time through `redelivery`, instead of after the visibility timeout.
  */
-export function createConsumer(handlers: readonly JobHandler[], log: Logger, deadLetters?: DeadLetterQueue) {
+export function createConsumer(
+  handlers: readonly JobHandler[],
+  log: Logger,
+  deadLetters?: DeadLetterQueue,
+  redelivery?: Redelivery,
+) {
   const byType = new Map<string, JobHandler>(handlers.map((h) => [h.job.type, h]));
 
   async function run(record: QueueRecord, recordLog: Logger): Promise<Outcome> {
@@ -73,28 +91,40 @@ export function createConsumer(handlers: readonly JobHandler[], log: Logger, dea
       if (error instanceof PoisonJobError || (error instanceof AppError && !(error instanceof TransientError))) {
         return { done: false, poison: { code: error.code, message: error.message } };
       }
-      jobLog.warn('job.failed', { error: describeError(error) });
-      return { done: false };
+      const retryAfterSeconds = error instanceof TransientError ? error.retryAfterSeconds : undefined;
+      jobLog.warn('job.failed', { error: describeError(error), ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
+      return retryAfterSeconds ? { done: false, retryAfterSeconds } : { done: false };
     }
   }
 
-  async function runRecord(record: QueueRecord): Promise<boolean> {
+  /** True when the record is settled (done or parked); otherwise when to retry it, if known. */
+  async function runRecord(record: QueueRecord): Promise<true | { retryAfterSeconds?: number }> {
     const recordLog = log.child({
       messageId: record.messageId,
       receiveCount: Number(record.attributes.ApproximateReceiveCount),
     });
     const outcome = await run(record, recordLog);
     if (outcome.done) return true;
-    if (!outcome.poison) return false;
+    if (!outcome.poison) return outcome.retryAfterSeconds ? { retryAfterSeconds: outcome.retryAfterSeconds } : {};
     recordLog.error('job.poison', { reason: outcome.poison });
-    if (!deadLetters) return false;
+    if (!deadLetters) return {};
     try {
       await deadLetters.park(record, outcome.poison);
       recordLog.warn('job.parked', { code: outcome.poison.code });
       return true;
     } catch (error) {
       recordLog.error('job.park_failed', { error: describeError(error) });
-      return false;
+      return {};
+    }
+  }
+
+  async function delay(records: readonly QueueRecord[], seconds: number): Promise<void> {
+    if (!redelivery) return;
+    try {
+      await redelivery.retryAfter(records, seconds);
+    } catch (error) {
+      // They still come back, after the queue's visibility timeout.
+      log.warn('job.delay_failed', { error: describeError(error), seconds });
     }
   }
 
@@ -108,8 +138,11 @@ export function createConsumer(handlers: readonly JobHandler[], log: Logger, dea
     await Promise.all(
       [...groups.values()].map(async (group) => {
         for (const [index, record] of group.entries()) {
-          if (await runRecord(record)) continue;
-          failures.push(...group.slice(index).map((r) => r.messageId));
+          const settled = await runRecord(record);
+          if (settled === true) continue;
+          const failed = group.slice(index);
+          failures.push(...failed.map((r) => r.messageId));
+          if (settled.retryAfterSeconds) await delay(failed, settled.retryAfterSeconds);
           return;
         }
       }),

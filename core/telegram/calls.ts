@@ -37,3 +37,36 @@ export function planDelivery(calls: readonly TelegramCall[]): { reply?: Telegram
   const reply = orderFree ?? (visible.length === 1 && eligible(visible[0]!) ? visible[0] : undefined);
   return reply ? { reply, queued: calls.filter((c) => c !== reply) } : { queued: [...calls] };
 }
+
+/**
+ * Methods that put a new message into a chat: these are what Telegram's flood limits count
+ * (edits, button answers and chat actions are not messages).
+ */
+export const MESSAGE_METHODS = new Set([
+  'sendMessage',
+  'sendPhoto',
+  'sendDocument',
+  'sendAudio',
+  'sendVideo',
+  'sendAnimation',
+  'sendVoice',
+  'sendSticker',
+  'sendLocation',
+  'sendContact',
+  'sendPoll',
+  'sendDice',
+  'sendMediaGroup',
+  'copyMessage',
+  'forwardMessage',
+]);
+
+/** The chat a call targets (`chat_id`), if it names one. */
+export function targetChat(call: TelegramCall): number | string | undefined {
+  const id = call.params.chat_id;
+  return typeof id === 'number' || typeof id === 'string' ? id : undefined;
+}
+
+/** Private chats have positive ids; groups, supergroups and channels negative ids or an @username. */
+export function chatKind(chat: number | string): 'private' | 'group' {
+  return typeof chat === 'number' && chat > 0 ? 'private' : 'group';
+}

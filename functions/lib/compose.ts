@@ -1,15 +1,25 @@
 import { DynamoJobProgress, DynamoSessionStore } from '../../core/adapters/dynamodb.js';
-import { SqsDeadLetterQueue, SqsJobQueue } from '../../core/adapters/sqs.js';
+import {
+  DynamoBroadcastStore,
+  DynamoChatPace,
+  DynamoDigestStore,
+  DynamoUserDirectory,
+} from '../../core/adapters/dynamodb-notify.js';
+import { SqsDeadLetterQueue, SqsJobQueue, SqsRedelivery } from '../../core/adapters/sqs.js';
 import { HttpChatGateway } from '../../core/adapters/telegram-http.js';
+import { adminDigestHandler } from '../../core/admin/digest.js';
 import { createBot } from '../../core/bot/bot.js';
 import { botInfoFrom, createTurnRunner } from '../../core/bot/turn.js';
+import { broadcastHandlers } from '../../core/broadcast/handlers.js';
 import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from '../../core/config.js';
 import { createUpdateProcessor } from '../../core/ingress/process.js';
 import { createWebhook } from '../../core/ingress/webhook.js';
 import { createConsumer, type JobHandler } from '../../core/jobs/consumer.js';
 import type { Logger } from '../../core/log.js';
-import { fifoQueues, type QueueName } from '../../core/settings.js';
-import { adminEventHandler, telegramSendHandler } from '../../core/telegram/send.js';
+import { fifoQueues, type QueueName, TELEGRAM_LIMITS } from '../../core/settings.js';
+import { containerPacers } from '../../core/telegram/pacing.js';
+import { telegramSendHandler, userStatusHandler } from '../../core/telegram/send.js';
+import { createSender } from '../../core/telegram/sender.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
 /** The webhook's object graph, built once per container from validated config. */
@@ -27,7 +37,7 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
     fifo: fifoQueues(settings),
   });
   const runTurn = createTurnRunner({
-    bot: createBot(),
+    bot: createBot({ adminChatId: config.adminChatId }),
     botInfo: botInfoFrom(telegram.token, telegram.username),
     token: telegram.token,
     apiRoot: telegram.apiRoot,
@@ -41,17 +51,44 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
   });
 }
 
-/** The notify worker's consumer: sends Telegram calls, resuming partly done jobs. */
+/**
+ * The notify worker's consumer: one sender keeping Telegram's limits (this container's share of
+ * the bot rate, per-chat slots shared in DynamoDB), behind every job that writes to Telegram.
+ */
 export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
-  const progress = new DynamoJobProgress({
-    client: dynamoClient(),
-    tableName: config.tableName,
-    retainSeconds: config.settings.queues.notify.dlqRetentionSeconds,
+  const { settings } = config;
+  const stores = { client: dynamoClient(), tableName: config.tableName };
+  const directory = new DynamoUserDirectory(stores);
+  const deliver = createSender({
+    gateway: new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token }),
+    progress: new DynamoJobProgress({ ...stores, retainSeconds: settings.queues.notify.dlqRetentionSeconds }),
+    pace: new DynamoChatPace(stores),
+    pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),
+    directory,
+    maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
   });
-  const gateway = new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token });
+  const queue = new SqsJobQueue({
+    client: sqsClient(),
+    queueUrls: { notify: config.queueUrl },
+    fifo: fifoQueues(settings),
+  });
   const handlers = [
-    telegramSendHandler({ gateway, progress }),
-    adminEventHandler({ gateway, progress, adminChatId: config.adminChatId }),
+    telegramSendHandler(deliver),
+    userStatusHandler(directory),
+    adminDigestHandler({
+      store: new DynamoDigestStore(stores),
+      deliver,
+      adminChatId: config.adminChatId,
+      windowMs: settings.notify.digestWindowSeconds * 1000,
+    }),
+    ...broadcastHandlers({
+      store: new DynamoBroadcastStore(stores),
+      directory,
+      deliver,
+      queue,
+      pageSize: settings.notify.broadcastPageSize,
+      paid: settings.notify.paidBroadcast,
+    }),
   ];
   return composeConsumer('notify', config, handlers, log);
 }
@@ -68,5 +105,5 @@ export function composeConsumer(
     url: config.deadLetterQueueUrl,
     fifo: config.settings.queues[queue].fifo,
   });
-  return createConsumer(handlers, log, deadLetters);
+  return createConsumer(handlers, log, deadLetters, new SqsRedelivery({ client: sqsClient(), url: config.queueUrl }));
 }

@@ -66,7 +66,8 @@ describe('chain jobs on the local stack', () => {
     await enqueue([scan], 'scan1');
     await waitForText(603, 'Found 1 new deposit(s), 1 SOL');
     const admin = await waitForText(LOCAL_ADMIN_CHAT_ID, wallet.publicKey.toBase58());
-    expect(admin.text).toContain('Deposit found');
+    expect(admin.text).toContain('Admin digest');
+    expect(admin.text).toContain('Deposits · 1');
     await enqueue([scan], 'scan2');
     await waitForText(603, 'No new deposit');
     expect(

@@ -175,6 +175,7 @@ describe('watch.poll and watch.check on DynamoDB', () => {
         await consume(
           envelopes.map((envelope, i) => ({
             messageId: `m${i}`,
+            receiptHandle: 'r',
             body: JSON.stringify(envelope),
             attributes: { ApproximateReceiveCount: '1' },
           })),

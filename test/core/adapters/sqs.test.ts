@@ -89,6 +89,7 @@ describe('SqsJobQueue', () => {
     const dlq = new SqsDeadLetterQueue({ client, url: sqs.queues.notify.dlqUrl, fifo: true });
     const record = {
       messageId: 'msg-1',
+      receiptHandle: 'r',
       body: '{not json',
       attributes: { ApproximateReceiveCount: '1', MessageGroupId: 'chat-9' },
     };

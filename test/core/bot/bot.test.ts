@@ -7,7 +7,7 @@ import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
 
 const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const run = createTurnRunner({
-  bot: createBot(),
+  bot: createBot({ adminChatId: -1001 }),
   botInfo: botInfoFrom(TOKEN, 'desk_bot'),
   token: TOKEN,
   apiRoot: 'http://127.0.0.1:1',
@@ -32,8 +32,8 @@ describe('wallet desk bot', () => {
   });
 
   it('saves the language, answers the button and edits the menu in place when a language is picked', async () => {
-    const turn = await run(valid(callbackUpdate(alice, 'lang:zh', 7)), undefined);
-    expect(turn.session).toEqual({ lang: 'zh' });
+    const turn = await run(valid(callbackUpdate(alice, 'lang:zh', 7)), { joined: true });
+    expect(turn.session).toEqual({ joined: true, lang: 'zh' });
     expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery', 'editMessageText']);
     expect(turn.calls[1]?.params).toMatchObject({ chat_id: alice.id, message_id: 7, parse_mode: 'HTML' });
     expect(String(turn.calls[1]?.params.text)).toContain('钱包');
@@ -55,8 +55,8 @@ describe('wallet desk bot', () => {
   });
 
   it('answers a forged button politely and changes nothing', async () => {
-    const turn = await run(valid(callbackUpdate(alice, 'lang:xx')), { lang: 'en' });
-    expect(turn.session).toEqual({ lang: 'en' });
+    const turn = await run(valid(callbackUpdate(alice, 'lang:xx')), { lang: 'en', joined: true });
+    expect(turn.session).toEqual({ lang: 'en', joined: true });
     expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
     const unknown = await run(valid(callbackUpdate(alice, 'withdraw:all')), { lang: 'en' });
     expect(unknown.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
@@ -89,7 +89,7 @@ describe('chain commands', () => {
   const address = 'So11111111111111111111111111111111111111112';
 
   it('queues a balance question for valid addresses and says it is checking', async () => {
-    const turn = await run(valid(textUpdate(alice, `/balance ${address} ${address}`)), { lang: 'zh' });
+    const turn = await run(valid(textUpdate(alice, `/balance ${address} ${address}`)), { lang: 'zh', joined: true });
     expect(turn.jobs).toHaveLength(1);
     expect(turn.jobs[0]).toMatchObject({
       chatId: alice.id,
@@ -101,15 +101,46 @@ describe('chain commands', () => {
   });
 
   it('refuses an invalid address in the webhook, with the reason, and queues nothing', async () => {
-    const turn = await run(valid(textUpdate(alice, '/verify 0x<b>nope</b>')), { lang: 'en' });
+    const turn = await run(valid(textUpdate(alice, '/verify 0x<b>nope</b>')), { lang: 'en', joined: true });
     expect(turn.jobs).toEqual([]);
     expect(String(turn.calls[0]?.params.text)).toContain('&lt;b&gt;');
     expect(String(turn.calls[0]?.params.text)).toMatch(/wrong length|base58/);
   });
 
   it('explains the usage when no address is given', async () => {
-    const turn = await run(valid(textUpdate(alice, '/balance')), { lang: 'en' });
+    const turn = await run(valid(textUpdate(alice, '/balance')), { lang: 'en', joined: true });
     expect(turn.jobs).toEqual([]);
     expect(String(turn.calls[0]?.params.text)).toContain('/balance');
+  });
+});
+
+describe('user directory', () => {
+  const types = (turn: { jobs: { job: { type: string } }[] }) => turn.jobs.map((j) => j.job.type);
+
+  it('queues the new user for the directory and tells admins, once, on the first private update', async () => {
+    const first = await run(valid(textUpdate(alice, '/start')), undefined);
+    expect(types(first)).toEqual(['user.status', 'admin.event']);
+    expect(first.jobs[0]?.payload).toEqual({ active: true, lang: 'en' });
+    expect(first.jobs[1]?.payload).toMatchObject({ kind: 'user.new', userId: alice.id });
+    expect(first.session).toMatchObject({ joined: true });
+    const again = await run(valid(textUpdate(alice, '/start')), first.session);
+    expect(types(again)).toEqual([]);
+  });
+
+  it('marks the user inactive when they block the bot and active when they restart it', async () => {
+    const member = (status: string) => ({
+      update_id: 77,
+      my_chat_member: {
+        chat: { id: alice.id, type: 'private', first_name: 'Alice' },
+        from: { ...alice, is_bot: false },
+        date: 1,
+        old_chat_member: { user: { id: 4242, is_bot: true, first_name: 'desk' }, status: 'member' },
+        new_chat_member: { user: { id: 4242, is_bot: true, first_name: 'desk' }, status },
+      },
+    });
+    const blocked = await run(valid(member('kicked')), { joined: true });
+    expect(blocked.jobs.map((j) => [j.job.type, j.payload])).toEqual([['user.status', { active: false, lang: 'en' }]]);
+    const back = await run(valid(member('member')), { joined: true });
+    expect(back.jobs.map((j) => j.payload)).toEqual([{ active: true, lang: 'en' }]);
   });
 });

@@ -63,7 +63,12 @@ function setup(pageSize = 100) {
       now: new Date(),
     });
     return consume([
-      { messageId: 'm', body: JSON.stringify(job!.envelope), attributes: { ApproximateReceiveCount: '1' } },
+      {
+        messageId: 'm',
+        receiptHandle: 'r',
+        body: JSON.stringify(job!.envelope),
+        attributes: { ApproximateReceiveCount: '1' },
+      },
     ]);
   };
   const sentOfType = (type: string) => queue.sent.filter((j) => j.envelope.type === type);
@@ -139,7 +144,12 @@ describe('deposit.scan', () => {
         now: new Date(),
       });
       await consume([
-        { messageId: 'm', body: JSON.stringify(job!.envelope), attributes: { ApproximateReceiveCount: '1' } },
+        {
+          messageId: 'm',
+          receiptHandle: 'r',
+          body: JSON.stringify(job!.envelope),
+          attributes: { ApproximateReceiveCount: '1' },
+        },
       ]);
     }
     const texts = queue.sent.map((j) => JSON.stringify(j.envelope.payload));

@@ -17,7 +17,7 @@ function setup(options: { runTurnThrows?: Error } = {}) {
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
   const realRun = createTurnRunner({
-    bot: createBot(),
+    bot: createBot({ adminChatId: -1001 }),
     botInfo: botInfoFrom(TOKEN, 'desk_bot'),
     token: TOKEN,
     apiRoot: 'http://x',
@@ -102,7 +102,8 @@ describe('webhook', () => {
     const retry = await post(update);
     expect(retry.statusCode).toBe(200);
     expect(JSON.parse(retry.body).method).toBe('answerCallbackQuery');
-    expect(queue.sent).toHaveLength(1);
+    // The menu edit, and the new user's directory entry and admin event.
+    expect(queue.sent.map((j) => j.envelope.type)).toEqual(['telegram.send', 'user.status', 'admin.event']);
   });
 
   it('answers 200 and logs when the bot itself throws, so Telegram does not retry for a day', async () => {

@@ -11,6 +11,7 @@ const Echo = defineJob('test.echo', 'notify', z.object({ text: z.string(), fail:
 function record(envelope: unknown, messageId: string, group?: string): QueueRecord {
   return {
     messageId,
+    receiptHandle: `receipt-${messageId}`,
     body: typeof envelope === 'string' ? envelope : JSON.stringify(envelope),
     attributes: { ApproximateReceiveCount: '1', ...(group ? { MessageGroupId: group } : {}) },
   };

@@ -20,6 +20,7 @@ function setup() {
     return consume(
       jobs.map((j, i) => ({
         messageId: `m${i}`,
+        receiptHandle: 'r',
         body: JSON.stringify(j.envelope),
         attributes: { ApproximateReceiveCount: '1' },
       })),

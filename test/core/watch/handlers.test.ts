@@ -82,6 +82,7 @@ function setup() {
   const deliver = async (envelopes: readonly JobEnvelope[]) => {
     const records = envelopes.map((envelope) => ({
       messageId: `m${delivery++}`,
+      receiptHandle: 'r',
       body: JSON.stringify(envelope),
       attributes: { ApproximateReceiveCount: '1' },
     }));

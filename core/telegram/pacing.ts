@@ -1,0 +1,83 @@
+import type { TelegramLimits } from '../settings.js';
+
+export type Clock = { now(): number; sleep(ms: number): Promise<void> };
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * One container's share of the bot's message rate, sent evenly: a slot every
+ * `1000 / perSecond` ms (GCRA), so the shares of all concurrent containers add up to the bot
+ * limit at most and no stall can release a burst. The share is the bot limit divided by the
+ * notify consumer's maximum concurrency; SQS never runs more containers than that.
+ *
+ * After a 429 the whole container holds back for `retry_after` ({@link pause}).
+ */
+export class SendPacer {
+  private next = 0;
+  private readonly intervalMs: number;
+
+  constructor(
+    perSecond: number,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.intervalMs = 1000 / perSecond;
+  }
+
+  /** Waits for this container's next send slot. */
+  async take(): Promise<void> {
+    const now = this.clock.now();
+    const slot = Math.max(now, this.next);
+    this.next = slot + this.intervalMs;
+    if (slot > now) await this.clock.sleep(slot - now);
+  }
+
+  /** No slot is given before `seconds` from now (Telegram said to wait). */
+  pause(seconds: number): void {
+    this.next = Math.max(this.next, this.clock.now() + seconds * 1000);
+  }
+}
+
+/** The two pacers of a container: ordinary sends, and paid broadcasts (their own, higher limit). */
+export interface Pacers {
+  readonly standard: SendPacer;
+  readonly paid: SendPacer;
+}
+
+export function containerPacers(limits: TelegramLimits, maxConcurrency: number, clock: Clock = systemClock): Pacers {
+  return {
+    standard: new SendPacer(limits.messagesPerSecond / maxConcurrency, clock),
+    paid: new SendPacer(limits.paidMessagesPerSecond / maxConcurrency, clock),
+  };
+}
+
+/** A little margin on per-chat windows, so clock skew between containers cannot cross a limit. */
+const CHAT_MARGIN_MS = 50;
+
+/**
+ * The earliest time a new message may go to a chat, given the times of its recent messages
+ * (ascending): one per `1 / privateChatMessagesPerSecond` s in a private chat, at most
+ * `groupMessagesPerMinute` in any minute in a group or channel.
+ */
+export function nextChatSlot(
+  recent: readonly number[],
+  kind: 'private' | 'group',
+  now: number,
+  limits: TelegramLimits,
+): number {
+  if (kind === 'private') {
+    const last = recent.at(-1);
+    const gap = 1000 / limits.privateChatMessagesPerSecond + CHAT_MARGIN_MS;
+    return last === undefined ? now : Math.max(now, last + gap);
+  }
+  const perMinute = limits.groupMessagesPerMinute;
+  if (recent.length < perMinute) return now;
+  return Math.max(now, recent[recent.length - perMinute]! + 60_000 + CHAT_MARGIN_MS);
+}
+
+/** The send times worth keeping for {@link nextChatSlot}: the last minute's, at most a limit's worth. */
+export function keepRecent(recent: readonly number[], now: number, limits: TelegramLimits): number[] {
+  return recent.filter((at) => at > now - 61_000).slice(-limits.groupMessagesPerMinute);
+}

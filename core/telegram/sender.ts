@@ -1,0 +1,143 @@
+import { TransientError } from '../errors.js';
+import type { JobProgress } from '../jobs/progress.js';
+import type { Logger } from '../log.js';
+import { countMetric } from '../metrics.js';
+import { TELEGRAM_LIMITS, type TelegramLimits } from '../settings.js';
+import type { UserDirectory } from '../users/directory.js';
+import { chatKind, MESSAGE_METHODS, type TelegramCall, targetChat } from './calls.js';
+import {
+  type ChatGateway,
+  TelegramForbiddenError,
+  TelegramRateLimitedError,
+  TelegramRejectedError,
+} from './gateway.js';
+import { type Clock, keepRecent, nextChatSlot, type Pacers, systemClock } from './pacing.js';
+
+/**
+ * The recent send times of each chat, shared by every sender so that the per-chat limits hold
+ * across concurrent containers. `save` is conditional on the version loaded: two senders can
+ * never take the same slot.
+ */
+export interface ChatPaceStore {
+  /** The chat's recent send times (ascending) and the version to save against. */
+  load(chat: number | string): Promise<{ recent: number[]; version: number }>;
+  /** Saves `recent` if nobody saved since `version`; false if somebody did (load again). */
+  save(chat: number | string, recent: number[], version: number): Promise<boolean>;
+}
+
+export interface SenderDeps {
+  gateway: ChatGateway;
+  /** How many calls of each job were made, so a redelivered job never repeats one. */
+  progress: JobProgress;
+  pace: ChatPaceStore;
+  pacers: Pacers;
+  directory: Pick<UserDirectory, 'setActive'>;
+  limits?: TelegramLimits;
+  clock?: Clock;
+  /** Longest in-process wait for a chat's next slot; beyond it the job comes back at that slot. */
+  maxChatWaitMs?: number;
+}
+
+/** What became of a job's calls. */
+export interface DeliveryReport {
+  /** Calls made by this delivery (not counting those done by an earlier one). */
+  sent: number;
+  /** Calls Telegram refused for good (400) and were dropped. */
+  dropped: number;
+  /** The chat refused the bot (403): the rest of the job was skipped. */
+  blocked: boolean;
+  /** The whole job had already been delivered before (a redelivery after success). */
+  repeat: boolean;
+}
+
+const PACE_ATTEMPTS = 20;
+
+/**
+ * Makes Bot API calls while keeping every Telegram limit, exactly once per call as far as a
+ * sender can know:
+ * - each container sends at its share of the bot's rate (a `SendPacer`); message calls also
+ *   take a slot in their chat (one per second in a private chat, 20 per minute in a group),
+ *   reserved in the shared `ChatPaceStore`; a slot further off than `maxChatWaitMs` sends the
+ *   job back (a `TransientError` with `retryAfterSeconds`) instead of holding the container;
+ * - 429: the container pauses for `retry_after` and the job comes back after it;
+ * - 403: the chat refused the bot; a private chat's user is marked inactive, the job ends;
+ * - 400 (and other 4xx): retrying cannot help; the call is dropped with its reason, counted
+ *   in the `TelegramDropped` metric, and the job goes on;
+ * - network and 5xx errors: thrown, so the job is retried.
+ *
+ * Idempotency: after each call, the job's progress is recorded; a redelivered job resumes after
+ * the last recorded call. The one crash window left: a call Telegram executed whose progress
+ * was not yet recorded (the process died, or DynamoDB failed, in between) is made again.
+ */
+export function createSender(deps: SenderDeps) {
+  const limits = deps.limits ?? TELEGRAM_LIMITS;
+  const clock = deps.clock ?? systemClock;
+  const maxChatWaitMs = deps.maxChatWaitMs ?? 5_000;
+
+  /** Reserves the chat's next slot and waits for it; a slot too far off defers the job. */
+  async function chatSlot(chat: number | string): Promise<void> {
+    const kind = chatKind(chat);
+    for (let attempt = 0; attempt < PACE_ATTEMPTS; attempt++) {
+      const { recent, version } = await deps.pace.load(chat);
+      const now = clock.now();
+      const slot = nextChatSlot(recent, kind, now, limits);
+      if (slot - now > maxChatWaitMs) {
+        throw new TransientError('telegram.chat_busy', `The chat's next send slot is ${slot - now} ms away`, {
+          retryAfterSeconds: Math.ceil((slot - now) / 1000),
+        });
+      }
+      if (await deps.pace.save(chat, keepRecent([...recent, slot], now, limits), version)) {
+        if (slot > now) await clock.sleep(slot - now);
+        return;
+      }
+    }
+    throw new TransientError('telegram.chat_contended', 'Too many senders for one chat at once');
+  }
+
+  async function send(call: TelegramCall): Promise<void> {
+    const chat = targetChat(call);
+    if (MESSAGE_METHODS.has(call.method)) {
+      if (chat !== undefined) await chatSlot(chat);
+      await (call.params.allow_paid_broadcast === true ? deps.pacers.paid : deps.pacers.standard).take();
+    }
+    try {
+      await deps.gateway.call(call);
+    } catch (error) {
+      if (error instanceof TelegramRateLimitedError) {
+        deps.pacers.standard.pause(error.retryAfterSeconds ?? 1);
+        deps.pacers.paid.pause(error.retryAfterSeconds ?? 1);
+      }
+      throw error;
+    }
+  }
+
+  /** Makes `calls` for job `jobId` in order, resuming after the last call a delivery recorded. */
+  return async function deliver(jobId: string, calls: readonly TelegramCall[], log: Logger): Promise<DeliveryReport> {
+    const start = await deps.progress.done(jobId);
+    const report: DeliveryReport = { sent: 0, dropped: 0, blocked: false, repeat: start >= calls.length };
+    if (start > 0 && !report.repeat) log.info('telegram.resumed', { from: start, of: calls.length });
+    for (let index = start; index < calls.length; index++) {
+      const call = calls[index]!;
+      try {
+        await send(call);
+        report.sent++;
+      } catch (error) {
+        if (error instanceof TelegramForbiddenError) {
+          const chat = targetChat(call);
+          log.warn('telegram.forbidden', { method: call.method, chat });
+          if (typeof chat === 'number' && chatKind(chat) === 'private') await deps.directory.setActive(chat, false);
+          await deps.progress.record(jobId, calls.length);
+          return { ...report, blocked: true };
+        }
+        if (!(error instanceof TelegramRejectedError)) throw error;
+        log.warn('telegram.dropped', { method: call.method, errorCode: error.errorCode, reason: error.message });
+        countMetric(log, 'TelegramDropped', { method: call.method });
+        report.dropped++;
+      }
+      await deps.progress.record(jobId, index + 1);
+    }
+    return report;
+  };
+}
+
+export type Deliver = ReturnType<typeof createSender>;
