@@ -196,7 +196,7 @@ export class DynamoBroadcastStore implements BroadcastStore {
     this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
   }
 
-  async create(b: Omit<Broadcast, 'status' | 'queued' | 'pagingDone' | 'counts'>): Promise<Broadcast> {
+  async create(b: Omit<Broadcast, 'status' | 'queued' | 'pagingDone' | 'counts' | 'progressAt'>): Promise<Broadcast> {
     try {
       await this.table.put(
         {
@@ -318,6 +318,7 @@ function broadcastOf(item: Item | undefined): Broadcast | undefined {
     queued: n('queued'),
     pagingDone: item.pagingDone?.BOOL === true,
     counts: { sent: n('sent'), blocked: n('blocked'), failed: n('failed') },
+    progressAt: n('progressAt'),
   };
 }
 

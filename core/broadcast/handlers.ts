@@ -104,6 +104,8 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
       }
       return;
     }
+    // The count's own answer says whether an edit is due, so most sends make no extra write.
+    if (now() - b.progressAt < progressIntervalMs) return;
     if (await deps.store.claimProgress(b.id, progressIntervalMs)) await showProgress(job, b, log);
   }
 

@@ -19,6 +19,8 @@ export interface Broadcast {
   readonly queued: number;
   readonly pagingDone: boolean;
   readonly counts: Readonly<Record<SendOutcome, number>>;
+  /** When progress was last edited in (ms; 0 before the first edit). */
+  readonly progressAt: number;
 }
 
 export const settled = (b: Broadcast): number => b.counts.sent + b.counts.blocked + b.counts.failed;
@@ -30,7 +32,7 @@ export const settled = (b: Broadcast): number => b.counts.sent + b.counts.blocke
  */
 export interface BroadcastStore {
   /** Creates the broadcast as running, unless it exists; returns it either way. */
-  create(broadcast: Omit<Broadcast, 'status' | 'queued' | 'pagingDone' | 'counts'>): Promise<Broadcast>;
+  create(broadcast: Omit<Broadcast, 'status' | 'queued' | 'pagingDone' | 'counts' | 'progressAt'>): Promise<Broadcast>;
   get(id: string): Promise<Broadcast | undefined>;
   /** Adds a page's sends to `queued` (once per `page`); `last` marks paging done. */
   addPage(id: string, page: number, sends: number, last: boolean): Promise<void>;

@@ -17,6 +17,7 @@ export const systemClock: Clock = {
  */
 export class SendPacer {
   private next = 0;
+  private pausedUntil = 0;
   private readonly intervalMs: number;
 
   constructor(
@@ -26,17 +27,21 @@ export class SendPacer {
     this.intervalMs = 1000 / perSecond;
   }
 
-  /** Waits for this container's next send slot. */
+  /** Waits for this container's next send slot (a slot that a pause overtook is taken again after it). */
   async take(): Promise<void> {
-    const now = this.clock.now();
-    const slot = Math.max(now, this.next);
-    this.next = slot + this.intervalMs;
-    if (slot > now) await this.clock.sleep(slot - now);
+    for (;;) {
+      const now = this.clock.now();
+      const slot = Math.max(now, this.next);
+      this.next = slot + this.intervalMs;
+      if (slot > now) await this.clock.sleep(slot - now);
+      if (this.clock.now() >= this.pausedUntil) return;
+    }
   }
 
-  /** No slot is given before `seconds` from now (Telegram said to wait). */
+  /** No slot is given before `seconds` from now (Telegram said to wait), not even to takers already waiting. */
   pause(seconds: number): void {
-    this.next = Math.max(this.next, this.clock.now() + seconds * 1000);
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + seconds * 1000);
+    this.next = Math.max(this.next, this.pausedUntil);
   }
 }
 
@@ -46,10 +51,16 @@ export interface Pacers {
   readonly paid: SendPacer;
 }
 
+/**
+ * The share of a limit the sender aims at: sends leave each container evenly spaced, but reach
+ * Telegram with network and scheduling jitter, and a few that bunch up must not cross the limit.
+ */
+export const RATE_HEADROOM = 0.98;
+
 export function containerPacers(limits: TelegramLimits, maxConcurrency: number, clock: Clock = systemClock): Pacers {
   return {
-    standard: new SendPacer(limits.messagesPerSecond / maxConcurrency, clock),
-    paid: new SendPacer(limits.paidMessagesPerSecond / maxConcurrency, clock),
+    standard: new SendPacer((RATE_HEADROOM * limits.messagesPerSecond) / maxConcurrency, clock),
+    paid: new SendPacer((RATE_HEADROOM * limits.paidMessagesPerSecond) / maxConcurrency, clock),
   };
 }
 

@@ -1,3 +1,4 @@
+import { adminEvent } from '../admin/events.js';
 import { type Language, type Translate, translator } from '../i18n.js';
 import { handle } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
@@ -79,7 +80,24 @@ export function walletVerifyHandler(deps: WalletDeps) {
     if (!check.ok) return reply(deps, job, t(`address.${check.problem}`));
     const account = await deps.solana.getAccount(address);
     const onCurve = isOnCurve(check.bytes);
-    await reply(deps, job, describeAccount(t, address, account, onCurve));
+    const answer = describeAccount(t, address, account, onCurve);
+    if (job.chatId === null) return;
+    const drafts = [notice(job.chatId, job.userId, answer)];
+    // A user's wallet checked out as a real wallet: admins see it in their digest.
+    if (account?.owner === SYSTEM_PROGRAM && onCurve && !account.executable) {
+      drafts.push(
+        adminEvent({
+          kind: 'wallet.verified',
+          userId: job.userId,
+          facts: [
+            ['user', String(job.userId ?? '-')],
+            ['wallet', address],
+            ['balance', `${formatSol(account.lamports)} SOL`],
+          ],
+        }),
+      );
+    }
+    await emitFrom(deps.queue, job, drafts);
   });
 }
 

@@ -79,7 +79,12 @@ function setup(options: { budgetMs?: number } = {}) {
       { idPrefix: id, traceId: id, now: new Date() },
     );
     return consume([
-      { messageId: 'm', body: JSON.stringify(job!.envelope), attributes: { ApproximateReceiveCount: '1' } },
+      {
+        messageId: 'm',
+        receiptHandle: 'r',
+        body: JSON.stringify(job!.envelope),
+        attributes: { ApproximateReceiveCount: '1' },
+      },
     ]);
   };
   return { solana, store, queue, log, deliver };

@@ -27,7 +27,9 @@ function setup() {
     );
   };
   const replies = () =>
-    queue.sent.map((j) => (j.envelope.payload as { calls: { params: { text: string } }[] }).calls[0]!.params.text);
+    queue.sent
+      .filter((j) => j.envelope.type === 'telegram.send')
+      .map((j) => (j.envelope.payload as { calls: { params: { text: string } }[] }).calls[0]!.params.text);
   return { solana, queue, run, replies };
 }
 
@@ -49,6 +51,10 @@ describe('wallet.verify', () => {
     expect(replies()[0]).toContain('1.5 SOL');
     expect(replies()[1]).toContain('钱包');
     expect(queue.sent[0]?.envelope).toMatchObject({ id: 'u1.0.0', chatId: 7, type: 'telegram.send' });
+    // A real wallet is worth an admin's glance: one digest event per verification.
+    const events = queue.sent.filter((j) => j.envelope.type === 'admin.event').map((j) => j.envelope.payload);
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({ kind: 'wallet.verified', facts: expect.arrayContaining([['wallet', address]]) });
   });
 
   it('tells apart a PDA, a program, a mint, a token account, a data account and no account', async () => {
