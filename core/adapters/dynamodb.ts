@@ -177,6 +177,7 @@ export class Table {
             ExpressionAttributeNames: { '#pk': 'pk', ...filter?.ExpressionAttributeNames },
             ExpressionAttributeValues: { ':pk': { S: pk }, ...filter?.ExpressionAttributeValues },
             Select: 'COUNT',
+            ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
         );

@@ -116,7 +116,9 @@ export function splitText(text: string, options: { html: boolean; max?: number }
     // A line break right at the cut would start the next part with an empty line.
     while (tokens[index]?.text === '\n') index++;
   }
-  return parts.filter((part) => part.trim().length > 0);
+  // A last part of tags and spaces alone shows nothing (Telegram refuses it as empty).
+  const visible = (part: string) => (options.html ? part.replace(/<[^<>]*>/g, '') : part).trim().length > 0;
+  return parts.filter(visible);
 }
 
 /** Where a part may end: after token `end - 1`, or inside token `split.index` at `split.at`. */
