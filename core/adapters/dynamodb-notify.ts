@@ -136,7 +136,7 @@ export class DynamoDigestStore implements DigestStore {
     try {
       const item = await this.table.update(DIGEST, key, {
         UpdateExpression:
-          'SET events = list_append(if_not_exists(events, :none), :one), opener = if_not_exists(opener, :id), expiresAt = :ttl ADD ids :ids',
+          'SET events = list_append(if_not_exists(events, :none), :one), opener = if_not_exists(opener, :id), openedAt = if_not_exists(openedAt, :now), expiresAt = :ttl ADD ids :ids',
         ConditionExpression:
           'attribute_not_exists(sealedAt) AND (attribute_not_exists(ids) OR (NOT contains(ids, :id) AND size(ids) < :max))',
         ExpressionAttributeValues: {
@@ -146,6 +146,7 @@ export class DynamoDigestStore implements DigestStore {
           ':ids': { SS: [entry.id] },
           ':max': { N: String(maxEvents) },
           ':ttl': { N: String(this.table.nowSeconds() + 2 * DAY) },
+          ':now': { N: String(this.table.now()) },
         },
         ReturnValues: 'ALL_NEW',
       });
@@ -178,7 +179,12 @@ function windowOf(item: Item | undefined): DigestWindow {
       // An entry that no longer parses is left out of the digest rather than blocking it.
     }
   }
-  return { events, opener: item?.opener?.S ?? '', sealed: item?.sealedAt !== undefined };
+  return {
+    events,
+    opener: item?.opener?.S ?? '',
+    openedAt: Number(item?.openedAt?.N ?? '0'),
+    sealed: item?.sealedAt !== undefined,
+  };
 }
 
 const BROADCAST = 'broadcast';

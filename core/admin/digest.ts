@@ -21,6 +21,8 @@ export type DigestEntry = z.infer<typeof DigestEntrySchema>;
 export interface DigestWindow {
   readonly events: DigestEntry[];
   readonly opener: string;
+  /** When the first event was appended (ms). */
+  readonly openedAt: number;
   readonly sealed: boolean;
 }
 
@@ -156,7 +158,8 @@ function layout(
  * `admin.event`: batches events into one digest per window.
  *
  * Each event joins the window of its creation time (so a redelivered job looks in the same
- * place); if that window was already sealed, a late shard of it, which is sent at once. The job that opened a window
+ * place); if that window was already sealed, a late shard of it, which collects for one more
+ * window before it is sent. The job that opened a window
  * comes back when the window ends (by visibility delay, holding no container), seals it and
  * sends its digest; a redelivery of that job resumes the digest where it stopped (the sender's
  * progress is keyed by the window). If the opener is ever lost (parked after its retries), its
@@ -190,7 +193,10 @@ export function adminDigestHandler(options: DigestOptions) {
   return handle(AdminEventJob, async (job, log) => {
     const { key, start, window } = await place(job);
     if (window.opener !== job.id) return;
-    const wait = start + options.windowMs - now();
+    // A shard opened after its window ended (the worker lagging behind) collects for a window
+    // of its own, so a backlog still comes out as one digest, not one message per batch.
+    const end = window.openedAt >= start + options.windowMs ? window.openedAt : start;
+    const wait = end + options.windowMs - now();
     if (wait > 0) {
       throw new TransientError('admin.digest_open', 'The digest window is still open', {
         retryAfterSeconds: Math.ceil(wait / 1000),

@@ -252,11 +252,14 @@ describe('DynamoDigestStore', () => {
     const options = await freshTable();
     const store = new DynamoDigestStore(options);
     const first = await store.append('1000.0', event(1), 10);
-    expect(first).toEqual({ outcome: 'appended', window: { events: [event(1)], opener: 'job-1', sealed: false } });
+    expect(first).toEqual({
+      outcome: 'appended',
+      window: { events: [event(1)], opener: 'job-1', openedAt: expect.any(Number), sealed: false },
+    });
     const second = await store.append('1000.0', event(2), 10);
     expect(second).toEqual({
       outcome: 'appended',
-      window: { events: [event(1), event(2)], opener: 'job-1', sealed: false },
+      window: { events: [event(1), event(2)], opener: 'job-1', openedAt: expect.any(Number), sealed: false },
     });
     expect((await rawItem(options, 'digest', '1000.0'))?.expiresAt).toEqual({ N: String(nowSeconds() + 2 * 86_400) });
   });
@@ -265,7 +268,10 @@ describe('DynamoDigestStore', () => {
     const store = new DynamoDigestStore(await freshTable());
     await store.append('1000.0', event(1), 10);
     const other = await store.append('1000.1', event(2), 10);
-    expect(other).toEqual({ outcome: 'appended', window: { events: [event(2)], opener: 'job-2', sealed: false } });
+    expect(other).toEqual({
+      outcome: 'appended',
+      window: { events: [event(2)], opener: 'job-2', openedAt: expect.any(Number), sealed: false },
+    });
   });
 
   it('reports a redelivered entry as present without adding it again', async () => {
@@ -275,7 +281,7 @@ describe('DynamoDigestStore', () => {
     const again = await store.append('2000.0', event(1), 10);
     expect(again).toEqual({
       outcome: 'present',
-      window: { events: [event(1), event(2)], opener: 'job-1', sealed: false },
+      window: { events: [event(1), event(2)], opener: 'job-1', openedAt: expect.any(Number), sealed: false },
     });
   });
 
@@ -328,7 +334,12 @@ describe('DynamoDigestStore', () => {
     await store.append('5000.0', event(2), 10);
     const sealedAt = clock;
     const window = await store.seal('5000.0');
-    expect(window).toEqual({ events: [event(1), event(2)], opener: 'job-1', sealed: true });
+    expect(window).toEqual({
+      events: [event(1), event(2)],
+      opener: 'job-1',
+      openedAt: expect.any(Number),
+      sealed: true,
+    });
     expect(await store.append('5000.0', event(3), 10)).toEqual({ outcome: 'sealed' });
     expect(await store.append('5000.0', event(1), 10)).toEqual({ outcome: 'present', window });
     clock += 10_000;
@@ -345,7 +356,7 @@ describe('DynamoDigestStore', () => {
 
   it('seals a window nobody appended to as empty, and refuses appends to it', async () => {
     const store = new DynamoDigestStore(await freshTable());
-    expect(await store.seal('6500.0')).toEqual({ events: [], opener: '', sealed: true });
+    expect(await store.seal('6500.0')).toEqual({ events: [], opener: '', openedAt: expect.any(Number), sealed: true });
     expect(await store.append('6500.0', event(1), 10)).toEqual({ outcome: 'sealed' });
   });
 
@@ -380,7 +391,12 @@ describe('DynamoDigestStore', () => {
       }),
     );
     await store.append('8000.0', event(2), 10);
-    expect(await store.seal('8000.0')).toEqual({ events: [event(1), event(2)], opener: 'job-1', sealed: true });
+    expect(await store.seal('8000.0')).toEqual({
+      events: [event(1), event(2)],
+      opener: 'job-1',
+      openedAt: expect.any(Number),
+      sealed: true,
+    });
   });
 });
 

@@ -1,7 +1,16 @@
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { SqsDeadLetterQueue, SqsJobQueue } from '../../../core/adapters/sqs.js';
+import { SqsDeadLetterQueue, SqsJobQueue, SqsRedelivery } from '../../../core/adapters/sqs.js';
+import { TransientError } from '../../../core/errors.js';
+import type { QueueRecord } from '../../../core/jobs/consumer.js';
 import { defineJob, sealJobs } from '../../../core/jobs/envelope.js';
 import { QUEUE_NAMES, type QueueName, stageSettings } from '../../../core/settings.js';
 import { localClientConfig } from '../../../local/aws/common.js';
@@ -121,5 +130,120 @@ describe('SqsJobQueue', () => {
     ).rejects.toMatchObject({
       code: 'sqs.unavailable',
     });
+  });
+});
+
+describe('SqsRedelivery', () => {
+  /** A queue of its own whose visibility timeout (60 s) outlasts every test here. */
+  async function freshQueue(name: string, fifoQueue: boolean): Promise<string> {
+    const { QueueUrl } = await client.send(
+      new CreateQueueCommand({
+        QueueName: fifoQueue ? `${name}.fifo` : name,
+        Attributes: { VisibilityTimeout: '60', ...(fifoQueue ? { FifoQueue: 'true' } : {}) },
+      }),
+    );
+    return QueueUrl ?? '';
+  }
+
+  async function receive(url: string, waitSeconds: number, max = 1): Promise<Message[]> {
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    return Messages;
+  }
+
+  /** The message as Lambda's SQS event would carry it to the consumer. */
+  const recordOf = (m: Message): QueueRecord => ({
+    messageId: m.MessageId ?? '',
+    receiptHandle: m.ReceiptHandle ?? '',
+    body: m.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+      ...(m.Attributes?.MessageGroupId ? { MessageGroupId: m.Attributes.MessageGroupId } : {}),
+    },
+  });
+
+  const remove = (url: string, messages: Message[]) =>
+    Promise.all(
+      messages.map((m) => client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }))),
+    );
+
+  it('brings a received message back after the chosen delay, not before', async () => {
+    const url = await freshQueue('redelivery-standard', false);
+    await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'again' }));
+    const [first] = await receive(url, 1);
+    expect(first?.Body).toBe('again');
+    const redelivery = new SqsRedelivery({ client, url });
+    const from = Date.now();
+    await redelivery.retryAfter([recordOf(first!)], 2);
+    // Without the change the message would stay hidden for the queue's 60 s.
+    expect(await receive(url, 1)).toEqual([]);
+    let back: Message[] = [];
+    while (back.length === 0 && Date.now() - from < 15_000) back = await receive(url, 1);
+    const waited = Date.now() - from;
+    expect(back.map((m) => m.MessageId)).toEqual([first?.MessageId]);
+    expect(back[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
+    expect(waited).toBeGreaterThanOrEqual(1_500);
+    expect(waited).toBeLessThan(10_000);
+    await remove(url, back);
+  });
+
+  it('keeps the rest of a FIFO group behind the message it brings back', async () => {
+    const url = await freshQueue('redelivery-group', true);
+    for (const body of ['first', 'second']) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: url,
+          MessageBody: body,
+          MessageGroupId: 'chat-1',
+          MessageDeduplicationId: body,
+        }),
+      );
+    }
+    const [first] = await receive(url, 1);
+    expect(first?.Body).toBe('first');
+    const from = Date.now();
+    await new SqsRedelivery({ client, url }).retryAfter([recordOf(first!)], 2);
+    // The group is locked while its first message is hidden: "second" must not overtake it.
+    expect(await receive(url, 1, 10)).toEqual([]);
+    let back: Message[] = [];
+    while (back.length === 0 && Date.now() - from < 15_000) back = await receive(url, 1, 10);
+    expect(Date.now() - from).toBeGreaterThanOrEqual(1_500);
+    expect(back[0]?.Body).toBe('first');
+    await remove(url, back);
+    const rest = back.length > 1 ? back.slice(1) : await receive(url, 1, 10);
+    expect(rest.map((m) => m.Body)).toEqual(['second']);
+    await remove(url, rest);
+  });
+
+  it('reports an invalid receipt handle as a transient error', async () => {
+    const url = await freshQueue('redelivery-invalid', false);
+    const record: QueueRecord = {
+      messageId: 'gone',
+      receiptHandle: 'not-a-receipt-handle',
+      body: '{}',
+      attributes: { ApproximateReceiveCount: '1' },
+    };
+    const failure = await new SqsRedelivery({ client, url }).retryAfter([record], 2).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TransientError);
+  });
+
+  it('reports an unreachable SQS as a transient error', async () => {
+    const redelivery = new SqsRedelivery({
+      client: new SQSClient({ ...localClientConfig('http://127.0.0.1:9'), maxAttempts: 1 }),
+      url: sqs.queues.rpc.url,
+    });
+    const record: QueueRecord = {
+      messageId: 'm',
+      receiptHandle: 'r',
+      body: '{}',
+      attributes: { ApproximateReceiveCount: '1' },
+    };
+    await expect(redelivery.retryAfter([record], 1)).rejects.toMatchObject({ code: 'sqs.unavailable' });
   });
 });

@@ -1,0 +1,150 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqsJobQueue } from '../../core/adapters/sqs.js';
+import { BroadcastCancelJob } from '../../core/broadcast/jobs.js';
+import { sealJobs } from '../../core/jobs/envelope.js';
+import { QUEUE_NAMES, type QueueName } from '../../core/settings.js';
+import { localClientConfig } from '../../local/aws/common.js';
+import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+import type { PeerUser } from '../../local/telegram/index.js';
+
+let stack: LocalStack;
+let sqs: SQSClient;
+let users: PeerUser[];
+let blockedUser: PeerUser;
+
+/** Messages on the notify queue, visible or in flight (a held digest opener counts). */
+async function queuedNotifications(): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: stack.sqs.queueUrls.notify,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+}
+
+/** Waits until every update was delivered and the notify queue is empty. */
+async function settle(timeoutMs = 30_000): Promise<void> {
+  await stack.telegram.idle(timeoutMs);
+  const deadline = Date.now() + timeoutMs;
+  while ((await queuedNotifications()) > 0) {
+    if (Date.now() > deadline) throw new Error('the notify queue did not drain');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const USER_IDS = Array.from({ length: 12 }, (_, i) => 7_001 + i);
+
+/**
+ * Starts the webhook and the notify worker without touching the directory or the digest: a
+ * group chat message, and a cancel of a broadcast that does not exist. (A worker that starts
+ * cold after a digest window ended splits that window's events into several late digests.)
+ */
+async function warmUp(): Promise<void> {
+  await stack.telegram.group(-1_002_000_000_001, 'Lounge').sendText(stack.telegram.user(7_999), 'hello');
+  const fifo = Object.fromEntries(QUEUE_NAMES.map((q) => [q, stack.settings.queues[q].fifo])) as Record<
+    QueueName,
+    boolean
+  >;
+  await new SqsJobQueue({ client: sqs, queueUrls: stack.sqs.queueUrls, fifo }).send(
+    sealJobs([{ job: BroadcastCancelJob, payload: { id: 'warm-up' }, chatId: null, userId: null }], {
+      idPrefix: 'warm',
+      traceId: 'warm',
+      now: new Date(),
+    }),
+  );
+  await settle();
+}
+
+/** Waits for the start of the next digest window, so a quick burst of events falls in one. */
+async function windowStart(): Promise<void> {
+  const windowMs = stack.settings.notify.digestWindowSeconds * 1000;
+  await new Promise((resolve) => setTimeout(resolve, windowMs - (Date.now() % windowMs) + 50));
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack({ telegramLimits: true, onFunctionLog: () => undefined });
+  sqs = new SQSClient(localClientConfig(stack.sqs.endpoint));
+  users = USER_IDS.map((id) => stack.telegram.user(id, { first_name: `User${id}` }));
+  await warmUp();
+  await windowStart();
+  for (const user of users) await user.sendText('/start');
+  await stack.telegram.waitFor(() => users.every((u) => u.lastBotMessage() !== undefined), 20_000);
+  // The directory entries (`user.status`) and the digest, whose opener is held until its window ends.
+  await settle();
+  blockedUser = users.at(-1)!;
+  await blockedUser.block();
+  await settle();
+}, 90_000);
+afterAll(() => stack?.stop());
+
+const adminMessages = () => stack.telegram.sent(LOCAL_ADMIN_CHAT_ID);
+
+describe('broadcast on the local stack', () => {
+  it('tells the admins about the new users in one digest (two when a window boundary splits them)', () => {
+    const digests = adminMessages().filter((m) => m.text.includes('New users'));
+    console.log('DBG', JSON.stringify(digests.map((m) => [m.message_id, m.date, m.text])));
+    expect(digests.length).toBeGreaterThanOrEqual(1);
+    expect(digests.length).toBeLessThanOrEqual(2);
+    const counted = digests.reduce((sum, m) => sum + Number(/New users · (\d+)/.exec(m.text)?.[1] ?? 0), 0);
+    expect(counted).toBe(12);
+    for (const id of USER_IDS) {
+      expect(digests.filter((m) => m.text.includes(`user ${id}`))).toHaveLength(1);
+    }
+  });
+
+  it('refuses /broadcast outside the admin chat and sends nothing', async () => {
+    const outsider = users[0]!;
+    const before = stack.telegram.sent().length;
+    await outsider.sendText('/broadcast hi');
+    const answer = await stack.telegram.waitFor(
+      () => outsider.botMessages().find((m) => m.text === 'This command works only in the admin chat.'),
+      10_000,
+    );
+    expect(answer.reply_markup).toBeUndefined();
+    await settle();
+    const after = stack.telegram.sent().slice(before);
+    expect(after.map((m) => [m.chatId, m.text])).toEqual([[outsider.id, answer.text]]);
+  });
+
+  it('sends an admin broadcast once to every active user, skips the blocked one, and finishes within the limits', async () => {
+    const group = stack.telegram.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
+    const admin = stack.telegram.user(7_900, { first_name: 'Ada' });
+    // The peer's group messages carry command entities only, so the formatting stays literal text.
+    const text = 'Hello <b>all</b>';
+    const before = adminMessages().length;
+    await group.sendText(admin, `/broadcast ${text}`);
+    const confirm = await stack.telegram.waitFor(
+      () =>
+        adminMessages().find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'bc:go')),
+      10_000,
+    );
+    const replies = adminMessages().slice(before);
+    expect(replies.map((m) => m.text)).toEqual([text, confirm.text]);
+    expect(replies[0]?.entities).toEqual([]);
+    expect(confirm.text).toContain('Send it?');
+
+    const rejected = stack.telegramLimits!.stats().tooManyRequests;
+    await group.pressButton(admin, confirm.message_id, 'bc:go');
+    const done = await stack.telegram.waitFor(() => {
+      const m = adminMessages().find((x) => x.message_id === confirm.message_id);
+      return m?.text.startsWith('✅') ? m : undefined;
+    }, 60_000);
+    expect(done.text).toMatch(/^✅ Broadcast b\d+ finished: sent 11 \/ 11, 0 blocked, 0 failed$/);
+    expect(done.reply_markup).toBeUndefined();
+    // While it ran, the message showed progress with a cancel button for this broadcast.
+    const id = /Broadcast (b\d+)/.exec(done.text)?.[1];
+    expect(done.history.some((v) => v.reply_markup?.inline_keyboard.flat()[0]?.callback_data === `bc:stop:${id}`)).toBe(
+      true,
+    );
+
+    await settle();
+    for (const user of users) {
+      const got = user.botMessages().filter((m) => m.text === text);
+      expect(got, `user ${user.id}`).toHaveLength(user === blockedUser ? 0 : 1);
+    }
+    expect(admin.botMessages()).toEqual([]);
+    expect(stack.telegramLimits!.stats().tooManyRequests - rejected).toBe(0);
+  });
+});
