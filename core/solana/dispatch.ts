@@ -6,7 +6,7 @@ import { type AttemptFailure, RpcEndpointError, RpcUnavailableError } from './er
 import { isRepeatable, type RpcOutcome } from './jsonrpc.js';
 import { acquire, type Clock, readyAt, shareOf, WindowLimiter } from './rate-limit.js';
 import { EndpointCounters, type EndpointStats } from './stats.js';
-import { attempt } from './transport.js';
+import { type AttemptResult, attempt } from './transport.js';
 
 /** A preferred endpoint keeps the traffic while it can start a request within this long. */
 const SPILL_MS = 250;
@@ -46,7 +46,9 @@ interface EndpointState {
 /**
  * Sends one JSON-RPC call to the best endpoint, failing over until it gets a usable answer.
  *
- * Invariants: no endpoint is sent more than its share of its caps (`shareOf`); an endpoint in
+ * Invariants: no endpoint is sent more than its share of its caps (`shareOf`), each call
+ * counted from its start until a window after it ended, so however late a call reaches the
+ * endpoint it cannot push the endpoint's count in any window over the share; an endpoint in
  * its `Retry-After` or behind an open breaker gets nothing (a half-open one gets one probe);
  * at most `settings.maxAttempts` HTTP attempts per call, all of them (token waits and backoff
  * included) within the caller's deadline; a genuine JSON-RPC error is an answer, returned as is.
@@ -107,25 +109,37 @@ export class Dispatcher {
       }
       tried.add(chosen);
       const limiters = this.limitersOf(chosen, method);
-      const started = await acquire(limiters, clock, deadline);
-      if (started === undefined) continue;
-      if (chosen.cooldownUntil > started || !chosen.breaker.available(started)) continue;
+      const permit = await acquire(limiters, clock, deadline);
+      if (permit === undefined) continue;
+      const started = permit.at;
+      if (chosen.cooldownUntil > started || !chosen.breaker.available(started)) {
+        permit.cancel();
+        continue;
+      }
       const timeoutMs = Math.min(deadline - started, settings.requestTimeoutMs / 2);
       if (timeoutMs <= 0) {
+        permit.cancel();
         reason = 'the deadline passed';
         break;
       }
 
       const ticket = chosen.breaker.admit(started);
       chosen.counters.calls++;
-      const result = await attempt(this.options.fetch, {
-        url: chosen.config.url,
-        id: this.nextId++,
-        method,
-        params,
-        timeoutMs,
-        maxBytes: this.options.maxResponseBytes,
-      });
+      let result: AttemptResult;
+      try {
+        result = await attempt(this.options.fetch, {
+          url: chosen.config.url,
+          id: this.nextId++,
+          method,
+          params,
+          timeoutMs,
+          maxBytes: this.options.maxResponseBytes,
+        });
+      } finally {
+        // The call reached the endpoint, if at all, before its answer (or timeout): the limiters
+        // count its token from its start until a window after now.
+        permit.end(clock.now());
+      }
       const after = clock.now();
       const fields = { endpoint: chosen.label, method, attempt: failures.length + 1 };
 

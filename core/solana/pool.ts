@@ -14,7 +14,12 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** A cache fill lease lasts this long; others wait for the fill at most as long. */
 const LEASE_MS = 1_000;
 const LEASE_POLL_MS = 50;
-/** After a cache failure the cache is left alone this long (reads go straight to RPC). */
+/**
+ * After this many cache failures in a row (no call succeeding in between) the cache is left
+ * alone for `CACHE_REST_MS` (reads go straight to RPC): one slow call under a burst is not an
+ * outage, but a table that keeps failing must not add its timeout to every read.
+ */
+const CACHE_FAILURES_TO_REST = 3;
 const CACHE_REST_MS = 5_000;
 
 /** How to build a pool; only `endpoints`, `maxConcurrency` and `settings` are required. */
@@ -89,16 +94,24 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
   const inflight = new Map<string, Promise<RpcOutcome>>();
   const counts = { coalesced: 0, hits: 0, misses: 0, errors: 0 };
   let cacheRestUntil = 0;
+  let cacheFailuresInARow = 0;
 
-  /** Runs `op` on the cache; a failure is logged, counted and rests the cache for a while. */
+  /** Runs `op` on the cache; a failure is logged and counted, and a run of them rests the cache for a while. */
   async function cached<T>(op: (c: RpcCache) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
     if (!cache || clock.now() < cacheRestUntil) return { ok: false };
     try {
-      return { ok: true, value: await op(cache) };
+      const value = await op(cache);
+      cacheFailuresInARow = 0;
+      return { ok: true, value };
     } catch (error) {
       counts.errors++;
-      cacheRestUntil = clock.now() + CACHE_REST_MS;
       log.warn('solana.rpc.cache_failed', { error: describeError(error) });
+      // Calls already in flight when the cache was rested do not rest it again.
+      if (clock.now() >= cacheRestUntil && ++cacheFailuresInARow >= CACHE_FAILURES_TO_REST) {
+        cacheFailuresInARow = 0;
+        cacheRestUntil = clock.now() + CACHE_REST_MS;
+        log.warn('solana.rpc.cache_resting', { seconds: CACHE_REST_MS / 1000 });
+      }
       return { ok: false };
     }
   }

@@ -1,9 +1,12 @@
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoRpcCache } from '../../../core/adapters/dynamodb-rpc-cache.js';
+import { AdaptiveTimeout, DynamoRpcCache } from '../../../core/adapters/dynamodb-rpc-cache.js';
 import { stageSettings } from '../../../core/settings.js';
 import { rpcCacheKey } from '../../../core/solana/cache.js';
 import { createRpcPool, type RpcPoolOptions } from '../../../core/solana/pool.js';
+import { localClientConfig } from '../../../local/aws/common.js';
 import type { LocalDynamoDb } from '../../../local/aws/dynamodb.js';
 import { memoryLogger } from '../../helpers/fakes.js';
 import { type JsonRpcTestServer, startJsonRpcServer } from '../../helpers/jsonrpc-server.js';
@@ -16,22 +19,108 @@ let server: JsonRpcTestServer;
 let clock = Date.now();
 
 const cache = (overrides: { now?: () => number } = {}) =>
-  // A generous timeout: this machine is shared and dynalite's first calls can be slow.
-  new DynamoRpcCache({ client, tableName: db.tableName, timeoutMs: 3_000, ...overrides });
+  // A generous fixed timeout: this machine is shared and dynalite's first calls can be slow.
+  new DynamoRpcCache({ client, tableName: db.tableName, minTimeoutMs: 3_000, maxTimeoutMs: 3_000, ...overrides });
+
+/** What the slow proxy does with one request: pass it on after `delayMs`, or never answer. */
+type ProxyMode = { delayMs: number } | 'hang';
+
+/**
+ * An HTTP proxy in front of dynalite that delays requests or never answers them (a table that
+ * is slow or has stopped answering), each request by the next scripted mode, else the default.
+ */
+interface SlowProxy {
+  readonly client: DynamoDBClient;
+  /** Requests that reached the proxy. */
+  readonly received: () => number;
+  script(...modes: ProxyMode[]): void;
+  setDefault(mode: ProxyMode): void;
+  close(): Promise<void>;
+}
+
+async function startSlowProxy(): Promise<SlowProxy> {
+  const target = new URL(db.endpoint);
+  const queue: ProxyMode[] = [];
+  let fallback: ProxyMode = { delayMs: 0 };
+  let received = 0;
+  const forward = async (req: IncomingMessage, body: Buffer) =>
+    new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((resolve, reject) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
+      const upstream = request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 500,
+              headers: { 'content-type': String(res.headers['content-type'] ?? 'application/x-amz-json-1.0') },
+              body: Buffer.concat(chunks),
+            }),
+          );
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+  const server: Server = createServer((req, res) => {
+    received++;
+    const mode = queue.shift() ?? fallback;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (mode === 'hang') return;
+      setTimeout(() => {
+        forward(req, Buffer.concat(chunks)).then(
+          (answer) => {
+            res.writeHead(answer.status, answer.headers);
+            res.end(answer.body);
+          },
+          () => res.destroy(),
+        );
+      }, mode.delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const proxyClient = new DynamoDBClient({ ...localClientConfig(`http://127.0.0.1:${port}`), maxAttempts: 1 });
+  return {
+    client: proxyClient,
+    received: () => received,
+    script: (...modes) => queue.push(...modes),
+    setDefault: (mode) => {
+      fallback = mode;
+    },
+    close: async () => {
+      proxyClient.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+let proxy: SlowProxy;
+/** A cache behind the slow proxy, with the adaptive timeout's bounds. */
+const slowCache = (minTimeoutMs: number, maxTimeoutMs: number) =>
+  new DynamoRpcCache({ client: proxy.client, tableName: db.tableName, minTimeoutMs, maxTimeoutMs });
 
 beforeAll(async () => {
   local = await startLocalTable('rpc-cache-test');
   ({ db, client } = local);
   server = await startJsonRpcServer();
+  proxy = await startSlowProxy();
   let slot = 0;
   server.on('getBalance', () => ({ context: { slot: ++slot }, value: 1_000 }));
 });
 afterAll(async () => {
+  await proxy.close();
   await server.close();
   await local.stop();
 });
 afterEach(() => {
   server.setDefault({ kind: 'answer' });
+  proxy.setDefault({ delayMs: 0 });
 });
 
 describe('DynamoRpcCache', () => {
@@ -72,6 +161,66 @@ describe('DynamoRpcCache', () => {
     } finally {
       await db.start();
     }
+  });
+});
+
+describe('AdaptiveTimeout', () => {
+  it('gives the longest timeout until the first answer, then follows the latency seen within its bounds', () => {
+    const timeout = new AdaptiveTimeout(300, 1_000);
+    expect(timeout.ms).toBe(1_000);
+    timeout.sample(20);
+    expect(timeout.ms).toBe(300);
+    for (let i = 0; i < 50; i++) timeout.sample(450);
+    expect(timeout.ms).toBeGreaterThan(450);
+    expect(timeout.ms).toBeLessThan(1_000);
+  });
+
+  it('widens after timeouts, up to its longest, and narrows again once answers are fast', () => {
+    const timeout = new AdaptiveTimeout(300, 1_000);
+    for (let i = 0; i < 20; i++) timeout.sample(10);
+    const seen = [timeout.ms];
+    for (let i = 0; i < 8; i++) {
+      timeout.sample(timeout.ms);
+      seen.push(timeout.ms);
+    }
+    expect(seen[0]).toBe(300);
+    expect(seen.slice(1).every((ms, i) => ms >= seen[i]!)).toBe(true);
+    expect(seen.at(-1)).toBe(1_000);
+    for (let i = 0; i < 50; i++) timeout.sample(10);
+    expect(timeout.ms).toBe(300);
+  });
+
+  it('refuses bounds that are not 0 < min ≤ max', () => {
+    expect(() => new AdaptiveTimeout(0, 100)).toThrow(RangeError);
+    expect(() => new AdaptiveTimeout(300, 200)).toThrow(RangeError);
+  });
+});
+
+describe('DynamoRpcCache on a slow table', () => {
+  it('keeps reading from a table that answers slower than its shortest timeout', async () => {
+    await cache().put('slow-1', '"v"', 60);
+    proxy.setDefault({ delayMs: 500 });
+    // With a fixed 300 ms timeout every one of these reads would fail.
+    const c = slowCache(300, 5_000);
+    for (let i = 0; i < 5; i++) expect(await c.get('slow-1')).toBe('"v"');
+    expect(c.timeout.ms).toBeGreaterThan(500);
+  });
+
+  it('gives up on a table that stops answering after the timeout it learned, not the longest one', async () => {
+    const c = slowCache(300, 10_000);
+    for (let i = 0; i < 10; i++) await c.get('hang-1');
+    // What a local table takes, with room to spare: 300 ms unless this machine is very busy.
+    expect(c.timeout.ms).toBeLessThan(2_000);
+    proxy.setDefault('hang');
+    const started = performance.now();
+    await expect(c.get('hang-1')).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
+    // Far below the 10 s it could have waited.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // Each further timeout widens it, never past the longest.
+    const before = c.timeout.ms;
+    await expect(c.get('hang-1')).rejects.toMatchObject({ message: expect.stringContaining('Timeout') });
+    expect(c.timeout.ms).toBeGreaterThan(before);
+    expect(c.timeout.ms).toBeLessThanOrEqual(10_000);
   });
 });
 
@@ -134,5 +283,32 @@ describe('RpcPool with the DynamoDB cache', () => {
     } finally {
       await db.start();
     }
+  });
+
+  it('keeps using the cache after one failed call, and leaves it alone only after three in a row', async () => {
+    const log = memoryLogger();
+    const c = slowCache(200, 1_000);
+    for (let i = 0; i < 10; i++) await c.get('warm-up');
+    const p = pool({ log, cache: c });
+    const owner = (n: number) => [`rest-owner-${n}`];
+
+    // One call that never answers: the read still gets its answer from RPC.
+    proxy.script('hang');
+    expect(await p.request('getBalance', owner(1))).toMatchObject({ value: 1_000 });
+    expect(p.stats().cache.errors).toBe(1);
+    // The cache is still used: get, lease and put reach the table.
+    let before = proxy.received();
+    await p.request('getBalance', owner(2));
+    expect(proxy.received() - before).toBe(3);
+
+    // Three failures in a row (a read's get and put, the next read's get): the cache rests.
+    proxy.script('hang', 'hang', 'hang');
+    await p.request('getBalance', owner(3));
+    await p.request('getBalance', owner(4));
+    expect(p.stats().cache.errors).toBe(4);
+    expect(log.lines.filter((l) => l.event === 'solana.rpc.cache_resting')).toHaveLength(1);
+    before = proxy.received();
+    expect(await p.request('getBalance', owner(5))).toMatchObject({ value: 1_000 });
+    expect(proxy.received() - before).toBe(0);
   });
 });

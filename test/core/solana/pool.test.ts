@@ -319,9 +319,10 @@ describe('RpcPool rate caps', () => {
     );
     expect(sent).toHaveLength(20);
     expect(maxInWindow(sent.map((s) => s.at))).toBeLessThanOrEqual(10);
-    // At the provider too, allowing for the scheduling jitter of a shared machine.
+    // At the provider too, however late requests reach it: a token is held until a window after
+    // the answer (999 ms: the pool's clock counts whole milliseconds, the server's does not).
     const arrivals = a.requests.map((r) => r.at);
-    expect(maxInWindow(arrivals, 900)).toBeLessThanOrEqual(10);
+    expect(maxInWindow(arrivals, 999)).toBeLessThanOrEqual(10);
     expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(900);
   });
 
