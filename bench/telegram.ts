@@ -217,7 +217,9 @@ export async function benchTelegram(options: TelegramBenchOptions): Promise<{ ro
     const expected = new Set(users.filter((_, i) => i % BLOCKED_EVERY !== 0));
     const directory = new DynamoUserDirectory({ client: dynamo, tableName: stack.dynamodb.tableName });
     await each(users, 16, (chatId) => directory.upsert({ chatId, active: true, lang: 'en' }));
-    users.forEach((chatId, i) => stack.telegram.user(chatId).seed({ started: true, blocked: i % BLOCKED_EVERY === 0 }));
+    for (const [i, chatId] of users.entries()) {
+      stack.telegram.user(chatId).seed({ started: true, blocked: i % BLOCKED_EVERY === 0 });
+    }
 
     const ours = await ourBroadcast(stack, users, expected, queue, dynamo);
     // The grammY run goes to the same users; those who blocked the bot are 403s there too.
