@@ -1,8 +1,7 @@
-import { TransientError } from '../errors.js';
 import { type MessageKey, translator } from '../i18n.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
-import type { JobDraft, JobEnvelope, JobQueue } from '../jobs/envelope.js';
+import { type JobDraft, type JobEnvelope, type JobQueue, sealJobs } from '../jobs/envelope.js';
 import type { Logger } from '../log.js';
 import type { TelegramCall } from '../telegram/calls.js';
 import type { Deliver } from '../telegram/sender.js';
@@ -26,7 +25,10 @@ export interface BroadcastDeps {
   progressIntervalMs?: number;
   /** How long a container trusts its copy of a broadcast (bounds how late a cancel is seen). */
   cacheMs?: number;
+  /** How long a page job waits in-process for earlier pages to drain before queueing itself again. */
+  backpressureWaitMs?: number;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export const CALLBACK_CANCEL = (id: string) => `bc:stop:${id}`;
@@ -71,8 +73,8 @@ export function progressCall(b: Broadcast, messageId = b.progressMessageId): Tel
  * Each `broadcast.page` queues one `broadcast.send` per active user of its directory page
  * (FIFO group = that user's chat), then the next page job behind them: the queue holds about
  * one page of a broadcast at a time, so a cancel, and ordinary notifications, wait seconds,
- * not the whole broadcast. A page job that finds more than two pages outstanding comes back
- * later. Each send checks the broadcast (cached for `cacheMs`): a cancelled one is skipped.
+ * not the whole broadcast. A page job that finds more than two pages outstanding waits for
+ * them (up to `backpressureWaitMs`), then queues itself again behind them. Each send checks the broadcast (cached for `cacheMs`): a cancelled one is skipped.
  * Send outcomes are counted once (a redelivered, already-delivered send is not counted again;
  * a crash between a send and its count undercounts by one). The send that settles the last
  * queued message marks the broadcast done and edits the final figures in.
@@ -81,6 +83,8 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
   const now = deps.now ?? Date.now;
   const cacheMs = deps.cacheMs ?? 1_000;
   const progressIntervalMs = deps.progressIntervalMs ?? 3_000;
+  const backpressureWaitMs = deps.backpressureWaitMs ?? 15_000;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const cache = new Map<string, { at: number; broadcast: Broadcast | undefined }>();
 
   async function cached(id: string): Promise<Broadcast | undefined> {
@@ -120,13 +124,25 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
 
   const page = handle(BroadcastPageJob, async (job, log) => {
     const { id, cursor } = job.payload;
-    const b = await deps.store.get(id);
+    // Backpressure: wait (a while, in-process) for earlier pages to drain; if they have not,
+    // queue this page again behind them rather than fail (failing would use up its receives).
+    const waitUntil = now() + backpressureWaitMs;
+    let b = await deps.store.get(id);
+    while (b?.status === 'running' && b.queued - settled(b) > 2 * deps.pageSize && now() < waitUntil) {
+      await sleep(1_000);
+      b = await deps.store.get(id);
+    }
     if (b?.status !== 'running') return;
-    const outstanding = b.queued - settled(b);
-    if (outstanding > 2 * deps.pageSize) {
-      throw new TransientError('broadcast.backpressure', `${outstanding} sends still queued`, {
-        retryAfterSeconds: Math.min(30, Math.max(1, Math.ceil(outstanding / 30))),
-      });
+    if (b.queued - settled(b) > 2 * deps.pageSize) {
+      log.info('broadcast.backpressure', { broadcast: id, page: job.payload.page, outstanding: b.queued - settled(b) });
+      const again = {
+        ...pageDraft(id, cursor, job.payload.page),
+        payload: { ...job.payload, wait: (job.payload.wait ?? 0) + 1 },
+      };
+      await deps.queue.send(
+        sealJobs([again], { idPrefix: pageJobId(job.payload), traceId: job.traceId, now: new Date() }),
+      );
+      return;
     }
     const { chatIds, next } = await deps.directory.activePage(cursor, deps.pageSize);
     const drafts: JobDraft[] = chatIds.map((chatId) => ({
@@ -136,7 +152,11 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
       userId: chatId,
     }));
     if (next !== null) drafts.push(pageDraft(id, next, job.payload.page + 1));
-    await emitFrom(deps.queue, job, drafts);
+    // Ids from the broadcast and the page (not chained from the parent job: a 10,000-user broadcast
+    // has 100 pages), the same on every redelivery of this page job.
+    await deps.queue.send(
+      sealJobs(drafts, { idPrefix: `bc.${id}.p${job.payload.page}`, traceId: job.traceId, now: new Date() }),
+    );
     await deps.store.addPage(id, job.payload.page, chatIds.length, next === null);
     log.info('broadcast.page', { broadcast: id, page: job.payload.page, sends: chatIds.length, last: next === null });
     if (next === null) {
@@ -175,6 +195,9 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
 
   return [start, page, send, cancel] as JobHandler[];
 }
+
+/** A page job's id prefix for re-queueing itself: one per page and wait round. */
+const pageJobId = (p: { id: string; page: number; wait?: number }) => `bc.${p.id}.p${p.page}.w${(p.wait ?? 0) + 1}`;
 
 function pageDraft(id: string, cursor: string | null, page: number): JobDraft {
   return { job: BroadcastPageJob, payload: { id, cursor, page }, chatId: null, userId: null };

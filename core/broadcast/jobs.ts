@@ -34,7 +34,13 @@ export const BroadcastStartJob = defineJob(
 export const BroadcastPageJob = defineJob(
   'broadcast.page',
   'notify',
-  z.object({ id: z.string(), cursor: z.nullable(z.string()), page: z.int().check(z.minimum(0)) }),
+  z.object({
+    id: z.string(),
+    cursor: z.nullable(z.string()),
+    page: z.int().check(z.minimum(0)),
+    /** Times this page was queued again to wait for earlier pages (backpressure). */
+    wait: z.optional(z.int().check(z.minimum(0))),
+  }),
 );
 
 /** `broadcast.send`: the broadcast's message to one user (the job's chat). */

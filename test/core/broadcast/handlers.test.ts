@@ -25,7 +25,7 @@ afterAll(async () => {
   await local.stop();
 });
 
-async function setup(users: number, inactive: number[] = []) {
+async function setup(users: number, inactive: number[] = [], pageSize = 50) {
   const tableName = `broadcast-${++tables}`;
   await ensureTable(local.client, tableName);
   const clock = new FakeClock();
@@ -45,7 +45,16 @@ async function setup(users: number, inactive: number[] = []) {
   const queue = new MemoryJobQueue();
   const store = new DynamoBroadcastStore(stores);
   const consume = createConsumer(
-    broadcastHandlers({ store, directory, deliver, queue, pageSize: 50, paid: false, now: () => clock.now() }),
+    broadcastHandlers({
+      store,
+      directory,
+      deliver,
+      queue,
+      pageSize,
+      paid: false,
+      now: () => clock.now(),
+      sleep: (ms) => clock.sleep(ms),
+    }),
     memoryLogger(),
   );
   const asRecord = (job: OutgoingJob, n: number): QueueRecord => ({
@@ -157,6 +166,14 @@ describe('broadcast', () => {
     expect(b?.status).toBe('cancelled');
     expect(recipients().length).toBeLessThan(200);
     expect(edits().at(-1)).toMatch(/^⏹ Broadcast stop cancelled: sent \d+ \/ 200/);
+  });
+
+  it('reaches every user of a broadcast with hundreds of pages (job ids do not grow page by page)', async () => {
+    const { drain, start, recipients, queue } = await setup(160, [], 1);
+    await start('long');
+    await drain();
+    expect(new Set(recipients()).size).toBe(160);
+    expect(Math.max(...queue.sent.map((j) => j.envelope.id.length))).toBeLessThan(40);
   });
 
   it('keeps about one page queued at a time, so other notifications are not stuck behind it', async () => {
