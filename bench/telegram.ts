@@ -13,6 +13,7 @@ import { fifoQueues, TELEGRAM_LIMITS } from '../core/settings.js';
 import { localClientConfig } from '../local/aws/common.js';
 import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../local/index.js';
 import type { ApiCall } from '../local/telegram/index.js';
+import { eachLimit } from './rpc.js';
 import { formatNumber, goalRow, type Row } from './stats.js';
 
 /**
@@ -101,15 +102,6 @@ function rows(tag: string, f: SendFigures, expected: number, goals: boolean): Ro
       judge('= 0', (r) => r === 0),
     ),
   ];
-}
-
-async function each<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 /** Our broadcast: the notify worker, started by a `broadcast.start` job as the admin's "Send" does. */
@@ -216,7 +208,7 @@ export async function benchTelegram(options: TelegramBenchOptions): Promise<{ ro
     const users = Array.from({ length: options.users }, (_, i) => 1_000_000 + i);
     const expected = new Set(users.filter((_, i) => i % BLOCKED_EVERY !== 0));
     const directory = new DynamoUserDirectory({ client: dynamo, tableName: stack.dynamodb.tableName });
-    await each(users, 16, (chatId) => directory.upsert({ chatId, active: true, lang: 'en' }));
+    await eachLimit(users, 16, (chatId) => directory.upsert({ chatId, active: true, lang: 'en' }));
     for (const [i, chatId] of users.entries()) {
       stack.telegram.user(chatId).seed({ started: true, blocked: i % BLOCKED_EVERY === 0 });
     }

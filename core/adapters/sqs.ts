@@ -62,6 +62,7 @@ export class SqsJobQueue implements JobQueue {
     for (let attempt = 1; pending.length > 0; attempt++) {
       let failedIds: Set<string>;
       let codes: string[];
+      let failed: number;
       try {
         const result = await this.options.client.send(
           new SendMessageBatchCommand({ QueueUrl: this.options.queueUrls[queue], Entries: pending }),
@@ -156,6 +157,7 @@ export class SqsRedelivery implements Redelivery {
     const timeout = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(seconds)));
     for (let i = 0; i < records.length; i += MAX_BATCH) {
       const chunk = records.slice(i, i + MAX_BATCH);
+      let failed: number;
       try {
         const result = await this.options.client.send(
           new ChangeMessageVisibilityBatchCommand({
@@ -167,16 +169,14 @@ export class SqsRedelivery implements Redelivery {
             })),
           }),
         );
-        if ((result.Failed ?? []).length > 0) {
-          throw new TransientError('sqs.partial_failure', `SQS kept ${result.Failed?.length} visibility timeout(s)`);
-        }
+        failed = result.Failed?.length ?? 0;
       } catch (error) {
-        if (error instanceof TransientError) throw error;
         const name = error instanceof Error ? error.name : 'Unknown';
         throw new TransientError('sqs.unavailable', `SQS ChangeMessageVisibilityBatch failed: ${name}`, {
           cause: error,
         });
       }
+      if (failed > 0) throw new TransientError('sqs.partial_failure', `SQS kept ${failed} visibility timeout(s)`);
     }
   }
 }

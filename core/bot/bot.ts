@@ -6,7 +6,7 @@ import { checkAddress } from '../solana/address.js';
 import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
 import { adminCommands } from './broadcast.js';
-import { type BotContext, parseSession } from './context.js';
+import type { BotContext } from './context.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu, type Screen } from './menus.js';
 
 const HTML = { parse_mode: 'HTML' } as const;
@@ -56,12 +56,12 @@ function directory(): Composer<BotContext> {
   users.on('my_chat_member', (ctx) => {
     if (ctx.chat.type !== 'private') return;
     const active = ctx.myChatMember.new_chat_member.status !== 'kicked';
-    ctx.session = { ...parseSession(ctx.session), joined: true };
+    ctx.session = { ...ctx.session, joined: true };
     ctx.enqueue(userStatus(ctx.chat.id, { active, lang: ctx.lang }));
   });
   users.use((ctx, next) => {
-    if (ctx.chat?.type === 'private' && ctx.from && !parseSession(ctx.session).joined) {
-      ctx.session = { ...parseSession(ctx.session), joined: true };
+    if (ctx.chat?.type === 'private' && ctx.from && !ctx.session.joined) {
+      ctx.session = { ...ctx.session, joined: true };
       ctx.enqueue(userStatus(ctx.chat.id, { active: true, lang: ctx.lang }));
       const name = ctx.from.username ? `@${ctx.from.username}` : ctx.from.first_name;
       ctx.enqueue(
@@ -115,7 +115,7 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   bot.action(/^lang:([a-z]{2})$/, async (ctx) => {
     const lang = ctx.match[1] ?? '';
     if (!isLanguage(lang)) return ctx.answerCbQuery(ctx.t('button.stale'));
-    ctx.session = { ...parseSession(ctx.session), lang };
+    ctx.session = { ...ctx.session, lang };
     await ctx.answerCbQuery(ctx.t('lang.saved'));
     await replace(ctx, mainMenu(ctx.t, displayName(ctx)));
   });

@@ -1,13 +1,13 @@
 import { Composer } from 'telegraf';
-import { CALLBACK_CANCEL } from '../broadcast/handlers.js';
 import {
   BroadcastCancelJob,
   type BroadcastMessage,
   BroadcastMessageSchema,
   BroadcastStartJob,
+  CALLBACK_CANCEL,
   type Entity,
 } from '../broadcast/jobs.js';
-import { type BotContext, parseSession } from './context.js';
+import type { BotContext } from './context.js';
 
 export const BROADCAST_CALLBACK = { send: 'bc:go', discard: 'bc:drop', cancel: /^bc:stop:([A-Za-z0-9_-]{1,40})$/ };
 
@@ -16,7 +16,7 @@ export const BROADCAST_CALLBACK = { send: 'bc:go', discard: 'bc:drop', cancel: /
  * (offsets are UTF-16 code units, as JavaScript strings count). Undefined when nothing follows.
  */
 export function broadcastFrom(text: string, entities: readonly Entity[] = []): BroadcastMessage | undefined {
-  const command = /^\/broadcast(@\w+)?\s*/.exec(text);
+  const command = /^\/broadcast(@\w+)?(\s+|$)/.exec(text);
   if (!command) return undefined;
   const skip = command[0].length;
   const body = text.slice(skip);
@@ -44,7 +44,7 @@ export function adminCommands(adminChatId: number): Composer<BotContext> {
     if (!inAdminChat(ctx)) return ctx.reply(ctx.t('admin.only'));
     const message = broadcastFrom(ctx.message.text, ctx.message.entities as Entity[] | undefined);
     if (!message) return ctx.reply(ctx.t('broadcast.usage'));
-    ctx.session = { ...parseSession(ctx.session), broadcastDraft: message };
+    ctx.session = { ...ctx.session, broadcastDraft: message };
     await ctx.reply(message.text, { entities: message.entities as never });
     await ctx.reply(ctx.t('broadcast.confirm'), {
       reply_markup: {
@@ -59,10 +59,9 @@ export function adminCommands(adminChatId: number): Composer<BotContext> {
   });
 
   admin.action(BROADCAST_CALLBACK.send, async (ctx) => {
-    const draft = parseSession(ctx.session).broadcastDraft;
+    const { broadcastDraft: draft, ...rest } = ctx.session;
     const messageId = ctx.callbackQuery.message?.message_id;
     if (!inAdminChat(ctx) || !draft || messageId === undefined) return ctx.answerCbQuery(ctx.t('button.stale'));
-    const { broadcastDraft: _, ...rest } = parseSession(ctx.session);
     ctx.session = rest;
     const id = `b${ctx.update.update_id}`;
     ctx.enqueue({
@@ -78,7 +77,7 @@ export function adminCommands(adminChatId: number): Composer<BotContext> {
   });
 
   admin.action(BROADCAST_CALLBACK.discard, async (ctx) => {
-    const { broadcastDraft: _, ...rest } = parseSession(ctx.session);
+    const { broadcastDraft: _, ...rest } = ctx.session;
     ctx.session = rest;
     await ctx.answerCbQuery();
     await ctx.editMessageText(ctx.t('broadcast.discarded'));

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { TelegramCall } from '../telegram/calls.js';
 import type { Deliver } from '../telegram/sender.js';
 import type { UserDirectory } from '../users/directory.js';
-import { BroadcastCancelJob, BroadcastPageJob, BroadcastSendJob, BroadcastStartJob } from './jobs.js';
+import { BroadcastCancelJob, BroadcastPageJob, BroadcastSendJob, BroadcastStartJob, CALLBACK_CANCEL } from './jobs.js';
 import { type Broadcast, type BroadcastStore, type SendOutcome, settled } from './store.js';
 
 /** The directory as a broadcast reads it. */
@@ -30,8 +30,6 @@ export interface BroadcastDeps {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
-
-export const CALLBACK_CANCEL = (id: string) => `bc:stop:${id}`;
 
 const number = (n: number) => n.toLocaleString('en-US');
 

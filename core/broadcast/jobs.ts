@@ -46,5 +46,8 @@ export const BroadcastPageJob = defineJob(
 /** `broadcast.send`: the broadcast's message to one user (the job's chat). */
 export const BroadcastSendJob = defineJob('broadcast.send', 'notify', z.object({ id: z.string() }));
 
+/** The cancel button's callback data on a broadcast's progress message. */
+export const CALLBACK_CANCEL = (id: string) => `bc:stop:${id}`;
+
 /** `broadcast.cancel`: stops a running broadcast; sends not yet made are skipped. */
 export const BroadcastCancelJob = defineJob('broadcast.cancel', 'notify', z.object({ id: z.string() }));

@@ -100,10 +100,11 @@ export function composeConsumer(
   handlers: readonly JobHandler[],
   log: Logger,
 ) {
+  const client = sqsClient();
   const deadLetters = new SqsDeadLetterQueue({
-    client: sqsClient(),
+    client,
     url: config.deadLetterQueueUrl,
     fifo: config.settings.queues[queue].fifo,
   });
-  return createConsumer(handlers, log, deadLetters, new SqsRedelivery({ client: sqsClient(), url: config.queueUrl }));
+  return createConsumer(handlers, log, deadLetters, new SqsRedelivery({ client, url: config.queueUrl }));
 }
