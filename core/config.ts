@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
+import { parseIntakePublicKey } from './keys/intake.js';
 import {
   ENV,
   QUEUE_NAMES,
@@ -24,6 +25,8 @@ const webhookSecret = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,256}$/, '1–25
 const chatId = z.string().check(z.regex(/^-?\d{1,20}$/, 'a numeric Telegram chat id'));
 const base58Address = z.string().check(z.regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'a base58 Solana address'));
 const username = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'a Telegram username without @'));
+const userIds = z.string().check(z.regex(/^\d{1,20}(,\d{1,20})*$/, 'comma-separated numeric Telegram user ids'));
+const base64 = z.string().check(z.regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'));
 const logLevel = z.optional(z.enum(['debug', 'info', 'warn', 'error', 'silent']));
 
 function parse<S extends z.ZodMiniObject>(schema: S, env: Readonly<Record<string, string | undefined>>): z.infer<S> {
@@ -58,6 +61,10 @@ export interface WebhookConfig extends BaseConfig {
   telegram: { apiRoot: string; token: string; webhookSecret: string; username: string };
   /** Where admin commands are taken. */
   adminChatId: number;
+  /** Who may approve payouts. */
+  adminUserIds: ReadonlySet<number>;
+  /** The intake key's public key (SPKI DER): users' secrets are sealed to it. */
+  intakePublicKey: Uint8Array;
 }
 
 export function webhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
@@ -68,10 +75,14 @@ export function webhookConfig(env: Readonly<Record<string, string | undefined>>)
     ...secret('TELEGRAM_WEBHOOK_SECRET', webhookSecret),
     ...secret('TELEGRAM_BOT_USERNAME', username),
     ...secret('ADMIN_CHAT_ID', chatId),
+    ...secret('ADMIN_USER_IDS', userIds),
+    ...secret('VAULT_INTAKE_KEY', base64),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...base(values),
+    adminUserIds: new Set(values[secretEnvName('ADMIN_USER_IDS')]!.split(',').map(Number)),
+    intakePublicKey: parseIntakePublicKey(values[secretEnvName('VAULT_INTAKE_KEY')]!),
     queueUrls: Object.fromEntries(QUEUE_NAMES.map((q) => [q, values[ENV.queueUrl[q]]!])) as Record<QueueName, string>,
     telegram: {
       apiRoot: values[ENV.telegramApiRoot]!,
@@ -131,8 +142,8 @@ export function workerConfig(env: Readonly<Record<string, string | undefined>>):
 }
 
 export interface RpcWorkerConfig extends ConsumerConfig {
-  /** notify for answers; rpc for the jobs a job fans out into (watch checks). */
-  queueUrls: Pick<Record<QueueName, string>, 'notify' | 'rpc'>;
+  /** notify for answers; rpc for the jobs a job fans out into (watch checks); payouts for the signer. */
+  queueUrls: Pick<Record<QueueName, string>, 'notify' | 'rpc' | 'payouts'>;
   /** The raw `SOLANA_RPC_URLS` secret; parsed by the RPC pool (it names problems without echoing URLs). */
   solanaRpcUrls: string;
   treasuryAddress: string;
@@ -141,15 +152,65 @@ export interface RpcWorkerConfig extends ConsumerConfig {
 /** Config of the rpc worker: a worker's, plus the Solana RPC endpoints. */
 export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>>): RpcWorkerConfig {
   const schema = z.extend(consumerSchema('rpc'), {
-    ...queueUrls(['notify', 'rpc']),
+    ...queueUrls(['notify', 'rpc', 'payouts']),
     ...secret('SOLANA_RPC_URLS'),
     ...secret('TREASURY_ADDRESS', base58Address),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...consumerBase(values, 'rpc'),
-    queueUrls: { notify: values[ENV.queueUrl.notify]!, rpc: values[ENV.queueUrl.rpc]! },
+    queueUrls: {
+      notify: values[ENV.queueUrl.notify]!,
+      rpc: values[ENV.queueUrl.rpc]!,
+      payouts: values[ENV.queueUrl.payouts]!,
+    },
     solanaRpcUrls: values[secretEnvName('SOLANA_RPC_URLS')]!,
+    treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
+  };
+}
+
+export interface VaultWorkerConfig extends ConsumerConfig {
+  queueUrls: Pick<Record<QueueName, string>, 'notify'>;
+  /** The project key (data keys of users' secrets) and the intake key (what the webhook sealed). */
+  keys: { project: string; intake: string };
+}
+
+/** Config of the vault worker: the table, the notify queue, and its two keys. */
+export function vaultWorkerConfig(env: Readonly<Record<string, string | undefined>>): VaultWorkerConfig {
+  const schema = z.extend(consumerSchema('vault'), {
+    ...queueUrls(['notify']),
+    [ENV.keyId.project]: nonEmpty,
+    [ENV.keyId.intake]: nonEmpty,
+  });
+  const values = parse(schema, env) as Record<string, string>;
+  return {
+    ...consumerBase(values, 'vault'),
+    queueUrls: { notify: values[ENV.queueUrl.notify]! },
+    keys: { project: values[ENV.keyId.project]!, intake: values[ENV.keyId.intake]! },
+  };
+}
+
+export interface SignerConfig extends ConsumerConfig {
+  /** notify for answers; rpc for `payout.prepare` and `tx.send`. */
+  queueUrls: Pick<Record<QueueName, string>, 'notify' | 'rpc'>;
+  /** The treasury's KMS key. */
+  treasuryKeyId: string;
+  /** The configured treasury address; the key's own address must match it. */
+  treasuryAddress: string;
+}
+
+/** Config of the signer: the table, its queues, the treasury key and address (no RPC, no Telegram). */
+export function signerConfig(env: Readonly<Record<string, string | undefined>>): SignerConfig {
+  const schema = z.extend(consumerSchema('payouts'), {
+    ...queueUrls(['notify', 'rpc']),
+    [ENV.keyId.treasury]: nonEmpty,
+    ...secret('TREASURY_ADDRESS', base58Address),
+  });
+  const values = parse(schema, env) as Record<string, string>;
+  return {
+    ...consumerBase(values, 'payouts'),
+    queueUrls: { notify: values[ENV.queueUrl.notify]!, rpc: values[ENV.queueUrl.rpc]! },
+    treasuryKeyId: values[ENV.keyId.treasury]!,
     treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
   };
 }

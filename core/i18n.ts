@@ -55,6 +55,45 @@ const en = {
   'broadcast.cancelled': '⏹ Broadcast {id} cancelled: sent {sent} / {total}, {blocked} blocked, {failed} failed',
   'broadcast.cancel': '⏹ Cancel',
   'broadcast.cancelling': 'Cancelling…',
+  'withdraw.usage':
+    'Send /withdraw &lt;amount in SOL&gt; &lt;wallet&gt;, to one of your verified wallets (verify one with /verify &lt;address&gt;).',
+  'withdraw.private': 'Withdrawals are made in a private chat with me.',
+  'withdraw.checking': '⏳ Checking your withdrawal request…',
+  'withdraw.limits': 'A withdrawal must be between {min} and {max} SOL.',
+  'withdraw.unverified':
+    '<code>{wallet}</code> is not one of your verified wallets. Verify it first with /verify {wallet}.',
+  'withdraw.cap': 'That is over your daily withdrawal limit. You can still withdraw {left} SOL today.',
+  'withdraw.unavailable': 'Withdrawals are paused for the moment. The admins have been told; please try again later.',
+  'withdraw.requested':
+    '📝 Withdrawal <code>{id}</code> of <b>{sol} SOL</b> to <code>{wallet}</code> is waiting for an admin to approve it.',
+  'withdraw.approved': '👍 Withdrawal <code>{id}</code> of {sol} SOL was approved and is being sent.',
+  'withdraw.rejected': '🚫 Withdrawal <code>{id}</code> of {sol} SOL was rejected by an admin.',
+  'withdraw.paid':
+    '✅ Withdrawal <code>{id}</code>: <b>{sol} SOL</b> sent to <code>{wallet}</code>.\n<a href="{link}">View the transaction</a>',
+  'withdraw.failed':
+    '❌ Withdrawal <code>{id}</code> of {sol} SOL could not be sent; nothing left the treasury. The admins have been told.',
+  'payout.approved_by_you': 'Approved. The payout is being signed and sent.',
+  'payout.rejected_by_you': 'Rejected.',
+  'payout.not_admin': 'Only admins can decide payouts.',
+  'secret.help':
+    '🔐 <b>Secrets</b>\n/secrets – list yours (masked)\n/setsecret &lt;name&gt; – store one (I delete your message)\n/checksecret &lt;name&gt; – check it opens\n/delsecret &lt;name&gt; – delete one',
+  'secret.private': 'Secrets are stored in a private chat with me only.',
+  'secret.bad_name': 'A secret name is 1–32 characters: letters, digits, _ or -.',
+  'secret.send_value':
+    '🔐 Send the value of <b>{name}</b> now, as one message. I delete it as soon as I have it. Send /cancel to stop.',
+  'secret.too_long': 'That value is too long (at most {max} bytes). Nothing was stored.',
+  'secret.storing': '🔐 Your message was deleted. Storing <b>{name}</b>…',
+  'secret.stored': '🔐 Stored <b>{name}</b>: <code>{masked}</code>',
+  'secret.limit': 'You already keep {max} secrets. Delete one with /delsecret first.',
+  'secret.none': 'You have no stored secrets. Store one with /setsecret &lt;name&gt;.',
+  'secret.list_title': '🔐 <b>Your secrets</b>',
+  'secret.item': '• <b>{name}</b>  <code>{masked}</code>  ({date})',
+  'secret.deleted': '🗑 Deleted <b>{name}</b>.',
+  'secret.missing': 'You have no secret named <b>{name}</b>.',
+  'secret.check_ok': '✅ <b>{name}</b> opens correctly: {length} characters, <code>{masked}</code>.',
+  'secret.check_failed': '⚠️ <b>{name}</b> could not be opened. Store it again with /setsecret {name}.',
+  'secret.unavailable': 'The key service is busy right now; your request will be retried shortly.',
+  'secret.cancelled': 'Cancelled. Nothing was stored.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -106,6 +145,41 @@ const zh: Record<MessageKey, string> = {
   'broadcast.cancelled': '⏹ 广播 {id} 已取消：已发送 {sent} / {total}，{blocked} 人已屏蔽，{failed} 条失败',
   'broadcast.cancel': '⏹ 取消',
   'broadcast.cancelling': '正在取消…',
+  'withdraw.usage':
+    '发送 /withdraw &lt;SOL 数量&gt; &lt;钱包地址&gt;，提现到您已验证的钱包（先用 /verify &lt;地址&gt; 验证）。',
+  'withdraw.private': '请在与我的私聊中提现。',
+  'withdraw.checking': '⏳ 正在检查您的提现申请…',
+  'withdraw.limits': '单笔提现需在 {min} 到 {max} SOL 之间。',
+  'withdraw.unverified': '<code>{wallet}</code> 不是您已验证的钱包。请先用 /verify {wallet} 验证。',
+  'withdraw.cap': '已超过您的每日提现额度。今天还可提现 {left} SOL。',
+  'withdraw.unavailable': '提现暂时暂停，已通知管理员，请稍后再试。',
+  'withdraw.requested': '📝 提现 <code>{id}</code>：<b>{sol} SOL</b> 到 <code>{wallet}</code>，正在等待管理员审批。',
+  'withdraw.approved': '👍 提现 <code>{id}</code>（{sol} SOL）已获批准，正在发送。',
+  'withdraw.rejected': '🚫 提现 <code>{id}</code>（{sol} SOL）已被管理员拒绝。',
+  'withdraw.paid':
+    '✅ 提现 <code>{id}</code>：<b>{sol} SOL</b> 已发送到 <code>{wallet}</code>。\n<a href="{link}">查看交易</a>',
+  'withdraw.failed': '❌ 提现 <code>{id}</code>（{sol} SOL）发送失败，资金未离开金库。已通知管理员。',
+  'payout.approved_by_you': '已批准，正在签名并发送。',
+  'payout.rejected_by_you': '已拒绝。',
+  'payout.not_admin': '只有管理员可以审批提现。',
+  'secret.help':
+    '🔐 <b>密钥</b>\n/secrets – 查看（已遮盖）\n/setsecret &lt;名称&gt; – 保存（我会删除您的消息）\n/checksecret &lt;名称&gt; – 检查能否解开\n/delsecret &lt;名称&gt; – 删除',
+  'secret.private': '密钥只能在与我的私聊中保存。',
+  'secret.bad_name': '密钥名称为 1–32 个字符：字母、数字、_ 或 -。',
+  'secret.send_value': '🔐 现在请把 <b>{name}</b> 的值作为一条消息发送。收到后我会立即删除它。发送 /cancel 取消。',
+  'secret.too_long': '该值太长（最多 {max} 字节），未保存。',
+  'secret.storing': '🔐 您的消息已删除，正在保存 <b>{name}</b>…',
+  'secret.stored': '🔐 已保存 <b>{name}</b>：<code>{masked}</code>',
+  'secret.limit': '您已保存 {max} 个密钥，请先用 /delsecret 删除一个。',
+  'secret.none': '您还没有保存任何密钥。用 /setsecret &lt;名称&gt; 保存。',
+  'secret.list_title': '🔐 <b>您的密钥</b>',
+  'secret.item': '• <b>{name}</b>  <code>{masked}</code>  （{date}）',
+  'secret.deleted': '🗑 已删除 <b>{name}</b>。',
+  'secret.missing': '您没有名为 <b>{name}</b> 的密钥。',
+  'secret.check_ok': '✅ <b>{name}</b> 可以正常解开：{length} 个字符，<code>{masked}</code>。',
+  'secret.check_failed': '⚠️ <b>{name}</b> 无法解开。请用 /setsecret {name} 重新保存。',
+  'secret.unavailable': '密钥服务暂时繁忙，您的请求稍后会自动重试。',
+  'secret.cancelled': '已取消，未保存任何内容。',
 };
 
 const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, zh };

@@ -7,7 +7,7 @@
  */
 
 /** The queues of the platform; each has one consumer function and one DLQ. */
-export const QUEUE_NAMES = ['rpc', 'notify', 'ai'] as const;
+export const QUEUE_NAMES = ['rpc', 'notify', 'ai', 'vault', 'payouts'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** How one queue is declared and consumed (SQS event source mapping + function). */
@@ -60,6 +60,8 @@ export interface SolanaSettings {
   readonly breaker: { readonly failureThreshold: number; readonly openSeconds: number };
   /** Minutes between watch polls (EventBridge schedule). */
   readonly watchPollMinutes: number;
+  /** A transaction's explorer page; `{signature}` is replaced. */
+  readonly explorerTxUrl: string;
 }
 
 /**
@@ -102,12 +104,44 @@ export interface RetentionSettings {
   readonly updateDedupeSeconds: number;
 }
 
+/**
+ * Withdrawals from the treasury (lamports). Every payout is approved by an admin; these bound
+ * what can be asked for at all. Amounts are plain numbers: 2^53 lamports is 9 million SOL.
+ */
+export interface PayoutSettings {
+  /** Smallest withdrawal (a transfer below this is not worth its fee). */
+  readonly minLamports: number;
+  /** Largest single withdrawal. */
+  readonly maxLamports: number;
+  /** What one user may withdraw per UTC day, requests pending included. */
+  readonly dailyCapLamports: number;
+  /** Kept in the treasury beyond the amount: fees, and rent exemption of the treasury account. */
+  readonly feeReserveLamports: number;
+  /** Transactions signed for one payout, one after another's blockhash expired unlanded. */
+  readonly maxAttempts: number;
+  /** Seconds a payout job waits before retrying while KMS is unavailable. */
+  readonly keyRetrySeconds: number;
+}
+
+/** The per-user secret vault. */
+export interface VaultSettings {
+  /** Named secrets one user may keep. */
+  readonly maxSecretsPerUser: number;
+  /** Longest secret value (UTF-8 bytes). */
+  readonly maxSecretBytes: number;
+  /** Data keys are reused and cached this long, and for at most `dataKeyMaxUses` operations. */
+  readonly dataKeyMaxAgeSeconds: number;
+  readonly dataKeyMaxUses: number;
+}
+
 export interface StageSettings {
   readonly queues: Readonly<Record<QueueName, ConsumerSettings>>;
   readonly webhook: WebhookSettings;
   readonly retention: RetentionSettings;
   readonly solana: SolanaSettings;
   readonly notify: NotifySettings;
+  readonly payouts: PayoutSettings;
+  readonly vault: VaultSettings;
 }
 
 /** The single-table layout; the stacks and the local runtime create the table from this. */
@@ -162,6 +196,28 @@ const BASE: StageSettings = {
       memoryMb: 256,
       maxReceiveCount: 3,
     }),
+    // Storing and checking user secrets (KMS data keys): light, rare, no external rate limit.
+    vault: consumer({
+      fifo: false,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 2,
+      timeoutSeconds: 15,
+      memoryMb: 256,
+      maxReceiveCount: 5,
+    }),
+    // Withdrawals, signed by the treasury's KMS key. Every step is a conditional write, so
+    // redelivery is safe; many receives let a payout ride out a KMS or RPC outage (each
+    // retry waits `payouts.keyRetrySeconds` or the visibility timeout) before the DLQ alarm.
+    payouts: consumer({
+      fifo: false,
+      batchSize: 5,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 2,
+      timeoutSeconds: 30,
+      memoryMb: 512,
+      maxReceiveCount: 20,
+    }),
   },
   webhook: {
     timeoutSeconds: 10,
@@ -181,12 +237,29 @@ const BASE: StageSettings = {
     maxAttempts: 4,
     breaker: { failureThreshold: 5, openSeconds: 30 },
     watchPollMinutes: 1,
+    explorerTxUrl: 'https://explorer.solana.com/tx/{signature}?cluster=devnet',
   },
   notify: {
     digestWindowSeconds: 5,
     maxChatWaitSeconds: 5,
     broadcastPageSize: 100,
     paidBroadcast: false,
+  },
+  payouts: {
+    minLamports: 10_000_000,
+    maxLamports: 10_000_000_000,
+    dailyCapLamports: 20_000_000_000,
+    feeReserveLamports: 5_000_000,
+    maxAttempts: 3,
+    keyRetrySeconds: 20,
+  },
+  vault: {
+    maxSecretsPerUser: 20,
+    maxSecretBytes: 1_024,
+    // Five minutes and 1,000 uses: a user's secrets share a data key, so reads cost about one
+    // KMS call per user per container, while a stolen cached key is bounded in time and use.
+    dataKeyMaxAgeSeconds: 300,
+    dataKeyMaxUses: 1_000,
   },
 };
 
@@ -199,6 +272,7 @@ const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>
       notify: { ...base.queues.notify, maxConcurrency: 10 },
     },
     webhook: { ...base.webhook, maxConnections: 80 },
+    solana: { ...base.solana, explorerTxUrl: 'https://explorer.solana.com/tx/{signature}' },
   }),
 };
 
@@ -227,6 +301,10 @@ export function assertValid(settings: StageSettings): void {
   const w = settings.webhook;
   if (w.maxConnections < 1 || w.maxConnections > 100) problems.push('webhook: maxConnections must be 1–100');
   if (w.timeoutSeconds > 29) problems.push('webhook: timeout must stay under the HTTP API 30 s limit');
+  const p = settings.payouts;
+  if (!(p.minLamports > 0 && p.minLamports <= p.maxLamports && p.maxLamports <= p.dailyCapLamports))
+    problems.push('payouts: need 0 < minLamports ≤ maxLamports ≤ dailyCapLamports');
+  if (p.maxAttempts < 1) problems.push('payouts: maxAttempts must be ≥ 1');
   if (problems.length > 0) throw new Error(`Invalid stage settings: ${problems.join('; ')}`);
 }
 
@@ -260,11 +338,31 @@ export const ALARM_SETTINGS: AlarmSettings = {
   notifier: { timeoutSeconds: 15, memoryMb: 128, retryAttempts: 2, maxEventAgeSeconds: 21_600 },
 };
 
+/** The KMS keys of a stage: the symmetric project key, the treasury's Ed25519 key, the RSA intake key. */
+export const KEY_NAMES = ['project', 'treasury', 'intake'] as const;
+export type KeyName = (typeof KEY_NAMES)[number];
+
+/**
+ * Alias of one of a stage's keys (`alias/wallet-desk-prod`, `alias/wallet-desk-prod-treasury`…). The
+ * stacks create them, `local/` creates them in its KMS emulator, and functions find their keys by them.
+ */
+export function keyAlias(app: string, stage: string, key: KeyName): string {
+  return key === 'project' ? `alias/${app}-${stage}` : `alias/${app}-${stage}-${key}`;
+}
+
 /** The environment variable names a function reads its wiring from (set by stacks and by `local/`). */
 export const ENV = {
   stage: 'STAGE',
   tableName: 'TABLE_NAME',
-  queueUrl: { rpc: 'RPC_QUEUE_URL', notify: 'NOTIFY_QUEUE_URL', ai: 'AI_QUEUE_URL' },
+  queueUrl: {
+    rpc: 'RPC_QUEUE_URL',
+    notify: 'NOTIFY_QUEUE_URL',
+    ai: 'AI_QUEUE_URL',
+    vault: 'VAULT_QUEUE_URL',
+    payouts: 'PAYOUTS_QUEUE_URL',
+  },
+  /** The ARN (or id) of each KMS key a function is granted; see `FunctionWiring.keys`. */
+  keyId: { project: 'PROJECT_KEY_ID', treasury: 'TREASURY_KEY_ID', intake: 'INTAKE_KEY_ID' },
   /** A consumer's own DLQ, where it parks poison messages at once. */
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   telegramApiRoot: 'TELEGRAM_API_ROOT',
@@ -281,9 +379,29 @@ export const SECRETS = [
   'ADMIN_CHAT_ID',
   /** The treasury's deposit address (base58), shown to users and scanned for deposits. */
   'TREASURY_ADDRESS',
+  /**
+   * The intake key's public key (base64 SubjectPublicKeyInfo DER): the webhook seals secrets to
+   * it without KMS. Public; a secret only so it is set per stage (`npm run keys`).
+   */
+  'VAULT_INTAKE_KEY',
+  /** Comma-separated Telegram user ids of the admins (payout approvals, admin commands). */
+  'ADMIN_USER_IDS',
 ] as const;
 export type SecretName = (typeof SECRETS)[number];
 export const secretEnvName = (name: SecretName): string => `SST_Secret_value_${name}`;
+
+/** The KMS actions functions may be granted. */
+export type KmsAction = 'kms:GenerateDataKey' | 'kms:Decrypt' | 'kms:Sign' | 'kms:GetPublicKey';
+
+/** Use of one of the stage's keys; `purposes` restricts it to those `kms:EncryptionContext:purpose` values. */
+export interface KeyGrant {
+  readonly key: KeyName;
+  readonly actions: readonly KmsAction[];
+  readonly purposes?: readonly string[];
+}
+
+/** Encryption-context purpose of per-user secrets. */
+export const USER_SECRET_PURPOSE = 'user-secret';
 
 /** A function of the app: where its code is, and exactly what it may touch. */
 export interface FunctionWiring {
@@ -297,14 +415,24 @@ export interface FunctionWiring {
   readonly consumes?: QueueName;
   /** Table access it needs. */
   readonly table: 'none' | 'read' | 'readwrite';
+  /** Direct use of KMS keys (none by default; table encryption needs no grant here). */
+  readonly keys?: readonly KeyGrant[];
 }
 
 export const FUNCTIONS = {
   webhook: {
     entry: 'functions/webhook.ts',
     // ADMIN_CHAT_ID: admin commands (/broadcast) are taken only in the admin chat.
-    secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_BOT_USERNAME', 'ADMIN_CHAT_ID'],
-    sendsTo: ['rpc', 'notify', 'ai'],
+    // VAULT_INTAKE_KEY: secrets are sealed to the intake key here; the webhook has no KMS access at all.
+    secrets: [
+      'TELEGRAM_BOT_TOKEN',
+      'TELEGRAM_WEBHOOK_SECRET',
+      'TELEGRAM_BOT_USERNAME',
+      'ADMIN_CHAT_ID',
+      'ADMIN_USER_IDS',
+      'VAULT_INTAKE_KEY',
+    ],
+    sendsTo: ['rpc', 'notify', 'ai', 'vault', 'payouts'],
     table: 'readwrite',
   },
   notifyWorker: {
@@ -318,8 +446,9 @@ export const FUNCTIONS = {
   rpcWorker: {
     entry: 'functions/rpc-worker.ts',
     secrets: ['SOLANA_RPC_URLS', 'TREASURY_ADDRESS'],
-    // rpc: a watch poll fans out into watch checks on its own queue.
-    sendsTo: ['notify', 'rpc'],
+    // rpc: a watch poll fans out into watch checks on its own queue; payouts: a payout's
+    // transaction outcome goes back to the signer.
+    sendsTo: ['notify', 'rpc', 'payouts'],
     consumes: 'rpc',
     table: 'readwrite',
   },
@@ -329,6 +458,29 @@ export const FUNCTIONS = {
     sendsTo: ['notify'],
     consumes: 'ai',
     table: 'readwrite',
+  },
+  /** Stores users' secrets: opens what the webhook sealed to the intake key, seals it under a data key. */
+  vaultWorker: {
+    entry: 'functions/vault-worker.ts',
+    secrets: [],
+    sendsTo: ['notify'],
+    consumes: 'vault',
+    table: 'readwrite',
+    keys: [
+      { key: 'intake', actions: ['kms:Decrypt'] },
+      { key: 'project', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], purposes: [USER_SECRET_PURPOSE] },
+    ],
+  },
+  /** The only function that may sign with the treasury key: checks, signs and settles payouts. */
+  signer: {
+    entry: 'functions/signer.ts',
+    // No RPC endpoints (their URLs may carry API keys): chain reads for payouts run in the rpc worker.
+    secrets: ['TREASURY_ADDRESS'],
+    // rpc: `payout.prepare` (treasury balance, blockhash) and the signed transaction's `tx.send`.
+    sendsTo: ['notify', 'rpc'],
+    consumes: 'payouts',
+    table: 'readwrite',
+    keys: [{ key: 'treasury', actions: ['kms:Sign', 'kms:GetPublicKey'] }],
   },
   /** Posts CloudWatch alarms (via SNS, stacks/Alarms.ts) to the admin chat; not run by `local/`. */
   alarmNotifier: {

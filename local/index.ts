@@ -11,10 +11,16 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { KmsIntakeKey, KmsSigningKey } from '../core/adapters/kms.js';
+import { treasuryAddress } from '../core/adapters/solana-signer.js';
 import {
   FUNCTIONS,
   type FunctionWiring,
+  KEY_NAMES,
+  type KeyName,
+  keyAlias,
   QUEUE_NAMES,
   type QueueName,
   type SecretName,
@@ -27,10 +33,11 @@ import { localClientConfig } from './aws/common.js';
 import { startLocalDynamoDb, tableNameFor } from './aws/dynamodb.js';
 import { startWatchSchedule } from './aws/scheduler.js';
 import { type LocalSqs, startLocalSqs } from './aws/sqs.js';
+import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import type { LogLine } from './lambda/environment.js';
 import { functionEnv, type StackWiring, stackEnv } from './lambda/function-env.js';
 import { type LocalRunner, type RunnerStats, startRunner } from './lambda/runner.js';
-import { loadOrCreateKeypair, type SolanaPeer, type SolanaPeerOptions, startSolanaPeer } from './solana/index.js';
+import { type SolanaPeer, type SolanaPeerOptions, startSolanaPeer } from './solana/index.js';
 import { startTelegramPeer, type TelegramLimiter, type TelegramPeer, telegramLimits } from './telegram/index.js';
 
 export type { LogLine } from './lambda/environment.js';
@@ -70,8 +77,8 @@ export interface LocalStackOptions {
    */
   telegramApiRoot?: string;
   /**
-   * The Solana peer (2 endpoints by default). Without a `treasury`, a keypair kept in
-   * `<dataDir>/solana-treasury.json` is funded with 1,000 SOL.
+   * The Solana peer (2 endpoints by default). Without a `treasury`, the treasury is the KMS
+   * emulator's Ed25519 treasury key (kept in the data directory), funded with 1,000 SOL.
    */
   solana?: Partial<SolanaPeerOptions>;
   /**
@@ -109,6 +116,8 @@ export interface LocalStack {
     readonly queueUrls: Readonly<Record<QueueName, string>>;
     readonly dlqUrls: Readonly<Record<QueueName, string>>;
   };
+  /** The KMS emulator (keys kept in the data directory), with the stage's keys by name. */
+  readonly kms: KmsEmulator & { readonly keyIds: Readonly<Record<KeyName, string>> };
   readonly telegram: TelegramPeer;
   /** The peer's rate limiter when `telegramLimits` is on: admitted messages and 429s answered. */
   readonly telegramLimits?: TelegramLimiter;
@@ -133,6 +142,11 @@ const LOCAL_TREASURY_LAMPORTS = 1_000_000_000_000n;
 const LOCAL_RPC_RPS = 50;
 /** The admin group of the local bot: admin events and alarms are posted there. */
 export const LOCAL_ADMIN_CHAT_ID = -1_001_000_000_001;
+/** The local admin (the web chat's admin pane writes and presses buttons as this user). */
+export const LOCAL_ADMIN_USER_ID = 1_000;
+/** The app name in key aliases (`APP_NAME` of sst.config.ts, which `local/` does not import). */
+const APP = 'wallet-desk';
+const KEY_SPECS = { project: 'SYMMETRIC_DEFAULT', treasury: 'ECC_NIST_EDWARDS25519', intake: 'RSA_2048' } as const;
 
 /** A fresh local bot identity: a token in Telegram's format and a random webhook secret. */
 export function localTelegramIdentity(): LocalTelegramOptions {
@@ -168,6 +182,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    const kms = track(await startKmsEmulator({ dataDir }), cleanups);
+    const keyIds = await localKeys(kms, stage);
+    const kmsClient = new KMSClient({ ...localClientConfig(kms.endpoint), maxAttempts: 2 });
+    cleanups.push(async () => kmsClient.destroy());
+    const treasuryKey = new KmsSigningKey({ client: kmsClient, keyId: keyIds.treasury });
+    const intakePublicKey = await new KmsIntakeKey({ client: kmsClient, keyId: keyIds.intake }).publicKey();
     const [dynamodb, sqs, telegram, solana] = await Promise.all([
       startLocalDynamoDb({ dataDir, tableName: tableNameFor(stage) }).then((db) => track(db, cleanups)),
       startLocalSqs(stage, settings).then((q) => track(q, cleanups)),
@@ -179,7 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         peer.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
         return track(peer, cleanups);
       }),
-      startLocalSolana(dataDir, options.solana).then((peer) => track(peer, cleanups)),
+      startLocalSolana(await treasuryAddress(treasuryKey), options.solana).then((peer) => track(peer, cleanups)),
     ]);
 
     const wiring: StackWiring = {
@@ -189,10 +209,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dlqUrls: mapQueues(sqs, (q) => q.dlqUrl),
       dynamodbEndpoint: dynamodb.endpoint,
       sqsEndpoint: sqs.endpoint,
+      kmsEndpoint: kms.endpoint,
+      keyIds,
       telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,
       secrets: secretsOf(bot, {
         solanaRpcUrls: options.solanaCluster?.rpcUrls ?? solanaRpcUrls(solana, options.solanaRps ?? LOCAL_RPC_RPS),
         treasuryAddress: options.solanaCluster?.treasuryAddress ?? solana.treasury?.address ?? '',
+        intakePublicKey: Buffer.from(intakePublicKey).toString('base64'),
       }),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     };
@@ -242,6 +265,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         queueUrls: mapQueues(sqs, (q) => q.url),
         dlqUrls: mapQueues(sqs, (q) => q.dlqUrl),
       },
+      kms: Object.assign(kms, { keyIds }),
       telegram,
       ...(limiter !== undefined && { telegramLimits: limiter }),
       solana,
@@ -269,12 +293,15 @@ function mapQueues(sqs: LocalSqs, pick: (queue: LocalSqs['queues'][QueueName]) =
   return Object.fromEntries(QUEUE_NAMES.map((name) => [name, pick(sqs.queues[name])])) as Record<QueueName, string>;
 }
 
-/** The Solana peer, funding the given treasury or the data directory's own keypair. */
-async function startLocalSolana(dataDir: string, options: Partial<SolanaPeerOptions> = {}): Promise<SolanaPeer> {
-  const treasury = options.treasury ?? {
-    keypair: await loadOrCreateKeypair(join(dataDir, 'solana-treasury.json')),
-    lamports: LOCAL_TREASURY_LAMPORTS,
-  };
+/** The stage's keys in the emulator, created on first start and kept with the data directory. */
+async function localKeys(kms: KmsEmulator, stage: string): Promise<Record<KeyName, string>> {
+  const ids = await Promise.all(KEY_NAMES.map((name) => kms.ensureKey(keyAlias(APP, stage, name), KEY_SPECS[name])));
+  return Object.fromEntries(KEY_NAMES.map((name, i) => [name, ids[i]!])) as Record<KeyName, string>;
+}
+
+/** The Solana peer, funding the given treasury or the treasury key's address. */
+function startLocalSolana(treasuryKeyAddress: string, options: Partial<SolanaPeerOptions> = {}): Promise<SolanaPeer> {
+  const treasury = options.treasury ?? { address: treasuryKeyAddress, lamports: LOCAL_TREASURY_LAMPORTS };
   return startSolanaPeer({ ...options, treasury });
 }
 
@@ -285,7 +312,7 @@ function solanaRpcUrls(peer: SolanaPeer, rps: number): string {
 
 function secretsOf(
   bot: LocalTelegramOptions,
-  values: { solanaRpcUrls: string; treasuryAddress: string },
+  values: { solanaRpcUrls: string; treasuryAddress: string; intakePublicKey: string },
 ): Record<SecretName, string> {
   return {
     TELEGRAM_BOT_TOKEN: bot.token,
@@ -294,6 +321,8 @@ function secretsOf(
     SOLANA_RPC_URLS: values.solanaRpcUrls,
     ADMIN_CHAT_ID: String(LOCAL_ADMIN_CHAT_ID),
     TREASURY_ADDRESS: values.treasuryAddress,
+    VAULT_INTAKE_KEY: values.intakePublicKey,
+    ADMIN_USER_IDS: String(LOCAL_ADMIN_USER_ID),
   };
 }
 

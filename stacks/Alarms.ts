@@ -55,7 +55,7 @@ export function Alarms({ app, stack }: StackContext) {
     }),
   );
 
-  const notifier = alarmNotifier(stack, { table, tableKey: key, secrets, queues: {}, deadLetterQueues: {} });
+  const notifier = alarmNotifier(stack, { table, tableKey: key, secrets, queues: {}, deadLetterQueues: {}, keys: {} });
   topic.addSubscription(new subscriptions.LambdaSubscription(notifier));
 
   const alarms: cloudwatch.Alarm[] = [];

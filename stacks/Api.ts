@@ -1,6 +1,7 @@
 import { Api as HttpApi, Script, type StackContext, use } from 'sst/constructs';
 import { FUNCTIONS, type FunctionWiring, stageSettings } from '../core/settings.js';
 import type { WebhookRegistrationParams } from '../functions/register-webhook.js';
+import { Keys } from './Keys.js';
 import { Queues } from './Queues.js';
 import { Secrets } from './Secrets.js';
 import { Storage } from './Storage.js';
@@ -36,10 +37,11 @@ const REGISTRATION_TIMEOUT_SECONDS = 30;
  */
 export function Api({ stack }: StackContext) {
   const { table, key } = use(Storage);
+  const { keys } = use(Keys);
   const { secrets } = use(Secrets);
   const { queues, deadLetterQueues } = use(Queues);
   const settings = stageSettings(stack.stage).webhook;
-  const resources: WiringResources = { table, tableKey: key, secrets, queues, deadLetterQueues };
+  const resources: WiringResources = { table, tableKey: key, secrets, queues, deadLetterQueues, keys };
 
   const webhook = wiredFunction(stack, 'webhook', FUNCTIONS.webhook, resources, {
     timeout: settings.timeoutSeconds,

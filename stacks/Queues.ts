@@ -11,6 +11,7 @@ import {
   queueResourceNames,
   stageSettings,
 } from '../core/settings.js';
+import { Keys } from './Keys.js';
 import { Secrets } from './Secrets.js';
 import { Storage } from './Storage.js';
 import { type WiringResources, wiredFunction } from './wiring.js';
@@ -25,6 +26,7 @@ import { type WiringResources, wiredFunction } from './wiring.js';
  */
 export function Queues({ stack }: StackContext) {
   const { table, key } = use(Storage);
+  const { keys } = use(Keys);
   const { secrets } = use(Secrets);
   const settings = stageSettings(stack.stage).queues;
 
@@ -32,7 +34,7 @@ export function Queues({ stack }: StackContext) {
   const queues = byQueue((name) => made[name].queue);
   const cdkQueues = byQueue((name): sqs.IQueue => made[name].queue.cdk.queue);
   const deadLetterQueues = byQueue((name): sqs.IQueue => made[name].dlq);
-  const resources: WiringResources = { table, tableKey: key, secrets, queues: cdkQueues, deadLetterQueues };
+  const resources: WiringResources = { table, tableKey: key, secrets, queues: cdkQueues, deadLetterQueues, keys };
 
   /** The consumer functions, by function name (the alarms watch their error rate). */
   const consumers: Partial<Record<FunctionName, SstFunction>> = {};

@@ -7,7 +7,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type FunctionProps, Function as SstFunction, type Stack } from 'sst/constructs';
-import { ENV, type FunctionWiring, QUEUE_NAMES, type QueueName } from '../core/settings.js';
+import {
+  ENV,
+  type FunctionWiring,
+  type KeyGrant,
+  type KeyName,
+  QUEUE_NAMES,
+  type QueueName,
+} from '../core/settings.js';
 import type { AppSecrets } from './Secrets.js';
 
 /** Bot API root given to functions that talk to Telegram (`local/` points it at its Telegram peer). */
@@ -53,6 +60,8 @@ export interface WiringResources {
   readonly queues: Readonly<Partial<Record<QueueName, sqs.IQueue>>>;
   /** Their DLQs; a consumer parks poison messages in its own. */
   readonly deadLetterQueues: Readonly<Partial<Record<QueueName, sqs.IQueue>>>;
+  /** The stage's KMS keys; every key a wiring is granted must be present. */
+  readonly keys: Readonly<Partial<Record<KeyName, kms.IKey>>>;
 }
 
 /** The per-function knobs that are not wiring (sizing comes from `stageSettings`). */
@@ -109,6 +118,7 @@ export function functionEnvironment(
   }
   if (wiring.consumes) environment[ENV.deadLetterQueueUrl] = deadLetterQueueOf(resources, wiring.consumes).queueUrl;
   if (talksToTelegram(wiring)) environment[ENV.telegramApiRoot] = TELEGRAM_API_ROOT;
+  for (const grant of wiring.keys ?? []) environment[ENV.keyId[grant.key]] = keyOf(resources, grant.key).keyArn;
   return environment;
 }
 
@@ -142,7 +152,29 @@ export function policyStatements(
   if (sendTargets.length > 0) {
     statements.push(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: sendTargets }));
   }
+  for (const grant of wiring.keys ?? []) statements.push(keyStatement(grant, resources));
   return statements;
+}
+
+/**
+ * Direct use of one key: exactly the granted actions on exactly that key, and, for a grant with
+ * `purposes`, only under an encryption context whose `purpose` is one of them (so a function
+ * allowed to open users' secrets can open nothing else sealed under the same key).
+ */
+function keyStatement(grant: KeyGrant, resources: WiringResources): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: [...grant.actions],
+    resources: [keyOf(resources, grant.key).keyArn],
+    ...(grant.purposes
+      ? { conditions: { StringEquals: { 'kms:EncryptionContext:purpose': [...grant.purposes] } } }
+      : {}),
+  });
+}
+
+function keyOf(resources: WiringResources, name: KeyName): kms.IKey {
+  const key = resources.keys[name];
+  if (!key) throw new Error(`Wiring is granted the ${name} key, but it was not provided`);
+  return key;
 }
 
 function deadLetterQueueOf(resources: WiringResources, name: QueueName): sqs.IQueue {

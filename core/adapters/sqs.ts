@@ -62,7 +62,6 @@ export class SqsJobQueue implements JobQueue {
     for (let attempt = 1; pending.length > 0; attempt++) {
       let failedIds: Set<string>;
       let codes: string[];
-      let failed: number;
       try {
         const result = await this.options.client.send(
           new SendMessageBatchCommand({ QueueUrl: this.options.queueUrls[queue], Entries: pending }),

@@ -61,6 +61,10 @@ const ICONS: Record<AdminEventKind, string> = {
   'wallet.verified': '✅',
   'deposit.found': '💰',
   'withdrawal.requested': '💸',
+  'withdrawal.approved': '👍',
+  'withdrawal.rejected': '🚫',
+  'withdrawal.paid': '✅',
+  'withdrawal.failed': '❌',
   error: '⚠️',
 };
 const TITLES: Record<AdminEventKind, string> = {
@@ -68,6 +72,10 @@ const TITLES: Record<AdminEventKind, string> = {
   'wallet.verified': 'Wallets verified',
   'deposit.found': 'Deposits',
   'withdrawal.requested': 'Withdrawals requested',
+  'withdrawal.approved': 'Withdrawals approved',
+  'withdrawal.rejected': 'Withdrawals rejected',
+  'withdrawal.paid': 'Withdrawals paid',
+  'withdrawal.failed': 'Withdrawals failed',
   error: 'Errors',
 };
 /** Telegram shows at most about 100 buttons under one message. */

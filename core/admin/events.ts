@@ -8,6 +8,10 @@ export const ADMIN_EVENT_KINDS = [
   'wallet.verified',
   'deposit.found',
   'withdrawal.requested',
+  'withdrawal.approved',
+  'withdrawal.rejected',
+  'withdrawal.paid',
+  'withdrawal.failed',
   'error',
 ] as const;
 export type AdminEventKind = (typeof ADMIN_EVENT_KINDS)[number];

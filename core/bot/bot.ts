@@ -2,12 +2,15 @@ import { Composer } from 'telegraf';
 import { adminEvent } from '../admin/events.js';
 import { escapeHtml, isLanguage } from '../i18n.js';
 import type { JobType } from '../jobs/envelope.js';
+import type { VaultSettings } from '../settings.js';
 import { checkAddress } from '../solana/address.js';
 import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
 import { adminCommands } from './broadcast.js';
 import type { BotContext } from './context.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu, type Screen } from './menus.js';
+import { payoutCommands } from './payouts.js';
+import { secretCommands } from './secrets.js';
 
 const HTML = { parse_mode: 'HTML' } as const;
 
@@ -84,6 +87,11 @@ function directory(): Composer<BotContext> {
 export interface BotOptions {
   /** The admin group or channel: admin commands are taken there only. */
   adminChatId: number;
+  /** Who may approve payouts. */
+  adminUserIds: ReadonlySet<number>;
+  /** The intake key's public key: users' secrets are sealed to it before they go anywhere. */
+  intakePublicKey: Uint8Array;
+  vault: VaultSettings;
 }
 
 /**
@@ -93,7 +101,10 @@ export interface BotOptions {
 export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
   bot.use(directory());
+  // First: a message that is a secret's value must be sealed and deleted before anything else sees it.
+  bot.use(secretCommands({ intakePublicKey: options.intakePublicKey, settings: options.vault }));
   bot.use(adminCommands(options.adminChatId));
+  bot.use(payoutCommands({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds }));
 
   // In groups, only commands addressed to us (telegraf matches `/cmd@our_username`) and our buttons count.
   bot.command('start', (ctx) =>

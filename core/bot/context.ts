@@ -5,6 +5,7 @@ import { BroadcastMessageSchema } from '../broadcast/jobs.js';
 import { LANGUAGES, type Language, pickLanguage, type Translate, translator } from '../i18n.js';
 import type { JobDraft } from '../jobs/envelope.js';
 import type { TelegramCall } from '../telegram/calls.js';
+import { SECRET_NAME } from '../vault/jobs.js';
 
 /** What the bot keeps per (chat, user). Validated on every read; anything invalid starts fresh. */
 export const SessionDataSchema = z.object({
@@ -13,6 +14,8 @@ export const SessionDataSchema = z.object({
   joined: z.optional(z.literal(true)),
   /** An admin's `/broadcast` waiting for confirmation. */
   broadcastDraft: z.optional(BroadcastMessageSchema),
+  /** A `/setsecret` waiting for its value: the secret's name and when it was asked (message date, s). */
+  secretPrompt: z.optional(z.object({ name: z.string().check(z.regex(SECRET_NAME)), since: z.int() })),
 });
 export type SessionData = z.infer<typeof SessionDataSchema>;
 

@@ -4,6 +4,7 @@ import { LANGUAGES, translator } from '../i18n.js';
 import { handle } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import { defineJob, type JobQueue } from '../jobs/envelope.js';
+import { PayoutIdSchema, PayoutSettleJob } from '../payouts/jobs.js';
 import { notice } from '../telegram/notice.js';
 import type { SolanaGateway } from './gateway.js';
 import { firstSignature, MAX_TRANSACTION_BYTES } from './transaction.js';
@@ -23,6 +24,8 @@ export const TxSendJob = defineJob(
     lastValidBlockHeight: z.int().check(z.minimum(0)),
     /** Who to tell the outcome, if anyone. */
     notify: z.optional(z.object({ chatId: z.int(), lang: z.enum(LANGUAGES) })),
+    /** The payout this transaction pays: its outcome goes back to the signer as `payout.settle`. */
+    payoutId: z.optional(PayoutIdSchema),
   }),
 );
 
@@ -91,9 +94,12 @@ export function txSendHandler(deps: TxSendDeps) {
     await deps.store.finish(job.id, outcome);
     log.info('tx.final', { signature, outcome });
     const target = job.payload.notify;
-    if (target) {
-      const t = translator(target.lang);
-      await emitFrom(deps.queue, job, [notice(target.chatId, job.userId, t(`tx.${outcome}`, { signature }))]);
-    }
+    const { payoutId } = job.payload;
+    await emitFrom(deps.queue, job, [
+      ...(target ? [notice(target.chatId, job.userId, translator(target.lang)(`tx.${outcome}`, { signature }))] : []),
+      ...(payoutId
+        ? [{ job: PayoutSettleJob, payload: { payoutId, signature, outcome }, chatId: null, userId: job.userId }]
+        : []),
+    ]);
   });
 }

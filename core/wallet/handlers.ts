@@ -14,6 +14,7 @@ import {
   type TokenBalance,
 } from '../solana/gateway.js';
 import { notice } from '../telegram/notice.js';
+import type { WalletBook } from './book.js';
 import { formatSol, formatUnits, KNOWN_MINTS, shortAddress } from './format.js';
 import { WalletBalanceJob, WalletVerifyJob } from './jobs.js';
 
@@ -71,8 +72,12 @@ function problemMessage(t: Translate, address: string): string | undefined {
   return check.ok ? undefined : t(`address.${check.problem}`);
 }
 
-/** `wallet.verify`: one account read (shared through the RPC cache), one answer. */
-export function walletVerifyHandler(deps: WalletDeps) {
+/**
+ * `wallet.verify`: one account read (shared through the RPC cache), one answer. A real wallet (a
+ * system account on the curve) goes into the asking user's book of verified wallets, the only
+ * wallets they can withdraw to.
+ */
+export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook }) {
   return handle(WalletVerifyJob, async (job) => {
     const t = translator(job.payload.lang as Language);
     const { address } = job.payload;
@@ -83,8 +88,9 @@ export function walletVerifyHandler(deps: WalletDeps) {
     const answer = describeAccount(t, address, account, onCurve);
     if (job.chatId === null) return;
     const drafts = [notice(job.chatId, job.userId, answer)];
-    // A user's wallet checked out as a real wallet: admins see it in their digest.
+    // A user's wallet checked out as a real wallet: it is theirs to withdraw to, and admins see it.
     if (account?.owner === SYSTEM_PROGRAM && onCurve && !account.executable) {
+      if (job.userId !== null) await deps.book.add(job.userId, address);
       drafts.push(
         adminEvent({
           kind: 'wallet.verified',

@@ -1,4 +1,5 @@
 import { DynamoDepositStore, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
+import { DynamoPayoutStore, DynamoWalletBook } from '../../core/adapters/dynamodb-payouts.js';
 import { DynamoRpcCache } from '../../core/adapters/dynamodb-rpc-cache.js';
 import { DynamoWatchStore } from '../../core/adapters/dynamodb-watch-store.js';
 import { Web3SolanaGateway } from '../../core/adapters/solana-web3.js';
@@ -6,6 +7,7 @@ import { SqsJobQueue } from '../../core/adapters/sqs.js';
 import type { RpcWorkerConfig } from '../../core/config.js';
 import { depositScanHandler } from '../../core/deposit/scan.js';
 import type { Logger } from '../../core/log.js';
+import { payoutChainHandlers } from '../../core/payouts/handlers.js';
 import { fifoQueues } from '../../core/settings.js';
 import { parseRpcEndpoints } from '../../core/solana/endpoints.js';
 import { createRpcPool } from '../../core/solana/pool.js';
@@ -32,8 +34,9 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger) {
   });
   const solana = new Web3SolanaGateway({ fetch: pool.fetch, commitment: settings.solana.commitment });
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
+  const book = new DynamoWalletBook({ client: dynamo, tableName });
   const handlers = [
-    walletVerifyHandler({ solana, queue }),
+    walletVerifyHandler({ solana, queue, book }),
     walletBalanceHandler({ solana, queue }),
     depositScanHandler({
       solana,
@@ -50,6 +53,14 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger) {
       resendEveryMs: 2_000,
     }),
     ...watchHandlers({ store: new DynamoWatchStore({ client: dynamo, tableName }), solana, queue }),
+    ...payoutChainHandlers({
+      store: new DynamoPayoutStore({ client: dynamo, tableName }),
+      book,
+      solana,
+      queue,
+      settings: settings.payouts,
+      treasury: config.treasuryAddress,
+    }),
   ];
   return { consume: composeConsumer('rpc', config, handlers, log), pool };
 }

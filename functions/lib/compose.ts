@@ -37,7 +37,12 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
     fifo: fifoQueues(settings),
   });
   const runTurn = createTurnRunner({
-    bot: createBot({ adminChatId: config.adminChatId }),
+    bot: createBot({
+      adminChatId: config.adminChatId,
+      adminUserIds: config.adminUserIds,
+      intakePublicKey: config.intakePublicKey,
+      vault: settings.vault,
+    }),
     botInfo: botInfoFrom(telegram.token, telegram.username),
     token: telegram.token,
     apiRoot: telegram.apiRoot,

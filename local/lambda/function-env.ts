@@ -6,6 +6,8 @@
 import {
   ENV,
   type FunctionWiring,
+  KEY_NAMES,
+  type KeyName,
   QUEUE_NAMES,
   type QueueName,
   SECRETS,
@@ -22,6 +24,9 @@ export interface StackWiring {
   readonly dlqUrls: Readonly<Record<QueueName, string>>;
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
+  readonly kmsEndpoint: string;
+  /** Key ids in the KMS emulator, as the stacks pass key ARNs. */
+  readonly keyIds: Readonly<Record<KeyName, string>>;
   readonly telegramApiRoot: string;
   /** Secret values (SST passes plain values to functions in dev, as `SST_Secret_value_<NAME>`). */
   readonly secrets: Readonly<Record<SecretName, string>>;
@@ -37,6 +42,7 @@ function awsEnv(w: StackWiring): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: w.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: w.sqsEndpoint,
+    AWS_ENDPOINT_URL_KMS: w.kmsEndpoint,
     [ENV.stage]: w.stage,
     [ENV.telegramApiRoot]: w.telegramApiRoot,
   };
@@ -48,12 +54,16 @@ const queueEnv = (w: StackWiring, queues: readonly QueueName[]): Record<string, 
 const secretEnv = (w: StackWiring, secrets: readonly SecretName[]): Record<string, string> =>
   Object.fromEntries(secrets.map((name) => [secretEnvName(name), w.secrets[name]]));
 
-/** Every variable any function could need: the table, every queue URL and every secret. */
+const keyEnv = (w: StackWiring, keys: readonly KeyName[]): Record<string, string> =>
+  Object.fromEntries(keys.map((k) => [ENV.keyId[k], w.keyIds[k]]));
+
+/** Every variable any function could need: the table, every queue URL, every key and every secret. */
 export function stackEnv(w: StackWiring): Record<string, string> {
   return {
     ...awsEnv(w),
     [ENV.tableName]: w.tableName,
     ...queueEnv(w, QUEUE_NAMES),
+    ...keyEnv(w, KEY_NAMES),
     ...secretEnv(w, SECRETS),
     ...w.extraEnv,
   };
@@ -61,8 +71,9 @@ export function stackEnv(w: StackWiring): Record<string, string> {
 
 /**
  * What one function is given, as the stack binds it: the table only if it uses it, the URLs of
- * the queues it sends to (and of the queue it consumes, to change a message's visibility), and
- * only its own secrets.
+ * the queues it sends to (and of the queue it consumes, to change a message's visibility), the
+ * keys it is granted, and only its own secrets. (KMS itself does not enforce IAM locally: the
+ * infra tests check the grants.)
  */
 export function functionEnv(wiring: FunctionWiring, w: StackWiring): Record<string, string> {
   const queues = QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || wiring.consumes === q);
@@ -71,6 +82,10 @@ export function functionEnv(wiring: FunctionWiring, w: StackWiring): Record<stri
     ...(wiring.table === 'none' ? {} : { [ENV.tableName]: w.tableName }),
     ...queueEnv(w, queues),
     ...(wiring.consumes ? { [ENV.deadLetterQueueUrl]: w.dlqUrls[wiring.consumes] } : {}),
+    ...keyEnv(
+      w,
+      (wiring.keys ?? []).map((grant) => grant.key),
+    ),
     ...secretEnv(w, wiring.secrets),
     ...w.extraEnv,
   };

@@ -1,5 +1,12 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { notifyWorkerConfig, rpcWorkerConfig, webhookConfig } from '../../core/config.js';
+import {
+  notifyWorkerConfig,
+  rpcWorkerConfig,
+  signerConfig,
+  vaultWorkerConfig,
+  webhookConfig,
+} from '../../core/config.js';
 import { assertValid, stageSettings } from '../../core/settings.js';
 
 const env = {
@@ -8,6 +15,11 @@ const env = {
   RPC_QUEUE_URL: 'http://127.0.0.1:1/q/rpc',
   NOTIFY_QUEUE_URL: 'http://127.0.0.1:1/q/notify.fifo',
   AI_QUEUE_URL: 'http://127.0.0.1:1/q/ai',
+  VAULT_QUEUE_URL: 'http://127.0.0.1:1/q/vault',
+  PAYOUTS_QUEUE_URL: 'http://127.0.0.1:1/q/payouts',
+  PROJECT_KEY_ID: 'arn:aws:kms:eu-central-1:1:key/project',
+  TREASURY_KEY_ID: 'arn:aws:kms:eu-central-1:1:key/treasury',
+  INTAKE_KEY_ID: 'arn:aws:kms:eu-central-1:1:key/intake',
   DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/q/notify-dlq.fifo',
   TELEGRAM_API_ROOT: 'https://api.telegram.org',
   SST_Secret_value_TELEGRAM_BOT_TOKEN: '123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
@@ -16,6 +28,10 @@ const env = {
   SST_Secret_value_ADMIN_CHAT_ID: '-1001234567890',
   SST_Secret_value_SOLANA_RPC_URLS: '[]',
   SST_Secret_value_TREASURY_ADDRESS: 'So11111111111111111111111111111111111111112',
+  SST_Secret_value_ADMIN_USER_IDS: '900,901',
+  SST_Secret_value_VAULT_INTAKE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .publicKey.export({ format: 'der', type: 'spki' })
+    .toString('base64'),
 };
 
 describe('config', () => {
@@ -24,6 +40,23 @@ describe('config', () => {
     expect(config.telegram.username).toBe('desk_bot');
     expect(config.queueUrls.notify).toBe(env.NOTIFY_QUEUE_URL);
     expect(config.settings.queues.notify.fifo).toBe(true);
+    expect([...config.adminUserIds]).toEqual([900, 901]);
+    expect(Buffer.from(config.intakePublicKey).toString('base64')).toBe(env.SST_Secret_value_VAULT_INTAKE_KEY);
+  });
+
+  it('refuses an intake key that is not an RSA public key, and admin ids that are not ids', () => {
+    const ed25519 = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    expect(() => webhookConfig({ ...env, SST_Secret_value_VAULT_INTAKE_KEY: ed25519 })).toThrow(/RSA/);
+    expect(() => webhookConfig({ ...env, SST_Secret_value_ADMIN_USER_IDS: '@boss' })).toThrow(/ADMIN_USER_IDS/);
+  });
+
+  it('gives the vault worker its two keys and the signer the treasury key, and neither any RPC endpoint', () => {
+    expect(vaultWorkerConfig(env).keys).toEqual({ project: env.PROJECT_KEY_ID, intake: env.INTAKE_KEY_ID });
+    expect(() => vaultWorkerConfig({ ...env, INTAKE_KEY_ID: undefined })).toThrow(/INTAKE_KEY_ID/);
+    const signer = signerConfig(env);
+    expect(signer.treasuryKeyId).toBe(env.TREASURY_KEY_ID);
+    expect(signer).not.toHaveProperty('solanaRpcUrls');
+    expect(() => signerConfig({ ...env, SST_Secret_value_TREASURY_ADDRESS: undefined })).toThrow(/TREASURY_ADDRESS/);
   });
 
   it('names every missing or invalid variable without echoing secret values', () => {

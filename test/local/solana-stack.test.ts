@@ -1,9 +1,13 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Connection, Keypair, LAMPORTS_PER_SOL } from '@solana/web3.js';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { Connection, LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { KmsSigningKey } from '../../core/adapters/kms.js';
+import { treasuryAddress } from '../../core/adapters/solana-signer.js';
 import { secretEnvName } from '../../core/settings.js';
+import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, startLocalStack } from '../../local/index.js';
 
 const dirs: string[] = [];
@@ -21,7 +25,7 @@ async function withStack<T>(dataDir: string | undefined, use: (stack: LocalStack
 }
 
 describe('SolanaPeer in startLocalStack', () => {
-  it('gives the functions both endpoints in SOLANA_RPC_URLS and funds the treasury of the data directory', async () => {
+  it('gives the functions both endpoints in SOLANA_RPC_URLS and funds the KMS treasury key of the data directory', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'solana-stack-'));
     dirs.push(dataDir);
     const first = await withStack(dataDir, async (stack) => {
@@ -31,15 +35,18 @@ describe('SolanaPeer in startLocalStack', () => {
         { url: stack.solana.urls[1], rps: 50, priority: 1 },
       ]);
       const treasury = stack.solana.treasury;
-      expect(treasury?.keypair).toBeInstanceOf(Keypair);
+      // No keypair anywhere: the treasury is the KMS emulator's Ed25519 key, as on AWS.
+      expect(treasury?.keypair).toBeUndefined();
+      const kms = new KMSClient(localClientConfig(stack.kms.endpoint));
+      const key = new KmsSigningKey({ client: kms, keyId: stack.kms.keyIds.treasury });
+      expect(await treasuryAddress(key)).toBe(treasury?.address);
+      kms.destroy();
       expect(stack.env[secretEnvName('TREASURY_ADDRESS')]).toBe(treasury?.address);
       const connection = new Connection(stack.solana.urls[1]!, 'confirmed');
-      expect(await connection.getBalance(treasury!.keypair!.publicKey)).toBe(1_000 * LAMPORTS_PER_SOL);
+      expect(await connection.getBalance(new PublicKey(treasury!.address))).toBe(1_000 * LAMPORTS_PER_SOL);
       return { address: treasury!.address, url: stack.solana.urls[0]! };
     });
-    // The keypair is kept in the data directory: the next session has the same treasury.
-    const secret = JSON.parse(await readFile(join(dataDir, 'solana-treasury.json'), 'utf8')) as number[];
-    expect(Keypair.fromSecretKey(Uint8Array.from(secret)).publicKey.toBase58()).toBe(first.address);
+    // The key is kept in the data directory: the next session has the same treasury.
     await withStack(dataDir, async (stack) => {
       expect(stack.solana.treasury?.address).toBe(first.address);
     });

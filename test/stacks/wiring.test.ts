@@ -3,12 +3,15 @@ import {
   ENV,
   FUNCTIONS,
   type FunctionWiring,
+  KEY_NAMES,
+  type KeyName,
   QUEUE_NAMES,
   type QueueName,
   queueResourceNames,
   SECRETS,
   secretEnvName,
   stageSettings,
+  USER_SECRET_PURPOSE,
 } from '../../core/settings.js';
 import { WEBHOOK_REGISTRATION, WEBHOOK_UNREGISTRATION } from '../../stacks/Api.js';
 import { TABLE_ACTIONS, TELEGRAM_API_ROOT } from '../../stacks/wiring.js';
@@ -60,6 +63,17 @@ function dlqName(queue: QueueName): string {
 
 function resolvedResources(id: string, statement: Statement): Located[] {
   return resourcesOf(statement).map((resource) => app.resolve(app.fn(id).stackName, resource));
+}
+
+/** Which of the stage's keys a resolved resource is, by its key spec. */
+function keyNameOf(located: Located): KeyName {
+  expect(located.resource.Type).toBe('AWS::KMS::Key');
+  const spec = located.resource.Properties?.KeySpec;
+  return spec === 'ECC_NIST_EDWARDS25519' ? 'treasury' : spec === 'RSA_2048' ? 'intake' : 'project';
+}
+
+function keyNamesOf(id: string, statement: Statement): KeyName[] {
+  return resolvedResources(id, statement).map(keyNameOf);
 }
 
 function statementsWith(id: string, prefix: string): Statement[] {
@@ -151,15 +165,68 @@ describe('Function wiring', () => {
       }
     });
 
-    it('may use the project key only through DynamoDB, and never to sign', () => {
+    it('may use the project key through DynamoDB for its table, and other keys only as its wiring grants', () => {
       const statements = statementsWith(id, 'kms:');
-      expect(statements.length > 0).toBe(wiring.table !== 'none');
-      for (const statement of statements) {
+      const viaTable = statements.filter((s) => JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'));
+      expect(viaTable.length > 0).toBe(wiring.table !== 'none');
+      for (const statement of viaTable) {
         expect(statement.Condition).toEqual({
           StringEquals: { 'kms:ViaService': `dynamodb.${app.region}.amazonaws.com` },
         });
         expect(actionsOf(statement)).toEqual(['kms:Decrypt']);
-        for (const target of resolvedResources(id, statement)) expect(target.resource.Type).toBe('AWS::KMS::Key');
+        for (const target of resolvedResources(id, statement)) expect(keyNameOf(target)).toBe('project');
+      }
+      const direct = statements.filter((s) => !viaTable.includes(s));
+      const granted = direct.map((statement) => ({
+        key: keyNamesOf(id, statement),
+        actions: actionsOf(statement).sort(),
+        condition: statement.Condition,
+      }));
+      const expected = (wiring.keys ?? []).map((grant) => ({
+        key: [grant.key],
+        actions: [...grant.actions].sort(),
+        condition: grant.purposes
+          ? {
+              StringEquals: {
+                'kms:EncryptionContext:purpose': [...grant.purposes],
+              },
+            }
+          : undefined,
+      }));
+      expect(granted).toEqual(expected);
+      const env = environmentOf(id);
+      for (const name of KEY_NAMES) {
+        const variable = ENV.keyId[name];
+        if ((wiring.keys ?? []).some((grant) => grant.key === name)) {
+          expect(keyNameOf(app.resolve(app.fn(id).stackName, env[variable]))).toBe(name);
+        } else expect(env).not.toHaveProperty(variable);
+      }
+    });
+  });
+
+  describe('KMS, function by function', () => {
+    const kmsActions = (id: string) => statementsWith(id, 'kms:').flatMap(actionsOf);
+    const ids = Object.keys(WIRED);
+
+    it('lets only the signer sign, and only with the treasury key', () => {
+      expect(ids.filter((id) => kmsActions(id).includes('kms:Sign'))).toEqual(['signer']);
+      const sign = statementsWith('signer', 'kms:Sign');
+      expect(sign.flatMap((s) => keyNamesOf('signer', s))).toEqual(['treasury']);
+    });
+
+    it('lets only the vault worker decrypt outside DynamoDB, each use conditioned on the user-secret context or on the intake key', () => {
+      const direct = (id: string) =>
+        statementsWith(id, 'kms:').filter(
+          (s) => actionsOf(s).includes('kms:Decrypt') && !JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
+        );
+      expect(ids.filter((id) => direct(id).length > 0)).toEqual(['vaultWorker']);
+      for (const statement of direct('vaultWorker')) {
+        const [key] = keyNamesOf('vaultWorker', statement);
+        if (key === 'project') {
+          expect(statement.Condition).toEqual({
+            StringEquals: { 'kms:EncryptionContext:purpose': [USER_SECRET_PURPOSE] },
+          });
+        } else expect(key).toBe('intake');
       }
     });
   });
@@ -172,12 +239,16 @@ describe('Function wiring', () => {
       }
     });
 
-    it('can neither sign nor decrypt with a KMS key on its own', () => {
+    it('can neither sign nor decrypt with a KMS key on its own, and has no key id at all', () => {
       const statements = app.roleStatements('webhook');
       const actions = statements.flatMap(actionsOf);
       expect(actions).not.toContain('kms:Sign');
-      const unconditionedDecrypt = statements.filter((s) => actionsOf(s).includes('kms:Decrypt') && !s.Condition);
-      expect(unconditionedDecrypt).toEqual([]);
+      expect(actions).not.toContain('kms:GenerateDataKey');
+      const direct = statementsWith('webhook', 'kms:').filter(
+        (s) => !JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
+      );
+      expect(direct).toEqual([]);
+      for (const name of KEY_NAMES) expect(environmentOf('webhook')).not.toHaveProperty(ENV.keyId[name]);
     });
   });
 

@@ -3,11 +3,12 @@ import { createBot } from '../../../core/bot/bot.js';
 import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
 import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
 import { stageSettings } from '../../../core/settings.js';
+import { testBotOptions } from '../../helpers/bot-options.js';
 import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
 
 const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const run = createTurnRunner({
-  bot: createBot({ adminChatId: -1001 }),
+  bot: createBot(testBotOptions({ adminChatId: -1001 })),
   botInfo: botInfoFrom(TOKEN, 'desk_bot'),
   token: TOKEN,
   apiRoot: 'http://127.0.0.1:1',

@@ -4,12 +4,13 @@ import { broadcastFrom } from '../../../core/bot/broadcast.js';
 import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
 import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
 import { stageSettings } from '../../../core/settings.js';
+import { testBotOptions } from '../../helpers/bot-options.js';
 import { textUpdate } from '../../helpers/updates.js';
 
 const ADMIN_CHAT = -1001;
 const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const run = createTurnRunner({
-  bot: createBot({ adminChatId: ADMIN_CHAT }),
+  bot: createBot(testBotOptions({ adminChatId: ADMIN_CHAT })),
   botInfo: botInfoFrom(TOKEN, 'desk_bot'),
   token: TOKEN,
   apiRoot: 'http://127.0.0.1:1',

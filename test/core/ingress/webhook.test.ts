@@ -5,6 +5,7 @@ import { TransientError } from '../../../core/errors.js';
 import { createUpdateProcessor } from '../../../core/ingress/process.js';
 import { createWebhook, type WebhookRequest } from '../../../core/ingress/webhook.js';
 import { stageSettings } from '../../../core/settings.js';
+import { testBotOptions } from '../../helpers/bot-options.js';
 import { MemoryJobQueue, MemorySessionStore, memoryLogger } from '../../helpers/fakes.js';
 import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
 
@@ -17,7 +18,7 @@ function setup(options: { runTurnThrows?: Error } = {}) {
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
   const realRun = createTurnRunner({
-    bot: createBot({ adminChatId: -1001 }),
+    bot: createBot(testBotOptions({ adminChatId: -1001 })),
     botInfo: botInfoFrom(TOKEN, 'desk_bot'),
     token: TOKEN,
     apiRoot: 'http://x',

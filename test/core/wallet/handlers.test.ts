@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createConsumer } from '../../../core/jobs/consumer.js';
 import { sealJobs } from '../../../core/jobs/envelope.js';
 import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from '../../../core/solana/gateway.js';
+import type { WalletBook } from '../../../core/wallet/book.js';
 import { walletBalanceHandler, walletVerifyHandler } from '../../../core/wallet/handlers.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../../../core/wallet/jobs.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
@@ -11,8 +12,14 @@ import { FakeSolana } from '../../helpers/solana-fake.js';
 function setup() {
   const solana = new FakeSolana();
   const queue = new MemoryJobQueue();
+  const verified = new Set<string>();
+  const book: WalletBook = {
+    add: async (userId, address) => void verified.add(`${userId}:${address}`),
+    has: async (userId, address) => verified.has(`${userId}:${address}`),
+    list: async () => [],
+  };
   const consume = createConsumer(
-    [walletVerifyHandler({ solana, queue }), walletBalanceHandler({ solana, queue })],
+    [walletVerifyHandler({ solana, queue, book }), walletBalanceHandler({ solana, queue })],
     memoryLogger(),
   );
   const run = async (drafts: Parameters<typeof sealJobs>[0]) => {
@@ -30,7 +37,7 @@ function setup() {
     queue.sent
       .filter((j) => j.envelope.type === 'telegram.send')
       .map((j) => (j.envelope.payload as { calls: { params: { text: string } }[] }).calls[0]!.params.text);
-  return { solana, queue, run, replies };
+  return { solana, queue, run, replies, verified };
 }
 
 const wallet = () => Keypair.generate().publicKey.toBase58();
@@ -55,6 +62,16 @@ describe('wallet.verify', () => {
     const events = queue.sent.filter((j) => j.envelope.type === 'admin.event').map((j) => j.envelope.payload);
     expect(events).toHaveLength(2);
     expect(events[0]).toMatchObject({ kind: 'wallet.verified', facts: expect.arrayContaining([['wallet', address]]) });
+  });
+
+  it('adds a real wallet, and only a real wallet, to the asking user’s verified wallets', async () => {
+    const { solana, run, verified } = setup();
+    const real = wallet();
+    const [pda] = PublicKey.findProgramAddressSync([Buffer.from('y')], new PublicKey(TOKEN_PROGRAM));
+    solana.wallet(real, 1n);
+    solana.wallet(pda.toBase58(), 1n);
+    await run([verify(real), verify(pda.toBase58()), verify(wallet())]);
+    expect([...verified]).toEqual([`7:${real}`]);
   });
 
   it('tells apart a PDA, a program, a mint, a token account, a data account and no account', async () => {

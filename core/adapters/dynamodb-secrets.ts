@@ -1,0 +1,78 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretStore, StoredSecret } from '../vault/store.js';
+import { ConditionFailed, type Item, Table } from './dynamodb.js';
+
+export interface SecretStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+}
+
+const secretOf = (item: Item): StoredSecret => ({
+  name: item.sk?.S ?? '',
+  envelope: item.envelope?.S ?? '',
+  masked: item.masked?.S ?? '',
+  storedAt: Number(item.storedAt?.N ?? '0'),
+});
+
+/**
+ * Users' secrets: `pk = secrets#<userId>`, `sk = <name>`, holding the envelope and the mask. The
+ * limit is checked by counting first, so two stores racing at the limit may both land: a soft
+ * cap, which is all a per-user convenience limit needs.
+ */
+export class DynamoSecretStore implements SecretStore {
+  private readonly table: Table;
+
+  constructor(options: SecretStoreOptions) {
+    this.table = new Table(options.client, options.tableName, Date.now);
+  }
+
+  async put(userId: number, secret: StoredSecret, max: number): Promise<'stored' | 'limit'> {
+    const pk = `secrets#${userId}`;
+    const item: Item = {
+      pk: { S: pk },
+      sk: { S: secret.name },
+      envelope: { S: secret.envelope },
+      masked: { S: secret.masked },
+      storedAt: { N: String(secret.storedAt) },
+    };
+    try {
+      // Replacing a secret by name is always allowed.
+      await this.table.put(item, { ConditionExpression: 'attribute_exists(pk)' });
+      return 'stored';
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+    }
+    if ((await this.table.count(pk)) >= max) return 'limit';
+    await this.table.put(item);
+    return 'stored';
+  }
+
+  async get(userId: number, name: string): Promise<StoredSecret | undefined> {
+    const item = await this.table.get(`secrets#${userId}`, name);
+    return item ? secretOf(item) : undefined;
+  }
+
+  async list(userId: number): Promise<StoredSecret[]> {
+    const secrets: StoredSecret[] = [];
+    let afterSk: string | undefined;
+    do {
+      const page = await this.table.query(`secrets#${userId}`, {
+        attributes: ['sk', 'masked', 'storedAt'],
+        ...(afterSk ? { afterSk } : {}),
+      });
+      secrets.push(...page.items.map(secretOf));
+      afterSk = page.lastSk;
+    } while (afterSk);
+    return secrets;
+  }
+
+  async delete(userId: number, name: string): Promise<boolean> {
+    try {
+      await this.table.delete(`secrets#${userId}`, name, { ConditionExpression: 'attribute_exists(pk)' });
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailed) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { Composer } from 'telegraf';
+import { sealForIntake } from '../keys/intake.js';
+import type { VaultSettings } from '../settings.js';
+import { userSecretContext } from '../vault/context.js';
+import { SECRET_NAME, SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from '../vault/jobs.js';
+import type { BotContext } from './context.js';
+
+export interface SecretCommandOptions {
+  /** The intake key's public key (SPKI DER): values are sealed to it here, opened only by the vault worker. */
+  intakePublicKey: Uint8Array;
+  settings: VaultSettings;
+}
+
+/** How long `/setsecret` waits for the value. */
+const PROMPT_SECONDS = 300;
+const HTML = { parse_mode: 'HTML' } as const;
+
+/**
+ * The user's secret vault. `/setsecret <name>` asks for the value; the next message is deleted
+ * from the chat at once, sealed to the intake key and queued as `secret.store`, so the value is
+ * never stored, queued or logged in the clear (the webhook has no KMS access and cannot read it
+ * back). `/secrets`, `/checksecret` and `/delsecret` are answered by the vault worker. Private
+ * chats only: a group would show the value to everyone.
+ */
+export function secretCommands(options: SecretCommandOptions): Composer<BotContext> {
+  const secrets = new Composer<BotContext>();
+
+  // The value of a pending /setsecret: taken before any other handler sees the message.
+  secrets.on('message', (ctx, next) => {
+    const prompt = ctx.session.secretPrompt;
+    if (!prompt || ctx.chat.type !== 'private') return next();
+    const { secretPrompt: _, ...rest } = ctx.session;
+    ctx.session = rest;
+    const message = ctx.message;
+    const text = 'text' in message ? message.text : undefined;
+    const first = 'entities' in message ? message.entities?.[0] : undefined;
+    const isCommand = first?.type === 'bot_command' && first.offset === 0;
+    if (text === undefined || isCommand || message.date - prompt.since > PROMPT_SECONDS) {
+      // Anything but a fresh plain text message ends the prompt; a command then runs as usual.
+      if (text === '/cancel') return ctx.reply(ctx.t('secret.cancelled'));
+      return next();
+    }
+    ctx.deleteMessage(message.message_id);
+    if (Buffer.byteLength(text) > options.settings.maxSecretBytes) {
+      return ctx.reply(ctx.t('secret.too_long', { max: options.settings.maxSecretBytes }));
+    }
+    const sealed = sealForIntake(options.intakePublicKey, text, userSecretContext(ctx.from.id));
+    ctx.enqueue({
+      job: SecretStoreJob,
+      payload: { name: prompt.name, sealed, lang: ctx.lang },
+      chatId: ctx.chat.id,
+      userId: ctx.from.id,
+    });
+    return ctx.reply(ctx.t('secret.storing', { name: prompt.name }), HTML);
+  });
+
+  /** The secret name a command names as its only argument, or undefined after saying what is wrong. */
+  function nameIn(ctx: BotContext, args: readonly string[]): string | undefined {
+    if (ctx.chat?.type !== 'private') {
+      void ctx.reply(ctx.t('secret.private'));
+      return undefined;
+    }
+    const [name] = args;
+    if (name !== undefined && args.length === 1 && SECRET_NAME.test(name)) return name;
+    void ctx.reply(ctx.t('secret.bad_name'));
+    return undefined;
+  }
+
+  secrets.command('setsecret', (ctx) => {
+    const name = nameIn(ctx, ctx.args);
+    if (name === undefined) return;
+    ctx.session = { ...ctx.session, secretPrompt: { name, since: ctx.message.date } };
+    return ctx.reply(ctx.t('secret.send_value', { name }), HTML);
+  });
+  for (const [command, job] of [
+    ['checksecret', SecretCheckJob],
+    ['delsecret', SecretDeleteJob],
+  ] as const) {
+    secrets.command(command, (ctx) => {
+      const name = nameIn(ctx, ctx.args);
+      if (name !== undefined)
+        ctx.enqueue({ job, payload: { name, lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
+    });
+  }
+  secrets.command('secrets', (ctx) => {
+    if (ctx.chat.type !== 'private') return ctx.reply(ctx.t('secret.private'));
+    ctx.enqueue({ job: SecretListJob, payload: { lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
+  });
+  return secrets;
+}

@@ -1,0 +1,60 @@
+import * as z from 'zod/mini';
+import { LANGUAGES } from '../i18n.js';
+import { defineJob } from '../jobs/envelope.js';
+
+/** A payout id: 16 characters of base32 from the request's job id (short enough for callback data). */
+export const PayoutIdSchema = z.string().check(z.regex(/^[a-z2-7]{16}$/, 'a payout id'));
+const lamports = z.string().check(z.regex(/^[1-9]\d{0,19}$/, 'a positive integer amount of lamports'));
+const address = z.string().check(z.minLength(32), z.maxLength(44));
+
+/** A user asks to withdraw `lamports` to one of their verified wallets (checked by the rpc worker: it needs the chain). */
+export const PayoutRequestJob = defineJob(
+  'payout.request',
+  'rpc',
+  z.object({ wallet: address, lamports, lang: z.enum(LANGUAGES) }),
+);
+
+/** An admin approved or rejected a requested payout (from the admin chat's buttons). */
+export const PayoutDecideJob = defineJob(
+  'payout.decide',
+  'payouts',
+  z.object({
+    payoutId: PayoutIdSchema,
+    approve: z.boolean(),
+    adminId: z.int(),
+    adminName: z.string().check(z.maxLength(64)),
+  }),
+);
+
+/** An approved payout needs a transaction: check the treasury and fetch a recent blockhash (rpc worker). */
+export const PayoutPrepareJob = defineJob('payout.prepare', 'rpc', z.object({ payoutId: PayoutIdSchema }));
+
+/** Sign (KMS) the transfer of an approved payout's attempt with this blockhash, record it, send it (signer). */
+export const PayoutSignJob = defineJob(
+  'payout.sign',
+  'payouts',
+  z.object({
+    payoutId: PayoutIdSchema,
+    attempt: z.int().check(z.minimum(1)),
+    blockhash: z.string().check(z.minLength(32), z.maxLength(44)),
+    lastValidBlockHeight: z.int().check(z.minimum(0)),
+  }),
+);
+
+/** The final outcome of a payout's transaction, from `tx.send`. */
+export const PayoutSettleJob = defineJob(
+  'payout.settle',
+  'payouts',
+  z.object({
+    payoutId: PayoutIdSchema,
+    signature: z.string().check(z.minLength(64), z.maxLength(88)),
+    outcome: z.enum(['confirmed', 'failed', 'expired']),
+  }),
+);
+
+/** Callback data of the admin buttons under a payout request (`po:ok:<id>`, `po:no:<id>`; 22 bytes). */
+export const PAYOUT_CALLBACK = {
+  approve: (id: string) => `po:ok:${id}`,
+  reject: (id: string) => `po:no:${id}`,
+  pattern: /^po:(ok|no):([a-z2-7]{16})$/,
+} as const;

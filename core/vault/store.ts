@@ -1,0 +1,26 @@
+/** One stored secret: its envelope (`core/keys/vault.ts`) and what may be shown of it. */
+export interface StoredSecret {
+  readonly name: string;
+  /** The sealed value; opens only for its owner and the `user-secret` purpose. */
+  readonly envelope: string;
+  /** The value masked for display (`••••••wxyz`); never more than its last 4 characters. */
+  readonly masked: string;
+  /** Unix milliseconds. */
+  readonly storedAt: number;
+}
+
+/**
+ * Users' secrets, by owner and name. Holds only envelopes and masks: nothing here can be read
+ * without KMS.
+ *
+ * Invariants: a user holds at most `max` secrets (replacing one by name is always allowed);
+ * one user never sees another's.
+ */
+export interface SecretStore {
+  put(userId: number, secret: StoredSecret, max: number): Promise<'stored' | 'limit'>;
+  get(userId: number, name: string): Promise<StoredSecret | undefined>;
+  /** The user's secrets by name. */
+  list(userId: number): Promise<StoredSecret[]>;
+  /** False when there was no such secret. */
+  delete(userId: number, name: string): Promise<boolean>;
+}

@@ -1,0 +1,68 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
+import { DynamoSecretStore } from '../../core/adapters/dynamodb-secrets.js';
+import { KmsDataKeys, KmsIntakeKey, KmsSigningKey } from '../../core/adapters/kms.js';
+import { buildSignedTransfer, treasuryAddress } from '../../core/adapters/solana-signer.js';
+import { SqsJobQueue } from '../../core/adapters/sqs.js';
+import type { SignerConfig, VaultWorkerConfig } from '../../core/config.js';
+import { createEnvelopeVault } from '../../core/keys/vault.js';
+import type { Logger } from '../../core/log.js';
+import { type PayoutSigner, payoutSignerHandlers } from '../../core/payouts/handlers.js';
+import { fifoQueues } from '../../core/settings.js';
+import { vaultHandlers } from '../../core/vault/handlers.js';
+import { composeConsumer } from './compose.js';
+import { dynamoClient, sqsClient } from './runtime.js';
+
+/**
+ * The object graphs of the two functions that use KMS directly, kept apart from `compose.ts` so
+ * the KMS client (and web3.js, for the signer) never reach the webhook bundle. The KMS client takes
+ * its endpoint from `AWS_ENDPOINT_URL_KMS` like the other clients.
+ */
+const kmsClient = () => new KMSClient({ maxAttempts: 2 });
+
+/** The vault worker: opens intake-sealed values and keeps them as envelopes under the project key. */
+export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {
+  const { settings, tableName } = config;
+  const kms = kmsClient();
+  const vault = createEnvelopeVault(new KmsDataKeys({ client: kms, keyId: config.keys.project }), {
+    maxAgeMs: settings.vault.dataKeyMaxAgeSeconds * 1000,
+    maxUses: settings.vault.dataKeyMaxUses,
+  });
+  const handlers = vaultHandlers({
+    secrets: new DynamoSecretStore({ client: dynamoClient(), tableName }),
+    vault,
+    intake: new KmsIntakeKey({ client: kms, keyId: config.keys.intake }),
+    queue: new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) }),
+    settings: settings.vault,
+  });
+  return composeConsumer('vault', config, handlers, log);
+}
+
+/** The treasury's signer: payout transfers built with web3.js, signed by the KMS Ed25519 key. */
+export function kmsPayoutSigner(key: KmsSigningKey): PayoutSigner {
+  let address: Promise<string> | undefined;
+  return {
+    address: () => {
+      address ??= treasuryAddress(key).catch((error: unknown) => {
+        address = undefined;
+        throw error;
+      });
+      return address;
+    },
+    signTransfer: (input) => buildSignedTransfer({ key, ...input }),
+  };
+}
+
+/** The signer: payout decisions, KMS signatures and outcomes. */
+export function composeSigner(config: SignerConfig, log: Logger) {
+  const { settings } = config;
+  const handlers = payoutSignerHandlers({
+    store: new DynamoPayoutStore({ client: dynamoClient(), tableName: config.tableName }),
+    signer: kmsPayoutSigner(new KmsSigningKey({ client: kmsClient(), keyId: config.treasuryKeyId })),
+    queue: new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) }),
+    settings: settings.payouts,
+    treasury: config.treasuryAddress,
+    explorerUrl: (signature) => settings.solana.explorerTxUrl.replace('{signature}', signature),
+  });
+  return composeConsumer('payouts', config, handlers, log);
+}

@@ -1,0 +1,96 @@
+/**
+ * Prints a stage's treasury address (the base58 of its KMS Ed25519 public key) and the command that
+ * stores it as the `TREASURY_ADDRESS` secret. Run it once after the first deploy of a stage, which
+ * creates the key; the private key never leaves KMS, so this is the only way to learn the address.
+ *
+ * Usage: `npm run treasury:address -- --stage <stage> [--app <app>]`
+ *
+ * Uses the default AWS credential and region chain; `AWS_ENDPOINT_URL_KMS` points it at another KMS
+ * endpoint (the local emulator). `--app` defaults to `wallet-desk`, the `APP_NAME` of sst.config.ts,
+ * which is not imported because it loads every stack (aws-cdk-lib) just to read one string.
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KMSClient } from '@aws-sdk/client-kms';
+import * as z from 'zod/mini';
+import { KmsSigningKey } from '../core/adapters/kms.js';
+import { treasuryAddress } from '../core/adapters/solana-signer.js';
+import { AppError } from '../core/errors.js';
+import { keyAlias } from '../core/settings.js';
+
+/** Must equal `APP_NAME` in sst.config.ts. */
+const DEFAULT_APP = 'wallet-desk';
+
+/** SST stage and app names: letters, digits and hyphens, starting with a letter. */
+const NAME_RULE = 'letters, digits and hyphens, starting with a letter';
+const name = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]*$/, NAME_RULE));
+const Args = z.object({ stage: name, app: name });
+
+export interface TreasuryAddressDeps {
+  /** The KMS client (default: `new KMSClient({})`, configured from the environment). */
+  readonly client?: KMSClient;
+  /** Where the result goes (default: stdout). */
+  readonly write?: (text: string) => void;
+  /** Where the one-line error goes (default: stderr). */
+  readonly writeError?: (text: string) => void;
+}
+
+const USAGE = 'usage: npm run treasury:address -- --stage <stage> [--app <app>]';
+
+/** Looks the stage's treasury key up and prints its address; resolves to the process exit code. */
+export async function main(argv: readonly string[], deps: TreasuryAddressDeps = {}): Promise<number> {
+  const write = deps.write ?? ((text: string) => process.stdout.write(text));
+  const writeError = deps.writeError ?? ((text: string) => process.stderr.write(text));
+
+  let args: z.infer<typeof Args>;
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { stage: { type: 'string' }, app: { type: 'string', default: DEFAULT_APP } },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.stage === undefined) throw new Error('--stage is required');
+    const parsed = Args.safeParse(values);
+    if (!parsed.success) throw new Error(`--stage and --app must be ${NAME_RULE}`);
+    args = parsed.data;
+  } catch (error) {
+    writeError(`treasury:address: ${oneLine(error)}\n${USAGE}\n`);
+    return 1;
+  }
+
+  const alias = keyAlias(args.app, args.stage, 'treasury');
+  const client = deps.client ?? new KMSClient({});
+  try {
+    const address = await treasuryAddress(new KmsSigningKey({ client, keyId: alias }));
+    write(
+      [
+        `Treasury address of stage ${args.stage} (${alias}):`,
+        `  ${address}`,
+        'Store it as the stage secret:',
+        `  npx sst secrets set TREASURY_ADDRESS ${address} --stage ${args.stage}`,
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  } catch (error) {
+    const code = error instanceof AppError ? ` [${error.code}]` : '';
+    // The adapter's message names only the failed operation; the SDK's own reason ("Region is
+    // missing", "connect ECONNREFUSED", "Alias ... is not found") is what an operator can act on.
+    const cause = error instanceof AppError && error.cause !== undefined ? ` (${oneLine(error.cause)})` : '';
+    writeError(`treasury:address: cannot read ${alias}${code}: ${oneLine(error)}${cause}\n`);
+    return 1;
+  } finally {
+    if (!deps.client) client.destroy();
+  }
+}
+
+/** The error's message on one line (SDK messages can span several). */
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message || error.name : String(error);
+  return message.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,140 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KmsSigningKey } from '../../core/adapters/kms.js';
+import { treasuryAddress } from '../../core/adapters/solana-signer.js';
+import { keyAlias } from '../../core/settings.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from '../../local/aws/common.js';
+import { type KmsEmulator, startKmsEmulator } from '../../local/kms/index.js';
+import { main } from '../../scripts/treasury-address.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const SCRIPT = path.join(ROOT, 'scripts/treasury-address.ts');
+
+let kms: KmsEmulator;
+let client: KMSClient;
+let expected: string;
+
+beforeAll(async () => {
+  kms = await startKmsEmulator();
+  const alias = keyAlias('wallet-desk', 'test', 'treasury');
+  await kms.ensureKey(alias, 'ECC_NIST_EDWARDS25519');
+  client = new KMSClient({ ...localClientConfig(kms.endpoint), maxAttempts: 1 });
+  expected = await treasuryAddress(new KmsSigningKey({ client, keyId: alias }));
+});
+afterAll(async () => {
+  client?.destroy();
+  await kms?.stop();
+});
+
+/** Runs `main` with captured output. */
+async function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, {
+    client,
+    write: (text) => {
+      out += text;
+    },
+    writeError: (text) => {
+      err += text;
+    },
+  });
+  return { code, out, err };
+}
+
+describe('treasury-address script', () => {
+  it("prints the stage's treasury address and the command that stores it", async () => {
+    const { code, out, err } = await run(['--stage', 'test']);
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    expect(out.split('\n')).toContain(`  ${expected}`);
+    expect(out).toContain(`npx sst secrets set TREASURY_ADDRESS ${expected} --stage test\n`);
+    expect(out).toContain('alias/wallet-desk-test-treasury');
+  });
+
+  it('takes the app name from --app', async () => {
+    await kms.ensureKey(keyAlias('other-app', 'test', 'treasury'), 'ECC_NIST_EDWARDS25519');
+    const { code, out } = await run(['--stage=test', '--app', 'other-app']);
+    expect(code).toBe(0);
+    expect(out).toContain('alias/other-app-test-treasury');
+    expect(out).not.toContain(expected);
+  });
+
+  it('exits 1 with a one-line message naming the alias when the alias does not exist', async () => {
+    const { code, out, err } = await run(['--stage', 'nosuchstage']);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
+    expect(err).toContain('alias/wallet-desk-nosuchstage-treasury');
+    expect(err).toContain('keys.not_found');
+  });
+
+  it('exits 1 with a one-line message when KMS is unreachable', async () => {
+    kms.setFault('unavailable');
+    try {
+      const { code, err } = await run(['--stage', 'test']);
+      expect(code).toBe(1);
+      expect(err.trimEnd().split('\n')).toHaveLength(1);
+      expect(err).toContain('keys.unavailable');
+    } finally {
+      kms.setFault(null);
+    }
+  });
+
+  it.each([
+    ['no --stage', []],
+    ['an unknown option', ['--stage', 'test', '--region', 'x']],
+    ['a malformed stage', ['--stage', 'prod; rm -rf /']],
+  ])('exits 1 with usage and no KMS call for %s', async (_name, argv) => {
+    kms.resetStats();
+    const { code, out, err } = await run(argv);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(/^treasury:address: .+\nusage: npm run treasury:address -- --stage <stage>/);
+    expect(kms.stats()).toEqual({});
+  });
+
+  describe('run as a command', () => {
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_NO_WARNINGS: '1',
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      AWS_MAX_ATTEMPTS: '1',
+    };
+    const exec = (argv: string[]) =>
+      promisify(execFile)(TSX, [SCRIPT, ...argv], {
+        cwd: ROOT,
+        env: { ...env, AWS_ENDPOINT_URL_KMS: kms.endpoint },
+        timeout: 20_000,
+      }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code?: number; stdout: string; stderr: string }) => ({
+          code: error.code,
+          stdout: error.stdout,
+          stderr: error.stderr,
+        }),
+      );
+
+    it('reaches KMS at AWS_ENDPOINT_URL_KMS and prints the address', async () => {
+      const { code, stdout } = await exec(['--stage', 'test']);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`npx sst secrets set TREASURY_ADDRESS ${expected} --stage test`);
+    });
+
+    it('exits 1 with one line on stderr and no stack trace when the alias is missing', async () => {
+      const { code, stdout, stderr } = await exec(['--stage', 'missing']);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr.trimEnd().split('\n')).toEqual([expect.stringContaining('alias/wallet-desk-missing-treasury')]);
+    });
+  });
+});
