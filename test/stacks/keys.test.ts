@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Keys, projectKeyAlias } from '../../stacks/Keys.js';
-import { propertyOf, synthesizeForTest } from '../helpers/synth.js';
+import { type CfnResource, propertyOf, synthesizeForTest } from '../helpers/synth.js';
 
 let template: Template;
 
@@ -9,7 +9,7 @@ beforeAll(async () => {
   template = (await synthesizeForTest('test')).template(Keys);
 });
 
-type Resource = { Properties?: Record<string, unknown>; DeletionPolicy?: string };
+type Resource = CfnResource & { DeletionPolicy?: string };
 
 function keys(): Resource[] {
   return Object.values(template.findResources('AWS::KMS::Key')) as Resource[];
