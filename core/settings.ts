@@ -251,7 +251,7 @@ const BASE: StageSettings = {
     dailyCapLamports: 20_000_000_000,
     feeReserveLamports: 5_000_000,
     maxAttempts: 3,
-    keyRetrySeconds: 20,
+    keyRetrySeconds: 10,
   },
   vault: {
     maxSecretsPerUser: 20,

@@ -1,0 +1,148 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Connection, Keypair, PublicKey } from '@solana/web3.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
+import type { Payout } from '../../core/payouts/store.js';
+import { localClientConfig } from '../../local/aws/common.js';
+import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+
+let stack: LocalStack;
+let chain: Connection;
+let payouts: DynamoPayoutStore;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ onFunctionLog: () => undefined, solana: { slotMs: 50 } });
+  chain = new Connection(stack.solana.urls[0]!, { commitment: 'confirmed', disableRetryOnRateLimit: true });
+  const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
+  payouts = new DynamoPayoutStore({ client, tableName: stack.dynamodb.tableName });
+});
+afterAll(() => stack?.stop());
+
+const waitForText = (chatId: number, includes: string, timeoutMs = 30_000) =>
+  stack.telegram.waitFor(() => stack.telegram.sent(chatId).find((m) => m.text.includes(includes)), timeoutMs);
+
+const group = () => stack.telegram.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
+const admin = () => stack.telegram.user(LOCAL_ADMIN_USER_ID, { first_name: 'Admin' });
+
+/** A user with a funded wallet they have verified with /verify. */
+async function userWithVerifiedWallet(userId: number) {
+  const wallet = Keypair.generate().publicKey;
+  await stack.solana.svm.airdrop(wallet, 1_000_000_000n);
+  const user = stack.telegram.user(userId);
+  await user.sendText(`/verify ${wallet.toBase58()}`);
+  await waitForText(userId, 'is a wallet');
+  return { user, wallet };
+}
+
+/** The admin digest message carrying the approve button of the payout to `wallet`, and the payout id. */
+async function approvalFor(wallet: PublicKey) {
+  const found = await stack.telegram.waitFor(() => {
+    for (const message of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
+      for (const button of message.reply_markup?.inline_keyboard.flat() ?? []) {
+        const id = button.callback_data?.startsWith('po:ok:') ? button.callback_data.slice('po:ok:'.length) : undefined;
+        const line = id && message.text.split('\n').find((l) => l.includes(id));
+        if (id && line?.includes(wallet.toBase58())) return { message, data: button.callback_data!, id };
+      }
+    }
+    return undefined;
+  }, 30_000);
+  return found;
+}
+
+const answerTo = (update: { callback_query?: { id: string } }) =>
+  stack.telegram.store.callbackQueries.get(update.callback_query!.id)?.answer?.text;
+
+async function payoutUntil(id: string, done: (p: Payout) => boolean, timeoutMs = 40_000): Promise<Payout> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const payout = await payouts.get(id);
+    if (payout && done(payout)) return payout;
+    if (Date.now() > deadline) throw new Error(`payout ${id} is still ${payout?.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Transactions the treasury signed (its outgoing payouts). */
+async function treasuryTransfersTo(wallet: PublicKey): Promise<number> {
+  const signatures = await chain.getSignaturesForAddress(wallet);
+  return signatures.filter((s) => s.err === null).length - 1; // minus the airdrop
+}
+
+describe('payouts on the local stack', () => {
+  it('pays an approved withdrawal once, through the KMS treasury key, however often it is approved', async () => {
+    const { user, wallet } = await userWithVerifiedWallet(701);
+    const treasury = new PublicKey(stack.solana.treasury!.address);
+    const treasuryBefore = await stack.solana.svm.balance(treasury);
+
+    await user.sendText(`/withdraw 0.25 ${wallet.toBase58()}`);
+    await waitForText(701, 'waiting for an admin');
+    const { message, data, id } = await approvalFor(wallet);
+    expect(message.text).toContain('Withdrawals requested');
+
+    // A user in the admin chat who is not an admin presses approve: nothing happens.
+    const outsider = stack.telegram.user(702, { first_name: 'Eve' });
+    const forged = await group().pressButton(outsider, message.message_id, data);
+    await stack.telegram.waitFor(() => answerTo(forged), 10_000);
+    expect(answerTo(forged)).toBe('Only admins can decide payouts.');
+
+    // The admin double-clicks.
+    const first = await group().pressButton(admin(), message.message_id, data);
+    const second = await group().pressButton(admin(), message.message_id, data);
+    await stack.telegram.waitFor(() => answerTo(first) && answerTo(second), 10_000);
+
+    const paid = await waitForText(701, 'sent to');
+    expect(paid.text).toContain('0.25 SOL');
+    expect(paid.text).toContain('View the transaction');
+    const payout = await payoutUntil(id, (p) => p.status === 'paid');
+    expect(payout.history.map((h) => h.status)).toEqual(['requested', 'approved', 'sent', 'paid']);
+    expect(payout.history[1]?.by).toBe(`admin:${LOCAL_ADMIN_USER_ID}`);
+    expect(await stack.solana.svm.balance(wallet)).toBe(1_250_000_000n);
+    expect(await treasuryTransfersTo(wallet)).toBe(1);
+    // The treasury paid the amount and one fee, no more.
+    expect(treasuryBefore - (await stack.solana.svm.balance(treasury))).toBe(250_000_000n + 5_000n);
+    await waitForText(LOCAL_ADMIN_CHAT_ID, 'Withdrawals paid');
+  });
+
+  it('keeps an approved payout pending while KMS is unavailable, then pays it once', async () => {
+    const { user, wallet } = await userWithVerifiedWallet(711);
+    await user.sendText(`/withdraw 0.5 ${wallet.toBase58()}`);
+    const { message, data, id } = await approvalFor(wallet);
+
+    stack.kms.setFault('unavailable');
+    try {
+      await group().pressButton(admin(), message.message_id, data);
+      await waitForText(711, 'was approved');
+      // Signing fails: no transaction is recorded or sent while KMS is away.
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      const pending = await payouts.get(id);
+      expect(pending?.status).toBe('approved');
+      expect(pending?.tx).toBeUndefined();
+      expect(stack.kms.stats().Sign ?? 0).toBeGreaterThan(0);
+    } finally {
+      stack.kms.setFault(null);
+    }
+    const payout = await payoutUntil(id, (p) => p.status === 'paid');
+    // The local chain makes a block every 50 ms, so a blockhash fetched before the outage may have
+    // expired by the time KMS signs: that transaction can never land, and a new attempt is signed.
+    const sent = payout.history.filter((h) => h.status === 'sent');
+    expect(new Set(sent.map((h) => h.note)).size).toBe(sent.length);
+    expect(payout.history.filter((h) => h.status === 'paid')).toHaveLength(1);
+    expect(await stack.solana.svm.balance(wallet)).toBe(1_500_000_000n);
+    expect(await treasuryTransfersTo(wallet)).toBe(1);
+  });
+
+  it('refuses a withdrawal to a wallet the user has not verified, and rejects on the admin’s word', async () => {
+    const stranger = Keypair.generate().publicKey.toBase58();
+    const user = stack.telegram.user(721);
+    await user.sendText(`/withdraw 0.1 ${stranger}`);
+    await waitForText(721, 'is not one of your verified wallets');
+
+    const verified = await userWithVerifiedWallet(722);
+    await verified.user.sendText(`/withdraw 0.1 ${verified.wallet.toBase58()}`);
+    const { message, id } = await approvalFor(verified.wallet);
+    await group().pressButton(admin(), message.message_id, `po:no:${id}`);
+    await waitForText(722, 'was rejected');
+    expect((await payouts.get(id))?.status).toBe('rejected');
+    expect(await treasuryTransfersTo(verified.wallet)).toBe(0);
+  });
+});
