@@ -1,7 +1,9 @@
 /**
  * Prints a stage's treasury address (the base58 of its KMS Ed25519 public key) and the command that
- * stores it as the `TREASURY_ADDRESS` secret. Run it once after the first deploy of a stage, which
- * creates the key; the private key never leaves KMS, so this is the only way to learn the address.
+ * stores it as the `TREASURY_ADDRESS` secret, then the intake key's public key and the command that
+ * stores it as `VAULT_INTAKE_KEY` (the webhook seals users' secrets to it). Run it once after the
+ * first deploy of a stage, which creates the keys; private keys never leave KMS, so this is the only
+ * way to learn them.
  *
  * Usage: `npm run treasury:address -- --stage <stage> [--app <app>]`
  *
@@ -13,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import * as z from 'zod/mini';
-import { KmsSigningKey } from '../core/adapters/kms.js';
+import { KmsIntakeKey, KmsSigningKey } from '../core/adapters/kms.js';
 import { treasuryAddress } from '../core/adapters/solana-signer.js';
 import { AppError } from '../core/errors.js';
 import { keyAlias } from '../core/settings.js';
@@ -69,6 +71,15 @@ export async function main(argv: readonly string[], deps: TreasuryAddressDeps = 
         `  ${address}`,
         'Store it as the stage secret:',
         `  npx sst secrets set TREASURY_ADDRESS ${address} --stage ${args.stage}`,
+        '',
+      ].join('\n'),
+    );
+    const intakeAlias = keyAlias(args.app, args.stage, 'intake');
+    const intake = Buffer.from(await new KmsIntakeKey({ client, keyId: intakeAlias }).publicKey()).toString('base64');
+    write(
+      [
+        `Intake public key of stage ${args.stage} (${intakeAlias}), which the webhook seals secrets to:`,
+        `  npx sst secrets set VAULT_INTAKE_KEY ${intake} --stage ${args.stage}`,
         '',
       ].join('\n'),
     );

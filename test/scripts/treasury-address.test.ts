@@ -3,8 +3,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KmsSigningKey } from '../../core/adapters/kms.js';
+import { KmsIntakeKey, KmsSigningKey } from '../../core/adapters/kms.js';
 import { treasuryAddress } from '../../core/adapters/solana-signer.js';
+import { parseIntakePublicKey } from '../../core/keys/intake.js';
 import { keyAlias } from '../../core/settings.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from '../../local/aws/common.js';
 import { type KmsEmulator, startKmsEmulator } from '../../local/kms/index.js';
@@ -22,6 +23,7 @@ beforeAll(async () => {
   kms = await startKmsEmulator();
   const alias = keyAlias('wallet-desk', 'test', 'treasury');
   await kms.ensureKey(alias, 'ECC_NIST_EDWARDS25519');
+  await kms.ensureKey(keyAlias('wallet-desk', 'test', 'intake'), 'RSA_2048');
   client = new KMSClient({ ...localClientConfig(kms.endpoint), maxAttempts: 1 });
   expected = await treasuryAddress(new KmsSigningKey({ client, keyId: alias }));
 });
@@ -56,8 +58,18 @@ describe('treasury-address script', () => {
     expect(out).toContain('alias/wallet-desk-test-treasury');
   });
 
+  it("prints the intake key's public key as the VAULT_INTAKE_KEY the webhook seals secrets to", async () => {
+    const { out } = await run(['--stage', 'test']);
+    const intake = new KmsIntakeKey({ client, keyId: keyAlias('wallet-desk', 'test', 'intake') });
+    const der = Buffer.from(await intake.publicKey()).toString('base64');
+    expect(out).toContain(`npx sst secrets set VAULT_INTAKE_KEY ${der} --stage test\n`);
+    // What the webhook's config accepts.
+    expect(() => parseIntakePublicKey(der)).not.toThrow();
+  });
+
   it('takes the app name from --app', async () => {
     await kms.ensureKey(keyAlias('other-app', 'test', 'treasury'), 'ECC_NIST_EDWARDS25519');
+    await kms.ensureKey(keyAlias('other-app', 'test', 'intake'), 'RSA_2048');
     const { code, out } = await run(['--stage=test', '--app', 'other-app']);
     expect(code).toBe(0);
     expect(out).toContain('alias/other-app-test-treasury');
