@@ -15,7 +15,7 @@ const en = {
   'menu.language': '🌐 Language',
   'menu.back': '⬅️ Back',
   'help.text':
-    '<b>Help</b>\n/start – start or restart\n/menu – main menu\n/lang – change language\n/help – this help\n/balance &lt;address…&gt; – SOL and token balances\n/verify &lt;address&gt; – what an address is on chain',
+    '<b>Help</b>\n/start – start or restart\n/menu – main menu\n/lang – change language\n/help – this help\n/balance &lt;address…&gt; – SOL and token balances\n/verify &lt;address&gt; – what an address is on chain\n/withdraw &lt;SOL&gt; &lt;wallet&gt; – withdraw to a verified wallet\n/secrets – your stored secrets (masked)\n/setsecret &lt;name&gt; – store a secret (I delete your message)\n/checksecret, /delsecret &lt;name&gt; – check or delete one',
   'button.stale': 'This button is no longer valid. Send /menu for a fresh menu.',
   'text.unknown': 'I did not understand that. Send /menu to see what I can do.',
   'address.not_base58': 'That is not a Solana address: it has characters base58 does not use.',
@@ -75,8 +75,6 @@ const en = {
   'payout.approved_by_you': 'Approved. The payout is being signed and sent.',
   'payout.rejected_by_you': 'Rejected.',
   'payout.not_admin': 'Only admins can decide payouts.',
-  'secret.help':
-    '🔐 <b>Secrets</b>\n/secrets – list yours (masked)\n/setsecret &lt;name&gt; – store one (I delete your message)\n/checksecret &lt;name&gt; – check it opens\n/delsecret &lt;name&gt; – delete one',
   'secret.private': 'Secrets are stored in a private chat with me only.',
   'secret.bad_name': 'A secret name is 1–32 characters: letters, digits, _ or -.',
   'secret.send_value':
@@ -94,6 +92,8 @@ const en = {
   'secret.check_failed': '⚠️ <b>{name}</b> could not be opened. Store it again with /setsecret {name}.',
   'secret.unavailable': 'The key service is busy right now; your request will be retried shortly.',
   'secret.cancelled': 'Cancelled. Nothing was stored.',
+  'secret.expired':
+    'I deleted that message, but the /setsecret request had expired. Nothing was stored; send /setsecret again.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -107,7 +107,7 @@ const zh: Record<MessageKey, string> = {
   'menu.language': '🌐 语言',
   'menu.back': '⬅️ 返回',
   'help.text':
-    '<b>帮助</b>\n/start – 开始或重新开始\n/menu – 主菜单\n/lang – 切换语言\n/help – 查看帮助\n/balance &lt;地址…&gt; – 查询 SOL 和代币余额\n/verify &lt;地址&gt; – 查看地址在链上的类型',
+    '<b>帮助</b>\n/start – 开始或重新开始\n/menu – 主菜单\n/lang – 切换语言\n/help – 查看帮助\n/balance &lt;地址…&gt; – 查询 SOL 和代币余额\n/verify &lt;地址&gt; – 查看地址在链上的类型\n/withdraw &lt;SOL&gt; &lt;钱包&gt; – 提现到已验证的钱包\n/secrets – 已保存的密钥（已遮盖）\n/setsecret &lt;名称&gt; – 保存密钥（我会删除您的消息）\n/checksecret、/delsecret &lt;名称&gt; – 检查或删除',
   'button.stale': '此按钮已失效。请发送 /menu 获取新菜单。',
   'text.unknown': '没有理解您的消息。发送 /menu 查看可用功能。',
   'address.not_base58': '这不是 Solana 地址：包含 base58 不使用的字符。',
@@ -162,8 +162,6 @@ const zh: Record<MessageKey, string> = {
   'payout.approved_by_you': '已批准，正在签名并发送。',
   'payout.rejected_by_you': '已拒绝。',
   'payout.not_admin': '只有管理员可以审批提现。',
-  'secret.help':
-    '🔐 <b>密钥</b>\n/secrets – 查看（已遮盖）\n/setsecret &lt;名称&gt; – 保存（我会删除您的消息）\n/checksecret &lt;名称&gt; – 检查能否解开\n/delsecret &lt;名称&gt; – 删除',
   'secret.private': '密钥只能在与我的私聊中保存。',
   'secret.bad_name': '密钥名称为 1–32 个字符：字母、数字、_ 或 -。',
   'secret.send_value': '🔐 现在请把 <b>{name}</b> 的值作为一条消息发送。收到后我会立即删除它。发送 /cancel 取消。',
@@ -180,6 +178,7 @@ const zh: Record<MessageKey, string> = {
   'secret.check_failed': '⚠️ <b>{name}</b> 无法解开。请用 /setsecret {name} 重新保存。',
   'secret.unavailable': '密钥服务暂时繁忙，您的请求稍后会自动重试。',
   'secret.cancelled': '已取消，未保存任何内容。',
+  'secret.expired': '我已删除那条消息，但 /setsecret 请求已过期，未保存任何内容。请重新发送 /setsecret。',
 };
 
 const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, zh };

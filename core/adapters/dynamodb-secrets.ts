@@ -52,15 +52,17 @@ export class DynamoSecretStore implements SecretStore {
     return item ? secretOf(item) : undefined;
   }
 
-  async list(userId: number): Promise<StoredSecret[]> {
-    const secrets: StoredSecret[] = [];
+  async list(userId: number): Promise<Omit<StoredSecret, 'envelope'>[]> {
+    const secrets: Omit<StoredSecret, 'envelope'>[] = [];
     let afterSk: string | undefined;
     do {
       const page = await this.table.query(`secrets#${userId}`, {
         attributes: ['sk', 'masked', 'storedAt'],
         ...(afterSk ? { afterSk } : {}),
       });
-      secrets.push(...page.items.map(secretOf));
+      secrets.push(
+        ...page.items.map(({ envelope: _, ...item }) => secretOf(item)).map(({ envelope: _, ...rest }) => rest),
+      );
       afterSk = page.lastSk;
     } while (afterSk);
     return secrets;

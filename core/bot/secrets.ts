@@ -1,4 +1,5 @@
 import { Composer } from 'telegraf';
+import { ValidationError } from '../errors.js';
 import { sealForIntake } from '../keys/intake.js';
 import type { VaultSettings } from '../settings.js';
 import { userSecretContext } from '../vault/context.js';
@@ -35,16 +36,25 @@ export function secretCommands(options: SecretCommandOptions): Composer<BotConte
     const text = 'text' in message ? message.text : undefined;
     const first = 'entities' in message ? message.entities?.[0] : undefined;
     const isCommand = first?.type === 'bot_command' && first.offset === 0;
-    if (text === undefined || isCommand || message.date - prompt.since > PROMPT_SECONDS) {
-      // Anything but a fresh plain text message ends the prompt; a command then runs as usual.
-      if (text === '/cancel') return ctx.reply(ctx.t('secret.cancelled'));
+    if (text === undefined || isCommand) {
+      // Anything but plain text ends the prompt; a command then runs as usual.
+      if (text !== undefined && /^\/cancel(@\w+)?$/.test(text)) return ctx.reply(ctx.t('secret.cancelled'));
       return next();
     }
+    // Whatever happens next, text sent in answer to the prompt is probably the secret: it goes.
     ctx.deleteMessage(message.message_id);
+    if (message.date - prompt.since > PROMPT_SECONDS) return ctx.reply(ctx.t('secret.expired'));
     if (Buffer.byteLength(text) > options.settings.maxSecretBytes) {
       return ctx.reply(ctx.t('secret.too_long', { max: options.settings.maxSecretBytes }));
     }
-    const sealed = sealForIntake(options.intakePublicKey, text, userSecretContext(ctx.from.id));
+    let sealed: string;
+    try {
+      sealed = sealForIntake(options.intakePublicKey, text, userSecretContext(ctx.from.id));
+    } catch (error) {
+      // Text that is not well-formed Unicode would not survive UTF-8 unchanged.
+      if (error instanceof ValidationError) return ctx.reply(ctx.t('secret.cancelled'));
+      throw error;
+    }
     ctx.enqueue({
       job: SecretStoreJob,
       payload: { name: prompt.name, sealed, lang: ctx.lang },

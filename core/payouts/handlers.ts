@@ -86,8 +86,12 @@ export function payoutIdOf(requestJobId: string): string {
 /** `YYYY-MM-DD` of a time, in UTC: the day a request counts against. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-/** Whether a change recorded in the payout's history was made by this job (a redelivery resumes after it). */
-const madeBy = (payout: Payout, job: JobEnvelope): boolean => payout.history.some((entry) => entry.job === job.id);
+/**
+ * Whether the payout's latest change was made by this job, so a redelivery resumes after it. (Only
+ * the latest: a payout can come back to a status, e.g. `approved` after an expired attempt, and an
+ * old decision redelivered then must not act again.)
+ */
+const madeBy = (payout: Payout, job: JobEnvelope): boolean => payout.history.at(-1)?.job === job.id;
 
 /** What both halves do alike: audited changes, messages, failing a payout. */
 function payoutFlow(deps: PayoutBase) {
@@ -183,7 +187,8 @@ export function payoutChainHandlers(deps: PayoutChainDeps): JobHandler[] {
     const id = payoutIdOf(job.id);
     let payout = await store.get(id);
     if (!payout) {
-      const day = utcDay(flow.now());
+      // The day the user asked, not the day a redelivery runs.
+      const day = utcDay(Date.parse(job.createdAt));
       const cap = BigInt(settings.dailyCapLamports);
       const reserved = await store.reserve({ userId, day, payoutId: id, lamports, capLamports: cap });
       if (!reserved.ok)
@@ -323,9 +328,9 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
     if (!payout) throw new PoisonJobError('payout.unknown', `no payout ${payoutId}`);
     if (payout.status === 'sent' && payout.tx && payout.attempt === attempt) return send(job, payout);
     if (payout.status !== 'approved' || payout.attempt !== attempt) return;
-    await checkTreasury();
     let signed: { bytes: Uint8Array; signature: string };
     try {
+      await checkTreasury();
       signed = await deps.signer.signTransfer({
         to: payout.wallet,
         lamports: payout.lamports,
@@ -345,6 +350,8 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
     }
     if (flow.now() - Date.parse(job.createdAt) > BLOCKHASH_MAX_AGE_MS) {
       // KMS was away long enough for the blockhash to go stale: this signature is dropped unsent.
+      // (Checked after signing, not before: during an outage the job is retried as it is, rather
+      // than re-prepared again and again.)
       log.info('payout.blockhash_stale', { payoutId, attempt });
       return emitFrom(deps.queue, job, [flow.prepare(payout)]);
     }

@@ -19,8 +19,8 @@ export interface StoredSecret {
 export interface SecretStore {
   put(userId: number, secret: StoredSecret, max: number): Promise<'stored' | 'limit'>;
   get(userId: number, name: string): Promise<StoredSecret | undefined>;
-  /** The user's secrets by name. */
-  list(userId: number): Promise<StoredSecret[]>;
+  /** The user's secrets by name, without their envelopes (a listing never opens anything). */
+  list(userId: number): Promise<Omit<StoredSecret, 'envelope'>[]>;
   /** False when there was no such secret. */
   delete(userId: number, name: string): Promise<boolean>;
 }

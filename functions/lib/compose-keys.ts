@@ -5,6 +5,7 @@ import { KmsDataKeys, KmsIntakeKey, KmsSigningKey } from '../../core/adapters/km
 import { buildSignedTransfer, treasuryAddress } from '../../core/adapters/solana-signer.js';
 import { SqsJobQueue } from '../../core/adapters/sqs.js';
 import type { SignerConfig, VaultWorkerConfig } from '../../core/config.js';
+import type { SigningKey } from '../../core/keys/ports.js';
 import { createEnvelopeVault } from '../../core/keys/vault.js';
 import type { Logger } from '../../core/log.js';
 import { type PayoutSigner, payoutSignerHandlers } from '../../core/payouts/handlers.js';
@@ -39,7 +40,7 @@ export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {
 }
 
 /** The treasury's signer: payout transfers built with web3.js, signed by the KMS Ed25519 key. */
-export function kmsPayoutSigner(key: KmsSigningKey): PayoutSigner {
+export function kmsPayoutSigner(key: SigningKey): PayoutSigner {
   let address: Promise<string> | undefined;
   return {
     address: () => {

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { createBot } from '../../../core/bot/bot.js';
+import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
+import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
+import { PAYOUT_CALLBACK } from '../../../core/payouts/jobs.js';
+import { stageSettings } from '../../../core/settings.js';
+import { TEST_ADMIN_CHAT_ID, TEST_ADMIN_ID, testBotOptions } from '../../helpers/bot-options.js';
+import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
+
+const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const run = createTurnRunner({
+  bot: createBot(testBotOptions()),
+  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
+  token: TOKEN,
+  apiRoot: 'http://127.0.0.1:1',
+});
+
+function valid(raw: unknown): ValidUpdate {
+  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
+  if (!check.ok) throw new Error(`invalid test update: ${check.detail}`);
+  return check.value;
+}
+
+type Turn = Awaited<ReturnType<typeof run>>;
+const texts = (turn: Turn) => turn.calls.map((c) => String(c.params.text ?? ''));
+
+const alice = { id: 501, first_name: 'Alice' };
+const admin = { id: TEST_ADMIN_ID, first_name: 'Ada' };
+const adminChat = { id: TEST_ADMIN_CHAT_ID, type: 'supergroup', title: 'Desk admins' };
+const group = { id: -100_777, type: 'group', title: 'Traders' };
+const WALLET = 'So11111111111111111111111111111111111111112';
+const PAYOUT_ID = 'abcdefghijklmnop';
+const USAGE = 'Send /withdraw &lt;amount in SOL&gt; &lt;wallet&gt;';
+const session = { lang: 'en' as const, joined: true as const };
+
+/** A button press on a message in `chat` (the helper's presses are all in the presser's private chat). */
+function pressIn(
+  chat: { id: number; type: string; title?: string },
+  from: { id: number; first_name: string; username?: string },
+  data: string,
+) {
+  const update = callbackUpdate(from, data, 33);
+  const { from: userFrom } = update.callback_query;
+  return {
+    ...update,
+    callback_query: {
+      ...update.callback_query,
+      from: { ...userFrom, ...(from.username ? { username: from.username } : {}) },
+      message: { ...update.callback_query.message, chat },
+    },
+  };
+}
+
+describe('/withdraw', () => {
+  it('queues a payout request on the rpc queue with the amount in lamports', async () => {
+    const turn = await run(valid(textUpdate(alice, `/withdraw 1.5 ${WALLET}`)), session);
+    expect(turn.jobs).toHaveLength(1);
+    expect(turn.jobs[0]?.job).toMatchObject({ type: 'payout.request', queue: 'rpc' });
+    expect(turn.jobs[0]).toMatchObject({
+      chatId: alice.id,
+      userId: alice.id,
+      payload: { wallet: WALLET, lamports: '1500000000', lang: 'en' },
+    });
+    expect(texts(turn)).toEqual(['⏳ Checking your withdrawal request…']);
+  });
+
+  it.each([
+    ['2', '2000000000'],
+    ['0.000000001', '1'],
+    ['0,25', '250000000'],
+    ['12.345678901', '12345678901'],
+  ])('reads %s SOL as %s lamports', async (amount, lamports) => {
+    const turn = await run(valid(textUpdate(alice, `/withdraw ${amount} ${WALLET}`)), session);
+    expect(turn.jobs[0]?.payload).toMatchObject({ lamports });
+  });
+
+  it('answers in the user’s language', async () => {
+    const turn = await run(valid(textUpdate(alice, `/withdraw 1 ${WALLET}`)), { lang: 'zh', joined: true });
+    expect(turn.jobs[0]?.payload).toMatchObject({ lang: 'zh' });
+    expect(texts(turn)[0]).toContain('正在检查');
+  });
+
+  it('is refused in a group, queueing nothing', async () => {
+    const turn = await run(valid(textUpdate(alice, `/withdraw@desk_bot 1.5 ${WALLET}`, { chat: group })), session);
+    expect(turn.jobs).toEqual([]);
+    expect(texts(turn)).toEqual(['Withdrawals are made in a private chat with me.']);
+  });
+
+  it.each(['0', '-1', '1e3', '1.0000000001', 'abc', '0.0000000000', '', '1.5.5', '99999999999999'])(
+    'explains the usage for the amount %j and queues nothing',
+    async (amount) => {
+      const turn = await run(valid(textUpdate(alice, `/withdraw ${amount} ${WALLET}`.replace('  ', ' '))), session);
+      expect(turn.jobs).toEqual([]);
+      expect(texts(turn)).toHaveLength(1);
+      expect(texts(turn)[0]).toContain(USAGE);
+    },
+  );
+
+  it.each([['/withdraw'], ['/withdraw 1.5'], [`/withdraw 1.5 ${WALLET} extra`]])(
+    'explains the usage for %j',
+    async (text) => {
+      const turn = await run(valid(textUpdate(alice, text)), session);
+      expect(turn.jobs).toEqual([]);
+      expect(texts(turn)[0]).toContain(USAGE);
+    },
+  );
+
+  it.each([
+    ['0x0000000000000000000000000000000000000000', 'characters base58 does not use'],
+    ['So1111111111111111111111111111111111111111O', 'characters base58 does not use'],
+    ['short', 'wrong length'],
+    ['1111111111111111111111111111111111111111111111', 'wrong length'],
+  ])('explains what is wrong with the address %s and queues nothing', async (address, problem) => {
+    const turn = await run(valid(textUpdate(alice, `/withdraw 1.5 ${address}`)), session);
+    expect(turn.jobs).toEqual([]);
+    expect(texts(turn)).toHaveLength(1);
+    expect(texts(turn)[0]).toContain(problem);
+  });
+});
+
+describe('payout buttons', () => {
+  it.each([
+    ['approve', PAYOUT_CALLBACK.approve(PAYOUT_ID), true, 'Approved.'],
+    ['reject', PAYOUT_CALLBACK.reject(PAYOUT_ID), false, 'Rejected.'],
+  ])('queues the decision when an admin presses %s in the admin chat', async (_, data, approve, answer) => {
+    const turn = await run(valid(pressIn(adminChat, { ...admin, username: 'ada_ops' }, data)), {});
+    expect(turn.jobs).toHaveLength(1);
+    expect(turn.jobs[0]?.job).toMatchObject({ type: 'payout.decide', queue: 'payouts' });
+    expect(turn.jobs[0]).toMatchObject({
+      chatId: null,
+      userId: TEST_ADMIN_ID,
+      payload: { payoutId: PAYOUT_ID, approve, adminId: TEST_ADMIN_ID, adminName: '@ada_ops' },
+    });
+    expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
+    expect(String(turn.calls[0]?.params.text)).toContain(answer);
+  });
+
+  it('names an admin without a username by their first name', async () => {
+    const turn = await run(valid(pressIn(adminChat, admin, PAYOUT_CALLBACK.approve(PAYOUT_ID))), {});
+    expect(turn.jobs[0]?.payload).toMatchObject({ adminName: 'Ada' });
+  });
+
+  it('answers a non-admin in the admin chat politely and queues nothing', async () => {
+    const turn = await run(valid(pressIn(adminChat, alice, PAYOUT_CALLBACK.approve(PAYOUT_ID))), {});
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
+    expect(texts(turn)).toEqual(['Only admins can decide payouts.']);
+  });
+
+  it('queues nothing when the admin presses a forged button in a private chat', async () => {
+    const turn = await run(valid(callbackUpdate(admin, PAYOUT_CALLBACK.approve(PAYOUT_ID))), session);
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
+    expect(texts(turn)[0]).toContain('no longer valid');
+  });
+
+  it('queues nothing when the admin presses a payout button in another group', async () => {
+    const turn = await run(valid(pressIn(group, admin, PAYOUT_CALLBACK.reject(PAYOUT_ID))), {});
+    expect(turn.jobs).toEqual([]);
+    expect(texts(turn)[0]).toContain('no longer valid');
+  });
+
+  it('queues nothing for a button on an inline message (no chat to check)', async () => {
+    const update = callbackUpdate(admin, PAYOUT_CALLBACK.approve(PAYOUT_ID));
+    const { message: _, ...query } = update.callback_query;
+    const turn = await run(valid({ ...update, callback_query: { ...query, inline_message_id: 'inl1' } }), {});
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
+  });
+
+  it.each([
+    'po:ok:XYZ',
+    'po:ok:ABCDEFGHIJKLMNOP',
+    'po:ok:abcdefghijklmno',
+    'po:ok:abcdefghijklmnopq',
+    'po:ok:abcdefghijklmno1',
+    'po:maybe:abcdefghijklmnop',
+    `po:ok:${PAYOUT_ID}\n`,
+  ])('answers malformed callback data %j as a stale button and queues nothing', async (data) => {
+    const turn = await run(valid(pressIn(adminChat, admin, data)), {});
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
+    expect(texts(turn)[0]).toContain('no longer valid');
+  });
+});

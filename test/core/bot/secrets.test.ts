@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import { createBot } from '../../../core/bot/bot.js';
+import type { SessionData } from '../../../core/bot/context.js';
+import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
+import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
+import type { JobDraft } from '../../../core/jobs/envelope.js';
+import { CiphertextRejectedError } from '../../../core/keys/errors.js';
+import { INTAKE_TEXT_PREFIX, openIntake } from '../../../core/keys/intake.js';
+import { stageSettings } from '../../../core/settings.js';
+import { testBotOptions, testIntakeKey } from '../../helpers/bot-options.js';
+import { textUpdate } from '../../helpers/updates.js';
+
+const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const run = createTurnRunner({
+  bot: createBot(testBotOptions()),
+  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
+  token: TOKEN,
+  apiRoot: 'http://127.0.0.1:1',
+});
+const MAX_BYTES = stageSettings('test').vault.maxSecretBytes;
+
+function valid(raw: unknown): ValidUpdate {
+  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
+  if (!check.ok) throw new Error(`invalid test update: ${check.detail}`);
+  return check.value;
+}
+
+type Turn = Awaited<ReturnType<typeof run>>;
+const sessionOf = (turn: Turn) => turn.session as SessionData;
+
+const alice = { id: 501, first_name: 'Alice' };
+const group = { id: -100_777, type: 'group', title: 'Traders' };
+const userContext = (userId: number) => ({ purpose: 'user-secret', ownerId: String(userId) });
+const texts = (turn: Turn) => turn.calls.map((c) => String(c.params.text ?? ''));
+const types = (turn: Turn) => turn.jobs.map((j) => j.job.type);
+/** Everything a turn leaves behind that could be stored, queued or sent. */
+const traces = (turn: Turn) =>
+  JSON.stringify({
+    calls: turn.calls,
+    session: turn.session,
+    jobs: turn.jobs.map((j: JobDraft) => ({
+      type: j.job.type,
+      payload: j.payload,
+      chatId: j.chatId,
+      userId: j.userId,
+    })),
+  });
+
+/** A text message `secondsLater` seconds after now (negative: earlier). */
+function textAt(from: typeof alice, text: string, secondsLater: number, chat?: typeof group) {
+  const update = textUpdate(from, text, chat ? { chat } : {});
+  return { ...update, message: { ...update.message, date: update.message.date + secondsLater } };
+}
+
+/** Runs `/setsecret <name>` and returns the session waiting for the value. */
+async function prompted(name: string, secondsLater = 0): Promise<SessionData> {
+  const turn = await run(valid(textAt(alice, `/setsecret ${name}`, secondsLater)), { lang: 'en', joined: true });
+  expect(sessionOf(turn).secretPrompt?.name).toBe(name);
+  return sessionOf(turn);
+}
+
+describe('/setsecret', () => {
+  it('asks for the value and remembers the name and when it asked', async () => {
+    const update = textUpdate(alice, '/setsecret binance_api');
+    const turn = await run(valid(update), { lang: 'en', joined: true });
+    expect(sessionOf(turn).secretPrompt).toEqual({ name: 'binance_api', since: update.message.date });
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).toEqual(['sendMessage']);
+    expect(texts(turn)[0]).toContain('Send the value of <b>binance_api</b>');
+    expect(turn.calls[0]?.params.parse_mode).toBe('HTML');
+  });
+
+  it('deletes the next message, queues it sealed for this user only, and clears the prompt', async () => {
+    const value = 'sk-live-9f8e7d6c5b4a3210wxyz';
+    const session = await prompted('okx-secret');
+    const update = textUpdate(alice, value);
+    const turn = await run(valid(update), session);
+
+    expect(turn.calls.map((c) => c.method)).toEqual(['deleteMessage', 'sendMessage']);
+    expect(turn.calls[0]?.params).toEqual({ chat_id: alice.id, message_id: update.message.message_id });
+    expect(texts(turn)[1]).toContain('Storing <b>okx-secret</b>');
+    expect(turn.session).toEqual({ lang: 'en', joined: true });
+
+    expect(turn.jobs).toHaveLength(1);
+    const job = turn.jobs[0]!;
+    expect(job.job.type).toBe('secret.store');
+    expect(job.job.queue).toBe('vault');
+    expect(job).toMatchObject({ chatId: alice.id, userId: alice.id, payload: { name: 'okx-secret', lang: 'en' } });
+    const sealed = (job.payload as { sealed: string }).sealed;
+    expect(sealed.startsWith(INTAKE_TEXT_PREFIX)).toBe(true);
+    expect(await openIntake(testIntakeKey(), sealed, userContext(alice.id))).toBe(value);
+    await expect(openIntake(testIntakeKey(), sealed, userContext(alice.id + 1))).rejects.toBeInstanceOf(
+      CiphertextRejectedError,
+    );
+    // The value is in no call, no session and no job: only sealed.
+    expect(traces(turn)).not.toContain(value);
+    expect(traces(turn)).not.toContain('wxyz');
+  });
+
+  it('keeps non-ASCII values exactly', async () => {
+    const value = 'пароль 🔑 密钥 ünïcödé';
+    const turn = await run(valid(textUpdate(alice, value)), await prompted('seed'));
+    const sealed = (turn.jobs[0]!.payload as { sealed: string }).sealed;
+    expect(await openIntake(testIntakeKey(), sealed, userContext(alice.id))).toBe(value);
+    expect(traces(turn)).not.toContain('密钥');
+  });
+
+  it('takes a value sent exactly 5 minutes after the prompt', async () => {
+    const session = await prompted('late_ok', -300);
+    const turn = await run(valid(textUpdate(alice, 'just-in-time-value')), session);
+    expect(types(turn)).toEqual(['secret.store']);
+  });
+
+  it('does not store a message sent more than 5 minutes after the prompt, but deletes it (it may be the secret)', async () => {
+    const session = await prompted('stale', -301);
+    const turn = await run(valid(textUpdate(alice, 'hello there')), session);
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).toEqual(['deleteMessage', 'sendMessage']);
+    expect(texts(turn)[1]).toContain('request had expired');
+    expect(turn.session).not.toHaveProperty('secretPrompt');
+  });
+
+  it('cancels with /cancel addressed to the bot by name too', async () => {
+    const turn = await run(valid(textUpdate(alice, '/cancel@desk_bot')), await prompted('named'));
+    expect(turn.jobs).toEqual([]);
+    expect(texts(turn)).toEqual(['Cancelled. Nothing was stored.']);
+  });
+
+  it('refuses a value over the limit, still deletes it, and stores nothing', async () => {
+    const value = 'x'.repeat(MAX_BYTES + 1);
+    const update = textUpdate(alice, value);
+    const turn = await run(valid(update), await prompted('big'));
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).toEqual(['deleteMessage', 'sendMessage']);
+    expect(turn.calls[0]?.params).toEqual({ chat_id: alice.id, message_id: update.message.message_id });
+    expect(texts(turn)[1]).toContain(`at most ${MAX_BYTES} bytes`);
+    expect(turn.session).not.toHaveProperty('secretPrompt');
+    expect(traces(turn)).not.toContain(value);
+  });
+
+  it('counts the limit in UTF-8 bytes, not characters', async () => {
+    // 342 three-byte characters: 1,026 bytes, fewer than 1,024 characters.
+    const value = '密'.repeat(Math.floor(MAX_BYTES / 3) + 1);
+    expect(value.length).toBeLessThan(MAX_BYTES);
+    const turn = await run(valid(textUpdate(alice, value)), await prompted('wide'));
+    expect(turn.jobs).toEqual([]);
+    expect(texts(turn)[1]).toContain(`at most ${MAX_BYTES} bytes`);
+  });
+
+  it('cancels on /cancel: nothing queued, nothing deleted', async () => {
+    const turn = await run(valid(textUpdate(alice, '/cancel')), await prompted('gone'));
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).toEqual(['sendMessage']);
+    expect(texts(turn)).toEqual(['Cancelled. Nothing was stored.']);
+    expect(turn.session).toEqual({ lang: 'en', joined: true });
+  });
+
+  it('runs a command sent while waiting as usual and clears the prompt', async () => {
+    const turn = await run(valid(textUpdate(alice, '/help')), await prompted('pending'));
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).toEqual(['sendMessage']);
+    expect(texts(turn)[0]).toContain('<b>Help</b>');
+    expect(turn.session).not.toHaveProperty('secretPrompt');
+  });
+
+  it('lets a new /setsecret replace the one waiting', async () => {
+    const turn = await run(valid(textUpdate(alice, '/setsecret second')), await prompted('first'));
+    expect(sessionOf(turn).secretPrompt?.name).toBe('second');
+    expect(turn.jobs).toEqual([]);
+  });
+
+  it('stores nothing when a photo comes instead of text, and ends the prompt', async () => {
+    const session = await prompted('photo');
+    const base = textUpdate(alice, 'placeholder');
+    const { text: _, ...message } = base.message;
+    const photo = {
+      ...base,
+      message: {
+        ...message,
+        photo: [{ file_id: 'AgAD', file_unique_id: 'u1', width: 90, height: 90, file_size: 1000 }],
+        caption: 'caption-value-1234',
+      },
+    };
+    const turn = await run(valid(photo), session);
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls.map((c) => c.method)).not.toContain('deleteMessage');
+    expect(turn.session).not.toHaveProperty('secretPrompt');
+  });
+
+  it('is refused in a group, with nothing asked', async () => {
+    const turn = await run(valid(textAt(alice, '/setsecret@desk_bot api', 0, group)), { lang: 'en' });
+    expect(texts(turn)).toEqual(['Secrets are stored in a private chat with me only.']);
+    expect(turn.session).not.toHaveProperty('secretPrompt');
+    expect(turn.jobs).toEqual([]);
+  });
+
+  it('never takes a group message as a value, even with a private prompt pending', async () => {
+    // Sessions are per chat, but a forged session for the group must not make the bot swallow chatter.
+    const session = { lang: 'en' as const, secretPrompt: { name: 'x', since: Math.floor(Date.now() / 1000) } };
+    const turn = await run(valid(textAt(alice, 'group chatter value', 0, group)), session);
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls).toEqual([]);
+  });
+
+  it.each([
+    ['no name', '/setsecret'],
+    ['two names', '/setsecret a b'],
+    ['a name with a dot', '/setsecret a.b'],
+    ['a name with markup', '/setsecret <b>x</b>'],
+    ['a name over 32 characters', `/setsecret ${'n'.repeat(33)}`],
+  ])('refuses %s', async (_, text) => {
+    const turn = await run(valid(textUpdate(alice, text)), { lang: 'en', joined: true });
+    expect(texts(turn)).toEqual(['A secret name is 1–32 characters: letters, digits, _ or -.']);
+    expect(turn.session).not.toHaveProperty('secretPrompt');
+    expect(turn.jobs).toEqual([]);
+  });
+
+  it('accepts a name of exactly 32 characters', async () => {
+    await prompted('N'.repeat(32));
+  });
+});
+
+describe('/secrets, /checksecret, /delsecret', () => {
+  it('queues a list job in a private chat', async () => {
+    const turn = await run(valid(textUpdate(alice, '/secrets')), { lang: 'zh', joined: true });
+    expect(turn.jobs).toHaveLength(1);
+    expect(turn.jobs[0]).toMatchObject({ chatId: alice.id, userId: alice.id, payload: { lang: 'zh' } });
+    expect(turn.jobs[0]?.job).toMatchObject({ type: 'secret.list', queue: 'vault' });
+  });
+
+  it.each([
+    ['checksecret', 'secret.check'],
+    ['delsecret', 'secret.delete'],
+  ])('queues /%s <name> as %s in a private chat', async (command, type) => {
+    const turn = await run(valid(textUpdate(alice, `/${command} binance_api`)), { lang: 'en', joined: true });
+    expect(turn.jobs).toHaveLength(1);
+    expect(turn.jobs[0]?.job).toMatchObject({ type, queue: 'vault' });
+    expect(turn.jobs[0]).toMatchObject({
+      chatId: alice.id,
+      userId: alice.id,
+      payload: { name: 'binance_api', lang: 'en' },
+    });
+  });
+
+  it.each(['checksecret', 'delsecret'])('refuses /%s with a bad name, queueing nothing', async (command) => {
+    for (const text of [`/${command}`, `/${command} a b`, `/${command} bad!name`]) {
+      const turn = await run(valid(textUpdate(alice, text)), { lang: 'en', joined: true });
+      expect(turn.jobs).toEqual([]);
+      expect(texts(turn)).toEqual(['A secret name is 1–32 characters: letters, digits, _ or -.']);
+    }
+  });
+
+  it.each(['/secrets@desk_bot', '/checksecret@desk_bot x', '/delsecret@desk_bot x'])(
+    'refuses %s in a group, queueing nothing',
+    async (text) => {
+      const turn = await run(valid(textAt(alice, text, 0, group)), { lang: 'en' });
+      expect(turn.jobs).toEqual([]);
+      expect(texts(turn)).toEqual(['Secrets are stored in a private chat with me only.']);
+    },
+  );
+});
