@@ -3,6 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Every line any worker or function prints is captured, and grepped for secrets at the end.
+    setupFiles: ['./test/setup/log-capture.ts'],
+    // Keep first: global teardowns run in reverse order, so the grep runs last.
+    globalSetup: ['./test/setup/log-grep.global.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

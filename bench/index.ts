@@ -1,5 +1,7 @@
 import { startLocalStack } from '../local/index.js';
 import { benchBundle } from './bundle.js';
+import { benchKeys } from './keys.js';
+import { benchPayouts } from './payouts.js';
 import { benchRpc } from './rpc.js';
 import { printTable, type Row } from './stats.js';
 import { benchTelegram } from './telegram.js';
@@ -26,9 +28,12 @@ async function main() {
   // At Telegram's 30 msg/s a 10,000-user broadcast takes about 6 minutes per sender measured.
   const telegram = await benchTelegram({ users: Number(process.env.BENCH_BROADCAST_USERS ?? 10_000) });
   rows.push(...telegram.rows);
+  rows.push(...(await benchKeys()));
+  const payouts = await benchPayouts();
+  rows.push(...payouts.rows);
   printTable(rows);
   console.log('\nwebhook bundle: no @solana/web3.js, no KMS client');
-  for (const note of [...rpc.notes, ...telegram.notes]) console.log(note);
+  for (const note of [...rpc.notes, ...telegram.notes, ...payouts.notes]) console.log(note);
 }
 
 await main();

@@ -402,6 +402,8 @@ export interface KeyGrant {
 
 /** Encryption-context purpose of per-user secrets. */
 export const USER_SECRET_PURPOSE = 'user-secret';
+/** Encryption-context purpose of deployment-wide service credentials that admins store (owner `service`). */
+export const SERVICE_SECRET_PURPOSE = 'service-credential';
 
 /** A function of the app: where its code is, and exactly what it may touch. */
 export interface FunctionWiring {
@@ -468,7 +470,11 @@ export const FUNCTIONS = {
     table: 'readwrite',
     keys: [
       { key: 'intake', actions: ['kms:Decrypt'] },
-      { key: 'project', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], purposes: [USER_SECRET_PURPOSE] },
+      {
+        key: 'project',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        purposes: [USER_SECRET_PURPOSE, SERVICE_SECRET_PURPOSE],
+      },
     ],
   },
   /** The only function that may sign with the treasury key: checks, signs and settles payouts. */

@@ -15,7 +15,7 @@ const secretOf = (item: Item): StoredSecret => ({
 });
 
 /**
- * Users' secrets: `pk = secrets#<userId>`, `sk = <name>`, holding the envelope and the mask. The
+ * Secrets: `pk = secrets#<ownerId>` (a user id, or `service`), `sk = <name>`, holding the envelope and the mask. The
  * limit is checked by counting first, so two stores racing at the limit may both land: a soft
  * cap, which is all a per-user convenience limit needs.
  */
@@ -26,8 +26,8 @@ export class DynamoSecretStore implements SecretStore {
     this.table = new Table(options.client, options.tableName, Date.now);
   }
 
-  async put(userId: number, secret: StoredSecret, max: number): Promise<'stored' | 'limit'> {
-    const pk = `secrets#${userId}`;
+  async put(ownerId: string, secret: StoredSecret, max: number): Promise<'stored' | 'limit'> {
+    const pk = `secrets#${ownerId}`;
     const item: Item = {
       pk: { S: pk },
       sk: { S: secret.name },
@@ -47,16 +47,16 @@ export class DynamoSecretStore implements SecretStore {
     return 'stored';
   }
 
-  async get(userId: number, name: string): Promise<StoredSecret | undefined> {
-    const item = await this.table.get(`secrets#${userId}`, name);
+  async get(ownerId: string, name: string): Promise<StoredSecret | undefined> {
+    const item = await this.table.get(`secrets#${ownerId}`, name);
     return item ? secretOf(item) : undefined;
   }
 
-  async list(userId: number): Promise<Omit<StoredSecret, 'envelope'>[]> {
+  async list(ownerId: string): Promise<Omit<StoredSecret, 'envelope'>[]> {
     const secrets: Omit<StoredSecret, 'envelope'>[] = [];
     let afterSk: string | undefined;
     do {
-      const page = await this.table.query(`secrets#${userId}`, {
+      const page = await this.table.query(`secrets#${ownerId}`, {
         attributes: ['sk', 'masked', 'storedAt'],
         ...(afterSk ? { afterSk } : {}),
       });
@@ -68,9 +68,9 @@ export class DynamoSecretStore implements SecretStore {
     return secrets;
   }
 
-  async delete(userId: number, name: string): Promise<boolean> {
+  async delete(ownerId: string, name: string): Promise<boolean> {
     try {
-      await this.table.delete(`secrets#${userId}`, name, { ConditionExpression: 'attribute_exists(pk)' });
+      await this.table.delete(`secrets#${ownerId}`, name, { ConditionExpression: 'attribute_exists(pk)' });
       return true;
     } catch (error) {
       if (error instanceof ConditionFailed) return false;

@@ -102,7 +102,13 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
   bot.use(directory());
   // First: a message that is a secret's value must be sealed and deleted before anything else sees it.
-  bot.use(secretCommands({ intakePublicKey: options.intakePublicKey, settings: options.vault }));
+  bot.use(
+    secretCommands({
+      intakePublicKey: options.intakePublicKey,
+      settings: options.vault,
+      adminUserIds: options.adminUserIds,
+    }),
+  );
   bot.use(adminCommands(options.adminChatId));
   bot.use(payoutCommands({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds }));
 

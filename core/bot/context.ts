@@ -15,7 +15,14 @@ export const SessionDataSchema = z.object({
   /** An admin's `/broadcast` waiting for confirmation. */
   broadcastDraft: z.optional(BroadcastMessageSchema),
   /** A `/setsecret` waiting for its value: the secret's name and when it was asked (message date, s). */
-  secretPrompt: z.optional(z.object({ name: z.string().check(z.regex(SECRET_NAME)), since: z.int() })),
+  secretPrompt: z.optional(
+    z.object({
+      name: z.string().check(z.regex(SECRET_NAME)),
+      since: z.int(),
+      /** An admin storing a service credential. */
+      scope: z.optional(z.literal('service')),
+    }),
+  ),
 });
 export type SessionData = z.infer<typeof SessionDataSchema>;
 

@@ -2,11 +2,13 @@ import { Composer } from 'telegraf';
 import { ValidationError } from '../errors.js';
 import { sealForIntake } from '../keys/intake.js';
 import type { VaultSettings } from '../settings.js';
-import { userSecretContext } from '../vault/context.js';
+import { secretContext } from '../vault/context.js';
 import { SECRET_NAME, SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from '../vault/jobs.js';
 import type { BotContext } from './context.js';
 
 export interface SecretCommandOptions {
+  /** Admins may also keep service credentials (`/setsecret <name> service`). */
+  adminUserIds: ReadonlySet<number>;
   /** The intake key's public key (SPKI DER): values are sealed to it here, opened only by the vault worker. */
   intakePublicKey: Uint8Array;
   settings: VaultSettings;
@@ -21,7 +23,9 @@ const HTML = { parse_mode: 'HTML' } as const;
  * from the chat at once, sealed to the intake key and queued as `secret.store`, so the value is
  * never stored, queued or logged in the clear (the webhook has no KMS access and cannot read it
  * back). `/secrets`, `/checksecret` and `/delsecret` are answered by the vault worker. Private
- * chats only: a group would show the value to everyone.
+ * chats only: a group would show the value to everyone. An admin adding `service` as the last
+ * argument works on the deployment's service credentials (owner `service`, their own purpose);
+ * from anyone else `service` is just a bad argument.
  */
 export function secretCommands(options: SecretCommandOptions): Composer<BotContext> {
   const secrets = new Composer<BotContext>();
@@ -49,7 +53,7 @@ export function secretCommands(options: SecretCommandOptions): Composer<BotConte
     }
     let sealed: string;
     try {
-      sealed = sealForIntake(options.intakePublicKey, text, userSecretContext(ctx.from.id));
+      sealed = sealForIntake(options.intakePublicKey, text, secretContext(prompt.scope, ctx.from.id));
     } catch (error) {
       // Text that is not well-formed Unicode would not survive UTF-8 unchanged.
       if (error instanceof ValidationError) return ctx.reply(ctx.t('secret.cancelled'));
@@ -57,44 +61,53 @@ export function secretCommands(options: SecretCommandOptions): Composer<BotConte
     }
     ctx.enqueue({
       job: SecretStoreJob,
-      payload: { name: prompt.name, sealed, lang: ctx.lang },
+      payload: { name: prompt.name, sealed, lang: ctx.lang, ...(prompt.scope ? { scope: prompt.scope } : {}) },
       chatId: ctx.chat.id,
       userId: ctx.from.id,
     });
     return ctx.reply(ctx.t('secret.storing', { name: prompt.name }), HTML);
   });
 
-  /** The secret name a command names as its only argument, or undefined after saying what is wrong. */
-  function nameIn(ctx: BotContext, args: readonly string[]): string | undefined {
+  /** `service` as the last argument, from an admin, means the deployment's service credentials. */
+  function scopeOf(ctx: BotContext, args: readonly string[]): { rest: readonly string[]; scope?: 'service' } {
+    const admin = ctx.from !== undefined && options.adminUserIds.has(ctx.from.id);
+    return admin && args.at(-1) === 'service' ? { rest: args.slice(0, -1), scope: 'service' } : { rest: args };
+  }
+
+  /** The secret name (and scope) a command names, or undefined after saying what is wrong. */
+  function nameIn(ctx: BotContext, args: readonly string[]): { name: string; scope?: 'service' } | undefined {
     if (ctx.chat?.type !== 'private') {
       void ctx.reply(ctx.t('secret.private'));
       return undefined;
     }
-    const [name] = args;
-    if (name !== undefined && args.length === 1 && SECRET_NAME.test(name)) return name;
+    const { rest, scope } = scopeOf(ctx, args);
+    const [name] = rest;
+    if (name !== undefined && rest.length === 1 && SECRET_NAME.test(name)) return { name, ...(scope ? { scope } : {}) };
     void ctx.reply(ctx.t('secret.bad_name'));
     return undefined;
   }
 
   secrets.command('setsecret', (ctx) => {
-    const name = nameIn(ctx, ctx.args);
-    if (name === undefined) return;
-    ctx.session = { ...ctx.session, secretPrompt: { name, since: ctx.message.date } };
-    return ctx.reply(ctx.t('secret.send_value', { name }), HTML);
+    const named = nameIn(ctx, ctx.args);
+    if (named === undefined) return;
+    ctx.session = { ...ctx.session, secretPrompt: { ...named, since: ctx.message.date } };
+    return ctx.reply(ctx.t('secret.send_value', { name: named.name }), HTML);
   });
   for (const [command, job] of [
     ['checksecret', SecretCheckJob],
     ['delsecret', SecretDeleteJob],
   ] as const) {
     secrets.command(command, (ctx) => {
-      const name = nameIn(ctx, ctx.args);
-      if (name !== undefined)
-        ctx.enqueue({ job, payload: { name, lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
+      const named = nameIn(ctx, ctx.args);
+      if (named !== undefined)
+        ctx.enqueue({ job, payload: { ...named, lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
     });
   }
   secrets.command('secrets', (ctx) => {
     if (ctx.chat.type !== 'private') return ctx.reply(ctx.t('secret.private'));
-    ctx.enqueue({ job: SecretListJob, payload: { lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
+    const { scope } = scopeOf(ctx, ctx.args);
+    const payload = { lang: ctx.lang, ...(scope ? { scope } : {}) };
+    ctx.enqueue({ job: SecretListJob, payload, chatId: ctx.chat.id, userId: ctx.from.id });
   });
   return secrets;
 }

@@ -9,7 +9,7 @@ import type { IntakeKeyService } from '../keys/ports.js';
 import type { KeyVault } from '../keys/vault.js';
 import type { VaultSettings } from '../settings.js';
 import { notice } from '../telegram/notice.js';
-import { userSecretContext } from './context.js';
+import { type SecretScope, secretContext } from './context.js';
 import { SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from './jobs.js';
 import type { SecretStore } from './store.js';
 
@@ -29,11 +29,12 @@ export function maskSecret(value: string): string {
   return `${'•'.repeat(6)}${chars.slice(-4).join('')}`;
 }
 
-/** The user a vault job acts for: every vault job is someone's, in their private chat. */
-function owner(job: JobEnvelope): { userId: number; chatId: number } {
+/** Who a vault job acts for and whose secrets it touches: every vault job is someone's, in their private chat. */
+function owner(job: JobEnvelope<{ scope?: SecretScope }>) {
   if (job.userId === null || job.chatId === null)
     throw new PoisonJobError('secret.no_user', 'a vault job needs a user');
-  return { userId: job.userId, chatId: job.chatId };
+  const context = secretContext(job.payload.scope, job.userId);
+  return { userId: job.userId, chatId: job.chatId, ownerId: context.ownerId, context };
 }
 
 /**
@@ -49,10 +50,9 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
     emitFrom(deps.queue, job, [notice(chatId, userId, html)]);
 
   const store = handle(SecretStoreJob, async (job, log) => {
-    const { userId, chatId } = owner(job);
+    const { userId, chatId, ownerId, context } = owner(job);
     const t = translator(job.payload.lang);
     const { name } = job.payload;
-    const context = userSecretContext(userId);
     let value: string;
     try {
       value = await openIntake(deps.intake, job.payload.sealed, context);
@@ -70,7 +70,7 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
     const envelope = await deps.vault.seal(Buffer.from(value, 'utf8'), context);
     const masked = maskSecret(value);
     const stored = await deps.secrets.put(
-      userId,
+      ownerId,
       { name, envelope, masked, storedAt: now() },
       deps.settings.maxSecretsPerUser,
     );
@@ -86,9 +86,9 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
   });
 
   const list = handle(SecretListJob, async (job) => {
-    const { userId, chatId } = owner(job);
+    const { userId, chatId, ownerId } = owner(job);
     const t = translator(job.payload.lang);
-    const secrets = await deps.secrets.list(userId);
+    const secrets = await deps.secrets.list(ownerId);
     if (secrets.length === 0) return say(job, chatId, userId, t('secret.none'));
     const lines = secrets.map((secret) =>
       t('secret.item', {
@@ -101,22 +101,22 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
   });
 
   const remove = handle(SecretDeleteJob, async (job) => {
-    const { userId, chatId } = owner(job);
+    const { userId, chatId, ownerId } = owner(job);
     const t = translator(job.payload.lang);
     const { name } = job.payload;
-    const deleted = await deps.secrets.delete(userId, name);
+    const deleted = await deps.secrets.delete(ownerId, name);
     await say(job, chatId, userId, t(deleted ? 'secret.deleted' : 'secret.missing', { name }));
   });
 
   const check = handle(SecretCheckJob, async (job, log) => {
-    const { userId, chatId } = owner(job);
+    const { userId, chatId, ownerId, context } = owner(job);
     const t = translator(job.payload.lang);
     const { name } = job.payload;
-    const secret = await deps.secrets.get(userId, name);
+    const secret = await deps.secrets.get(ownerId, name);
     if (!secret) return say(job, chatId, userId, t('secret.missing', { name }));
     let plaintext: Uint8Array;
     try {
-      plaintext = await deps.vault.open(secret.envelope, userSecretContext(userId));
+      plaintext = await deps.vault.open(secret.envelope, context);
     } catch (error) {
       if (error instanceof CiphertextRejectedError || error instanceof WrongContextError) {
         log.warn('secret.unreadable', { name, code: error.code });

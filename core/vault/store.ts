@@ -10,17 +10,17 @@ export interface StoredSecret {
 }
 
 /**
- * Users' secrets, by owner and name. Holds only envelopes and masks: nothing here can be read
+ * Secrets by owner (a user id, or `service` for service credentials) and name. Holds only envelopes and masks: nothing here can be read
  * without KMS.
  *
  * Invariants: a user holds at most `max` secrets (replacing one by name is always allowed);
  * one user never sees another's.
  */
 export interface SecretStore {
-  put(userId: number, secret: StoredSecret, max: number): Promise<'stored' | 'limit'>;
-  get(userId: number, name: string): Promise<StoredSecret | undefined>;
+  put(ownerId: string, secret: StoredSecret, max: number): Promise<'stored' | 'limit'>;
+  get(ownerId: string, name: string): Promise<StoredSecret | undefined>;
   /** The user's secrets by name, without their envelopes (a listing never opens anything). */
-  list(userId: number): Promise<Omit<StoredSecret, 'envelope'>[]>;
+  list(ownerId: string): Promise<Omit<StoredSecret, 'envelope'>[]>;
   /** False when there was no such secret. */
-  delete(userId: number, name: string): Promise<boolean>;
+  delete(ownerId: string, name: string): Promise<boolean>;
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
+import { secretCanary } from '../setup/secrets.js';
 
 let stack: LocalStack;
 let dynamo: DynamoDBClient;
@@ -19,7 +19,7 @@ const waitForText = (chatId: number, includes: string, timeoutMs = 20_000) =>
 
 describe('the secret vault on the local stack', () => {
   it('stores a secret sent in chat under KMS, deletes the message, and shows it only masked', async () => {
-    const value = `apikey-${randomBytes(18).toString('base64url')}`;
+    const value = secretCanary('exchange-key');
     const user = stack.telegram.user(801);
     await user.sendText('/setsecret exchange_key');
     await waitForText(801, 'Send the value of');

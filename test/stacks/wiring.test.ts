@@ -9,6 +9,7 @@ import {
   type QueueName,
   queueResourceNames,
   SECRETS,
+  SERVICE_SECRET_PURPOSE,
   secretEnvName,
   stageSettings,
   USER_SECRET_PURPOSE,
@@ -214,7 +215,7 @@ describe('Function wiring', () => {
       expect(sign.flatMap((s) => keyNamesOf('signer', s))).toEqual(['treasury']);
     });
 
-    it('lets only the vault worker decrypt outside DynamoDB, each use conditioned on the user-secret context or on the intake key', () => {
+    it('lets only the vault worker decrypt outside DynamoDB: the project key only under the user-secret or service-credential context, or the intake key', () => {
       const direct = (id: string) =>
         statementsWith(id, 'kms:').filter(
           (s) => actionsOf(s).includes('kms:Decrypt') && !JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
@@ -224,7 +225,7 @@ describe('Function wiring', () => {
         const [key] = keyNamesOf('vaultWorker', statement);
         if (key === 'project') {
           expect(statement.Condition).toEqual({
-            StringEquals: { 'kms:EncryptionContext:purpose': [USER_SECRET_PURPOSE] },
+            StringEquals: { 'kms:EncryptionContext:purpose': [USER_SECRET_PURPOSE, SERVICE_SECRET_PURPOSE] },
           });
         } else expect(key).toBe('intake');
       }

@@ -24,14 +24,14 @@ const secret = (name: string, storedAt = 1_000): StoredSecret => ({
 
 describe('DynamoSecretStore', () => {
   it('stores a secret and reads it back whole', async () => {
-    const user = ++nextUser;
+    const user = String(++nextUser);
     expect(await store.put(user, secret('api-key'), 5)).toBe('stored');
     expect(await store.get(user, 'api-key')).toEqual(secret('api-key'));
     expect(await store.get(user, 'other')).toBeUndefined();
   });
 
   it('replaces a secret by name', async () => {
-    const user = ++nextUser;
+    const user = String(++nextUser);
     await store.put(user, secret('token', 1), 5);
     expect(await store.put(user, secret('token', 2), 5)).toBe('stored');
     expect(await store.get(user, 'token')).toEqual(secret('token', 2));
@@ -39,7 +39,7 @@ describe('DynamoSecretStore', () => {
   });
 
   it('refuses a new name at the limit but still replaces an existing one', async () => {
-    const user = ++nextUser;
+    const user = String(++nextUser);
     expect(await store.put(user, secret('a'), 2)).toBe('stored');
     expect(await store.put(user, secret('b'), 2)).toBe('stored');
     expect(await store.put(user, secret('c'), 2)).toBe('limit');
@@ -52,7 +52,7 @@ describe('DynamoSecretStore', () => {
   });
 
   it('lists a user’s secrets by name, with their masks and times', async () => {
-    const user = ++nextUser;
+    const user = String(++nextUser);
     await store.put(user, secret('zeta', 3), 5);
     await store.put(user, secret('alpha', 1), 5);
     await store.put(user, secret('mid', 2), 5);
@@ -64,11 +64,11 @@ describe('DynamoSecretStore', () => {
         storedAt,
       })),
     );
-    expect(await store.list(++nextUser)).toEqual([]);
+    expect(await store.list(String(++nextUser))).toEqual([]);
   });
 
   it('deletes a secret once: true the first time, false after', async () => {
-    const user = ++nextUser;
+    const user = String(++nextUser);
     await store.put(user, secret('gone'), 5);
     expect(await store.delete(user, 'gone')).toBe(true);
     expect(await store.delete(user, 'gone')).toBe(false);
@@ -77,8 +77,8 @@ describe('DynamoSecretStore', () => {
   });
 
   it('keeps users apart: names, limits, reads and deletes', async () => {
-    const alice = ++nextUser;
-    const bob = ++nextUser;
+    const alice = String(++nextUser);
+    const bob = String(++nextUser);
     await store.put(alice, secret('shared', 1), 1);
     expect(await store.put(bob, secret('shared', 2), 1)).toBe('stored');
     expect(await store.get(alice, 'shared')).toEqual(secret('shared', 1));

@@ -7,7 +7,8 @@ import type { JobDraft } from '../../../core/jobs/envelope.js';
 import { CiphertextRejectedError } from '../../../core/keys/errors.js';
 import { INTAKE_TEXT_PREFIX, openIntake } from '../../../core/keys/intake.js';
 import { stageSettings } from '../../../core/settings.js';
-import { testBotOptions, testIntakeKey } from '../../helpers/bot-options.js';
+import { SERVICE_SECRET_CONTEXT } from '../../../core/vault/context.js';
+import { TEST_ADMIN_ID, testBotOptions, testIntakeKey } from '../../helpers/bot-options.js';
 import { textUpdate } from '../../helpers/updates.js';
 
 const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -95,6 +96,26 @@ describe('/setsecret', () => {
     // The value is in no call, no session and no job: only sealed.
     expect(traces(turn)).not.toContain(value);
     expect(traces(turn)).not.toContain('wxyz');
+  });
+
+  it('lets an admin store a service credential, sealed for the service context, and nobody else', async () => {
+    const admin = { id: TEST_ADMIN_ID, first_name: 'Ada' };
+    const asked = await run(valid(textUpdate(admin, '/setsecret openai service')), { lang: 'en', joined: true });
+    expect(sessionOf(asked).secretPrompt).toMatchObject({ name: 'openai', scope: 'service' });
+    const turn = await run(valid(textUpdate(admin, 'sk-service-credential-1234')), sessionOf(asked));
+    const job = turn.jobs[0]!;
+    expect(job.payload).toMatchObject({ name: 'openai', scope: 'service' });
+    const sealed = (job.payload as { sealed: string }).sealed;
+    expect(await openIntake(testIntakeKey(), sealed, SERVICE_SECRET_CONTEXT)).toBe('sk-service-credential-1234');
+    await expect(openIntake(testIntakeKey(), sealed, userContext(admin.id))).rejects.toBeInstanceOf(
+      CiphertextRejectedError,
+    );
+    // From a non-admin, `service` is just a bad argument: no hint that it means anything.
+    const refused = await run(valid(textUpdate(alice, '/setsecret openai service')), { lang: 'en', joined: true });
+    expect(sessionOf(refused).secretPrompt).toBeUndefined();
+    expect(texts(refused)).toEqual(['A secret name is 1–32 characters: letters, digits, _ or -.']);
+    const listed = await run(valid(textUpdate(alice, '/secrets service')), { lang: 'en', joined: true });
+    expect(listed.jobs[0]?.payload).toEqual({ lang: 'en' });
   });
 
   it('keeps non-ASCII values exactly', async () => {

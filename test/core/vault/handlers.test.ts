@@ -10,7 +10,7 @@ import { ENVELOPE_TEXT_PREFIX } from '../../../core/keys/envelope.js';
 import { sealForIntake } from '../../../core/keys/intake.js';
 import { createEnvelopeVault } from '../../../core/keys/vault.js';
 import { stageSettings, type VaultSettings } from '../../../core/settings.js';
-import { userSecretContext } from '../../../core/vault/context.js';
+import { SERVICE_SECRET_CONTEXT, userSecretContext } from '../../../core/vault/context.js';
 import { maskSecret, vaultHandlers } from '../../../core/vault/handlers.js';
 import { SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from '../../../core/vault/jobs.js';
 import { type KmsEmulator, startKmsEmulator } from '../../../local/kms/index.js';
@@ -162,6 +162,24 @@ describe('maskSecret', () => {
 });
 
 describe('secret.store', () => {
+  it('keeps a service credential under the owner `service`, apart from the admin’s own secrets', async () => {
+    const w = worker();
+    const admin = newUser();
+    const sealed = sealForIntake(intakePublicKey, 'sk-service-0123456789abcd', SERVICE_SECRET_CONTEXT);
+    const scope = 'service' as const;
+    await w.run([
+      { job: SecretStoreJob, payload: { name: 'openai', sealed, lang, scope }, chatId: admin, userId: admin },
+    ]);
+    expect(w.last(admin)).toBe('🔐 Stored <b>openai</b>: <code>••••••abcd</code>');
+    expect((await w.secrets.list('service')).map((x) => x.name)).toContain('openai');
+    expect(await w.secrets.list(String(admin))).toEqual([]);
+    await w.run([{ job: SecretCheckJob, payload: { name: 'openai', lang, scope }, chatId: admin, userId: admin }]);
+    expect(w.last(admin)).toContain('opens correctly');
+    // Without the scope, the same name is the admin's own, and there is none.
+    await w.run([check(admin, 'openai')]);
+    expect(w.last(admin)).toContain('no secret named');
+  });
+
   it('stores an envelope that is text, bound to the user and free of the plaintext, and answers with the mask', async () => {
     const w = worker();
     const user = newUser();
@@ -197,7 +215,7 @@ describe('secret.store', () => {
     const user = newUser();
     await w.run([store(user, 'okx', 'first-value-1111')]);
     await w.run([store(user, 'okx', 'second-value-2222')]);
-    expect(await w.secrets.list(user)).toHaveLength(1);
+    expect(await w.secrets.list(String(user))).toHaveLength(1);
     expect(w.last(user)).toContain('<code>••••••2222</code>');
     await w.run([check(user, 'okx')]);
     expect(w.last(user)).toContain('17 characters, <code>••••••2222</code>');
@@ -213,7 +231,7 @@ describe('secret.store', () => {
     expect(await rawItem(user, 'c')).toBeUndefined();
     await w.run([store(user, 'a', 'value-a-0004')]);
     expect(w.last(user)).toContain('Stored <b>a</b>');
-    expect((await w.secrets.list(user)).map((s) => [s.name, s.masked])).toEqual([
+    expect((await w.secrets.list(String(user))).map((s) => [s.name, s.masked])).toEqual([
       ['a', '••••••0004'],
       ['b', '••••••0002'],
     ]);
