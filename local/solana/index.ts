@@ -23,4 +23,3 @@ export type {
 export { startSolanaPeer } from './peer.js';
 export { SvmUnavailableError } from './svm.js';
 export { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from './token.js';
-export { loadOrCreateKeypair } from './treasury.js';
