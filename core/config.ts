@@ -65,6 +65,8 @@ export interface WebhookConfig extends BaseConfig {
   adminUserIds: ReadonlySet<number>;
   /** The intake key's public key (SPKI DER): users' secrets are sealed to it. */
   intakePublicKey: Uint8Array;
+  /** The deposit address shown to users. */
+  treasuryAddress: string;
 }
 
 export function webhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
@@ -77,12 +79,14 @@ export function webhookConfig(env: Readonly<Record<string, string | undefined>>)
     ...secret('ADMIN_CHAT_ID', chatId),
     ...secret('ADMIN_USER_IDS', userIds),
     ...secret('VAULT_INTAKE_KEY', base64),
+    ...secret('TREASURY_ADDRESS', base58Address),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...base(values),
     adminUserIds: new Set(values[secretEnvName('ADMIN_USER_IDS')]!.split(',').map(Number)),
     intakePublicKey: parseIntakePublicKey(values[secretEnvName('VAULT_INTAKE_KEY')]!),
+    treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
     queueUrls: Object.fromEntries(QUEUE_NAMES.map((q) => [q, values[ENV.queueUrl[q]]!])) as Record<QueueName, string>,
     telegram: {
       apiRoot: values[ENV.telegramApiRoot]!,

@@ -433,6 +433,8 @@ export const FUNCTIONS = {
       'ADMIN_CHAT_ID',
       'ADMIN_USER_IDS',
       'VAULT_INTAKE_KEY',
+      // The deposit address shown to users.
+      'TREASURY_ADDRESS',
     ],
     sendsTo: ['rpc', 'notify', 'ai', 'vault', 'payouts'],
     table: 'readwrite',

@@ -1,7 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Deposit, DepositStore } from '../deposit/store.js';
+import { type Deposit, type DepositStore, depositIdOf } from '../deposit/store.js';
+import { isLanguage, type Language } from '../i18n.js';
+import type { DepositDecision, DepositRecord, Ledger, LedgerEntry } from '../ledger/ledger.js';
 import type { TxRecord, TxStatus, TxStore } from '../solana/tx-store.js';
-import { ConditionFailed, Table } from './dynamodb.js';
+import { ConditionFailed, type Item, Table, TransactionCancelled } from './dynamodb.js';
 
 const NEW_ITEM = { ConditionExpression: 'attribute_not_exists(pk)' };
 
@@ -37,6 +39,12 @@ export class DynamoDepositStore implements DepositStore {
   }
 
   async record(deposit: Deposit): Promise<boolean> {
+    // The short id the admin buttons carry points at the signature (written first: idempotent).
+    await this.table.put({
+      pk: { S: `depositref#${depositIdOf(deposit.signature)}` },
+      sk: { S: 'ref' },
+      signature: { S: deposit.signature },
+    });
     try {
       await this.table.put(
         {
@@ -47,6 +55,7 @@ export class DynamoDepositStore implements DepositStore {
           lamports: { N: deposit.lamports.toString() },
           slot: { N: String(deposit.slot) },
           ...(deposit.blockTime === null ? {} : { blockTime: { N: String(deposit.blockTime) } }),
+          lang: { S: deposit.lang },
           status: { S: 'found' },
           foundAt: { N: String(this.table.nowSeconds()) },
         },
@@ -113,5 +122,109 @@ export class DynamoTxStore implements TxStore {
       // Already final: the first outcome stands.
       if (!(error instanceof ConditionFailed)) throw error;
     }
+  }
+}
+
+const depositOf = (item: Item): DepositRecord => ({
+  signature: (item.pk?.S ?? '').slice('deposit#'.length),
+  userId: Number(item.userId?.N),
+  wallet: item.wallet?.S ?? '',
+  lamports: BigInt(item.lamports?.N ?? '0'),
+  lang: isLanguage(item.lang?.S ?? '') ? (item.lang!.S as Language) : 'en',
+  status: (item.status?.S ?? 'found') as DepositRecord['status'],
+});
+
+/**
+ * Internal balances (`pk = balance#<userId>`, `sk = balance`) and their ledger
+ * (`pk = ledger#<userId>`, `sk = e#<ms, 13 digits>#<kind>#<ref>`). Crediting a deposit is one
+ * `TransactWriteItems`: the deposit's status `found → confirmed` (the condition that makes it
+ * happen once), the ledger entry, and the balance increment.
+ */
+export class DynamoLedger implements Ledger {
+  private readonly table: Table;
+
+  constructor(options: LedgerOptions) {
+    this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
+  }
+
+  async depositById(id: string): Promise<DepositRecord | undefined> {
+    const ref = await this.table.get(`depositref#${id}`, 'ref');
+    const signature = ref?.signature?.S;
+    if (!signature) return undefined;
+    const item = await this.table.get(`deposit#${signature}`, 'deposit');
+    return item ? depositOf(item) : undefined;
+  }
+
+  async decideDeposit(id: string, approve: boolean, adminId: number): Promise<DepositDecision> {
+    const deposit = await this.depositById(id);
+    if (!deposit) return { outcome: 'missing' };
+    if (deposit.status !== 'found') return { outcome: 'decided', deposit };
+    const now = this.table.now();
+    const decided = {
+      pk: `deposit#${deposit.signature}`,
+      sk: 'deposit',
+      UpdateExpression: 'SET #status = :to, decidedBy = :admin, decidedAt = :now',
+      ConditionExpression: '#status = :found',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':to': { S: approve ? 'confirmed' : 'rejected' },
+        ':found': { S: 'found' },
+        ':admin': { N: String(adminId) },
+        ':now': { N: String(now) },
+      },
+    };
+    try {
+      if (!approve) {
+        const { pk, sk, ...update } = decided;
+        await this.table.update(pk, sk, update);
+        return { outcome: 'rejected', deposit: { ...deposit, status: 'rejected' } };
+      }
+      await this.table.transact([
+        { update: decided },
+        {
+          put: {
+            pk: { S: `ledger#${deposit.userId}` },
+            sk: { S: `e#${String(now).padStart(13, '0')}#deposit#${deposit.signature}` },
+            kind: { S: 'deposit' },
+            lamports: { N: deposit.lamports.toString() },
+            ref: { S: deposit.signature },
+            at: { N: String(now) },
+          },
+          condition: NEW_ITEM,
+        },
+        {
+          update: {
+            pk: `balance#${deposit.userId}`,
+            sk: 'balance',
+            UpdateExpression: 'ADD lamports :amount',
+            ExpressionAttributeValues: { ':amount': { N: deposit.lamports.toString() } },
+          },
+        },
+      ]);
+    } catch (error) {
+      if (!(error instanceof ConditionFailed || error instanceof TransactionCancelled)) throw error;
+      // Another admin or a redelivery decided first.
+      const current = await this.depositById(id);
+      return current ? { outcome: 'decided', deposit: current } : { outcome: 'missing' };
+    }
+    return {
+      outcome: 'credited',
+      deposit: { ...deposit, status: 'confirmed' },
+      balance: await this.balance(deposit.userId),
+    };
+  }
+
+  async balance(userId: number): Promise<bigint> {
+    return BigInt((await this.table.get(`balance#${userId}`, 'balance'))?.lamports?.N ?? '0');
+  }
+
+  async history(userId: number, limit: number): Promise<LedgerEntry[]> {
+    const page = await this.table.query(`ledger#${userId}`, { skPrefix: 'e#', limit, descending: true });
+    return page.items.map((item) => ({
+      at: Number(item.at?.N ?? '0'),
+      kind: (item.kind?.S ?? 'deposit') as LedgerEntry['kind'],
+      lamports: BigInt(item.lamports?.N ?? '0'),
+      ref: item.ref?.S ?? '',
+    }));
   }
 }

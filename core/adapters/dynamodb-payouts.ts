@@ -216,7 +216,16 @@ export class DynamoPayoutStore implements PayoutStore {
   }
 }
 
-/** Verified wallets: `pk = wallets#<userId>`, `sk = <address>`, with when it was first verified. */
+/** A removal is remembered this long (past any queue's retention), then its item expires (TTL). */
+const REMOVAL_RETENTION_SECONDS = 15 * 86_400;
+
+/**
+ * Verified wallets: `pk = wallets#<userId>`, `sk = <address>`. A wallet in the book has
+ * `verifiedAt` (ms, the first verification). `decidedAt` (ms) is the user action that decided
+ * the item's state last; a write for an older action fails its condition and changes nothing,
+ * so verifications and removals may run in any order. A removed wallet keeps only `decidedAt`
+ * and an `expiresAt`, so a late verification asked before the removal cannot bring it back.
+ */
 export class DynamoWalletBook implements WalletBook {
   private readonly table: Table;
 
@@ -224,20 +233,39 @@ export class DynamoWalletBook implements WalletBook {
     this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
   }
 
-  async add(userId: number, address: string): Promise<void> {
+  /** One conditional write for the action at `at`; an older (or the same) action's write is ignored. */
+  private async decide(userId: number, address: string, at: number, update: string, values: Item): Promise<void> {
     try {
-      await this.table.put(
-        { pk: s(`wallets#${userId}`), sk: s(address), verifiedAt: n(this.table.now()) },
-        { ConditionExpression: 'attribute_not_exists(pk)' },
-      );
+      await this.table.update(`wallets#${userId}`, address, {
+        UpdateExpression: update,
+        ConditionExpression: 'attribute_not_exists(decidedAt) OR decidedAt < :at',
+        ExpressionAttributeValues: { ':at': n(at), ...values },
+      });
     } catch (error) {
-      // Verified before: the first time stays.
+      // A later action (or this one, redelivered) decided already.
       if (!(error instanceof ConditionFailed)) throw error;
     }
   }
 
+  async add(userId: number, address: string, at = this.table.now()): Promise<void> {
+    // Verified before: the first time stays.
+    await this.decide(
+      userId,
+      address,
+      at,
+      'SET decidedAt = :at, verifiedAt = if_not_exists(verifiedAt, :now) REMOVE expiresAt',
+      { ':now': n(this.table.now()) },
+    );
+  }
+
+  async remove(userId: number, address: string, at = this.table.now()): Promise<void> {
+    await this.decide(userId, address, at, 'SET decidedAt = :at, expiresAt = :expires REMOVE verifiedAt', {
+      ':expires': n(this.table.nowSeconds() + REMOVAL_RETENTION_SECONDS),
+    });
+  }
+
   async has(userId: number, address: string): Promise<boolean> {
-    return (await this.table.get(`wallets#${userId}`, address)) !== undefined;
+    return (await this.table.get(`wallets#${userId}`, address))?.verifiedAt !== undefined;
   }
 
   async list(userId: number): Promise<string[]> {
@@ -245,7 +273,9 @@ export class DynamoWalletBook implements WalletBook {
     let afterSk: string | undefined;
     do {
       const page = await this.table.query(`wallets#${userId}`, { ...(afterSk ? { afterSk } : {}) });
-      for (const item of page.items) found.push({ address: item.sk?.S ?? '', at: Number(item.verifiedAt?.N ?? '0') });
+      for (const item of page.items) {
+        if (item.verifiedAt?.N !== undefined) found.push({ address: item.sk?.S ?? '', at: Number(item.verifiedAt.N) });
+      }
       afterSk = page.lastSk;
     } while (afterSk);
     return found.sort((a, b) => a.at - b.at).map((w) => w.address);

@@ -8,6 +8,9 @@ import {
   PutItemCommand,
   type PutItemCommandInput,
   QueryCommand,
+  TransactionCanceledException,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
@@ -32,6 +35,22 @@ export type Condition = Pick<
 /** Thrown by `Table.put`, `update` and `delete` when their condition fails; callers turn it into a domain outcome. */
 export class ConditionFailed extends Error {}
 
+/**
+ * Thrown by `Table.transact` when DynamoDB cancelled the transaction: nothing was written.
+ * `reasons` has one code per action, in order (`None`, `ConditionalCheckFailed`, ...).
+ */
+export class TransactionCancelled extends Error {
+  constructor(readonly reasons: readonly string[]) {
+    super(`transaction cancelled: ${reasons.join(', ')}`);
+  }
+}
+
+/** One action of `Table.transact`, on an item of this table. */
+export type TransactAction =
+  | { readonly put: Item; readonly condition?: Condition }
+  | { readonly update: { readonly pk: string; readonly sk: string } & ItemUpdate }
+  | { readonly check: { readonly pk: string; readonly sk: string } & Condition & { ConditionExpression: string } };
+
 /** An `UpdateItem`: its update expression, an optional condition, and the names and values both use. */
 export interface ItemUpdate extends Condition {
   readonly UpdateExpression: string;
@@ -51,6 +70,8 @@ export interface QueryOptions {
   readonly attributes?: readonly string[];
   /** Strongly consistent read (default true, like `get`). */
   readonly consistent?: boolean;
+  /** Newest (highest sort key) first. */
+  readonly descending?: boolean;
   /**
    * Keeps only items matching this (applied after `limit`, so a page may hold fewer items, or
    * none, and still have a next page). Names and values must not use `#pk`, `#sk`, `#p<n>` or `:pk`.
@@ -121,6 +142,33 @@ export class Table {
     }
   }
 
+  /**
+   * Writes up to 100 actions all or nothing (`TransactWriteItems`). A failed condition anywhere
+   * cancels everything: `TransactionCancelled` with the reason of each action.
+   */
+  async transact(actions: readonly TransactAction[]): Promise<void> {
+    const items: TransactWriteItem[] = actions.map((action) => {
+      if ('put' in action) return { Put: { TableName: this.name, Item: action.put, ...action.condition } };
+      if ('update' in action) {
+        const { pk, sk, ReturnValues: _, ...update } = action.update;
+        return { Update: { TableName: this.name, Key: key(pk, sk), ...update } };
+      }
+      const { pk, sk, ...condition } = action.check;
+      return { ConditionCheck: { TableName: this.name, Key: key(pk, sk), ...condition } };
+    });
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+      ) {
+        throw new TransactionCancelled((error.CancellationReasons ?? []).map((r) => r.Code ?? 'None'));
+      }
+      throw transient('TransactWriteItems', error);
+    }
+  }
+
   /** Deletes one item (deleting a missing item is not an error, unless the condition says so). */
   async delete(pk: string, sk: string, condition: Condition = {}): Promise<void> {
     try {
@@ -155,6 +203,7 @@ export class Table {
           ExclusiveStartKey: options.afterSk === undefined ? undefined : key(pk, options.afterSk),
           Limit: options.limit,
           ConsistentRead: options.consistent ?? true,
+          ScanIndexForward: options.descending ? false : undefined,
         }),
       );
       return { items: Items ?? [], lastSk: LastEvaluatedKey?.sk?.S };

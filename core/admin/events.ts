@@ -7,6 +7,8 @@ export const ADMIN_EVENT_KINDS = [
   'user.new',
   'wallet.verified',
   'deposit.found',
+  'deposit.confirmed',
+  'deposit.rejected',
   'withdrawal.requested',
   'withdrawal.approved',
   'withdrawal.rejected',

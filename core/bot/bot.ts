@@ -1,6 +1,6 @@
 import { Composer } from 'telegraf';
 import { adminEvent } from '../admin/events.js';
-import { escapeHtml, isLanguage } from '../i18n.js';
+import { isLanguage } from '../i18n.js';
 import type { JobType } from '../jobs/envelope.js';
 import type { VaultSettings } from '../settings.js';
 import { checkAddress } from '../solana/address.js';
@@ -8,24 +8,14 @@ import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
 import { adminCommands } from './broadcast.js';
 import type { BotContext } from './context.js';
-import { CALLBACK, helpScreen, languageScreen, mainMenu, type Screen } from './menus.js';
+import { depositCommands } from './deposits.js';
+import { CALLBACK, helpScreen, languageScreen, mainMenu, replaceScreen, showScreen } from './menus.js';
 import { payoutCommands } from './payouts.js';
 import { secretCommands } from './secrets.js';
-
-const HTML = { parse_mode: 'HTML' } as const;
+import { addressProblemReply, linkedAddresses, walletCommands, walletLabelPrompt } from './wallets.js';
 
 function displayName(ctx: BotContext): string {
   return ctx.from?.first_name ?? ctx.from?.username ?? '';
-}
-
-/** Sends a screen as a new message. */
-function show(ctx: BotContext, screen: Screen) {
-  return ctx.reply(screen.text, { ...HTML, reply_markup: screen.keyboard });
-}
-
-/** Replaces the message the pressed button belongs to with a screen (menus are edited in place). */
-function replace(ctx: BotContext, screen: Screen) {
-  return ctx.editMessageText(screen.text, { ...HTML, reply_markup: screen.keyboard });
 }
 
 /**
@@ -42,8 +32,7 @@ function chainQuery<P>(
   if (addresses.length === 0) return ctx.reply(ctx.t('balance.usage'));
   for (const address of addresses) {
     const check = checkAddress(address);
-    if (!check.ok)
-      return ctx.reply(`<code>${escapeHtml(address.slice(0, 64))}</code>: ${ctx.t(`address.${check.problem}`)}`, HTML);
+    if (!check.ok) return addressProblemReply(ctx, address, check.problem);
   }
   ctx.enqueue({ ...draft(addresses), chatId: ctx.chat?.id ?? null, userId: ctx.from?.id ?? null });
   return ctx.reply(ctx.t('chain.checking'));
@@ -92,6 +81,8 @@ export interface BotOptions {
   /** The intake key's public key: users' secrets are sealed to it before they go anywhere. */
   intakePublicKey: Uint8Array;
   vault: VaultSettings;
+  /** The treasury's deposit address, shown by /deposit. */
+  treasuryAddress: string;
 }
 
 /**
@@ -101,7 +92,10 @@ export interface BotOptions {
 export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
   bot.use(directory());
-  // First: a message that is a secret's value must be sealed and deleted before anything else sees it.
+  // A pending wallet rename takes the next message, and any command or button ends it; it steps
+  // aside for a pending /setsecret.
+  bot.use(walletLabelPrompt());
+  // Then: a message that is a secret's value must be sealed and deleted before anything else sees it.
   bot.use(
     secretCommands({
       intakePublicKey: options.intakePublicKey,
@@ -111,16 +105,29 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   );
   bot.use(adminCommands(options.adminChatId));
   bot.use(payoutCommands({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds }));
+  bot.use(
+    depositCommands({
+      treasuryAddress: options.treasuryAddress,
+      adminChatId: options.adminChatId,
+      adminUserIds: options.adminUserIds,
+    }),
+  );
+  // `/wallets`, wallet buttons, and a Solana address sent in a private chat (linked).
+  bot.use(walletCommands());
 
   // In groups, only commands addressed to us (telegraf matches `/cmd@our_username`) and our buttons count.
   bot.command('start', (ctx) =>
-    ctx.session.lang ? show(ctx, mainMenu(ctx.t, displayName(ctx))) : show(ctx, languageScreen()),
+    ctx.session.lang ? showScreen(ctx, mainMenu(ctx.t, displayName(ctx))) : showScreen(ctx, languageScreen()),
   );
-  bot.command('menu', (ctx) => show(ctx, mainMenu(ctx.t, displayName(ctx))));
-  bot.command('help', (ctx) => show(ctx, helpScreen(ctx.t)));
-  bot.command('lang', (ctx) => show(ctx, languageScreen()));
+  bot.command('menu', (ctx) => showScreen(ctx, mainMenu(ctx.t, displayName(ctx))));
+  bot.command('help', (ctx) => showScreen(ctx, helpScreen(ctx.t)));
+  bot.command('lang', (ctx) => showScreen(ctx, languageScreen()));
+  // With no addresses: the linked wallets'.
   bot.command('balance', (ctx) =>
-    chainQuery(ctx, ctx.args, 10, (addresses) => ({ job: WalletBalanceJob, payload: { addresses, lang: ctx.lang } })),
+    chainQuery(ctx, ctx.args.length > 0 ? ctx.args : linkedAddresses(ctx.session), 10, (addresses) => ({
+      job: WalletBalanceJob,
+      payload: { addresses, lang: ctx.lang },
+    })),
   );
   bot.command('verify', (ctx) =>
     chainQuery(ctx, ctx.args, 1, ([address]) => ({
@@ -134,19 +141,19 @@ export function createBot(options: BotOptions): Composer<BotContext> {
     if (!isLanguage(lang)) return ctx.answerCbQuery(ctx.t('button.stale'));
     ctx.session = { ...ctx.session, lang };
     await ctx.answerCbQuery(ctx.t('lang.saved'));
-    await replace(ctx, mainMenu(ctx.t, displayName(ctx)));
+    await replaceScreen(ctx, mainMenu(ctx.t, displayName(ctx)));
   });
   bot.action(CALLBACK.menu, async (ctx) => {
     await ctx.answerCbQuery();
-    await replace(ctx, mainMenu(ctx.t, displayName(ctx)));
+    await replaceScreen(ctx, mainMenu(ctx.t, displayName(ctx)));
   });
   bot.action(CALLBACK.help, async (ctx) => {
     await ctx.answerCbQuery();
-    await replace(ctx, helpScreen(ctx.t));
+    await replaceScreen(ctx, helpScreen(ctx.t));
   });
   bot.action(CALLBACK.chooseLanguage, async (ctx) => {
     await ctx.answerCbQuery();
-    await replace(ctx, languageScreen());
+    await replaceScreen(ctx, languageScreen());
   });
   // Any other button (forged, or from an older version of the bot) is answered, politely, and ignored.
   bot.on('callback_query', (ctx) => ctx.answerCbQuery(ctx.t('button.stale'), { show_alert: false }));

@@ -4,12 +4,13 @@ import { LANGUAGES, translator } from '../i18n.js';
 import { handle } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import { defineJob, type JobDraft, type JobQueue } from '../jobs/envelope.js';
+import { DEPOSIT_CALLBACK } from '../ledger/jobs.js';
 import { checkAddress } from '../solana/address.js';
 import { isOnCurve } from '../solana/curve.js';
 import type { SignatureInfo, SolanaGateway } from '../solana/gateway.js';
 import { notice } from '../telegram/notice.js';
 import { formatSol } from '../wallet/format.js';
-import type { Deposit, DepositStore } from './store.js';
+import { type Deposit, type DepositStore, depositIdOf } from './store.js';
 
 /** "I've deposited": look for new SOL transfers from the user's linked wallet to the treasury. */
 export const DepositScanJob = defineJob(
@@ -91,6 +92,7 @@ export function depositScanHandler(deps: DepositScanDeps) {
         lamports,
         slot: info.slot,
         blockTime: info.blockTime,
+        lang,
       };
       if (await deps.deposits.record(deposit)) found.push(deposit);
     }
@@ -106,6 +108,16 @@ export function depositScanHandler(deps: DepositScanDeps) {
           ['wallet', d.wallet],
           ['amount', `${formatSol(d.lamports)} SOL`],
           ['signature', d.signature],
+        ],
+        actions: [
+          {
+            text: `✅ Confirm ${depositIdOf(d.signature).slice(0, 6)}`,
+            data: DEPOSIT_CALLBACK.confirm(depositIdOf(d.signature)),
+          },
+          {
+            text: `✖ Reject ${depositIdOf(d.signature).slice(0, 6)}`,
+            data: DEPOSIT_CALLBACK.reject(depositIdOf(d.signature)),
+          },
         ],
       }),
     );

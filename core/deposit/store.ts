@@ -1,3 +1,9 @@
+import type { Language } from '../i18n.js';
+import { shortId } from '../jobs/short-id.js';
+
+/** The short id of a deposit, carried by its admin buttons. */
+export const depositIdOf = (signature: string): string => shortId(`deposit:${signature}`);
+
 /** An incoming SOL transfer from a user's linked wallet to the treasury, as found on chain. */
 export interface Deposit {
   signature: string;
@@ -6,6 +12,8 @@ export interface Deposit {
   lamports: bigint;
   slot: number;
   blockTime: number | null;
+  /** The language of the user who claimed it. */
+  lang: Language;
 }
 
 /**

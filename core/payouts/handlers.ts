@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { adminEvent } from '../admin/events.js';
 import { PoisonJobError } from '../errors.js';
 import { translator } from '../i18n.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import type { JobDraft, JobEnvelope, JobQueue } from '../jobs/envelope.js';
+import { shortId } from '../jobs/short-id.js';
 import { KeyServiceUnavailableError } from '../keys/errors.js';
 import type { PayoutSettings } from '../settings.js';
 import type { SolanaGateway } from '../solana/gateway.js';
@@ -66,22 +66,7 @@ export interface PayoutSignerDeps extends PayoutBase {
 export const BLOCKHASH_MAX_AGE_MS = 45_000;
 
 /** The payout of a request job: the same request (redelivered) always maps to the same payout. */
-export function payoutIdOf(requestJobId: string): string {
-  const digest = createHash('sha256').update(requestJobId).digest();
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of digest) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5 && out.length < 16) {
-      out += 'abcdefghijklmnopqrstuvwxyz234567'[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    if (out.length === 16) break;
-  }
-  return out;
-}
+export const payoutIdOf = (requestJobId: string): string => shortId(requestJobId);
 
 /** `YYYY-MM-DD` of a time, in UTC: the day a request counts against. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);

@@ -16,7 +16,7 @@ import {
 import { notice } from '../telegram/notice.js';
 import type { WalletBook } from './book.js';
 import { formatSol, formatUnits, KNOWN_MINTS, shortAddress } from './format.js';
-import { WalletBalanceJob, WalletVerifyJob } from './jobs.js';
+import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from './jobs.js';
 
 export interface WalletDeps {
   solana: SolanaGateway;
@@ -90,7 +90,8 @@ export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook }) {
     const drafts = [notice(job.chatId, job.userId, answer)];
     // A user's wallet checked out as a real wallet: it is theirs to withdraw to, and admins see it.
     if (account?.owner === SYSTEM_PROGRAM && onCurve && !account.executable) {
-      if (job.userId !== null) await deps.book.add(job.userId, address);
+      // As of when the user asked: a removal they made since wins over this late answer.
+      if (job.userId !== null) await deps.book.add(job.userId, address, Date.parse(job.createdAt));
       drafts.push(
         adminEvent({
           kind: 'wallet.verified',
@@ -128,5 +129,18 @@ export function walletBalanceHandler(deps: WalletDeps) {
     }
     if (addresses.length > 1) blocks.push(t('balance.total', { sol: formatSol(total), count: addresses.length }));
     await reply(deps, job, blocks.join('\n\n'));
+  });
+}
+
+/**
+ * `wallet.unlink`: the user removed a linked wallet, so it leaves their verified wallets and no
+ * withdrawal can go to it. As of when they removed it (the job's `createdAt`): a verification
+ * asked before that and still in flight cannot add it back. Idempotent; says nothing (the bot
+ * has already answered the button).
+ */
+export function walletUnlinkHandler(deps: { book: WalletBook }) {
+  return handle(WalletUnlinkJob, async (job) => {
+    if (job.userId === null) return;
+    await deps.book.remove(job.userId, job.payload.address, Date.parse(job.createdAt));
   });
 }

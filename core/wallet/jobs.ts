@@ -14,3 +14,10 @@ export const WalletBalanceJob = defineJob(
   'rpc',
   z.object({ addresses: z.array(address).check(z.minLength(1), z.maxLength(10)), lang }),
 );
+
+/**
+ * The user removed a linked wallet: it leaves their book of verified wallets, so withdrawals can
+ * no longer go to it. The removal is as of the job's `createdAt`: a verification the user asked
+ * for earlier that runs later does not bring the wallet back.
+ */
+export const WalletUnlinkJob = defineJob('wallet.unlink', 'rpc', z.object({ address }));

@@ -1,4 +1,4 @@
-import { DynamoDepositStore, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
+import { DynamoDepositStore, DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
 import { DynamoPayoutStore, DynamoWalletBook } from '../../core/adapters/dynamodb-payouts.js';
 import { DynamoRpcCache } from '../../core/adapters/dynamodb-rpc-cache.js';
 import { DynamoWatchStore } from '../../core/adapters/dynamodb-watch-store.js';
@@ -6,13 +6,14 @@ import { Web3SolanaGateway } from '../../core/adapters/solana-web3.js';
 import { SqsJobQueue } from '../../core/adapters/sqs.js';
 import type { RpcWorkerConfig } from '../../core/config.js';
 import { depositScanHandler } from '../../core/deposit/scan.js';
+import { ledgerHandlers } from '../../core/ledger/handlers.js';
 import type { Logger } from '../../core/log.js';
 import { payoutChainHandlers } from '../../core/payouts/handlers.js';
 import { fifoQueues } from '../../core/settings.js';
 import { parseRpcEndpoints } from '../../core/solana/endpoints.js';
 import { createRpcPool } from '../../core/solana/pool.js';
 import { txSendHandler } from '../../core/solana/tx-send.js';
-import { walletBalanceHandler, walletVerifyHandler } from '../../core/wallet/handlers.js';
+import { walletBalanceHandler, walletUnlinkHandler, walletVerifyHandler } from '../../core/wallet/handlers.js';
 import { watchHandlers } from '../../core/watch/handlers.js';
 import { composeConsumer } from './compose.js';
 import { dynamoClient, sqsClient } from './runtime.js';
@@ -38,6 +39,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger) {
   const handlers = [
     walletVerifyHandler({ solana, queue, book }),
     walletBalanceHandler({ solana, queue }),
+    walletUnlinkHandler({ book }),
     depositScanHandler({
       solana,
       queue,
@@ -53,6 +55,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger) {
       resendEveryMs: 2_000,
     }),
     ...watchHandlers({ store: new DynamoWatchStore({ client: dynamo, tableName }), solana, queue }),
+    ...ledgerHandlers({ ledger: new DynamoLedger({ client: dynamo, tableName }), queue }),
     ...payoutChainHandlers({
       store: new DynamoPayoutStore({ client: dynamo, tableName }),
       book,

@@ -42,6 +42,7 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
       adminUserIds: config.adminUserIds,
       intakePublicKey: config.intakePublicKey,
       vault: settings.vault,
+      treasuryAddress: config.treasuryAddress,
     }),
     botInfo: botInfoFrom(telegram.token, telegram.username),
     token: telegram.token,

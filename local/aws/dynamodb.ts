@@ -3,10 +3,10 @@
  *
  * Data lives under `dataDir`, so sessions survive a restart of the dev stack. The emulator can
  * be stopped and started again on the same port with the same data, which is how fault tests
- * take DynamoDB away from a running function and bring it back.
+ * take DynamoDB away from a running function and bring it back. dynalite lacks transactions:
+ * `withTransactions` adds `TransactWriteItems` and `TransactGetItems` on the same port.
  */
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
@@ -19,6 +19,7 @@ import dynalite from 'dynalite';
 import { TABLE_KEYS } from '../../core/settings.js';
 import { listen, loopbackUrl } from '../ports.js';
 import { localClientConfig } from './common.js';
+import { type TransactionalDynalite, TransactionTokens, withTransactions } from './dynamodb-transactions.js';
 
 /** Physical table name of a stage (the single table of §4 "Sessions"). */
 export const tableNameFor = (stage: string): string => `${stage}-table`;
@@ -121,29 +122,30 @@ export interface LocalDynamoDb {
 
 /**
  * Starts dynalite on a free loopback port with its data under `dataDir` and ensures the table.
- * Tables become ACTIVE at once (no simulated CREATING delay).
+ * Tables become ACTIVE at once (no simulated CREATING delay). `TransactWriteItems` and
+ * `TransactGetItems` work as on AWS (see `withTransactions`); transaction client tokens are
+ * remembered across `stop()`/`start()`.
  */
 export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise<LocalDynamoDb> {
   const path = join(options.dataDir, 'dynamodb');
   await mkdir(path, { recursive: true });
-  let server: Server | undefined;
+  const tokens = new TransactionTokens();
+  let server: TransactionalDynalite | undefined;
   let port = 0;
 
   const start = async (): Promise<void> => {
     if (server) return;
-    const next = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    port = await listen(next, port);
+    const next = withTransactions(dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }), { tokens });
+    port = await listen(next.server, port);
     server = next;
   };
   const stop = async (): Promise<void> => {
     const current = server;
     if (!current) return;
     server = undefined;
-    // dynalite's close() also closes LevelDB, releasing its lock so a new instance can reopen it.
-    await new Promise<void>((resolve, reject) => {
-      current.close((error) => (error ? reject(error) : resolve()));
-      current.closeAllConnections();
-    });
+    // Drops the connections, lets a transaction under way finish, then closes the port and
+    // LevelDB (releasing its lock so a new instance can reopen it).
+    await current.close();
   };
 
   await start();

@@ -3,6 +3,9 @@ import type { BotOptions } from '../../core/bot/bot.js';
 import type { IntakeKeyService } from '../../core/keys/ports.js';
 import { stageSettings } from '../../core/settings.js';
 
+/** The treasury address the test bot shows. */
+export const TEST_TREASURY = 'So11111111111111111111111111111111111111112';
+
 /** The admin chat and admin of the bot tests. */
 export const TEST_ADMIN_CHAT_ID = -100_123;
 export const TEST_ADMIN_ID = 900;
@@ -22,6 +25,7 @@ export function testBotOptions(overrides: Partial<BotOptions> = {}): BotOptions 
     adminUserIds: new Set([TEST_ADMIN_ID]),
     intakePublicKey: intakePair().publicKey.export({ format: 'der', type: 'spki' }),
     vault: stageSettings('test').vault,
+    treasuryAddress: TEST_TREASURY,
     ...overrides,
   };
 }

@@ -80,7 +80,11 @@ describe.skipIf(!hasChromium)(
       // The HTML the bot sent is drawn from its entities: <b> became a strong element.
       expect(await menu.locator('strong').textContent()).toBe('Solana wallet desk');
       expect(await menu.locator('.meta').textContent()).toContain('edited');
-      expect(await menu.locator('.keyboard button').allTextContents()).toEqual(['❓ Help', '🌐 Language']);
+      expect(await menu.locator('.keyboard button').allTextContents()).toEqual([
+        '👛 Wallets',
+        '❓ Help',
+        '🌐 Language',
+      ]);
       await userPane.locator('.toast', { hasText: 'Language set to English.' }).waitFor({ timeout: BOT_WAIT_MS });
 
       // One message, edited in place, as in the peer's own record.

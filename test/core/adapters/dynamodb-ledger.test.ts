@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDepositStore, DynamoTxStore } from '../../../core/adapters/dynamodb-ledger.js';
+import { DynamoDepositStore, DynamoLedger, DynamoTxStore } from '../../../core/adapters/dynamodb-ledger.js';
+import { depositIdOf } from '../../../core/deposit/store.js';
 import { localClientConfig } from '../../../local/aws/common.js';
 import type { LocalDynamoDb } from '../../../local/aws/dynamodb.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
@@ -27,6 +28,7 @@ describe('DynamoDepositStore', () => {
       lamports: 12_345_678_901_234_567n,
       slot: 9,
       blockTime: null,
+      lang: 'en' as const,
     };
     const results = await Promise.all(Array.from({ length: 10 }, () => store.record(deposit)));
     expect(results.filter(Boolean)).toHaveLength(1);
@@ -62,5 +64,64 @@ describe('DynamoTxStore', () => {
     await expect(store.begin({ jobId: 'j', signature: 's', lastValidBlockHeight: 1 })).rejects.toMatchObject({
       code: 'dynamodb.unavailable',
     });
+  });
+});
+
+describe('DynamoLedger', () => {
+  const found = (signature: string, userId: number, lamports: bigint) => ({
+    signature,
+    userId,
+    wallet: 'w',
+    lamports,
+    slot: 1,
+    blockTime: null,
+    lang: 'zh' as const,
+  });
+
+  it('credits a confirmed deposit once, with its ledger entry, however many admins press at once', async () => {
+    const deposits = new DynamoDepositStore({ client, tableName: db.tableName });
+    const ledger = new DynamoLedger({ client, tableName: db.tableName });
+    await deposits.record(found('sigL1', 77, 1_500_000_000n));
+    const id = depositIdOf('sigL1');
+    expect((await ledger.depositById(id))?.status).toBe('found');
+
+    const decisions = await Promise.all(Array.from({ length: 8 }, (_, i) => ledger.decideDeposit(id, true, 900 + i)));
+    expect(decisions.filter((d) => d.outcome === 'credited')).toHaveLength(1);
+    expect(decisions.filter((d) => d.outcome === 'decided')).toHaveLength(7);
+    expect(await ledger.balance(77)).toBe(1_500_000_000n);
+    const history = await ledger.history(77, 10);
+    expect(history).toEqual([expect.objectContaining({ kind: 'deposit', lamports: 1_500_000_000n, ref: 'sigL1' })]);
+    // A later rejection changes nothing.
+    expect((await ledger.decideDeposit(id, false, 901)).outcome).toBe('decided');
+    expect(await ledger.balance(77)).toBe(1_500_000_000n);
+  });
+
+  it('adds deposits up, newest entry first, and keeps users apart', async () => {
+    let now = 1_000;
+    const deposits = new DynamoDepositStore({ client, tableName: db.tableName });
+    const ledger = new DynamoLedger({ client, tableName: db.tableName, now: () => now });
+    for (const [sig, lamports] of [
+      ['sigL2', 1n],
+      ['sigL3', 2n],
+    ] as const) {
+      await deposits.record(found(sig, 78, lamports));
+      now += 1_000;
+      await ledger.decideDeposit(depositIdOf(sig), true, 900);
+    }
+    expect(await ledger.balance(78)).toBe(3n);
+    expect((await ledger.history(78, 10)).map((e) => e.ref)).toEqual(['sigL3', 'sigL2']);
+    expect(await ledger.balance(79)).toBe(0n);
+    expect(await ledger.history(79, 10)).toEqual([]);
+  });
+
+  it('rejects without crediting, and knows no deposit by an unknown id', async () => {
+    const deposits = new DynamoDepositStore({ client, tableName: db.tableName });
+    const ledger = new DynamoLedger({ client, tableName: db.tableName });
+    await deposits.record(found('sigL4', 80, 5n));
+    const rejected = await ledger.decideDeposit(depositIdOf('sigL4'), false, 900);
+    expect(rejected).toMatchObject({ outcome: 'rejected', deposit: { lang: 'zh', lamports: 5n } });
+    expect((await ledger.decideDeposit(depositIdOf('sigL4'), true, 900)).outcome).toBe('decided');
+    expect(await ledger.balance(80)).toBe(0n);
+    expect(await ledger.decideDeposit('aaaaaaaaaaaaaaaa', true, 900)).toEqual({ outcome: 'missing' });
   });
 });

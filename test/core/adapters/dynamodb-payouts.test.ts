@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPayoutStore, DynamoWalletBook } from '../../../core/adapters/dynamodb-payouts.js';
 import type { AuditEntry, NewPayout, PayoutTransaction } from '../../../core/payouts/store.js';
@@ -290,6 +291,14 @@ describe('DynamoPayoutStore', () => {
   });
 });
 
+/** An item as stored, read past the adapter. */
+async function rawItem(pk: string, sk: string) {
+  const { Item } = await local.client.send(
+    new GetItemCommand({ TableName: local.tableName, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
+  );
+  return Item;
+}
+
 describe('DynamoWalletBook', () => {
   it('adds a wallet idempotently, keeps users apart and lists the oldest first', async () => {
     let clock = 1_000_000;
@@ -310,5 +319,59 @@ describe('DynamoWalletBook', () => {
     expect(await book.has(1, 'Mu')).toBe(true);
     expect(await book.has(2, 'Mu')).toBe(false);
     expect(await book.has(1, 'Beta')).toBe(false);
+  });
+
+  it('removes a wallet idempotently, from that user only', async () => {
+    const book = new DynamoWalletBook({ client: local.client, tableName: local.tableName });
+    await book.add(11, 'Kept');
+    await book.add(11, 'Gone');
+    await book.add(12, 'Gone');
+    await book.remove(11, 'Gone');
+    await book.remove(11, 'Gone');
+    await book.remove(11, 'Never');
+    expect(await book.has(11, 'Gone')).toBe(false);
+    expect(await book.has(11, 'Never')).toBe(false);
+    expect(await book.list(11)).toEqual(['Kept']);
+    expect(await book.has(12, 'Gone')).toBe(true);
+  });
+
+  it('lets the latest user action win whatever order the writes arrive in', async () => {
+    let clock = 5_000_000;
+    const book = new DynamoWalletBook({ client: local.client, tableName: local.tableName, now: () => clock });
+    // Verified as asked at 100, removed at 200: a late verification asked at 150 does not bring it back.
+    await book.add(21, 'Late', 100);
+    await book.remove(21, 'Late', 200);
+    await book.add(21, 'Late', 150);
+    expect(await book.has(21, 'Late')).toBe(false);
+    // A removal arriving before the verification asked earlier than it.
+    await book.remove(21, 'Early', 200);
+    await book.add(21, 'Early', 100);
+    expect(await book.list(21)).toEqual([]);
+    // Verified again after the removal: back, with a fresh first-verification time.
+    clock += 1000;
+    await book.add(21, 'Late', 300);
+    expect(await book.list(21)).toEqual(['Late']);
+    // A removal asked before that verification, arriving after it, changes nothing.
+    await book.remove(21, 'Late', 250);
+    expect(await book.has(21, 'Late')).toBe(true);
+    // Verifying a wallet already in the book keeps its first time (and so its place in the list).
+    await book.add(21, 'Other', 400);
+    clock += 1000;
+    await book.add(21, 'Late', 500);
+    expect(await book.list(21)).toEqual(['Late', 'Other']);
+  });
+
+  it('lets a removed wallet expire from the table', async () => {
+    const clock = 7_000_000_000;
+    const book = new DynamoWalletBook({ client: local.client, tableName: local.tableName, now: () => clock });
+    await book.add(31, 'Temp', clock);
+    await book.remove(31, 'Temp', clock + 1);
+    const item = await rawItem('wallets#31', 'Temp');
+    expect(item?.verifiedAt).toBeUndefined();
+    expect(Number(item?.expiresAt?.N)).toBe(Math.floor(clock / 1000) + 15 * 86_400);
+    await book.add(31, 'Temp', clock + 2);
+    const back = await rawItem('wallets#31', 'Temp');
+    expect(back?.expiresAt).toBeUndefined();
+    expect(back?.verifiedAt?.N).toBe(String(clock));
   });
 });

@@ -4,8 +4,8 @@ import { createConsumer } from '../../../core/jobs/consumer.js';
 import { sealJobs } from '../../../core/jobs/envelope.js';
 import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from '../../../core/solana/gateway.js';
 import type { WalletBook } from '../../../core/wallet/book.js';
-import { walletBalanceHandler, walletVerifyHandler } from '../../../core/wallet/handlers.js';
-import { WalletBalanceJob, WalletVerifyJob } from '../../../core/wallet/jobs.js';
+import { walletBalanceHandler, walletUnlinkHandler, walletVerifyHandler } from '../../../core/wallet/handlers.js';
+import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from '../../../core/wallet/jobs.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
 import { FakeSolana } from '../../helpers/solana-fake.js';
 
@@ -13,17 +13,30 @@ function setup() {
   const solana = new FakeSolana();
   const queue = new MemoryJobQueue();
   const verified = new Set<string>();
+  /** Every book call, with the time of the user action it was made for. */
+  const bookCalls: [string, number, string, number | undefined][] = [];
   const book: WalletBook = {
-    add: async (userId, address) => void verified.add(`${userId}:${address}`),
+    add: async (userId, address, at) => {
+      bookCalls.push(['add', userId, address, at]);
+      verified.add(`${userId}:${address}`);
+    },
+    remove: async (userId, address, at) => {
+      bookCalls.push(['remove', userId, address, at]);
+      verified.delete(`${userId}:${address}`);
+    },
     has: async (userId, address) => verified.has(`${userId}:${address}`),
     list: async () => [],
   };
   const consume = createConsumer(
-    [walletVerifyHandler({ solana, queue, book }), walletBalanceHandler({ solana, queue })],
+    [
+      walletVerifyHandler({ solana, queue, book }),
+      walletBalanceHandler({ solana, queue }),
+      walletUnlinkHandler({ book }),
+    ],
     memoryLogger(),
   );
-  const run = async (drafts: Parameters<typeof sealJobs>[0]) => {
-    const jobs = sealJobs(drafts, { idPrefix: 'u1', traceId: 'u1', now: new Date() });
+  const run = async (drafts: Parameters<typeof sealJobs>[0], now = new Date()) => {
+    const jobs = sealJobs(drafts, { idPrefix: 'u1', traceId: 'u1', now });
     return consume(
       jobs.map((j, i) => ({
         messageId: `m${i}`,
@@ -37,7 +50,7 @@ function setup() {
     queue.sent
       .filter((j) => j.envelope.type === 'telegram.send')
       .map((j) => (j.envelope.payload as { calls: { params: { text: string } }[] }).calls[0]!.params.text);
-  return { solana, queue, run, replies, verified };
+  return { solana, queue, run, replies, verified, bookCalls };
 }
 
 const wallet = () => Keypair.generate().publicKey.toBase58();
@@ -70,8 +83,18 @@ describe('wallet.verify', () => {
     const [pda] = PublicKey.findProgramAddressSync([Buffer.from('y')], new PublicKey(TOKEN_PROGRAM));
     solana.wallet(real, 1n);
     solana.wallet(pda.toBase58(), 1n);
-    await run([verify(real), verify(pda.toBase58()), verify(wallet())]);
+    const asked = new Date('2030-01-02T03:04:05.678Z');
+    await run([verify(real), verify(pda.toBase58()), verify(wallet())], asked);
     expect([...verified]).toEqual([`7:${real}`]);
+  });
+
+  it('records the wallet as of when the user asked, so a removal made since wins', async () => {
+    const { solana, run, bookCalls } = setup();
+    const real = wallet();
+    solana.wallet(real, 1n);
+    const asked = new Date('2030-01-02T03:04:05.678Z');
+    await run([verify(real)], asked);
+    expect(bookCalls).toEqual([['add', 7, real, asked.getTime()]]);
   });
 
   it('tells apart a PDA, a program, a mint, a token account, a data account and no account', async () => {
@@ -158,5 +181,42 @@ describe('wallet.balance', () => {
     expect(text).toContain('No tokens.');
     expect(text).toContain('Total: 2.25 SOL');
     expect(solana.calls.filter((c) => c === 'getAccount')).toHaveLength(2);
+  });
+});
+
+describe('wallet.unlink', () => {
+  const unlink = (address: string, userId: number | null = 7) => ({
+    job: WalletUnlinkJob,
+    payload: { address },
+    chatId: 7,
+    userId,
+  });
+
+  it('removes the wallet from the user’s book as of the removal, idempotently, and says nothing', async () => {
+    const { solana, run, verified, bookCalls, queue } = setup();
+    const [kept, removed] = [wallet(), wallet()];
+    solana.wallet(kept, 1n);
+    solana.wallet(removed, 1n);
+    await run([verify(kept), verify(removed)]);
+    const sentBefore = queue.sent.length;
+    const at = new Date('2030-05-06T07:08:09.010Z');
+    const result = await run([unlink(removed)], at);
+    // The same job delivered again.
+    const again = await run([unlink(removed)], at);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(again.batchItemFailures).toEqual([]);
+    expect([...verified]).toEqual([`7:${kept}`]);
+    expect(bookCalls.filter((call) => call[0] === 'remove')).toEqual([
+      ['remove', 7, removed, at.getTime()],
+      ['remove', 7, removed, at.getTime()],
+    ]);
+    expect(queue.sent.length).toBe(sentBefore);
+  });
+
+  it('does nothing for a job without a user', async () => {
+    const { run, bookCalls } = setup();
+    const result = await run([unlink(wallet(), null)]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(bookCalls).toEqual([]);
   });
 });
