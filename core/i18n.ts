@@ -3,10 +3,14 @@
  * written for Telegram's HTML parse mode. Parameters are HTML-escaped when substituted, so
  * user-supplied text can never inject markup.
  */
+import { adminMessages } from './i18n/admin.js';
+import { limitMessages } from './i18n/limits.js';
+import { watchMessages } from './i18n/watch.js';
+
 export const LANGUAGES = ['en', 'zh'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-const en = {
+const coreEn = {
   'lang.prompt': 'Choose your language / 选择语言',
   'lang.saved': 'Language set to English.',
   'lang.name': 'English',
@@ -134,9 +138,12 @@ const en = {
     'I deleted that message, but the /setsecret request had expired. Nothing was stored; send /setsecret again.',
 } as const;
 
+/** Every catalog: the core strings, then each feature's (`core/i18n/<feature>.ts`). */
+const en = { ...coreEn, ...watchMessages.en, ...adminMessages.en, ...limitMessages.en };
+
 export type MessageKey = keyof typeof en;
 
-const zh: Record<MessageKey, string> = {
+const coreZh: Record<keyof typeof coreEn, string> = {
   'lang.prompt': 'Choose your language / 选择语言',
   'lang.saved': '语言已设置为中文。',
   'lang.name': '中文',
@@ -252,6 +259,8 @@ const zh: Record<MessageKey, string> = {
   'ledger.kind.refund': '退款',
   'secret.expired': '我已删除那条消息，但 /setsecret 请求已过期，未保存任何内容。请重新发送 /setsecret。',
 };
+
+const zh: Record<MessageKey, string> = { ...coreZh, ...watchMessages.zh, ...adminMessages.zh, ...limitMessages.zh };
 
 const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, zh };
 

@@ -6,13 +6,16 @@ import type { VaultSettings } from '../settings.js';
 import { checkAddress } from '../solana/address.js';
 import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
+import { adminDesk } from './admin.js';
 import { adminCommands } from './broadcast.js';
 import type { BotContext } from './context.js';
 import { depositCommands } from './deposits.js';
+import { rateLimit } from './limits.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu, replaceScreen, showScreen } from './menus.js';
 import { payoutCommands } from './payouts.js';
 import { secretCommands } from './secrets.js';
 import { addressProblemReply, linkedAddresses, walletCommands, walletLabelPrompt } from './wallets.js';
+import { watchCommands } from './watches.js';
 
 function displayName(ctx: BotContext): string {
   return ctx.from?.first_name ?? ctx.from?.username ?? '';
@@ -92,6 +95,7 @@ export interface BotOptions {
 export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
   bot.use(directory());
+  bot.use(rateLimit());
   // A pending wallet rename takes the next message, and any command or button ends it; it steps
   // aside for a pending /setsecret.
   bot.use(walletLabelPrompt());
@@ -105,6 +109,8 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   );
   bot.use(adminCommands(options.adminChatId));
   bot.use(payoutCommands({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds }));
+  bot.use(adminDesk({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds }));
+  bot.use(watchCommands());
   bot.use(
     depositCommands({
       treasuryAddress: options.treasuryAddress,
