@@ -92,6 +92,7 @@ const coreEn = {
   'withdraw.unverified':
     '<code>{wallet}</code> is not one of your verified wallets. Verify it first with /verify {wallet}.',
   'withdraw.cap': 'That is over your daily withdrawal limit. You can still withdraw {left} SOL today.',
+  'withdraw.insufficient': 'Your balance is {balance} SOL: not enough for that withdrawal. Top it up with /deposit.',
   'withdraw.unavailable': 'Withdrawals are paused for the moment. The admins have been told; please try again later.',
   'withdraw.requested':
     '📝 Withdrawal <code>{id}</code> of <b>{sol} SOL</b> to <code>{wallet}</code> is waiting for an admin to approve it.',
@@ -219,6 +220,7 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'withdraw.limits': '单笔提现需在 {min} 到 {max} SOL 之间。',
   'withdraw.unverified': '<code>{wallet}</code> 不是您已验证的钱包。请先用 /verify {wallet} 验证。',
   'withdraw.cap': '已超过您的每日提现额度。今天还可提现 {left} SOL。',
+  'withdraw.insufficient': '您的余额为 {balance} SOL，不足以提现该金额。请用 /deposit 充值。',
   'withdraw.unavailable': '提现暂时暂停，已通知管理员，请稍后再试。',
   'withdraw.requested': '📝 提现 <code>{id}</code>：<b>{sol} SOL</b> 到 <code>{wallet}</code>，正在等待管理员审批。',
   'withdraw.approved': '👍 提现 <code>{id}</code>（{sol} SOL）已获批准，正在发送。',

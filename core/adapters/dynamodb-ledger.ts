@@ -3,7 +3,7 @@ import { type Deposit, type DepositStore, depositIdOf } from '../deposit/store.j
 import { isLanguage, type Language } from '../i18n.js';
 import type { DepositDecision, DepositRecord, Ledger, LedgerEntry } from '../ledger/ledger.js';
 import type { TxRecord, TxStatus, TxStore } from '../solana/tx-store.js';
-import { ConditionFailed, type Item, Table, TransactionCancelled } from './dynamodb.js';
+import { ConditionFailed, type Item, Table, type TransactAction, TransactionCancelled } from './dynamodb.js';
 
 const NEW_ITEM = { ConditionExpression: 'attribute_not_exists(pk)' };
 
@@ -212,6 +212,69 @@ export class DynamoLedger implements Ledger {
       deposit: { ...deposit, status: 'confirmed' },
       balance: await this.balance(deposit.userId),
     };
+  }
+
+  async debitForPayout(userId: number, payoutId: string, lamports: bigint): Promise<'debited' | 'insufficient'> {
+    try {
+      await this.table.transact(this.movement(userId, 'withdrawal', payoutId, -lamports, lamports));
+      return 'debited';
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
+      // Cancelled by the marker (debited before: a redelivery) or by the balance condition.
+      return error.reasons[0] === 'ConditionalCheckFailed' ? 'debited' : 'insufficient';
+    }
+  }
+
+  async refundPayout(userId: number, payoutId: string, lamports: bigint): Promise<void> {
+    try {
+      await this.table.transact(this.movement(userId, 'refund', payoutId, lamports));
+    } catch (error) {
+      // Refunded before.
+      if (!(error instanceof TransactionCancelled)) throw error;
+    }
+  }
+
+  /**
+   * One balance movement, all or nothing: a marker item that makes it happen once per
+   * (kind, ref), the ledger entry, and the balance change (a debit only if `atLeast` is there).
+   */
+  private movement(
+    userId: number,
+    kind: LedgerEntry['kind'],
+    ref: string,
+    lamports: bigint,
+    atLeast?: bigint,
+  ): TransactAction[] {
+    const now = this.table.now();
+    return [
+      {
+        put: { pk: { S: `ledgerref#${kind}#${ref}` }, sk: { S: 'ref' }, userId: { N: String(userId) } },
+        condition: NEW_ITEM,
+      },
+      {
+        put: {
+          pk: { S: `ledger#${userId}` },
+          sk: { S: `e#${String(now).padStart(13, '0')}#${kind}#${ref}` },
+          kind: { S: kind },
+          lamports: { N: lamports.toString() },
+          ref: { S: ref },
+          at: { N: String(now) },
+        },
+        condition: NEW_ITEM,
+      },
+      {
+        update: {
+          pk: `balance#${userId}`,
+          sk: 'balance',
+          UpdateExpression: 'ADD lamports :amount',
+          ExpressionAttributeValues: {
+            ':amount': { N: lamports.toString() },
+            ...(atLeast === undefined ? {} : { ':atLeast': { N: atLeast.toString() } }),
+          },
+          ...(atLeast === undefined ? {} : { ConditionExpression: 'lamports >= :atLeast' }),
+        },
+      },
+    ];
   }
 
   async balance(userId: number): Promise<bigint> {

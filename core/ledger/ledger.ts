@@ -40,6 +40,14 @@ export interface Ledger {
   depositById(id: string): Promise<DepositRecord | undefined>;
   /** Confirms (credits) or rejects a found deposit; only the first decision has an effect. */
   decideDeposit(id: string, approve: boolean, adminId: number): Promise<DepositDecision>;
+  /**
+   * Holds a payout's amount: debits the balance and writes the withdrawal entry in one
+   * transaction, only if the balance covers it. Repeating it for the same payout debits nothing
+   * more (`debited`).
+   */
+  debitForPayout(userId: number, payoutId: string, lamports: bigint): Promise<'debited' | 'insufficient'>;
+  /** Gives a payout's amount back (rejected or failed payout), once per payout, whoever calls it. */
+  refundPayout(userId: number, payoutId: string, lamports: bigint): Promise<void>;
   balance(userId: number): Promise<bigint>;
   /** The user's newest entries first. */
   history(userId: number, limit: number): Promise<LedgerEntry[]>;

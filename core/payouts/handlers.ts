@@ -4,6 +4,7 @@ import { translator } from '../i18n.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import type { JobDraft, JobEnvelope, JobQueue } from '../jobs/envelope.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { shortId } from '../jobs/short-id.js';
 import { KeyServiceUnavailableError } from '../keys/errors.js';
 import type { PayoutSettings } from '../settings.js';
@@ -42,6 +43,8 @@ export interface PayoutSigner {
 /** What both halves of the payout flow share. */
 interface PayoutBase {
   store: PayoutStore;
+  /** The users' internal balances: a payout is paid out of the user's balance. */
+  ledger: Pick<Ledger, 'debitForPayout' | 'refundPayout' | 'balance'>;
   queue: JobQueue;
   settings: PayoutSettings;
   /** The configured treasury (deposit) address. */
@@ -115,8 +118,11 @@ function payoutFlow(deps: PayoutBase) {
     ...more,
   ];
 
-  const release = (payout: Payout) =>
-    store.release({ userId: payout.userId, day: payout.day, payoutId: payout.id, lamports: payout.lamports });
+  /** A payout that will not be paid gives back what it held: the day's cap and the user's balance. */
+  const release = async (payout: Payout) => {
+    await store.release({ userId: payout.userId, day: payout.day, payoutId: payout.id, lamports: payout.lamports });
+    await deps.ledger.refundPayout(payout.userId, payout.id, payout.lamports);
+  };
 
   /** Ends a payout as failed (cap released) and tells the user and the admins why. */
   async function fail(job: JobEnvelope, payout: Payout, guard: TransitionGuard, by: string, reason: string) {
@@ -178,9 +184,14 @@ export function payoutChainHandlers(deps: PayoutChainDeps): JobHandler[] {
       const reserved = await store.reserve({ userId, day, payoutId: id, lamports, capLamports: cap });
       if (!reserved.ok)
         return say(t('withdraw.cap', { left: formatSol(cap > reserved.used ? cap - reserved.used : 0n) }));
+      if ((await deps.ledger.debitForPayout(userId, id, lamports)) === 'insufficient') {
+        await store.release({ userId, day, payoutId: id, lamports });
+        return say(t('withdraw.insufficient', { balance: formatSol(await deps.ledger.balance(userId)) }));
+      }
       const available = await treasuryLamports();
       if (!canPay(available, lamports)) {
         await store.release({ userId, day, payoutId: id, lamports });
+        await deps.ledger.refundPayout(userId, id, lamports);
         log.warn('payout.treasury_low', { payoutId: id });
         return emitFrom(deps.queue, job, [
           notice(chatId, userId, t('withdraw.unavailable')),

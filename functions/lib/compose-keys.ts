@@ -1,4 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoLedger } from '../../core/adapters/dynamodb-ledger.js';
 import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
 import { DynamoSecretStore } from '../../core/adapters/dynamodb-secrets.js';
 import { KmsDataKeys, KmsIntakeKey, KmsSigningKey } from '../../core/adapters/kms.js';
@@ -57,8 +58,10 @@ export function kmsPayoutSigner(key: SigningKey): PayoutSigner {
 /** The signer: payout decisions, KMS signatures and outcomes. */
 export function composeSigner(config: SignerConfig, log: Logger) {
   const { settings } = config;
+  const dynamo = dynamoClient();
   const handlers = payoutSignerHandlers({
-    store: new DynamoPayoutStore({ client: dynamoClient(), tableName: config.tableName }),
+    store: new DynamoPayoutStore({ client: dynamo, tableName: config.tableName }),
+    ledger: new DynamoLedger({ client: dynamo, tableName: config.tableName }),
     signer: kmsPayoutSigner(new KmsSigningKey({ client: kmsClient(), keyId: config.treasuryKeyId })),
     queue: new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) }),
     settings: settings.payouts,

@@ -36,6 +36,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger) {
   const solana = new Web3SolanaGateway({ fetch: pool.fetch, commitment: settings.solana.commitment });
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
   const book = new DynamoWalletBook({ client: dynamo, tableName });
+  const ledger = new DynamoLedger({ client: dynamo, tableName });
   const handlers = [
     walletVerifyHandler({ solana, queue, book }),
     walletBalanceHandler({ solana, queue }),
@@ -55,8 +56,9 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger) {
       resendEveryMs: 2_000,
     }),
     ...watchHandlers({ store: new DynamoWatchStore({ client: dynamo, tableName }), solana, queue }),
-    ...ledgerHandlers({ ledger: new DynamoLedger({ client: dynamo, tableName }), queue }),
+    ...ledgerHandlers({ ledger, queue }),
     ...payoutChainHandlers({
+      ledger,
       store: new DynamoPayoutStore({ client: dynamo, tableName }),
       book,
       solana,

@@ -1,7 +1,8 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { Keypair } from '@solana/web3.js';
-import { DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
+import { DynamoDepositStore, DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
 import { DynamoPayoutStore, DynamoWalletBook } from '../../core/adapters/dynamodb-payouts.js';
+import { depositIdOf } from '../../core/deposit/store.js';
 import { type BatchResult, createConsumer, type QueueRecord } from '../../core/jobs/consumer.js';
 import type { ParkReason } from '../../core/jobs/dead-letters.js';
 import { type JobDraft, type JobEnvelope, sealJobs } from '../../core/jobs/envelope.js';
@@ -91,6 +92,8 @@ export interface PayoutHarnessOptions {
   settings?: Partial<PayoutSettings>;
   /** The configured treasury address, when it should differ from the signing key's. */
   treasury?: string;
+  /** The user's internal balance, credited through a confirmed deposit (default 1,000 SOL). */
+  balanceLamports?: bigint;
 }
 
 /**
@@ -106,6 +109,7 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
   const db = { client: table.client, tableName: table.tableName };
   const store = new DynamoPayoutStore(db);
   const book = new DynamoWalletBook(db);
+  const ledger = new DynamoLedger(db);
   const solana = new PayoutChain();
   const signingKey = memorySigningKey();
   const treasury = options.treasury ?? signingKey.address;
@@ -122,9 +126,10 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
 
   const consume = createConsumer(
     [
-      ...payoutChainHandlers({ store, book, solana, queue, settings, treasury, now }),
+      ...payoutChainHandlers({ store, ledger, book, solana, queue, settings, treasury, now }),
       ...payoutSignerHandlers({
         store,
+        ledger,
         signer: kmsPayoutSigner(signingKey.key),
         queue,
         settings,
@@ -225,7 +230,16 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
 
   /** A verified wallet of the harness's user. */
   const recipient = Keypair.generate().publicKey.toBase58();
-  const ready = book.add(userId, recipient);
+  const ready = Promise.all([book.add(userId, recipient), credit(options.balanceLamports ?? 1_000_000_000_000n)]);
+
+  /** Credits the user's internal balance the way users get one: a deposit, confirmed. */
+  async function credit(lamports: bigint): Promise<void> {
+    if (lamports === 0n) return;
+    const signature = `harness-deposit-${userId}`;
+    const record = { signature, userId, wallet: recipient, lamports, slot: 1, blockTime: null, lang: 'en' as const };
+    await new DynamoDepositStore(db).record(record);
+    await ledger.decideDeposit(depositIdOf(signature), true, 1);
+  }
 
   /** A `payout.request` job of the user (not delivered), and the id of the payout it makes. */
   async function request(lamports: bigint, wallet = recipient) {
@@ -252,6 +266,7 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
   }
 
   return {
+    ledger,
     userId,
     settings,
     store,

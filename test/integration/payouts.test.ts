@@ -25,12 +25,37 @@ const group = () => stack.telegram.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
 const admin = () => stack.telegram.user(LOCAL_ADMIN_USER_ID, { first_name: 'Admin' });
 
 /** A user with a funded wallet they have verified with /verify. */
-async function userWithVerifiedWallet(userId: number) {
-  const wallet = Keypair.generate().publicKey;
-  await stack.solana.svm.airdrop(wallet, 1_000_000_000n);
+/**
+ * A user with a linked, verified wallet and an internal balance, the way users get them: they
+ * send the wallet's address, deposit from it to the treasury, press "I've deposited", and an admin
+ * confirms the deposit.
+ */
+async function userWithBalance(userId: number, depositLamports = 1_000_000_000n) {
+  const keypair = Keypair.generate();
+  const wallet = keypair.publicKey;
+  await stack.solana.svm.airdrop(wallet, 3_000_000_000n);
   const user = stack.telegram.user(userId);
-  await user.sendText(`/verify ${wallet.toBase58()}`);
+  await user.sendText(wallet.toBase58());
   await waitForText(userId, 'is a wallet');
+  await stack.solana.svm.transfer(keypair, stack.solana.treasury!.address, depositLamports);
+  await user.sendText('/deposit');
+  const screen = await stack.telegram.waitFor(
+    () =>
+      user.botMessages().find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'dp:scan')),
+    20_000,
+  );
+  expect(screen.text).toContain(stack.solana.treasury!.address);
+  await user.pressButton(screen.message_id, 'dp:scan');
+  const found = await stack.telegram.waitFor(() => {
+    for (const message of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
+      if (!message.text.includes(wallet.toBase58())) continue;
+      const confirm = message.reply_markup?.inline_keyboard.flat().find((b) => b.callback_data?.startsWith('dp:ok:'));
+      if (confirm) return { message, data: confirm.callback_data! };
+    }
+    return undefined;
+  }, 30_000);
+  await group().pressButton(admin(), found.message.message_id, found.data);
+  await waitForText(userId, 'confirmed and credited');
   return { user, wallet };
 }
 
@@ -65,14 +90,15 @@ async function payoutUntil(id: string, done: (p: Payout) => boolean, timeoutMs =
 /** Transactions the treasury signed (its outgoing payouts). */
 async function treasuryTransfersTo(wallet: PublicKey): Promise<number> {
   const signatures = await chain.getSignaturesForAddress(wallet);
-  return signatures.filter((s) => s.err === null).length - 1; // minus the airdrop
+  return signatures.filter((s) => s.err === null).length - 2; // minus the airdrop and the deposit
 }
 
 describe('payouts on the local stack', () => {
   it('pays an approved withdrawal once, through the KMS treasury key, however often it is approved', async () => {
-    const { user, wallet } = await userWithVerifiedWallet(701);
+    const { user, wallet } = await userWithBalance(701);
     const treasury = new PublicKey(stack.solana.treasury!.address);
     const treasuryBefore = await stack.solana.svm.balance(treasury);
+    const walletBefore = await stack.solana.svm.balance(wallet);
 
     await user.sendText(`/withdraw 0.25 ${wallet.toBase58()}`);
     await waitForText(701, 'waiting for an admin');
@@ -96,15 +122,21 @@ describe('payouts on the local stack', () => {
     const payout = await payoutUntil(id, (p) => p.status === 'paid');
     expect(payout.history.map((h) => h.status)).toEqual(['requested', 'approved', 'sent', 'paid']);
     expect(payout.history[1]?.by).toBe(`admin:${LOCAL_ADMIN_USER_ID}`);
-    expect(await stack.solana.svm.balance(wallet)).toBe(1_250_000_000n);
+    expect((await stack.solana.svm.balance(wallet)) - walletBefore).toBe(250_000_000n);
     expect(await treasuryTransfersTo(wallet)).toBe(1);
     // The treasury paid the amount and one fee, no more.
     expect(treasuryBefore - (await stack.solana.svm.balance(treasury))).toBe(250_000_000n + 5_000n);
     await waitForText(LOCAL_ADMIN_CHAT_ID, 'Withdrawals paid');
+    // The internal balance: 1 SOL deposited, 0.25 withdrawn.
+    await user.sendText('/history');
+    const history = await waitForText(701, 'History');
+    expect(history.text).toContain('Balance: 0.75 SOL');
+    expect(history.text).toMatch(/withdrawal {2}-0\.25 SOL[\s\S]*deposit {2}\+1 SOL/);
   });
 
   it('keeps an approved payout pending while KMS is unavailable, then pays it once', async () => {
-    const { user, wallet } = await userWithVerifiedWallet(711);
+    const { user, wallet } = await userWithBalance(711);
+    const walletBefore = await stack.solana.svm.balance(wallet);
     await user.sendText(`/withdraw 0.5 ${wallet.toBase58()}`);
     const { message, data, id } = await approvalFor(wallet);
 
@@ -127,7 +159,7 @@ describe('payouts on the local stack', () => {
     const sent = payout.history.filter((h) => h.status === 'sent');
     expect(new Set(sent.map((h) => h.note)).size).toBe(sent.length);
     expect(payout.history.filter((h) => h.status === 'paid')).toHaveLength(1);
-    expect(await stack.solana.svm.balance(wallet)).toBe(1_500_000_000n);
+    expect((await stack.solana.svm.balance(wallet)) - walletBefore).toBe(500_000_000n);
     expect(await treasuryTransfersTo(wallet)).toBe(1);
   });
 
@@ -137,7 +169,7 @@ describe('payouts on the local stack', () => {
     await user.sendText(`/withdraw 0.1 ${stranger}`);
     await waitForText(721, 'is not one of your verified wallets');
 
-    const verified = await userWithVerifiedWallet(722);
+    const verified = await userWithBalance(722);
     await verified.user.sendText(`/withdraw 0.1 ${verified.wallet.toBase58()}`);
     const { message, id } = await approvalFor(verified.wallet);
     await group().pressButton(admin(), message.message_id, `po:no:${id}`);

@@ -529,3 +529,57 @@ describe('payout redeliveries after the payout moved on', () => {
     expect(h.queue.sent.slice(before).map((j) => j.envelope.id)).not.toContain(`${press.id}.0`);
   });
 });
+
+describe('payouts and the internal balance', () => {
+  const START = 1_000_000_000_000n;
+
+  it('holds the amount from the balance at the request, once, and keeps it when paid', async () => {
+    const h = payoutHarness(table);
+    const { job, payoutId } = await h.request(2n * SOL);
+    await h.deliver(job);
+    await h.deliver(job);
+    expect(await h.ledger.balance(h.userId)).toBe(START - 2n * SOL);
+    await h.deliver(h.decide(payoutId, true));
+    await h.drain();
+    expect((await h.store.get(payoutId))?.status).toBe('paid');
+    expect(await h.ledger.balance(h.userId)).toBe(START - 2n * SOL);
+    expect((await h.ledger.history(h.userId, 10)).map((e) => [e.kind, e.lamports])).toEqual([
+      ['withdrawal', -2n * SOL],
+      ['deposit', START],
+    ]);
+  });
+
+  it('refuses a withdrawal over the balance, saying what the balance is, and releases the cap', async () => {
+    const h = payoutHarness(table, { balanceLamports: SOL / 2n });
+    const { job, payoutId } = await h.request(SOL);
+    await h.deliver(job);
+    expect(await h.store.get(payoutId)).toBeUndefined();
+    expect(h.notices().at(-1)?.text).toBe(
+      'Your balance is 0.5 SOL: not enough for that withdrawal. Top it up with /deposit.',
+    );
+    expect(await h.ledger.balance(h.userId)).toBe(SOL / 2n);
+    expect(await h.capRoom(BigInt(h.settings.dailyCapLamports))).toBe(true);
+  });
+
+  it('gives the amount back once when the payout is rejected, however often the rejection arrives', async () => {
+    const h = payoutHarness(table);
+    const { job, payoutId } = await h.request(3n * SOL);
+    await h.deliver(job);
+    const reject = h.decide(payoutId, false);
+    await h.deliver(reject);
+    await h.deliver(reject);
+    expect(await h.ledger.balance(h.userId)).toBe(START);
+    expect((await h.ledger.history(h.userId, 10)).map((e) => e.kind)).toEqual(['refund', 'withdrawal', 'deposit']);
+  });
+
+  it('gives the amount back when the transaction failed on chain', async () => {
+    const h = payoutHarness(table);
+    h.solana.landing = 'fail';
+    const { job, payoutId } = await h.request(SOL);
+    await h.deliver(job);
+    await h.deliver(h.decide(payoutId, true));
+    await h.drain();
+    expect((await h.store.get(payoutId))?.status).toBe('failed');
+    expect(await h.ledger.balance(h.userId)).toBe(START);
+  });
+});
