@@ -8,12 +8,7 @@ import type { ParkReason } from '../../core/jobs/dead-letters.js';
 import { type JobDraft, type JobEnvelope, sealJobs } from '../../core/jobs/envelope.js';
 import { KeyServiceUnavailableError } from '../../core/keys/errors.js';
 import type { SigningKey } from '../../core/keys/ports.js';
-import {
-  type PayoutSigner,
-  payoutChainHandlers,
-  payoutIdOf,
-  payoutSignerHandlers,
-} from '../../core/payouts/handlers.js';
+import { payoutChainHandlers, payoutIdOf, payoutSignerHandlers } from '../../core/payouts/handlers.js';
 import { PayoutDecideJob, PayoutRequestJob } from '../../core/payouts/jobs.js';
 import { type PayoutSettings, stageSettings } from '../../core/settings.js';
 import { encodeBase58 } from '../../core/solana/address.js';
