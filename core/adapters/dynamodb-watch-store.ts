@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { isLanguage } from '../i18n.js';
+import { isLanguage, type Language } from '../i18n.js';
 import type { AddressPage, ChatWatch, Watcher, WatchSnapshot, WatchStore } from '../watch/store.js';
 import { ConditionFailed, type Item, MAX_BATCH_GET, Table } from './dynamodb.js';
 
@@ -25,7 +25,8 @@ export interface DynamoWatchStoreOptions {
  *   until the first sighting. A query on `pk = watchset` lists every watched address by page.
  * - `pk = watch#<address>`, `sk = chat#<chatId>`: one watcher (`chatId`, `userId`, `lang`,
  *   `thresholdLamports` as a string); a query on the address partition lists its watchers.
- * - `pk = watches#<chatId>`, `sk = addr#<address>`: the chat's watch list (`/watches`).
+ * - `pk = watches#<chatId>`, `sk = addr#<address>`: the chat's watch list (`/watches`): `address`,
+ *   `thresholdLamports` and `lang`, as on the watcher item.
  *
  * DynamoDB Local emulators lack transactions, and none is needed: set `ADD`/`DELETE` are idempotent,
  * and the writes are ordered so a chat is in `chats` before its watcher item exists and after it
@@ -63,6 +64,7 @@ export class DynamoWatchStore implements WatchStore {
       sk: { S: addressSk(address) },
       address: { S: address },
       thresholdLamports: threshold,
+      lang: { S: watcher.lang },
     });
   }
 
@@ -92,7 +94,9 @@ export class DynamoWatchStore implements WatchStore {
     const items = await this.queryAll(chatWatchesPk(chatId));
     return items.flatMap((item) => {
       const address = item.address?.S;
-      return address ? [{ address, thresholdLamports: parseLamports(item.thresholdLamports?.S) }] : [];
+      return address
+        ? [{ address, thresholdLamports: parseLamports(item.thresholdLamports?.S), lang: languageOf(item.lang?.S) }]
+        : [];
     });
   }
 
@@ -115,14 +119,8 @@ export class DynamoWatchStore implements WatchStore {
       const chatId = Number(item.chatId?.N);
       const userId = Number(item.userId?.N);
       if (!Number.isSafeInteger(chatId) || !Number.isSafeInteger(userId)) return [];
-      const lang = item.lang?.S ?? 'en';
       return [
-        {
-          chatId,
-          userId,
-          lang: isLanguage(lang) ? lang : 'en',
-          thresholdLamports: parseLamports(item.thresholdLamports?.S),
-        },
+        { chatId, userId, lang: languageOf(item.lang?.S), thresholdLamports: parseLamports(item.thresholdLamports?.S) },
       ];
     });
   }
@@ -194,6 +192,11 @@ export class DynamoWatchStore implements WatchStore {
 
 function addressOf(sk: string | undefined): string | undefined {
   return sk?.startsWith('addr#') ? sk.slice('addr#'.length) : undefined;
+}
+
+/** A stored language; an item written before languages were stored, or a language since dropped, reads as English. */
+function languageOf(text: string | undefined): Language {
+  return text !== undefined && isLanguage(text) ? text : 'en';
 }
 
 function parseLamports(text: string | undefined): bigint {

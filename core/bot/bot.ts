@@ -6,6 +6,7 @@ import type { VaultSettings } from '../settings.js';
 import { checkAddress } from '../solana/address.js';
 import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
+import { WatchLangJob } from '../watch/jobs.js';
 import { adminDesk } from './admin.js';
 import { adminCommands } from './broadcast.js';
 import type { BotContext } from './context.js';
@@ -95,7 +96,8 @@ export interface BotOptions {
 export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
   bot.use(directory());
-  bot.use(rateLimit());
+  // Admins decide payouts and deposits in bursts: they are not rate limited.
+  bot.use(rateLimit({ exemptUserIds: options.adminUserIds }));
   // A pending wallet rename takes the next message, and any command or button ends it; it steps
   // aside for a pending /setsecret.
   bot.use(walletLabelPrompt());
@@ -146,6 +148,10 @@ export function createBot(options: BotOptions): Composer<BotContext> {
     const lang = ctx.match[1] ?? '';
     if (!isLanguage(lang)) return ctx.answerCbQuery(ctx.t('button.stale'));
     ctx.session = { ...ctx.session, lang };
+    // Watch alerts are sent in the language of the watcher: move the user's watches along.
+    if (ctx.chat?.type === 'private') {
+      ctx.enqueue({ job: WatchLangJob, payload: { lang }, chatId: ctx.chat.id, userId: ctx.from.id });
+    }
     await ctx.answerCbQuery(ctx.t('lang.saved'));
     await replaceScreen(ctx, mainMenu(ctx.t, displayName(ctx)));
   });

@@ -21,6 +21,19 @@ export const LinkedWalletSchema = z.object({
 });
 export type LinkedWallet = z.infer<typeof LinkedWalletSchema>;
 
+/**
+ * Abuse control's token buckets for one (chat, user) (core/bot/limits.ts): the tokens left for
+ * messages and button presses, and for jobs, as counted at `at` (ms since the epoch).
+ */
+export const RateLimitStateSchema = z.object({
+  at: z.int().check(z.minimum(0)),
+  messages: z.number().check(z.minimum(0), z.maximum(1000)),
+  jobs: z.number().check(z.minimum(0), z.maximum(1000)),
+  /** When the last "slow down" message went to the chat (ms), while it still holds the next one back. */
+  noticeAt: z.optional(z.int().check(z.minimum(0))),
+});
+export type RateLimitState = z.infer<typeof RateLimitStateSchema>;
+
 /** What the bot keeps per (chat, user). Validated on every read; anything invalid starts fresh. */
 export const SessionDataSchema = z.object({
   lang: z.optional(z.enum(LANGUAGES)),
@@ -41,6 +54,8 @@ export const SessionDataSchema = z.object({
   wallets: z.optional(z.array(LinkedWalletSchema).check(z.maxLength(MAX_WALLETS))),
   /** A "Rename" waiting for the label: the wallet's address and when it was asked (s). */
   walletPrompt: z.optional(z.object({ address: LinkedWalletSchema.shape.address, since: z.int() })),
+  /** Abuse control's buckets; an invalid value reads as none (full buckets) and keeps the rest of the session. */
+  limits: z.catch(z.optional(RateLimitStateSchema), undefined),
 });
 export type SessionData = z.infer<typeof SessionDataSchema>;
 

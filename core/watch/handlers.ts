@@ -9,6 +9,7 @@ import { notice } from '../telegram/notice.js';
 import { formatSol } from '../wallet/format.js';
 import { WatchCheckJob, WatchPollJob } from './jobs.js';
 import { CHECK_BATCH, type Watcher, type WatchSnapshot, type WatchStore } from './store.js';
+import { watchlistHandlers } from './watchlist.js';
 
 export interface WatchDeps {
   store: WatchStore;
@@ -119,9 +120,9 @@ export function watchCheckHandler(deps: WatchDeps) {
   });
 }
 
-/** Both watch handlers, for the rpc worker. */
+/** Every watch handler, for the rpc worker: polling and checking, and the users' watch lists. */
 export function watchHandlers(deps: WatchDeps) {
-  return [watchPollHandler(deps), watchCheckHandler(deps)] as const;
+  return [watchPollHandler(deps), watchCheckHandler(deps), ...watchlistHandlers(deps)] as const;
 }
 
 async function noticesOf(deps: WatchDeps, job: JobEnvelope, change: BalanceChange): Promise<OutgoingJob[]> {

@@ -16,6 +16,8 @@ export interface Watcher {
 export interface ChatWatch {
   readonly address: string;
   readonly thresholdLamports: bigint;
+  /** The language of this watch's notices. */
+  readonly lang: Language;
 }
 
 /** The last balance the poller saw for a watched address. */

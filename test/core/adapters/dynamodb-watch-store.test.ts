@@ -73,15 +73,15 @@ describe('DynamoWatchStore', () => {
     expect(await store.watchers(address)).toEqual([watcher(1), watcher(2, 'zh', 5n)]);
     expect(await store.watchlist(1)).toEqual(
       [
-        { address, thresholdLamports: 0n },
-        { address: other, thresholdLamports: 7n },
+        { address, thresholdLamports: 0n, lang: 'en' },
+        { address: other, thresholdLamports: 7n, lang: 'en' },
       ].sort((a, b) => a.address.localeCompare(b.address)),
     );
 
     expect(await store.removeWatcher(address, 1)).toBe(true);
     expect((await listAll(store, 10)).flat().sort()).toEqual([address, other].sort());
     expect(await store.watchers(address)).toEqual([watcher(2, 'zh', 5n)]);
-    expect(await store.watchlist(1)).toEqual([{ address: other, thresholdLamports: 7n }]);
+    expect(await store.watchlist(1)).toEqual([{ address: other, thresholdLamports: 7n, lang: 'en' }]);
 
     expect(await store.removeWatcher(address, 2)).toBe(true);
     expect(await store.removeWatcher(address, 2)).toBe(false);
@@ -96,6 +96,7 @@ describe('DynamoWatchStore', () => {
     await store.addWatcher(address, watcher(1));
     await store.addWatcher(address, watcher(1, 'zh', 9n));
     expect(await store.watchers(address)).toEqual([watcher(1, 'zh', 9n)]);
+    expect(await store.watchlist(1)).toEqual([{ address, thresholdLamports: 9n, lang: 'zh' }]);
     expect(await store.removeWatcher(address, 1)).toBe(true);
     expect((await listAll(store, 10)).flat()).toEqual([]);
   });

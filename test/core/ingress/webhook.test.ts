@@ -103,8 +103,13 @@ describe('webhook', () => {
     const retry = await post(update);
     expect(retry.statusCode).toBe(200);
     expect(JSON.parse(retry.body).method).toBe('answerCallbackQuery');
-    // The menu edit, and the new user's directory entry and admin event.
-    expect(queue.sent.map((j) => j.envelope.type)).toEqual(['telegram.send', 'user.status', 'admin.event']);
+    // The menu edit, the new user's directory entry and admin event, and their watches' language.
+    expect(queue.sent.map((j) => j.envelope.type)).toEqual([
+      'telegram.send',
+      'user.status',
+      'admin.event',
+      'watch.lang',
+    ]);
   });
 
   it('answers 200 and logs when the bot itself throws, so Telegram does not retry for a day', async () => {

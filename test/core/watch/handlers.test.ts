@@ -33,7 +33,7 @@ class MemoryWatchStore implements WatchStore {
     return [...this.watched]
       .flatMap(([address, e]) => {
         const w = e.chats.get(chatId);
-        return w ? [{ address, thresholdLamports: w.thresholdLamports }] : [];
+        return w ? [{ address, thresholdLamports: w.thresholdLamports, lang: w.lang }] : [];
       })
       .sort((a, b) => a.address.localeCompare(b.address));
   }
