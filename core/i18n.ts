@@ -5,6 +5,7 @@
  */
 import { adminMessages } from './i18n/admin.js';
 import { limitMessages } from './i18n/limits.js';
+import { statsMessages } from './i18n/stats.js';
 import { watchMessages } from './i18n/watch.js';
 
 export const LANGUAGES = ['en', 'zh'] as const;
@@ -140,7 +141,7 @@ const coreEn = {
 } as const;
 
 /** Every catalog: the core strings, then each feature's (`core/i18n/<feature>.ts`). */
-const en = { ...coreEn, ...watchMessages.en, ...adminMessages.en, ...limitMessages.en };
+const en = { ...coreEn, ...watchMessages.en, ...adminMessages.en, ...statsMessages.en, ...limitMessages.en };
 
 export type MessageKey = keyof typeof en;
 
@@ -262,7 +263,13 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'secret.expired': '我已删除那条消息，但 /setsecret 请求已过期，未保存任何内容。请重新发送 /setsecret。',
 };
 
-const zh: Record<MessageKey, string> = { ...coreZh, ...watchMessages.zh, ...adminMessages.zh, ...limitMessages.zh };
+const zh: Record<MessageKey, string> = {
+  ...coreZh,
+  ...watchMessages.zh,
+  ...adminMessages.zh,
+  ...statsMessages.zh,
+  ...limitMessages.zh,
+};
 
 const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, zh };
 

@@ -1,4 +1,6 @@
 import { Composer } from 'telegraf';
+import { adminStats } from './admin-stats.js';
+import { adminUsers } from './admin-users.js';
 import type { BotContext } from './context.js';
 
 export interface AdminDeskOptions {
@@ -6,7 +8,10 @@ export interface AdminDeskOptions {
   adminUserIds: ReadonlySet<number>;
 }
 
-/** The admin desk: `/stats`, `/user`, block and unblock (being built). */
-export function adminDesk(_options: AdminDeskOptions): Composer<BotContext> {
-  return new Composer<BotContext>();
+/**
+ * The admin desk, taken only from admins (`ADMIN_USER_IDS`) in the admin chat; anyone else gets no
+ * hint that these commands exist: `/stats`, `/user`, `/block`, `/unblock` (and `/broadcast`).
+ */
+export function adminDesk(options: AdminDeskOptions): Composer<BotContext> {
+  return Composer.compose([adminUsers(options), adminStats(options)]);
 }

@@ -8,6 +8,7 @@ import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
 import { WatchLangJob } from '../watch/jobs.js';
 import { adminDesk } from './admin.js';
+import { blockGate } from './admin-users.js';
 import { adminCommands } from './broadcast.js';
 import type { BotContext } from './context.js';
 import { depositCommands } from './deposits.js';
@@ -96,6 +97,8 @@ export interface BotOptions {
 export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
   bot.use(directory());
+  // Nothing from a user an admin blocked goes further.
+  bot.use(blockGate());
   // Admins decide payouts and deposits in bursts: they are not rate limited.
   bot.use(rateLimit({ exemptUserIds: options.adminUserIds }));
   // A pending wallet rename takes the next message, and any command or button ends it; it steps
