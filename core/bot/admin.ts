@@ -13,5 +13,7 @@ export interface AdminDeskOptions {
  * hint that these commands exist: `/stats`, `/user`, `/block`, `/unblock` (and `/broadcast`).
  */
 export function adminDesk(options: AdminDeskOptions): Composer<BotContext> {
-  return Composer.compose([adminUsers(options), adminStats(options)]);
+  const desk = new Composer<BotContext>();
+  desk.use(adminUsers(options), adminStats(options));
+  return desk;
 }
