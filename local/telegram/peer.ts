@@ -44,6 +44,11 @@ export interface TelegramPeer {
   readonly apiRoot: string;
   /** Users, chats, messages and callback queries (for tools such as a web chat page). */
   readonly store: PeerStore;
+  /**
+   * Queues a raw update as Telegram would create it, for what simulated users have no method for
+   * (stickers, photos, edits, forwards…); dropped when `allowed_updates` excludes its type.
+   */
+  enqueue(update: TgUpdate): TgUpdate;
   /** The user with `id` (created on first use; options update the profile). */
   user(id: number, opts?: { first_name?: string; username?: string; language_code?: string }): PeerUser;
   /** The group with negative `id` (created on first use). */
