@@ -365,6 +365,14 @@ export const ENV = {
   keyId: { project: 'PROJECT_KEY_ID', treasury: 'TREASURY_KEY_ID', intake: 'INTAKE_KEY_ID' },
   /** A consumer's own DLQ, where it parks poison messages at once. */
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  /** Every queue's DLQ, by queue: given only to a function that inspects queues (`FunctionWiring.inspectsQueues`). */
+  deadLetterQueueUrls: {
+    rpc: 'RPC_DLQ_URL',
+    notify: 'NOTIFY_DLQ_URL',
+    ai: 'AI_DLQ_URL',
+    vault: 'VAULT_DLQ_URL',
+    payouts: 'PAYOUTS_DLQ_URL',
+  },
   telegramApiRoot: 'TELEGRAM_API_ROOT',
 } as const satisfies Record<string, unknown>;
 
@@ -419,6 +427,11 @@ export interface FunctionWiring {
   readonly table: 'none' | 'read' | 'readwrite';
   /** Direct use of KMS keys (none by default; table encryption needs no grant here). */
   readonly keys?: readonly KeyGrant[];
+  /**
+   * Reads the depth of every queue and DLQ (`sqs:GetQueueAttributes` on each, nothing else), for
+   * the admins' `/stats`; it is given every queue's and DLQ's URL. One function at most.
+   */
+  readonly inspectsQueues?: true;
 }
 
 export const FUNCTIONS = {
@@ -455,6 +468,8 @@ export const FUNCTIONS = {
     sendsTo: ['notify', 'rpc', 'payouts'],
     consumes: 'rpc',
     table: 'readwrite',
+    // `/stats` runs here (the table, and the RPC pool's counters): queue and DLQ depths.
+    inspectsQueues: true,
   },
   aiWorker: {
     entry: 'functions/ai-worker.ts',

@@ -102,7 +102,8 @@ export function talksToTelegram(wiring: FunctionWiring): boolean {
 /**
  * The environment a function reads its wiring from (names from `ENV`, shared with `local/`): its
  * stage, the table, the URL of each queue it sends to or consumes (a consumer changes its own
- * messages' visibility), and the Bot API root if it talks to Telegram.
+ * messages' visibility), every queue's and DLQ's URL if it inspects queues, and the Bot API root
+ * if it talks to Telegram.
  */
 export function functionEnvironment(
   stage: string,
@@ -117,6 +118,12 @@ export function functionEnvironment(
     environment[ENV.queueUrl[name]] = queueOf(resources, name).queueUrl;
   }
   if (wiring.consumes) environment[ENV.deadLetterQueueUrl] = deadLetterQueueOf(resources, wiring.consumes).queueUrl;
+  if (wiring.inspectsQueues) {
+    for (const name of QUEUE_NAMES) {
+      environment[ENV.queueUrl[name]] = queueOf(resources, name).queueUrl;
+      environment[ENV.deadLetterQueueUrls[name]] = deadLetterQueueOf(resources, name).queueUrl;
+    }
+  }
   if (talksToTelegram(wiring)) environment[ENV.telegramApiRoot] = TELEGRAM_API_ROOT;
   for (const grant of wiring.keys ?? []) environment[ENV.keyId[grant.key]] = keyOf(resources, grant.key).keyArn;
   return environment;
@@ -124,8 +131,10 @@ export function functionEnvironment(
 
 /**
  * Least-privilege statements for a wiring: item actions on the table, key use only through
- * DynamoDB, and `sqs:SendMessage` on exactly the queues it sends to. (Consuming is granted by the
- * event source mapping, on the consumed queue only; secrets by their binding.)
+ * DynamoDB, `sqs:SendMessage` on exactly the queues it sends to, and, for the function that
+ * inspects queues, `sqs:GetQueueAttributes` (depths only: it can neither receive nor delete) on
+ * every queue and DLQ. (Consuming is granted by the event source mapping, on the consumed queue
+ * only; secrets by their binding.)
  */
 export function policyStatements(
   region: string,
@@ -151,6 +160,13 @@ export function policyStatements(
   ];
   if (sendTargets.length > 0) {
     statements.push(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: sendTargets }));
+  }
+  if (wiring.inspectsQueues) {
+    const inspected = QUEUE_NAMES.flatMap((name) => [
+      queueOf(resources, name).queueArn,
+      deadLetterQueueOf(resources, name).queueArn,
+    ]);
+    statements.push(new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: inspected }));
   }
   for (const grant of wiring.keys ?? []) statements.push(keyStatement(grant, resources));
   return statements;
@@ -179,12 +195,12 @@ function keyOf(resources: WiringResources, name: KeyName): kms.IKey {
 
 function deadLetterQueueOf(resources: WiringResources, name: QueueName): sqs.IQueue {
   const queue = resources.deadLetterQueues[name];
-  if (!queue) throw new Error(`Wiring consumes the ${name} queue, but its DLQ was not provided`);
+  if (!queue) throw new Error(`Wiring consumes or inspects the ${name} queue, but its DLQ was not provided`);
   return queue;
 }
 
 function queueOf(resources: WiringResources, name: QueueName): sqs.IQueue {
   const queue = resources.queues[name];
-  if (!queue) throw new Error(`Wiring sends to the ${name} queue, but it was not provided`);
+  if (!queue) throw new Error(`Wiring sends to or inspects the ${name} queue, but it was not provided`);
   return queue;
 }

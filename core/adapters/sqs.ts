@@ -1,15 +1,17 @@
 import {
   ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { InspectedQueues, QueueDepth, QueueDepths } from '../admin/stats.js';
 import { ConfigError, TransientError } from '../errors.js';
 import type { QueueRecord, Redelivery } from '../jobs/consumer.js';
 import type { DeadLetterQueue, ParkReason } from '../jobs/dead-letters.js';
 import type { JobQueue, OutgoingJob } from '../jobs/envelope.js';
-import type { QueueName } from '../settings.js';
+import { QUEUE_NAMES, type QueueName } from '../settings.js';
 
 export interface SqsJobQueueOptions {
   client: SQSClient;
@@ -177,5 +179,61 @@ export class SqsRedelivery implements Redelivery {
       }
       if (failed > 0) throw new TransientError('sqs.partial_failure', `SQS kept ${failed} visibility timeout(s)`);
     }
+  }
+}
+
+const DEPTH_ATTRIBUTES = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+] as const;
+
+/**
+ * Queue depths from `GetQueueAttributes` (the only SQS action the inspecting function is granted):
+ * two calls per queue, the queue's and its DLQ's, all at once. A DLQ's messages count whether
+ * visible or not (nobody consumes a DLQ, but a console peek hides them for a while).
+ */
+export class SqsQueueDepths implements QueueDepths {
+  constructor(private readonly options: { client: SQSClient; queues: InspectedQueues }) {}
+
+  async read(): Promise<readonly QueueDepth[]> {
+    return Promise.all(
+      QUEUE_NAMES.map(async (queue) => {
+        const { url, deadLetterUrl } = this.options.queues[queue];
+        const [live, dead] = await Promise.all([this.attributes(queue, url), this.attributes(queue, deadLetterUrl)]);
+        return {
+          queue,
+          waiting: live.ApproximateNumberOfMessages + live.ApproximateNumberOfMessagesDelayed,
+          inFlight: live.ApproximateNumberOfMessagesNotVisible,
+          dead:
+            dead.ApproximateNumberOfMessages +
+            dead.ApproximateNumberOfMessagesNotVisible +
+            dead.ApproximateNumberOfMessagesDelayed,
+        };
+      }),
+    );
+  }
+
+  private async attributes(queue: QueueName, url: string): Promise<Record<(typeof DEPTH_ATTRIBUTES)[number], number>> {
+    let attributes: Partial<Record<string, string>>;
+    try {
+      const result = await this.options.client.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [...DEPTH_ATTRIBUTES] }),
+      );
+      attributes = result.Attributes ?? {};
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Unknown';
+      throw new TransientError('sqs.unavailable', `SQS GetQueueAttributes of ${queue} failed: ${name}`, {
+        cause: error,
+      });
+    }
+    const count = (name: (typeof DEPTH_ATTRIBUTES)[number]) => {
+      const value = Number(attributes[name] ?? '0');
+      return Number.isFinite(value) && value >= 0 ? value : 0;
+    };
+    return Object.fromEntries(DEPTH_ATTRIBUTES.map((name) => [name, count(name)])) as Record<
+      (typeof DEPTH_ATTRIBUTES)[number],
+      number
+    >;
   }
 }

@@ -1,5 +1,6 @@
 import { Composer } from 'telegraf';
 import { adminEvent } from '../admin/events.js';
+import { seenDue, userSeen } from '../admin/stats.js';
 import { isLanguage } from '../i18n.js';
 import type { JobType } from '../jobs/envelope.js';
 import type { VaultSettings } from '../settings.js';
@@ -46,7 +47,8 @@ function chainQuery<P>(
 /**
  * Keeps the user directory current without a write of its own: the first update of a private
  * chat queues `user.status` (and a "new user" admin event), and so does the user blocking or
- * restarting the bot (`my_chat_member`).
+ * restarting the bot (`my_chat_member`). Both carry the user's username, when they have one, for
+ * the admins' `/user @name`.
  */
 function directory(): Composer<BotContext> {
   const users = new Composer<BotContext>();
@@ -54,12 +56,12 @@ function directory(): Composer<BotContext> {
     if (ctx.chat.type !== 'private') return;
     const active = ctx.myChatMember.new_chat_member.status !== 'kicked';
     ctx.session = { ...ctx.session, joined: true };
-    ctx.enqueue(userStatus(ctx.chat.id, { active, lang: ctx.lang }));
+    ctx.enqueue(userStatus(ctx.chat.id, { active, lang: ctx.lang, username: ctx.from.username }));
   });
   users.use((ctx, next) => {
     if (ctx.chat?.type === 'private' && ctx.from && !ctx.session.joined) {
       ctx.session = { ...ctx.session, joined: true };
-      ctx.enqueue(userStatus(ctx.chat.id, { active: true, lang: ctx.lang }));
+      ctx.enqueue(userStatus(ctx.chat.id, { active: true, lang: ctx.lang, username: ctx.from.username }));
       const name = ctx.from.username ? `@${ctx.from.username}` : ctx.from.first_name;
       ctx.enqueue(
         adminEvent({
@@ -78,6 +80,22 @@ function directory(): Composer<BotContext> {
   return users;
 }
 
+/**
+ * Reports a private chat's user as seen (`user.seen`) at most once an hour, for /stats' "active
+ * in the last 24 h": one small job and no extra write (the session is saved on every update anyway).
+ */
+function activity(): Composer<BotContext> {
+  const seen = new Composer<BotContext>();
+  seen.use((ctx, next) => {
+    if (ctx.chat?.type === 'private' && ctx.from && seenDue(ctx.session.seenAt, Date.now())) {
+      ctx.session = { ...ctx.session, seenAt: Date.now() };
+      ctx.enqueue(userSeen(ctx.from.id));
+    }
+    return next();
+  });
+  return seen;
+}
+
 export interface BotOptions {
   /** The admin group or channel: admin commands are taken there only. */
   adminChatId: number;
@@ -88,6 +106,11 @@ export interface BotOptions {
   vault: VaultSettings;
   /** The treasury's deposit address, shown by /deposit. */
   treasuryAddress: string;
+  /**
+   * Report users as seen for /stats (default true). Turn tests of other features switch it off so
+   * their sessions and jobs hold only what those features do.
+   */
+  reportActivity?: boolean;
 }
 
 /**
@@ -97,6 +120,7 @@ export interface BotOptions {
 export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
   bot.use(directory());
+  if (options.reportActivity ?? true) bot.use(activity());
   // Nothing from a user an admin blocked goes further.
   bot.use(blockGate());
   // Admins decide payouts and deposits in bursts: they are not rate limited.

@@ -36,9 +36,16 @@ export type RateLimitState = z.infer<typeof RateLimitStateSchema>;
 
 /** What the bot keeps per (chat, user). Validated on every read; anything invalid starts fresh. */
 export const SessionDataSchema = z.object({
+  /** When this session last reported its user as seen (`user.seen`, ms), for /stats' "active in the last 24 h". */
+  seenAt: z.optional(z.int().check(z.minimum(0))),
   lang: z.optional(z.enum(LANGUAGES)),
   /** Set on the first update of a private chat, once the user is in the directory. */
   joined: z.optional(z.literal(true)),
+  /**
+   * Set in a user's private-chat session by an admin's `/block` (the `admin.block` job), cleared by
+   * `/unblock`: the bot then ignores everything this session brings (core/bot/admin-users.ts).
+   */
+  blocked: z.optional(z.literal(true)),
   /** An admin's `/broadcast` waiting for confirmation. */
   broadcastDraft: z.optional(BroadcastMessageSchema),
   /** A `/setsecret` waiting for its value: the secret's name and when it was asked (message date, s). */

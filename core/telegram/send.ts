@@ -15,8 +15,9 @@ export function telegramSendHandler(deliver: Deliver) {
 export function userStatusHandler(directory: UserDirectory) {
   return handle(UserStatusJob, async (job) => {
     if (job.chatId === null || job.chatId <= 0) return;
-    const { active, lang } = job.payload;
-    if (active) await directory.upsert({ chatId: job.chatId, active, ...(lang ? { lang } : {}) });
+    const { active, lang, username } = job.payload;
+    if (active)
+      await directory.upsert({ chatId: job.chatId, active, ...(lang && { lang }), ...(username && { username }) });
     else await directory.setActive(job.chatId, false);
   });
 }

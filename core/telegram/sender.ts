@@ -1,4 +1,5 @@
-import { TransientError } from '../errors.js';
+import { type StatsCounters, TELEGRAM_COUNTER_KEY } from '../admin/stats.js';
+import { describeError, TransientError } from '../errors.js';
 import type { JobProgress } from '../jobs/progress.js';
 import type { Logger } from '../log.js';
 import { countMetric } from '../metrics.js';
@@ -36,6 +37,8 @@ export interface SenderDeps {
   clock?: Clock;
   /** Longest in-process wait for a chat's next slot; beyond it the job comes back at that slot. */
   maxChatWaitMs?: number;
+  /** Where Telegram's 429s are counted for the admins' `/stats` (one add per 429: they are rare). */
+  counters?: Pick<StatsCounters, 'add'>;
 }
 
 /** What became of a job's calls. */
@@ -94,7 +97,17 @@ export function createSender(deps: SenderDeps) {
     throw new TransientError('telegram.chat_contended', 'Too many senders for one chat at once');
   }
 
-  async function send(call: TelegramCall): Promise<void> {
+  /** Counts a 429 for `/stats`; a counter that fails is logged and forgotten, never in the way of sending. */
+  async function count429(log: Logger): Promise<void> {
+    if (!deps.counters) return;
+    try {
+      await deps.counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, clock.now());
+    } catch (error) {
+      log.warn('stats.count_failed', { error: describeError(error) });
+    }
+  }
+
+  async function send(call: TelegramCall, log: Logger): Promise<void> {
     const chat = targetChat(call);
     if (MESSAGE_METHODS.has(call.method)) {
       if (chat !== undefined) await chatSlot(chat);
@@ -106,6 +119,7 @@ export function createSender(deps: SenderDeps) {
       if (error instanceof TelegramRateLimitedError) {
         deps.pacers.standard.pause(error.retryAfterSeconds ?? 1);
         deps.pacers.paid.pause(error.retryAfterSeconds ?? 1);
+        await count429(log);
       }
       throw error;
     }
@@ -119,7 +133,7 @@ export function createSender(deps: SenderDeps) {
     for (let index = start; index < calls.length; index++) {
       const call = calls[index]!;
       try {
-        await send(call);
+        await send(call, log);
         report.sent++;
       } catch (error) {
         if (error instanceof TelegramForbiddenError) {

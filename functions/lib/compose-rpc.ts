@@ -1,9 +1,14 @@
+import { DynamoSessionStore } from '../../core/adapters/dynamodb.js';
 import { DynamoDepositStore, DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
+import { DynamoUserDirectory } from '../../core/adapters/dynamodb-notify.js';
 import { DynamoPayoutStore, DynamoWalletBook } from '../../core/adapters/dynamodb-payouts.js';
 import { DynamoRpcCache } from '../../core/adapters/dynamodb-rpc-cache.js';
+import { DynamoSeenUsers, DynamoStatsCounters } from '../../core/adapters/dynamodb-stats.js';
 import { DynamoWatchStore } from '../../core/adapters/dynamodb-watch-store.js';
 import { Web3SolanaGateway } from '../../core/adapters/solana-web3.js';
-import { SqsJobQueue } from '../../core/adapters/sqs.js';
+import { SqsJobQueue, SqsQueueDepths } from '../../core/adapters/sqs.js';
+import { adminStatsHandler, type InspectedQueues, rpcCounterFlusher, userSeenHandler } from '../../core/admin/stats.js';
+import { adminUserHandlers } from '../../core/admin/users.js';
 import type { RpcWorkerConfig } from '../../core/config.js';
 import { depositScanHandler } from '../../core/deposit/scan.js';
 import { ledgerHandlers } from '../../core/ledger/handlers.js';
@@ -22,10 +27,15 @@ import { dynamoClient, sqsClient } from './runtime.js';
  * The rpc worker's object graph: one RPC pool per container (its rate share is
  * cap ÷ the queue's maximum concurrency), the web3.js gateway over it, and the job handlers.
  * Kept apart from `compose.ts` so web3.js never reaches the webhook bundle.
+ *
+ * It also answers the admins' `/stats` (it alone may read the depth of every queue, `inspected`)
+ * and moves the pool's counters into the shared stats counters (`counters.flush()`: the handler
+ * calls it after a batch at most once a minute, and `/stats` before it reads).
  */
-export function composeRpcWorker(config: RpcWorkerConfig, log: Logger) {
+export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected: InspectedQueues) {
   const { settings, tableName } = config;
   const dynamo = dynamoClient();
+  const sqs = sqsClient();
   const pool = createRpcPool({
     endpoints: parseRpcEndpoints(config.solanaRpcUrls),
     maxConcurrency: settings.queues.rpc.maxConcurrency,
@@ -34,7 +44,10 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger) {
     log,
   });
   const solana = new Web3SolanaGateway({ fetch: pool.fetch, commitment: settings.solana.commitment });
-  const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
+  const queue = new SqsJobQueue({ client: sqs, queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
+  const statsCounters = new DynamoStatsCounters({ client: dynamo, tableName });
+  const counters = rpcCounterFlusher({ stats: () => pool.stats(), counters: statsCounters, log });
+  const seen = new DynamoSeenUsers({ client: dynamo, tableName });
   const book = new DynamoWalletBook({ client: dynamo, tableName });
   const ledger = new DynamoLedger({ client: dynamo, tableName });
   const handlers = [
@@ -66,6 +79,27 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger) {
       settings: settings.payouts,
       treasury: config.treasuryAddress,
     }),
+    ...adminUserHandlers({
+      directory: new DynamoUserDirectory({ client: dynamo, tableName }),
+      sessions: new DynamoSessionStore({
+        client: dynamo,
+        tableName,
+        sessionIdleSeconds: settings.retention.sessionIdleSeconds,
+        updateDedupeSeconds: settings.retention.updateDedupeSeconds,
+      }),
+      ledger,
+      wallets: book,
+      queue,
+    }),
+    adminStatsHandler({
+      users: new DynamoUserDirectory({ client: dynamo, tableName }),
+      seen,
+      queues: new SqsQueueDepths({ client: sqs, queues: inspected }),
+      counters: statsCounters,
+      queue,
+      flush: () => counters.flush(),
+    }),
+    userSeenHandler(seen),
   ];
-  return { consume: composeConsumer('rpc', config, handlers, log), pool };
+  return { consume: composeConsumer('rpc', config, handlers, log), pool, counters };
 }

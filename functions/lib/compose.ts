@@ -5,6 +5,7 @@ import {
   DynamoDigestStore,
   DynamoUserDirectory,
 } from '../../core/adapters/dynamodb-notify.js';
+import { DynamoStatsCounters } from '../../core/adapters/dynamodb-stats.js';
 import { SqsDeadLetterQueue, SqsJobQueue, SqsRedelivery } from '../../core/adapters/sqs.js';
 import { HttpChatGateway } from '../../core/adapters/telegram-http.js';
 import { adminDigestHandler } from '../../core/admin/digest.js';
@@ -72,6 +73,7 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
     pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),
     directory,
     maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
+    counters: new DynamoStatsCounters(stores),
   });
   const queue = new SqsJobQueue({
     client: sqsClient(),

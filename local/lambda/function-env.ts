@@ -51,18 +51,22 @@ function awsEnv(w: StackWiring): Record<string, string> {
 const queueEnv = (w: StackWiring, queues: readonly QueueName[]): Record<string, string> =>
   Object.fromEntries(queues.map((q) => [ENV.queueUrl[q], w.queueUrls[q]]));
 
+const dlqEnv = (w: StackWiring, queues: readonly QueueName[]): Record<string, string> =>
+  Object.fromEntries(queues.map((q) => [ENV.deadLetterQueueUrls[q], w.dlqUrls[q]]));
+
 const secretEnv = (w: StackWiring, secrets: readonly SecretName[]): Record<string, string> =>
   Object.fromEntries(secrets.map((name) => [secretEnvName(name), w.secrets[name]]));
 
 const keyEnv = (w: StackWiring, keys: readonly KeyName[]): Record<string, string> =>
   Object.fromEntries(keys.map((k) => [ENV.keyId[k], w.keyIds[k]]));
 
-/** Every variable any function could need: the table, every queue URL, every key and every secret. */
+/** Every variable any function could need: the table, every queue and DLQ URL, every key and every secret. */
 export function stackEnv(w: StackWiring): Record<string, string> {
   return {
     ...awsEnv(w),
     [ENV.tableName]: w.tableName,
     ...queueEnv(w, QUEUE_NAMES),
+    ...dlqEnv(w, QUEUE_NAMES),
     ...keyEnv(w, KEY_NAMES),
     ...secretEnv(w, SECRETS),
     ...w.extraEnv,
@@ -71,16 +75,19 @@ export function stackEnv(w: StackWiring): Record<string, string> {
 
 /**
  * What one function is given, as the stack binds it: the table only if it uses it, the URLs of
- * the queues it sends to (and of the queue it consumes, to change a message's visibility), the
- * keys it is granted, and only its own secrets. (KMS itself does not enforce IAM locally: the
- * infra tests check the grants.)
+ * the queues it sends to (and of the queue it consumes, to change a message's visibility), every
+ * queue's and DLQ's URL if it inspects queues, the keys it is granted, and only its own secrets.
+ * (Neither KMS nor SQS enforce IAM locally: the infra tests check the grants.)
  */
 export function functionEnv(wiring: FunctionWiring, w: StackWiring): Record<string, string> {
-  const queues = QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || wiring.consumes === q);
+  const queues = wiring.inspectsQueues
+    ? QUEUE_NAMES
+    : QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || wiring.consumes === q);
   return {
     ...awsEnv(w),
     ...(wiring.table === 'none' ? {} : { [ENV.tableName]: w.tableName }),
     ...queueEnv(w, queues),
+    ...(wiring.inspectsQueues ? dlqEnv(w, QUEUE_NAMES) : {}),
     ...(wiring.consumes ? { [ENV.deadLetterQueueUrl]: w.dlqUrls[wiring.consumes] } : {}),
     ...keyEnv(
       w,

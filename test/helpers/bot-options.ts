@@ -26,6 +26,7 @@ export function testBotOptions(overrides: Partial<BotOptions> = {}): BotOptions 
     intakePublicKey: intakePair().publicKey.export({ format: 'der', type: 'spki' }),
     vault: stageSettings('test').vault,
     treasuryAddress: TEST_TREASURY,
+    reportActivity: false,
     ...overrides,
   };
 }

@@ -81,6 +81,9 @@ function statementsWith(id: string, prefix: string): Statement[] {
   return app.roleStatements(id).filter((s) => actionsOf(s).some((action) => action.startsWith(prefix)));
 }
 
+/** The statement of a function that inspects queues: queue attributes, nothing else. */
+const isInspection = (s: Statement) => actionsOf(s).join() === 'sqs:GetQueueAttributes';
+
 describe('Function wiring', () => {
   it('creates exactly the functions of FUNCTIONS plus the two webhook registration functions', () => {
     for (const id of Object.keys(WIRED)) expect(app.fn(id).resource.Type).toBe('AWS::Lambda::Function');
@@ -94,11 +97,11 @@ describe('Function wiring', () => {
       expect(table.resource.Type).toBe('AWS::DynamoDB::Table');
     });
 
-    it('gets a queue URL variable for each queue it sends to or consumes, and for no other queue', () => {
+    it('gets a queue URL variable for each queue it sends to, consumes or inspects, and for no other queue', () => {
       const env = environmentOf(id);
       for (const name of QUEUE_NAMES) {
         const variable = ENV.queueUrl[name];
-        if (wiring.sendsTo.includes(name) || wiring.consumes === name) {
+        if (wiring.sendsTo.includes(name) || wiring.consumes === name || wiring.inspectsQueues) {
           expect(queueNameAt(id, env[variable])).toBe(queueNames([name])[0]);
         } else {
           expect(env, variable).not.toHaveProperty(variable);
@@ -141,6 +144,27 @@ describe('Function wiring', () => {
       else expect(env).not.toHaveProperty(ENV.deadLetterQueueUrl);
     });
 
+    it('gets the URL of every DLQ only when it inspects queues', () => {
+      const env = environmentOf(id);
+      for (const name of QUEUE_NAMES) {
+        const variable = ENV.deadLetterQueueUrls[name];
+        if (wiring.inspectsQueues) expect(queueNameAt(id, env[variable])).toBe(dlqName(name));
+        else expect(env, variable).not.toHaveProperty(variable);
+      }
+    });
+
+    it('may read queue attributes of the queue it consumes, and of every queue and DLQ only if it inspects queues', () => {
+      const targets = statementsWith(id, 'sqs:')
+        .filter((s) => actionsOf(s).includes('sqs:GetQueueAttributes'))
+        .flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r)));
+      const expected = wiring.inspectsQueues
+        ? [...queueNames(QUEUE_NAMES), ...QUEUE_NAMES.map(dlqName)]
+        : wiring.consumes
+          ? queueNames([wiring.consumes])
+          : [];
+      expect([...new Set(targets)].sort()).toEqual(expected.sort());
+    });
+
     it('may send only to the queues it sends to, and to its own DLQ', () => {
       const send = statementsWith(id, 'sqs:SendMessage');
       const targets = send.flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r))).sort();
@@ -150,7 +174,9 @@ describe('Function wiring', () => {
     });
 
     it('may consume only the queue it consumes', () => {
-      const consume = statementsWith(id, 'sqs:').filter((s) => !actionsOf(s).includes('sqs:SendMessage'));
+      const consume = statementsWith(id, 'sqs:').filter(
+        (s) => !actionsOf(s).includes('sqs:SendMessage') && !isInspection(s),
+      );
       const targets = consume.flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r)));
       expect([...new Set(targets)]).toEqual(wiring.consumes ? queueNames([wiring.consumes]) : []);
     });
@@ -202,6 +228,23 @@ describe('Function wiring', () => {
           expect(keyNameOf(app.resolve(app.fn(id).stackName, env[variable]))).toBe(name);
         } else expect(env).not.toHaveProperty(variable);
       }
+    });
+  });
+
+  describe('queue inspection, function by function', () => {
+    it('lets only the rpc worker (which answers /stats) read the attributes of queues it does not consume', () => {
+      const inspectors = Object.keys(WIRED).filter((id) => app.roleStatements(id).some(isInspection));
+      expect(inspectors).toEqual(['rpcWorker']);
+      expect(
+        Object.entries(WIRED)
+          .filter(([, wiring]) => wiring.inspectsQueues)
+          .map(([id]) => id),
+      ).toEqual(['rpcWorker']);
+      const [inspection, ...more] = app.roleStatements('rpcWorker').filter(isInspection);
+      expect(more).toEqual([]);
+      expect(inspection?.Condition).toBeUndefined();
+      const targets = resourcesOf(inspection!).map((r) => queueNameAt('rpcWorker', r));
+      expect(targets.sort()).toEqual([...queueNames(QUEUE_NAMES), ...QUEUE_NAMES.map(dlqName)].sort());
     });
   });
 

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { createBot } from '../../../core/bot/bot.js';
+import type { SessionData } from '../../../core/bot/context.js';
+import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
+import { checkUpdate } from '../../../core/ingress/update.js';
+import { stageSettings } from '../../../core/settings.js';
+import { testBotOptions } from '../../helpers/bot-options.js';
+import { textUpdate } from '../../helpers/updates.js';
+
+const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const run = createTurnRunner({
+  bot: createBot(testBotOptions({ reportActivity: true })),
+  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
+  token: TOKEN,
+  apiRoot: 'http://127.0.0.1:1',
+});
+const valid = (raw: unknown) => {
+  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
+  if (!check.ok) throw new Error(check.detail);
+  return check.value;
+};
+const alice = { id: 601, first_name: 'Alice' };
+const seenJobs = (turn: { jobs: { job: { type: string } }[] }) => turn.jobs.filter((j) => j.job.type === 'user.seen');
+
+describe('activity (users seen, for /stats)', () => {
+  it('reports a private chat user as seen once, then not again within the hour', async () => {
+    const first = await run(valid(textUpdate(alice, '/help')), { lang: 'en', joined: true });
+    expect(seenJobs(first)).toHaveLength(1);
+    expect(seenJobs(first)[0]).toMatchObject({ userId: alice.id, chatId: null });
+    const session = first.session as SessionData;
+    expect(session.seenAt).toBeGreaterThan(0);
+    const second = await run(valid(textUpdate(alice, '/help')), session);
+    expect(seenJobs(second)).toEqual([]);
+    const hourLater = await run(valid(textUpdate(alice, '/help')), { ...session, seenAt: session.seenAt! - 3_600_001 });
+    expect(seenJobs(hourLater)).toHaveLength(1);
+  });
+
+  it('does not count group chatter', async () => {
+    const group = { id: -100_5, type: 'group', title: 'Traders' };
+    const turn = await run(valid(textUpdate(alice, 'hello all', { chat: group })), {});
+    expect(seenJobs(turn)).toEqual([]);
+  });
+});
