@@ -3,7 +3,18 @@ import { type Deposit, type DepositStore, depositIdOf } from '../deposit/store.j
 import { isLanguage, type Language } from '../i18n.js';
 import type { DepositDecision, DepositRecord, Ledger, LedgerEntry } from '../ledger/ledger.js';
 import type { TxRecord, TxStatus, TxStore } from '../solana/tx-store.js';
-import { ConditionFailed, type Item, Table, type TransactAction, TransactionCancelled } from './dynamodb.js';
+import {
+  ConditionFailed,
+  gaugeMove,
+  gaugeValue,
+  type Item,
+  Table,
+  type TransactAction,
+  TransactionCancelled,
+} from './dynamodb.js';
+
+/** Deposits found and not yet decided (a gauge moved with each deposit's status). */
+const PENDING_DEPOSITS = 'deposits.pending';
 
 const NEW_ITEM = { ConditionExpression: 'attribute_not_exists(pk)' };
 
@@ -46,24 +57,27 @@ export class DynamoDepositStore implements DepositStore {
       signature: { S: deposit.signature },
     });
     try {
-      await this.table.put(
+      await this.table.transact([
         {
-          pk: { S: `deposit#${deposit.signature}` },
-          sk: { S: 'deposit' },
-          userId: { N: String(deposit.userId) },
-          wallet: { S: deposit.wallet },
-          lamports: { N: deposit.lamports.toString() },
-          slot: { N: String(deposit.slot) },
-          ...(deposit.blockTime === null ? {} : { blockTime: { N: String(deposit.blockTime) } }),
-          lang: { S: deposit.lang },
-          status: { S: 'found' },
-          foundAt: { N: String(this.table.nowSeconds()) },
+          put: {
+            pk: { S: `deposit#${deposit.signature}` },
+            sk: { S: 'deposit' },
+            userId: { N: String(deposit.userId) },
+            wallet: { S: deposit.wallet },
+            lamports: { N: deposit.lamports.toString() },
+            slot: { N: String(deposit.slot) },
+            ...(deposit.blockTime === null ? {} : { blockTime: { N: String(deposit.blockTime) } }),
+            lang: { S: deposit.lang },
+            status: { S: 'found' },
+            foundAt: { N: String(this.table.nowSeconds()) },
+          },
+          condition: NEW_ITEM,
         },
-        NEW_ITEM,
-      );
+        gaugeMove(PENDING_DEPOSITS, 1),
+      ]);
       return true;
     } catch (error) {
-      if (error instanceof ConditionFailed) return false;
+      if (error instanceof TransactionCancelled) return false;
       throw error;
     }
   }
@@ -175,12 +189,12 @@ export class DynamoLedger implements Ledger {
     };
     try {
       if (!approve) {
-        const { pk, sk, ...update } = decided;
-        await this.table.update(pk, sk, update);
+        await this.table.transact([{ update: decided }, gaugeMove(PENDING_DEPOSITS, -1)]);
         return { outcome: 'rejected', deposit: { ...deposit, status: 'rejected' } };
       }
       await this.table.transact([
         { update: decided },
+        gaugeMove(PENDING_DEPOSITS, -1),
         {
           put: {
             pk: { S: `ledger#${deposit.userId}` },
@@ -275,6 +289,10 @@ export class DynamoLedger implements Ledger {
         },
       },
     ];
+  }
+
+  pendingDeposits(): Promise<number> {
+    return gaugeValue(this.table, PENDING_DEPOSITS);
   }
 
   async balance(userId: number): Promise<bigint> {

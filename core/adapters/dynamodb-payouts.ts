@@ -11,7 +11,11 @@ import type {
   TransitionGuard,
 } from '../payouts/store.js';
 import type { WalletBook } from '../wallet/book.js';
-import { ConditionFailed, type Item, Table } from './dynamodb.js';
+import { ConditionFailed, gaugeMove, gaugeValue, type Item, Table, TransactionCancelled } from './dynamodb.js';
+
+/** Payouts not final yet (a gauge moved when one is created and when one ends). */
+const OPEN_PAYOUTS = 'payouts.open';
+const FINAL: ReadonlySet<string> = new Set(['rejected', 'paid', 'failed']);
 
 export interface PayoutStoreOptions {
   client: DynamoDBClient;
@@ -157,10 +161,13 @@ export class DynamoPayoutStore implements PayoutStore {
       createdAt: n(this.table.nowSeconds()),
     };
     try {
-      await this.table.put(item, { ConditionExpression: 'attribute_not_exists(pk)' });
+      await this.table.transact([
+        { put: item, condition: { ConditionExpression: 'attribute_not_exists(pk)' } },
+        gaugeMove(OPEN_PAYOUTS, 1),
+      ]);
       return { payout: payoutOf(item), created: true };
     } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
+      if (!(error instanceof TransactionCancelled)) throw error;
     }
     const existing = await this.get(payout.id);
     if (!existing) throw new Error(`payout ${payout.id} exists but cannot be read`);
@@ -200,19 +207,31 @@ export class DynamoPayoutStore implements PayoutStore {
       sets.push('tx = :tx');
       values[':tx'] = txValue(change.tx);
     }
+    const update = {
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
     try {
-      const item = await this.table.update(`payout#${id}`, 'payout', {
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: conditions.join(' AND '),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      });
+      if (FINAL.has(change.status) && !FINAL.has(guard.status)) {
+        // Leaving the open payouts: the gauge moves in the same transaction.
+        await this.table.transact([
+          { update: { pk: `payout#${id}`, sk: 'payout', ...update } },
+          gaugeMove(OPEN_PAYOUTS, -1),
+        ]);
+        return this.get(id);
+      }
+      const item = await this.table.update(`payout#${id}`, 'payout', { ...update, ReturnValues: 'ALL_NEW' });
       return item ? payoutOf(item) : undefined;
     } catch (error) {
-      if (error instanceof ConditionFailed) return undefined;
+      if (error instanceof ConditionFailed || error instanceof TransactionCancelled) return undefined;
       throw error;
     }
+  }
+
+  countOpen(): Promise<number> {
+    return gaugeValue(this.table, OPEN_PAYOUTS);
   }
 }
 

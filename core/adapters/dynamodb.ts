@@ -51,6 +51,27 @@ export type TransactAction =
   | { readonly update: { readonly pk: string; readonly sk: string } & ItemUpdate }
   | { readonly check: { readonly pk: string; readonly sk: string } & Condition & { ConditionExpression: string } };
 
+/**
+ * A gauge: one item (`pk = gauge#<name>`) whose `value` moves by `delta` in the same transaction
+ * as the state change it counts, so it never drifts from the items it counts.
+ */
+export function gaugeMove(name: string, delta: number): TransactAction {
+  return {
+    update: {
+      pk: `gauge#${name}`,
+      sk: 'gauge',
+      UpdateExpression: 'ADD #value :delta',
+      ExpressionAttributeNames: { '#value': 'value' },
+      ExpressionAttributeValues: { ':delta': { N: String(delta) } },
+    },
+  };
+}
+
+/** A gauge's current value (0 before its first move). */
+export async function gaugeValue(table: Table, name: string): Promise<number> {
+  return Number((await table.get(`gauge#${name}`, 'gauge'))?.value?.N ?? '0');
+}
+
 /** An `UpdateItem`: its update expression, an optional condition, and the names and values both use. */
 export interface ItemUpdate extends Condition {
   readonly UpdateExpression: string;

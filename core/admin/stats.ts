@@ -199,12 +199,16 @@ export interface StatsSnapshot {
   readonly rpc?: ReadonlyMap<string, Counts>;
   /** Telegram 429s over the last 24 h. */
   readonly telegramRateLimited?: number;
+  /** Deposits found and not decided yet. */
+  readonly pendingDeposits?: number;
+  /** Payouts requested, approved or sent, not final yet. */
+  readonly openPayouts?: number;
 }
 
 /**
  * The `/stats` message (Telegram HTML; every figure and endpoint escaped by the translator).
- * Linked wallets and pending deposits and payouts have no counter yet: they show "—" rather
- * than a scan of the table.
+ * Linked wallets have no counter yet: they show "—" rather than a scan of the table. Pending
+ * deposits and payouts are gauges moved in the same transactions as their status.
  */
 export function renderStats(t: Translate, s: StatsSnapshot): string {
   const unknown = t('stats.unknown');
@@ -213,7 +217,7 @@ export function renderStats(t: Translate, s: StatsSnapshot): string {
     t('stats.title'),
     t('stats.users', { active: figure(s.activeUsers), seen: figure(s.seenLastDay) }),
     t('stats.wallets', { count: unknown }),
-    t('stats.pending', { deposits: unknown, payouts: unknown }),
+    t('stats.pending', { deposits: figure(s.pendingDeposits), payouts: figure(s.openPayouts) }),
     '',
     t('stats.queues'),
   ];
@@ -244,6 +248,8 @@ export interface StatsDeps {
   seen: Pick<SeenUsers, 'countSince'>;
   queues: QueueDepths;
   counters: Pick<StatsCounters, 'totals'>;
+  /** Deposits waiting for an admin, and payouts not final yet. */
+  pending: { deposits(): Promise<number>; payouts(): Promise<number> };
   /** Where the answer goes: the notify queue. */
   queue: JobQueue;
   /** Adds this container's unflushed counts first, so the figures include the asker's own container. */
@@ -272,12 +278,14 @@ export function adminStatsHandler(deps: StatsDeps) {
         return undefined;
       }
     };
-    const [activeUsers, seenLastDay, queues, rpc, telegram] = await Promise.all([
+    const [activeUsers, seenLastDay, queues, rpc, telegram, pendingDeposits, openPayouts] = await Promise.all([
       read('users', () => deps.users.countActive()),
       read('seen', () => deps.seen.countSince(since)),
       read('queues', () => deps.queues.read()),
       read('rpc', () => deps.counters.totals('rpc', since)),
       read('telegram', () => deps.counters.totals('telegram', since)),
+      read('deposits', () => deps.pending.deposits()),
+      read('payouts', () => deps.pending.payouts()),
     ]);
     const html = renderStats(translator(job.payload.lang), {
       activeUsers,
@@ -285,6 +293,8 @@ export function adminStatsHandler(deps: StatsDeps) {
       queues,
       rpc,
       telegramRateLimited: telegram && (telegram.get(TELEGRAM_COUNTER_KEY)?.rateLimited ?? 0),
+      pendingDeposits,
+      openPayouts,
     });
     await emitFrom(deps.queue, job, [notice(job.chatId, job.userId, html)]);
   });

@@ -49,6 +49,8 @@ export interface Ledger {
   /** Gives a payout's amount back (rejected or failed payout), once per payout, whoever calls it. */
   refundPayout(userId: number, payoutId: string, lamports: bigint): Promise<void>;
   balance(userId: number): Promise<bigint>;
+  /** Deposits found and not decided yet. */
+  pendingDeposits(): Promise<number>;
   /** The user's newest entries first. */
   history(userId: number, limit: number): Promise<LedgerEntry[]>;
 }

@@ -79,6 +79,8 @@ export interface PayoutStore {
   /** Creates the payout as `requested`, or returns the existing payout with that id unchanged. */
   create(payout: NewPayout, audit: AuditEntry): Promise<{ payout: Payout; created: boolean }>;
   get(id: string): Promise<Payout | undefined>;
+  /** Payouts not final yet (requested, approved or sent). */
+  countOpen(): Promise<number>;
   /** Applies `change` if the stored payout matches `guard`; the payout after it, or undefined when it did not match. */
   transition(
     id: string,

@@ -50,6 +50,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
   const seen = new DynamoSeenUsers({ client: dynamo, tableName });
   const book = new DynamoWalletBook({ client: dynamo, tableName });
   const ledger = new DynamoLedger({ client: dynamo, tableName });
+  const payouts = new DynamoPayoutStore({ client: dynamo, tableName });
   const handlers = [
     walletVerifyHandler({ solana, queue, book }),
     walletBalanceHandler({ solana, queue }),
@@ -72,7 +73,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
     ...ledgerHandlers({ ledger, queue }),
     ...payoutChainHandlers({
       ledger,
-      store: new DynamoPayoutStore({ client: dynamo, tableName }),
+      store: payouts,
       book,
       solana,
       queue,
@@ -96,6 +97,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       seen,
       queues: new SqsQueueDepths({ client: sqs, queues: inspected }),
       counters: statsCounters,
+      pending: { deposits: () => ledger.pendingDeposits(), payouts: () => payouts.countOpen() },
       queue,
       flush: () => counters.flush(),
     }),

@@ -125,3 +125,19 @@ describe('DynamoLedger', () => {
     expect(await ledger.decideDeposit('aaaaaaaaaaaaaaaa', true, 900)).toEqual({ outcome: 'missing' });
   });
 });
+
+describe('pending gauges', () => {
+  it('counts deposits found and not decided, moving with each decision, a repeat record counting once', async () => {
+    const deposits = new DynamoDepositStore({ client, tableName: db.tableName });
+    const ledger = new DynamoLedger({ client, tableName: db.tableName });
+    const before = await ledger.pendingDeposits();
+    const record = (signature: string) =>
+      deposits.record({ signature, userId: 91, wallet: 'w', lamports: 7n, slot: 1, blockTime: null, lang: 'en' });
+    await Promise.all([record('sigG1'), record('sigG1'), record('sigG2'), record('sigG3')]);
+    expect(await ledger.pendingDeposits()).toBe(before + 3);
+    await ledger.decideDeposit(depositIdOf('sigG1'), true, 1);
+    await ledger.decideDeposit(depositIdOf('sigG1'), false, 1);
+    await ledger.decideDeposit(depositIdOf('sigG2'), false, 1);
+    expect(await ledger.pendingDeposits()).toBe(before + 1);
+  });
+});

@@ -375,3 +375,30 @@ describe('DynamoWalletBook', () => {
     expect(back?.verifiedAt?.N).toBe(String(clock));
   });
 });
+
+describe('DynamoPayoutStore open payouts', () => {
+  it('counts payouts until they end, each once however often it is created or ended', async () => {
+    const before = await store.countOpen();
+    const [a, b] = [newPayout(), newPayout()];
+    await Promise.all([store.create(a, entry('requested', 'user:1')), store.create(a, entry('requested', 'user:1'))]);
+    await store.create(b, entry('requested', 'user:2'));
+    expect(await store.countOpen()).toBe(before + 2);
+    // Approved and sent are still open; rejected and paid are not.
+    await store.transition(
+      a.id,
+      { status: 'requested' },
+      { status: 'approved', attempt: 1 },
+      entry('approved', 'admin:1'),
+    );
+    expect(await store.countOpen()).toBe(before + 2);
+    const rejects = await Promise.all([
+      store.transition(b.id, { status: 'requested' }, { status: 'rejected' }, entry('rejected', 'admin:1')),
+      store.transition(b.id, { status: 'requested' }, { status: 'rejected' }, entry('rejected', 'admin:2')),
+    ]);
+    expect(rejects.filter(Boolean)).toHaveLength(1);
+    expect(rejects.find(Boolean)?.status).toBe('rejected');
+    await store.transition(a.id, { status: 'approved' }, { status: 'sent', tx: tx('sigO1') }, entry('sent', 'signer'));
+    await store.transition(a.id, { status: 'sent', signature: 'sigO1' }, { status: 'paid' }, entry('paid', 'chain'));
+    expect(await store.countOpen()).toBe(before);
+  });
+});
