@@ -15,6 +15,8 @@ import { ConditionFailed, gaugeMove, gaugeValue, type Item, Table, TransactionCa
 
 /** Payouts not final yet (a gauge moved when one is created and when one ends). */
 const OPEN_PAYOUTS = 'payouts.open';
+/** Wallets verified and not removed, all users together. */
+const VERIFIED_WALLETS = 'wallets.verified';
 const FINAL: ReadonlySet<string> = new Set(['rejected', 'paid', 'failed']);
 
 export interface PayoutStoreOptions {
@@ -252,18 +254,47 @@ export class DynamoWalletBook implements WalletBook {
     this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
   }
 
-  /** One conditional write for the action at `at`; an older (or the same) action's write is ignored. */
-  private async decide(userId: number, address: string, at: number, update: string, values: Item): Promise<void> {
+  /**
+   * One conditional write for the action at `at`; an older (or the same) action's write is ignored.
+   * When it flips the wallet between verified and not (`flips`), the verified-wallets gauge moves
+   * by `delta` in the same transaction; otherwise the write alone records the action.
+   */
+  private async decide(
+    userId: number,
+    address: string,
+    at: number,
+    update: string,
+    values: Item,
+    flips: { condition: string; delta: number },
+  ): Promise<void> {
+    const write = {
+      pk: `wallets#${userId}`,
+      sk: address,
+      UpdateExpression: update,
+      ExpressionAttributeValues: { ':at': n(at), ...values },
+    };
+    const newer = '(attribute_not_exists(decidedAt) OR decidedAt < :at)';
     try {
-      await this.table.update(`wallets#${userId}`, address, {
-        UpdateExpression: update,
-        ConditionExpression: 'attribute_not_exists(decidedAt) OR decidedAt < :at',
-        ExpressionAttributeValues: { ':at': n(at), ...values },
-      });
+      await this.table.transact([
+        { update: { ...write, ConditionExpression: `${newer} AND ${flips.condition}` } },
+        gaugeMove(VERIFIED_WALLETS, flips.delta),
+      ]);
+      return;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
+    }
+    try {
+      const { pk, sk, ...rest } = write;
+      await this.table.update(pk, sk, { ...rest, ConditionExpression: newer });
     } catch (error) {
       // A later action (or this one, redelivered) decided already.
       if (!(error instanceof ConditionFailed)) throw error;
     }
+  }
+
+  /** Verified wallets across all users. */
+  count(): Promise<number> {
+    return gaugeValue(this.table, VERIFIED_WALLETS);
   }
 
   async add(userId: number, address: string, at = this.table.now()): Promise<void> {
@@ -274,13 +305,19 @@ export class DynamoWalletBook implements WalletBook {
       at,
       'SET decidedAt = :at, verifiedAt = if_not_exists(verifiedAt, :now) REMOVE expiresAt',
       { ':now': n(this.table.now()) },
+      { condition: 'attribute_not_exists(verifiedAt)', delta: 1 },
     );
   }
 
   async remove(userId: number, address: string, at = this.table.now()): Promise<void> {
-    await this.decide(userId, address, at, 'SET decidedAt = :at, expiresAt = :expires REMOVE verifiedAt', {
-      ':expires': n(this.table.nowSeconds() + REMOVAL_RETENTION_SECONDS),
-    });
+    await this.decide(
+      userId,
+      address,
+      at,
+      'SET decidedAt = :at, expiresAt = :expires REMOVE verifiedAt',
+      { ':expires': n(this.table.nowSeconds() + REMOVAL_RETENTION_SECONDS) },
+      { condition: 'attribute_exists(verifiedAt)', delta: -1 },
+    );
   }
 
   async has(userId: number, address: string): Promise<boolean> {

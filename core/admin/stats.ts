@@ -199,6 +199,8 @@ export interface StatsSnapshot {
   readonly rpc?: ReadonlyMap<string, Counts>;
   /** Telegram 429s over the last 24 h. */
   readonly telegramRateLimited?: number;
+  /** Verified wallets, all users. */
+  readonly wallets?: number;
   /** Deposits found and not decided yet. */
   readonly pendingDeposits?: number;
   /** Payouts requested, approved or sent, not final yet. */
@@ -207,8 +209,8 @@ export interface StatsSnapshot {
 
 /**
  * The `/stats` message (Telegram HTML; every figure and endpoint escaped by the translator).
- * Linked wallets have no counter yet: they show "—" rather than a scan of the table. Pending
- * deposits and payouts are gauges moved in the same transactions as their status.
+ * Verified wallets, pending deposits and open payouts are gauges moved in the same transactions
+ * as the changes they count (no table scan).
  */
 export function renderStats(t: Translate, s: StatsSnapshot): string {
   const unknown = t('stats.unknown');
@@ -216,7 +218,7 @@ export function renderStats(t: Translate, s: StatsSnapshot): string {
   const lines = [
     t('stats.title'),
     t('stats.users', { active: figure(s.activeUsers), seen: figure(s.seenLastDay) }),
-    t('stats.wallets', { count: unknown }),
+    t('stats.wallets', { count: figure(s.wallets) }),
     t('stats.pending', { deposits: figure(s.pendingDeposits), payouts: figure(s.openPayouts) }),
     '',
     t('stats.queues'),
@@ -250,6 +252,8 @@ export interface StatsDeps {
   counters: Pick<StatsCounters, 'totals'>;
   /** Deposits waiting for an admin, and payouts not final yet. */
   pending: { deposits(): Promise<number>; payouts(): Promise<number> };
+  /** Verified wallets, all users. */
+  wallets: () => Promise<number>;
   /** Where the answer goes: the notify queue. */
   queue: JobQueue;
   /** Adds this container's unflushed counts first, so the figures include the asker's own container. */
@@ -278,7 +282,7 @@ export function adminStatsHandler(deps: StatsDeps) {
         return undefined;
       }
     };
-    const [activeUsers, seenLastDay, queues, rpc, telegram, pendingDeposits, openPayouts] = await Promise.all([
+    const [activeUsers, seenLastDay, queues, rpc, telegram, pendingDeposits, openPayouts, wallets] = await Promise.all([
       read('users', () => deps.users.countActive()),
       read('seen', () => deps.seen.countSince(since)),
       read('queues', () => deps.queues.read()),
@@ -286,6 +290,7 @@ export function adminStatsHandler(deps: StatsDeps) {
       read('telegram', () => deps.counters.totals('telegram', since)),
       read('deposits', () => deps.pending.deposits()),
       read('payouts', () => deps.pending.payouts()),
+      read('wallets', () => deps.wallets()),
     ]);
     const html = renderStats(translator(job.payload.lang), {
       activeUsers,
@@ -295,6 +300,7 @@ export function adminStatsHandler(deps: StatsDeps) {
       telegramRateLimited: telegram && (telegram.get(TELEGRAM_COUNTER_KEY)?.rateLimited ?? 0),
       pendingDeposits,
       openPayouts,
+      wallets,
     });
     await emitFrom(deps.queue, job, [notice(job.chatId, job.userId, html)]);
   });

@@ -15,6 +15,8 @@ export interface WalletBook {
   remove(userId: number, address: string, at?: number): Promise<void>;
   /** Whether `userId` has verified `address` (and not removed it since). */
   has(userId: number, address: string): Promise<boolean>;
+  /** Verified wallets of all users together (for /stats). */
+  count(): Promise<number>;
   /** The user's verified wallets, oldest first. */
   list(userId: number): Promise<string[]>;
 }

@@ -98,6 +98,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       queues: new SqsQueueDepths({ client: sqs, queues: inspected }),
       counters: statsCounters,
       pending: { deposits: () => ledger.pendingDeposits(), payouts: () => payouts.countOpen() },
+      wallets: () => book.count(),
       queue,
       flush: () => counters.flush(),
     }),

@@ -68,7 +68,8 @@ describe('/stats on the local stack', () => {
     for (const q of QUEUE_NAMES) expect(stats.queues[q], q).toHaveLength(3);
     expect(stats.rpcCalls).toBeGreaterThanOrEqual(1);
     expect(stack.solana.urls.map((url) => new URL(url).origin)).toEqual(expect.arrayContaining(stats.endpoints));
-    expect(stats.text).toContain('👛 Linked wallets: —');
+    expect(stats.text).toMatch(/👛 Linked wallets \(verified\): \d+/);
+    expect(stats.text).toMatch(/💰 Pending deposits: \d+ · pending payouts: \d+/);
     expect(stats.text).toContain('✈️ Telegram 429s, last 24 h: 0');
 
     await stack.telegram.idle(20_000);

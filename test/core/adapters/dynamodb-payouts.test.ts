@@ -402,3 +402,19 @@ describe('DynamoPayoutStore open payouts', () => {
     expect(await store.countOpen()).toBe(before);
   });
 });
+
+describe('DynamoWalletBook count', () => {
+  it('counts verified wallets once each, down again when removed, ignoring repeats and stale actions', async () => {
+    const book = new DynamoWalletBook({ client: local.client, tableName: local.tableName });
+    const before = await book.count();
+    await Promise.all([book.add(501, 'WalletA', 10), book.add(501, 'WalletA', 11), book.add(502, 'WalletA', 10)]);
+    expect(await book.count()).toBe(before + 2);
+    await book.remove(501, 'WalletA', 20);
+    await book.remove(501, 'WalletA', 21);
+    // An action older than the removal changes nothing.
+    await book.add(501, 'WalletA', 15);
+    expect(await book.count()).toBe(before + 1);
+    await book.add(501, 'WalletA', 30);
+    expect(await book.count()).toBe(before + 2);
+  });
+});

@@ -64,6 +64,7 @@ function setup(overrides: Partial<StatsDeps> = {}) {
     queues: { read: async () => depths() },
     counters,
     pending: { deposits: async () => 3, payouts: async () => 2 },
+    wallets: async () => 11,
     queue,
     now: () => NOW,
     ...overrides,
@@ -112,7 +113,7 @@ describe('adminStatsHandler', () => {
       [
         '📊 <b>Desk statistics</b>',
         '👥 Users: <b>42</b> (not blocked) · active in the last 24 h: <b>7</b>',
-        '👛 Linked wallets: —',
+        '👛 Linked wallets (verified): 11',
         '💰 Pending deposits: 3 · pending payouts: 2',
         '',
         '📬 <b>Queues</b> (waiting / in flight / DLQ)',

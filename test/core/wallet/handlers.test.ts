@@ -26,6 +26,7 @@ function setup() {
     },
     has: async (userId, address) => verified.has(`${userId}:${address}`),
     list: async () => [],
+    count: async () => verified.size,
   };
   const consume = createConsumer(
     [
