@@ -30,13 +30,18 @@ const admin = () => stack.telegram.user(LOCAL_ADMIN_USER_ID, { first_name: 'Admi
  * send the wallet's address, deposit from it to the treasury, press "I've deposited", and an admin
  * confirms the deposit.
  */
-async function userWithBalance(userId: number, depositLamports = 1_000_000_000n) {
+const SAYS = {
+  en: { wallet: 'is a wallet', credited: 'confirmed and credited' },
+  zh: { wallet: '是钱包', credited: '已确认入账' },
+} as const;
+
+async function userWithBalance(userId: number, depositLamports = 1_000_000_000n, lang: 'en' | 'zh' = 'en') {
   const keypair = Keypair.generate();
   const wallet = keypair.publicKey;
   await stack.solana.svm.airdrop(wallet, 3_000_000_000n);
-  const user = stack.telegram.user(userId);
+  const user = stack.telegram.user(userId, { first_name: `U${userId}`, language_code: lang });
   await user.sendText(wallet.toBase58());
-  await waitForText(userId, 'is a wallet');
+  await waitForText(userId, SAYS[lang].wallet);
   await stack.solana.svm.transfer(keypair, stack.solana.treasury!.address, depositLamports);
   await user.sendText('/deposit');
   const screen = await stack.telegram.waitFor(
@@ -55,7 +60,7 @@ async function userWithBalance(userId: number, depositLamports = 1_000_000_000n)
     return undefined;
   }, 30_000);
   await group().pressButton(admin(), found.message.message_id, found.data);
-  await waitForText(userId, 'confirmed and credited');
+  await waitForText(userId, SAYS[lang].credited);
   return { user, wallet };
 }
 
@@ -176,5 +181,20 @@ describe('payouts on the local stack', () => {
     await waitForText(722, 'was rejected');
     expect((await payouts.get(id))?.status).toBe('rejected');
     expect(await treasuryTransfersTo(verified.wallet)).toBe(0);
+  });
+
+  it('takes a Chinese user through deposit, withdrawal and history in Chinese', async () => {
+    const { user, wallet } = await userWithBalance(731, 2_000_000_000n, 'zh');
+    await user.sendText(`/withdraw 1.5 ${wallet.toBase58()}`);
+    await waitForText(731, '正在等待管理员审批');
+    const { message, data } = await approvalFor(wallet);
+    await group().pressButton(admin(), message.message_id, data);
+    await waitForText(731, '已获批准');
+    const paid = await waitForText(731, '已发送到');
+    expect(paid.text).toContain('1.5 SOL');
+    await user.sendText('/history');
+    const history = await waitForText(731, '账单');
+    expect(history.text).toContain('余额：0.5 SOL');
+    expect(history.text).toMatch(/提现 {2}-1\.5 SOL[\s\S]*充值 {2}\+2 SOL/);
   });
 });
