@@ -387,7 +387,9 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
     const calls = this.callLog.slice(-10).map((c) => {
       const outcome = c.ok ? 'ok' : `${c.error?.error_code} ${c.error?.description}`;
       const via = c.viaWebhookResponse ? ' (webhook response)' : '';
-      return `  #${c.seq} ${c.method}${via} ${JSON.stringify(c.params).slice(0, 160)} -> ${outcome}`;
+      // The webhook's secret token never goes into a test's failure output.
+      const params = { ...c.params, ...('secret_token' in c.params ? { secret_token: '[redacted]' } : {}) };
+      return `  #${c.seq} ${c.method}${via} ${JSON.stringify(params).slice(0, 160)} -> ${outcome}`;
     });
     const deliveries = this.deliveryLog.slice(-10).map((d) => {
       const outcome = d.ok ? `${d.status}` : (d.error ?? 'failed');

@@ -223,6 +223,37 @@ describe('wallets on the local stack', () => {
     await walletFlow(user, CHINESE, '主钱包 🚀');
   });
 
+  it('removes a wallet once when two devices press "Yes, remove" at the same time', { timeout: 120_000 }, async () => {
+    const user = stack.telegram.user(1103, { first_name: 'Two' });
+    const wallet = Keypair.generate().publicKey;
+    await stack.solana.svm.airdrop(wallet, 1_500_000_000n);
+    const address = wallet.toBase58();
+    const p6 = address.slice(0, 6);
+    await user.sendText(address);
+    await waitForMessage(user.id, ENGLISH.verified(address));
+    await user.sendText('/wallets');
+    const list = await waitForMessage(user.id, ENGLISH.list);
+    const hasButton = (data: string) =>
+      stack.telegram.waitFor(() => {
+        const message = stack.telegram.sent(user.id).find((m) => m.message_id === list.message_id);
+        return message?.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === data)
+          ? message
+          : undefined;
+      }, 20_000);
+    await press(user, list.message_id, `w:o:0:${p6}`);
+    await hasButton(`w:d:0:${p6}`);
+    await press(user, list.message_id, `w:d:0:${p6}`);
+    await waitForEdit(user.id, list.message_id, ENGLISH.confirm(address));
+    // Both devices show the confirmation; both press before either press is handled.
+    const answers = await Promise.all([
+      press(user, list.message_id, `w:y:0:${p6}`),
+      press(user, list.message_id, `w:y:0:${p6}`),
+    ]);
+    expect(answers.sort()).toEqual([ENGLISH.removed, ENGLISH.stale].sort());
+    expect(await sessionWallets(user.id)).toEqual([]);
+    await until(async () => !(await book.has(user.id, address)), 'the wallet to leave the book');
+  });
+
   it('ran every update and job without an error or a warning (no Telegram call refused, no job failed)', () => {
     const lines = logs.flatMap((entry) => {
       try {
