@@ -20,6 +20,7 @@ import { pollRealTelegram, realBotIdentity } from './dev/real-telegram.js';
 import { startTerminalChat } from './dev/terminal-chat.js';
 import { LOCAL_ADMIN_CHAT_ID, startLocalStack } from './index.js';
 import { startWebChat, type WebChat } from './web-chat/server.js';
+import { testWallets } from './web-chat/test-wallet.js';
 
 const token = process.env.TELEGRAM_BOT_TOKEN;
 const stage = process.env.STAGE ?? 'local';
@@ -52,7 +53,13 @@ async function main(): Promise<void> {
   });
   const webChat: WebChat | undefined = real
     ? undefined
-    : await startWebChat({ peer: stack.telegram, adminChatId: LOCAL_ADMIN_CHAT_ID, port: webChatPort });
+    : await startWebChat({
+        peer: stack.telegram,
+        adminChatId: LOCAL_ADMIN_CHAT_ID,
+        port: webChatPort,
+        // Test wallets live on the local peer: not when the functions use a real cluster.
+        ...(cluster ? {} : { wallets: testWallets(stack.solana) }),
+      });
   console.log(`\nLocal stack "${stage}" is up (data in ${dataDir}/).`);
   console.log(`  webhook      ${stack.webhookUrl}`);
   console.log(`  DynamoDB     ${stack.dynamodb.endpoint}   SQS ${stack.sqs.endpoint}`);

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import * as z from 'zod/mini';
 import { AppError } from '../../core/errors.js';
 import type { TelegramPeer } from '../telegram/index.js';
+import type { TestWallets } from './test-wallet.js';
 import { pageView } from './view.js';
 
 /** How to start the page. */
@@ -27,6 +28,8 @@ export interface WebChatOptions {
   port?: number;
   /** How often each open page is checked for changes, in ms (default 150). */
   pollMs?: number;
+  /** Test wallets lent to web chat users, so a person can deposit (no wallet section without them). */
+  wallets?: TestWallets;
 }
 
 /** A running page. */
@@ -79,6 +82,9 @@ const PressBody = z.object({
   data: z.string().check(z.maxLength(64)),
 });
 const BlockBody = z.object({ userId: UserId, blocked: z.boolean() });
+const WalletBody = z.object({ userId: UserId });
+/** A deposit from the test wallet: 0.001 to 4 SOL (the wallet starts with 5). */
+const DepositBody = z.object({ userId: UserId, sol: z.number().check(z.minimum(0.001), z.maximum(4)) });
 const UserName = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** Starts the page on 127.0.0.1. */
@@ -149,6 +155,9 @@ class WebChatServer implements WebChat {
         return;
       }
       if (req.method === 'GET' && url.pathname === '/api/events') return this.events(url, res);
+      if (req.method === 'GET' && url.pathname === '/api/wallets') {
+        return json(res, 200, { available: this.options.wallets !== undefined });
+      }
       if (req.method === 'GET' && url.pathname === '/api/state') {
         return json(res, 200, pageView(this.options.peer.store, this.openUser(url).id, this.adminPane()));
       }
@@ -248,6 +257,13 @@ class WebChatServer implements WebChat {
             ? await peer.user(input.userId).pressButton(input.messageId, input.data)
             : await this.adminGroup().pressButton(peer.user(this.admin.id, this.admin), input.messageId, input.data);
         return { update_id: update.update_id, callback_query_id: update.callback_query?.id };
+      }
+      if (path === '/api/wallet' || path === '/api/deposit') {
+        const wallets = this.options.wallets;
+        if (!wallets) throw new WebChatRequestError(404, 'There are no test wallets');
+        if (path === '/api/wallet') return await wallets.open(parse(WalletBody, body).userId);
+        const input = parse(DepositBody, body);
+        return await wallets.deposit(input.userId, BigInt(Math.round(input.sol * 1e9)));
       }
       if (path === '/api/block') {
         const input = parse(BlockBody, body);

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../../local/index.js';
 import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
 import { startWebChat, type WebChat } from '../../local/web-chat/server.js';
+import { testWallets } from '../../local/web-chat/test-wallet.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -40,7 +41,11 @@ describe.skipIf(!hasChromium)(
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'web-chat-'));
       stack = await startLocalStack({ dataDir, onFunctionLog: silent });
-      chat = await startWebChat({ peer: stack.telegram, adminChatId: LOCAL_ADMIN_CHAT_ID });
+      chat = await startWebChat({
+        peer: stack.telegram,
+        adminChatId: LOCAL_ADMIN_CHAT_ID,
+        wallets: testWallets(stack.solana),
+      });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -145,6 +150,41 @@ describe.skipIf(!hasChromium)(
       expect(await page.evaluate(() => (globalThis as Record<string, unknown>).__xss)).toBeUndefined();
       expect(pageErrors).toEqual([]);
     });
+
+    it('lets a person deposit from a test wallet and an admin confirm it, all in the page', {
+      timeout: 120_000,
+    }, async () => {
+      const userPane = page.locator('#user-pane');
+      const adminPane = page.locator('#admin-pane');
+      const say = async (text: string) => {
+        await userPane.locator('.composer input').fill(text);
+        await userPane.locator('.composer input').press('Enter');
+      };
+      await page.click('#wallet-open');
+      const address = page.locator('#wallet-address');
+      await expect.poll(() => address.textContent(), { timeout: BOT_WAIT_MS }).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
+      const wallet = (await address.textContent())!;
+      expect(await page.locator('#wallet-balance').textContent()).toBe('5 SOL');
+
+      // Link it by sending its address, then send 1 SOL from it to the treasury.
+      await say(wallet);
+      await userPane.locator('.msg.bot', { hasText: 'is a wallet' }).waitFor({ timeout: BOT_WAIT_MS });
+      await page.click('#wallet-deposit');
+      await expect
+        .poll(() => page.locator('#wallet-balance').textContent(), { timeout: BOT_WAIT_MS })
+        .not.toBe('5 SOL');
+
+      await say('/deposit');
+      const screen = userPane.locator('.msg.bot', { hasText: 'Send SOL from one of your linked wallets' });
+      await screen.waitFor({ timeout: BOT_WAIT_MS });
+      await screen.getByRole('button', { name: "✅ I've deposited" }).click();
+
+      const found = adminPane.locator('.msg', { hasText: wallet }).filter({ has: page.locator('.keyboard button') });
+      await found.first().waitFor({ timeout: 30_000 });
+      await found.first().locator('.keyboard button', { hasText: 'Confirm' }).first().click();
+      await userPane.locator('.msg.bot', { hasText: 'confirmed and credited' }).waitFor({ timeout: 30_000 });
+      expect(pageErrors).toEqual([]);
+    });
   },
 );
 
@@ -228,6 +268,9 @@ describe('web chat server', () => {
     ).toBe(403);
     expect((await post('/api/send', 'pane=user', { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await post('/api/nothing', {})).status).toBe(404);
+    // Without test wallets (a real cluster), the page has none to lend.
+    expect((await post('/api/wallet', { userId: 5 })).status).toBe(404);
+    expect(await (await fetch(`${chat.url}api/wallets`)).json()).toEqual({ available: false });
     expect((await fetch(new URL('/api/state?user=abc', chat.url))).status).toBe(400);
     expect(await statusWithHost(chat.url, 'evil.example')).toBe(421);
     expect(peer.user(5).messages()).toEqual([]);

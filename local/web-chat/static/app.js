@@ -1,5 +1,5 @@
 // The web chat page: draws the view the server streams (GET /api/events) and turns clicks and typing into
-// POST /api/send, /api/press and /api/block. Message text is only ever inserted as DOM text nodes; Telegram's
+// POST /api/send, /api/press, /api/block, and /api/wallet and /api/deposit (test wallets). Message text is only ever inserted as DOM text nodes; Telegram's
 // entities (offsets in UTF-16 code units, like JavaScript strings) become elements around those text nodes.
 // No innerHTML anywhere.
 
@@ -309,6 +309,28 @@ $('#who').addEventListener('submit', (event) => {
   saveUser(current);
   connect();
 });
+
+// A test wallet lent by the page (local only), so a person can make the deposits the bot looks for.
+async function openWallet() {
+  const wallet = await post('/api/wallet', { userId: current.id });
+  if (!wallet) return;
+  $('#wallet-address').textContent = wallet.address;
+  $('#wallet-balance').textContent = `${Number(wallet.lamports) / 1e9} SOL`;
+  $('#wallet-deposit').disabled = false;
+}
+
+$('#wallet-open').addEventListener('click', () => void openWallet());
+$('#wallet-deposit').addEventListener('click', async () => {
+  const sent = await post('/api/deposit', { userId: current.id, sol: 1 });
+  if (sent) await openWallet();
+});
+// No test wallets when the bot runs against a real cluster.
+fetch('/api/wallets')
+  .then((response) => response.json())
+  .then((answer) => {
+    $('#test-wallet').hidden = answer.available !== true;
+  })
+  .catch(() => undefined);
 
 $('#block').addEventListener('click', () => {
   void post('/api/block', { userId: current.id, blocked: !lastView?.userChat.blocked });
