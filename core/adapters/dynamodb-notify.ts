@@ -146,6 +146,11 @@ export class DynamoUserDirectory implements UserDirectory {
     return this.table.count(USERS, ACTIVE);
   }
 
+  /** Every user who ever started the bot, blocked or not (reads the whole partition: for /stats). */
+  async countAll(): Promise<number> {
+    return this.table.count(USERS);
+  }
+
   async get(chatId: number): Promise<UserRecord | undefined> {
     const item = await this.table.get(USERS, userSk(chatId));
     if (!item) return undefined;

@@ -190,8 +190,10 @@ export type RpcCounterFlusher = ReturnType<typeof rpcCounterFlusher>;
 
 /** What `/stats` shows; a figure that could not be read is undefined (shown as "—"). */
 export interface StatsSnapshot {
-  /** Users in the directory who have not blocked the bot. */
+  /** Users in the directory who have not blocked the bot (nor been blocked by an admin). */
   readonly activeUsers?: number;
+  /** Every user who ever started the bot. */
+  readonly allUsers?: number;
   /** Users seen in the last 24 h. */
   readonly seenLastDay?: number;
   readonly queues?: readonly QueueDepth[];
@@ -217,7 +219,7 @@ export function renderStats(t: Translate, s: StatsSnapshot): string {
   const figure = (n: number | undefined) => (n === undefined ? unknown : String(n));
   const lines = [
     t('stats.title'),
-    t('stats.users', { active: figure(s.activeUsers), seen: figure(s.seenLastDay) }),
+    t('stats.users', { total: figure(s.allUsers), active: figure(s.activeUsers), seen: figure(s.seenLastDay) }),
     t('stats.wallets', { count: figure(s.wallets) }),
     t('stats.pending', { deposits: figure(s.pendingDeposits), payouts: figure(s.openPayouts) }),
     '',
@@ -246,7 +248,7 @@ export function renderStats(t: Translate, s: StatsSnapshot): string {
 
 export interface StatsDeps {
   /** The user directory (`DynamoUserDirectory`): users who have not blocked the bot. */
-  users: { countActive(): Promise<number> };
+  users: { countActive(): Promise<number>; countAll(): Promise<number> };
   seen: Pick<SeenUsers, 'countSince'>;
   queues: QueueDepths;
   counters: Pick<StatsCounters, 'totals'>;
@@ -282,18 +284,21 @@ export function adminStatsHandler(deps: StatsDeps) {
         return undefined;
       }
     };
-    const [activeUsers, seenLastDay, queues, rpc, telegram, pendingDeposits, openPayouts, wallets] = await Promise.all([
-      read('users', () => deps.users.countActive()),
-      read('seen', () => deps.seen.countSince(since)),
-      read('queues', () => deps.queues.read()),
-      read('rpc', () => deps.counters.totals('rpc', since)),
-      read('telegram', () => deps.counters.totals('telegram', since)),
-      read('deposits', () => deps.pending.deposits()),
-      read('payouts', () => deps.pending.payouts()),
-      read('wallets', () => deps.wallets()),
-    ]);
+    const [activeUsers, allUsers, seenLastDay, queues, rpc, telegram, pendingDeposits, openPayouts, wallets] =
+      await Promise.all([
+        read('users', () => deps.users.countActive()),
+        read('all users', () => deps.users.countAll()),
+        read('seen', () => deps.seen.countSince(since)),
+        read('queues', () => deps.queues.read()),
+        read('rpc', () => deps.counters.totals('rpc', since)),
+        read('telegram', () => deps.counters.totals('telegram', since)),
+        read('deposits', () => deps.pending.deposits()),
+        read('payouts', () => deps.pending.payouts()),
+        read('wallets', () => deps.wallets()),
+      ]);
     const html = renderStats(translator(job.payload.lang), {
       activeUsers,
+      allUsers,
       seenLastDay,
       queues,
       rpc,

@@ -4,7 +4,8 @@ import { catalog } from './catalog.js';
 export const statsMessages = catalog(
   {
     'stats.title': '📊 <b>Desk statistics</b>',
-    'stats.users': '👥 Users: <b>{active}</b> (not blocked) · active in the last 24 h: <b>{seen}</b>',
+    'stats.users':
+      '👥 Users: <b>{total}</b> · reachable (not blocked): <b>{active}</b> · active in the last 24 h: <b>{seen}</b>',
     'stats.wallets': '👛 Linked wallets (verified): {count}',
     'stats.pending': '💰 Pending deposits: {deposits} · pending payouts: {payouts}',
     'stats.queues': '📬 <b>Queues</b> (waiting / in flight / DLQ)',
@@ -19,7 +20,7 @@ export const statsMessages = catalog(
   } as const,
   {
     'stats.title': '📊 <b>服务台统计</b>',
-    'stats.users': '👥 用户：<b>{active}</b>（未屏蔽）· 最近 24 小时活跃：<b>{seen}</b>',
+    'stats.users': '👥 用户：<b>{total}</b> · 可触达（未屏蔽）：<b>{active}</b> · 最近 24 小时活跃：<b>{seen}</b>',
     'stats.wallets': '👛 已绑定钱包（已验证）：{count}',
     'stats.pending': '💰 待确认充值：{deposits} · 待处理提现：{payouts}',
     'stats.queues': '📬 <b>队列</b>（等待 / 处理中 / 死信）',

@@ -15,7 +15,7 @@ const statsMessages = () => stack.telegram.sent(LOCAL_ADMIN_CHAT_ID).filter((m) 
 
 /** The figures of a `/stats` answer, as the chat shows them. */
 function figures(text: string) {
-  const users = /Users: (\d+) \(not blocked\) · active in the last 24 h: (\d+)/.exec(text);
+  const users = /Users: \d+ · reachable \(not blocked\): (\d+) · active in the last 24 h: (\d+)/.exec(text);
   const queues = Object.fromEntries(
     QUEUE_NAMES.map((q) => {
       const line = new RegExp(`^(?:⚠️ )?${q}: (\\d+) / (\\d+) / (\\d+)$`, 'm').exec(text);

@@ -54,7 +54,7 @@ function setup(overrides: Partial<StatsDeps> = {}) {
   const queue = new MemoryJobQueue();
   const sinces: number[] = [];
   const deps: StatsDeps = {
-    users: { countActive: async () => 42 },
+    users: { countActive: async () => 42, countAll: async () => 50 },
     seen: {
       countSince: async (since) => {
         sinces.push(since);
@@ -112,7 +112,7 @@ describe('adminStatsHandler', () => {
     expect(text).toBe(
       [
         '📊 <b>Desk statistics</b>',
-        '👥 Users: <b>42</b> (not blocked) · active in the last 24 h: <b>7</b>',
+        '👥 Users: <b>50</b> · reachable (not blocked): <b>42</b> · active in the last 24 h: <b>7</b>',
         '👛 Linked wallets (verified): 11',
         '💰 Pending deposits: 3 · pending payouts: 2',
         '',
@@ -139,7 +139,7 @@ describe('adminStatsHandler', () => {
     await handler.run(statsJob('zh'), log);
     const { text } = answer(queue);
     expect(text).toContain('📊 <b>服务台统计</b>');
-    expect(text).toContain('👥 用户：<b>42</b>（未屏蔽）· 最近 24 小时活跃：<b>7</b>');
+    expect(text).toContain('👥 用户：<b>50</b> · 可触达（未屏蔽）：<b>42</b> · 最近 24 小时活跃：<b>7</b>');
     expect(text).toContain('⚠️ payouts：4 / 14 / <b>3</b>');
     expect(text).toContain('rpc：0 / 10 / 0');
     expect(text).toContain('没有调用。');
@@ -150,13 +150,16 @@ describe('adminStatsHandler', () => {
     const down = async () => {
       throw new TransientError('sqs.unavailable', 'SQS GetQueueAttributes of rpc failed: TimeoutError');
     };
-    const { queue, handler, log } = setup({ queues: { read: down }, users: { countActive: down } });
+    const { queue, handler, log } = setup({ queues: { read: down }, users: { countActive: down, countAll: down } });
     await handler.run(statsJob(), log);
     const { text } = answer(queue);
-    expect(text).toContain('👥 Users: <b>—</b> (not blocked) · active in the last 24 h: <b>7</b>');
+    expect(text).toContain(
+      '👥 Users: <b>—</b> · reachable (not blocked): <b>—</b> · active in the last 24 h: <b>7</b>',
+    );
     expect(text).toContain('📬 <b>Queues</b> (waiting / in flight / DLQ)\n—\n');
     expect(log.lines.filter((l) => l.event === 'stats.figure_failed').map((l) => l.figure)).toEqual([
       'users',
+      'all users',
       'queues',
     ]);
   });
@@ -173,6 +176,7 @@ describe('adminStatsHandler', () => {
     const { queue, handler, log } = setup({
       flush: async () => void order.push('flush'),
       users: {
+        countAll: async () => 1,
         countActive: async () => {
           order.push('read');
           return 1;
