@@ -60,9 +60,10 @@ export class DynamoSecretStore implements SecretStore {
         attributes: ['sk', 'masked', 'storedAt'],
         ...(afterSk ? { afterSk } : {}),
       });
-      secrets.push(
-        ...page.items.map(({ envelope: _, ...item }) => secretOf(item)).map(({ envelope: _, ...rest }) => rest),
-      );
+      for (const item of page.items) {
+        const { envelope: _, ...listed } = secretOf(item);
+        secrets.push(listed);
+      }
       afterSk = page.lastSk;
     } while (afterSk);
     return secrets;

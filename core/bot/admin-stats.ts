@@ -1,6 +1,7 @@
 import { Composer } from 'telegraf';
 import { AdminStatsJob } from '../admin/stats.js';
 import type { AdminDeskOptions } from './admin.js';
+import { isAdminHere } from './admin-access.js';
 import type { BotContext } from './context.js';
 
 /**
@@ -12,7 +13,7 @@ import type { BotContext } from './context.js';
 export function adminStats(options: AdminDeskOptions): Composer<BotContext> {
   const stats = new Composer<BotContext>();
   stats.command('stats', (ctx, next) => {
-    if (ctx.chat.id !== options.adminChatId || !options.adminUserIds.has(ctx.from.id)) return next();
+    if (!isAdminHere(ctx, options)) return next();
     ctx.enqueue({ job: AdminStatsJob, payload: { lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
   });
   return stats;

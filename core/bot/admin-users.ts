@@ -1,6 +1,7 @@
 import { Composer } from 'telegraf';
 import { AdminBlockJob, AdminUserJob, parseUserTarget } from '../admin/users.js';
 import type { AdminDeskOptions } from './admin.js';
+import { isAdminHere } from './admin-access.js';
 import type { BotContext } from './context.js';
 
 /**
@@ -14,8 +15,7 @@ import type { BotContext } from './context.js';
  */
 export function adminUsers(options: AdminDeskOptions): Composer<BotContext> {
   const desk = new Composer<BotContext>();
-  const adminHere = (ctx: BotContext) =>
-    ctx.chat?.id === options.adminChatId && ctx.from !== undefined && options.adminUserIds.has(ctx.from.id);
+  const adminHere = (ctx: BotContext) => isAdminHere(ctx, options);
 
   desk.command('user', (ctx, next) => {
     if (!adminHere(ctx)) return next();

@@ -1,12 +1,10 @@
 import { Composer } from 'telegraf';
+import type { AdminAccess } from './admin-access.js';
 import { adminStats } from './admin-stats.js';
 import { adminUsers } from './admin-users.js';
 import type { BotContext } from './context.js';
 
-export interface AdminDeskOptions {
-  adminChatId: number;
-  adminUserIds: ReadonlySet<number>;
-}
+export type AdminDeskOptions = AdminAccess;
 
 /**
  * The admin desk, taken only from admins (`ADMIN_USER_IDS`) in the admin chat; anyone else gets no

@@ -9,6 +9,7 @@ import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
 import { WatchLangJob } from '../watch/jobs.js';
 import { adminDesk } from './admin.js';
+import { handleOf } from './admin-access.js';
 import { blockGate } from './admin-users.js';
 import { adminCommands } from './broadcast.js';
 import type { BotContext } from './context.js';
@@ -62,14 +63,13 @@ function directory(): Composer<BotContext> {
     if (ctx.chat?.type === 'private' && ctx.from && !ctx.session.joined) {
       ctx.session = { ...ctx.session, joined: true };
       ctx.enqueue(userStatus(ctx.chat.id, { active: true, lang: ctx.lang, username: ctx.from.username }));
-      const name = ctx.from.username ? `@${ctx.from.username}` : ctx.from.first_name;
       ctx.enqueue(
         adminEvent({
           kind: 'user.new',
           userId: ctx.from.id,
           facts: [
             ['user', String(ctx.from.id)],
-            ['name', name.slice(0, 64)],
+            ['name', handleOf(ctx.from)],
             ['lang', ctx.from.language_code ?? '-'],
           ],
         }),

@@ -1,13 +1,12 @@
 import { Composer } from 'telegraf';
 import { DepositScanJob } from '../deposit/scan.js';
 import { DEPOSIT_CALLBACK, DepositDecideJob, LedgerHistoryJob } from '../ledger/jobs.js';
+import { type AdminAccess, decisionButtons } from './admin-access.js';
 import type { BotContext } from './context.js';
 
-export interface DepositCommandOptions {
+export interface DepositCommandOptions extends AdminAccess {
   /** The treasury's deposit address, shown to users. */
   treasuryAddress: string;
-  adminChatId: number;
-  adminUserIds: ReadonlySet<number>;
 }
 
 /** "I've deposited" under the deposit screen. */
@@ -53,24 +52,18 @@ export function depositCommands(options: DepositCommandOptions): Composer<BotCon
     ctx.enqueue({ job: LedgerHistoryJob, payload: { lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
   });
 
-  deposits.action(DEPOSIT_CALLBACK.pattern, (ctx) => {
-    const inAdminChat = ctx.chat?.id === options.adminChatId;
-    if (!inAdminChat || !options.adminUserIds.has(ctx.from.id)) {
-      return ctx.answerCbQuery(ctx.t(inAdminChat ? 'payout.not_admin' : 'button.stale'));
-    }
-    const approve = ctx.match[1] === 'ok';
-    ctx.enqueue({
-      job: DepositDecideJob,
-      payload: {
-        depositId: ctx.match[2]!,
-        approve,
-        adminId: ctx.from.id,
-        adminName: (ctx.from.username ? `@${ctx.from.username}` : ctx.from.first_name).slice(0, 64),
-      },
-      chatId: null,
-      userId: ctx.from.id,
-    });
-    return ctx.answerCbQuery(ctx.t(approve ? 'deposit.confirmed_by_you' : 'payout.rejected_by_you'));
-  });
+  deposits.action(
+    DEPOSIT_CALLBACK.pattern,
+    decisionButtons(
+      options,
+      (depositId, approve, admin) => ({
+        job: DepositDecideJob,
+        payload: { depositId, approve, adminId: admin.id, adminName: admin.name },
+        chatId: null,
+        userId: admin.id,
+      }),
+      { approve: 'deposit.confirmed_by_you', reject: 'payout.rejected_by_you' },
+    ),
+  );
   return deposits;
 }

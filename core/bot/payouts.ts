@@ -2,14 +2,11 @@ import { Composer } from 'telegraf';
 import { PAYOUT_CALLBACK, PayoutDecideJob, PayoutRequestJob } from '../payouts/jobs.js';
 import { checkAddress } from '../solana/address.js';
 import { parseSol } from '../wallet/format.js';
+import { type AdminAccess, decisionButtons } from './admin-access.js';
 import type { BotContext } from './context.js';
 
-export interface PayoutCommandOptions {
-  /** Where payout requests are shown to admins (their buttons are honoured there only). */
-  adminChatId: number;
-  /** Who may approve or reject. */
-  adminUserIds: ReadonlySet<number>;
-}
+/** Where payout requests are shown to admins (their buttons are honoured there only), and who they are. */
+export type PayoutCommandOptions = AdminAccess;
 
 /**
  * Withdrawals, as the webhook sees them: `/withdraw <SOL> <wallet>` in a private chat becomes a
@@ -39,23 +36,18 @@ export function payoutCommands(options: PayoutCommandOptions): Composer<BotConte
     return ctx.reply(ctx.t('withdraw.checking'));
   });
 
-  payouts.action(PAYOUT_CALLBACK.pattern, (ctx) => {
-    const admin = ctx.chat?.id === options.adminChatId && options.adminUserIds.has(ctx.from.id);
-    if (!admin)
-      return ctx.answerCbQuery(ctx.t(ctx.chat?.id === options.adminChatId ? 'payout.not_admin' : 'button.stale'));
-    const approve = ctx.match[1] === 'ok';
-    ctx.enqueue({
-      job: PayoutDecideJob,
-      payload: {
-        payoutId: ctx.match[2]!,
-        approve,
-        adminId: ctx.from.id,
-        adminName: (ctx.from.username ? `@${ctx.from.username}` : ctx.from.first_name).slice(0, 64),
-      },
-      chatId: null,
-      userId: ctx.from.id,
-    });
-    return ctx.answerCbQuery(ctx.t(approve ? 'payout.approved_by_you' : 'payout.rejected_by_you'));
-  });
+  payouts.action(
+    PAYOUT_CALLBACK.pattern,
+    decisionButtons(
+      options,
+      (payoutId, approve, admin) => ({
+        job: PayoutDecideJob,
+        payload: { payoutId, approve, adminId: admin.id, adminName: admin.name },
+        chatId: null,
+        userId: admin.id,
+      }),
+      { approve: 'payout.approved_by_you', reject: 'payout.rejected_by_you' },
+    ),
+  );
   return payouts;
 }

@@ -4,8 +4,10 @@
  * (`__type` in the body and `x-amzn-errortype`), fault injection and per-operation counters.
  * SigV4 signatures are accepted without checking: any credentials will do.
  */
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readText } from '../http-body.js';
 import { KmsError, serialization, unsupported, validation } from './errors.js';
 import type { Operation } from './operations.js';
 
@@ -22,24 +24,6 @@ export interface KmsServerState {
   fault: KmsFault | null;
   /** Requests per operation name (the target's suffix, or `(none)` without a target). */
   readonly counts: Map<string, number>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(validation('Request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function parseBody(text: string): Record<string, unknown> {
@@ -100,7 +84,7 @@ async function handle(
     writeError(res, unsupported(`Unsupported operation ${typeof target === 'string' ? target : '(no X-Amz-Target)'}`));
     return;
   }
-  const body = parseBody(await readBody(req));
+  const body = parseBody(await readText(req, MAX_BODY_BYTES, () => validation('Request body too large')));
   write(res, 200, await operation(body));
 }
 

@@ -3,9 +3,11 @@
  * payload format 2.0 event, invokes the route's function and maps its result back the way
  * API Gateway does (including its 404, 413 and 500 answers).
  */
+
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { readBody } from '../http-body.js';
 import { close, listen, loopbackUrl } from '../ports.js';
 import { type HttpRequestData, httpApiEvent } from './events.js';
 import type { InvokeResult } from './pool.js';
@@ -142,22 +144,4 @@ function pairs(raw: readonly string[]): Array<[string, string]> {
   const result: Array<[string, string]> = [];
   for (let i = 0; i + 1 < raw.length; i += 2) result.push([raw[i] ?? '', raw[i + 1] ?? '']);
   return result;
-}
-
-/**
- * Reads the whole body; past `limit` bytes it stops keeping them but still drains the request,
- * so the client can read the 413 that follows.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else chunks.length = 0;
-    });
-    req.on('end', () => resolve(size > limit ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -2,8 +2,10 @@
  * HTTP plumbing of the local LLM peer: routes, Bearer authentication, OpenAI-style error bodies,
  * the rate-limit window, outages and latency. The handle in `index.ts` mutates the shared state.
  */
+
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readText } from '../http-body.js';
 import { countTokens, defaultReply } from './reply.js';
 import { type ChatRequest, ChatRequestSchema } from './schemas.js';
 
@@ -98,24 +100,6 @@ class HttpError extends Error {
 const badRequest = (message: string, code: string | null = null): HttpError =>
   new HttpError(400, message, 'invalid_request_error', code);
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, 'Request body too large', 'invalid_request_error', 'request_too_large'));
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function write(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   if (res.writableEnded || res.destroyed) return;
   const text = JSON.stringify(body);
@@ -179,7 +163,11 @@ function parseRequest(text: string): ChatRequest {
 }
 
 async function complete(state: LlmPeerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const text = await readBody(req);
+  const text = await readText(
+    req,
+    MAX_BODY_BYTES,
+    () => new HttpError(413, 'Request body too large', 'invalid_request_error', 'request_too_large'),
+  );
   const path = (req.url ?? '/').split('?')[0]!;
   if (!ROUTES.has(path)) throw new HttpError(404, `Unknown path ${path}`, 'invalid_request_error', 'not_found');
   if (req.method !== 'POST') throw new HttpError(405, 'Use POST', 'invalid_request_error', 'method_not_allowed');

@@ -3,7 +3,7 @@
  * `Parse error` (-32700) for invalid JSON, `Invalid request` (-32600) for malformed requests (each batch
  * element on its own), notifications (no `id`) executed but not answered, `GET /health` answered `ok`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { stringifyJson } from './codec.js';
 import { RpcCode, RpcError } from './errors.js';
 
@@ -80,28 +80,6 @@ export const responseObject = (id: JsonRpcId, outcome: { result: unknown } | { e
   'result' in outcome
     ? { jsonrpc: '2.0', result: outcome.result, id }
     : { jsonrpc: '2.0', error: outcome.error.toJson(), id };
-
-/** Thrown by {@link readBody} when the body exceeds {@link MAX_REQUEST_BYTES}. */
-export class BodyTooLargeError extends Error {}
-
-/** Reads a request body as UTF-8. */
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        req.pause();
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** Serializes a JSON-RPC response body (bigints as exact integers), guarding {@link MAX_RESPONSE_BYTES}. */
 export function serializeResponse(body: unknown, ids: readonly JsonRpcId[]): string {

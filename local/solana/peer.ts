@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Keypair } from '@solana/web3.js';
+import { readBody } from '../http-body.js';
 import { close, listen, loopbackUrl } from '../ports.js';
 import { Chain } from './chain.js';
 import { SlotClock } from './clock.js';
@@ -15,11 +16,10 @@ import { RpcCode, RpcError } from './errors.js';
 import { admit, type DownMode, EndpointState } from './gate.js';
 import { type SvmHelpers, svmHelpers } from './helpers.js';
 import {
-  BodyTooLargeError,
   type JsonRpcId,
+  MAX_REQUEST_BYTES,
   parseBody,
   type RequestEntry,
-  readBody,
   responseObject,
   send,
   serializeResponse,
@@ -302,17 +302,12 @@ class Peer implements SolanaPeer {
         'content-type': 'text/plain',
       });
     }
-    let text: string;
-    try {
-      text = await readBody(req);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        send(res, 413, 'Payload Too Large', { 'content-type': 'text/plain', connection: 'close' });
-        return;
-      }
-      throw error;
+    const raw = await readBody(req, MAX_REQUEST_BYTES);
+    if (raw === 'too-large') {
+      send(res, 413, 'Payload Too Large', { 'content-type': 'text/plain', connection: 'close' });
+      return;
     }
-    const body = parseBody(text);
+    const body = parseBody(raw.toString('utf8'));
     const methods = body.entries.map((entry) => (entry.ok ? entry.call.method : ''));
     const admission = admit(endpoint.state, methods, at);
     const record = (entry: RequestEntry, outcome: RpcOutcome): void =>

@@ -3,7 +3,9 @@
  * Bot API responses. Parameters come from the query string and from a JSON or
  * `application/x-www-form-urlencoded` body; other content types (including multipart file uploads) get 400.
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readText } from '../http-body.js';
 import { BotApiError, badRequest } from './errors.js';
 import type { ApiErrorBody } from './types.js';
 
@@ -22,24 +24,6 @@ export function route(pathname: string): { token: string; method: string } | und
   } catch {
     return undefined;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BotApiError(413, 'Request Entity Too Large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** Decodes a request body of the given content type into parameters. */
@@ -69,7 +53,7 @@ export function decodeBody(body: string, contentType: string | undefined): Recor
 /** All parameters of a request: query string first, body fields override. */
 export async function readParams(req: IncomingMessage, url: URL): Promise<Record<string, unknown>> {
   const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
-  const body = await readBody(req);
+  const body = await readText(req, MAX_BODY_BYTES, () => new BotApiError(413, 'Request Entity Too Large'));
   return { ...params, ...decodeBody(body, req.headers['content-type']) };
 }
 

@@ -8,11 +8,13 @@
  * (no framework, nothing from the internet) under a strict Content-Security-Policy, and message text reaches it
  * as text plus entities, drawn with DOM text nodes.
  */
+
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod/mini';
 import { AppError } from '../../core/errors.js';
+import { readText } from '../http-body.js';
 import type { TelegramPeer } from '../telegram/index.js';
 import type { TestWallets } from './test-wallet.js';
 import { pageView } from './view.js';
@@ -297,28 +299,13 @@ function parse<T>(schema: z.ZodMiniType<T>, body: unknown): T {
   return result.data;
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new WebChatRequestError(413, 'Request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch (error) {
-        reject(new WebChatRequestError(400, 'Malformed JSON', { cause: error }));
-      }
-    });
-    req.on('error', reject);
-  });
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readText(req, MAX_BODY_BYTES, () => new WebChatRequestError(413, 'Request body too large'));
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new WebChatRequestError(400, 'Malformed JSON', { cause: error });
+  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -5,6 +5,7 @@ import { JOB_BUCKET, MESSAGE_BUCKET } from '../../core/bot/limits.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
 import type { PeerUser } from '../../local/telegram/index.js';
+import { pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
 
 let stack: LocalStack;
 let dynamo: DynamoDBClient;
@@ -54,16 +55,7 @@ async function flood(user: PeerUser, count: number, text = (i: number) => `messa
   return Math.max(...dates) - Math.min(...dates);
 }
 
-/** Presses a button and waits for its answer; returns the answer's text. */
-async function press(user: PeerUser, messageId: number, data: string): Promise<string | undefined> {
-  const update = await user.pressButton(messageId, data);
-  const id = update.callback_query!.id;
-  const query = await stack.telegram.waitFor(() => {
-    const state = stack.telegram.callbackQuery(id);
-    return state?.answered ? state : undefined;
-  }, 20_000);
-  return query.answer?.text;
-}
+const press = (user: PeerUser, messageId: number, data: string) => pressAndWait(stack.telegram, user, messageId, data);
 
 describe('abuse control on the local stack', () => {
   it.each([
@@ -150,16 +142,8 @@ describe('abuse control on the local stack', () => {
   });
 
   it('ran every update without an error or a warning', () => {
-    const lines = logs.flatMap((entry) => {
-      try {
-        return [JSON.parse(entry.line) as { level?: string; error?: { code?: string } }];
-      } catch {
-        return [];
-      }
-    });
-    expect(lines.length).toBeGreaterThan(0);
-    // Admin events wait, on purpose, for their digest window to close.
-    const expected = (l: (typeof lines)[number]) => l.level === 'warn' && l.error?.code === 'admin.digest_open';
-    expect(lines.filter((l) => (l.level === 'warn' || l.level === 'error') && !expected(l))).toEqual([]);
+    const { lines, problems } = unexpectedProblems(logs);
+    expect(lines).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { DynamoWalletBook } from '../../core/adapters/dynamodb-payouts.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
 import type { PeerUser } from '../../local/telegram/index.js';
+import { pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
 
 let stack: LocalStack;
 let dynamo: DynamoDBClient;
@@ -108,16 +109,7 @@ const waitForEdit = (chatId: number, messageId: number, text: string) =>
     return message?.text === text ? message : undefined;
   }, 20_000);
 
-/** Presses a button and waits for the bot to answer it; returns the answer's text. */
-async function press(user: PeerUser, messageId: number, data: string): Promise<string | undefined> {
-  const update = await user.pressButton(messageId, data);
-  const id = update.callback_query!.id;
-  const query = await stack.telegram.waitFor(() => {
-    const state = stack.telegram.callbackQuery(id);
-    return state?.answered ? state : undefined;
-  }, 20_000);
-  return query.answer?.text;
-}
+const press = (user: PeerUser, messageId: number, data: string) => pressAndWait(stack.telegram, user, messageId, data);
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -255,16 +247,8 @@ describe('wallets on the local stack', () => {
   });
 
   it('ran every update and job without an error or a warning (no Telegram call refused, no job failed)', () => {
-    const lines = logs.flatMap((entry) => {
-      try {
-        return [JSON.parse(entry.line) as { level?: string; error?: { code?: string } }];
-      } catch {
-        return [];
-      }
-    });
-    expect(lines.length).toBeGreaterThan(0);
-    // Admin events wait, on purpose, for their digest window to close.
-    const expected = (l: (typeof lines)[number]) => l.level === 'warn' && l.error?.code === 'admin.digest_open';
-    expect(lines.filter((l) => (l.level === 'warn' || l.level === 'error') && !expected(l))).toEqual([]);
+    const { lines, problems } = unexpectedProblems(logs);
+    expect(lines).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { watchId } from '../../core/watch/jobs.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
 import type { PeerUser } from '../../local/telegram/index.js';
+import { pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
 
 let stack: LocalStack;
 let dynamo: DynamoDBClient;
@@ -46,16 +47,7 @@ const waitForEdit = (chatId: number, messageId: number, text: string) =>
     return message?.text === text ? message : undefined;
   }, 20_000);
 
-/** Presses a button and waits for the bot to answer it; returns the answer's text. */
-async function press(user: PeerUser, messageId: number, data: string): Promise<string | undefined> {
-  const update = await user.pressButton(messageId, data);
-  const id = update.callback_query!.id;
-  const query = await stack.telegram.waitFor(() => {
-    const state = stack.telegram.callbackQuery(id);
-    return state?.answered ? state : undefined;
-  }, 20_000);
-  return query.answer?.text;
-}
+const press = (user: PeerUser, messageId: number, data: string) => pressAndWait(stack.telegram, user, messageId, data);
 
 /** Waits until the poller has recorded `lamports` for `address` (its notices are queued by then). */
 async function snapshotReaches(address: string, lamports: bigint): Promise<void> {
@@ -185,16 +177,8 @@ describe('watch alerts on the local stack', () => {
   });
 
   it('ran every update and job without an error or a warning', () => {
-    const lines = logs.flatMap((entry) => {
-      try {
-        return [JSON.parse(entry.line) as { level?: string; error?: { code?: string } }];
-      } catch {
-        return [];
-      }
-    });
-    expect(lines.length).toBeGreaterThan(0);
-    // Admin events wait, on purpose, for their digest window to close.
-    const expected = (l: (typeof lines)[number]) => l.level === 'warn' && l.error?.code === 'admin.digest_open';
-    expect(lines.filter((l) => (l.level === 'warn' || l.level === 'error') && !expected(l))).toEqual([]);
+    const { lines, problems } = unexpectedProblems(logs);
+    expect(lines).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
   });
 });

@@ -184,6 +184,16 @@ describe.skipIf(!hasChromium)(
       await found.first().locator('.keyboard button', { hasText: 'Confirm' }).first().click();
       await userPane.locator('.msg.bot', { hasText: 'confirmed and credited' }).waitFor({ timeout: 30_000 });
       expect(pageErrors).toEqual([]);
+      // The page's wallet endpoints take only what the page sends: a sane amount, a user id.
+      const api = (path: string, body: unknown) =>
+        fetch(new URL(path, chat.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await api('/api/deposit', { userId: 7301, sol: 10 })).status).toBe(400);
+      expect((await api('/api/deposit', { userId: 7301, sol: 0 })).status).toBe(400);
+      expect((await api('/api/wallet', { userId: 'x' })).status).toBe(400);
     });
   },
 );

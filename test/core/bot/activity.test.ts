@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../core/bot/bot.js';
 import type { SessionData } from '../../../core/bot/context.js';
-import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
-import { checkUpdate } from '../../../core/ingress/update.js';
-import { stageSettings } from '../../../core/settings.js';
 import { testBotOptions } from '../../helpers/bot-options.js';
+import { turnRunner, validUpdate as valid } from '../../helpers/turns.js';
 import { textUpdate } from '../../helpers/updates.js';
 
-const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-const run = createTurnRunner({
-  bot: createBot(testBotOptions({ reportActivity: true })),
-  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
-  token: TOKEN,
-  apiRoot: 'http://127.0.0.1:1',
-});
-const valid = (raw: unknown) => {
-  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
-  if (!check.ok) throw new Error(check.detail);
-  return check.value;
-};
+const run = turnRunner(createBot(testBotOptions({ reportActivity: true })));
 const alice = { id: 601, first_name: 'Alice' };
 const seenJobs = (turn: { jobs: { job: { type: string } }[] }) => turn.jobs.filter((j) => j.job.type === 'user.seen');
 

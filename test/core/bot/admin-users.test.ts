@@ -2,32 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { parseUserTarget } from '../../../core/admin/users.js';
 import { createBot } from '../../../core/bot/bot.js';
 import type { SessionData } from '../../../core/bot/context.js';
-import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
-import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
-import { stageSettings } from '../../../core/settings.js';
 import { TEST_ADMIN_CHAT_ID, TEST_ADMIN_ID, testBotOptions } from '../../helpers/bot-options.js';
+import { turnRunner, validUpdate as valid, withoutLimits } from '../../helpers/turns.js';
 import { callbackUpdate, textUpdate, type UserSpec } from '../../helpers/updates.js';
 
-const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const SECOND_ADMIN = 901;
-const runTurn = createTurnRunner({
-  bot: createBot(testBotOptions({ adminUserIds: new Set([TEST_ADMIN_ID, SECOND_ADMIN]) })),
-  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
-  token: TOKEN,
-  apiRoot: 'http://127.0.0.1:1',
-});
-/** Abuse control's buckets (tested in limits.test.ts) are left out of the sessions compared here. */
-const run: typeof runTurn = async (update, session) => {
-  const turn = await runTurn(update, session);
-  const { limits: _, ...rest } = turn.session as SessionData;
-  return { ...turn, session: rest };
-};
-
-function valid(raw: unknown): ValidUpdate {
-  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
-  if (!check.ok) throw new Error(`invalid test update: ${check.detail}`);
-  return check.value;
-}
+const runTurn = turnRunner(createBot(testBotOptions({ adminUserIds: new Set([TEST_ADMIN_ID, SECOND_ADMIN]) })));
+const run = withoutLimits(runTurn);
 
 type Turn = Awaited<ReturnType<typeof run>>;
 const texts = (turn: Turn) => turn.calls.map((c) => String(c.params.text ?? ''));

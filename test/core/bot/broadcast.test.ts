@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../core/bot/bot.js';
 import { broadcastFrom } from '../../../core/bot/broadcast.js';
-import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
-import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
-import { stageSettings } from '../../../core/settings.js';
 import { testBotOptions } from '../../helpers/bot-options.js';
+import { turnRunner, validUpdate as valid } from '../../helpers/turns.js';
 import { textUpdate } from '../../helpers/updates.js';
 
 const ADMIN_CHAT = -1001;
-const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-const run = createTurnRunner({
-  bot: createBot(testBotOptions({ adminChatId: ADMIN_CHAT })),
-  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
-  token: TOKEN,
-  apiRoot: 'http://127.0.0.1:1',
-});
-
-function valid(raw: unknown): ValidUpdate {
-  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
-  if (!check.ok) throw new Error(`invalid test update: ${check.detail}`);
-  return check.value;
-}
+const run = turnRunner(createBot(testBotOptions({ adminChatId: ADMIN_CHAT })));
 
 const admin = { id: 900, first_name: 'Ada' };
 const adminChat = { id: ADMIN_CHAT, type: 'supergroup', title: 'Desk admins' };

@@ -3,26 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../core/bot/bot.js';
 import type { BotContext, SessionData } from '../../../core/bot/context.js';
 import { JOB_BUCKET, MESSAGE_BUCKET, type RateLimitOptions, rateLimit } from '../../../core/bot/limits.js';
-import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
 import { ConfigError } from '../../../core/errors.js';
 import type { TurnRunner } from '../../../core/ingress/process.js';
-import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
-import { stageSettings } from '../../../core/settings.js';
+import type { ValidUpdate } from '../../../core/ingress/update.js';
 import { encodeBase58 } from '../../../core/solana/address.js';
 import { WalletBalanceJob } from '../../../core/wallet/jobs.js';
 import { testBotOptions } from '../../helpers/bot-options.js';
+import { turnRunner, validUpdate as valid } from '../../helpers/turns.js';
 import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
 
-const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-const runner = (bot: Composer<BotContext>) =>
-  createTurnRunner({ bot, botInfo: botInfoFrom(TOKEN, 'desk_bot'), token: TOKEN, apiRoot: 'http://127.0.0.1:1' });
-const run = runner(createBot(testBotOptions()));
-
-function valid(raw: unknown): ValidUpdate {
-  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
-  if (!check.ok) throw new Error(`invalid test update: ${check.detail}`);
-  return check.value;
-}
+const run = turnRunner(createBot(testBotOptions()));
 
 type Turn = Awaited<ReturnType<TurnRunner>>;
 const sessionOf = (turn: Turn) => turn.session as SessionData;
@@ -315,7 +305,7 @@ function jobBot(options: RateLimitOptions): TurnRunner {
     return ctx.reply('queued');
   });
   bot.action('tap', (ctx) => ctx.answerCbQuery('tapped'));
-  return runner(bot);
+  return turnRunner(bot);
 }
 
 describe('rateLimit options', () => {

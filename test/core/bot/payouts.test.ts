@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../core/bot/bot.js';
-import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
-import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
 import { PAYOUT_CALLBACK } from '../../../core/payouts/jobs.js';
-import { stageSettings } from '../../../core/settings.js';
 import { TEST_ADMIN_CHAT_ID, TEST_ADMIN_ID, testBotOptions } from '../../helpers/bot-options.js';
+import { turnRunner, validUpdate as valid } from '../../helpers/turns.js';
 import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
 
-const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-const run = createTurnRunner({
-  bot: createBot(testBotOptions()),
-  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
-  token: TOKEN,
-  apiRoot: 'http://127.0.0.1:1',
-});
-
-function valid(raw: unknown): ValidUpdate {
-  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
-  if (!check.ok) throw new Error(`invalid test update: ${check.detail}`);
-  return check.value;
-}
+const run = turnRunner(createBot(testBotOptions()));
 
 type Turn = Awaited<ReturnType<typeof run>>;
 const texts = (turn: Turn) => turn.calls.map((c) => String(c.params.text ?? ''));

@@ -1,36 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../core/bot/bot.js';
 import type { SessionData } from '../../../core/bot/context.js';
-import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
-import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
 import type { JobDraft } from '../../../core/jobs/envelope.js';
 import { CiphertextRejectedError } from '../../../core/keys/errors.js';
 import { INTAKE_TEXT_PREFIX, openIntake } from '../../../core/keys/intake.js';
 import { stageSettings } from '../../../core/settings.js';
 import { SERVICE_SECRET_CONTEXT } from '../../../core/vault/context.js';
 import { TEST_ADMIN_ID, testBotOptions, testIntakeKey } from '../../helpers/bot-options.js';
+import { turnRunner, validUpdate as valid, withoutLimits } from '../../helpers/turns.js';
 import { textUpdate } from '../../helpers/updates.js';
 
-const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-const runTurn = createTurnRunner({
-  bot: createBot(testBotOptions()),
-  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
-  token: TOKEN,
-  apiRoot: 'http://127.0.0.1:1',
-});
-/** Abuse control's buckets (tested in limits.test.ts) are left out of the sessions compared here. */
-const run: typeof runTurn = async (update, session) => {
-  const turn = await runTurn(update, session);
-  const { limits: _, ...rest } = turn.session as SessionData;
-  return { ...turn, session: rest };
-};
+const runTurn = turnRunner(createBot(testBotOptions()));
+const run = withoutLimits(runTurn);
 const MAX_BYTES = stageSettings('test').vault.maxSecretBytes;
-
-function valid(raw: unknown): ValidUpdate {
-  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
-  if (!check.ok) throw new Error(`invalid test update: ${check.detail}`);
-  return check.value;
-}
 
 type Turn = Awaited<ReturnType<typeof run>>;
 const sessionOf = (turn: Turn) => turn.session as SessionData;

@@ -1,32 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../core/bot/bot.js';
 import { type LinkedWallet, MAX_WALLETS, type SessionData } from '../../../core/bot/context.js';
-import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
-import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
-import { stageSettings } from '../../../core/settings.js';
 import { encodeBase58 } from '../../../core/solana/address.js';
 import { testBotOptions } from '../../helpers/bot-options.js';
+import { turnRunner, validUpdate as valid, withoutLimits } from '../../helpers/turns.js';
 import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
 
-const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-const runTurn = createTurnRunner({
-  bot: createBot(testBotOptions()),
-  botInfo: botInfoFrom(TOKEN, 'desk_bot'),
-  token: TOKEN,
-  apiRoot: 'http://127.0.0.1:1',
-});
-/** Abuse control's buckets (tested in limits.test.ts) are left out of the sessions compared here. */
-const run: typeof runTurn = async (update, session) => {
-  const turn = await runTurn(update, session);
-  const { limits: _, ...rest } = turn.session as SessionData;
-  return { ...turn, session: rest };
-};
-
-function valid(raw: unknown): ValidUpdate {
-  const check = checkUpdate(raw, stageSettings('test').webhook.allowedUpdates);
-  if (!check.ok) throw new Error(`invalid test update: ${check.detail}`);
-  return check.value;
-}
+const runTurn = turnRunner(createBot(testBotOptions()));
+const run = withoutLimits(runTurn);
 
 type Turn = Awaited<ReturnType<typeof run>>;
 type Button = { text: string; callback_data: string };

@@ -1,0 +1,38 @@
+import type { LogLine } from '../../local/index.js';
+import type { PeerUser, TelegramPeer } from '../../local/telegram/index.js';
+
+/** Presses a button as `user` and waits for the bot to answer the press; returns the answer's text. */
+export async function pressAndWait(
+  peer: TelegramPeer,
+  user: PeerUser,
+  messageId: number,
+  data: string,
+): Promise<string | undefined> {
+  const update = await user.pressButton(messageId, data);
+  const id = update.callback_query!.id;
+  const query = await peer.waitFor(() => {
+    const state = peer.callbackQuery(id);
+    return state?.answered ? state : undefined;
+  }, 20_000);
+  return query.answer?.text;
+}
+
+/**
+ * The functions' JSON log lines that are warnings or errors, except the expected one: admin
+ * events wait, on purpose, for their digest window to close (`admin.digest_open`). Also how many
+ * lines there were, so a test can tell "no problem" from "no log at all".
+ */
+export function unexpectedProblems(logs: readonly LogLine[]): { lines: number; problems: unknown[] } {
+  const lines = logs.flatMap((entry) => {
+    try {
+      return [JSON.parse(entry.line) as { level?: string; error?: { code?: string } }];
+    } catch {
+      return [];
+    }
+  });
+  const expected = (l: (typeof lines)[number]) => l.level === 'warn' && l.error?.code === 'admin.digest_open';
+  return {
+    lines: lines.length,
+    problems: lines.filter((l) => (l.level === 'warn' || l.level === 'error') && !expected(l)),
+  };
+}
