@@ -1,4 +1,5 @@
 import { startLocalStack } from '../local/index.js';
+import { benchAssistant } from './assistant.js';
 import { benchBundle } from './bundle.js';
 import { benchKeys } from './keys.js';
 import { benchPayouts } from './payouts.js';
@@ -31,9 +32,11 @@ async function main() {
   rows.push(...(await benchKeys()));
   const payouts = await benchPayouts();
   rows.push(...payouts.rows);
+  const assistant = await benchAssistant(Number(process.env.BENCH_ASSISTANT_USERS ?? 200));
+  rows.push(...assistant.rows);
   printTable(rows);
   console.log('\nwebhook bundle: no @solana/web3.js, no KMS client');
-  for (const note of [...rpc.notes, ...telegram.notes, ...payouts.notes]) console.log(note);
+  for (const note of [...rpc.notes, ...telegram.notes, ...payouts.notes, ...assistant.notes]) console.log(note);
 }
 
 await main();

@@ -135,14 +135,26 @@ export function notifyWorkerConfig(env: Readonly<Record<string, string | undefin
   };
 }
 
-export interface WorkerConfig extends ConsumerConfig {
+export interface AiWorkerConfig extends ConsumerConfig {
+  /** Answers go to the notify queue, and nowhere else. */
   queueUrls: Pick<Record<QueueName, string>, 'notify'>;
+  /** The assistant's provider: its Chat Completions base URL (`AI_BASE_URL`) and key (`AI_API_KEY`). */
+  provider: { baseUrl: string; apiKey: string };
 }
 
-/** Config of the ai worker: the table and the notify queue it answers through. */
-export function workerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
-  const values = parse(z.extend(consumerSchema('ai'), queueUrls(['notify'])), env) as Record<string, string>;
-  return { ...consumerBase(values, 'ai'), queueUrls: { notify: values[ENV.queueUrl.notify]! } };
+/** Config of the ai worker: the table, the notify queue it answers through, and the provider. */
+export function aiWorkerConfig(env: Readonly<Record<string, string | undefined>>): AiWorkerConfig {
+  const schema = z.extend(consumerSchema('ai'), {
+    ...queueUrls(['notify']),
+    [ENV.aiBaseUrl]: url,
+    ...secret('AI_API_KEY'),
+  });
+  const values = parse(schema, env) as Record<string, string>;
+  return {
+    ...consumerBase(values, 'ai'),
+    queueUrls: { notify: values[ENV.queueUrl.notify]! },
+    provider: { baseUrl: values[ENV.aiBaseUrl]!, apiKey: values[secretEnvName('AI_API_KEY')]! },
+  };
 }
 
 export interface RpcWorkerConfig extends ConsumerConfig {

@@ -4,6 +4,7 @@
  * user-supplied text can never inject markup.
  */
 import { adminMessages } from './i18n/admin.js';
+import { aiMessages } from './i18n/ai.js';
 import { limitMessages } from './i18n/limits.js';
 import { statsMessages } from './i18n/stats.js';
 import { watchMessages } from './i18n/watch.js';
@@ -21,7 +22,7 @@ const coreEn = {
   'menu.back': '⬅️ Back',
   'menu.wallets': '👛 Wallets',
   'help.text':
-    '<b>Help</b>\nSend a Solana address to link it as your wallet (up to {max}).\n/start – start or restart\n/menu – main menu\n/wallets – your linked wallets: rename, remove, balance\n/lang – change language\n/help – this help\n/balance – balances of your linked wallets\n/balance &lt;address…&gt; – SOL and token balances of any addresses\n/verify &lt;address&gt; – what an address is on chain\n/withdraw &lt;SOL&gt; &lt;wallet&gt; – withdraw to a verified wallet\n/secrets – your stored secrets (masked)\n/setsecret &lt;name&gt; – store a secret (I delete your message)\n/checksecret, /delsecret &lt;name&gt; – check or delete one\n/watch &lt;address&gt; [SOL] – alert me when its balance moves\n/watches – your watches',
+    '<b>Help</b>\nSend a Solana address to link it as your wallet (up to {max}).\n/start – start or restart\n/menu – main menu\n/wallets – your linked wallets: rename, remove, balance\n/lang – change language\n/help – this help\n/balance – balances of your linked wallets\n/balance &lt;address…&gt; – SOL and token balances of any addresses\n/verify &lt;address&gt; – what an address is on chain\n/withdraw &lt;SOL&gt; &lt;wallet&gt; – withdraw to a verified wallet\n/secrets – your stored secrets (masked)\n/setsecret &lt;name&gt; – store a secret (I delete your message)\n/checksecret, /delsecret &lt;name&gt; – check or delete one\n/watch &lt;address&gt; [SOL] – alert me when its balance moves\n/watches – your watches\n\n💬 Anything else you write goes to the assistant, which answers questions about Solana and this bot (it cannot see your wallets or secrets, nor move funds).\n/reset – make the assistant forget our conversation',
   'button.stale': 'This button is no longer valid. Send /menu for a fresh menu.',
   'text.unknown': 'I did not understand that. Send /menu to see what I can do.',
   'address.not_base58': 'That is not a Solana address: it has characters base58 does not use.',
@@ -141,7 +142,14 @@ const coreEn = {
 } as const;
 
 /** Every catalog: the core strings, then each feature's (`core/i18n/<feature>.ts`). */
-const en = { ...coreEn, ...watchMessages.en, ...adminMessages.en, ...statsMessages.en, ...limitMessages.en };
+const en = {
+  ...coreEn,
+  ...aiMessages.en,
+  ...watchMessages.en,
+  ...adminMessages.en,
+  ...statsMessages.en,
+  ...limitMessages.en,
+};
 
 export type MessageKey = keyof typeof en;
 
@@ -155,7 +163,7 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'menu.back': '⬅️ 返回',
   'menu.wallets': '👛 钱包',
   'help.text':
-    '<b>帮助</b>\n发送 Solana 地址即可绑定为您的钱包（最多 {max} 个）。\n/start – 开始或重新开始\n/menu – 主菜单\n/wallets – 已绑定的钱包：重命名、移除、查询余额\n/lang – 切换语言\n/help – 查看帮助\n/balance – 查询已绑定钱包的余额\n/balance &lt;地址…&gt; – 查询任意地址的 SOL 和代币余额\n/verify &lt;地址&gt; – 查看地址在链上的类型\n/withdraw &lt;SOL&gt; &lt;钱包&gt; – 提现到已验证的钱包\n/secrets – 已保存的密钥（已遮盖）\n/setsecret &lt;名称&gt; – 保存密钥（我会删除您的消息）\n/checksecret、/delsecret &lt;名称&gt; – 检查或删除\n/watch &lt;地址&gt; [SOL] – 余额变动时提醒我\n/watches – 我的监控',
+    '<b>帮助</b>\n发送 Solana 地址即可绑定为您的钱包（最多 {max} 个）。\n/start – 开始或重新开始\n/menu – 主菜单\n/wallets – 已绑定的钱包：重命名、移除、查询余额\n/lang – 切换语言\n/help – 查看帮助\n/balance – 查询已绑定钱包的余额\n/balance &lt;地址…&gt; – 查询任意地址的 SOL 和代币余额\n/verify &lt;地址&gt; – 查看地址在链上的类型\n/withdraw &lt;SOL&gt; &lt;钱包&gt; – 提现到已验证的钱包\n/secrets – 已保存的密钥（已遮盖）\n/setsecret &lt;名称&gt; – 保存密钥（我会删除您的消息）\n/checksecret、/delsecret &lt;名称&gt; – 检查或删除\n/watch &lt;地址&gt; [SOL] – 余额变动时提醒我\n/watches – 我的监控\n\n💬 您写的其他内容会交给助手，它能回答关于 Solana 和本机器人的问题（它看不到您的钱包和密钥，也无法转移资金）。\n/reset – 让助手忘记我们的对话',
   'button.stale': '此按钮已失效。请发送 /menu 获取新菜单。',
   'text.unknown': '没有理解您的消息。发送 /menu 查看可用功能。',
   'address.not_base58': '这不是 Solana 地址：包含 base58 不使用的字符。',
@@ -265,6 +273,7 @@ const coreZh: Record<keyof typeof coreEn, string> = {
 
 const zh: Record<MessageKey, string> = {
   ...coreZh,
+  ...aiMessages.zh,
   ...watchMessages.zh,
   ...adminMessages.zh,
   ...statsMessages.zh,

@@ -134,6 +134,48 @@ export interface VaultSettings {
   readonly dataKeyMaxUses: number;
 }
 
+/**
+ * The assistant (the ai queue's worker) and its OpenAI-compatible provider. The provider's base URL
+ * reaches functions as `AI_BASE_URL` (the stacks set this one; `local/` points it at its LLM peer),
+ * its key as the `AI_API_KEY` secret.
+ */
+export interface AiSettings {
+  /** Chat Completions base URL (`<baseUrl>/chat/completions`): DeepSeek's by default. */
+  readonly baseUrl: string;
+  readonly model: string;
+  /**
+   * The provider's request rate we stay under, all containers together: each ai worker container
+   * paces its share (÷ `queues.ai.maxConcurrency`), so the provider never has cause to answer 429.
+   */
+  readonly requestsPerSecond: number;
+  /** Bound on one provider request. */
+  readonly requestTimeoutMs: number;
+  /** Provider requests for one question (retries on 429, 5xx, timeouts), within `answerDeadlineSeconds`. */
+  readonly maxAttempts: number;
+  /**
+   * Longest one question may take from its job's start, retries and `Retry-After` waits included;
+   * past it the user is told the assistant is unavailable. Below the ai function's timeout.
+   */
+  readonly answerDeadlineSeconds: number;
+  /** `max_tokens` of an answer. */
+  readonly maxAnswerTokens: number;
+  /** Questions one user may ask per UTC day (a question the provider failed to answer does not count). */
+  readonly dailyQuestionsPerUser: number;
+  /** Longest question taken (characters); longer ones are cut here. */
+  readonly maxQuestionChars: number;
+  /** A user's conversation memory, kept in the table. */
+  readonly history: {
+    /** Question–answer pairs kept (the oldest go first). */
+    readonly maxTurns: number;
+    /** UTF-8 bytes of all kept turns together (the oldest go first; one oversized turn is cut). */
+    readonly maxBytes: number;
+    /** Forgotten after this long without a question (TTL). */
+    readonly idleSeconds: number;
+  };
+  /** Seconds between two "typing…" actions while an answer is awaited (Telegram shows one for 5 s). */
+  readonly typingIntervalSeconds: number;
+}
+
 export interface StageSettings {
   readonly queues: Readonly<Record<QueueName, ConsumerSettings>>;
   readonly webhook: WebhookSettings;
@@ -142,6 +184,7 @@ export interface StageSettings {
   readonly notify: NotifySettings;
   readonly payouts: PayoutSettings;
   readonly vault: VaultSettings;
+  readonly ai: AiSettings;
 }
 
 /** The single-table layout; the stacks and the local runtime create the table from this. */
@@ -186,10 +229,13 @@ const BASE: StageSettings = {
       memoryMb: 256,
       maxReceiveCount: 8,
     }),
-    // LLM calls take seconds: small batches, a low cap for the provider's rate limit.
+    // Questions to the assistant: FIFO with one group per chat, so a user's questions (and /reset)
+    // are answered in order, one at a time, and one user cannot take every slot. LLM calls take
+    // seconds and wait on the network, so one container runs a batch's questions of different
+    // chats side by side: at most maxConcurrency × batchSize provider calls in flight (10).
     ai: consumer({
-      fifo: false,
-      batchSize: 1,
+      fifo: true,
+      batchSize: 5,
       maxBatchingWindowSeconds: 0,
       maxConcurrency: 2,
       timeoutSeconds: 60,
@@ -261,6 +307,19 @@ const BASE: StageSettings = {
     dataKeyMaxAgeSeconds: 300,
     dataKeyMaxUses: 1_000,
   },
+  ai: {
+    baseUrl: 'https://api.deepseek.com/v1',
+    model: 'deepseek-chat',
+    requestsPerSecond: 8,
+    requestTimeoutMs: 30_000,
+    maxAttempts: 3,
+    answerDeadlineSeconds: 45,
+    maxAnswerTokens: 1_024,
+    dailyQuestionsPerUser: 50,
+    maxQuestionChars: 2_000,
+    history: { maxTurns: 8, maxBytes: 12_000, idleSeconds: 7 * DAY },
+    typingIntervalSeconds: 4,
+  },
 };
 
 const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>> = {
@@ -305,6 +364,13 @@ export function assertValid(settings: StageSettings): void {
   if (!(p.minLamports > 0 && p.minLamports <= p.maxLamports && p.maxLamports <= p.dailyCapLamports))
     problems.push('payouts: need 0 < minLamports ≤ maxLamports ≤ dailyCapLamports');
   if (p.maxAttempts < 1) problems.push('payouts: maxAttempts must be ≥ 1');
+  const ai = settings.ai;
+  if (ai.answerDeadlineSeconds >= settings.queues.ai.timeoutSeconds)
+    problems.push('ai: answerDeadlineSeconds must be below the ai function timeout');
+  if (!(ai.requestsPerSecond > 0 && ai.maxAttempts >= 1 && ai.dailyQuestionsPerUser >= 1))
+    problems.push('ai: requestsPerSecond > 0, maxAttempts ≥ 1 and dailyQuestionsPerUser ≥ 1 are needed');
+  if (ai.history.maxTurns < 0 || ai.history.maxBytes < 1_024)
+    problems.push('ai: history needs maxTurns ≥ 0, maxBytes ≥ 1024');
   if (problems.length > 0) throw new Error(`Invalid stage settings: ${problems.join('; ')}`);
 }
 
@@ -374,6 +440,8 @@ export const ENV = {
     payouts: 'PAYOUTS_DLQ_URL',
   },
   telegramApiRoot: 'TELEGRAM_API_ROOT',
+  /** The assistant provider's Chat Completions base URL (`AiSettings.baseUrl` on AWS). */
+  aiBaseUrl: 'AI_BASE_URL',
 } as const satisfies Record<string, unknown>;
 
 /** SST `Config.Secret` names; a function sees each as `SST_Secret_value_<NAME>`. */
@@ -394,6 +462,8 @@ export const SECRETS = [
   'VAULT_INTAKE_KEY',
   /** Comma-separated Telegram user ids of the admins (payout approvals, admin commands). */
   'ADMIN_USER_IDS',
+  /** The assistant provider's API key (DeepSeek's by default). */
+  'AI_API_KEY',
 ] as const;
 export type SecretName = (typeof SECRETS)[number];
 export const secretEnvName = (name: SecretName): string => `SST_Secret_value_${name}`;
@@ -471,9 +541,13 @@ export const FUNCTIONS = {
     // `/stats` runs here (the table, and the RPC pool's counters): queue and DLQ depths.
     inspectsQueues: true,
   },
+  /**
+   * The assistant: only the provider's key, only the notify queue (its answers), no KMS key, and
+   * no job that could move money or act as an admin.
+   */
   aiWorker: {
     entry: 'functions/ai-worker.ts',
-    secrets: [],
+    secrets: ['AI_API_KEY'],
     sendsTo: ['notify'],
     consumes: 'ai',
     table: 'readwrite',

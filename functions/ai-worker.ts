@@ -1,15 +1,12 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { workerConfig } from '../core/config.js';
-import { composeConsumer } from './lib/compose.js';
+import { aiWorkerConfig } from '../core/config.js';
+import { composeAiWorker } from './lib/compose-ai.js';
 import { environment, functionLogger } from './lib/runtime.js';
 
-const config = workerConfig(await environment());
+const config = aiWorkerConfig(await environment());
 
-/**
- * Consumer of the ai queue. It registers no job types yet: a job sent here before its type
- * exists is parked in the DLQ at once, where it can be inspected and redriven.
- */
-const consume = composeConsumer('ai', config, [], functionLogger('ai-worker', config.logLevel));
+/** Consumer of the ai queue: the assistant's questions (`ai.reply`) and `/reset`s (`ai.reset`). */
+const consume = composeAiWorker(config, functionLogger('ai-worker', config.logLevel, [config.provider.apiKey]));
 
 export const handler = middy<SQSEvent, SQSBatchResponse>().handler((event) => consume(event.Records));

@@ -9,12 +9,16 @@
  * With `SOLANA_RPC_URLS` and `TREASURY_ADDRESS` (and internet), the functions use that cluster,
  * e.g. devnet, instead of the local Solana peer.
  *
+ * With `AI_API_KEY` (and internet), the assistant asks that provider (DeepSeek, or `AI_BASE_URL`)
+ * instead of the local LLM peer.
+ *
  * With `TELEGRAM_BOT_TOKEN` (and internet): the same functions, but talking to real Telegram.
  * Updates are fetched by long polling and handed to the local webhook exactly as Telegram's
  * webhook delivery would (secret header, retry on non-2xx, the method in a 2xx body executed).
  */
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
+import { stageSettings } from '../core/settings.js';
 import { formatLogLine } from './dev/log-view.js';
 import { pollRealTelegram, realBotIdentity } from './dev/real-telegram.js';
 import { startTerminalChat } from './dev/terminal-chat.js';
@@ -35,6 +39,11 @@ const cluster =
     ? { rpcUrls: process.env.SOLANA_RPC_URLS, treasuryAddress: process.env.TREASURY_ADDRESS }
     : undefined;
 
+/** With AI_API_KEY set, the assistant asks a real provider: the stage's (DeepSeek) or AI_BASE_URL. */
+const aiProvider = process.env.AI_API_KEY
+  ? { baseUrl: process.env.AI_BASE_URL ?? stageSettings(stage).ai.baseUrl, apiKey: process.env.AI_API_KEY }
+  : undefined;
+
 async function main(): Promise<void> {
   const real = token ? await realBotIdentity(token) : undefined;
   const stack = await startLocalStack({
@@ -44,6 +53,7 @@ async function main(): Promise<void> {
     extraEnv: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     onFunctionLog: (line) => console.log(formatLogLine(line)),
     ...(cluster ? { solanaCluster: cluster } : {}),
+    ...(aiProvider ? { aiProvider } : {}),
     ...(real
       ? {
           telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(24).toString('base64url') },
@@ -68,6 +78,7 @@ async function main(): Promise<void> {
       ? '  Solana       the cluster in SOLANA_RPC_URLS'
       : `  Solana       local peer at ${stack.solana.urls.join(', ')} (treasury ${stack.solana.treasury?.address})`,
   );
+  console.log(`  Assistant    ${aiProvider ? aiProvider.baseUrl : `local LLM peer at ${stack.llm.baseUrl}`}`);
   const shutdown = async () => {
     console.log('\nStopping…');
     await webChat?.stop();

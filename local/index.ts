@@ -1,6 +1,6 @@
 /**
- * The embedded local AWS runtime: DynamoDB (dynalite), SQS (fauxqs), the Telegram Bot API peer,
- * the Solana JSON-RPC peer and the Lambda runner, started in one process from the same stage settings
+ * The embedded local AWS runtime: DynamoDB (dynalite), SQS (fauxqs), the KMS emulator, the Telegram
+ * Bot API peer, the Solana JSON-RPC peer, the LLM peer and the Lambda runner, started in one process from the same stage settings
  * the stacks deploy.
  *
  * Production code cannot tell it apart from AWS: functions get the stack's environment
@@ -37,6 +37,7 @@ import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import type { LogLine } from './lambda/environment.js';
 import { functionEnv, type StackWiring, stackEnv } from './lambda/function-env.js';
 import { type LocalRunner, type RunnerStats, startRunner } from './lambda/runner.js';
+import { type LlmPeer, startLlmPeer } from './llm/index.js';
 import { type SolanaPeer, type SolanaPeerOptions, startSolanaPeer } from './solana/index.js';
 import { startTelegramPeer, type TelegramLimiter, type TelegramPeer, telegramLimits } from './telegram/index.js';
 
@@ -91,6 +92,11 @@ export interface LocalStackOptions {
    * default). Benchmarks set it to the cap they enforce on the peer with `endpoint(i).setRateLimit`.
    */
   solanaRps?: number;
+  /**
+   * A real OpenAI-compatible provider for the assistant instead of the local LLM peer (`npm run dev`
+   * with `AI_API_KEY`): the functions' `AI_BASE_URL` and `AI_API_KEY`. The peer runs either way.
+   */
+  aiProvider?: { baseUrl: string; apiKey: string };
 }
 
 /** A running local stack. */
@@ -123,6 +129,8 @@ export interface LocalStack {
   readonly telegramLimits?: TelegramLimiter;
   /** The Solana RPC peer; its endpoints are the functions' `SOLANA_RPC_URLS`, its `treasury` is funded. */
   readonly solana: SolanaPeer;
+  /** The assistant's LLM peer: the functions' `AI_BASE_URL`, with its key as their `AI_API_KEY`. */
+  readonly llm: LlmPeer;
   /** The bot identity the peer and the functions share. */
   readonly bot: LocalTelegramOptions & { readonly id: number };
   /** `http://127.0.0.1:PORT/telegram` when functions are on. */
@@ -189,7 +197,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(async () => kmsClient.destroy());
     const treasuryKey = new KmsSigningKey({ client: kmsClient, keyId: keyIds.treasury });
     const intakePublicKey = await new KmsIntakeKey({ client: kmsClient, keyId: keyIds.intake }).publicKey();
-    const [dynamodb, sqs, telegram, solana] = await Promise.all([
+    const [dynamodb, sqs, telegram, solana, llm] = await Promise.all([
       startLocalDynamoDb({ dataDir, tableName: tableNameFor(stage) }).then((db) => track(db, cleanups)),
       startLocalSqs(stage, settings).then((q) => track(q, cleanups)),
       startTelegramPeer({
@@ -201,6 +209,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return track(peer, cleanups);
       }),
       startLocalSolana(await treasuryAddress(treasuryKey), options.solana).then((peer) => track(peer, cleanups)),
+      // Recognisable, so the test run's log grep can find the key anywhere it leaked.
+      startLlmPeer({ apiKey: `local-ai-${randomBytes(24).toString('base64url')}` }).then((peer) =>
+        track(peer, cleanups),
+      ),
     ]);
 
     const wiring: StackWiring = {
@@ -213,10 +225,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kmsEndpoint: kms.endpoint,
       keyIds,
       telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,
+      aiBaseUrl: options.aiProvider?.baseUrl ?? llm.baseUrl,
       secrets: secretsOf(bot, {
         solanaRpcUrls: options.solanaCluster?.rpcUrls ?? solanaRpcUrls(solana, options.solanaRps ?? LOCAL_RPC_RPS),
         treasuryAddress: options.solanaCluster?.treasuryAddress ?? solana.treasury?.address ?? '',
         intakePublicKey: Buffer.from(intakePublicKey).toString('base64'),
+        aiApiKey: options.aiProvider?.apiKey ?? llm.apiKey,
       }),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     };
@@ -270,6 +284,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       telegram,
       ...(limiter !== undefined && { telegramLimits: limiter }),
       solana,
+      llm,
       bot,
       webhookUrl,
       ...(runner ? { runner: { stats: runner.stats } } : {}),
@@ -313,7 +328,7 @@ function solanaRpcUrls(peer: SolanaPeer, rps: number): string {
 
 function secretsOf(
   bot: LocalTelegramOptions,
-  values: { solanaRpcUrls: string; treasuryAddress: string; intakePublicKey: string },
+  values: { solanaRpcUrls: string; treasuryAddress: string; intakePublicKey: string; aiApiKey: string },
 ): Record<SecretName, string> {
   return {
     TELEGRAM_BOT_TOKEN: bot.token,
@@ -324,6 +339,7 @@ function secretsOf(
     TREASURY_ADDRESS: values.treasuryAddress,
     VAULT_INTAKE_KEY: values.intakePublicKey,
     ADMIN_USER_IDS: String(LOCAL_ADMIN_USER_ID),
+    AI_API_KEY: values.aiApiKey,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   type KeyName,
   QUEUE_NAMES,
   type QueueName,
+  stageSettings,
 } from '../core/settings.js';
 import type { AppSecrets } from './Secrets.js';
 
@@ -103,7 +104,7 @@ export function talksToTelegram(wiring: FunctionWiring): boolean {
  * The environment a function reads its wiring from (names from `ENV`, shared with `local/`): its
  * stage, the table, the URL of each queue it sends to or consumes (a consumer changes its own
  * messages' visibility), every queue's and DLQ's URL if it inspects queues, and the Bot API root
- * if it talks to Telegram.
+ * if it talks to Telegram, and the assistant provider's base URL if it holds the provider's key.
  */
 export function functionEnvironment(
   stage: string,
@@ -125,6 +126,7 @@ export function functionEnvironment(
     }
   }
   if (talksToTelegram(wiring)) environment[ENV.telegramApiRoot] = TELEGRAM_API_ROOT;
+  if (wiring.secrets.includes('AI_API_KEY')) environment[ENV.aiBaseUrl] = stageSettings(stage).ai.baseUrl;
   for (const grant of wiring.keys ?? []) environment[ENV.keyId[grant.key]] = keyOf(resources, grant.key).keyArn;
   return environment;
 }

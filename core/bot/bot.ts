@@ -11,6 +11,7 @@ import { WatchLangJob } from '../watch/jobs.js';
 import { adminDesk } from './admin.js';
 import { handleOf } from './admin-access.js';
 import { blockGate } from './admin-users.js';
+import { assistantCommands } from './assistant.js';
 import { adminCommands } from './broadcast.js';
 import type { BotContext } from './context.js';
 import { depositCommands } from './deposits.js';
@@ -197,7 +198,10 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   // Any other button (forged, or from an older version of the bot) is answered, politely, and ignored.
   bot.on('callback_query', (ctx) => ctx.answerCbQuery(ctx.t('button.stale'), { show_alert: false }));
 
-  // Free text in a private chat: point to the menu. Group chatter is not ours to answer.
+  // Free text no flow took, in a private chat: a question for the assistant; /reset.
+  bot.use(assistantCommands());
+  // Anything else in a private chat (an unknown command, a sticker…): point to the menu. Group
+  // chatter is not ours to answer.
   bot.on('message', (ctx) => (ctx.chat.type === 'private' ? ctx.reply(ctx.t('text.unknown')) : undefined));
   return bot;
 }

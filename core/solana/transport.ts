@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '../http/retry-after.js';
 import { type FailureKind, RpcEndpointError, RpcResponseError } from './errors.js';
 import { classifyError, type JsonRpcId, type RpcOutcome, readResponse } from './jsonrpc.js';
 
@@ -37,9 +38,6 @@ export interface AttemptRequest {
 
 /** Connection errors that prove the request never left (so even `requestAirdrop` may be retried). */
 const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** Longest `Retry-After` honoured; a larger value is taken as this (a garbage header must not bench an endpoint for days). */
-const MAX_RETRY_AFTER_MS = 600_000;
 
 /** Sends one call and judges the answer. */
 export async function attempt(fetchImpl: typeof fetch, request: AttemptRequest): Promise<AttemptResult> {
@@ -179,13 +177,4 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
 /** Drops a body we will not read, so the connection can be reused or closed. */
 function discard(response: Response): void {
   response.body?.cancel().catch(() => undefined);
-}
-
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; `undefined` when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
-  if (!Number.isFinite(ms)) return undefined;
-  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }

@@ -28,6 +28,8 @@ export interface StackWiring {
   /** Key ids in the KMS emulator, as the stacks pass key ARNs. */
   readonly keyIds: Readonly<Record<KeyName, string>>;
   readonly telegramApiRoot: string;
+  /** The local LLM peer's base URL (`AI_BASE_URL`). */
+  readonly aiBaseUrl: string;
   /** Secret values (SST passes plain values to functions in dev, as `SST_Secret_value_<NAME>`). */
   readonly secrets: Readonly<Record<SecretName, string>>;
   /** Added to every function's environment last (wins over the rest). */
@@ -45,6 +47,7 @@ function awsEnv(w: StackWiring): Record<string, string> {
     AWS_ENDPOINT_URL_KMS: w.kmsEndpoint,
     [ENV.stage]: w.stage,
     [ENV.telegramApiRoot]: w.telegramApiRoot,
+    [ENV.aiBaseUrl]: w.aiBaseUrl,
   };
 }
 

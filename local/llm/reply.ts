@@ -8,8 +8,10 @@ import type { ChatRequest } from './schemas.js';
 export const ECHO_CHARS = 200;
 
 /**
- * Prefixes used when the system prompt names a language (matched case-insensitively, first match
- * wins, so the more specific names come first).
+ * Prefixes used when the system prompt asks for an answer in a language ("Answer in Simplified
+ * Chinese", "reply in Spanish", "respond in …"; case-insensitive). A language merely mentioned
+ * (say, in a list of the bot's features) does not count. First match wins, so the more specific
+ * names come first.
  */
 export const LANGUAGE_PREFIXES: ReadonlyArray<readonly [language: string, prefix: string]> = [
   ['Simplified Chinese', '（简体中文）'],
@@ -35,7 +37,7 @@ export function languagePrefix(request: ChatRequest): string {
     .map((m) => m.content.toLowerCase())
     .join('\n');
   for (const [language, prefix] of LANGUAGE_PREFIXES) {
-    if (system.includes(language.toLowerCase())) return prefix;
+    if (new RegExp(`\\b(?:answer|reply|respond) in ${language.toLowerCase()}\\b`).test(system)) return prefix;
   }
   return '';
 }

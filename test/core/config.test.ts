@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  aiWorkerConfig,
   notifyWorkerConfig,
   rpcWorkerConfig,
   signerConfig,
@@ -14,7 +15,9 @@ const env = {
   TABLE_NAME: 'table',
   RPC_QUEUE_URL: 'http://127.0.0.1:1/q/rpc',
   NOTIFY_QUEUE_URL: 'http://127.0.0.1:1/q/notify.fifo',
-  AI_QUEUE_URL: 'http://127.0.0.1:1/q/ai',
+  AI_QUEUE_URL: 'http://127.0.0.1:1/q/ai.fifo',
+  AI_BASE_URL: 'https://api.deepseek.com/v1',
+  SST_Secret_value_AI_API_KEY: 'sk-test-key-value',
   VAULT_QUEUE_URL: 'http://127.0.0.1:1/q/vault',
   PAYOUTS_QUEUE_URL: 'http://127.0.0.1:1/q/payouts',
   PROJECT_KEY_ID: 'arn:aws:kms:eu-central-1:1:key/project',
@@ -77,6 +80,18 @@ describe('config', () => {
     expect(() => notifyWorkerConfig({ ...env, DEAD_LETTER_QUEUE_URL: undefined })).toThrow(/DEAD_LETTER_QUEUE_URL/);
     expect(config.adminChatId).toBe(-1001234567890);
     expect(() => notifyWorkerConfig({ ...env, SST_Secret_value_ADMIN_CHAT_ID: '@admins' })).toThrow(/ADMIN_CHAT_ID/);
+  });
+
+  it('gives the ai worker the provider and the notify queue, and nothing of Telegram, Solana or KMS', () => {
+    const config = aiWorkerConfig(env);
+    expect(config.provider).toEqual({ baseUrl: env.AI_BASE_URL, apiKey: env.SST_Secret_value_AI_API_KEY });
+    expect(config.queueUrls).toEqual({ notify: env.NOTIFY_QUEUE_URL });
+    expect(config.queueUrl).toBe(env.AI_QUEUE_URL);
+    expect(Object.keys(config).sort()).toEqual(
+      ['deadLetterQueueUrl', 'logLevel', 'provider', 'queueUrl', 'queueUrls', 'settings', 'stage', 'tableName'].sort(),
+    );
+    expect(() => aiWorkerConfig({ ...env, SST_Secret_value_AI_API_KEY: undefined })).toThrow(/AI_API_KEY/);
+    expect(() => aiWorkerConfig({ ...env, AI_BASE_URL: 'not a url' })).toThrow(/AI_BASE_URL/);
   });
 
   it('gives the rpc worker its endpoints and a valid treasury address', () => {

@@ -48,7 +48,7 @@ async function storedSession(chatId: number, userId: number): Promise<Record<str
  * Sends `count` messages as fast as the user can; returns the span of their dates (s). The
  * defaults give a token back every 3 s, so within that span the bucket's burst is all there is.
  */
-async function flood(user: PeerUser, count: number, text = (i: number) => `message ${i}`): Promise<number> {
+async function flood(user: PeerUser, count: number, text = (i: number) => `/what ${i}`): Promise<number> {
   const dates: number[] = [];
   for (let i = 0; i < count; i++) dates.push((await user.sendText(text(i))).message!.date);
   await stack.telegram.idle(60_000);
@@ -81,7 +81,7 @@ describe('abuse control on the local stack', () => {
       const last = Math.floor(limits.at / 1000);
       while (unixNow() < last + MESSAGE_BUCKET.refillMs / 1000) await sleep(100);
       await user.sendText('/help');
-      await user.sendText('one more');
+      await user.sendText('/what more');
       await stack.telegram.idle(30_000);
       const after = botTexts(id).slice(MESSAGE_BUCKET.burst + 1);
       expect(after).toHaveLength(1);

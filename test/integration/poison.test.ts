@@ -29,10 +29,17 @@ async function waitForDlq(url: string, match: (body: string) => boolean, timeout
   throw new Error('nothing reached the DLQ');
 }
 
+/** The ai queue (where these land) is FIFO: a group and a deduplication id each (a group of its own, as a received DLQ message holds its group back). */
+const FIFO = (id: string) => ({ MessageGroupId: `chat-${id}`, MessageDeduplicationId: id });
+
 describe('poison messages on the local stack', () => {
   it('parks a malformed job in the DLQ on its first delivery, with the reason', async () => {
     await sqs.send(
-      new SendMessageCommand({ QueueUrl: stack.sqs.queueUrls.ai, MessageBody: '{"type":"wallet.verify"' }),
+      new SendMessageCommand({
+        QueueUrl: stack.sqs.queueUrls.ai,
+        MessageBody: '{"type":"wallet.verify"',
+        ...FIFO('p1'),
+      }),
     );
     const [parked] = await waitForDlq(stack.sqs.dlqUrls.ai, (body) => body.startsWith('{"type":"wallet.verify"'));
     expect(parked?.Body).toBe('{"type":"wallet.verify"');
@@ -51,7 +58,13 @@ describe('poison messages on the local stack', () => {
       createdAt: new Date().toISOString(),
       traceId: 't',
     };
-    await sqs.send(new SendMessageCommand({ QueueUrl: stack.sqs.queueUrls.ai, MessageBody: JSON.stringify(envelope) }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.sqs.queueUrls.ai,
+        MessageBody: JSON.stringify(envelope),
+        ...FIFO('p2'),
+      }),
+    );
     const [parked] = await waitForDlq(stack.sqs.dlqUrls.ai, (body) => body.includes('nobody.knows'));
     expect(parked?.MessageAttributes?.reason?.StringValue).toBe('job.unknown_type');
   });

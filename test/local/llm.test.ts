@@ -141,6 +141,23 @@ describe('LlmPeer', () => {
     expect(await answer(await post(body('plain')))).toBe('Local model: you said "plain"');
   });
 
+  it('takes the language from an instruction to answer in it, not from a mere mention', () => {
+    const ask = (system: string): ChatRequest => ({
+      model: 'deepseek-chat',
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: 'hi' },
+      ],
+    });
+    expect(defaultReply(ask('/lang switches between English and Chinese. Answer in English.'))).toBe(
+      'Local model: you said "hi"',
+    );
+    expect(defaultReply(ask('Features: Chinese menus.\n\nReply in Spanish unless asked otherwise.'))).toBe(
+      '(español) Local model: you said "hi"',
+    );
+    expect(defaultReply(ask('RESPOND IN CHINESE.'))).toBe('（中文）Local model: you said "hi"');
+  });
+
   it('answers with the scripted reply, verbatim, until reset', async () => {
     const huge = `<b>bold</b> *bold* _it_ ${'x'.repeat(10_000)}`;
     peer.setReply((request) => (request.messages.length > 1 ? 'with history' : huge));

@@ -146,7 +146,10 @@ describe.skipIf(!hasChromium)(
       expect(await mine.locator('.text').textContent()).toBe(typed);
       expect(await userPane.locator('img, b').count()).toBe(0);
       await userPane.locator('.msg.bot').nth(before).waitFor({ timeout: BOT_WAIT_MS });
-      expect(await userPane.locator('.msg.bot').last().textContent()).toContain('did not understand');
+      // The assistant (the local LLM peer) repeats it: shown as text, never as markup.
+      expect(await userPane.locator('.msg.bot').last().locator('.text').textContent()).toBe(
+        `Local model: you said "${typed}"`,
+      );
       expect(await page.evaluate(() => (globalThis as Record<string, unknown>).__xss)).toBeUndefined();
       expect(pageErrors).toEqual([]);
     });

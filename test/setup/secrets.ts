@@ -36,6 +36,7 @@ const NOT_BEFORE_TOKEN_CHAR = '(?![A-Za-z0-9_-])';
  *   of what `core/log.ts` scrubs, so a redacted line never matches);
  * - `local-bot-token`: the local stack's `<bot id>:LOCAL<base64url>` (`localTelegramIdentity`);
  * - `local-webhook-secret`: the local stack's `local-whs-<base64url>` webhook secret;
+ * - `local-ai-key`: the local stack's `local-ai-<base64url>` assistant provider key;
  * - `secret-canary`: a value from {@link secretCanary}, found even if its registration was lost.
  */
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
@@ -45,6 +46,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   { name: 'local-bot-token', regex: new RegExp(`${NOT_AFTER_DIGIT}[0-9]+${COLON}LOCAL[A-Za-z0-9_-]{16,}`, 'g') },
   { name: 'local-webhook-secret', regex: /local-whs-[A-Za-z0-9_-]{16,}/g },
+  { name: 'local-ai-key', regex: /local-ai-[A-Za-z0-9_-]{16,}/g },
   { name: 'secret-canary', regex: /canary-[A-Za-z0-9_-]{25,}/g },
 ];
 

@@ -296,6 +296,27 @@ describe('Function wiring', () => {
     });
   });
 
+  describe('aiWorker', () => {
+    it('holds the provider key and its base URL, and no Telegram token, RPC endpoint or KMS key', () => {
+      const env = environmentOf('aiWorker');
+      expect(env[ENV.aiBaseUrl]).toBe(stageSettings(STAGE).ai.baseUrl);
+      expect(env).toHaveProperty(secretEnvName('AI_API_KEY'));
+      for (const name of SECRETS.filter((s) => s !== 'AI_API_KEY')) expect(env).not.toHaveProperty(secretEnvName(name));
+      for (const name of KEY_NAMES) expect(env).not.toHaveProperty(ENV.keyId[name]);
+      const direct = statementsWith('aiWorker', 'kms:').filter(
+        (s) => !JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
+      );
+      expect(direct).toEqual([]);
+    });
+
+    it('is the only function given the provider key or its base URL', () => {
+      for (const id of Object.keys(WIRED).filter((name) => name !== 'aiWorker')) {
+        expect(environmentOf(id)).not.toHaveProperty(secretEnvName('AI_API_KEY'));
+        expect(environmentOf(id)).not.toHaveProperty(ENV.aiBaseUrl);
+      }
+    });
+  });
+
   describe.each(['notifyWorker', 'rpcWorker', 'aiWorker', 'alarmNotifier'])('%s', (id) => {
     it('never sees the webhook secret', () => {
       expect(environmentOf(id)).not.toHaveProperty(secretEnvName('TELEGRAM_WEBHOOK_SECRET'));

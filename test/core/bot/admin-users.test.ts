@@ -159,7 +159,7 @@ describe('blockGate', () => {
   });
 
   it('lets an unblocked session through as before', async () => {
-    const turn = await say(alice, 'hello', undefined, EN);
+    const turn = await say(alice, '/nosuchcommand', undefined, EN);
     expect(texts(turn)).toEqual(['I did not understand that. Send /menu to see what I can do.']);
   });
 });

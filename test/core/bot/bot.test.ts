@@ -67,8 +67,8 @@ describe('wallet desk bot', () => {
     expect(ours.calls.map((c) => c.method)).toEqual(['sendMessage']);
   });
 
-  it('points free text in a private chat to the menu', async () => {
-    const turn = await run(valid(textUpdate({ id: 9, language_code: 'zh-hans' }, 'hello')), undefined);
+  it('points an unknown command in a private chat to the menu', async () => {
+    const turn = await run(valid(textUpdate({ id: 9, language_code: 'zh-hans' }, '/nonsense')), undefined);
     expect(String(turn.calls[0]?.params.text)).toContain('/menu');
     expect(String(turn.calls[0]?.params.text)).toContain('没有理解');
   });

@@ -48,7 +48,7 @@ async function flood(
   session: SessionData,
   count: number,
   second: number,
-  { text = 'hello', runTurn = run, chat }: { text?: string; runTurn?: TurnRunner; chat?: typeof group } = {},
+  { text = '/what', runTurn = run, chat }: { text?: string; runTurn?: TurnRunner; chat?: typeof group } = {},
 ): Promise<{ turns: Turn[]; session: SessionData }> {
   const turns: Turn[] = [];
   let current = session;

@@ -101,13 +101,13 @@ describe('linking a wallet by sending its address', () => {
   });
 
   it.each(['hello', 'gm 👋', `${A} please`, 'what is my balance?', '<b>hi</b>', 'x'.repeat(100)])(
-    'keeps the usual answer for text that is not an address: %s',
+    'leaves text that is not an address to the assistant: %s',
     async (text) => {
       const session = en([]);
       const turn = await say(text, session);
       expect(turn.session).toEqual(session);
-      expect(turn.jobs).toEqual([]);
-      expect(texts(turn)).toEqual(['I did not understand that. Send /menu to see what I can do.']);
+      expect(turn.jobs.map((j) => j.job.type)).toEqual(['ai.reply']);
+      expect(turn.calls.map((c) => c.method)).toEqual(['sendChatAction']);
     },
   );
 
