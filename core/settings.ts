@@ -457,7 +457,7 @@ export const SECRETS = [
   'TREASURY_ADDRESS',
   /**
    * The intake key's public key (base64 SubjectPublicKeyInfo DER): the webhook seals secrets to
-   * it without KMS. Public; a secret only so it is set per stage (`npm run keys`).
+   * it without KMS. Public; a secret only so it is set per stage (`npm run treasury:address`).
    */
   'VAULT_INTAKE_KEY',
   /** Comma-separated Telegram user ids of the admins (payout approvals, admin commands). */

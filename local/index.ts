@@ -31,6 +31,7 @@ import {
 } from '../core/settings.js';
 import { localClientConfig } from './aws/common.js';
 import { startLocalDynamoDb, tableNameFor } from './aws/dynamodb.js';
+import { type Meter, startMeter } from './aws/meter.js';
 import { startWatchSchedule } from './aws/scheduler.js';
 import { type LocalSqs, startLocalSqs } from './aws/sqs.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
@@ -39,6 +40,7 @@ import { functionEnv, type StackWiring, stackEnv } from './lambda/function-env.j
 import { type LocalRunner, type RunnerStats, startRunner } from './lambda/runner.js';
 import { type LlmPeer, startLlmPeer } from './llm/index.js';
 import { type SolanaPeer, type SolanaPeerOptions, startSolanaPeer } from './solana/index.js';
+import type { RetryPolicy } from './telegram/delivery.js';
 import { startTelegramPeer, type TelegramLimiter, type TelegramPeer, telegramLimits } from './telegram/index.js';
 
 export type { LogLine } from './lambda/environment.js';
@@ -66,6 +68,11 @@ export interface LocalStackOptions {
    * numbers. Off by default; `npm run dev` turns them on. Read the counters from `stack.telegramLimits`.
    */
   telegramLimits?: boolean | TelegramLimits;
+  /**
+   * How the Telegram peer redelivers an update the webhook did not take (the peer's fast test default
+   * otherwise). Telegram itself keeps trying for 24 h; the fault-injection suite sets a longer policy.
+   */
+  telegramRetry?: RetryPolicy;
   /** Added to every function's environment (and to `env`). */
   extraEnv?: Record<string, string>;
   /** The functions to run; `FUNCTIONS` by default (tests substitute fixture handlers). Entries are relative to the project root. */
@@ -97,6 +104,13 @@ export interface LocalStackOptions {
    * with `AI_API_KEY`): the functions' `AI_BASE_URL` and `AI_API_KEY`. The peer runs either way.
    */
   aiProvider?: { baseUrl: string; apiKey: string };
+  /**
+   * Meter every AWS request (`npm run cost`): the functions, the SQS pollers and the watch schedule
+   * reach DynamoDB, SQS and KMS through metering proxies (`stack.meter`), and each function's SDK
+   * names it in its user agent (`AWS_SDK_UA_APP_ID`). The schedule's timer is off, so nothing runs
+   * unasked: `watchPoll()` still fires it. Off by default.
+   */
+  meter?: boolean;
 }
 
 /** A running local stack. */
@@ -136,7 +150,13 @@ export interface LocalStack {
   /** `http://127.0.0.1:PORT/telegram` when functions are on. */
   readonly webhookUrl: string | undefined;
   /** Invocation, queue and concurrency counters, when functions are on. */
-  readonly runner?: { stats(): RunnerStats };
+  readonly runner?: {
+    stats(): RunnerStats;
+    /** Kills function `name`'s environments that are mid-invocation (fault injection); how many. */
+    crash(name: string): number;
+  };
+  /** What every metered AWS request would be billed, when `meter` is on. */
+  readonly meter?: Meter;
   /** Puts a `watch.poll` job on the rpc queue now, as the schedule does every `watchPollMinutes`. */
   watchPoll(): Promise<void>;
   /** Stops everything (functions first, then the emulators). Idempotent. */
@@ -204,6 +224,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         token: bot.token,
         bot: { id: bot.id, username: bot.botUsername, first_name: 'Local Desk' },
         ...(limiter !== undefined && { admission: limiter }),
+        ...(options.telegramRetry !== undefined && { retry: options.telegramRetry }),
       }).then((peer) => {
         peer.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
         return track(peer, cleanups);
@@ -234,6 +255,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     };
+    const meter = options.meter
+      ? track(await startMeter({ dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, kms: kms.endpoint }), cleanups)
+      : undefined;
+    const functionWiring = options.functionWiring ?? FUNCTIONS;
+    const metered: StackWiring = meter ? meteredWiring(wiring, meter) : wiring;
 
     let runner: LocalRunner | undefined;
     let webhookUrl: string | undefined;
@@ -242,11 +268,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         await startRunner({
           stage,
           settings,
-          functions: options.functionWiring ?? FUNCTIONS,
+          functions: functionWiring,
           root: PROJECT_ROOT,
           outdir: join(dataDir, 'build'),
-          env: (fn) => functionEnv(fn, wiring),
-          sqs: { endpoint: sqs.endpoint, queues: sqs.queues },
+          env: (fn) => ({
+            ...functionEnv(fn, metered),
+            ...(meter && { AWS_SDK_UA_APP_ID: nameOf(functionWiring, fn) }),
+          }),
+          sqs: { endpoint: meter?.endpoints.sqs ?? sqs.endpoint, queues: sqs.queues },
           ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
         }),
         cleanups,
@@ -257,12 +286,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // What EventBridge does on AWS (stacks/Schedule.ts): a watch poll on the rpc queue every few minutes.
     const schedule = track(
       startWatchSchedule({
-        client: new SQSClient(localClientConfig(sqs.endpoint)),
+        client: new SQSClient(localClientConfig(meter?.endpoints.sqs ?? sqs.endpoint)),
         queueUrl: sqs.queues.rpc.url,
         minutes: settings.solana.watchPollMinutes,
       }),
       cleanups,
     );
+    // Metered runs fire the schedule themselves (`watchPoll()` still works once its timer is off).
+    if (meter) await schedule.stop();
 
     let stopping: Promise<void> | undefined;
     return {
@@ -287,7 +318,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       llm,
       bot,
       webhookUrl,
-      ...(runner ? { runner: { stats: runner.stats } } : {}),
+      ...(runner ? { runner: { stats: runner.stats, crash: runner.crash } } : {}),
+      ...(meter && { meter }),
       watchPoll: () => schedule.fire(),
       stop() {
         stopping ??= cleanup();
@@ -303,6 +335,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 function track<T extends { stop(): Promise<void> }>(resource: T, cleanups: Array<() => Promise<void>>): T {
   cleanups.push(() => resource.stop());
   return resource;
+}
+
+/** The wiring with the metering proxies as the endpoints, and queue URLs on the SQS proxy's origin. */
+function meteredWiring(wiring: StackWiring, meter: Meter): StackWiring {
+  const queues = (urls: Readonly<Record<QueueName, string>>) =>
+    Object.fromEntries(QUEUE_NAMES.map((q) => [q, meter.meteredQueueUrl(urls[q])])) as Record<QueueName, string>;
+  return {
+    ...wiring,
+    dynamodbEndpoint: meter.endpoints.dynamodb,
+    sqsEndpoint: meter.endpoints.sqs,
+    kmsEndpoint: meter.endpoints.kms,
+    queueUrls: queues(wiring.queueUrls),
+    dlqUrls: queues(wiring.dlqUrls),
+  };
+}
+
+/** A function's name in the wiring (its SDK app id when metered). */
+function nameOf(functions: Readonly<Record<string, FunctionWiring>>, fn: FunctionWiring): string {
+  return Object.entries(functions).find(([, wiring]) => wiring === fn)?.[0] ?? 'unknown';
 }
 
 function mapQueues(sqs: LocalSqs, pick: (queue: LocalSqs['queues'][QueueName]) => string): Record<QueueName, string> {

@@ -14,7 +14,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { SessionConflictError, TransientError } from '../errors.js';
+import { AppError, SessionConflictError, TransientError } from '../errors.js';
 import type { JobProgress } from '../jobs/progress.js';
 import {
   type Outbox,
@@ -134,7 +134,7 @@ export class Table {
       );
       return Item;
     } catch (error) {
-      throw transient('GetItem', error);
+      throw translated('GetItem', error);
     }
   }
 
@@ -143,7 +143,7 @@ export class Table {
       await this.client.send(new PutItemCommand({ TableName: this.name, Item: item, ...condition }));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new ConditionFailed();
-      throw transient('PutItem', error);
+      throw translated('PutItem', error);
     }
   }
 
@@ -159,7 +159,7 @@ export class Table {
       return Attributes;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new ConditionFailed();
-      throw transient('UpdateItem', error);
+      throw translated('UpdateItem', error);
     }
   }
 
@@ -186,7 +186,7 @@ export class Table {
       ) {
         throw new TransactionCancelled((error.CancellationReasons ?? []).map((r) => r.Code ?? 'None'));
       }
-      throw transient('TransactWriteItems', error);
+      throw translated('TransactWriteItems', error);
     }
   }
 
@@ -196,7 +196,7 @@ export class Table {
       await this.client.send(new DeleteItemCommand({ TableName: this.name, Key: key(pk, sk), ...condition }));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new ConditionFailed();
-      throw transient('DeleteItem', error);
+      throw translated('DeleteItem', error);
     }
   }
 
@@ -229,7 +229,7 @@ export class Table {
       );
       return { items: Items ?? [], lastSk: LastEvaluatedKey?.sk?.S };
     } catch (error) {
-      throw transient('Query', error);
+      throw translated('Query', error);
     }
   }
 
@@ -254,7 +254,7 @@ export class Table {
         total += Count ?? 0;
         start = LastEvaluatedKey;
       } catch (error) {
-        throw transient('Query', error);
+        throw translated('Query', error);
       }
     } while (start);
     return total;
@@ -291,7 +291,7 @@ export class Table {
         found.push(...(Responses?.[this.name] ?? []));
         pending = UnprocessedKeys?.[this.name]?.Keys ?? [];
       } catch (error) {
-        throw transient('BatchGetItem', error);
+        throw translated('BatchGetItem', error);
       }
     }
     return found;
@@ -313,8 +313,18 @@ function projectionOf(attributes: readonly string[] | undefined, names: Record<s
     .join(', ');
 }
 
-function transient(operation: string, error: unknown): TransientError {
+/**
+ * An SDK failure as a platform error: DynamoDB refusing the request itself (`ValidationException`:
+ * an empty key, an item over 400 KB) can never succeed on retry, so a job carrying it is parked at
+ * once; anything else (network, throttling, 5xx) is transient.
+ */
+function translated(operation: string, error: unknown): AppError {
   const name = error instanceof Error ? error.name : 'Unknown';
+  if (name === 'ValidationException') {
+    return new AppError('dynamodb.invalid_request', `DynamoDB ${operation} refused the request: ${name}`, {
+      cause: error,
+    });
+  }
   return new TransientError('dynamodb.unavailable', `DynamoDB ${operation} failed: ${name}`, { cause: error });
 }
 

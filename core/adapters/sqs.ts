@@ -1,6 +1,7 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
+  type MessageAttributeValue,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
   SendMessageCommand,
@@ -113,6 +114,19 @@ function* chunks(entries: SendMessageBatchRequestEntry[]): Generator<SendMessage
   if (current.length > 0) yield current;
 }
 
+/** The largest SQS message: body and message attributes together. */
+const MAX_MESSAGE_BYTES = 1_048_576;
+
+/** What SQS counts against the message size: the body, and each attribute's name, type and value. */
+function messageBytes(body: string, attributes: Record<string, MessageAttributeValue>): number {
+  let bytes = Buffer.byteLength(body);
+  for (const [name, value] of Object.entries(attributes)) {
+    bytes +=
+      Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+  }
+  return bytes;
+}
+
 /**
  * Parks a poison message in the consumer's DLQ: the body exactly as received, the reason and
  * the original message id as message attributes. On a FIFO DLQ the message keeps its group and
@@ -122,16 +136,19 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
   constructor(private readonly options: { client: SQSClient; url: string; fifo: boolean }) {}
 
   async park(record: QueueRecord, reason: ParkReason): Promise<void> {
+    const attributes: Record<string, MessageAttributeValue> = {
+      reason: { DataType: 'String', StringValue: reason.code },
+      sourceMessageId: { DataType: 'String', StringValue: record.messageId },
+    };
+    const detail = { DataType: 'String', StringValue: reason.message.slice(0, 1000) || '-' };
+    // The detail is a courtesy: a body that only just fits in a message is parked without it.
+    if (messageBytes(record.body, { ...attributes, detail }) <= MAX_MESSAGE_BYTES) attributes.detail = detail;
     try {
       await this.options.client.send(
         new SendMessageCommand({
           QueueUrl: this.options.url,
           MessageBody: record.body,
-          MessageAttributes: {
-            reason: { DataType: 'String', StringValue: reason.code },
-            detail: { DataType: 'String', StringValue: reason.message.slice(0, 1000) || '-' },
-            sourceMessageId: { DataType: 'String', StringValue: record.messageId },
-          },
+          MessageAttributes: attributes,
           ...(this.options.fifo
             ? { MessageGroupId: record.attributes.MessageGroupId ?? 'poison', MessageDeduplicationId: record.messageId }
             : {}),

@@ -74,6 +74,14 @@ export class HttpChatGateway implements ChatGateway {
       throw new TransientError('telegram.unavailable', `Telegram ${call.method} answered ${answer.error_code}`);
     }
     if (answer.error_code === 403) throw new TelegramForbiddenError(description);
+    // Our token is wrong or revoked: every call fails until an operator sets the new one, so the
+    // message must wait (retried, then kept in the DLQ for a redrive), not be dropped as a bad call.
+    if (answer.error_code === 401) {
+      throw new TransientError(
+        'telegram.unauthorized',
+        `Telegram ${call.method} refused the bot token (401: ${description})`,
+      );
+    }
     throw new TelegramRejectedError(answer.error_code, description);
   }
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { TELEGRAM_LIMITS } from '../settings.js';
 
 /**
  * The parts of a Telegram update the platform relies on, validated at the webhook. Fields we
@@ -6,13 +7,22 @@ import * as z from 'zod/mini';
  * have the right shape, or the update is treated as malformed.
  */
 const Chat = z.looseObject({ id: z.int(), type: z.enum(['private', 'group', 'supergroup', 'channel']) });
-const User = z.looseObject({ id: z.int(), is_bot: z.boolean(), first_name: z.string() });
+const User = z.looseObject({
+  id: z.int(),
+  is_bot: z.boolean(),
+  first_name: z.string(),
+  username: z.optional(z.string()),
+  language_code: z.optional(z.string()),
+});
+/** A Unix time in seconds, up to 2100: abuse control counts time by message dates. */
+const UnixTime = z.int().check(z.minimum(0), z.maximum(4_102_444_800));
 const Message = z.looseObject({
   message_id: z.int(),
-  date: z.int(),
+  date: UnixTime,
+  edit_date: z.optional(UnixTime),
   chat: Chat,
   from: z.optional(User),
-  text: z.optional(z.string().check(z.maxLength(8192))),
+  text: z.optional(z.string().check(z.maxLength(TELEGRAM_LIMITS.maxTextLength))),
 });
 const CallbackQuery = z.looseObject({
   id: z.string().check(z.minLength(1)),
@@ -25,7 +35,7 @@ const CallbackQuery = z.looseObject({
 const ChatMemberUpdated = z.looseObject({
   chat: Chat,
   from: User,
-  date: z.int(),
+  date: UnixTime,
   old_chat_member: z.looseObject({ status: z.string() }),
   new_chat_member: z.looseObject({ status: z.string() }),
 });
@@ -55,8 +65,8 @@ export type UpdateCheck =
   | { ok: false; reason: 'malformed' | 'unsupported'; updateId?: number; detail: string };
 
 /**
- * Classifies a parsed webhook body: malformed (not an update, or a known kind with a broken
- * payload), unsupported (a kind outside `allowed`), or valid.
+ * Classifies a parsed webhook body: malformed (not an update, more than one kind, or a known kind
+ * with a broken payload), unsupported (a kind outside `allowed`), or valid.
  */
 export function checkUpdate(body: unknown, allowed: readonly string[]): UpdateCheck {
   const envelope = Envelope.safeParse(body);
@@ -64,6 +74,10 @@ export function checkUpdate(body: unknown, allowed: readonly string[]): UpdateCh
   const update = envelope.data;
   const updateId = update.update_id;
   const kinds = Object.keys(update).filter((key) => key !== 'update_id');
+  // Telegram sends exactly one kind per update; with two, the session would be keyed by one and
+  // the bot would run on the other, which nothing validated.
+  if (kinds.length > 1)
+    return { ok: false, reason: 'malformed', updateId, detail: `several kinds: ${kinds.join(',')}` };
   const kind = kinds.find((key): key is UpdateKind => key in UPDATE_SCHEMAS && allowed.includes(key));
   if (!kind) return { ok: false, reason: 'unsupported', updateId, detail: `kinds: ${kinds.join(',') || 'none'}` };
   const payload = UPDATE_SCHEMAS[kind].safeParse(update[kind]);

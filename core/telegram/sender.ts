@@ -66,7 +66,8 @@ const PACE_ATTEMPTS = 20;
  * - 403: the chat refused the bot; a private chat's user is marked inactive, the job ends;
  * - 400 (and other 4xx): retrying cannot help; the call is dropped with its reason, counted
  *   in the `TelegramDropped` metric, and the job goes on;
- * - network and 5xx errors: thrown, so the job is retried.
+ * - network and 5xx errors, and 401 (our token is wrong or revoked): thrown, so the job is
+ *   retried, then kept in the DLQ until a redrive.
  *
  * Idempotency: after each call, the job's progress is recorded; a redelivered job resumes after
  * the last recorded call. The one crash window left: a call Telegram executed whose progress

@@ -131,6 +131,21 @@ export class FunctionPool {
     return { ...rest, busy, environments: this.#all.size };
   }
 
+  /**
+   * Kills every environment that is running an invocation, as a process dying mid-batch (fault
+   * injection). Those invocations end as crashes, so their SQS messages come back after the queue's
+   * visibility timeout, as on AWS. Returns how many environments were killed.
+   */
+  crashBusy(): number {
+    let killed = 0;
+    for (const env of this.#all) {
+      if (this.#idle.includes(env)) continue;
+      env.kill();
+      killed++;
+    }
+    return killed;
+  }
+
   /** Terminates every environment (in-flight invocations fail as crashes). Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;

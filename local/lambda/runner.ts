@@ -35,9 +35,18 @@ export interface RunnerOptions {
   readonly onInvokeError?: (functionName: string, result: InvokeResult) => void;
 }
 
+/** A function's counters, with the time its invocations took. */
+export interface FunctionStats extends PoolStats {
+  /**
+   * Sum of the invocations' durations in ms, init phases of cold starts included (Lambda bills
+   * both); `durationMs - initMs` is the handlers' own time.
+   */
+  readonly durationMs: number;
+}
+
 /** Counters of every function and queue. */
 export interface RunnerStats {
-  readonly functions: Readonly<Record<string, PoolStats>>;
+  readonly functions: Readonly<Record<string, FunctionStats>>;
   readonly queues: Readonly<Partial<Record<QueueName, QueueStats>>>;
 }
 
@@ -48,6 +57,8 @@ export interface LocalRunner {
   /** Full URL of each HTTP route, by function name (`webhook` → `http://127.0.0.1:PORT/telegram`). */
   readonly routeUrls: Readonly<Record<string, string>>;
   stats(): RunnerStats;
+  /** Kills the environments of function `name` (a `FUNCTIONS` key) that are mid-invocation; see `FunctionPool.crashBusy`. */
+  crash(name: string): number;
   /** Stops polling and serving, and terminates every environment. Idempotent. */
   stop(): Promise<void>;
 }
@@ -75,6 +86,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
   );
 
   const pools = new Map<string, FunctionPool>();
+  const durations = new Map<string, number>();
   const consumers: Array<{ readonly queue: QueueName; readonly invoke: (event: unknown) => Promise<InvokeResult> }> =
     [];
   const routes: Array<HttpRoute & { readonly name: string }> = [];
@@ -101,6 +113,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     pools.set(name, pool);
     const invoke = async (event: unknown): Promise<InvokeResult> => {
       const result = await pool.invoke(event);
+      durations.set(name, (durations.get(name) ?? 0) + result.durationMs);
       if (!result.ok) onInvokeError(functionName, result);
       return result;
     };
@@ -136,9 +149,12 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     httpUrl,
     routeUrls,
     stats: () => ({
-      functions: Object.fromEntries([...pools].map(([name, pool]) => [name, pool.stats()])),
+      functions: Object.fromEntries(
+        [...pools].map(([name, pool]) => [name, { ...pool.stats(), durationMs: durations.get(name) ?? 0 }]),
+      ),
       queues: Object.fromEntries([...pollers].map(([queue, poller]) => [queue, poller.stats()])),
     }),
+    crash: (name) => pools.get(name)?.crashBusy() ?? 0,
     stop() {
       stopping ??= (async () => {
         await http?.stop();

@@ -42,7 +42,9 @@ describe('fault: a Telegram 429 storm, and users blocking the bot while their an
         .map(() => String(user.id)),
     );
     const limits = stack.telegramLimits!.stats();
-    const refused = stack.telegram.calls('sendMessage').filter((c) => c.error?.error_code === 403 && blockers.has(Number(c.params.chat_id)));
+    const refused = stack.telegram
+      .calls('sendMessage')
+      .filter((c) => c.error?.error_code === 403 && blockers.has(Number(c.params.chat_id)));
     const count = tally(
       'telegram-storm (answers to users who stayed)',
       stayed.map((u) => String(u.id)),

@@ -85,7 +85,7 @@ describe('webhook registration against the Telegram peer', () => {
   it('fails with Telegram’s reason, and without the token, when Telegram refuses', async () => {
     vi.stubEnv(secretEnvName('TELEGRAM_BOT_TOKEN'), '123456789:WRONGWRONGWRONGWRONGWRONGWRONGWRONG');
     const error = await register({ params: PARAMS }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'telegram.rejected' });
+    expect(error).toMatchObject({ code: 'telegram.unauthorized' });
     expect(String(error)).toContain('Unauthorized');
     expect(String(error)).not.toContain('WRONGWRONG');
   });

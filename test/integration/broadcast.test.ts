@@ -84,7 +84,6 @@ const adminMessages = () => stack.telegram.sent(LOCAL_ADMIN_CHAT_ID);
 describe('broadcast on the local stack', () => {
   it('tells the admins about the new users in one digest (two when a window boundary splits them)', () => {
     const digests = adminMessages().filter((m) => m.text.includes('New users'));
-    console.log('DBG', JSON.stringify(digests.map((m) => [m.message_id, m.date, m.text])));
     expect(digests.length).toBeGreaterThanOrEqual(1);
     expect(digests.length).toBeLessThanOrEqual(2);
     const counted = digests.reduce((sum, m) => sum + Number(/New users · (\d+)/.exec(m.text)?.[1] ?? 0), 0);

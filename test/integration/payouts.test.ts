@@ -5,6 +5,13 @@ import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
 import type { Payout } from '../../core/payouts/store.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+import {
+  adminGroup,
+  approvalFor as approvalOn,
+  localAdmin,
+  userWithBalance as userWithBalanceOn,
+  waitForText as waitForTextIn,
+} from '../helpers/stack-payouts.js';
 
 let stack: LocalStack;
 let chain: Connection;
@@ -19,65 +26,12 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const waitForText = (chatId: number, includes: string, timeoutMs = 30_000) =>
-  stack.telegram.waitFor(() => stack.telegram.sent(chatId).find((m) => m.text.includes(includes)), timeoutMs);
-
-const group = () => stack.telegram.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
-const admin = () => stack.telegram.user(LOCAL_ADMIN_USER_ID, { first_name: 'Admin' });
-
-/** A user with a funded wallet they have verified with /verify. */
-/**
- * A user with a linked, verified wallet and an internal balance, the way users get them: they
- * send the wallet's address, deposit from it to the treasury, press "I've deposited", and an admin
- * confirms the deposit.
- */
-const SAYS = {
-  en: { wallet: 'is a wallet', credited: 'confirmed and credited' },
-  zh: { wallet: '是钱包', credited: '已确认入账' },
-} as const;
-
-async function userWithBalance(userId: number, depositLamports = 1_000_000_000n, lang: 'en' | 'zh' = 'en') {
-  const keypair = Keypair.generate();
-  const wallet = keypair.publicKey;
-  await stack.solana.svm.airdrop(wallet, 3_000_000_000n);
-  const user = stack.telegram.user(userId, { first_name: `U${userId}`, language_code: lang });
-  await user.sendText(wallet.toBase58());
-  await waitForText(userId, SAYS[lang].wallet);
-  await stack.solana.svm.transfer(keypair, stack.solana.treasury!.address, depositLamports);
-  await user.sendText('/deposit');
-  const screen = await stack.telegram.waitFor(
-    () =>
-      user.botMessages().find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'dp:scan')),
-    20_000,
-  );
-  expect(screen.text).toContain(stack.solana.treasury!.address);
-  await user.pressButton(screen.message_id, 'dp:scan');
-  const found = await stack.telegram.waitFor(() => {
-    for (const message of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
-      if (!message.text.includes(wallet.toBase58())) continue;
-      const confirm = message.reply_markup?.inline_keyboard.flat().find((b) => b.callback_data?.startsWith('dp:ok:'));
-      if (confirm) return { message, data: confirm.callback_data! };
-    }
-    return undefined;
-  }, 30_000);
-  await group().pressButton(admin(), found.message.message_id, found.data);
-  await waitForText(userId, SAYS[lang].credited);
-  return { user, wallet };
-}
-
-/** The admin digest message carrying the approve button of the payout to `wallet`, and the payout id. */
-async function approvalFor(wallet: PublicKey) {
-  const found = await stack.telegram.waitFor(() => {
-    for (const message of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
-      for (const button of message.reply_markup?.inline_keyboard.flat() ?? []) {
-        const id = button.callback_data?.startsWith('po:ok:') ? button.callback_data.slice('po:ok:'.length) : undefined;
-        const line = id && message.text.split('\n').find((l) => l.includes(id));
-        if (id && line?.includes(wallet.toBase58())) return { message, data: button.callback_data!, id };
-      }
-    }
-    return undefined;
-  }, 30_000);
-  return found;
-}
+  waitForTextIn(stack, chatId, includes, timeoutMs);
+const group = () => adminGroup(stack);
+const admin = () => localAdmin(stack);
+const userWithBalance = (userId: number, depositLamports?: bigint, lang?: 'en' | 'zh') =>
+  userWithBalanceOn(stack, userId, depositLamports, lang);
+const approvalFor = (wallet: PublicKey) => approvalOn(stack, wallet);
 
 const answerTo = (update: { callback_query?: { id: string } }) =>
   stack.telegram.store.callbackQueries.get(update.callback_query!.id)?.answer?.text;

@@ -1,6 +1,7 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoJobProgress, DynamoSessionStore } from '../../../core/adapters/dynamodb.js';
+import { DynamoJobProgress, DynamoSessionStore, Table } from '../../../core/adapters/dynamodb.js';
+import { AppError, TransientError } from '../../../core/errors.js';
 import { createUpdateProcessor, type TurnRunner } from '../../../core/ingress/process.js';
 import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
 import { stageSettings } from '../../../core/settings.js';
@@ -159,5 +160,15 @@ describe('DynamoJobProgress', () => {
       new GetItemCommand({ TableName: db.tableName, Key: { pk: { S: 'job#u1.0' }, sk: { S: 'progress' } } }),
     );
     expect(Number(Item?.expiresAt?.N)).toBeGreaterThan(Date.now() / 1000);
+  });
+});
+
+describe('Table errors', () => {
+  it('reports a request DynamoDB refuses outright (an empty key) as a non-transient error, so a job carrying it is parked', async () => {
+    const table = new Table(client, local.tableName, Date.now);
+    const error = await table.get('', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).not.toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ code: 'dynamodb.invalid_request' });
   });
 });

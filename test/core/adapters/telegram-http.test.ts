@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpChatGateway } from '../../../core/adapters/telegram-http.js';
+import { TransientError } from '../../../core/errors.js';
 import {
   TelegramForbiddenError,
   TelegramRateLimitedError,
@@ -55,6 +56,16 @@ describe('HttpChatGateway', () => {
       .call({ method: 'sendMessage', params: { chat_id: 12, text: 'x' } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TelegramForbiddenError);
+  });
+
+  it('keeps a call refused for a wrong or revoked token (401) as transient, so its message waits for the new token', async () => {
+    const wrong = new HttpChatGateway({ apiRoot: peer.apiRoot, token: '700100:WRONGtokenWRONGtokenWRONGtokenWRONG' });
+    const error = await wrong
+      .call({ method: 'sendMessage', params: { chat_id: 11, text: 'x' } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ code: 'telegram.unauthorized' });
+    expect(String(error)).not.toContain('WRONGtoken');
   });
 
   it('turns a 429 into a rate-limit error with retry_after', async () => {

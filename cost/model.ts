@@ -1,0 +1,443 @@
+/**
+ * The cost model of `npm run cost`: from what each kind of update was measured to make on the local
+ * stack (metered AWS requests, Lambda invocations and durations, log bytes) to dollars per million
+ * updates and per month for a number of monthly active users (MAU).
+ *
+ * Everything here is plain arithmetic on its inputs (no I/O), so it is tested on fixed numbers.
+ * Every assumption the model makes beyond the measurements is a named constant in this file; every
+ * price is in `prices.ts`.
+ *
+ * Included: API Gateway HTTP API requests, Lambda requests and GB-s (init phases included), DynamoDB
+ * on-demand read/write units, storage and point-in-time recovery, SQS requests (the functions', the
+ * event source mappings' and the schedule's; FIFO priced as FIFO), KMS requests (by key type) and
+ * key-months, CloudWatch Logs ingestion and alarms.
+ * Excluded: the LLM provider's bill, the Solana RPC plan, data transfer out, CloudWatch Logs storage
+ * (no retention is set: stored logs grow by about 15 % of each month's ingested GB, at $0.03/GB-month),
+ * custom metrics (one, `TelegramDropped`, emitted only on drops), SSM parameters (standard tier, free)
+ * and free tiers.
+ */
+import { PRICES, type PriceName } from './prices.js';
+
+/** The kinds of updates measured, how many Telegram updates each is, and how often an MAU makes it. */
+export const KINDS = {
+  start: { label: '/start in a new chat', updates: 1 },
+  menu: { label: 'menu button press', updates: 1 },
+  balance: { label: '/balance, 2 linked wallets', updates: 1 },
+  walletVerify: { label: 'link a wallet (wallet.verify)', updates: 1 },
+  aiReply: { label: 'question to the assistant (ai.reply)', updates: 1 },
+  watch: { label: '/watch an address', updates: 1 },
+  deposit: { label: '/deposit + "I\'ve deposited" + admin confirms', updates: 3 },
+  withdraw: { label: '/withdraw + admin approves (payout)', updates: 2 },
+  setSecret: { label: '/setsecret + the value', updates: 2 },
+} as const satisfies Record<string, { label: string; updates: number }>;
+export type KindName = keyof typeof KINDS;
+export const KIND_NAMES = Object.keys(KINDS) as KindName[];
+
+/**
+ * ASSUMPTION — the usage mix: how many times a month one active user does each kind. A wallet desk
+ * is checked often and moves money rarely: mostly menu presses, balances and questions.
+ * (37.1 updates per MAU per month in all.)
+ */
+export const USAGE_MIX: Readonly<Record<KindName, number>> = {
+  start: 1,
+  menu: 15,
+  balance: 8,
+  walletVerify: 0.5,
+  aiReply: 10,
+  watch: 0.3,
+  deposit: 0.5,
+  withdraw: 0.3,
+  setSecret: 0.1,
+};
+
+/** ASSUMPTION — addresses watched per MAU (each polled every `watchPollMinutes`). */
+export const WATCHED_ADDRESSES_PER_USER = 0.5;
+
+/**
+ * ASSUMPTIONS — waits the local peers do not have. On AWS a function is billed while it waits for
+ * an answer from outside: the local Telegram, Solana and LLM peers answer in about a millisecond,
+ * so each call the peers saw adds this much billed time to the function that makes such calls.
+ * (Additive, so conservative: the ai worker asks a batch's questions side by side.)
+ */
+export const EXTERNAL_WAIT_MS = {
+  /** One Bot API call from us-east-1 (notify worker). */
+  telegramCall: 150,
+  /** One JSON-RPC call to a paid provider near us-east-1 (rpc worker). */
+  rpcCall: 80,
+  /** One Chat Completions answer of a few hundred tokens (ai worker). */
+  llmAnswer: 6_000,
+} as const;
+
+/** Which function makes each kind of external call. */
+export const EXTERNAL_CALLER = { telegramCall: 'notifyWorker', rpcCall: 'rpcWorker', llmAnswer: 'aiWorker' } as const;
+
+/**
+ * ASSUMPTION — the share of invocations that start a new execution environment (cold start), each
+ * billed its init phase (the mean measured locally for that function).
+ */
+export const COLD_START_SHARE = 0.03;
+
+/** CloudWatch Logs bills 26 bytes per event beside its text. */
+export const LOG_EVENT_OVERHEAD_BYTES = 26;
+/** Lambda's own lines per invocation (START, END, REPORT), with their event overhead. */
+export const LAMBDA_PLATFORM_LOG_BYTES = 330 + 3 * LOG_EVENT_OVERHEAD_BYTES;
+/** DynamoDB stores 100 bytes of overhead per item. */
+export const DYNAMO_ITEM_OVERHEAD_BYTES = 100;
+
+/**
+ * ASSUMPTION — Lambda's SQS event source mapping keeps long-polling (20 s) an idle queue with about
+ * five pollers; those empty receives are billed. (Receives that return messages are measured.)
+ */
+export const ESM_IDLE = { pollers: 5, longPollSeconds: 20 } as const;
+/** ASSUMPTION — DynamoDB asks KMS for the table key about once per 5 minutes per calling role (CMK table encryption). */
+export const TABLE_KEY_REFRESH_SECONDS = 300;
+
+export const SECONDS_PER_MONTH = 30 * 86_400;
+const GIB = 1024 ** 3;
+
+/** What the bill is made of, each line priced by one entry of `PRICES`. */
+export const LINE_ITEMS = {
+  apiRequests: { label: 'API Gateway requests', price: 'apiGatewayHttpRequest', unit: 'req' },
+  lambdaRequests: { label: 'Lambda requests', price: 'lambdaRequest', unit: 'inv' },
+  lambdaCompute: { label: 'Lambda compute', price: 'lambdaGbSecondArm', unit: 'GB-s' },
+  dynamoReads: { label: 'DynamoDB reads', price: 'dynamoReadRequestUnit', unit: 'RRU' },
+  dynamoWrites: { label: 'DynamoDB writes', price: 'dynamoWriteRequestUnit', unit: 'WRU' },
+  dynamoStorage: { label: 'DynamoDB storage', price: 'dynamoStorageGbMonth', unit: 'GB-mo' },
+  dynamoPitr: { label: 'DynamoDB PITR', price: 'dynamoPitrGbMonth', unit: 'GB-mo' },
+  sqsStandard: { label: 'SQS standard', price: 'sqsStandardRequest', unit: 'req' },
+  sqsFifo: { label: 'SQS FIFO', price: 'sqsFifoRequest', unit: 'req' },
+  kmsSymmetric: { label: 'KMS requests (sym/RSA)', price: 'kmsSymmetricRequest', unit: 'req' },
+  kmsAsymmetric: { label: 'KMS requests (Ed25519)', price: 'kmsAsymmetricRequest', unit: 'req' },
+  kmsKeys: { label: 'KMS keys', price: 'kmsKeyMonth', unit: 'key-mo' },
+  kmsRotations: { label: 'KMS rotated versions', price: 'kmsRotatedKeyMonth', unit: 'key-mo' },
+  logs: { label: 'CloudWatch Logs ingestion', price: 'logsIngestedGb', unit: 'GB' },
+  alarms: { label: 'CloudWatch alarms', price: 'alarmMetricMonth', unit: 'metric-mo' },
+} as const satisfies Record<string, { label: string; price: PriceName; unit: string }>;
+export type LineItem = keyof typeof LINE_ITEMS;
+
+/** A quantity of one line item, and who incurs it (a function, `api`, `event source`, `schedule`, `fixed`…). */
+export interface Charge {
+  readonly item: LineItem;
+  readonly source: string;
+  readonly quantity: number;
+}
+
+/** Dollars of one charge. */
+export const chargeUsd = (charge: Charge, prices = PRICES): number =>
+  charge.quantity * prices[LINE_ITEMS[charge.item].price].usd;
+
+/** Dollars of a list of charges. */
+export const totalUsd = (charges: readonly Charge[], prices = PRICES): number =>
+  charges.reduce((sum, charge) => sum + chargeUsd(charge, prices), 0);
+
+/** Adds up charges of the same item and source, scaling each list by its factor. */
+export function combine(
+  parts: ReadonlyArray<{ readonly charges: readonly Charge[]; readonly times: number }>,
+): Charge[] {
+  const sums = new Map<string, Charge>();
+  for (const { charges, times } of parts) {
+    for (const c of charges) {
+      const key = `${c.item}\u0000${c.source}`;
+      const previous = sums.get(key)?.quantity ?? 0;
+      sums.set(key, { item: c.item, source: c.source, quantity: previous + c.quantity * times });
+    }
+  }
+  return [...sums.values()];
+}
+
+/** One metered AWS request, as the model needs it (a `MeterRecord` fits). */
+export interface MeteredRequest {
+  readonly service: 'dynamodb' | 'sqs' | 'kms';
+  readonly operation: string;
+  readonly caller: string;
+  readonly billedRequests: number;
+  readonly readUnits: number;
+  readonly writeUnits: number;
+  readonly queue?: string;
+  readonly empty?: boolean;
+  readonly keyId?: string;
+}
+
+/** What one function did during a measurement. */
+export interface FunctionUsage {
+  readonly invocations: number;
+  /** Invocation time in ms, init phases excluded. */
+  readonly handlerMs: number;
+  readonly logBytes: number;
+  readonly logLines: number;
+}
+
+/** Everything measured while one kind ran once (or one watch poll ran), until the stack was idle. */
+export interface Measurement {
+  /** Telegram updates the webhook took (the HTTP API requests). */
+  readonly updates: number;
+  readonly requests: readonly MeteredRequest[];
+  readonly functions: Readonly<Record<string, FunctionUsage>>;
+  /** Calls the local peers received from the functions (Bot API calls outside webhook responses, RPC calls, LLM requests). */
+  readonly external: { readonly telegramCall: number; readonly rpcCall: number; readonly llmAnswer: number };
+}
+
+/** What the model needs to know about the deployment, beyond prices. */
+export interface Deployment {
+  /** Memory of each function, MB. */
+  readonly memoryMb: Readonly<Record<string, number>>;
+  /** Mean init phase of each function, ms (measured from its cold starts). */
+  readonly initMs: Readonly<Record<string, number>>;
+  /** Key ids (or aliases, ARNs) of asymmetric keys other than RSA 2048 (the treasury's). */
+  readonly asymmetricKeys: readonly string[];
+}
+
+/** Who incurs a metered request: the calling function, or the event source mapping / schedule acting for AWS. */
+export function sourceOf(request: MeteredRequest): string {
+  if (request.caller !== 'local') return request.caller;
+  return request.service === 'sqs' && request.operation.startsWith('SendMessage') ? 'schedule' : 'event source';
+}
+
+/** Turns one measurement into billable quantities. Idle (empty) long polls are left to `fixedCharges`. */
+export function chargesOf(m: Measurement, deployment: Deployment): Charge[] {
+  const charges: Charge[] = [];
+  if (m.updates > 0) charges.push({ item: 'apiRequests', source: 'api', quantity: m.updates });
+  for (const r of m.requests) {
+    if (r.empty) continue;
+    const source = sourceOf(r);
+    if (r.service === 'dynamodb') {
+      if (r.readUnits > 0) charges.push({ item: 'dynamoReads', source, quantity: r.readUnits });
+      if (r.writeUnits > 0) charges.push({ item: 'dynamoWrites', source, quantity: r.writeUnits });
+    } else if (r.service === 'sqs') {
+      const fifo = r.queue?.endsWith('.fifo') ?? false;
+      charges.push({ item: fifo ? 'sqsFifo' : 'sqsStandard', source, quantity: r.billedRequests });
+    } else {
+      const asymmetric = r.keyId !== undefined && deployment.asymmetricKeys.some((k) => r.keyId!.includes(k));
+      charges.push({ item: asymmetric ? 'kmsAsymmetric' : 'kmsSymmetric', source, quantity: r.billedRequests });
+    }
+  }
+  for (const [fn, usage] of Object.entries(m.functions)) {
+    if (usage.invocations === 0) continue;
+    const memoryGb = (deployment.memoryMb[fn] ?? 128) / 1024;
+    let billedMs = usage.handlerMs + usage.invocations * COLD_START_SHARE * (deployment.initMs[fn] ?? 0);
+    for (const call of Object.keys(EXTERNAL_WAIT_MS) as (keyof typeof EXTERNAL_WAIT_MS)[]) {
+      if (EXTERNAL_CALLER[call] === fn) billedMs += m.external[call] * EXTERNAL_WAIT_MS[call];
+    }
+    const logBytes =
+      usage.logBytes + usage.logLines * LOG_EVENT_OVERHEAD_BYTES + usage.invocations * LAMBDA_PLATFORM_LOG_BYTES;
+    charges.push(
+      { item: 'lambdaRequests', source: fn, quantity: usage.invocations },
+      { item: 'lambdaCompute', source: fn, quantity: (billedMs / 1000) * memoryGb },
+      { item: 'logs', source: fn, quantity: logBytes / GIB },
+    );
+  }
+  return combine([{ charges, times: 1 }]);
+}
+
+/**
+ * The charges of one watch poll with `addresses` watched, from two polls measured with `w1` and
+ * `w2` addresses: a base plus a per-address part, each line interpolated on its own (never below 0).
+ */
+export function watchPollCharges(
+  p1: readonly Charge[],
+  w1: number,
+  p2: readonly Charge[],
+  w2: number,
+): (addresses: number) => Charge[] {
+  if (w2 <= w1) throw new Error('the second watch poll must watch more addresses than the first');
+  const per = combine([
+    { charges: p2, times: 1 / (w2 - w1) },
+    { charges: p1, times: -1 / (w2 - w1) },
+  ]).map((c) => ({ ...c, quantity: Math.max(0, c.quantity) }));
+  const base = combine([
+    { charges: p1, times: 1 },
+    { charges: per, times: -w1 },
+  ]).map((c) => ({ ...c, quantity: Math.max(0, c.quantity) }));
+  return (addresses) =>
+    combine([
+      { charges: base, times: 1 },
+      { charges: per, times: addresses },
+    ]);
+}
+
+/** The deployment's standing charges for a month, whatever the traffic. */
+export interface FixedShape {
+  /** Customer managed KMS keys, and rotated versions billed beside them. */
+  readonly kmsKeys: number;
+  readonly kmsRotatedVersions: number;
+  /** Alarm metrics (a metric-math alarm counts each metric it reads). */
+  readonly alarmMetrics: number;
+  /** Queues with a Lambda consumer, FIFO or not. */
+  readonly consumerQueues: { readonly standard: number; readonly fifo: number };
+  /** Functions (roles) reading or writing the CMK-encrypted table. */
+  readonly tableRoles: number;
+}
+
+/** Monthly charges that do not depend on users: keys, alarms, idle event source polling, table-key refreshes. */
+export function fixedCharges(shape: FixedShape): Charge[] {
+  const idlePollsPerQueue = (ESM_IDLE.pollers * SECONDS_PER_MONTH) / ESM_IDLE.longPollSeconds;
+  return [
+    { item: 'kmsKeys', source: 'fixed', quantity: shape.kmsKeys },
+    { item: 'kmsRotations', source: 'fixed', quantity: shape.kmsRotatedVersions },
+    { item: 'alarms', source: 'fixed', quantity: shape.alarmMetrics },
+    { item: 'sqsStandard', source: 'idle polling', quantity: shape.consumerQueues.standard * idlePollsPerQueue },
+    { item: 'sqsFifo', source: 'idle polling', quantity: shape.consumerQueues.fifo * idlePollsPerQueue },
+    {
+      item: 'kmsSymmetric',
+      source: 'table key',
+      quantity: (shape.tableRoles * SECONDS_PER_MONTH) / TABLE_KEY_REFRESH_SECONDS,
+    },
+  ];
+}
+
+/** Sources of the scheduled watch polls' charges start with this (`watch poll · rpcWorker`). */
+export const WATCH_POLL_SOURCE = 'watch poll · ';
+
+/** Everything the monthly figures are computed from. */
+export interface ModelInput {
+  /** The charges of one occurrence of each kind. */
+  readonly kinds: Readonly<Record<KindName, readonly Charge[]>>;
+  /** The charges of one watch poll with that many addresses watched. */
+  readonly watchPoll: (addresses: number) => readonly Charge[];
+  readonly pollsPerMonth: number;
+  /** Bytes stored per user (items plus DynamoDB's per-item overhead). */
+  readonly storageBytesPerUser: number;
+  readonly fixed: readonly Charge[];
+  readonly mix?: Readonly<Record<KindName, number>>;
+  readonly watchedPerUser?: number;
+}
+
+/** Updates each MAU makes in a month under the mix. */
+export const updatesPerUser = (mix: Readonly<Record<KindName, number>> = USAGE_MIX): number =>
+  KIND_NAMES.reduce((sum, kind) => sum + mix[kind] * KINDS[kind].updates, 0);
+
+/** What updates cost under the mix, traffic only (no polls, storage or fixed charges): per million updates. */
+export function perMillionUpdates(input: Pick<ModelInput, 'kinds' | 'mix'>): { usd: number; charges: Charge[] } {
+  const mix = input.mix ?? USAGE_MIX;
+  const scale = 1e6 / updatesPerUser(mix);
+  const charges = combine(KIND_NAMES.map((kind) => ({ charges: input.kinds[kind], times: mix[kind] * scale })));
+  return { usd: totalUsd(charges), charges };
+}
+
+/** A month at `mau` users: every charge, by group, and what it comes to per million updates. */
+export interface Month {
+  readonly mau: number;
+  readonly updates: number;
+  readonly traffic: readonly Charge[];
+  readonly polls: readonly Charge[];
+  readonly storage: readonly Charge[];
+  readonly fixed: readonly Charge[];
+  readonly usd: { readonly traffic: number; readonly polls: number; readonly storage: number; readonly fixed: number };
+  readonly totalUsd: number;
+  readonly perMillionUpdates: number;
+}
+
+export function month(input: ModelInput, mau: number): Month {
+  const mix = input.mix ?? USAGE_MIX;
+  const updates = updatesPerUser(mix) * mau;
+  const traffic = combine(KIND_NAMES.map((kind) => ({ charges: input.kinds[kind], times: mix[kind] * mau })));
+  const watched = (input.watchedPerUser ?? WATCHED_ADDRESSES_PER_USER) * mau;
+  const polls = combine([{ charges: input.watchPoll(watched), times: input.pollsPerMonth }]).map((c) => ({
+    ...c,
+    source: `${WATCH_POLL_SOURCE}${c.source}`,
+  }));
+  const gb = (mau * input.storageBytesPerUser) / GIB;
+  const storage: Charge[] = [
+    { item: 'dynamoStorage', source: 'table', quantity: gb },
+    { item: 'dynamoPitr', source: 'table', quantity: gb },
+  ];
+  const usd = {
+    traffic: totalUsd(traffic),
+    polls: totalUsd(polls),
+    storage: totalUsd(storage),
+    fixed: totalUsd(input.fixed),
+  };
+  const total = usd.traffic + usd.polls + usd.storage + usd.fixed;
+  return {
+    mau,
+    updates,
+    traffic,
+    polls,
+    storage,
+    fixed: input.fixed,
+    usd,
+    totalUsd: total,
+    perMillionUpdates: updates > 0 ? (total / updates) * 1e6 : Number.POSITIVE_INFINITY,
+  };
+}
+
+/** One line of the bill, merged over groups: an item and who incurs it. */
+export interface BillLine {
+  readonly item: LineItem;
+  readonly source: string;
+  readonly usd: number;
+  /** Of the charges ranked. */
+  readonly share: number;
+}
+
+/** The `count` most expensive lines of `charges` (same item and source merged), largest first. */
+export function rankCharges(charges: readonly Charge[], count = 6): BillLine[] {
+  const merged = combine([{ charges, times: 1 }]);
+  const total = totalUsd(merged);
+  return merged
+    .map((c) => ({ item: c.item, source: c.source, usd: chargeUsd(c), share: total > 0 ? chargeUsd(c) / total : 0 }))
+    .sort((a, b) => b.usd - a.usd)
+    .slice(0, count);
+}
+
+/** The biggest lines of a month: traffic, polls, storage and fixed charges together. */
+export const topLines = (m: Month, count = 6): BillLine[] =>
+  rankCharges([...m.traffic, ...m.polls, ...m.storage, ...m.fixed], count);
+
+/**
+ * What would cut a bill line, from what the measurements show: by `item:source` first (a watch
+ * poll's lines by `item:watch poll`), then by item.
+ */
+export const CUTS: Readonly<Record<string, string>> = {
+  'dynamoReads:watch poll':
+    "watch.check reads every watched address's snapshot with a consistent BatchGetItem: 1 RRU per address per poll, 43,200 polls a month. A check's addresses are one contiguous range of the watchset partition: a consistent Query over that range reads the same items at 4 KB per RRU (~40× fewer units); polling every 5 min instead of every minute divides it by 5",
+  'lambdaCompute:watch poll':
+    'one getMultipleAccounts per 100 addresses every minute: poll every 5 min, or only addresses whose watchers were active lately',
+  'apiRequests:api':
+    'a Lambda function URL instead of the HTTP API has no per-request charge (the webhook checks the secret token itself): −$1.00 per million updates',
+  'dynamoWrites:webhook':
+    'the session item keeps the outboxes (jobs and reply) of the last 3 updates and 50 update ids: 2–3 KB, so every commit costs 2–3 WRU. Keeping 1 outbox (Telegram redelivers a chat’s updates in order) makes most commits 1 WRU',
+  'dynamoWrites:notifyWorker':
+    "per message the notify worker writes the chat's pace item and the job's progress, and a new chat's user record: record progress only for jobs of more than one call (a single call has nothing to resume: −1 WRU a message)",
+  'dynamoReads:notifyWorker':
+    'each job reads its progress and each message its chat’s pace item, strongly consistent: a job of one call needs no progress read',
+  'dynamoWrites:rpcWorker':
+    'the shared RPC cache writes a fill lease and the value for each miss (2 WRU per RPC read, /balance: 12): cache only in the container for per-user reads nobody else asks, keep DynamoDB for hot keys',
+  'lambdaCompute:aiWorker':
+    'billed while it waits for the LLM (assumed 6 s an answer): 128 MB instead of 256 MB halves it (waiting needs no memory), and a fuller batch shares one wait',
+  'lambdaCompute:rpcWorker':
+    'mostly waiting: for rate-limit tokens (rps ÷ maxConcurrency per container: /balance’s 6 calls wait ~0.5 s) and for answers. One getMultipleAccounts / one batched JSON-RPC request for a user’s wallets, and 256 MB instead of 512 MB',
+  'lambdaCompute:webhook': 'webhook at 512 MB: try 256 MB (halves GB-s if the duration holds; check cold starts)',
+  'lambdaCompute:notifyWorker':
+    'the worker sleeps in-process for a chat’s next 1 msg/s slot (up to 5 s, billed): send a turn’s texts as one message, or send the job back with a delay instead of waiting',
+  'lambdaRequests:notifyWorker':
+    'one invocation per job when traffic is thin (FIFO allows no batching window): merge a reply and its follow-ups into one job',
+  'sqsFifo:webhook':
+    'one notify job per turn already; answering in the webhook response where one call suffices avoids a job altogether',
+  'sqsFifo:event source':
+    'each FIFO job also costs a receive and a delete: fewer, larger notify jobs (admin events already share a digest)',
+  'sqsStandard:event source':
+    'each job also costs a receive and a delete: chain jobs in one invocation where they run back to back',
+  'sqsStandard:idle polling':
+    'every consumer queue is long-polled even when idle (~$0.26 a queue a month): merge the rarely used vault and payouts queues',
+  'sqsFifo:idle polling': 'idle long polls of the FIFO queues (~$0.32 a queue a month)',
+  'kmsKeys:fixed':
+    'three keys at $1 a month each, whatever the traffic: the price of keeping treasury, intake and data keys apart',
+  'alarms:fixed': '16 alarm metrics: one metric-math DLQ alarm over the five DLQs would replace five',
+  logs: "Lambda's START/END/REPORT lines (~400 B an invocation) are most of it: JSON log format with system log level WARN drops them; LOG_LEVEL=warn drops the info lines, and set a retention",
+  dynamoWrites: 'fewer or smaller items per write (1 WRU per KB), conditional writes only where a race is possible',
+  dynamoReads: 'eventually consistent reads cost half; read once per invocation what every job reads',
+  lambdaRequests: 'larger batches per invocation at scale (the consumers already batch)',
+  lambdaCompute: 'less memory where the function waits on the network rather than computes',
+  sqsStandard: 'fewer, larger jobs (SendMessageBatch already groups up to 10)',
+  sqsFifo: 'fewer, larger notify jobs',
+  kmsSymmetric: 'data keys are cached 5 minutes / 1,000 uses already',
+  kmsAsymmetric: 'one Sign per payout attempt: nothing to cut',
+  dynamoStorage: 'TTL on idle items (sessions, AI memory, update ids) already bounds it',
+  dynamoPitr: 'PITR on the whole table: needed for money records',
+};
+
+export function cutFor(line: Pick<BillLine, 'item' | 'source'>): string {
+  const source = line.source.startsWith(WATCH_POLL_SOURCE) ? 'watch poll' : line.source;
+  return CUTS[`${line.item}:${source}`] ?? CUTS[line.item] ?? '—';
+}

@@ -1,0 +1,86 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Connection, type PublicKey } from '@solana/web3.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
+import { localClientConfig } from '../../local/aws/common.js';
+import { type LocalStack, startLocalStack } from '../../local/index.js';
+import { adminGroup, approvalFor, localAdmin, userWithBalance, waitForText } from '../helpers/stack-payouts.js';
+import { printFault, tally } from './report.js';
+
+const USERS = 4;
+const OUTAGE_MS = 25_000;
+
+let stack: LocalStack;
+let chain: Connection;
+let payouts: DynamoPayoutStore;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ onFunctionLog: () => undefined, solana: { slotMs: 50 } });
+  chain = new Connection(stack.solana.urls[0]!, { commitment: 'confirmed', disableRetryOnRateLimit: true });
+  const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
+  payouts = new DynamoPayoutStore({ client, tableName: stack.dynamodb.tableName });
+});
+afterAll(() => stack?.stop());
+
+/** Successful transactions that reached `wallet`, less its airdrop and its deposit. */
+async function paymentsTo(wallet: PublicKey): Promise<number> {
+  const signatures = await chain.getSignaturesForAddress(wallet);
+  return signatures.filter((s) => s.err === null).length - 2;
+}
+
+describe('fault: KMS unavailable, then throttling, while payouts are approved', () => {
+  it('keeps every approved payout waiting, then pays each exactly once', { timeout: 240_000 }, async () => {
+    const holders = [];
+    for (let i = 0; i < USERS; i++) holders.push(await userWithBalance(stack, 70_000 + i));
+    const approvals = [];
+    for (const { user, wallet } of holders) {
+      await user.sendText(`/withdraw 0.3 ${wallet.toBase58()}`);
+      approvals.push(await approvalFor(stack, wallet));
+    }
+
+    const kmsRequests = () => Object.values(stack.kms.stats()).reduce((sum, n) => sum + n, 0);
+    stack.kms.setFault('unavailable');
+    const requestsBefore = kmsRequests();
+    try {
+      // Admins approve everything, twice over, while KMS is away.
+      for (const { message, data } of [...approvals, ...approvals]) {
+        await adminGroup(stack).pressButton(localAdmin(stack), message.message_id, data);
+      }
+      await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS / 2));
+      stack.kms.setFault('throttle');
+      await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS / 2));
+      for (const { id } of approvals) {
+        const pending = await payouts.get(id);
+        expect(pending?.status).toBe('approved');
+        expect(pending?.tx).toBeUndefined();
+      }
+    } finally {
+      stack.kms.setFault(null);
+    }
+    // Every KMS request made during the fault was refused (the emulator counts them all).
+    const refused = kmsRequests() - requestsBefore;
+
+    for (const [i, { wallet }] of holders.entries()) {
+      await waitForText(stack, 70_000 + i, `sent to ${wallet.toBase58()}`, 90_000);
+    }
+    const paid: string[] = [];
+    for (const [i, { wallet }] of holders.entries()) {
+      const payments = await paymentsTo(wallet);
+      for (let n = 0; n < payments; n++) paid.push(approvals[i]!.id);
+    }
+    const count = tally(
+      'kms-outage (payouts paid on chain)',
+      approvals.map((a) => a.id),
+      paid,
+      { 'KMS requests refused': refused, 'approve presses': approvals.length * 2 },
+    );
+    printFault(count);
+    expect(count).toMatchObject({ in: USERS, lost: 0, duplicated: 0 });
+    expect(refused).toBeGreaterThan(0);
+    for (const { id } of approvals) {
+      const payout = await payouts.get(id);
+      expect(payout?.status).toBe('paid');
+      expect(payout?.history.filter((h) => h.status === 'paid')).toHaveLength(1);
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Keypair } from '@solana/web3.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClientConfig } from '../../local/aws/common.js';
+import { type LocalStack, startLocalStack } from '../../local/index.js';
+import { main as redrive } from '../../scripts/dlq-redrive.js';
+import { printFault, tally } from './report.js';
+
+const USERS = 10;
+
+let stack: LocalStack;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ onFunctionLog: () => undefined });
+  sqs = new SQSClient({ ...localClientConfig(stack.sqs.endpoint), maxAttempts: 2 });
+});
+afterAll(async () => {
+  sqs?.destroy();
+  await stack?.stop();
+});
+
+async function depth(url: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+}
+
+async function until(predicate: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+describe('fault: every RPC endpoint down for a while', () => {
+  it('retries each job, parks it in the DLQ, and after `npm run dlq:redrive -- rpc` every job completes once', {
+    timeout: 420_000,
+  }, async () => {
+    const wallets = Array.from({ length: USERS }, () => Keypair.generate().publicKey.toBase58());
+    for (const wallet of wallets) await stack.solana.svm.airdrop(wallet, 2_000_000_000n);
+    const users = wallets.map((_, i) => stack.telegram.user(60_000 + i, { first_name: `R${i}` }));
+    for (const index of stack.solana.urls.keys()) await stack.solana.endpoint(index).setDown('refuse');
+
+    for (const [i, user] of users.entries()) await user.sendText(`/verify ${wallets[i]}`);
+    // Every job is retried (the pool's breaker says when) until SQS moves it to the DLQ.
+    await until(async () => (await depth(stack.sqs.dlqUrls.rpc)) >= USERS, 360_000, 'the jobs to reach the DLQ');
+    const parked = await depth(stack.sqs.dlqUrls.rpc);
+    const receives = stack.runner!.stats().queues.rpc!;
+    expect(users.every((user) => user.botMessages().every((m) => !m.text.includes('is a wallet')))).toBe(true);
+
+    for (const index of stack.solana.urls.keys()) await stack.solana.endpoint(index).setDown(false);
+    const out: string[] = [];
+    const code = await redrive(['rpc', '--stage', stack.stage], { client: sqs, write: (text) => out.push(text) });
+    expect(code).toBe(0);
+    await until(
+      async () => users.every((user) => user.botMessages().some((m) => m.text.includes('is a wallet'))),
+      60_000,
+      'every answer',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    const answered = users.flatMap((user, i) =>
+      user
+        .botMessages()
+        .filter((m) => m.text.includes(`${wallets[i]} is a wallet`))
+        .map(() => String(user.id)),
+    );
+    const count = tally(
+      'rpc-outage (answers after redrive)',
+      users.map((u) => String(u.id)),
+      answered,
+      { parked, redriven: out.join('').trim(), 'rpc deliveries before redrive': receives.messages },
+    );
+    printFault(count);
+    expect(count).toMatchObject({ in: USERS, lost: 0, duplicated: 0 });
+    expect(parked).toBe(USERS);
+    expect(await depth(stack.sqs.dlqUrls.rpc)).toBe(0);
+  });
+});

@@ -1,0 +1,68 @@
+import { Keypair, type PublicKey } from '@solana/web3.js';
+import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack } from '../../local/index.js';
+
+const SAYS = {
+  en: { wallet: 'is a wallet', credited: 'confirmed and credited' },
+  zh: { wallet: '是钱包', credited: '已确认入账' },
+} as const;
+
+/** The admin chat, and its admin (user 1000), on the local stack. */
+export const adminGroup = (stack: LocalStack) => stack.telegram.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
+export const localAdmin = (stack: LocalStack) => stack.telegram.user(LOCAL_ADMIN_USER_ID, { first_name: 'Admin' });
+
+/** The first bot message in `chatId` that includes `includes`. */
+export const waitForText = (stack: LocalStack, chatId: number, includes: string, timeoutMs = 30_000) =>
+  stack.telegram.waitFor(() => stack.telegram.sent(chatId).find((m) => m.text.includes(includes)), timeoutMs);
+
+/**
+ * A user with a linked, verified wallet and an internal balance, the way users get them: they
+ * send the wallet's address, deposit from it to the treasury, press "I've deposited", and an admin
+ * confirms the deposit.
+ */
+export async function userWithBalance(
+  stack: LocalStack,
+  userId: number,
+  depositLamports = 1_000_000_000n,
+  lang: 'en' | 'zh' = 'en',
+) {
+  const keypair = Keypair.generate();
+  const wallet = keypair.publicKey;
+  await stack.solana.svm.airdrop(wallet, 3_000_000_000n);
+  const user = stack.telegram.user(userId, { first_name: `U${userId}`, language_code: lang });
+  await user.sendText(wallet.toBase58());
+  await waitForText(stack, userId, SAYS[lang].wallet);
+  await stack.solana.svm.transfer(keypair, stack.solana.treasury!.address, depositLamports);
+  await user.sendText('/deposit');
+  const screen = await stack.telegram.waitFor(
+    () =>
+      user.botMessages().find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'dp:scan')),
+    20_000,
+  );
+  if (!screen.text.includes(stack.solana.treasury!.address)) throw new Error('/deposit did not show the treasury');
+  await user.pressButton(screen.message_id, 'dp:scan');
+  const found = await stack.telegram.waitFor(() => {
+    for (const message of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
+      if (!message.text.includes(wallet.toBase58())) continue;
+      const confirm = message.reply_markup?.inline_keyboard.flat().find((b) => b.callback_data?.startsWith('dp:ok:'));
+      if (confirm) return { message, data: confirm.callback_data! };
+    }
+    return undefined;
+  }, 30_000);
+  await adminGroup(stack).pressButton(localAdmin(stack), found.message.message_id, found.data);
+  await waitForText(stack, userId, SAYS[lang].credited);
+  return { user, wallet };
+}
+
+/** The admin digest message carrying the approve button of the payout to `wallet`, and the payout id. */
+export async function approvalFor(stack: LocalStack, wallet: PublicKey) {
+  return stack.telegram.waitFor(() => {
+    for (const message of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
+      for (const button of message.reply_markup?.inline_keyboard.flat() ?? []) {
+        const id = button.callback_data?.startsWith('po:ok:') ? button.callback_data.slice('po:ok:'.length) : undefined;
+        const line = id && message.text.split('\n').find((l) => l.includes(id));
+        if (id && line?.includes(wallet.toBase58())) return { message, data: button.callback_data!, id };
+      }
+    }
+    return undefined;
+  }, 30_000);
+}
