@@ -239,7 +239,9 @@ const BASE: StageSettings = {
       maxBatchingWindowSeconds: 0,
       maxConcurrency: 2,
       timeoutSeconds: 60,
-      memoryMb: 256,
+      // It waits on the provider for seconds per answer and is billed for it by the GB-second:
+      // the least memory Lambda offers (the bundle is small: no web3.js, no KMS client).
+      memoryMb: 128,
       maxReceiveCount: 3,
     }),
     // Storing and checking user secrets (KMS data keys): light, rare, no external rate limit.

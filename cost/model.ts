@@ -390,13 +390,13 @@ export const topLines = (m: Month, count = 6): BillLine[] =>
  */
 export const CUTS: Readonly<Record<string, string>> = {
   'dynamoReads:watch poll':
-    "watch.check reads every watched address's snapshot with a consistent BatchGetItem: 1 RRU per address per poll, 43,200 polls a month. A check's addresses are one contiguous range of the watchset partition: a consistent Query over that range reads the same items at 4 KB per RRU (~40× fewer units); polling every 5 min instead of every minute divides it by 5",
+    "watch.check reads its 100 addresses' snapshots with one consistent range Query of the watchset partition (4 KB per RRU, about 3 units a check); polling every 5 min instead of every minute divides it by 5, and polling only addresses whose watchers were active lately shrinks the set",
   'lambdaCompute:watch poll':
     'one getMultipleAccounts per 100 addresses every minute: poll every 5 min, or only addresses whose watchers were active lately',
   'apiRequests:api':
     'a Lambda function URL instead of the HTTP API has no per-request charge (the webhook checks the secret token itself): −$1.00 per million updates',
   'dynamoWrites:webhook':
-    'the session item keeps the outboxes (jobs and reply) of the last 3 updates and 50 update ids: 2–3 KB, so every commit costs 2–3 WRU. Keeping 1 outbox (Telegram redelivers a chat’s updates in order) makes most commits 1 WRU',
+    'every update commits the session item (conditional put; 1 KB a unit), which keeps the latest outbox and 20 update ids: a lean session is 1–2 WRU. Leaving the update ids out of the item for sessionless kinds, or moving the latest outbox to the update ledger item, would make most commits 1 WRU',
   'dynamoWrites:notifyWorker':
     "per message the notify worker writes the chat's pace item and the job's progress, and a new chat's user record: record progress only for jobs of more than one call (a single call has nothing to resume: −1 WRU a message)",
   'dynamoReads:notifyWorker':
@@ -404,7 +404,7 @@ export const CUTS: Readonly<Record<string, string>> = {
   'dynamoWrites:rpcWorker':
     'the shared RPC cache writes a fill lease and the value for each miss (2 WRU per RPC read, /balance: 12): cache only in the container for per-user reads nobody else asks, keep DynamoDB for hot keys',
   'lambdaCompute:aiWorker':
-    'billed while it waits for the LLM (assumed 6 s an answer): 128 MB instead of 256 MB halves it (waiting needs no memory), and a fuller batch shares one wait',
+    'billed while it waits for the LLM (assumed 6 s an answer) at 128 MB, the least Lambda offers: a fuller batch shares one wait (5 questions side by side), and streaming the answer would not shorten the wait',
   'lambdaCompute:rpcWorker':
     'mostly waiting: for rate-limit tokens (rps ÷ maxConcurrency per container: /balance’s 6 calls wait ~0.5 s) and for answers. One getMultipleAccounts / one batched JSON-RPC request for a user’s wallets, and 256 MB instead of 512 MB',
   'lambdaCompute:webhook': 'webhook at 512 MB: try 256 MB (halves GB-s if the duration holds; check cold starts)',

@@ -130,14 +130,26 @@ export class DynamoWatchStore implements WatchStore {
     if (unique.length > MAX_BATCH_GET) throw new RangeError(`snapshots takes at most ${MAX_BATCH_GET} addresses`);
     if (unique.length === 0) return new Map();
     // Consistent: a notice is emitted before its snapshot moves, so a stale read would announce a change twice.
-    const items = await this.table.batchGet(
-      unique.map((address) => ({ pk: WATCHSET, sk: addressSk(address) })),
-      ['lamports', 'version'],
-    );
+    // One range query over the addresses' span of the watchset partition, not a batch of key reads:
+    // a check's addresses are one page of `listAddresses`, so the span holds just them, and a query
+    // is billed by the bytes it reads (4 KB a unit) where a batch read bills each item a whole unit.
+    const sorted = [...unique].sort();
+    const wanted = new Set(unique);
+    const items: Item[] = [];
+    let afterSk: string | undefined;
+    do {
+      const page = await this.table.query(WATCHSET, {
+        skRange: { from: addressSk(sorted[0]!), to: addressSk(sorted.at(-1)!) },
+        attributes: ['sk', 'lamports', 'version'],
+        ...(afterSk === undefined ? {} : { afterSk }),
+      });
+      items.push(...page.items);
+      afterSk = page.lastSk;
+    } while (afterSk !== undefined);
     const found = new Map<string, WatchSnapshot | null>();
     for (const item of items) {
       const address = addressOf(item.sk?.S);
-      if (address === undefined) continue;
+      if (address === undefined || !wanted.has(address)) continue;
       const version = Number(item.version?.N ?? '0');
       const lamports = item.lamports?.S;
       found.set(address, version > 0 && lamports !== undefined ? { lamports: parseLamports(lamports), version } : null);

@@ -87,6 +87,8 @@ export interface QueryOptions {
   readonly afterSk?: string;
   /** Only sort keys starting with this. */
   readonly skPrefix?: string;
+  /** Only sort keys from `from` to `to`, both included (not with `skPrefix`). */
+  readonly skRange?: { readonly from: string; readonly to: string };
   /** Attributes to return (all when omitted). */
   readonly attributes?: readonly string[];
   /** Strongly consistent read (default true, like `get`). */
@@ -209,6 +211,11 @@ export class Table {
       names['#sk'] = 'sk';
       values[':skPrefix'] = { S: options.skPrefix };
       condition += ' AND begins_with(#sk, :skPrefix)';
+    } else if (options.skRange !== undefined) {
+      names['#sk'] = 'sk';
+      values[':skFrom'] = { S: options.skRange.from };
+      values[':skTo'] = { S: options.skRange.to };
+      condition += ' AND #sk BETWEEN :skFrom AND :skTo';
     }
     const projection = projectionOf(options.attributes, names);
     const filter = options.filter;
@@ -347,9 +354,16 @@ export interface DynamoStoreOptions {
   sessionIdleSeconds: number;
   /** Seconds a sessionless update id is remembered. */
   updateDedupeSeconds: number;
-  /** How many processed update ids a session remembers (Telegram redelivers one chat's updates in order). */
+  /**
+   * How many processed update ids a session remembers (default 20). Telegram redelivers one chat's
+   * updates in order, and holds the chat's next update until the current one is taken, so a
+   * redelivery is almost always of the latest update; 20 is a wide margin at 20 bytes each.
+   */
   rememberUpdates?: number;
-  /** How many of those keep their outbox for re-emission. */
+  /**
+   * How many of those keep their outbox for re-emission (default 1, the latest update's, for the
+   * same reason). Every byte of the session item is paid on every update's write (1 KB units).
+   */
   rememberOutboxes?: number;
   now?: () => number;
 }
@@ -366,8 +380,8 @@ export class DynamoSessionStore implements SessionStore, UpdateLedger {
 
   constructor(private readonly options: DynamoStoreOptions) {
     this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
-    this.rememberUpdates = options.rememberUpdates ?? 50;
-    this.rememberOutboxes = options.rememberOutboxes ?? 3;
+    this.rememberUpdates = options.rememberUpdates ?? 20;
+    this.rememberOutboxes = options.rememberOutboxes ?? 1;
   }
 
   async load(key: string): Promise<SessionSnapshot> {

@@ -75,5 +75,5 @@ export interface WatchStore {
   updateSnapshot(address: string, expectedVersion: number, lamports: bigint): Promise<boolean>;
 }
 
-/** Addresses one `watch.check` handles: one `getMultipleAccounts` call (≤ 100 keys) and one batch read. */
+/** Addresses one `watch.check` handles: one `getMultipleAccounts` call (≤ 100 keys) and one range read of their snapshots. */
 export const CHECK_BATCH = 100;

@@ -147,6 +147,19 @@ describe('DynamoWatchStore', () => {
     expect((await store.snapshots([address])).get(address)!.version).toBeGreaterThan(before.version);
   });
 
+  it('reads only the snapshots asked for, whatever other addresses lie between them', async () => {
+    const store = await freshStore();
+    const addresses = Array.from({ length: 7 }, (_, i) => addressOf(i + 40)).sort();
+    for (const [i, address] of addresses.entries()) {
+      await store.addWatcher(address, watcher(900 + i));
+      await store.updateSnapshot(address, 0, BigInt(i + 1));
+    }
+    const asked = [addresses[5]!, addresses[1]!, addresses[3]!];
+    const found = await store.snapshots(asked);
+    expect([...found.keys()].sort()).toEqual([...asked].sort());
+    expect(found.get(addresses[3]!)?.lamports).toBe(4n);
+  });
+
   it('reads at most 100 snapshots at a time', async () => {
     const store = await freshStore();
     await expect(store.snapshots(Array.from({ length: 101 }, (_, i) => addressOf(i)))).rejects.toThrow(RangeError);

@@ -120,7 +120,8 @@ describe('DynamoSessionStore', () => {
       calls: [],
       jobs: [],
     });
-    const s = store();
+    // Remembering all fifty ids lets the test see that each was applied once.
+    const s = store({ rememberUpdates: 50 });
     const process = createUpdateProcessor({
       sessions: s,
       ledger: s,
