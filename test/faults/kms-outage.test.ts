@@ -1,10 +1,16 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Connection, type PublicKey } from '@solana/web3.js';
+import type { Connection } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, startLocalStack } from '../../local/index.js';
-import { adminGroup, approvalFor, localAdmin, userWithBalance, waitForText } from '../helpers/stack-payouts.js';
+import type { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
+import type { LocalStack } from '../../local/index.js';
+import {
+  adminGroup,
+  approvalFor,
+  localAdmin,
+  paymentsTo,
+  startPayoutStack,
+  userWithBalance,
+  waitForText,
+} from '../helpers/stack-payouts.js';
 import { printFault, tally } from './report.js';
 
 const USERS = 4;
@@ -15,18 +21,9 @@ let chain: Connection;
 let payouts: DynamoPayoutStore;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ onFunctionLog: () => undefined, solana: { slotMs: 50 } });
-  chain = new Connection(stack.solana.urls[0]!, { commitment: 'confirmed', disableRetryOnRateLimit: true });
-  const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
-  payouts = new DynamoPayoutStore({ client, tableName: stack.dynamodb.tableName });
+  ({ stack, chain, payouts } = await startPayoutStack());
 });
 afterAll(() => stack?.stop());
-
-/** Successful transactions that reached `wallet`, less its airdrop and its deposit. */
-async function paymentsTo(wallet: PublicKey): Promise<number> {
-  const signatures = await chain.getSignaturesForAddress(wallet);
-  return signatures.filter((s) => s.err === null).length - 2;
-}
 
 describe('fault: KMS unavailable, then throttling, while payouts are approved', () => {
   it('keeps every approved payout waiting, then pays each exactly once', { timeout: 240_000 }, async () => {
@@ -65,7 +62,7 @@ describe('fault: KMS unavailable, then throttling, while payouts are approved', 
     }
     const paid: string[] = [];
     for (const [i, { wallet }] of holders.entries()) {
-      const payments = await paymentsTo(wallet);
+      const payments = await paymentsTo(chain, wallet);
       for (let n = 0; n < payments; n++) paid.push(approvals[i]!.id);
     }
     const count = tally(

@@ -1,3 +1,6 @@
+import type { LocalStack } from '../../local/index.js';
+import type { PeerUser } from '../../local/telegram/index.js';
+
 /**
  * The fault-injection suite's ledger: each scenario counts what went in and what came out, prints
  * one line (`fault <name>: in N, out N, lost N, duplicated N …`) and asserts zero lost and zero
@@ -43,4 +46,21 @@ export function printFault(count: FaultCount): void {
   console.log(
     `fault ${count.scenario}: in ${count.in}, out ${count.out}, lost ${count.lost}, duplicated ${count.duplicated}${notes}`,
   );
+}
+
+/**
+ * Waits until each user was told their wallet (`wallets[i]`) is a wallet (`/verify`), then a while
+ * longer for any duplicate to show up; returns one user id per such answer.
+ */
+export async function walletAnswers(
+  stack: LocalStack,
+  users: readonly PeerUser[],
+  wallets: readonly string[],
+  timeoutMs: number,
+): Promise<string[]> {
+  const answers = (user: PeerUser, i: number) =>
+    user.botMessages().filter((m) => m.text.includes(`${wallets[i]} is a wallet`));
+  await stack.telegram.waitFor(() => users.every((user, i) => answers(user, i).length > 0) || undefined, timeoutMs);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  return users.flatMap((user, i) => answers(user, i).map(() => String(user.id)));
 }

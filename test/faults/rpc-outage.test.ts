@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, startLocalStack } from '../../local/index.js';
 import { main as redrive } from '../../scripts/dlq-redrive.js';
-import { printFault, tally } from './report.js';
+import { printFault, tally, walletAnswers } from './report.js';
 
 const USERS = 10;
 
@@ -58,19 +58,7 @@ describe('fault: every RPC endpoint down for a while', () => {
     const out: string[] = [];
     const code = await redrive(['rpc', '--stage', stack.stage], { client: sqs, write: (text) => out.push(text) });
     expect(code).toBe(0);
-    await until(
-      async () => users.every((user) => user.botMessages().some((m) => m.text.includes('is a wallet'))),
-      60_000,
-      'every answer',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-
-    const answered = users.flatMap((user, i) =>
-      user
-        .botMessages()
-        .filter((m) => m.text.includes(`${wallets[i]} is a wallet`))
-        .map(() => String(user.id)),
-    );
+    const answered = await walletAnswers(stack, users, wallets, 60_000);
     const count = tally(
       'rpc-outage (answers after redrive)',
       users.map((u) => String(u.id)),

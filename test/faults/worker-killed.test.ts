@@ -3,7 +3,7 @@ import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, startLocalStack } from '../../local/index.js';
-import { printFault, tally } from './report.js';
+import { printFault, tally, walletAnswers } from './report.js';
 
 const USERS = 12;
 /**
@@ -57,20 +57,7 @@ describe('fault: the rpc worker is killed mid-batch', () => {
     expect(killed).toBeGreaterThan(0);
     for (const index of stack.solana.urls.keys()) stack.solana.endpoint(index).setLatency(0);
 
-    await stack.telegram.waitFor(
-      () =>
-        users.every((user, i) => user.botMessages().some((m) => m.text.includes(`${wallets[i]} is a wallet`))) ||
-        undefined,
-      120_000,
-    );
-    // Give a duplicate the time to show up.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const answered = users.flatMap((user, i) =>
-      user
-        .botMessages()
-        .filter((m) => m.text.includes(`${wallets[i]} is a wallet`))
-        .map(() => String(user.id)),
-    );
+    const answered = await walletAnswers(stack, users, wallets, 120_000);
     const count = tally(
       'worker-killed (wallet.verify answers)',
       users.map((u) => String(u.id)),

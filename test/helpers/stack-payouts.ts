@@ -1,5 +1,26 @@
-import { Keypair, type PublicKey } from '@solana/web3.js';
-import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack } from '../../local/index.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Connection, Keypair, type PublicKey } from '@solana/web3.js';
+import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
+import { localClientConfig } from '../../local/aws/common.js';
+import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+
+/**
+ * A local stack for payouts (50-ms slots, so blockhashes expire as they would on a busy chain), a
+ * connection to its chain, and its payout store, to read payouts as the functions left them.
+ */
+export async function startPayoutStack() {
+  const stack = await startLocalStack({ onFunctionLog: () => undefined, solana: { slotMs: 50 } });
+  const chain = new Connection(stack.solana.urls[0]!, { commitment: 'confirmed', disableRetryOnRateLimit: true });
+  const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
+  const payouts = new DynamoPayoutStore({ client, tableName: stack.dynamodb.tableName });
+  return { stack, chain, payouts };
+}
+
+/** Successful transactions that reached `wallet` from the treasury: less its airdrop and its deposit. */
+export async function paymentsTo(chain: Connection, wallet: PublicKey): Promise<number> {
+  const signatures = await chain.getSignaturesForAddress(wallet);
+  return signatures.filter((s) => s.err === null).length - 2;
+}
 
 const SAYS = {
   en: { wallet: 'is a wallet', credited: 'confirmed and credited' },

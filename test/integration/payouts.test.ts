@@ -1,14 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Connection, Keypair, PublicKey } from '@solana/web3.js';
+import { type Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
+import type { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
 import type { Payout } from '../../core/payouts/store.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack } from '../../local/index.js';
 import {
   adminGroup,
   approvalFor as approvalOn,
   localAdmin,
+  paymentsTo,
+  startPayoutStack,
   userWithBalance as userWithBalanceOn,
   waitForText as waitForTextIn,
 } from '../helpers/stack-payouts.js';
@@ -18,10 +18,7 @@ let chain: Connection;
 let payouts: DynamoPayoutStore;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ onFunctionLog: () => undefined, solana: { slotMs: 50 } });
-  chain = new Connection(stack.solana.urls[0]!, { commitment: 'confirmed', disableRetryOnRateLimit: true });
-  const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
-  payouts = new DynamoPayoutStore({ client, tableName: stack.dynamodb.tableName });
+  ({ stack, chain, payouts } = await startPayoutStack());
 });
 afterAll(() => stack?.stop());
 
@@ -47,10 +44,7 @@ async function payoutUntil(id: string, done: (p: Payout) => boolean, timeoutMs =
 }
 
 /** Transactions the treasury signed (its outgoing payouts). */
-async function treasuryTransfersTo(wallet: PublicKey): Promise<number> {
-  const signatures = await chain.getSignaturesForAddress(wallet);
-  return signatures.filter((s) => s.err === null).length - 2; // minus the airdrop and the deposit
-}
+const treasuryTransfersTo = (wallet: PublicKey) => paymentsTo(chain, wallet);
 
 describe('payouts on the local stack', () => {
   it('pays an approved withdrawal once, through the KMS treasury key, however often it is approved', async () => {
