@@ -110,9 +110,9 @@ function replyHandler(deps: AssistantDeps) {
         deadline: now() + settings.answerDeadlineSeconds * 1000,
       });
     } catch (error) {
+      await typing.stop();
       const failure = providerFailure(error);
       if (!failure) throw error;
-      await typing.stop();
       log.warn('ai.provider_failed', { code: (error as AppError).code });
       await deps.quota.giveBack(userId, day, job.id);
       const drafts = [notice(chatId, userId, t(failure))];

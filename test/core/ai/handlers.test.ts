@@ -259,6 +259,21 @@ describe('ai.reply when the provider fails', () => {
     expect(event.envelope.payload).toMatchObject({ kind: 'error', facts: expect.arrayContaining([['status', '401']]) });
   });
 
+  it('stops showing typing when the job fails for retry', async () => {
+    asker.answer = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      throw new Error('a bug of ours');
+    };
+    const consume = consumer({ typingIntervalSeconds: 0.02 });
+    const job = question('typing then failure');
+    await consume([
+      { messageId: 'm', receiptHandle: 'm', body: JSON.stringify(job), attributes: { ApproximateReceiveCount: '1' } },
+    ]);
+    const after = queue.sent.length;
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(queue.sent.length).toBe(after);
+  });
+
   it('fails the job for retry on anything else, and counts the question once when it comes back', async () => {
     const consume = consumer({ dailyQuestionsPerUser: 1 });
     const job = question('flaky');
