@@ -9,24 +9,22 @@ import type { TelegramCall } from '../telegram/calls.js';
 import { notice } from '../telegram/notice.js';
 import { TelegramSendJob } from '../telegram/send-job.js';
 import { splitText } from '../telegram/split.js';
+import { utcDay } from '../time.js';
+import type { AssistantClient } from './client.js';
 import { AiRateLimitedError, AiRejectedError, AiTimeoutError, AiUnavailableError } from './errors.js';
 import { appendTurn, type HistoryStore, historyMessages } from './history.js';
 import { AiReplyJob, AiResetJob } from './jobs.js';
 import { markdownToTelegramHtml } from './markup.js';
 import type { ChatAnswer, ChatMessage } from './model.js';
 import { systemPrompt } from './prompt.js';
-import { type QuotaStore, utcDay } from './quota.js';
+import type { QuotaStore } from './quota.js';
 import { findSecret, redactSecrets } from './secrets.js';
-
-/** Asks the model, with retries and pacing, until `deadline` (ms since the epoch); see `./client.ts`. */
-export interface Asker {
-  ask(request: { messages: readonly ChatMessage[]; maxTokens: number; deadline: number }): Promise<ChatAnswer>;
-}
 
 export interface AssistantDeps {
   history: HistoryStore;
   quota: QuotaStore;
-  client: Asker;
+  /** The model behind its retry policy and this container's pacer (`./client.ts`). */
+  client: AssistantClient;
   /** The notify queue: answers, notices, "typing…" actions, admin events. Nothing else. */
   queue: JobQueue;
   settings: AiSettings;

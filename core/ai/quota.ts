@@ -11,8 +11,3 @@ export interface QuotaStore {
   /** Un-counts job `jobId` (idempotent: a job not counted changes nothing). */
   giveBack(userId: number, day: string, jobId: string): Promise<void>;
 }
-
-/** The UTC day of a time, `YYYY-MM-DD`. */
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}

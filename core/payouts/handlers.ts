@@ -11,6 +11,7 @@ import type { PayoutSettings } from '../settings.js';
 import type { SolanaGateway } from '../solana/gateway.js';
 import { TxSendJob } from '../solana/tx-send.js';
 import { notice } from '../telegram/notice.js';
+import { utcDay } from '../time.js';
 import type { WalletBook } from '../wallet/book.js';
 import { formatSol } from '../wallet/format.js';
 import {
@@ -72,7 +73,6 @@ export const BLOCKHASH_MAX_AGE_MS = 45_000;
 export const payoutIdOf = (requestJobId: string): string => shortId(requestJobId);
 
 /** `YYYY-MM-DD` of a time, in UTC: the day a request counts against. */
-export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * Whether the payout's latest change was made by this job, so a redelivery resumes after it. (Only

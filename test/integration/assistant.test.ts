@@ -1,7 +1,7 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { utcDay } from '../../core/ai/quota.js';
 import { TELEGRAM_LIMITS } from '../../core/settings.js';
+import { utcDay } from '../../core/time.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
 import type { PeerUser } from '../../local/telegram/index.js';

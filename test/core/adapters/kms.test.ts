@@ -21,6 +21,7 @@ import { openIntake, sealForIntake } from '../../../core/keys/intake.js';
 import { createEnvelopeVault } from '../../../core/keys/vault.js';
 import { localClientConfig } from '../../../local/aws/common.js';
 import { type KmsEmulator, startKmsEmulator } from '../../../local/kms/index.js';
+import { rejection } from '../../helpers/rejection.js';
 
 let dir: string;
 let kms: KmsEmulator;
@@ -50,15 +51,6 @@ const alice = { purpose: 'user-secret', ownerId: '1001' };
 const bob = { purpose: 'user-secret', ownerId: '1002' };
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('KmsDataKeys', () => {
   it('seals and opens through createEnvelopeVault, one KMS call per data key', async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoHistoryStore, DynamoQuotaStore } from '../../../core/adapters/dynamodb-ai.js';
+import type { AssistantClient } from '../../../core/ai/client.js';
 import { AiRateLimitedError, AiRejectedError, AiTimeoutError, AiUnavailableError } from '../../../core/ai/errors.js';
-import { type Asker, assistantHandlers } from '../../../core/ai/handlers.js';
+import { assistantHandlers } from '../../../core/ai/handlers.js';
 import { AiReplyJob, AiResetJob } from '../../../core/ai/jobs.js';
 import type { ChatAnswer, ChatMessage } from '../../../core/ai/model.js';
 import type { Language } from '../../../core/i18n.js';
@@ -17,7 +18,7 @@ const BASE = stageSettings('test').ai;
 const SECRET_KEY = '4Z7cXSyeFR8wNGMVXUE1TwtKn5D5Vu7FzEv69dokLv7KrQk7h6pu4xF2vE1L8nHGsKRN5hGT9rBWGHfDtdDsFyTa';
 
 /** The model, scripted: each question's answer (or error), and what it was asked. */
-class ScriptedAsker implements Asker {
+class ScriptedAsker implements AssistantClient {
   readonly asked: (readonly ChatMessage[])[] = [];
   answer: (messages: readonly ChatMessage[]) => ChatAnswer | Promise<ChatAnswer> = (messages) => ({
     text: `answer to ${messages.at(-1)?.content}`,

@@ -4,6 +4,7 @@ import { ConfigError, ValidationError } from '../../../core/errors.js';
 import { CiphertextRejectedError, KeyServiceUnavailableError } from '../../../core/keys/errors.js';
 import { openIntake, parseIntakePublicKey, sealForIntake } from '../../../core/keys/intake.js';
 import type { IntakeKeyService } from '../../../core/keys/ports.js';
+import { rejection } from '../../helpers/rejection.js';
 
 /** The intake key's private half, as KMS would use it: RSAES_OAEP_SHA_256, failures as rejections. */
 class FakeIntakeKey implements IntakeKeyService {
@@ -36,15 +37,6 @@ class FakeIntakeKey implements IntakeKeyService {
 
 const intake = new FakeIntakeKey();
 const alice = { purpose: 'api-key', ownerId: '1001' };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const toText = (bytes: Uint8Array) => `in1:${Buffer.from(bytes).toString('base64')}`;
 const fromText = (text: string) => new Uint8Array(Buffer.from(text.slice(4), 'base64'));

@@ -5,6 +5,7 @@ import { decodeEnvelope, encodeEnvelope, envelopeFromText, envelopeToText } from
 import { CiphertextRejectedError, KeyServiceUnavailableError, WrongContextError } from '../../../core/keys/errors.js';
 import type { DataKey, DataKeySource, EncryptionContext } from '../../../core/keys/ports.js';
 import { createEnvelopeVault, type EnvelopeVaultOptions } from '../../../core/keys/vault.js';
+import { rejection } from '../../helpers/rejection.js';
 
 /**
  * An in-memory key service: data keys wrapped with AES-GCM under a master key, the context as
@@ -77,15 +78,6 @@ function setup(options: EnvelopeVaultOptions = {}, bindContext = true) {
       time += ms;
     },
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 function deferred() {
