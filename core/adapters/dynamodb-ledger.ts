@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Deposit, type DepositStore, depositIdOf } from '../deposit/store.js';
 import { isLanguage, type Language } from '../i18n.js';
-import type { DepositDecision, DepositRecord, Ledger, LedgerEntry } from '../ledger/ledger.js';
+import type { DepositDecision, DepositRecord, HoldStatus, Ledger, LedgerEntry, PayoutHold } from '../ledger/ledger.js';
 import type { TxRecord, TxStatus, TxStore } from '../solana/tx-store.js';
 import {
   ConditionFailed,
@@ -228,67 +228,118 @@ export class DynamoLedger implements Ledger {
     };
   }
 
-  async debitForPayout(userId: number, payoutId: string, lamports: bigint): Promise<'debited' | 'insufficient'> {
+  async holdForPayout(userId: number, payoutId: string, lamports: bigint): Promise<HoldStatus | 'insufficient'> {
+    const now = this.table.now();
     try {
-      await this.table.transact(this.movement(userId, 'withdrawal', payoutId, -lamports, lamports));
-      return 'debited';
+      await this.table.transact([
+        {
+          put: {
+            pk: { S: `hold#${payoutId}` },
+            sk: { S: 'hold' },
+            userId: { N: String(userId) },
+            lamports: { N: lamports.toString() },
+            status: { S: 'held' },
+            heldAt: { N: String(now) },
+          },
+          condition: NEW_ITEM,
+        },
+        this.entry(userId, 'withdrawal', payoutId, -lamports, now),
+        this.balanceMove(userId, -lamports, lamports),
+      ]);
+      return 'held';
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
-      // Cancelled by the marker (debited before: a redelivery) or by the balance condition.
-      return error.reasons[0] === 'ConditionalCheckFailed' ? 'debited' : 'insufficient';
+      // Held before (a redelivery: answer what became of it), or the balance does not cover it.
+      if (error.reasons[0] !== 'ConditionalCheckFailed') return 'insufficient';
+      return (await this.holdOf(payoutId))?.status ?? 'insufficient';
     }
   }
 
-  async refundPayout(userId: number, payoutId: string, lamports: bigint): Promise<void> {
-    try {
-      await this.table.transact(this.movement(userId, 'refund', payoutId, lamports));
-    } catch (error) {
-      // Refunded before.
-      if (!(error instanceof TransactionCancelled)) throw error;
-    }
+  releaseHold(payoutId: string): Promise<HoldStatus | 'missing'> {
+    return this.endHold(payoutId, 'released');
+  }
+
+  settleHold(payoutId: string): Promise<HoldStatus | 'missing'> {
+    return this.endHold(payoutId, 'settled');
+  }
+
+  async holdOf(payoutId: string): Promise<PayoutHold | undefined> {
+    const item = await this.table.get(`hold#${payoutId}`, 'hold');
+    if (!item) return undefined;
+    return {
+      payoutId,
+      userId: Number(item.userId?.N),
+      lamports: BigInt(item.lamports?.N ?? '0'),
+      status: (item.status?.S ?? 'held') as HoldStatus,
+    };
   }
 
   /**
-   * One balance movement, all or nothing: a marker item that makes it happen once per
-   * (kind, ref), the ledger entry, and the balance change (a debit only if `atLeast` is there).
+   * `held → to`, once: the hold's status changes only from `held`, and a release credits the
+   * balance back with its refund entry in the same transaction.
    */
-  private movement(
-    userId: number,
-    kind: LedgerEntry['kind'],
-    ref: string,
-    lamports: bigint,
-    atLeast?: bigint,
-  ): TransactAction[] {
+  private async endHold(payoutId: string, to: 'released' | 'settled'): Promise<HoldStatus | 'missing'> {
+    const hold = await this.holdOf(payoutId);
+    if (!hold) return 'missing';
+    if (hold.status !== 'held') return hold.status;
     const now = this.table.now();
-    return [
-      {
-        put: { pk: { S: `ledgerref#${kind}#${ref}` }, sk: { S: 'ref' }, userId: { N: String(userId) } },
-        condition: NEW_ITEM,
+    const ended: TransactAction = {
+      update: {
+        pk: `hold#${payoutId}`,
+        sk: 'hold',
+        UpdateExpression: 'SET #status = :to, endedAt = :now',
+        ConditionExpression: '#status = :held',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':to': { S: to }, ':held': { S: 'held' }, ':now': { N: String(now) } },
       },
-      {
-        put: {
-          pk: { S: `ledger#${userId}` },
-          sk: { S: `e#${String(now).padStart(13, '0')}#${kind}#${ref}` },
-          kind: { S: kind },
-          lamports: { N: lamports.toString() },
-          ref: { S: ref },
-          at: { N: String(now) },
+    };
+    try {
+      await this.table.transact(
+        to === 'settled'
+          ? [ended]
+          : [
+              ended,
+              this.entry(hold.userId, 'refund', payoutId, hold.lamports, now),
+              this.balanceMove(hold.userId, hold.lamports),
+            ],
+      );
+      return to;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
+      // Ended by a racing job: its outcome stands.
+      return (await this.holdOf(payoutId))?.status ?? 'missing';
+    }
+  }
+
+  /** A ledger entry, written once (its key holds the time, kind and cause). */
+  private entry(userId: number, kind: LedgerEntry['kind'], ref: string, lamports: bigint, now: number): TransactAction {
+    return {
+      put: {
+        pk: { S: `ledger#${userId}` },
+        sk: { S: `e#${String(now).padStart(13, '0')}#${kind}#${ref}` },
+        kind: { S: kind },
+        lamports: { N: lamports.toString() },
+        ref: { S: ref },
+        at: { N: String(now) },
+      },
+      condition: NEW_ITEM,
+    };
+  }
+
+  /** The balance moved by `lamports`; a debit only while the balance is at least `atLeast`. */
+  private balanceMove(userId: number, lamports: bigint, atLeast?: bigint): TransactAction {
+    return {
+      update: {
+        pk: `balance#${userId}`,
+        sk: 'balance',
+        UpdateExpression: 'ADD lamports :amount',
+        ExpressionAttributeValues: {
+          ':amount': { N: lamports.toString() },
+          ...(atLeast === undefined ? {} : { ':atLeast': { N: atLeast.toString() } }),
         },
-        condition: NEW_ITEM,
+        ...(atLeast === undefined ? {} : { ConditionExpression: 'lamports >= :atLeast' }),
       },
-      {
-        update: {
-          pk: `balance#${userId}`,
-          sk: 'balance',
-          UpdateExpression: 'ADD lamports :amount',
-          ExpressionAttributeValues: {
-            ':amount': { N: lamports.toString() },
-            ...(atLeast === undefined ? {} : { ':atLeast': { N: atLeast.toString() } }),
-          },
-          ...(atLeast === undefined ? {} : { ConditionExpression: 'lamports >= :atLeast' }),
-        },
-      },
-    ];
+    };
   }
 
   pendingDeposits(): Promise<number> {

@@ -45,7 +45,7 @@ export interface PayoutSigner {
 interface PayoutBase {
   store: PayoutStore;
   /** The users' internal balances: a payout is paid out of the user's balance. */
-  ledger: Pick<Ledger, 'debitForPayout' | 'refundPayout' | 'balance'>;
+  ledger: Pick<Ledger, 'holdForPayout' | 'releaseHold' | 'settleHold' | 'holdOf' | 'balance'>;
   queue: JobQueue;
   settings: PayoutSettings;
   /** The configured treasury (deposit) address. */
@@ -71,8 +71,6 @@ export const BLOCKHASH_MAX_AGE_MS = 45_000;
 
 /** The payout of a request job: the same request (redelivered) always maps to the same payout. */
 export const payoutIdOf = (requestJobId: string): string => shortId(requestJobId);
-
-/** `YYYY-MM-DD` of a time, in UTC: the day a request counts against. */
 
 /**
  * Whether the payout's latest change was made by this job, so a redelivery resumes after it. (Only
@@ -121,7 +119,7 @@ function payoutFlow(deps: PayoutBase) {
   /** A payout that will not be paid gives back what it held: the day's cap and the user's balance. */
   const release = async (payout: Payout) => {
     await store.release({ userId: payout.userId, day: payout.day, payoutId: payout.id, lamports: payout.lamports });
-    await deps.ledger.refundPayout(payout.userId, payout.id, payout.lamports);
+    await deps.ledger.releaseHold(payout.id);
   };
 
   /** Ends a payout as failed (cap released) and tells the user and the admins why. */
@@ -184,14 +182,22 @@ export function payoutChainHandlers(deps: PayoutChainDeps): JobHandler[] {
       const reserved = await store.reserve({ userId, day, payoutId: id, lamports, capLamports: cap });
       if (!reserved.ok)
         return say(t('withdraw.cap', { left: formatSol(cap > reserved.used ? cap - reserved.used : 0n) }));
-      if ((await deps.ledger.debitForPayout(userId, id, lamports)) === 'insufficient') {
+      const hold = await deps.ledger.holdForPayout(userId, id, lamports);
+      if (hold === 'insufficient') {
         await store.release({ userId, day, payoutId: id, lamports });
         return say(t('withdraw.insufficient', { balance: formatSol(await deps.ledger.balance(userId)) }));
+      }
+      if (hold !== 'held') {
+        // A redelivery of a request that was refused after its hold was made (the hold was given
+        // back, the cap too): it stays refused. Its notices carry the same ids, so none repeats.
+        await store.release({ userId, day, payoutId: id, lamports });
+        log.info('payout.request_ended', { payoutId: id, hold });
+        return say(t('withdraw.unavailable'));
       }
       const available = await treasuryLamports();
       if (!canPay(available, lamports)) {
         await store.release({ userId, day, payoutId: id, lamports });
-        await deps.ledger.refundPayout(userId, id, lamports);
+        await deps.ledger.releaseHold(id);
         log.warn('payout.treasury_low', { payoutId: id });
         return emitFrom(deps.queue, job, [
           notice(chatId, userId, t('withdraw.unavailable')),
@@ -324,6 +330,12 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
     if (!payout) throw new PoisonJobError('payout.unknown', `no payout ${payoutId}`);
     if (payout.status === 'sent' && payout.tx && payout.attempt === attempt) return send(job, payout);
     if (payout.status !== 'approved' || payout.attempt !== attempt) return;
+    // Money leaves the treasury only against a hold that is still held.
+    const hold = await deps.ledger.holdOf(payoutId);
+    if (hold?.status !== 'held' || hold.lamports !== payout.lamports || hold.userId !== payout.userId) {
+      log.error('payout.hold_missing', { payoutId, hold: hold?.status ?? 'none' });
+      return flow.fail(job, payout, { status: 'approved', attempt }, 'signer', 'no hold for this payout');
+    }
     let signed: { bytes: Uint8Array; signature: string };
     try {
       await checkTreasury();
@@ -385,6 +397,12 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
         { status: 'paid' },
         flow.audit(job, 'paid', 'chain', signature),
       );
+      // The hold is settled whichever job recorded the payment (a redelivery finishes a crashed one).
+      const current = paid ?? (await store.get(payoutId));
+      if (current?.status === 'paid') {
+        const hold = await deps.ledger.settleHold(payoutId);
+        if (hold !== 'settled') log.error('payout.settle_unheld', { payoutId, hold });
+      }
       if (!paid) return;
       const link = deps.explorerUrl(signature);
       return emitFrom(deps.queue, job, [

@@ -583,3 +583,63 @@ describe('payouts and the internal balance', () => {
     expect(await h.ledger.balance(h.userId)).toBe(START);
   });
 });
+
+describe('payout holds under redelivery (attacks)', () => {
+  const START = 1_000_000_000_000n;
+
+  it('never pays a request redelivered after its hold was released for a treasury too low', async () => {
+    // First delivery: the hold is made, the treasury is too low, the hold is given back. Then the
+    // treasury is topped up and the same request arrives again (a later send of the job failed).
+    const h = payoutHarness(table, { treasuryLamports: SOL });
+    const { job, payoutId } = await h.request(2n * SOL);
+    await h.deliver(job);
+    expect(await h.ledger.balance(h.userId)).toBe(START);
+    expect((await h.ledger.holdOf(payoutId))?.status).toBe('released');
+    h.solana.wallet(h.treasury, 100n * SOL);
+    await h.deliver(job);
+    expect(await h.store.get(payoutId)).toBeUndefined();
+    await h.deliver(h.decide(payoutId, true));
+    await h.drain();
+    expect(h.solana.sent).toHaveLength(0);
+    expect(await h.ledger.balance(h.userId)).toBe(START);
+    expect((await h.ledger.holdOf(payoutId))?.status).toBe('released');
+    // The cap is not counted twice either.
+    expect(await h.capRoom(BigInt(h.settings.dailyCapLamports))).toBe(true);
+  });
+
+  it('settles a paid payout’s hold once and never releases it afterwards', async () => {
+    const h = payoutHarness(table);
+    const { job, payoutId } = await h.request(SOL);
+    await h.deliver(job);
+    await h.deliver(h.decide(payoutId, true));
+    await h.drain();
+    expect((await h.ledger.holdOf(payoutId))?.status).toBe('settled');
+    // A forged or late rejection and a stray release change nothing.
+    await h.deliver(h.decide(payoutId, false));
+    expect(await h.ledger.releaseHold(payoutId)).toBe('settled');
+    expect(await h.ledger.balance(h.userId)).toBe(START - SOL);
+  });
+
+  it('releases a hold once when two releases race', async () => {
+    const h = payoutHarness(table);
+    const { job, payoutId } = await h.request(SOL);
+    await h.deliver(job);
+    const outcomes = await Promise.all([h.ledger.releaseHold(payoutId), h.ledger.releaseHold(payoutId)]);
+    expect(outcomes).toEqual(['released', 'released']);
+    expect(await h.ledger.balance(h.userId)).toBe(START);
+    expect((await h.ledger.history(h.userId, 10)).map((e) => e.kind)).toEqual(['refund', 'withdrawal', 'deposit']);
+  });
+
+  it('does not sign a payout whose hold is no longer held', async () => {
+    const h = payoutHarness(table);
+    const { job, payoutId } = await h.request(SOL);
+    await h.deliver(job);
+    await h.deliver(h.decide(payoutId, true));
+    // Something gave the hold back behind the payout's back (a bug, an operator): no money may leave.
+    await h.ledger.releaseHold(payoutId);
+    await h.drain();
+    expect(h.solana.sent).toHaveLength(0);
+    expect((await h.store.get(payoutId))?.status).toBe('failed');
+    expect(await h.ledger.balance(h.userId)).toBe(START);
+  });
+});
