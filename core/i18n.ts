@@ -8,6 +8,7 @@ import { aiMessages } from './i18n/ai.js';
 import { limitMessages } from './i18n/limits.js';
 import { statsMessages } from './i18n/stats.js';
 import { watchMessages } from './i18n/watch.js';
+import { withdrawMessages } from './i18n/withdraw.js';
 
 export const LANGUAGES = ['en', 'zh'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -146,6 +147,7 @@ const en = {
   ...coreEn,
   ...aiMessages.en,
   ...watchMessages.en,
+  ...withdrawMessages.en,
   ...adminMessages.en,
   ...statsMessages.en,
   ...limitMessages.en,
@@ -275,6 +277,7 @@ const zh: Record<MessageKey, string> = {
   ...coreZh,
   ...aiMessages.zh,
   ...watchMessages.zh,
+  ...withdrawMessages.zh,
   ...adminMessages.zh,
   ...statsMessages.zh,
   ...limitMessages.zh,

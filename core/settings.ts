@@ -121,6 +121,15 @@ export interface PayoutSettings {
   readonly maxAttempts: number;
   /** Seconds a payout job waits before retrying while KMS is unavailable. */
   readonly keyRetrySeconds: number;
+  /** The network fee of one payout transfer (one signature), shown before the user confirms; the desk pays it. */
+  readonly networkFeeLamports: number;
+  /**
+   * A first payout to a destination the user was never paid at waits this long (cancellable by the
+   * user) before admins see it: a stolen session cannot empty a balance to a new address at once.
+   */
+  readonly coolingSeconds: number;
+  /** How long a `/withdraw` confirmation screen stays valid (s). */
+  readonly confirmSeconds: number;
 }
 
 /** The per-user secret vault. */
@@ -300,6 +309,10 @@ const BASE: StageSettings = {
     feeReserveLamports: 5_000_000,
     maxAttempts: 3,
     keyRetrySeconds: 10,
+    networkFeeLamports: 5_000,
+    // Seconds outside production, so the whole flow can be tried on the local stack.
+    coolingSeconds: 3,
+    confirmSeconds: 300,
   },
   vault: {
     maxSecretsPerUser: 20,
@@ -334,6 +347,7 @@ const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>
     },
     webhook: { ...base.webhook, maxConnections: 80 },
     solana: { ...base.solana, explorerTxUrl: 'https://explorer.solana.com/tx/{signature}' },
+    payouts: { ...base.payouts, coolingSeconds: 86_400 },
   }),
 };
 
@@ -366,6 +380,7 @@ export function assertValid(settings: StageSettings): void {
   if (!(p.minLamports > 0 && p.minLamports <= p.maxLamports && p.maxLamports <= p.dailyCapLamports))
     problems.push('payouts: need 0 < minLamports ≤ maxLamports ≤ dailyCapLamports');
   if (p.maxAttempts < 1) problems.push('payouts: maxAttempts must be ≥ 1');
+  if (p.coolingSeconds < 0 || p.confirmSeconds < 10) problems.push('payouts: coolingSeconds ≥ 0, confirmSeconds ≥ 10');
   const ai = settings.ai;
   if (ai.answerDeadlineSeconds >= settings.queues.ai.timeoutSeconds)
     problems.push('ai: answerDeadlineSeconds must be below the ai function timeout');

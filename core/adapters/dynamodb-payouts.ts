@@ -17,7 +17,7 @@ import { ConditionFailed, gaugeMove, gaugeValue, type Item, Table, TransactionCa
 const OPEN_PAYOUTS = 'payouts.open';
 /** Wallets verified and not removed, all users together. */
 const VERIFIED_WALLETS = 'wallets.verified';
-const FINAL: ReadonlySet<string> = new Set(['rejected', 'paid', 'failed']);
+const FINAL: ReadonlySet<string> = new Set(['rejected', 'cancelled', 'paid', 'failed']);
 
 export interface PayoutStoreOptions {
   client: DynamoDBClient;
@@ -27,7 +27,7 @@ export interface PayoutStoreOptions {
 
 /** A cap counter outlives its day by this long (TTL), then it is only history. */
 const CAP_RETENTION_SECONDS = 3 * 86_400;
-const STATUSES = ['requested', 'approved', 'rejected', 'sent', 'paid', 'failed'] as const;
+const STATUSES = ['cooling', 'requested', 'approved', 'rejected', 'cancelled', 'sent', 'paid', 'failed'] as const;
 
 const AuditSchema = z.object({
   at: z.number(),
@@ -71,6 +71,7 @@ function payoutOf(item: Item): Payout {
     lamports: BigInt(item.lamports?.N ?? '0'),
     day: item.day?.S ?? '',
     status: status as Payout['status'],
+    ...(item.releaseAt?.N ? { releaseAt: Number(item.releaseAt.N) } : {}),
     attempt: Number(item.attempt?.N ?? '0'),
     ...(tx
       ? {
@@ -91,6 +92,7 @@ function payoutOf(item: Item): Payout {
  * - A payout is `pk = payout#<id>`, `sk = payout`. Every transition is one `UpdateItem` whose
  *   condition is the guard and which appends the audit entry to `history` in the same write
  *   (DynamoDB has no multi-item transactions in the local emulator, and needs none here).
+ * - A destination a user was paid at is `pk = payto#<userId>`, `sk = <wallet>` (no first-payout cooling-off there again).
  * - A user's cap for a day is `pk = payoutcap#<userId>`, `sk = <day>`: the `total` reserved and the
  *   set of payout `ids` counted in it, so a repeated reservation or release is recognised.
  */
@@ -147,6 +149,14 @@ export class DynamoPayoutStore implements PayoutStore {
     }
   }
 
+  async paidBefore(userId: number, wallet: string): Promise<boolean> {
+    return (await this.table.get(`payto#${userId}`, wallet)) !== undefined;
+  }
+
+  async rememberPaid(userId: number, wallet: string): Promise<void> {
+    await this.table.put({ pk: s(`payto#${userId}`), sk: s(wallet), at: n(this.table.nowSeconds()) });
+  }
+
   async create(payout: NewPayout, audit: AuditEntry): Promise<{ payout: Payout; created: boolean }> {
     const item: Item = {
       pk: s(`payout#${payout.id}`),
@@ -157,7 +167,8 @@ export class DynamoPayoutStore implements PayoutStore {
       wallet: s(payout.wallet),
       lamports: n(payout.lamports),
       day: s(payout.day),
-      status: s('requested'),
+      status: s(payout.status ?? 'requested'),
+      ...(payout.releaseAt === undefined ? {} : { releaseAt: n(payout.releaseAt) }),
       attempt: n(0),
       history: { L: [auditValue(audit)] },
       createdAt: n(this.table.nowSeconds()),

@@ -51,6 +51,7 @@ export class SqsJobQueue implements JobQueue {
   private entry(queue: QueueName, job: OutgoingJob, index: number): SendMessageBatchRequestEntry {
     const { envelope } = job;
     const entry: SendMessageBatchRequestEntry = { Id: String(index), MessageBody: messageBody(envelope) };
+    if (job.delaySeconds && !this.options.fifo[queue]) entry.DelaySeconds = job.delaySeconds;
     if (this.options.fifo[queue]) {
       // A job bound to no chat needs no order: its own group lets such jobs run side by side.
       entry.MessageGroupId = envelope.chatId === null ? `job-${envelope.id}` : `chat-${envelope.chatId}`;

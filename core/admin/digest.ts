@@ -67,6 +67,8 @@ const ICONS: Record<AdminEventKind, string> = {
   'withdrawal.rejected': '🚫',
   'withdrawal.paid': '✅',
   'withdrawal.failed': '❌',
+  'withdrawal.cancelled': '↩️',
+  'decision.ignored': 'ℹ️',
   error: '⚠️',
 };
 const TITLES: Record<AdminEventKind, string> = {
@@ -80,6 +82,8 @@ const TITLES: Record<AdminEventKind, string> = {
   'withdrawal.rejected': 'Withdrawals rejected',
   'withdrawal.paid': 'Withdrawals paid',
   'withdrawal.failed': 'Withdrawals failed',
+  'withdrawal.cancelled': 'Withdrawals cancelled by their users',
+  'decision.ignored': 'Decisions that changed nothing',
   error: 'Errors',
 };
 /** Telegram shows at most about 100 buttons under one message. */

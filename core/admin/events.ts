@@ -14,6 +14,8 @@ export const ADMIN_EVENT_KINDS = [
   'withdrawal.rejected',
   'withdrawal.paid',
   'withdrawal.failed',
+  'withdrawal.cancelled',
+  'decision.ignored',
   'error',
 ] as const;
 export type AdminEventKind = (typeof ADMIN_EVENT_KINDS)[number];

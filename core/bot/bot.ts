@@ -3,7 +3,7 @@ import { adminEvent } from '../admin/events.js';
 import { seenDue, userSeen } from '../admin/stats.js';
 import { isLanguage } from '../i18n.js';
 import type { JobType } from '../jobs/envelope.js';
-import type { VaultSettings } from '../settings.js';
+import type { PayoutSettings, VaultSettings } from '../settings.js';
 import { checkAddress } from '../solana/address.js';
 import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
@@ -105,6 +105,8 @@ export interface BotOptions {
   /** The intake key's public key: users' secrets are sealed to it before they go anywhere. */
   intakePublicKey: Uint8Array;
   vault: VaultSettings;
+  /** Withdrawal limits, the network fee shown before confirming, and how long a confirmation lasts. */
+  payouts: PayoutSettings;
   /** The treasury's deposit address, shown by /deposit. */
   treasuryAddress: string;
   /**
@@ -138,7 +140,9 @@ export function createBot(options: BotOptions): Composer<BotContext> {
     }),
   );
   bot.use(adminCommands(options.adminChatId));
-  bot.use(payoutCommands({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds }));
+  bot.use(
+    payoutCommands({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds, settings: options.payouts }),
+  );
   bot.use(adminDesk({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds }));
   bot.use(watchCommands());
   bot.use(

@@ -57,6 +57,14 @@ export const SessionDataSchema = z.object({
       scope: z.optional(z.literal('service')),
     }),
   ),
+  /** A `/withdraw` shown for confirmation: what the Confirm button will request, and when it was asked (s). */
+  withdrawDraft: z.optional(
+    z.object({
+      wallet: LinkedWalletSchema.shape.address,
+      lamports: z.string().check(z.regex(/^[1-9]\d{0,19}$/)),
+      since: z.int(),
+    }),
+  ),
   /** Linked wallets, in the order they were linked (buttons refer to them by index and address prefix). */
   wallets: z.optional(z.array(LinkedWalletSchema).check(z.maxLength(MAX_WALLETS))),
   /** A "Rename" waiting for the label: the wallet's address and when it was asked (s). */

@@ -35,13 +35,19 @@ export interface JobDraft<P = unknown> {
   readonly payload: P;
   readonly chatId: number | null;
   readonly userId: number | null;
+  /** Seconds before consumers may receive it (0–900; standard queues only: FIFO queues ignore it). */
+  readonly delaySeconds?: number;
 }
 
 /** A validated job ready to send: its envelope and where it goes. */
 export interface OutgoingJob {
   readonly queue: QueueName;
   readonly envelope: JobEnvelope;
+  readonly delaySeconds?: number;
 }
+
+/** The longest delay SQS allows on a message. */
+export const MAX_DELAY_SECONDS = 900;
 
 /**
  * Seals drafts into envelopes. Ids are derived from `idPrefix` and the draft's position, so
@@ -64,9 +70,12 @@ export function sealJobs(
       createdAt: ctx.now.toISOString(),
       traceId: ctx.traceId,
     };
-    return { queue: draft.job.queue, envelope: JobEnvelopeSchema.parse(envelope) as JobEnvelope };
+    const delay = draft.delaySeconds === undefined ? {} : { delaySeconds: clampDelay(draft.delaySeconds) };
+    return { queue: draft.job.queue, envelope: JobEnvelopeSchema.parse(envelope) as JobEnvelope, ...delay };
   });
 }
+
+const clampDelay = (seconds: number) => Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(seconds)));
 
 /**
  * Sends jobs to their queues. Implementations batch where they can and either send every

@@ -3,7 +3,7 @@ import { PoisonJobError } from '../errors.js';
 import { translator } from '../i18n.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
-import type { JobDraft, JobEnvelope, JobQueue } from '../jobs/envelope.js';
+import { type JobDraft, type JobEnvelope, type JobQueue, sealJobs } from '../jobs/envelope.js';
 import { shortId } from '../jobs/short-id.js';
 import { KeyServiceUnavailableError } from '../keys/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -16,6 +16,9 @@ import type { WalletBook } from '../wallet/book.js';
 import { formatSol } from '../wallet/format.js';
 import {
   PAYOUT_CALLBACK,
+  PAYOUT_CANCEL,
+  PayoutCancelJob,
+  PayoutCooledJob,
   PayoutDecideJob,
   PayoutPrepareJob,
   PayoutRequestJob,
@@ -141,7 +144,28 @@ function payoutFlow(deps: PayoutBase) {
     userId: payout.userId,
   });
 
-  return { now, audit, change, tell, facts, release, fail, prepare };
+  /** A requested payout: the user is told it waits for the admins, who get its buttons. */
+  const announce = (payout: Payout): JobDraft[] => [
+    tell(
+      payout,
+      translator(payout.lang)('withdraw.requested', {
+        id: payout.id,
+        sol: formatSol(payout.lamports),
+        wallet: payout.wallet,
+      }),
+    ),
+    adminEvent({
+      kind: 'withdrawal.requested',
+      userId: payout.userId,
+      facts: facts(payout),
+      actions: [
+        { text: `✅ Approve ${payout.id.slice(0, 6)}`, data: PAYOUT_CALLBACK.approve(payout.id) },
+        { text: `✖ Reject ${payout.id.slice(0, 6)}`, data: PAYOUT_CALLBACK.reject(payout.id) },
+      ],
+    }),
+  ];
+
+  return { now, audit, change, tell, facts, release, fail, prepare, announce };
 }
 
 /**
@@ -212,21 +236,103 @@ export function payoutChainHandlers(deps: PayoutChainDeps): JobHandler[] {
           }),
         ]);
       }
-      const fresh = { id, userId, chatId, lang: job.payload.lang, wallet, lamports, day };
-      ({ payout } = await store.create(fresh, flow.audit(job, 'requested', `user:${userId}`)));
-    }
-    log.info('payout.requested', { payoutId: id });
-    await emitFrom(deps.queue, job, [
-      flow.tell(payout, t('withdraw.requested', { id, sol: formatSol(lamports), wallet })),
-      adminEvent({
-        kind: 'withdrawal.requested',
+      // A first payout to this destination waits out the cooling-off period, which the user can cancel.
+      const cooling = settings.coolingSeconds > 0 && !(await store.paidBefore(userId, wallet));
+      const fresh = {
+        id,
         userId,
-        facts: flow.facts(payout),
-        actions: [
-          { text: `✅ Approve ${id.slice(0, 6)}`, data: PAYOUT_CALLBACK.approve(id) },
-          { text: `✖ Reject ${id.slice(0, 6)}`, data: PAYOUT_CALLBACK.reject(id) },
-        ],
-      }),
+        chatId,
+        lang: job.payload.lang,
+        wallet,
+        lamports,
+        day,
+        ...(cooling
+          ? { status: 'cooling' as const, releaseAt: Date.parse(job.createdAt) + settings.coolingSeconds * 1000 }
+          : {}),
+      };
+      ({ payout } = await store.create(fresh, flow.audit(job, cooling ? 'cooling' : 'requested', `user:${userId}`)));
+    }
+    // Only the request that made the payout speaks for it (a late redelivery after it moved on says nothing).
+    if (payout.history[0]?.job !== job.id || payout.history.length > 1) return;
+    log.info('payout.requested', { payoutId: id, status: payout.status });
+    if (payout.status === 'requested') return emitFrom(deps.queue, job, flow.announce(payout));
+    const until = new Date(payout.releaseAt ?? 0).toISOString().slice(0, 16).replace('T', ' ');
+    await emitFrom(deps.queue, job, [
+      notice(chatId, userId, t('withdraw.cooling', { id, sol: formatSol(lamports), wallet, until }), [
+        { text: t('withdraw.cancel_payout', { id }), data: PAYOUT_CANCEL.data(id) },
+      ]),
+      coolingCheck(payout, 0, flow.now()),
+    ]);
+  });
+
+  /** The job that looks again when a cooling payout's period should be over (delayed up to 15 minutes per hop). */
+  const coolingCheck = (payout: Payout, hop: number, now: number): JobDraft => ({
+    job: PayoutCooledJob,
+    payload: { payoutId: payout.id, hop },
+    chatId: null,
+    userId: payout.userId,
+    delaySeconds: Math.max(0, ((payout.releaseAt ?? now) - now) / 1000),
+  });
+
+  const cooled = handle(PayoutCooledJob, async (job, log) => {
+    const { payoutId, hop } = job.payload;
+    const payout = await store.get(payoutId);
+    if (!payout) throw new PoisonJobError('payout.unknown', `no payout ${payoutId}`);
+    if (payout.status !== 'cooling') return;
+    const now = flow.now();
+    if ((payout.releaseAt ?? 0) > now) {
+      // Not yet: another hop, with an id of its own (a chain of derived ids would outgrow 128 characters).
+      const next = coolingCheck(payout, hop + 1, now);
+      return deps.queue.send(
+        sealJobs([next], { idPrefix: `cool-${payoutId}-${hop + 1}`, traceId: job.traceId, now: new Date(now) }),
+      );
+    }
+    const requested = await flow.change(
+      job,
+      payoutId,
+      { status: 'cooling' },
+      { status: 'requested' },
+      flow.audit(job, 'requested', 'clock', 'cooling-off period over'),
+    );
+    if (!requested) return;
+    log.info('payout.cooled', { payoutId });
+    await emitFrom(deps.queue, job, flow.announce(requested));
+  });
+
+  const cancel = handle(PayoutCancelJob, async (job, log) => {
+    const { payoutId } = job.payload;
+    const payout = await store.get(payoutId);
+    // Someone else's payout id in a button: nothing happens, and the job is kept aside for a look.
+    if (!payout || job.userId === null || payout.userId !== job.userId) {
+      throw new PoisonJobError('payout.not_yours', `payout ${payoutId} is not the user's`);
+    }
+    const t = translator(payout.lang);
+    const cancellable = payout.status === 'cooling' || payout.status === 'requested';
+    const cancelled = cancellable
+      ? await flow.change(
+          job,
+          payoutId,
+          { status: payout.status },
+          { status: 'cancelled' },
+          flow.audit(job, 'cancelled', `user:${job.userId}`),
+        )
+      : payout.status === 'cancelled' && madeBy(payout, job)
+        ? payout
+        : undefined;
+    if (!cancelled) {
+      const current = (await store.get(payoutId)) ?? payout;
+      log.info('payout.cancel_refused', { payoutId, status: current.status });
+      return emitFrom(deps.queue, job, [
+        flow.tell(
+          current,
+          t('withdraw.not_cancellable', { id: payoutId, status: t(`payout.status.${current.status}`) }),
+        ),
+      ]);
+    }
+    await flow.release(cancelled);
+    await emitFrom(deps.queue, job, [
+      flow.tell(cancelled, t('withdraw.cancelled', { id: payoutId, sol: formatSol(cancelled.lamports) })),
+      adminEvent({ kind: 'withdrawal.cancelled', userId: cancelled.userId, facts: flow.facts(cancelled) }),
     ]);
   });
 
@@ -249,7 +355,7 @@ export function payoutChainHandlers(deps: PayoutChainDeps): JobHandler[] {
     ]);
   });
 
-  return [request, prepare] as JobHandler[];
+  return [request, cooled, cancel, prepare] as JobHandler[];
 }
 
 /**
@@ -400,6 +506,7 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
       // The hold is settled whichever job recorded the payment (a redelivery finishes a crashed one).
       const current = paid ?? (await store.get(payoutId));
       if (current?.status === 'paid') {
+        await store.rememberPaid(current.userId, current.wallet);
         const hold = await deps.ledger.settleHold(payoutId);
         if (hold !== 'settled') log.error('payout.settle_unheld', { payoutId, hold });
       }

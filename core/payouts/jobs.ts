@@ -58,3 +58,20 @@ export const PAYOUT_CALLBACK = {
   reject: (id: string) => `po:no:${id}`,
   pattern: /^po:(ok|no):([a-z2-7]{16})$/,
 } as const;
+
+/**
+ * A cooling payout's period may be over: it goes to the admins, or waits again (SQS delays are
+ * at most 15 minutes, so a long period is waited out in hops; `hop` keeps each hop's job id apart).
+ */
+export const PayoutCooledJob = defineJob(
+  'payout.cooled',
+  'rpc',
+  z.object({ payoutId: PayoutIdSchema, hop: z.int().check(z.minimum(0), z.maximum(10_000)) }),
+);
+
+/** The user cancels their own payout, while it cools off or waits for the admins (the worker checks it is theirs). */
+export const PayoutCancelJob = defineJob('payout.cancel', 'rpc', z.object({ payoutId: PayoutIdSchema }));
+
+/** Callback data of the user's "Cancel withdrawal" button (`pc:<id>`), and of the `/withdraw` confirmation screen. */
+export const PAYOUT_CANCEL = { data: (id: string) => `pc:${id}`, pattern: /^pc:([a-z2-7]{16})$/ } as const;
+export const WITHDRAW_CALLBACK = { confirm: 'wd:ok', cancel: 'wd:no' } as const;

@@ -1,5 +1,9 @@
-/** Where a payout stands. `rejected`, `paid` and `failed` are final. */
-export type PayoutStatus = 'requested' | 'approved' | 'rejected' | 'sent' | 'paid' | 'failed';
+/**
+ * Where a payout stands. `cooling` (a first payout to a new destination, waiting out its
+ * cooling-off period) → `requested` (admins decide) → `approved` → `sent` → `paid`.
+ * `rejected`, `cancelled` (by the user, while cooling or requested), `paid` and `failed` are final.
+ */
+export type PayoutStatus = 'cooling' | 'requested' | 'approved' | 'rejected' | 'cancelled' | 'sent' | 'paid' | 'failed';
 
 /** One state change, kept with the payout (the audit trail). */
 export interface AuditEntry {
@@ -32,13 +36,18 @@ export interface Payout {
   /** UTC day of the request (`YYYY-MM-DD`): whose daily cap it counts against. */
   readonly day: string;
   readonly status: PayoutStatus;
+  /** While `cooling`: when it goes to the admins (Unix ms). */
+  readonly releaseAt?: number;
   /** The signing attempt (1 + transactions that expired unlanded). */
   readonly attempt: number;
   readonly tx?: PayoutTransaction;
   readonly history: readonly AuditEntry[];
 }
 
-export type NewPayout = Omit<Payout, 'status' | 'attempt' | 'tx' | 'history'>;
+export type NewPayout = Omit<Payout, 'status' | 'attempt' | 'tx' | 'history'> & {
+  /** `cooling` (with `releaseAt`) or `requested` (the default). */
+  readonly status?: 'cooling' | 'requested';
+};
 
 /** What a transition requires of the payout as stored. */
 export interface TransitionGuard {
@@ -76,7 +85,11 @@ export interface PayoutStore {
   }): Promise<{ ok: true } | { ok: false; used: bigint }>;
   /** Gives back a reservation (no-op if it was never made or already released). */
   release(input: { userId: number; day: string; payoutId: string; lamports: bigint }): Promise<void>;
-  /** Creates the payout as `requested`, or returns the existing payout with that id unchanged. */
+  /** Whether the user was ever paid at `wallet` (a first payout there waits out the cooling-off period). */
+  paidBefore(userId: number, wallet: string): Promise<boolean>;
+  /** Remembers that the user was paid at `wallet`. */
+  rememberPaid(userId: number, wallet: string): Promise<void>;
+  /** Creates the payout as `requested` (or `cooling`), or returns the existing payout with that id unchanged. */
   create(payout: NewPayout, audit: AuditEntry): Promise<{ payout: Payout; created: boolean }>;
   get(id: string): Promise<Payout | undefined>;
   /** Payouts not final yet (requested, approved or sent). */

@@ -43,6 +43,7 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
       adminUserIds: config.adminUserIds,
       intakePublicKey: config.intakePublicKey,
       vault: settings.vault,
+      payouts: settings.payouts,
       treasuryAddress: config.treasuryAddress,
     }),
     botInfo: botInfoFrom(telegram.token, telegram.username),

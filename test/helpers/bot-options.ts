@@ -25,6 +25,7 @@ export function testBotOptions(overrides: Partial<BotOptions> = {}): BotOptions 
     adminUserIds: new Set([TEST_ADMIN_ID]),
     intakePublicKey: intakePair().publicKey.export({ format: 'der', type: 'spki' }),
     vault: stageSettings('test').vault,
+    payouts: stageSettings('test').payouts,
     treasuryAddress: TEST_TREASURY,
     reportActivity: false,
     ...overrides,

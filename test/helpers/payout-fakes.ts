@@ -73,6 +73,8 @@ export function memorySigningKey() {
 
 const HANDLED = new Set([
   'payout.request',
+  'payout.cooled',
+  'payout.cancel',
   'payout.decide',
   'payout.prepare',
   'payout.sign',
@@ -100,7 +102,8 @@ export interface PayoutHarnessOptions {
 export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions = {}) {
   const n = ++harnesses;
   const userId = 7_000 + n;
-  const settings: PayoutSettings = { ...stageSettings('test').payouts, ...options.settings };
+  // No cooling-off unless a test asks for it (its own tests do).
+  const settings: PayoutSettings = { ...stageSettings('test').payouts, coolingSeconds: 0, ...options.settings };
   const db = { client: table.client, tableName: table.tableName };
   const store = new DynamoPayoutStore(db);
   const book = new DynamoWalletBook(db);

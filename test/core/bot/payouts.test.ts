@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../core/bot/bot.js';
-import { PAYOUT_CALLBACK } from '../../../core/payouts/jobs.js';
+import { PAYOUT_CALLBACK, PAYOUT_CANCEL, WITHDRAW_CALLBACK } from '../../../core/payouts/jobs.js';
 import { TEST_ADMIN_CHAT_ID, TEST_ADMIN_ID, testBotOptions } from '../../helpers/bot-options.js';
 import { turnRunner, validUpdate as valid } from '../../helpers/turns.js';
 import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
@@ -38,8 +38,28 @@ function pressIn(
 }
 
 describe('/withdraw', () => {
-  it('queues a payout request on the rpc queue with the amount in lamports', async () => {
+  /** `/withdraw <args>`, then Confirm on the screen it shows: the second turn. */
+  async function confirmed(args: string, start: typeof session | { lang: 'zh'; joined: true } = session) {
+    const asked = await run(valid(textUpdate(alice, `/withdraw ${args}`)), start);
+    expect(asked.jobs).toEqual([]);
+    return run(valid(callbackUpdate(alice, WITHDRAW_CALLBACK.confirm, 40)), asked.session);
+  }
+
+  it('shows amount, network fee and destination, and queues nothing before the user confirms', async () => {
     const turn = await run(valid(textUpdate(alice, `/withdraw 1.5 ${WALLET}`)), session);
+    expect(turn.jobs).toEqual([]);
+    expect(texts(turn)[0]).toContain('Amount: <b>1.5 SOL</b>');
+    expect(texts(turn)[0]).toContain('Network fee: 0.000005 SOL');
+    expect(texts(turn)[0]).toContain(`<code>${WALLET}</code>`);
+    expect(turn.session).toMatchObject({ withdrawDraft: { wallet: WALLET, lamports: '1500000000' } });
+    const buttons = (
+      turn.calls[0]?.params.reply_markup as { inline_keyboard: { callback_data: string }[][] }
+    ).inline_keyboard[0]!.map((b) => b.callback_data);
+    expect(buttons).toEqual([WITHDRAW_CALLBACK.confirm, WITHDRAW_CALLBACK.cancel]);
+  });
+
+  it('queues a payout request on the rpc queue with the amount in lamports once confirmed', async () => {
+    const turn = await confirmed(`1.5 ${WALLET}`);
     expect(turn.jobs).toHaveLength(1);
     expect(turn.jobs[0]?.job).toMatchObject({ type: 'payout.request', queue: 'rpc' });
     expect(turn.jobs[0]).toMatchObject({
@@ -47,23 +67,56 @@ describe('/withdraw', () => {
       userId: alice.id,
       payload: { wallet: WALLET, lamports: '1500000000', lang: 'en' },
     });
-    expect(texts(turn)).toEqual(['⏳ Checking your withdrawal request…']);
+    expect(texts(turn)).toContain('⏳ Checking your withdrawal request…');
+    expect(turn.session).not.toHaveProperty('withdrawDraft');
+  });
+
+  it('queues nothing for a Confirm pressed twice, without a draft, or after Cancel', async () => {
+    const once = await confirmed(`1 ${WALLET}`);
+    const twice = await run(valid(callbackUpdate(alice, WITHDRAW_CALLBACK.confirm, 41)), once.session);
+    expect(twice.jobs).toEqual([]);
+    const asked = await run(valid(textUpdate(alice, `/withdraw 1 ${WALLET}`)), session);
+    const cancelled = await run(valid(callbackUpdate(alice, WITHDRAW_CALLBACK.cancel, 42)), asked.session);
+    expect(texts(cancelled)).toContain('Withdrawal cancelled. Nothing was taken from your balance.');
+    const late = await run(valid(callbackUpdate(alice, WITHDRAW_CALLBACK.confirm, 43)), cancelled.session);
+    expect(late.jobs).toEqual([]);
+  });
+
+  it('refuses a confirmation older than its validity', async () => {
+    const stale = { ...session, withdrawDraft: { wallet: WALLET, lamports: '1000000000', since: 1 } };
+    const turn = await run(valid(callbackUpdate(alice, WITHDRAW_CALLBACK.confirm, 44)), stale);
+    expect(turn.jobs).toEqual([]);
+    expect(texts(turn)).toContain('That confirmation has expired. Send /withdraw again.');
+  });
+
+  it('tells the limits at once for an amount outside them', async () => {
+    for (const amount of ['0.001', '11']) {
+      const turn = await run(valid(textUpdate(alice, `/withdraw ${amount} ${WALLET}`)), session);
+      expect(turn.jobs).toEqual([]);
+      expect(texts(turn)).toEqual(['A withdrawal must be between 0.01 and 10 SOL.']);
+    }
+  });
+
+  it('queues a cancel of the user’s own payout from its button, and the worker checks the owner', async () => {
+    const turn = await run(valid(callbackUpdate(alice, PAYOUT_CANCEL.data(PAYOUT_ID), 45)), session);
+    expect(turn.jobs).toEqual([
+      expect.objectContaining({ payload: { payoutId: PAYOUT_ID }, userId: alice.id, chatId: alice.id }),
+    ]);
   });
 
   it.each([
     ['2', '2000000000'],
-    ['0.000000001', '1'],
     ['0,25', '250000000'],
-    ['12.345678901', '12345678901'],
+    ['1.345678901', '1345678901'],
   ])('reads %s SOL as %s lamports', async (amount, lamports) => {
-    const turn = await run(valid(textUpdate(alice, `/withdraw ${amount} ${WALLET}`)), session);
+    const turn = await confirmed(`${amount} ${WALLET}`);
     expect(turn.jobs[0]?.payload).toMatchObject({ lamports });
   });
 
   it('answers in the user’s language', async () => {
-    const turn = await run(valid(textUpdate(alice, `/withdraw 1 ${WALLET}`)), { lang: 'zh', joined: true });
+    const turn = await confirmed(`1 ${WALLET}`, { lang: 'zh', joined: true });
     expect(turn.jobs[0]?.payload).toMatchObject({ lang: 'zh' });
-    expect(texts(turn)[0]).toContain('正在检查');
+    expect(texts(turn).join('\n')).toContain('正在检查');
   });
 
   it('is refused in a group, queueing nothing', async () => {

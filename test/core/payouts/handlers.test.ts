@@ -3,7 +3,7 @@ import { SystemInstruction, SystemProgram, Transaction } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMO_PROGRAM_ID } from '../../../core/adapters/solana-signer.js';
 import { BLOCKHASH_MAX_AGE_MS } from '../../../core/payouts/handlers.js';
-import { PayoutPrepareJob, PayoutSettleJob } from '../../../core/payouts/jobs.js';
+import { PayoutCancelJob, PayoutPrepareJob, PayoutSettleJob } from '../../../core/payouts/jobs.js';
 import { decodeBase58 } from '../../../core/solana/address.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 import { type PayoutHarness, payoutHarness } from '../../helpers/payout-fakes.js';
@@ -641,5 +641,96 @@ describe('payout holds under redelivery (attacks)', () => {
     expect(h.solana.sent).toHaveLength(0);
     expect((await h.store.get(payoutId))?.status).toBe('failed');
     expect(await h.ledger.balance(h.userId)).toBe(START);
+  });
+});
+
+describe('withdrawal cooling-off', () => {
+  const START = 1_000_000_000_000n;
+  const COOLING = { settings: { coolingSeconds: 3_600 } };
+
+  it('holds a first payout to a new address until the period is over, then asks the admins', async () => {
+    const h = payoutHarness(table, COOLING);
+    const { job, payoutId } = await h.request(SOL);
+    await h.deliver(job);
+    expect(await h.store.get(payoutId)).toMatchObject({ status: 'cooling' });
+    expect(await h.ledger.balance(h.userId)).toBe(START - SOL);
+    expect(h.events()).toEqual([]);
+    const [check] = h.queue.sent.filter((j) => j.envelope.type === 'payout.cooled');
+    expect(check?.delaySeconds).toBe(900);
+    const [cooling] = h.notices();
+    expect(cooling?.text).toContain('first withdrawal to this address');
+    // Delivered early (SQS delays are at most 15 minutes): it waits another hop, with an id of its own.
+    expect(await h.drain(['payout.cooled'])).toEqual([]);
+    await h.deliver(...h.take('payout.cooled'));
+    expect((await h.store.get(payoutId))?.status).toBe('cooling');
+    const hops = h.pending('payout.cooled');
+    expect(hops.map((j) => j.id)).toEqual([`cool-${payoutId}-1.0`]);
+    // An admin cannot approve it while it cools off.
+    await h.deliver(h.decide(payoutId, true));
+    expect((await h.store.get(payoutId))?.status).toBe('cooling');
+
+    h.clock.offsetMs = 3_600_000;
+    await h.deliver(...h.take('payout.cooled'));
+    expect((await h.store.get(payoutId))?.status).toBe('requested');
+    expect(h.events().map((e) => e.kind)).toEqual(['withdrawal.requested']);
+    h.clock.offsetMs = 0; // blockhashes are judged against the wall clock
+    await h.deliver(h.decide(payoutId, true));
+    await h.drain();
+    expect((await h.store.get(payoutId))?.status).toBe('paid');
+
+    // Paid there once: the next payout to the same address does not cool off.
+    const second = await h.request(SOL);
+    await h.deliver(second.job);
+    expect((await h.store.get(second.payoutId))?.status).toBe('requested');
+  });
+
+  it('lets the user cancel a cooling payout once, giving the amount and the cap back', async () => {
+    const h = payoutHarness(table, COOLING);
+    const { job, payoutId } = await h.request(2n * SOL);
+    await h.deliver(job);
+    const cancel = h.seal({ job: PayoutCancelJob, payload: { payoutId }, chatId: h.userId, userId: h.userId });
+    await h.deliver(cancel);
+    await h.deliver(cancel);
+    expect((await h.store.get(payoutId))?.status).toBe('cancelled');
+    expect(await h.ledger.balance(h.userId)).toBe(START);
+    expect((await h.ledger.holdOf(payoutId))?.status).toBe('released');
+    expect(await h.capRoom(BigInt(h.settings.dailyCapLamports))).toBe(true);
+    // Told once: the redelivery re-sends the same message id, which the notify worker drops.
+    expect(
+      unique(
+        h
+          .notices()
+          .filter((n) => n.text.includes('was cancelled'))
+          .map((n) => n.id),
+      ),
+    ).toHaveLength(1);
+    expect(unique(h.events().map((e) => `${e.kind} ${e.id}`))).toHaveLength(1);
+    // The period ends: nothing reaches the admins.
+    h.clock.offsetMs = 3_600_000;
+    await h.drain();
+    expect(unique(h.events().map((e) => e.kind))).toEqual(['withdrawal.cancelled']);
+  });
+
+  it('parks a cancel of someone else’s payout and changes nothing', async () => {
+    const h = payoutHarness(table, COOLING);
+    const { job, payoutId } = await h.request(SOL);
+    await h.deliver(job);
+    const forged = h.seal({ job: PayoutCancelJob, payload: { payoutId }, chatId: 999, userId: 999 });
+    await h.deliver(forged);
+    expect(h.parked.map((p) => p.reason.code)).toEqual(['payout.not_yours']);
+    expect((await h.store.get(payoutId))?.status).toBe('cooling');
+    expect(await h.ledger.balance(h.userId)).toBe(START - SOL);
+  });
+
+  it('tells the user a paid payout can no longer be cancelled, and moves no money', async () => {
+    const h = payoutHarness(table);
+    const { job, payoutId } = await h.request(SOL);
+    await h.deliver(job);
+    await h.deliver(h.decide(payoutId, true));
+    await h.drain();
+    await h.deliver(h.seal({ job: PayoutCancelJob, payload: { payoutId }, chatId: h.userId, userId: h.userId }));
+    expect(h.notices().at(-1)?.text).toContain('can no longer be cancelled: it is paid');
+    expect(await h.ledger.balance(h.userId)).toBe(START - SOL);
+    expect((await h.ledger.holdOf(payoutId))?.status).toBe('settled');
   });
 });
