@@ -53,7 +53,7 @@ describe('/withdraw', () => {
     expect(texts(turn)[0]).toContain(`<code>${WALLET}</code>`);
     expect(turn.session).toMatchObject({ withdrawDraft: { wallet: WALLET, lamports: '1500000000' } });
     const buttons = (
-      turn.calls[0]?.params.reply_markup as { inline_keyboard: { callback_data: string }[][] }
+      turn.calls[0]!.params.reply_markup as { inline_keyboard: { callback_data: string }[][] }
     ).inline_keyboard[0]!.map((b) => b.callback_data);
     expect(buttons).toEqual([WITHDRAW_CALLBACK.confirm, WITHDRAW_CALLBACK.cancel]);
   });
