@@ -64,6 +64,12 @@ async function approvedPayout(stack: LocalStack, userId: number): Promise<number
   await user.sendText(`/verify ${wallet}`);
   await waitFor(userId, 'is a wallet');
   await user.sendText(`/withdraw 0.05 ${wallet}`);
+  const screen = await stack.telegram.waitFor(
+    () =>
+      user.botMessages().find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'wd:ok')),
+    60_000,
+  );
+  await user.pressButton(screen.message_id, 'wd:ok');
   const { message, data } = await stack.telegram.waitFor(() => {
     for (const m of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
       const button = m.reply_markup?.inline_keyboard

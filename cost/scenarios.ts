@@ -382,6 +382,9 @@ export function scenarios(h: Harness): Record<KindName, Scenario> {
         const { user, address } = depositor.get();
         await user.sendText(`/withdraw 0.05 ${address}`);
         await h.settle();
+        const confirm = await h.button(user.id, (d) => d === 'wd:ok');
+        await user.pressButton(confirm.messageId, confirm.data);
+        await h.settle();
         await h.adminPress((d) => d.startsWith('po:ok:'), address);
       },
     },

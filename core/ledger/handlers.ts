@@ -7,11 +7,14 @@ import type { JobQueue } from '../jobs/envelope.js';
 import { notice } from '../telegram/notice.js';
 import { formatSol } from '../wallet/format.js';
 import { DepositDecideJob, LedgerHistoryJob } from './jobs.js';
+import type { PayoutStore } from '../payouts/store.js';
 import type { Ledger } from './ledger.js';
 
 export interface LedgerDeps {
   ledger: Ledger;
   queue: JobQueue;
+  /** Where each withdrawal in `/history` stands. */
+  payouts: Pick<PayoutStore, 'get'>;
   /** Entries `/history` shows. */
   historySize?: number;
 }
@@ -61,6 +64,11 @@ export function ledgerHandlers(deps: LedgerDeps): JobHandler[] {
       deps.ledger.history(job.userId, deps.historySize ?? 10),
     ]);
     const lines = [t('ledger.title', { balance: formatSol(balance) })];
+    // Each withdrawal with the state its payout is in now (cooling off, waiting, paid, cancelled…).
+    const withdrawals = entries.filter((e) => e.kind === 'withdrawal');
+    const payouts = new Map(
+      (await Promise.all(withdrawals.map((e) => deps.payouts.get(e.ref)))).flatMap((p) => (p ? [[p.id, p]] : [])),
+    );
     for (const entry of entries) {
       lines.push(
         t('ledger.entry', {
@@ -69,6 +77,8 @@ export function ledgerHandlers(deps: LedgerDeps): JobHandler[] {
           sol: `${entry.lamports > 0n ? '+' : ''}${formatSol(entry.lamports)}`,
         }),
       );
+      const payout = entry.kind === 'withdrawal' ? payouts.get(entry.ref) : undefined;
+      if (payout) lines.push(t('ledger.payout', { id: payout.id, status: t(`payout.status.${payout.status}`) }));
     }
     if (entries.length === 0) lines.push(t('ledger.empty'));
     await emitFrom(deps.queue, job, [notice(job.chatId, job.userId, lines.join('\n'))]);

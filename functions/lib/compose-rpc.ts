@@ -70,7 +70,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       resendEveryMs: 2_000,
     }),
     ...watchHandlers({ store: new DynamoWatchStore({ client: dynamo, tableName }), solana, queue }),
-    ...ledgerHandlers({ ledger, queue }),
+    ...ledgerHandlers({ ledger, queue, payouts }),
     ...payoutChainHandlers({
       ledger,
       store: payouts,

@@ -10,6 +10,7 @@ import {
   startPayoutStack,
   userWithBalance,
   waitForText,
+  withdraw,
 } from '../helpers/stack-payouts.js';
 import { printFault, tally } from './report.js';
 
@@ -31,7 +32,7 @@ describe('fault: KMS unavailable, then throttling, while payouts are approved', 
     for (let i = 0; i < USERS; i++) holders.push(await userWithBalance(stack, 70_000 + i));
     const approvals = [];
     for (const { user, wallet } of holders) {
-      await user.sendText(`/withdraw 0.3 ${wallet.toBase58()}`);
+      await withdraw(stack, user, '0.3', wallet.toBase58());
       approvals.push(await approvalFor(stack, wallet));
     }
 

@@ -87,3 +87,23 @@ export async function approvalFor(stack: LocalStack, wallet: PublicKey) {
     return undefined;
   }, 30_000);
 }
+
+/** `/withdraw <sol> <wallet>`, then Confirm on the screen it shows, as a user does. */
+export async function withdraw(
+  stack: LocalStack,
+  user: ReturnType<LocalStack['telegram']['user']>,
+  sol: string,
+  wallet: string,
+) {
+  const before = user.botMessages().length;
+  await user.sendText(`/withdraw ${sol} ${wallet}`);
+  const screen = await stack.telegram.waitFor(
+    () =>
+      user
+        .botMessages()
+        .slice(before)
+        .find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'wd:ok')),
+    20_000,
+  );
+  await user.pressButton(screen.message_id, 'wd:ok');
+}

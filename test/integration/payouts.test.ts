@@ -11,6 +11,7 @@ import {
   startPayoutStack,
   userWithBalance as userWithBalanceOn,
   waitForText as waitForTextIn,
+  withdraw,
 } from '../helpers/stack-payouts.js';
 
 let stack: LocalStack;
@@ -46,14 +47,14 @@ async function payoutUntil(id: string, done: (p: Payout) => boolean, timeoutMs =
 /** Transactions the treasury signed (its outgoing payouts). */
 const treasuryTransfersTo = (wallet: PublicKey) => paymentsTo(chain, wallet);
 
-describe('payouts on the local stack', () => {
+describe('payouts on the local stack', { timeout: 90_000 }, () => {
   it('pays an approved withdrawal once, through the KMS treasury key, however often it is approved', async () => {
     const { user, wallet } = await userWithBalance(701);
     const treasury = new PublicKey(stack.solana.treasury!.address);
     const treasuryBefore = await stack.solana.svm.balance(treasury);
     const walletBefore = await stack.solana.svm.balance(wallet);
 
-    await user.sendText(`/withdraw 0.25 ${wallet.toBase58()}`);
+    await withdraw(stack, user, '0.25', wallet.toBase58());
     await waitForText(701, 'waiting for an admin');
     const { message, data, id } = await approvalFor(wallet);
     expect(message.text).toContain('Withdrawals requested');
@@ -73,8 +74,8 @@ describe('payouts on the local stack', () => {
     expect(paid.text).toContain('0.25 SOL');
     expect(paid.text).toContain('View the transaction');
     const payout = await payoutUntil(id, (p) => p.status === 'paid');
-    expect(payout.history.map((h) => h.status)).toEqual(['requested', 'approved', 'sent', 'paid']);
-    expect(payout.history[1]?.by).toBe(`admin:${LOCAL_ADMIN_USER_ID}`);
+    expect(payout.history.map((h) => h.status)).toEqual(['cooling', 'requested', 'approved', 'sent', 'paid']);
+    expect(payout.history[2]?.by).toBe(`admin:${LOCAL_ADMIN_USER_ID}`);
     expect((await stack.solana.svm.balance(wallet)) - walletBefore).toBe(250_000_000n);
     expect(await treasuryTransfersTo(wallet)).toBe(1);
     // The treasury paid the amount and one fee, no more.
@@ -90,7 +91,7 @@ describe('payouts on the local stack', () => {
   it('keeps an approved payout pending while KMS is unavailable, then pays it once', async () => {
     const { user, wallet } = await userWithBalance(711);
     const walletBefore = await stack.solana.svm.balance(wallet);
-    await user.sendText(`/withdraw 0.5 ${wallet.toBase58()}`);
+    await withdraw(stack, user, '0.5', wallet.toBase58());
     const { message, data, id } = await approvalFor(wallet);
 
     stack.kms.setFault('unavailable');
@@ -119,11 +120,11 @@ describe('payouts on the local stack', () => {
   it('refuses a withdrawal to a wallet the user has not verified, and rejects on the admin’s word', async () => {
     const stranger = Keypair.generate().publicKey.toBase58();
     const user = stack.telegram.user(721);
-    await user.sendText(`/withdraw 0.1 ${stranger}`);
+    await withdraw(stack, user, '0.1', stranger);
     await waitForText(721, 'is not one of your verified wallets');
 
     const verified = await userWithBalance(722);
-    await verified.user.sendText(`/withdraw 0.1 ${verified.wallet.toBase58()}`);
+    await withdraw(stack, verified.user, '0.1', verified.wallet.toBase58());
     const { message, id } = await approvalFor(verified.wallet);
     await group().pressButton(admin(), message.message_id, `po:no:${id}`);
     await waitForText(722, 'was rejected');
@@ -133,7 +134,7 @@ describe('payouts on the local stack', () => {
 
   it('takes a Chinese user through deposit, withdrawal and history in Chinese', async () => {
     const { user, wallet } = await userWithBalance(731, 2_000_000_000n, 'zh');
-    await user.sendText(`/withdraw 1.5 ${wallet.toBase58()}`);
+    await withdraw(stack, user, '1.5', wallet.toBase58());
     await waitForText(731, '正在等待管理员审批');
     const { message, data } = await approvalFor(wallet);
     await group().pressButton(admin(), message.message_id, data);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDepositStore, DynamoLedger } from '../../../core/adapters/dynamodb-ledger.js';
+import { DynamoPayoutStore } from '../../../core/adapters/dynamodb-payouts.js';
 import { depositIdOf } from '../../../core/deposit/store.js';
 import { createConsumer } from '../../../core/jobs/consumer.js';
 import { type JobDraft, sealJobs } from '../../../core/jobs/envelope.js';
@@ -17,7 +18,9 @@ afterAll(() => table?.stop());
 function setup() {
   const stores = { client: table.client, tableName: table.tableName };
   const queue = new MemoryJobQueue();
-  const consume = createConsumer(ledgerHandlers({ ledger: new DynamoLedger(stores), queue }), memoryLogger());
+  const ledger = new DynamoLedger(stores);
+  const payouts = new DynamoPayoutStore(stores);
+  const consume = createConsumer(ledgerHandlers({ ledger, queue, payouts }), memoryLogger());
   let batch = 0;
   const run = (drafts: JobDraft[], prefix = `j${batch++}`) =>
     consume(
@@ -33,7 +36,7 @@ function setup() {
       .filter((j) => j.envelope.type === 'telegram.send' && j.envelope.chatId === chatId)
       .map((j) => (j.envelope.payload as { calls: { params: { text: string } }[] }).calls[0]!.params.text);
   const events = () => queue.sent.filter((j) => j.envelope.type === 'admin.event').map((j) => j.envelope.payload);
-  return { deposits: new DynamoDepositStore(stores), queue, run, texts, events };
+  return { deposits: new DynamoDepositStore(stores), ledger, payouts, queue, run, texts, events };
 }
 
 const decide = (depositId: string, approve: boolean, adminId = 900): JobDraft => ({
@@ -108,5 +111,30 @@ describe('ledger.history', () => {
     const text = h.texts(303).at(-1)!;
     expect(text).toContain('Balance: <b>1.25 SOL</b>');
     expect(text.indexOf('+0.25')).toBeLessThan(text.indexOf('+1 SOL'));
+  });
+
+  it('shows where each withdrawal stands', async () => {
+    const h = setup();
+    await h.deposits.record({
+      signature: 'sigH5',
+      userId: 304,
+      wallet: 'w',
+      lamports: 5n * 10n ** 9n,
+      slot: 1,
+      blockTime: null,
+      lang: 'en',
+    });
+    await h.run([decide(depositIdOf('sigH5'), true)]);
+    const base = { userId: 304, chatId: 304, lang: 'en' as const, wallet: 'w', day: '2026-12-05' };
+    const audit = { at: 1, status: 'cooling' as const, by: 'user:304' };
+    await h.ledger.holdForPayout(304, 'aaaaaaaaaaaaaaaa', 10n ** 9n);
+    await h.payouts.create(
+      { ...base, id: 'aaaaaaaaaaaaaaaa', lamports: 10n ** 9n, status: 'cooling', releaseAt: 2 },
+      audit,
+    );
+    await h.run([{ job: LedgerHistoryJob, payload: { lang: 'en' }, chatId: 304, userId: 304 }]);
+    const text = h.texts(304).at(-1)!;
+    expect(text).toContain('Balance: <b>4 SOL</b>');
+    expect(text).toContain('<code>aaaaaaaaaaaaaaaa</code> waiting out its cooling-off period');
   });
 });
