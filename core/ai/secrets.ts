@@ -65,8 +65,9 @@ const HIDDEN = '[hidden]';
  * - `api-key`: `sk-` and ≥ 20 of `[A-Za-z0-9_-]` (OpenAI, DeepSeek, `sk-proj-…`); GitHub tokens
  *   (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` and ≥ 30 characters, `github_pat_…`); a Telegram bot
  *   token `<6–12 digits>:<≥ 30 of [A-Za-z0-9_-]>`; an AWS access key id `AKIA`/`ASIA` + 16; an
- *   AWS secret access key (exactly 40 of `[A-Za-z0-9/+]` with upper, lower case and a digit) when
- *   the text also has an access key id or says `aws` or `secret access key`.
+ *   AWS secret access key: exactly 40 of `[A-Za-z0-9/+]` right after `<id>/` or `<id>:`, or alone
+ *   with upper, lower case and a digit when the text also has an access key id or says `aws` or
+ *   `secret access key` (without that context, 40 such characters are not flagged).
  */
 export function findSecret(text: string): SecretKind | undefined {
   const kinds = new Set(scan(normalize(text).text).map((found) => found.kind));
@@ -154,6 +155,8 @@ const GITHUB_TOKEN = /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_
 const BOT_TOKEN = /(?<![0-9])\d{6,12}:[A-Za-z0-9_-]{30,}/g;
 const AWS_KEY_ID = /(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])/g;
 const AWS_SECRET = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g;
+/** `<access key id>/<secret>` or `<id>:<secret>`, as people paste the pair. */
+const AWS_PAIR_SECRET = /(?<=(?:AKIA|ASIA)[0-9A-Z]{16}[/:])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g;
 const AWS_CONTEXT = /aws|secret.?access.?key/i;
 /** Runs of base64 (either alphabet) with their padding: blob candidates. */
 const BLOB_RUN = /[A-Za-z0-9+/_-]+={0,2}/g;
@@ -180,6 +183,7 @@ function scan(text: string): Found[] {
   each(GITHUB_TOKEN, 'api-key');
   each(BOT_TOKEN, 'api-key');
   each(AWS_KEY_ID, 'api-key');
+  each(AWS_PAIR_SECRET, 'api-key');
   if (AWS_CONTEXT.test(text) || /(?:AKIA|ASIA)[0-9A-Z]{16}/.test(text)) each(AWS_SECRET, 'api-key', RANDOM_LOOKING);
   scanBlobs(text, add);
   scanPhrases(text, add);
