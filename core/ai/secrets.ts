@@ -58,7 +58,8 @@ const HIDDEN = '[hidden]';
  *   - English: 12 or more consecutive words of the English list, in any case, joined by any
  *     non-letters (spaces, newlines, commas, dots, dashes, numbering such as `1.`/`1)`, CJK
  *     punctuation); the checksum is not required (a phrase with a typo is still a leak);
- *   - simplified Chinese: 12 or more list characters each separated from the next by non-letters;
+ *   - simplified Chinese: 12 or more list characters (10 different) each separated from the next
+ *     by non-letters;
  *     or, written with no separators at all, 12, 15, 18, 21 or 24 consecutive list characters whose
  *     BIP-39 checksum is valid (the checksum is what tells a phrase from ordinary Chinese, whose
  *     common characters are mostly in the list).
@@ -333,6 +334,8 @@ const ENGLISH = new Map(english.map((word, i) => [word, i]));
 const CHINESE = new Map(chinese.map((word, i) => [word, i]));
 const PHRASE_LENGTHS = [12, 15, 18, 21, 24];
 const MIN_PHRASE = 12;
+/** A phrase of 12 words has 10 different ones or more (all but about 1 in 2,000): "word word word …" is not one. */
+const MIN_DISTINCT = 10;
 /** An English word, or one Chinese character. */
 const WORD = /[A-Za-z]+|\p{Script=Han}/gu;
 /** A gap between two words of one phrase: no letter of any script. */
@@ -355,7 +358,8 @@ function scanPhrases(text: string, add: (start: number, end: number, kind: Secre
   const close = () => {
     if (run.length >= MIN_PHRASE) {
       if (list === ENGLISH || run.slice(1).every((word) => word.separated)) {
-        add(run[0]!.start, run.at(-1)!.end, 'seed-phrase');
+        if (new Set(run.map((word) => word.index)).size >= MIN_DISTINCT)
+          add(run[0]!.start, run.at(-1)!.end, 'seed-phrase');
       } else {
         // Written together (or in groups split by white space): never across punctuation.
         let from = 0;

@@ -12,10 +12,11 @@ import { type AiSettings, stageSettings } from '../../../core/settings.js';
 import type { TelegramCall } from '../../../core/telegram/calls.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
+import { KEYPAIR_BASE58 } from '../../helpers/secrets.js';
 
 const BASE = stageSettings('test').ai;
 /** A Solana secret key as base58 (64 bytes): it must never reach the model or a chat. */
-const SECRET_KEY = '4Z7cXSyeFR8wNGMVXUE1TwtKn5D5Vu7FzEv69dokLv7KrQk7h6pu4xF2vE1L8nHGsKRN5hGT9rBWGHfDtdDsFyTa';
+const SECRET_KEY = KEYPAIR_BASE58;
 
 /** The model, scripted: each question's answer (or error), and what it was asked. */
 class ScriptedAsker implements AssistantClient {

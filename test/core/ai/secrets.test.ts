@@ -141,6 +141,7 @@ describe('findSecret', () => {
     ['a public key PEM', '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA'],
     ['an xpub', `xpub${'A'.repeat(107)}`],
     ['a word ending in sk-', `task-${'a'.repeat(30)}`],
+    ['one list word said many times', 'word '.repeat(70)],
     ['a short sk- value', 'sk-1234'],
     ['a time and a short id', 'meet at 12:30, order 1234567:abc'],
     ['40 characters with no AWS context', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
