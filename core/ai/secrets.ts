@@ -48,9 +48,10 @@ const HIDDEN = '[hidden]';
  *     wrapped over lines): the second 32 bytes are the Ed25519 public key of the first 32. This is
  *     what tells a Solana secret key from a transaction signature, which is also 64 bytes of
  *     base58 but never a keypair: a signature is NOT flagged, whatever the text says around it;
- *   - base64 that is not also valid base58 (it has `0 O I l + / - _ =`) of 64 bytes (any content)
- *     or of 32 bytes with upper, lower case and a digit: a random blob in base64 is a key far more
- *     often than anything a user means to ask about. Base58 text of 32 bytes is NEVER flagged,
+ *   - base64 that is not also valid base58 (it has `0 O I l + / - _ =`) of 64 bytes (any content),
+ *     or of 32 bytes with upper, lower case and a digit and either one of `+ / - _ =` or words
+ *     such as "private key", "secret", "seed", 私钥, 密钥 in the text (without them, 43 characters
+ *     with an `O` or an `l` are far more likely a mistyped address than a seed). Base58 text of 32 bytes is NEVER flagged,
  *     even when words such as "private key" are near it: it is an address (a seed written in
  *     base58 looks exactly the same, and "how do I export the private key of <address>?" is a
  *     common question).
@@ -165,6 +166,8 @@ const BLOB_RUN = /[A-Za-z0-9+/_-]+={0,2}/g;
 const ALNUM_RUN = /[A-Za-z0-9]+/g;
 const HEX = /^[0-9a-fA-F]+$/;
 const BASE58 = /^[1-9A-HJ-NP-Za-km-z]+$/;
+/** Words that make a 32-byte base64 value without base64's own marks a seed rather than a mistyped address. */
+const SECRET_CONTEXT = /private.?key|secret|seed|私钥|密钥|秘钥|种子/i;
 const RANDOM_LOOKING = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s);
 
 /** Every secret in the normalized text, possibly overlapping. */
@@ -186,7 +189,7 @@ function scan(text: string): Found[] {
   each(AWS_KEY_ID, 'api-key');
   each(AWS_PAIR_SECRET, 'api-key');
   if (AWS_CONTEXT.test(text) || /(?:AKIA|ASIA)[0-9A-Z]{16}/.test(text)) each(AWS_SECRET, 'api-key', RANDOM_LOOKING);
-  scanBlobs(text, add);
+  scanBlobs(text, SECRET_CONTEXT.test(text), add);
   scanPhrases(text, add);
   return found;
 }
@@ -221,7 +224,7 @@ const MAX_ADDRESS = 44;
 const MAX_KEYPAIR_CHECKS = 8;
 let keypairChecks = 0;
 
-function scanBlobs(text: string, add: (start: number, end: number, kind: SecretKind) => void) {
+function scanBlobs(text: string, context: boolean, add: (start: number, end: number, kind: SecretKind) => void) {
   const runs: Piece[] = [];
   for (const match of text.matchAll(BLOB_RUN)) {
     const value = match[0];
@@ -231,12 +234,12 @@ function scanBlobs(text: string, add: (start: number, end: number, kind: SecretK
       for (const part of value.matchAll(ALNUM_RUN)) {
         if (part[0].length >= 32) {
           const start = match.index + part.index;
-          if (isKeyBlob(part[0])) add(start, start + part[0].length, 'private-key');
+          if (isKeyBlob(part[0], true, context)) add(start, start + part[0].length, 'private-key');
         }
       }
     }
   }
-  for (const run of runs) if (isKeyBlob(run.value)) add(run.start, run.end, 'private-key');
+  for (const run of runs) if (isKeyBlob(run.value, true, context)) add(run.start, run.end, 'private-key');
 
   // Split hex: consecutive hex pieces whose digits add up to 32 or 64 bytes.
   const hex = runs
@@ -275,7 +278,7 @@ function* windows(text: string, pieces: readonly Piece[], gap: RegExp, maxLength
  * One candidate string: is it a key, by the rules of {@link findSecret}? With `small` false
  * (pieces joined across white space), only 64-byte values count.
  */
-function isKeyBlob(value: string, small = true): boolean {
+function isKeyBlob(value: string, small: boolean, context = false): boolean {
   const length = value.length;
   if (length < 43 || length > 130) return false;
   const hex = value.replace(/^0x/i, '');
@@ -290,7 +293,7 @@ function isKeyBlob(value: string, small = true): boolean {
   }
   const bytes = base64Decode(value);
   if (bytes?.length === 64) return true;
-  return small && bytes?.length === 32 && RANDOM_LOOKING(value);
+  return small && bytes?.length === 32 && RANDOM_LOOKING(value) && (context || /[+/_=-]/.test(value));
 }
 
 const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';

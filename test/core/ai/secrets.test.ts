@@ -59,6 +59,7 @@ describe('findSecret', () => {
     ['64 hex digits with 0x, upper case', `0x${HEX_SEED.toUpperCase()}`],
     ['128 hex digits', hex(bytes(64, 7))],
     ['a 32-byte seed in base64 (not base58)', 'my key: q8Yp0lI+7w9ZxR2mN4vT6uJ1kL3oP5sD8fG0hA2bC4e='],
+    ['a 32-byte seed in plain-looking base64 called a seed', 'seed: q8Yp0lI7w9ZxR2mN4vT6uJ1kL3oP5sD8fG0hA2bC4eQ'],
     ['any 64 bytes in base64 that is not base58', Buffer.from(bytes(64, 8)).toString('base64')],
     [
       'an xprv key',
@@ -142,6 +143,7 @@ describe('findSecret', () => {
     ['an xpub', `xpub${'A'.repeat(107)}`],
     ['a word ending in sk-', `task-${'a'.repeat(30)}`],
     ['one list word said many times', 'word '.repeat(70)],
+    ['a mistyped address (an O for a 0)', `/withdraw 1 So1111111111111111111111111111111111111111O`],
     ['a short sk- value', 'sk-1234'],
     ['a time and a short id', 'meet at 12:30, order 1234567:abc'],
     ['40 characters with no AWS context', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'],
