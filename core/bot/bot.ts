@@ -18,7 +18,7 @@ import { depositCommands } from './deposits.js';
 import { rateLimit } from './limits.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu, replaceScreen, showScreen } from './menus.js';
 import { payoutCommands } from './payouts.js';
-import { secretCommands } from './secrets.js';
+import { secretCommands, secretGuard } from './secrets.js';
 import { addressProblemReply, linkedAddresses, walletCommands, walletLabelPrompt } from './wallets.js';
 import { watchCommands } from './watches.js';
 
@@ -128,6 +128,8 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   bot.use(blockGate());
   // Admins decide payouts and deposits in bursts: they are not rate limited.
   bot.use(rateLimit({ exemptUserIds: options.adminUserIds }));
+  // A message carrying a secret is deleted and goes no further (a pending /setsecret's value excepted).
+  bot.use(secretGuard());
   // A pending wallet rename takes the next message, and any command or button ends it; it steps
   // aside for a pending /setsecret.
   bot.use(walletLabelPrompt());

@@ -1,4 +1,5 @@
 import { Composer } from 'telegraf';
+import { findSecret } from '../ai/secrets.js';
 import { ValidationError } from '../errors.js';
 import { sealForIntake } from '../keys/intake.js';
 import type { VaultSettings } from '../settings.js';
@@ -12,6 +13,33 @@ export interface SecretCommandOptions {
   /** The intake key's public key (SPKI DER): values are sealed to it here, opened only by the vault worker. */
   intakePublicKey: Uint8Array;
   settings: VaultSettings;
+}
+
+/**
+ * Deletes any message that carries a secret ({@link findSecret}: a key, a recovery phrase, a
+ * token), in its text or its caption, in any chat, command or not, warns, and stops it there: no
+ * handler after this one sees it, so a refused `/setsecret other sk-…`, a key pasted into a
+ * group or into another flow (a wallet rename) neither stays in the chat nor reaches the
+ * session, a queue or the assistant. The one message it lets through is the answer to a pending
+ * `/setsecret` (private chat, plain text): that value is the secret, sealed and deleted by
+ * {@link secretCommands}. Goes before every flow that reads text.
+ */
+export function secretGuard(): Composer<BotContext> {
+  const guard = new Composer<BotContext>();
+  guard.on('message', (ctx, next) => {
+    const message = ctx.message;
+    const text = 'text' in message ? message.text : 'caption' in message ? message.caption : undefined;
+    if (text === undefined) return next();
+    const first = 'entities' in message ? message.entities?.[0] : undefined;
+    const isCommand = first?.type === 'bot_command' && first.offset === 0;
+    const awaitedValue = ctx.session.secretPrompt && ctx.chat.type === 'private' && 'text' in message && !isCommand;
+    if (awaitedValue) return next();
+    const secret = findSecret(text);
+    if (!secret) return next();
+    ctx.deleteMessage(message.message_id);
+    return ctx.reply(ctx.t('ai.secret', { kind: ctx.t(`ai.secret.${secret}`) }));
+  });
+  return guard;
 }
 
 /** How long `/setsecret` waits for the value. */

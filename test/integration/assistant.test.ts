@@ -1,11 +1,24 @@
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TELEGRAM_LIMITS } from '../../core/settings.js';
 import { utcDay } from '../../core/time.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
 import type { PeerUser } from '../../local/telegram/index.js';
+import {
+  anySecret,
+  aroundText,
+  disguised,
+  ENCODINGS,
+  fullwidth,
+  KEYPAIR,
+  KEYPAIR_BASE58,
+  mnemonic,
+  plain,
+} from '../helpers/secrets.js';
 import { unexpectedProblems } from '../helpers/stack-chat.js';
+import { registerSecret } from '../setup/secrets.js';
 
 let stack: LocalStack;
 let dynamo: DynamoDBClient;
@@ -99,12 +112,68 @@ describe('the assistant on the local stack', () => {
   });
 
   it('deletes a private key at once, warns, and never gives it to the model', { timeout: 60_000 }, async () => {
-    const key = '4Z7cXSyeFR8wNGMVXUE1TwtKn5D5Vu7FzEv69dokLv7KrQk7h6pu4xF2vE1L8nHGsKRN5hGT9rBWGHfDtdDsFyTa';
+    const key = KEYPAIR_BASE58;
     const user = newUser();
     const [warning] = await ask(user, key);
     expect(warning).toContain('looks like a private key');
     expect(user.messages().some((m) => m.text === key)).toBe(false);
     expect(JSON.stringify(stack.llm.requests())).not.toContain(key);
+  });
+
+  describe('with disguised secrets (the money-safety attacks)', () => {
+    /** Everything stored in the table, as one string. */
+    async function tableDump(): Promise<string> {
+      const items: unknown[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamo.send(
+          new ScanCommand({ TableName: stack.dynamodb.tableName, ExclusiveStartKey: start as never }),
+        );
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return JSON.stringify(items);
+    }
+
+    /** Sends `text` carrying `core`; the secret must reach neither the model, nor the table, nor a log line. */
+    async function expectKeptOut(text: string, core: string, label: string) {
+      registerSecret(core);
+      const user = newUser();
+      const [warning] = await ask(user, text);
+      expect(warning, label).toMatch(/looks like a (private key|recovery phrase|API key or token)/);
+      expect(plain(JSON.stringify(stack.llm.requests())), label).not.toContain(plain(core));
+      expect(plain(await tableDump()), label).not.toContain(plain(core));
+      expect(plain(logs.map((line) => JSON.stringify(line)).join('\n')), label).not.toContain(plain(core));
+    }
+
+    it('keeps each attack of the issue from the model, the table and the logs', { timeout: 120_000 }, async () => {
+      const base64 = ENCODINGS.base64(KEYPAIR);
+      const zw = `${KEYPAIR_BASE58.slice(0, 30)}\u200b${KEYPAIR_BASE58.slice(30)}`;
+      const words = mnemonic(
+        Uint8Array.from({ length: 16 }, (_, i) => i * 37),
+        'english',
+      );
+      const chinese = mnemonic(
+        Uint8Array.from({ length: 16 }, (_, i) => 250 - i * 11),
+        'chinese',
+      ).join('');
+      const api = `sk-proj-${'Ab3Xy9'.repeat(6)}`;
+      await expectKeptOut(`import this please: ${base64}`, base64, 'base64 key');
+      await expectKeptOut(zw, KEYPAIR_BASE58, 'base58 key with a zero-width space');
+      await expectKeptOut(words.join(','), words.join(' '), 'phrase with commas');
+      await expectKeptOut(`我的助记词是${chinese}`, chinese, 'Chinese phrase, no separators');
+      await expectKeptOut([...api].map(fullwidth).join(''), api, 'fullwidth sk-proj- key');
+      await expectKeptOut(`/setsecret other ${api}`, api, 'refused /setsecret');
+    });
+
+    it('keeps generated disguised secrets from the model, the table and the logs', { timeout: 120_000 }, async () => {
+      await fc.assert(
+        fc.asyncProperty(aroundText, disguised(anySecret), async (before, secret) => {
+          await expectKeptOut(`${before} ${secret.value}`, secret.core ?? secret.value, secret.label);
+        }),
+        { numRuns: 4 },
+      );
+    });
   });
 
   it('says the daily limit is reached once the user’s quota is used up, without asking the model', {

@@ -12,10 +12,11 @@ import { type AiSettings, stageSettings } from '../../../core/settings.js';
 import type { TelegramCall } from '../../../core/telegram/calls.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
+import { ENCODINGS, fullwidth, KEYPAIR, KEYPAIR_BASE58, mnemonic, plain } from '../../helpers/secrets.js';
 
 const BASE = stageSettings('test').ai;
 /** A Solana secret key as base58 (64 bytes): it must never reach the model or a chat. */
-const SECRET_KEY = '4Z7cXSyeFR8wNGMVXUE1TwtKn5D5Vu7FzEv69dokLv7KrQk7h6pu4xF2vE1L8nHGsKRN5hGT9rBWGHfDtdDsFyTa';
+const SECRET_KEY = KEYPAIR_BASE58;
 
 /** The model, scripted: each question's answer (or error), and what it was asked. */
 class ScriptedAsker implements AssistantClient {
@@ -192,6 +193,21 @@ describe('ai.reply and secrets', () => {
     await run(consumer(), question('what is my key?'));
     expect(textsSent()[0]).toBe('Your key is [hidden].');
     expect(JSON.stringify(await history.load(userId))).not.toContain(SECRET_KEY);
+  });
+
+  it('hides disguised secrets the model writes (zero-width, fullwidth, a Chinese phrase), in the chat and the memory', async () => {
+    const base64 = ENCODINGS.base64(KEYPAIR);
+    const hidden = `${base64.slice(0, 20)}\u200b${[...base64.slice(20)].map(fullwidth).join('')}`;
+    const chinese = mnemonic(
+      Uint8Array.from({ length: 16 }, (_, i) => i * 41),
+      'chinese',
+    ).join('');
+    asker.answer = () => ({ text: `钥匙：${hidden}。助记词：${chinese}。`, finishReason: 'stop' });
+    await run(consumer(), question('what is my key?'));
+    expect(textsSent()[0]).toBe('钥匙：[hidden]。助记词：[hidden]。');
+    const memory = plain(JSON.stringify(await history.load(userId)));
+    expect(memory).not.toContain(base64);
+    expect(memory).not.toContain(chinese);
   });
 
   it('queues nothing but messages and chat actions to the user’s own chat, whatever the model writes', async () => {

@@ -3,6 +3,7 @@ import { AiReplyJob, AiResetJob } from '../../../core/ai/jobs.js';
 import { createBot } from '../../../core/bot/bot.js';
 import type { SessionData } from '../../../core/bot/context.js';
 import { testBotOptions } from '../../helpers/bot-options.js';
+import { KEYPAIR_BASE58 } from '../../helpers/secrets.js';
 import { turnRunner, validUpdate as valid, withoutLimits } from '../../helpers/turns.js';
 import { textUpdate } from '../../helpers/updates.js';
 
@@ -19,7 +20,7 @@ const say = (text: string, session: SessionData = EN, chat?: typeof group) =>
   run(valid(textUpdate(alice, text, chat ? { chat } : {})), session);
 
 /** Secrets of each kind: a base58 Solana secret key, a recovery phrase, an API key. */
-const SECRET_KEY = '4Z7cXSyeFR8wNGMVXUE1TwtKn5D5Vu7FzEv69dokLv7KrQk7h6pu4xF2vE1L8nHGsKRN5hGT9rBWGHfDtdDsFyTa';
+const SECRET_KEY = KEYPAIR_BASE58;
 const PHRASE = 'abandon ability able about above absent absorb abstract absurd abuse access accident';
 const API_KEY = `sk-${'a1B2c3D4'.repeat(4)}`;
 

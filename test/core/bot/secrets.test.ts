@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../core/bot/bot.js';
 import type { SessionData } from '../../../core/bot/context.js';
@@ -7,6 +8,7 @@ import { INTAKE_TEXT_PREFIX, openIntake } from '../../../core/keys/intake.js';
 import { stageSettings } from '../../../core/settings.js';
 import { SERVICE_SECRET_CONTEXT } from '../../../core/vault/context.js';
 import { TEST_ADMIN_ID, testBotOptions, testIntakeKey } from '../../helpers/bot-options.js';
+import { anySecret, aroundText, disguised, KEYPAIR_BASE58, mnemonic, plain } from '../../helpers/secrets.js';
 import { turnRunner, validUpdate as valid, withoutLimits } from '../../helpers/turns.js';
 import { textUpdate } from '../../helpers/updates.js';
 
@@ -267,4 +269,106 @@ describe('/secrets, /checksecret, /delsecret', () => {
       expect(texts(turn)).toEqual(['Secrets are stored in a private chat with me only.']);
     },
   );
+});
+
+describe('secretGuard', () => {
+  const API_KEY = `sk-${'a1B2c3D4'.repeat(4)}`;
+  const EN: SessionData = { lang: 'en', joined: true };
+  const WARNING = /looks like a (private key|recovery phrase|API key or token)/;
+  const ADDRESS = 'So11111111111111111111111111111111111111112';
+
+  /** The message was deleted, the user warned, and nothing of `secret` went anywhere. */
+  function expectStopped(turn: Turn, secret: string) {
+    expect(turn.calls.map((c) => c.method)).toEqual(['deleteMessage', 'sendMessage']);
+    expect(texts(turn)[1]).toMatch(WARNING);
+    expect(turn.jobs).toEqual([]);
+    expect(plain(traces(turn))).not.toContain(plain(secret));
+  }
+
+  it.each([
+    ['a /setsecret with a value instead of a name', `/setsecret other ${API_KEY}`],
+    ['a /setsecret with the value after a good name', `/setsecret api ${API_KEY}`],
+    ['a /setsecret with a key as its name', `/setsecret ${KEYPAIR_BASE58}`],
+    ['/checksecret with a key', `/checksecret ${KEYPAIR_BASE58}`],
+    ['/balance with a key instead of an address', `/balance ${KEYPAIR_BASE58}`],
+    [
+      'an unknown command with a phrase',
+      `/restore ${mnemonic(
+        Uint8Array.from({ length: 16 }, (_, i) => i * 29),
+        'english',
+      ).join(' ')}`,
+    ],
+  ])('deletes %s and runs no command', async (_, text) => {
+    const turn = await run(valid(textUpdate(alice, text)), EN);
+    expectStopped(turn, text.split(' ').slice(1).join(' '));
+    expect(turn.session).not.toHaveProperty('secretPrompt');
+  });
+
+  it('deletes a /setsecret carrying a key in a group', async () => {
+    const turn = await run(valid(textAt(alice, `/setsecret@desk_bot api ${API_KEY}`, 0, group)), { lang: 'en' });
+    expectStopped(turn, API_KEY);
+  });
+
+  it('deletes a key pasted into group chatter', async () => {
+    const turn = await run(valid(textAt(alice, `gm, my key is ${KEYPAIR_BASE58}`, 0, group)), { lang: 'en' });
+    expectStopped(turn, KEYPAIR_BASE58);
+  });
+
+  it('deletes a key sent as a wallet’s new label, and keeps it out of the session', async () => {
+    const session: SessionData = {
+      ...EN,
+      wallets: [{ address: ADDRESS }],
+      walletPrompt: { address: ADDRESS, since: Math.floor(Date.now() / 1000) },
+    };
+    const turn = await run(valid(textUpdate(alice, KEYPAIR_BASE58)), session);
+    expectStopped(turn, KEYPAIR_BASE58);
+  });
+
+  it('deletes a photo whose caption is a recovery phrase', async () => {
+    const base = textUpdate(alice, 'placeholder');
+    const { text: _, ...message } = base.message;
+    const caption = mnemonic(
+      Uint8Array.from({ length: 32 }, (_, i) => 200 - i * 5),
+      'chinese',
+    ).join('');
+    const photo = {
+      ...base,
+      message: { ...message, photo: [{ file_id: 'AgAD', file_unique_id: 'u1', width: 90, height: 90 }], caption },
+    };
+    expectStopped(await run(valid(photo), EN), caption);
+  });
+
+  it('still lets a pending /setsecret take a key as its value: sealed, deleted once', async () => {
+    const session = await prompted('wallet');
+    const turn = await run(valid(textUpdate(alice, KEYPAIR_BASE58)), session);
+    expect(turn.calls.map((c) => c.method)).toEqual(['deleteMessage', 'sendMessage']);
+    expect(types(turn)).toEqual(['secret.store']);
+    expect(traces(turn)).not.toContain(KEYPAIR_BASE58);
+  });
+
+  it('lets ordinary messages and commands through', async () => {
+    expect((await run(valid(textUpdate(alice, '/secrets')), EN)).jobs.map((j) => j.job.type)).toEqual(['secret.list']);
+    const turn = await run(valid(textUpdate(alice, `/balance ${ADDRESS}`)), EN);
+    expect(turn.calls.map((c) => c.method)).not.toContain('deleteMessage');
+  });
+
+  it('stops every generated secret, disguised, in text, commands and groups, before any job, call or session', async () => {
+    const where = fc.constantFrom('text', 'command', 'setsecret', 'group');
+    await fc.assert(
+      fc.asyncProperty(aroundText, disguised(anySecret), where, async (before, secret, place) => {
+        const body = `${before} ${secret.value} `;
+        const text =
+          place === 'command' ? `/balance ${body}` : place === 'setsecret' ? `/setsecret other ${body}` : body;
+        const update = place === 'group' ? textAt(alice, text, 0, group) : textUpdate(alice, text);
+        const turn = await run(valid(update), EN);
+        expect(
+          turn.calls.map((c) => c.method),
+          secret.label,
+        ).toEqual(['deleteMessage', 'sendMessage']);
+        expect(turn.jobs, secret.label).toEqual([]);
+        expect(plain(traces(turn)), secret.label).not.toContain(plain(secret.core ?? secret.value));
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
