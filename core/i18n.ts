@@ -106,7 +106,6 @@ const coreEn = {
     '❌ Withdrawal <code>{id}</code> of {sol} SOL could not be sent; nothing left the treasury. The admins have been told.',
   'payout.approved_by_you': 'Approved. The payout is being signed and sent.',
   'payout.rejected_by_you': 'Rejected.',
-  'payout.not_admin': 'Only admins can decide payouts.',
   'secret.private': 'Secrets are stored in a private chat with me only.',
   'secret.bad_name': 'A secret name is 1–32 characters: letters, digits, _ or -.',
   'secret.send_value':
@@ -239,7 +238,6 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'withdraw.failed': '❌ 提现 <code>{id}</code>（{sol} SOL）发送失败，资金未离开金库。已通知管理员。',
   'payout.approved_by_you': '已批准，正在签名并发送。',
   'payout.rejected_by_you': '已拒绝。',
-  'payout.not_admin': '只有管理员可以审批提现。',
   'secret.private': '密钥只能在与我的私聊中保存。',
   'secret.bad_name': '密钥名称为 1–32 个字符：字母、数字、_ 或 -。',
   'secret.send_value': '🔐 现在请把 <b>{name}</b> 的值作为一条消息发送。收到后我会立即删除它。发送 /cancel 取消。',

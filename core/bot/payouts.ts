@@ -2,20 +2,18 @@ import { Composer } from 'telegraf';
 import { PAYOUT_CALLBACK, PayoutDecideJob, PayoutRequestJob } from '../payouts/jobs.js';
 import { checkAddress } from '../solana/address.js';
 import { parseSol } from '../wallet/format.js';
-import { type AdminAccess, decisionButtons } from './admin-access.js';
+import { type AdminGate, decisionButtons } from './admin-access.js';
 import type { BotContext } from './context.js';
-
-/** Where payout requests are shown to admins (their buttons are honoured there only), and who they are. */
-export type PayoutCommandOptions = AdminAccess;
 
 /**
  * Withdrawals, as the webhook sees them: `/withdraw <SOL> <wallet>` in a private chat becomes a
  * `payout.request` (every check that needs the chain or the table runs in the signer); an
- * approve/reject button pressed by an admin in the admin chat becomes a `payout.decide`. A button
- * pressed by anyone else, or anywhere else, queues nothing: forged callback data cannot move money,
- * and a replayed one finds the payout already decided.
+ * approve/reject button, registered on the admin gate, pressed by an admin in the admin chat becomes
+ * a `payout.decide` naming that admin (the signer checks them again). A button pressed by anyone
+ * else, or anywhere else, queues nothing: forged callback data cannot move money, and a replayed
+ * one finds the payout already decided.
  */
-export function payoutCommands(options: PayoutCommandOptions): Composer<BotContext> {
+export function payoutCommands(gate: AdminGate): Composer<BotContext> {
   const payouts = new Composer<BotContext>();
 
   payouts.command('withdraw', (ctx) => {
@@ -36,10 +34,9 @@ export function payoutCommands(options: PayoutCommandOptions): Composer<BotConte
     return ctx.reply(ctx.t('withdraw.checking'));
   });
 
-  payouts.action(
+  gate.action(
     PAYOUT_CALLBACK.pattern,
     decisionButtons(
-      options,
       (payoutId, approve, admin) => ({
         job: PayoutDecideJob,
         payload: { payoutId, approve, adminId: admin.id, adminName: admin.name },

@@ -1,3 +1,4 @@
+import { assertAdmin } from '../admin/access.js';
 import { adminEvent } from '../admin/events.js';
 import { PoisonJobError } from '../errors.js';
 import { translator } from '../i18n.js';
@@ -10,6 +11,8 @@ import { DepositDecideJob, LedgerHistoryJob } from './jobs.js';
 import type { Ledger } from './ledger.js';
 
 export interface LedgerDeps {
+  /** The admins (`ADMIN_USER_IDS`): a `deposit.decide` by anyone else is poison. */
+  admins: ReadonlySet<number>;
   ledger: Ledger;
   queue: JobQueue;
   /** Entries `/history` shows. */
@@ -24,6 +27,7 @@ export interface LedgerDeps {
  */
 export function ledgerHandlers(deps: LedgerDeps): JobHandler[] {
   const decide = handle(DepositDecideJob, async (job, log) => {
+    assertAdmin(deps.admins, job);
     const { depositId, approve, adminId, adminName } = job.payload;
     const decision = await deps.ledger.decideDeposit(depositId, approve, adminId);
     log.info('deposit.decided', { depositId, outcome: decision.outcome });
