@@ -74,7 +74,6 @@ const coreEn = {
   'deposit.none':
     'No new deposit found yet. Send SOL from your linked wallet to <code>{treasury}</code> and try again in a minute.',
   'watch.changed': '🔔 <b>Balance changed</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b> ({delta} SOL)',
-  'admin.only': 'This command works only in the admin chat.',
   'broadcast.usage': 'Send /broadcast followed by the message for every user (formatting is kept).',
   'broadcast.confirm': '📣 The message above goes to every active user. Send it?',
   'broadcast.send': '📣 Send',
@@ -209,7 +208,6 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'deposit.found': '💰 发现 {count} 笔新充值，共 {sol} SOL。管理员将尽快确认。',
   'deposit.none': '暂未发现新充值。请从已绑定的钱包向 <code>{treasury}</code> 转入 SOL，一分钟后再试。',
   'watch.changed': '🔔 <b>余额变动</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b>（{delta} SOL）',
-  'admin.only': '此命令只能在管理员群中使用。',
   'broadcast.usage': '发送 /broadcast 加上要发给所有用户的消息（保留格式）。',
   'broadcast.confirm': '📣 上面的消息将发给所有活跃用户。确认发送？',
   'broadcast.send': '📣 发送',

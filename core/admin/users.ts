@@ -9,8 +9,8 @@ import type { SessionStore } from '../sessions/store.js';
 import { notice } from '../telegram/notice.js';
 import { USERNAME, type UserDirectory, type UserRecord } from '../users/directory.js';
 import type { WalletBook } from '../wallet/book.js';
-import { assertAdmin } from './access.js';
 import { formatSol } from '../wallet/format.js';
+import { assertAdmin } from './access.js';
 
 /** Whom an admin means: a user id (a private chat's id is its user's), or a username. */
 export const UserTargetSchema = z.union([

@@ -24,8 +24,9 @@ export type AdminButtonContext = NarrowedContext<BotContext, Types.MountMap['cal
  * `ADMIN_USER_IDS`) writing or pressing in the admin chat. Membership of the admin chat proves
  * nothing. Anyone else queues nothing and changes nothing:
  * - a non-admin in the admin chat is told, politely, that only admins may do this;
- * - an admin elsewhere is told the command works only in the admin chat;
- * - anyone else elsewhere meets the command as if it did not exist (it passes on);
+ * - anyone, admins included, anywhere else meets the command as if it did not exist (it passes
+ *   on: "not understood" in a private chat, silence in a group), so no other chat learns that
+ *   admin commands exist or who the admins are;
  * - a button press is always answered (so the client stops spinning): "only admins" in the admin
  *   chat, "no longer valid" anywhere else.
  * The workers check the acting admin again (core/admin/access.ts): the gate is not the only wall.
@@ -50,7 +51,6 @@ export class AdminGate {
     this.#desk.command(name, (ctx, next) => {
       if (this.isAdminHere(ctx)) return handler(ctx, next);
       if (ctx.chat.id === this.access.adminChatId) return ctx.reply(ctx.t('admin.not_admin'));
-      if (this.isAdmin(ctx)) return ctx.reply(ctx.t('admin.only'));
       return next();
     });
     return this;

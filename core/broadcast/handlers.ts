@@ -121,7 +121,10 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
     assertAdmin(deps.admins, job);
     const { id, message, adminChatId, progressMessageId, lang } = job.payload;
     if (adminChatId !== deps.adminChatId) {
-      throw new PoisonJobError('broadcast.not_admin_chat', `broadcast ${id} reports to a chat that is not the admin chat`);
+      throw new PoisonJobError(
+        'broadcast.not_admin_chat',
+        `broadcast ${id} reports to a chat that is not the admin chat`,
+      );
     }
     const total = await deps.directory.countActive();
     const b = await deps.store.create({ id, message, adminChatId, progressMessageId, lang, total });

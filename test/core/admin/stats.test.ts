@@ -54,6 +54,7 @@ function setup(overrides: Partial<StatsDeps> = {}) {
   const queue = new MemoryJobQueue();
   const sinces: number[] = [];
   const deps: StatsDeps = {
+    admins: new Set([900]),
     users: { countActive: async () => 42, countAll: async () => 50 },
     seen: {
       countSince: async (since) => {

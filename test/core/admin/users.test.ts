@@ -40,6 +40,7 @@ async function setup(options: { sessions?: (real: DynamoSessionStore) => Session
   const log = memoryLogger();
   const consume = createConsumer(
     adminUserHandlers({
+      admins: new Set([ADMIN, 901]),
       directory,
       sessions: options.sessions ? options.sessions(sessions) : sessions,
       ledger,
@@ -84,7 +85,7 @@ const lookup = (target: UserTarget, lang: Language = 'en'): JobDraft => ({
 });
 const blockJob = (target: UserTarget, block = true, lang: Language = 'en'): JobDraft => ({
   job: AdminBlockJob,
-  payload: { target, block, lang, admins: [ADMIN, 901] },
+  payload: { target, block, lang },
   chatId: ADMIN_CHAT,
   userId: ADMIN,
 });

@@ -46,6 +46,8 @@ async function setup(users: number, inactive: number[] = [], pageSize = 50) {
   const store = new DynamoBroadcastStore(stores);
   const consume = createConsumer(
     broadcastHandlers({
+      admins: new Set([1]),
+      adminChatId: ADMIN,
       store,
       directory,
       deliver,
