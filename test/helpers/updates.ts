@@ -64,7 +64,7 @@ export function callbackUpdate(from: UserSpec, data: string, messageId = 1, over
 /** A button press on a message in `chat` (`callbackUpdate`'s presses are all in the presser's private chat). */
 export function pressIn(
   chat: { id: number; type: string; title?: string },
-  from: { id: number; first_name: string; username?: string },
+  from: UserSpec & { username?: string },
   data: string,
 ) {
   const update = callbackUpdate(from, data, 33);
