@@ -17,7 +17,10 @@ afterAll(() => table?.stop());
 function setup() {
   const stores = { client: table.client, tableName: table.tableName };
   const queue = new MemoryJobQueue();
-  const consume = createConsumer(ledgerHandlers({ ledger: new DynamoLedger(stores), queue, admins: new Set([900]) }), memoryLogger());
+  const consume = createConsumer(
+    ledgerHandlers({ ledger: new DynamoLedger(stores), queue, admins: new Set([900, 901]) }),
+    memoryLogger(),
+  );
   let batch = 0;
   const run = (drafts: JobDraft[], prefix = `j${batch++}`) =>
     consume(
@@ -44,6 +47,27 @@ const decide = (depositId: string, approve: boolean, adminId = 900): JobDraft =>
 });
 
 describe('deposit.decide', () => {
+  it('credits nothing for a decision not made by an admin, or naming another admin (poison)', async () => {
+    const h = setup();
+    await h.deposits.record({
+      signature: 'sigF1',
+      userId: 304,
+      wallet: 'w',
+      lamports: 7n,
+      slot: 1,
+      blockTime: null,
+      lang: 'en',
+    });
+    const id = depositIdOf('sigF1');
+    await h.run([decide(id, true, 4242)]);
+    await h.run([{ ...decide(id, true), userId: 4242 }]);
+    expect(h.texts(304)).toEqual([]);
+    expect(h.events()).toEqual([]);
+    // The deposit is still undecided: a real admin's confirmation credits it.
+    await h.run([decide(id, true)]);
+    expect(h.texts(304)).toHaveLength(1);
+  });
+
   it('credits the user once and tells them in their language, however often admins confirm', async () => {
     const h = setup();
     await h.deposits.record({

@@ -190,7 +190,12 @@ describe('secret.store', () => {
     const w = worker({}, undefined, new Set([admin]));
     const sealed = sealForIntake(intakePublicKey, 'sk-service-0123456789abcd', SERVICE_SECRET_CONTEXT);
     await w.run([
-      { job: SecretStoreJob, payload: { name: 'openai', sealed, lang, scope: 'service' }, chatId: admin, userId: admin },
+      {
+        job: SecretStoreJob,
+        payload: { name: 'openai', sealed, lang, scope: 'service' },
+        chatId: admin,
+        userId: admin,
+      },
     ]);
     const intruder = newUser();
     const scope = 'service' as const;
@@ -203,7 +208,12 @@ describe('secret.store', () => {
         { job: SecretDeleteJob, payload: { name: 'openai', lang, scope }, ...forged },
       ]),
     ).toEqual(noFailures);
-    expect(w.parked.map((p) => p.code)).toEqual(['admin.not_admin', 'admin.not_admin', 'admin.not_admin', 'admin.not_admin']);
+    expect(w.parked.map((p) => p.code)).toEqual([
+      'admin.not_admin',
+      'admin.not_admin',
+      'admin.not_admin',
+      'admin.not_admin',
+    ]);
     expect(w.replies(intruder)).toEqual([]);
     expect((await w.secrets.list('service')).map((x) => x.name)).toEqual(['openai']);
   });
