@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { parseAdminIds } from './admin/access.js';
 import { ConfigError } from './errors.js';
 import { parseIntakePublicKey } from './keys/intake.js';
 import {
@@ -84,7 +85,7 @@ export function webhookConfig(env: Readonly<Record<string, string | undefined>>)
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...base(values),
-    adminUserIds: new Set(values[secretEnvName('ADMIN_USER_IDS')]!.split(',').map(Number)),
+    adminUserIds: admins(values),
     intakePublicKey: parseIntakePublicKey(values[secretEnvName('VAULT_INTAKE_KEY')]!),
     treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
     queueUrls: Object.fromEntries(QUEUE_NAMES.map((q) => [q, values[ENV.queueUrl[q]]!])) as Record<QueueName, string>,
@@ -96,6 +97,14 @@ export function webhookConfig(env: Readonly<Record<string, string | undefined>>)
     },
     adminChatId: Number(values[secretEnvName('ADMIN_CHAT_ID')]),
   };
+}
+
+/** `ADMIN_USER_IDS`, in the config of every function that applies an admin's decision (it checks the admin again). */
+const admins = (values: Record<string, string>) => parseAdminIds(values[secretEnvName('ADMIN_USER_IDS')]!);
+
+/** The admins, as a worker that applies their decisions knows them (core/admin/access.ts). */
+export interface AdminCheckingConfig {
+  adminUserIds: ReadonlySet<number>;
 }
 
 /** Every consumer parks poison messages in its own DLQ, and delays retries on its own queue. */
@@ -116,7 +125,7 @@ function consumerBase(values: Record<string, string>, queue: QueueName): Consume
   };
 }
 
-export interface NotifyWorkerConfig extends ConsumerConfig {
+export interface NotifyWorkerConfig extends ConsumerConfig, AdminCheckingConfig {
   telegram: { apiRoot: string; token: string };
   adminChatId: number;
 }
@@ -126,10 +135,12 @@ export function notifyWorkerConfig(env: Readonly<Record<string, string | undefin
     [ENV.telegramApiRoot]: url,
     ...secret('TELEGRAM_BOT_TOKEN', botToken),
     ...secret('ADMIN_CHAT_ID', chatId),
+    ...secret('ADMIN_USER_IDS', userIds),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...consumerBase(values, 'notify'),
+    adminUserIds: admins(values),
     telegram: { apiRoot: values[ENV.telegramApiRoot]!, token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]! },
     adminChatId: Number(values[secretEnvName('ADMIN_CHAT_ID')]),
   };
@@ -157,7 +168,7 @@ export function aiWorkerConfig(env: Readonly<Record<string, string | undefined>>
   };
 }
 
-export interface RpcWorkerConfig extends ConsumerConfig {
+export interface RpcWorkerConfig extends ConsumerConfig, AdminCheckingConfig {
   /** notify for answers; rpc for the jobs a job fans out into (watch checks); payouts for the signer. */
   queueUrls: Pick<Record<QueueName, string>, 'notify' | 'rpc' | 'payouts'>;
   /** The raw `SOLANA_RPC_URLS` secret; parsed by the RPC pool (it names problems without echoing URLs). */
@@ -171,10 +182,12 @@ export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>
     ...queueUrls(['notify', 'rpc', 'payouts']),
     ...secret('SOLANA_RPC_URLS'),
     ...secret('TREASURY_ADDRESS', base58Address),
+    ...secret('ADMIN_USER_IDS', userIds),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...consumerBase(values, 'rpc'),
+    adminUserIds: admins(values),
     queueUrls: {
       notify: values[ENV.queueUrl.notify]!,
       rpc: values[ENV.queueUrl.rpc]!,
@@ -185,7 +198,7 @@ export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>
   };
 }
 
-export interface VaultWorkerConfig extends ConsumerConfig {
+export interface VaultWorkerConfig extends ConsumerConfig, AdminCheckingConfig {
   queueUrls: Pick<Record<QueueName, string>, 'notify'>;
   /** The project key (data keys of users' secrets) and the intake key (what the webhook sealed). */
   keys: { project: string; intake: string };
@@ -197,16 +210,18 @@ export function vaultWorkerConfig(env: Readonly<Record<string, string | undefine
     ...queueUrls(['notify']),
     [ENV.keyId.project]: nonEmpty,
     [ENV.keyId.intake]: nonEmpty,
+    ...secret('ADMIN_USER_IDS', userIds),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...consumerBase(values, 'vault'),
+    adminUserIds: admins(values),
     queueUrls: { notify: values[ENV.queueUrl.notify]! },
     keys: { project: values[ENV.keyId.project]!, intake: values[ENV.keyId.intake]! },
   };
 }
 
-export interface SignerConfig extends ConsumerConfig {
+export interface SignerConfig extends ConsumerConfig, AdminCheckingConfig {
   /** notify for answers; rpc for `payout.prepare` and `tx.send`. */
   queueUrls: Pick<Record<QueueName, string>, 'notify' | 'rpc'>;
   /** The treasury's KMS key. */
@@ -221,10 +236,12 @@ export function signerConfig(env: Readonly<Record<string, string | undefined>>):
     ...queueUrls(['notify', 'rpc']),
     [ENV.keyId.treasury]: nonEmpty,
     ...secret('TREASURY_ADDRESS', base58Address),
+    ...secret('ADMIN_USER_IDS', userIds),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...consumerBase(values, 'payouts'),
+    adminUserIds: admins(values),
     queueUrls: { notify: values[ENV.queueUrl.notify]!, rpc: values[ENV.queueUrl.rpc]! },
     treasuryKeyId: values[ENV.keyId.treasury]!,
     treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,

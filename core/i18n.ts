@@ -75,7 +75,6 @@ const coreEn = {
   'deposit.none':
     'No new deposit found yet. Send SOL from your linked wallet to <code>{treasury}</code> and try again in a minute.',
   'watch.changed': '🔔 <b>Balance changed</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b> ({delta} SOL)',
-  'admin.only': 'This command works only in the admin chat.',
   'broadcast.usage': 'Send /broadcast followed by the message for every user (formatting is kept).',
   'broadcast.confirm': '📣 The message above goes to every active user. Send it?',
   'broadcast.send': '📣 Send',
@@ -107,7 +106,6 @@ const coreEn = {
     '❌ Withdrawal <code>{id}</code> of {sol} SOL could not be sent; nothing left the treasury. The admins have been told.',
   'payout.approved_by_you': 'Approved. The payout is being signed and sent.',
   'payout.rejected_by_you': 'Rejected.',
-  'payout.not_admin': 'Only admins can decide payouts.',
   'secret.private': 'Secrets are stored in a private chat with me only.',
   'secret.bad_name': 'A secret name is 1–32 characters: letters, digits, _ or -.',
   'secret.send_value':
@@ -212,7 +210,6 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'deposit.found': '💰 发现 {count} 笔新充值，共 {sol} SOL。管理员将尽快确认。',
   'deposit.none': '暂未发现新充值。请从已绑定的钱包向 <code>{treasury}</code> 转入 SOL，一分钟后再试。',
   'watch.changed': '🔔 <b>余额变动</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b>（{delta} SOL）',
-  'admin.only': '此命令只能在管理员群中使用。',
   'broadcast.usage': '发送 /broadcast 加上要发给所有用户的消息（保留格式）。',
   'broadcast.confirm': '📣 上面的消息将发给所有活跃用户。确认发送？',
   'broadcast.send': '📣 发送',
@@ -241,7 +238,6 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'withdraw.failed': '❌ 提现 <code>{id}</code>（{sol} SOL）发送失败，资金未离开金库。已通知管理员。',
   'payout.approved_by_you': '已批准，正在签名并发送。',
   'payout.rejected_by_you': '已拒绝。',
-  'payout.not_admin': '只有管理员可以审批提现。',
   'secret.private': '密钥只能在与我的私聊中保存。',
   'secret.bad_name': '密钥名称为 1–32 个字符：字母、数字、_ 或 -。',
   'secret.send_value': '🔐 现在请把 <b>{name}</b> 的值作为一条消息发送。收到后我会立即删除它。发送 /cancel 取消。',

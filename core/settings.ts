@@ -541,7 +541,8 @@ export const FUNCTIONS = {
   },
   notifyWorker: {
     entry: 'functions/notify-worker.ts',
-    secrets: ['TELEGRAM_BOT_TOKEN', 'ADMIN_CHAT_ID'],
+    // ADMIN_USER_IDS: a broadcast's start and cancel are checked against the admins again.
+    secrets: ['TELEGRAM_BOT_TOKEN', 'ADMIN_CHAT_ID', 'ADMIN_USER_IDS'],
     // notify: a broadcast page fans out into one send job per user.
     sendsTo: ['notify'],
     consumes: 'notify',
@@ -549,7 +550,8 @@ export const FUNCTIONS = {
   },
   rpcWorker: {
     entry: 'functions/rpc-worker.ts',
-    secrets: ['SOLANA_RPC_URLS', 'TREASURY_ADDRESS'],
+    // ADMIN_USER_IDS: deposit decisions and the admin desk's jobs are checked against the admins again.
+    secrets: ['SOLANA_RPC_URLS', 'TREASURY_ADDRESS', 'ADMIN_USER_IDS'],
     // rpc: a watch poll fans out into watch checks on its own queue; payouts: a payout's
     // transaction outcome goes back to the signer.
     sendsTo: ['notify', 'rpc', 'payouts'],
@@ -572,7 +574,8 @@ export const FUNCTIONS = {
   /** Stores users' secrets: opens what the webhook sealed to the intake key, seals it under a data key. */
   vaultWorker: {
     entry: 'functions/vault-worker.ts',
-    secrets: [],
+    // ADMIN_USER_IDS: service credentials are an admin's, checked again here.
+    secrets: ['ADMIN_USER_IDS'],
     sendsTo: ['notify'],
     consumes: 'vault',
     table: 'readwrite',
@@ -589,7 +592,8 @@ export const FUNCTIONS = {
   signer: {
     entry: 'functions/signer.ts',
     // No RPC endpoints (their URLs may carry API keys): chain reads for payouts run in the rpc worker.
-    secrets: ['TREASURY_ADDRESS'],
+    // ADMIN_USER_IDS: a payout decision is checked against the admins again before it moves money.
+    secrets: ['TREASURY_ADDRESS', 'ADMIN_USER_IDS'],
     // rpc: `payout.prepare` (treasury balance, blockhash) and the signed transaction's `tx.send`.
     sendsTo: ['notify', 'rpc'],
     consumes: 'payouts',

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import { ENV, QUEUE_NAMES, type QueueName } from '../settings.js';
 import type { RpcPoolStats } from '../solana/stats.js';
 import { notice } from '../telegram/notice.js';
+import { assertAdmin } from './access.js';
 
 /** `admin.stats`: an admin asked for `/stats` in the admin chat (the job's chat); answered in `lang`. */
 export const AdminStatsJob = defineJob('admin.stats', 'rpc', z.object({ lang: z.enum(LANGUAGES) }));
@@ -247,6 +248,8 @@ export function renderStats(t: Translate, s: StatsSnapshot): string {
 }
 
 export interface StatsDeps {
+  /** The admins (`ADMIN_USER_IDS`): only their `admin.stats` runs. */
+  admins: ReadonlySet<number>;
   /** The user directory (`DynamoUserDirectory`): users who have not blocked the bot. */
   users: { countActive(): Promise<number>; countAll(): Promise<number> };
   seen: Pick<SeenUsers, 'countSince'>;
@@ -273,6 +276,7 @@ export interface StatsDeps {
 export function adminStatsHandler(deps: StatsDeps) {
   const now = deps.now ?? Date.now;
   return handle(AdminStatsJob, async (job, log) => {
+    assertAdmin(deps.admins, job);
     if (job.chatId === null) return;
     await deps.flush?.();
     const since = now() - DAY_MS;

@@ -10,6 +10,7 @@ import { notice } from '../telegram/notice.js';
 import { USERNAME, type UserDirectory, type UserRecord } from '../users/directory.js';
 import type { WalletBook } from '../wallet/book.js';
 import { formatSol } from '../wallet/format.js';
+import { assertAdmin } from './access.js';
 
 /** Whom an admin means: a user id (a private chat's id is its user's), or a username. */
 export const UserTargetSchema = z.union([
@@ -48,22 +49,19 @@ export const AdminUserJob = defineJob(
 );
 
 /**
- * `admin.block`: an admin's `/block` (`block: true`) or `/unblock`. `admins` are the ids that may
- * never be blocked (the webhook knows them; workers have no admin list of their own).
+ * `admin.block`: an admin's `/block` (`block: true`) or `/unblock`. Who may never be blocked (the
+ * admins) is the worker's own list, not the job's (older jobs' `admins` field is ignored).
  */
 export const AdminBlockJob = defineJob(
   'admin.block',
   'rpc',
-  z.object({
-    target: UserTargetSchema,
-    block: z.boolean(),
-    lang: z.enum(LANGUAGES),
-    admins: z.array(z.int()).check(z.maxLength(1000)),
-  }),
+  z.object({ target: UserTargetSchema, block: z.boolean(), lang: z.enum(LANGUAGES) }),
 );
 
 /** What the admin desk's user jobs read and write: the directory, the webhook's sessions, the ledger and wallet book. */
 export interface AdminUsersDeps {
+  /** The admins (`ADMIN_USER_IDS`): only their jobs run, and they are never blocked. */
+  admins: ReadonlySet<number>;
   directory: Pick<UserDirectory, 'get' | 'findByUsername' | 'setBlocked'>;
   /** The webhook's sessions: a block is a flag in the user's private-chat session. */
   sessions: SessionStore;
@@ -146,6 +144,7 @@ function statusOf(t: Translate, user: UserRecord): string {
 
 /**
  * The admin desk's user jobs, run by the rpc worker (it reads the ledger and the wallet book).
+ * A job not made by an admin (`assertAdmin`) is poison: parked, and nothing read or written.
  *
  * - `admin.user` answers with the user's id, username, language, status (active, blocked the
  *   bot, blocked by an admin), internal balance and verified wallets; an unknown id or username
@@ -167,6 +166,7 @@ export function adminUserHandlers(deps: AdminUsersDeps): JobHandler[] {
   }
 
   const lookup = handle(AdminUserJob, async (job) => {
+    assertAdmin(deps.admins, job);
     const t = translator(job.payload.lang);
     const user = await resolve(job.payload.target);
     if (!user) return reply(job, t('admin.user.unknown', { target: targetLabel(job.payload.target) }));
@@ -186,11 +186,12 @@ export function adminUserHandlers(deps: AdminUsersDeps): JobHandler[] {
   });
 
   const block = handle(AdminBlockJob, async (job, log) => {
-    const { target, lang, admins } = job.payload;
+    assertAdmin(deps.admins, job);
+    const { target, lang } = job.payload;
     const t = translator(lang);
     const user = await resolve(target);
     if (!user) return reply(job, t('admin.user.unknown', { target: targetLabel(target) }));
-    if (job.payload.block && admins.includes(user.chatId))
+    if (job.payload.block && deps.admins.has(user.chatId))
       return reply(job, t('admin.block.admin', { who: who(user) }));
     // Unknown by now only if the entry vanished since it was read: then there is nobody to block.
     if (!(await deps.directory.setBlocked(user.chatId, job.payload.block))) {

@@ -1,17 +1,15 @@
-import { Composer } from 'telegraf';
-import type { AdminAccess } from './admin-access.js';
+import type { AdminGate } from './admin-access.js';
 import { adminStats } from './admin-stats.js';
 import { adminUsers } from './admin-users.js';
-import type { BotContext } from './context.js';
-
-export type AdminDeskOptions = AdminAccess;
+import { broadcastCommands } from './broadcast.js';
 
 /**
- * The admin desk, taken only from admins (`ADMIN_USER_IDS`) in the admin chat; anyone else gets no
- * hint that these commands exist: `/stats`, `/user`, `/block`, `/unblock` (and `/broadcast`).
+ * The admin desk, registered on the admin gate (admins by user id, in the admin chat):
+ * `/stats`, `/user`, `/block`, `/unblock` and `/broadcast`. Payout and deposit decisions are
+ * registered on the same gate by their features.
  */
-export function adminDesk(options: AdminDeskOptions): Composer<BotContext> {
-  const desk = new Composer<BotContext>();
-  desk.use(adminUsers(options), adminStats(options));
-  return desk;
+export function adminDesk(gate: AdminGate): void {
+  adminUsers(gate);
+  adminStats(gate);
+  broadcastCommands(gate);
 }

@@ -9,10 +9,9 @@ import { userStatus } from '../users/directory.js';
 import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
 import { WatchLangJob } from '../watch/jobs.js';
 import { adminDesk } from './admin.js';
-import { handleOf } from './admin-access.js';
+import { AdminGate, handleOf } from './admin-access.js';
 import { blockGate } from './admin-users.js';
 import { assistantCommands } from './assistant.js';
-import { adminCommands } from './broadcast.js';
 import type { BotContext } from './context.js';
 import { depositCommands } from './deposits.js';
 import { rateLimit } from './limits.js';
@@ -47,19 +46,28 @@ function chainQuery<P>(
 }
 
 /**
- * Keeps the user directory current without a write of its own: the first update of a private
- * chat queues `user.status` (and a "new user" admin event), and so does the user blocking or
- * restarting the bot (`my_chat_member`). Both carry the user's username, when they have one, for
- * the admins' `/user @name`.
+ * Records the user blocking or restarting the bot (`my_chat_member` in their private chat) as
+ * `user.status`, with their username when they have one (for the admins' `/user @name`). It runs
+ * before the block gate, so the directory knows whether a blocked user still has the bot (only
+ * Telegram makes this update, once per real change; it carries no text and queues one small job).
  */
-function directory(): Composer<BotContext> {
-  const users = new Composer<BotContext>();
-  users.on('my_chat_member', (ctx) => {
+function membership(): Composer<BotContext> {
+  const members = new Composer<BotContext>();
+  members.on('my_chat_member', (ctx) => {
     if (ctx.chat.type !== 'private') return;
     const active = ctx.myChatMember.new_chat_member.status !== 'kicked';
     ctx.session = { ...ctx.session, joined: true };
     ctx.enqueue(userStatus(ctx.chat.id, { active, lang: ctx.lang, username: ctx.from.username }));
   });
+  return members;
+}
+
+/**
+ * Keeps the user directory current without a write of its own: the first update of a private
+ * chat queues `user.status` (and a "new user" admin event).
+ */
+function directory(): Composer<BotContext> {
+  const users = new Composer<BotContext>();
   users.use((ctx, next) => {
     if (ctx.chat?.type === 'private' && ctx.from && !ctx.session.joined) {
       ctx.session = { ...ctx.session, joined: true };
@@ -98,9 +106,9 @@ function activity(): Composer<BotContext> {
 }
 
 export interface BotOptions {
-  /** The admin group or channel: admin commands are taken there only. */
+  /** The admin group: admin commands and buttons are taken there only, and from admins only. */
   adminChatId: number;
-  /** Who may approve payouts. */
+  /** The admins (`ADMIN_USER_IDS`): admin power goes by the acting user's id, never by chat membership. */
   adminUserIds: ReadonlySet<number>;
   /** The intake key's public key: users' secrets are sealed to it before they go anywhere. */
   intakePublicKey: Uint8Array;
@@ -122,10 +130,14 @@ export interface BotOptions {
  */
 export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
+  // The one gate of admin power: every admin command and button is registered on it.
+  const admins = new AdminGate({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds });
+  bot.use(membership());
+  // Nothing from a user an admin blocked goes further, in any chat: no job, no reply, not even
+  // the directory's or /stats' bookkeeping below.
+  bot.use(blockGate());
   bot.use(directory());
   if (options.reportActivity ?? true) bot.use(activity());
-  // Nothing from a user an admin blocked goes further.
-  bot.use(blockGate());
   // Admins decide payouts and deposits in bursts: they are not rate limited.
   bot.use(rateLimit({ exemptUserIds: options.adminUserIds }));
   // A message carrying a secret is deleted and goes no further (a pending /setsecret's value excepted).
@@ -138,22 +150,14 @@ export function createBot(options: BotOptions): Composer<BotContext> {
     secretCommands({
       intakePublicKey: options.intakePublicKey,
       settings: options.vault,
-      adminUserIds: options.adminUserIds,
+      admins,
     }),
   );
-  bot.use(adminCommands(options.adminChatId));
-  bot.use(
-    payoutCommands({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds, settings: options.payouts }),
-  );
-  bot.use(adminDesk({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds }));
+  adminDesk(admins);
+  bot.use(admins);
+  bot.use(payoutCommands(admins, options.payouts));
   bot.use(watchCommands());
-  bot.use(
-    depositCommands({
-      treasuryAddress: options.treasuryAddress,
-      adminChatId: options.adminChatId,
-      adminUserIds: options.adminUserIds,
-    }),
-  );
+  bot.use(depositCommands({ treasuryAddress: options.treasuryAddress }, admins));
   // `/wallets`, wallet buttons, and a Solana address sent in a private chat (linked).
   bot.use(walletCommands());
 

@@ -1,4 +1,3 @@
-import { Composer } from 'telegraf';
 import {
   BroadcastCancelJob,
   type BroadcastMessage,
@@ -7,7 +6,7 @@ import {
   CALLBACK_CANCEL,
   type Entity,
 } from '../broadcast/jobs.js';
-import type { BotContext } from './context.js';
+import type { AdminGate } from './admin-access.js';
 
 export const BROADCAST_CALLBACK = { send: 'bc:go', discard: 'bc:drop', cancel: /^bc:stop:([A-Za-z0-9_-]{1,40})$/ };
 
@@ -31,17 +30,16 @@ export function broadcastFrom(text: string, entities: readonly Entity[] = []): B
 }
 
 /**
- * Admin commands, taken only in the admin chat (its members are the admins):
+ * Broadcasts, registered on the admin gate (an admin, by user id, in the admin chat; nobody else):
  * `/broadcast <text>` shows the message as users will get it and asks to confirm; "Send" turns
  * the question into the broadcast's progress message and queues `broadcast.start`; the
- * progress message's "Cancel" queues `broadcast.cancel`.
+ * progress message's "Cancel" queues `broadcast.cancel`. Both jobs name the acting admin
+ * (`userId`), whom the notify worker checks again.
  */
-export function adminCommands(adminChatId: number): Composer<BotContext> {
-  const admin = new Composer<BotContext>();
-  const inAdminChat = (ctx: BotContext) => ctx.chat?.id === adminChatId;
+export function broadcastCommands(gate: AdminGate): void {
+  const { adminChatId } = gate.access;
 
-  admin.command('broadcast', async (ctx) => {
-    if (!inAdminChat(ctx)) return ctx.reply(ctx.t('admin.only'));
+  gate.command('broadcast', async (ctx) => {
     const message = broadcastFrom(ctx.message.text, ctx.message.entities as Entity[] | undefined);
     if (!message) return ctx.reply(ctx.t('broadcast.usage'));
     ctx.session = { ...ctx.session, broadcastDraft: message };
@@ -58,10 +56,10 @@ export function adminCommands(adminChatId: number): Composer<BotContext> {
     });
   });
 
-  admin.action(BROADCAST_CALLBACK.send, async (ctx) => {
+  gate.action(BROADCAST_CALLBACK.send, async (ctx) => {
     const { broadcastDraft: draft, ...rest } = ctx.session;
     const messageId = ctx.callbackQuery.message?.message_id;
-    if (!inAdminChat(ctx) || !draft || messageId === undefined) return ctx.answerCbQuery(ctx.t('button.stale'));
+    if (!draft || messageId === undefined) return ctx.answerCbQuery(ctx.t('button.stale'));
     ctx.session = rest;
     const id = `b${ctx.update.update_id}`;
     ctx.enqueue({
@@ -76,17 +74,15 @@ export function adminCommands(adminChatId: number): Composer<BotContext> {
     });
   });
 
-  admin.action(BROADCAST_CALLBACK.discard, async (ctx) => {
+  gate.action(BROADCAST_CALLBACK.discard, async (ctx) => {
     const { broadcastDraft: _, ...rest } = ctx.session;
     ctx.session = rest;
     await ctx.answerCbQuery();
     await ctx.editMessageText(ctx.t('broadcast.discarded'));
   });
 
-  admin.action(BROADCAST_CALLBACK.cancel, async (ctx) => {
-    if (!inAdminChat(ctx)) return ctx.answerCbQuery(ctx.t('button.stale'));
+  gate.action(BROADCAST_CALLBACK.cancel, async (ctx) => {
     ctx.enqueue({ job: BroadcastCancelJob, payload: { id: ctx.match[1]! }, chatId: null, userId: ctx.from.id });
     await ctx.answerCbQuery(ctx.t('broadcast.cancelling'));
   });
-  return admin;
 }

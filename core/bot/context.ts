@@ -108,6 +108,12 @@ function stripUndefined(payload: object): Record<string, unknown> {
 /** The context every handler gets: telegraf's, plus the session, jobs to enqueue and a translator. */
 export class BotContext extends Context {
   session: SessionData = {};
+  /**
+   * The acting user's own private-chat session, read only, when the update comes from another
+   * chat (a group, a button under a group message); undefined in the private chat itself, where
+   * `session` is that session. It is where an admin's block is recorded.
+   */
+  actorSession: SessionData | undefined;
   readonly jobs: JobDraft[] = [];
 
   constructor(update: Update, telegram: Telegram, botInfo: UserFromGetMe) {
@@ -122,6 +128,11 @@ export class BotContext extends Context {
   /** Translates into the user's language. */
   get t(): Translate {
     return translator(this.lang);
+  }
+
+  /** An admin blocked the acting user (`blocked` in their private-chat session), whatever the chat. */
+  get blocked(): boolean {
+    return this.session.blocked === true || this.actorSession?.blocked === true;
   }
 
   /** Queues a job to run after this update is committed. */

@@ -1,10 +1,10 @@
 import { Composer } from 'telegraf';
 import { DepositScanJob } from '../deposit/scan.js';
 import { DEPOSIT_CALLBACK, DepositDecideJob, LedgerHistoryJob } from '../ledger/jobs.js';
-import { type AdminAccess, decisionButtons } from './admin-access.js';
+import { type AdminGate, decisionButtons } from './admin-access.js';
 import type { BotContext } from './context.js';
 
-export interface DepositCommandOptions extends AdminAccess {
+export interface DepositCommandOptions {
   /** The treasury's deposit address, shown to users. */
   treasuryAddress: string;
 }
@@ -16,11 +16,12 @@ const HTML = { parse_mode: 'HTML' } as const;
 /**
  * Deposits into the internal balance, the seeds' "I've deposited" flow: `/deposit` shows the
  * treasury address (copyable) and a button that scans each linked wallet for transfers to it
- * (`deposit.scan`); each deposit found goes to the admins with Confirm / Reject, and only an admin
- * pressing in the admin chat queues `deposit.decide`, whose first decision wins. `/history` shows
- * the balance and the ledger.
+ * (`deposit.scan`); each deposit found goes to the admins with Confirm / Reject, registered on the
+ * admin gate: only an admin pressing in the admin chat queues `deposit.decide` (naming that admin,
+ * whom the rpc worker checks again), whose first decision wins. `/history` shows the balance and
+ * the ledger.
  */
-export function depositCommands(options: DepositCommandOptions): Composer<BotContext> {
+export function depositCommands(options: DepositCommandOptions, gate: AdminGate): Composer<BotContext> {
   const deposits = new Composer<BotContext>();
   const wallets = (ctx: BotContext) => ctx.session.wallets ?? [];
 
@@ -52,10 +53,9 @@ export function depositCommands(options: DepositCommandOptions): Composer<BotCon
     ctx.enqueue({ job: LedgerHistoryJob, payload: { lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
   });
 
-  deposits.action(
+  gate.action(
     DEPOSIT_CALLBACK.pattern,
     decisionButtons(
-      options,
       (depositId, approve, admin) => ({
         job: DepositDecideJob,
         payload: { depositId, approve, adminId: admin.id, adminName: admin.name },

@@ -10,13 +10,14 @@ import {
 import type { PayoutSettings } from '../settings.js';
 import { checkAddress } from '../solana/address.js';
 import { formatSol, parseSol } from '../wallet/format.js';
-import { type AdminAccess, decisionButtons } from './admin-access.js';
+import { type AdminGate, decisionButtons } from './admin-access.js';
 import type { BotContext } from './context.js';
 
-/** Where payout requests are shown to admins (their buttons are honoured there only), who they are, and the limits. */
-export interface PayoutCommandOptions extends AdminAccess {
-  settings: Pick<PayoutSettings, 'minLamports' | 'maxLamports' | 'networkFeeLamports' | 'confirmSeconds'>;
-}
+/** The limits a withdrawal is checked against before the user confirms it, and what the screen shows. */
+export type PayoutCommandSettings = Pick<
+  PayoutSettings,
+  'minLamports' | 'maxLamports' | 'networkFeeLamports' | 'confirmSeconds'
+>;
 
 const HTML = { parse_mode: 'HTML' } as const;
 
@@ -26,13 +27,13 @@ const HTML = { parse_mode: 'HTML' } as const;
  * the session, so the Confirm button carries no amount or address to forge. Confirm queues a
  * `payout.request` (every check that needs the chain or the table runs in the workers). The user's
  * "Cancel withdrawal" button queues `payout.cancel`, which the worker honours only for the payout's
- * own user. An approve/reject button pressed by an admin in the admin chat becomes a
- * `payout.decide`. A button pressed by anyone else, or anywhere else, queues nothing: forged
- * callback data cannot move money, and a replayed one finds the payout already decided.
+ * own user. An approve/reject button, registered on the admin gate, pressed by an admin in the admin
+ * chat becomes a `payout.decide` naming that admin (the signer checks them again). A button pressed
+ * by anyone else, or anywhere else, queues nothing: forged callback data cannot move money, and a
+ * replayed one finds the payout already decided.
  */
-export function payoutCommands(options: PayoutCommandOptions): Composer<BotContext> {
+export function payoutCommands(gate: AdminGate, settings: PayoutCommandSettings): Composer<BotContext> {
   const payouts = new Composer<BotContext>();
-  const { settings } = options;
   const now = () => Math.floor(Date.now() / 1000);
 
   payouts.command('withdraw', (ctx) => {
@@ -101,10 +102,9 @@ export function payoutCommands(options: PayoutCommandOptions): Composer<BotConte
     return ctx.answerCbQuery(ctx.t('withdraw.cancelling'));
   });
 
-  payouts.action(
+  gate.action(
     PAYOUT_CALLBACK.pattern,
     decisionButtons(
-      options,
       (payoutId, approve, admin) => ({
         job: PayoutDecideJob,
         payload: { payoutId, approve, adminId: admin.id, adminName: admin.name },

@@ -5,11 +5,12 @@ import { sealForIntake } from '../keys/intake.js';
 import type { VaultSettings } from '../settings.js';
 import { secretContext } from '../vault/context.js';
 import { SECRET_NAME, SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from '../vault/jobs.js';
+import type { AdminGate } from './admin-access.js';
 import type { BotContext } from './context.js';
 
 export interface SecretCommandOptions {
-  /** Admins may also keep service credentials (`/setsecret <name> service`). */
-  adminUserIds: ReadonlySet<number>;
+  /** Admins (as the admin gate knows them, by user id) may also keep service credentials (`/setsecret <name> service`). */
+  admins: Pick<AdminGate, 'isAdmin'>;
   /** The intake key's public key (SPKI DER): values are sealed to it here, opened only by the vault worker. */
   intakePublicKey: Uint8Array;
   settings: VaultSettings;
@@ -98,7 +99,7 @@ export function secretCommands(options: SecretCommandOptions): Composer<BotConte
 
   /** `service` as the last argument, from an admin, means the deployment's service credentials. */
   function scopeOf(ctx: BotContext, args: readonly string[]): { rest: readonly string[]; scope?: 'service' } {
-    const admin = ctx.from !== undefined && options.adminUserIds.has(ctx.from.id);
+    const admin = options.admins.isAdmin(ctx);
     return admin && args.at(-1) === 'service' ? { rest: args.slice(0, -1), scope: 'service' } : { rest: args };
   }
 

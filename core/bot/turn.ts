@@ -18,11 +18,12 @@ export interface TurnRunnerOptions {
  */
 export function createTurnRunner(options: TurnRunnerOptions): TurnRunner {
   const middleware = options.bot.middleware();
-  return async (update, session) => {
+  return async (update, session, actorSession) => {
     const calls: TelegramCall[] = [];
     const telegram = new OutboxTelegram(options.token, options.apiRoot, calls);
     const ctx = new BotContext(update.update as unknown as Update, telegram, options.botInfo);
     ctx.session = parseSession(session);
+    if (actorSession !== undefined) ctx.actorSession = parseSession(actorSession);
     await middleware(ctx, () => Promise.resolve());
     return { session: ctx.session, calls, jobs: ctx.jobs };
   };

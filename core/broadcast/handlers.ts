@@ -1,3 +1,5 @@
+import { assertAdmin } from '../admin/access.js';
+import { PoisonJobError } from '../errors.js';
 import { type MessageKey, translator } from '../i18n.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
@@ -13,6 +15,10 @@ import { type Broadcast, type BroadcastStore, type SendOutcome, settled } from '
 export type BroadcastDirectory = Pick<UserDirectory, 'activePage'> & { countActive(): Promise<number> };
 
 export interface BroadcastDeps {
+  /** The admins (`ADMIN_USER_IDS`): only their `broadcast.start` and `broadcast.cancel` run. */
+  admins: ReadonlySet<number>;
+  /** The admin chat: a broadcast reports its progress there and nowhere else. */
+  adminChatId: number;
   store: BroadcastStore;
   directory: BroadcastDirectory;
   deliver: Deliver;
@@ -112,7 +118,14 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
   }
 
   const start = handle(BroadcastStartJob, async (job, log) => {
+    assertAdmin(deps.admins, job);
     const { id, message, adminChatId, progressMessageId, lang } = job.payload;
+    if (adminChatId !== deps.adminChatId) {
+      throw new PoisonJobError(
+        'broadcast.not_admin_chat',
+        `broadcast ${id} reports to a chat that is not the admin chat`,
+      );
+    }
     const total = await deps.directory.countActive();
     const b = await deps.store.create({ id, message, adminChatId, progressMessageId, lang, total });
     log.info('broadcast.started', { broadcast: id, total });
@@ -184,6 +197,7 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
   });
 
   const cancel = handle(BroadcastCancelJob, async (job, log) => {
+    assertAdmin(deps.admins, job);
     if (!(await deps.store.cancel(job.payload.id))) return;
     cache.delete(job.payload.id);
     const b = await deps.store.get(job.payload.id);

@@ -18,6 +18,7 @@ export const adminMessages = catalog(
       '🚫 Blocked {who}. The bot ignores their messages and buttons, and broadcasts skip them; they are not told. /unblock {id} lets them back.',
     'admin.unblock.done': '✅ Unblocked {who}. The bot answers them again.',
     'admin.blocked_press': 'Not available.',
+    'admin.not_admin': 'Sorry, only the bot’s admins can do that.',
   } as const,
   {
     'admin.user.usage': '发送 /user &lt;用户 ID 或 @用户名&gt; 查询用户。',
@@ -35,5 +36,6 @@ export const adminMessages = catalog(
       '🚫 已封禁 {who}。机器人将忽略其消息和按钮，广播也会跳过该用户；不会通知对方。发送 /unblock {id} 可解除封禁。',
     'admin.unblock.done': '✅ 已解除封禁 {who}。机器人会重新回复该用户。',
     'admin.blocked_press': '暂不可用。',
+    'admin.not_admin': '抱歉，只有机器人管理员可以执行此操作。',
   },
 );

@@ -13,8 +13,12 @@ export interface Turn {
   jobs: JobDraft[];
 }
 
-/** Runs the bot on an update and the session as loaded; must be free of side effects. */
-export type TurnRunner = (update: ValidUpdate, session: unknown) => Promise<Turn>;
+/**
+ * Runs the bot on an update and the session as loaded; must be free of side effects.
+ * `actorSession` is the acting user's own private-chat session, read only, given when the update's
+ * chat is another one (a group): what the user is (e.g. blocked) must hold in every chat.
+ */
+export type TurnRunner = (update: ValidUpdate, session: unknown, actorSession?: unknown) => Promise<Turn>;
 
 export interface ProcessResult {
   /** The Bot API call to return in the webhook response, if any. */
@@ -39,7 +43,10 @@ export interface UpdateProcessorDeps {
 /**
  * Applies one Telegram update exactly once.
  *
- * 1. Load the session (a failure here is transient: nothing has happened yet).
+ * 1. Load the session (a failure here is transient: nothing has happened yet). When the chat is
+ *    not the user's private chat, also load (once, alongside) the user's private-chat session,
+ *    `<userId>:<userId>`, which the bot reads but never writes here: no extra read on the
+ *    private-chat path.
  * 2. If the session already records this update id, it is a redelivery: re-send its stored
  *    jobs (same ids, so consumers drop repeats) and return its stored reply.
  * 3. Run the bot; all effects are buffered.
@@ -86,15 +93,18 @@ export function createUpdateProcessor(deps: UpdateProcessorDeps) {
     const log = deps.log.child({ correlationId: `u${update.updateId}` });
     if (update.chatId === null || update.userId === null) return processSessionless(update);
     const key = `${update.chatId}:${update.userId}`;
+    const actorKey = update.chatId === update.userId ? undefined : `${update.userId}:${update.userId}`;
+    let actor: Promise<unknown> | undefined;
     for (let attempt = 1; ; attempt++) {
-      const snapshot = await deps.sessions.load(key);
+      actor ??= actorKey === undefined ? undefined : deps.sessions.load(actorKey).then((s) => s.data);
+      const [snapshot, actorSession] = await Promise.all([deps.sessions.load(key), actor]);
       const previous = snapshot.processed.find((entry) => entry.updateId === update.updateId);
       if (previous) {
         log.info('update.duplicate', { updateId: update.updateId });
         if (previous.outbox) await emit(previous.outbox);
         return { reply: previous.outbox?.reply, duplicate: true };
       }
-      const turn = await deps.runTurn(update, snapshot.data);
+      const turn = await deps.runTurn(update, snapshot.data, actorSession);
       const outbox = toOutbox(update, turn);
       try {
         await deps.sessions.save({

@@ -1,16 +1,19 @@
+import { assertAdmin } from '../admin/access.js';
 import { adminEvent } from '../admin/events.js';
 import { PoisonJobError } from '../errors.js';
 import { translator } from '../i18n.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import type { JobQueue } from '../jobs/envelope.js';
+import type { PayoutStore } from '../payouts/store.js';
 import { notice } from '../telegram/notice.js';
 import { formatSol } from '../wallet/format.js';
 import { DepositDecideJob, LedgerHistoryJob } from './jobs.js';
-import type { PayoutStore } from '../payouts/store.js';
 import type { Ledger } from './ledger.js';
 
 export interface LedgerDeps {
+  /** The admins (`ADMIN_USER_IDS`): a `deposit.decide` by anyone else is poison. */
+  admins: ReadonlySet<number>;
   ledger: Ledger;
   queue: JobQueue;
   /** Where each withdrawal in `/history` stands. */
@@ -27,6 +30,7 @@ export interface LedgerDeps {
  */
 export function ledgerHandlers(deps: LedgerDeps): JobHandler[] {
   const decide = handle(DepositDecideJob, async (job, log) => {
+    assertAdmin(deps.admins, job);
     const { depositId, approve, adminId, adminName } = job.payload;
     const decision = await deps.ledger.decideDeposit(depositId, approve, adminId);
     log.info('deposit.decided', { depositId, outcome: decision.outcome });

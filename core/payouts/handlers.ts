@@ -1,3 +1,4 @@
+import { assertAdmin } from '../admin/access.js';
 import { adminEvent } from '../admin/events.js';
 import { PoisonJobError } from '../errors.js';
 import { translator } from '../i18n.js';
@@ -64,6 +65,8 @@ export interface PayoutChainDeps extends PayoutBase {
 
 /** The signer's half: decisions, KMS signatures and outcomes (no RPC access at all). */
 export interface PayoutSignerDeps extends PayoutBase {
+  /** The admins (`ADMIN_USER_IDS`): a `payout.decide` by anyone else is poison. */
+  admins: ReadonlySet<number>;
   signer: PayoutSigner;
   /** The explorer page of a transaction. */
   explorerUrl: (signature: string) => string;
@@ -403,6 +406,7 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
     ]);
 
   const decide = handle(PayoutDecideJob, async (job, log) => {
+    assertAdmin(deps.admins, job);
     const { payoutId, approve, adminId, adminName } = job.payload;
     const by = `admin:${adminId}`;
     const requested: TransitionGuard = { status: 'requested' };

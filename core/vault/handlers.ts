@@ -1,3 +1,4 @@
+import { assertAdmin } from '../admin/access.js';
 import { PoisonJobError } from '../errors.js';
 import { translator } from '../i18n.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
@@ -14,6 +15,8 @@ import { SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from '
 import type { SecretStore } from './store.js';
 
 export interface VaultDeps {
+  /** The admins (`ADMIN_USER_IDS`): only they may touch service credentials (`scope: service`). */
+  admins: ReadonlySet<number>;
   secrets: SecretStore;
   vault: KeyVault;
   intake: IntakeKeyService;
@@ -29,10 +32,14 @@ export function maskSecret(value: string): string {
   return `${'•'.repeat(6)}${chars.slice(-4).join('')}`;
 }
 
-/** Who a vault job acts for and whose secrets it touches: every vault job is someone's, in their private chat. */
-function owner(job: JobEnvelope<{ scope?: SecretScope }>) {
+/**
+ * Who a vault job acts for and whose secrets it touches: every vault job is someone's, in their
+ * private chat; a service credential's job must be an admin's (else it is poison).
+ */
+function owner(job: JobEnvelope<{ scope?: SecretScope }>, admins: ReadonlySet<number>) {
   if (job.userId === null || job.chatId === null)
     throw new PoisonJobError('secret.no_user', 'a vault job needs a user');
+  if (job.payload.scope === 'service') assertAdmin(admins, job);
   const context = secretContext(job.payload.scope, job.userId);
   return { userId: job.userId, chatId: job.chatId, ownerId: context.ownerId, context };
 }
@@ -50,7 +57,7 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
     emitFrom(deps.queue, job, [notice(chatId, userId, html)]);
 
   const store = handle(SecretStoreJob, async (job, log) => {
-    const { userId, chatId, ownerId, context } = owner(job);
+    const { userId, chatId, ownerId, context } = owner(job, deps.admins);
     const t = translator(job.payload.lang);
     const { name } = job.payload;
     let value: string;
@@ -86,7 +93,7 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
   });
 
   const list = handle(SecretListJob, async (job) => {
-    const { userId, chatId, ownerId } = owner(job);
+    const { userId, chatId, ownerId } = owner(job, deps.admins);
     const t = translator(job.payload.lang);
     const secrets = await deps.secrets.list(ownerId);
     if (secrets.length === 0) return say(job, chatId, userId, t('secret.none'));
@@ -101,7 +108,7 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
   });
 
   const remove = handle(SecretDeleteJob, async (job) => {
-    const { userId, chatId, ownerId } = owner(job);
+    const { userId, chatId, ownerId } = owner(job, deps.admins);
     const t = translator(job.payload.lang);
     const { name } = job.payload;
     const deleted = await deps.secrets.delete(ownerId, name);
@@ -109,7 +116,7 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
   });
 
   const check = handle(SecretCheckJob, async (job, log) => {
-    const { userId, chatId, ownerId, context } = owner(job);
+    const { userId, chatId, ownerId, context } = owner(job, deps.admins);
     const t = translator(job.payload.lang);
     const { name } = job.payload;
     const secret = await deps.secrets.get(ownerId, name);

@@ -31,6 +31,7 @@ export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {
     maxUses: settings.vault.dataKeyMaxUses,
   });
   const handlers = vaultHandlers({
+    admins: config.adminUserIds,
     secrets: new DynamoSecretStore({ client: dynamoClient(), tableName }),
     vault,
     intake: new KmsIntakeKey({ client: kms, keyId: config.keys.intake }),
@@ -60,6 +61,7 @@ export function composeSigner(config: SignerConfig, log: Logger) {
   const { settings } = config;
   const dynamo = dynamoClient();
   const handlers = payoutSignerHandlers({
+    admins: config.adminUserIds,
     store: new DynamoPayoutStore({ client: dynamo, tableName: config.tableName }),
     ledger: new DynamoLedger({ client: dynamo, tableName: config.tableName }),
     signer: kmsPayoutSigner(new KmsSigningKey({ client: kmsClient(), keyId: config.treasuryKeyId })),

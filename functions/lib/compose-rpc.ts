@@ -70,7 +70,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       resendEveryMs: 2_000,
     }),
     ...watchHandlers({ store: new DynamoWatchStore({ client: dynamo, tableName }), solana, queue }),
-    ...ledgerHandlers({ ledger, queue, payouts }),
+    ...ledgerHandlers({ ledger, queue, payouts, admins: config.adminUserIds }),
     ...payoutChainHandlers({
       ledger,
       store: payouts,
@@ -81,6 +81,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       treasury: config.treasuryAddress,
     }),
     ...adminUserHandlers({
+      admins: config.adminUserIds,
       directory: new DynamoUserDirectory({ client: dynamo, tableName }),
       sessions: new DynamoSessionStore({
         client: dynamo,
@@ -93,6 +94,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       queue,
     }),
     adminStatsHandler({
+      admins: config.adminUserIds,
       users: new DynamoUserDirectory({ client: dynamo, tableName }),
       seen,
       queues: new SqsQueueDepths({ client: sqs, queues: inspected }),

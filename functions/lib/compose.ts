@@ -91,6 +91,8 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
       windowMs: settings.notify.digestWindowSeconds * 1000,
     }),
     ...broadcastHandlers({
+      admins: config.adminUserIds,
+      adminChatId: config.adminChatId,
       store: new DynamoBroadcastStore(stores),
       directory,
       deliver,

@@ -195,7 +195,6 @@ export const PAYLOADS: Readonly<Record<string, fc.Arbitrary<unknown>>> = {
     target: fc.oneof(rec({ id: userId }), rec({ username })),
     block: fc.boolean(),
     lang,
-    admins: fc.array(userId, { maxLength: 3 }),
   }),
   'admin.stats': rec({ lang }),
   'user.seen': fc.constant({}),

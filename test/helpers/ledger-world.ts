@@ -82,6 +82,7 @@ export function ledgerWorld(table: LocalTable, options: { users: number; setting
         settings,
         treasury,
         explorerUrl: (s) => `https://explorer.test/tx/${s}`,
+        admins: new Set([42]),
       }),
       txSendHandler({
         solana: chain,

@@ -19,6 +19,9 @@ import { MemoryJobQueue, memoryLogger } from './fakes.js';
 import type { LocalTable } from './local-table.js';
 import { FakeSolana } from './solana-fake.js';
 
+/** The admins the signer of payout tests knows (`ADMIN_USER_IDS`). */
+export const PAYOUT_TEST_ADMINS: ReadonlySet<number> = new Set([42, 43, 44]);
+
 /** What a sent transaction does on the fake chain: lands, lands failed, or is dropped until its blockhash expires. */
 export type Landing = 'confirm' | 'fail' | 'drop';
 
@@ -126,6 +129,7 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
     [
       ...payoutChainHandlers({ store, ledger, book, solana, queue, settings, treasury, now }),
       ...payoutSignerHandlers({
+        admins: PAYOUT_TEST_ADMINS,
         store,
         ledger,
         signer: kmsPayoutSigner(signingKey.key),
@@ -251,9 +255,9 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
     return { job, payoutId: payoutIdOf(job.id) };
   }
 
-  /** The job an admin's button press makes (not delivered). */
+  /** The job an admin's button press makes (not delivered); the admin gate puts the acting admin in `userId` too. */
   const decide = (payoutId: string, approve: boolean, adminId = 42, adminName = 'Ann') =>
-    seal({ job: PayoutDecideJob, payload: { payoutId, approve, adminId, adminName }, chatId: null, userId: null });
+    seal({ job: PayoutDecideJob, payload: { payoutId, approve, adminId, adminName }, chatId: null, userId: adminId });
 
   /** Whether `lamports` more would still fit in the user's cap today (probes with a throwaway reservation). */
   async function capRoom(lamports: bigint, day = new Date().toISOString().slice(0, 10)): Promise<boolean> {

@@ -20,8 +20,8 @@ export function turnRunner(bot: Composer<BotContext>): TurnRunner {
 
 /** `run`, with abuse control's buckets (tested in limits.test.ts) left out of the sessions it returns. */
 export function withoutLimits(run: TurnRunner): TurnRunner {
-  return async (update, session) => {
-    const turn = await run(update, session);
+  return async (update, session, actorSession) => {
+    const turn = await run(update, session, actorSession);
     const { limits: _, ...rest } = turn.session as SessionData;
     return { ...turn, session: rest };
   };

@@ -60,3 +60,21 @@ export function callbackUpdate(from: UserSpec, data: string, messageId = 1, over
     },
   };
 }
+
+/** A button press on a message in `chat` (`callbackUpdate`'s presses are all in the presser's private chat). */
+export function pressIn(
+  chat: { id: number; type: string; title?: string },
+  from: UserSpec & { username?: string },
+  data: string,
+) {
+  const update = callbackUpdate(from, data, 33);
+  const { from: userFrom } = update.callback_query;
+  return {
+    ...update,
+    callback_query: {
+      ...update.callback_query,
+      from: { ...userFrom, ...(from.username ? { username: from.username } : {}) },
+      message: { ...update.callback_query.message, chat },
+    },
+  };
+}

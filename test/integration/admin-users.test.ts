@@ -82,7 +82,7 @@ describe('admin desk: users on the local stack', () => {
     // The directory learns the username from the first update, through the notify queue.
     await eventually(() => directory.findByUsername('zoe_e2e'));
 
-    // Someone in the admin chat who is not an admin gets no hint.
+    // Someone in the admin chat who is not an admin is refused (checked in admin-gate.test.ts), and queues nothing.
     const outsider = stack.telegram.user(1302, { first_name: 'Eve' });
     const before = adminTexts().length;
     await group().sendText(outsider, '/user @zoe_e2e');

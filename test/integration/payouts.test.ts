@@ -63,7 +63,7 @@ describe('payouts on the local stack', { timeout: 90_000 }, () => {
     const outsider = stack.telegram.user(702, { first_name: 'Eve' });
     const forged = await group().pressButton(outsider, message.message_id, data);
     await stack.telegram.waitFor(() => answerTo(forged), 10_000);
-    expect(answerTo(forged)).toBe('Only admins can decide payouts.');
+    expect(answerTo(forged)).toBe('Sorry, only the bot’s admins can do that.');
 
     // The admin double-clicks.
     const first = await group().pressButton(admin(), message.message_id, data);

@@ -56,7 +56,7 @@ describe('/stats on the local stack', () => {
     await user.sendText(`/balance ${stack.solana.treasury!.address}`);
     await stack.telegram.waitFor(() => user.botMessages().find((m) => m.text.includes('SOL: 1000')), 20_000);
 
-    // Someone in the admin chat who is not an admin, and the admin in another group: no answer, no hint.
+    // Someone in the admin chat who is not an admin (refused), and the admin in another group (no hint): no stats.
     const outsider = stack.telegram.user(812, { first_name: 'Eve' });
     await group().sendText(outsider, '/stats');
     const lounge = stack.telegram.group(-1_002_000_000_099, 'Lounge');

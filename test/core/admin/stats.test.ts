@@ -54,6 +54,7 @@ function setup(overrides: Partial<StatsDeps> = {}) {
   const queue = new MemoryJobQueue();
   const sinces: number[] = [];
   const deps: StatsDeps = {
+    admins: new Set([900]),
     users: { countActive: async () => 42, countAll: async () => 50 },
     seen: {
       countSince: async (since) => {
@@ -93,6 +94,14 @@ function answer(queue: MemoryJobQueue) {
 }
 
 describe('adminStatsHandler', () => {
+  it('reads and posts nothing for an admin.stats not made by an admin (poison)', async () => {
+    const { queue, sinces, handler, log } = setup();
+    const forged = { ...statsJob(), userId: 4242 };
+    await expect(handler.run(forged, log)).rejects.toMatchObject({ code: 'admin.not_admin' });
+    expect(queue.sent).toEqual([]);
+    expect(sinces).toEqual([]);
+  });
+
   it('posts every figure to the admin chat as one message', async () => {
     const { counters, queue, sinces, handler, log } = setup();
     await counters.add('rpc', '#0 https://rpc.one', { calls: 12, successes: 10, rateLimited: 2, failures: 0 }, NOW);

@@ -40,6 +40,7 @@ async function setup(options: { sessions?: (real: DynamoSessionStore) => Session
   const log = memoryLogger();
   const consume = createConsumer(
     adminUserHandlers({
+      admins: new Set([ADMIN, 901]),
       directory,
       sessions: options.sessions ? options.sessions(sessions) : sessions,
       ledger,
@@ -84,7 +85,7 @@ const lookup = (target: UserTarget, lang: Language = 'en'): JobDraft => ({
 });
 const blockJob = (target: UserTarget, block = true, lang: Language = 'en'): JobDraft => ({
   job: AdminBlockJob,
-  payload: { target, block, lang, admins: [ADMIN, 901] },
+  payload: { target, block, lang },
   chatId: ADMIN_CHAT,
   userId: ADMIN,
 });
@@ -94,6 +95,33 @@ const key = (userId: number) => `${userId}:${userId}`;
 async function reachable(directory: DynamoUserDirectory): Promise<number[]> {
   return (await directory.activePage(null, 100)).chatIds;
 }
+
+describe('admin jobs not made by an admin', () => {
+  it('are poison: no lookup answered, no block written', async () => {
+    const h = await setup();
+    await h.directory.upsert({ chatId: 501, active: true, lang: 'en', username: 'Alice_W' });
+    const forged = (draft: JobDraft): JobDraft => ({ ...draft, userId: 4242 });
+    expect((await h.run(forged(lookup({ id: 501 })))).batchItemFailures).toHaveLength(1);
+    expect((await h.run(forged(blockJob({ id: 501 })))).batchItemFailures).toHaveLength(1);
+    expect((await h.run({ ...blockJob({ id: 501 }), userId: null })).batchItemFailures).toHaveLength(1);
+    expect(h.replies()).toEqual([]);
+    expect(await h.directory.get(501)).not.toHaveProperty('blocked');
+    expect((await h.sessions.load(key(501))).data).toBeUndefined();
+    expect(h.log.lines.filter((l) => l.event === 'job.poison')).toHaveLength(3);
+  });
+
+  it('never block an admin of the worker’s own list, whatever the job says', async () => {
+    const h = await setup();
+    await h.directory.upsert({ chatId: 901, active: true, lang: 'en', username: 'second_boss' });
+    // An older job still carrying its own (empty) admins list: the field is ignored.
+    await h.run({
+      ...blockJob({ username: 'second_boss' }),
+      payload: { ...(blockJob({ id: 1 }).payload as object), target: { username: 'second_boss' }, admins: [] },
+    });
+    expect(h.lastReply()).toBe('901 (@second_boss) is an admin: admins cannot be blocked.');
+    expect(await h.directory.get(901)).not.toHaveProperty('blocked');
+  });
+});
 
 describe('admin.user', () => {
   it('answers a lookup by id with the user’s name, language, status, balance and verified wallets', async () => {

@@ -38,10 +38,10 @@ describe('/stats', () => {
     expect(types(await say(admin, '/stats@other_bot', adminChat))).toEqual([]);
   });
 
-  it('gives a member of the admin chat who is not an admin nothing at all', async () => {
+  it('refuses a member of the admin chat who is not an admin, politely, and queues nothing', async () => {
     const turn = await say({ id: 4_242, first_name: 'Mallory' }, '/stats', adminChat);
     expect(turn.jobs).toEqual([]);
-    expect(turn.calls).toEqual([]);
+    expect(texts(turn)).toEqual(['Sorry, only the bot’s admins can do that.']);
   });
 
   it('gives an admin in another group nothing at all', async () => {

@@ -4,7 +4,7 @@ import { createBot } from '../../../core/bot/bot.js';
 import type { SessionData } from '../../../core/bot/context.js';
 import { TEST_ADMIN_CHAT_ID, TEST_ADMIN_ID, testBotOptions } from '../../helpers/bot-options.js';
 import { turnRunner, validUpdate as valid, withoutLimits } from '../../helpers/turns.js';
-import { callbackUpdate, textUpdate, type UserSpec } from '../../helpers/updates.js';
+import { callbackUpdate, pressIn, textUpdate, type UserSpec } from '../../helpers/updates.js';
 
 const SECOND_ADMIN = 901;
 const runTurn = turnRunner(createBot(testBotOptions({ adminUserIds: new Set([TEST_ADMIN_ID, SECOND_ADMIN]) })));
@@ -86,13 +86,13 @@ describe('/user', () => {
     expect(texts(zh)[0]).toContain('查询用户');
   });
 
-  it('gives no hint to a non-admin in the admin chat, an admin elsewhere, or a user in private', async () => {
+  it('refuses a non-admin in the admin chat politely, and gives no hint to an admin elsewhere or a user in private', async () => {
     const outsider = await say(alice, '/user 900', adminChat);
+    expect(texts(outsider)).toEqual(['Sorry, only the bot’s admins can do that.']);
+    expect(outsider.jobs).toEqual([]);
     const adminInGroup = await say(admin, '/user 501', otherGroup);
-    for (const turn of [outsider, adminInGroup]) {
-      expect(turn.calls).toEqual([]);
-      expect(turn.jobs).toEqual([]);
-    }
+    expect(adminInGroup.calls).toEqual([]);
+    expect(adminInGroup.jobs).toEqual([]);
     // In a private chat these commands are as unknown as any other.
     const privately = await say(admin, '/user 501');
     const user = await say(alice, '/block 900');
@@ -106,7 +106,7 @@ describe('/user', () => {
 });
 
 describe('/block and /unblock', () => {
-  it('queue the block or unblock, with the ids that can never be blocked', async () => {
+  it('queue the block or unblock, naming the acting admin', async () => {
     const block = await say(admin, '/block @alice', adminChat);
     const unblock = await say(admin, '/unblock 501', adminChat);
     expect(block.calls).toEqual([]);
@@ -114,7 +114,7 @@ describe('/block and /unblock', () => {
       {
         type: 'admin.block',
         queue: 'rpc',
-        payload: { target: { username: 'alice' }, block: true, lang: 'en', admins: [TEST_ADMIN_ID, SECOND_ADMIN] },
+        payload: { target: { username: 'alice' }, block: true, lang: 'en' },
         chatId: TEST_ADMIN_CHAT_ID,
         userId: TEST_ADMIN_ID,
       },
@@ -128,13 +128,15 @@ describe('/block and /unblock', () => {
     expect(texts(turn)).toEqual([`${SECOND_ADMIN} is an admin: admins cannot be blocked.`]);
   });
 
-  it('explains the usage to an admin, and nothing to anyone else', async () => {
+  it('explains the usage to an admin, and only refuses anyone else', async () => {
     const usage = await say(admin, '/block', adminChat);
     expect(texts(usage)[0]).toContain('/block &lt;id or @username&gt;');
     expect(usage.jobs).toEqual([]);
-    const outsider = await say(alice, '/unblock 501', adminChat);
-    expect(outsider.calls).toEqual([]);
-    expect(outsider.jobs).toEqual([]);
+    for (const text of ['/unblock 501', '/block 501', '/block']) {
+      const outsider = await say(alice, text, adminChat);
+      expect(texts(outsider)).toEqual(['Sorry, only the bot’s admins can do that.']);
+      expect(outsider.jobs).toEqual([]);
+    }
   });
 });
 
@@ -161,6 +163,68 @@ describe('blockGate', () => {
   it('lets an unblocked session through as before', async () => {
     const turn = await say(alice, '/nosuchcommand', undefined, EN);
     expect(texts(turn)).toEqual(['I did not understand that. Send /menu to see what I can do.']);
+  });
+
+  const ADDRESS = 'So11111111111111111111111111111111111111112';
+  const traders = { id: -100_888, type: 'supergroup', title: 'Traders' };
+  /** A bot that also reports activity (`user.seen`), as deployed. */
+  const live = withoutLimits(turnRunner(createBot(testBotOptions({ reportActivity: true }))));
+
+  it('stops a user blocked in their private chat in a group too: commands, chain queries, buttons', async () => {
+    const group = (text: string) => live(valid(textUpdate(alice, text, { chat: traders })), {}, BLOCKED);
+    for (const text of [`/verify@desk_bot ${ADDRESS}`, `/balance@desk_bot ${ADDRESS}`, '/start@desk_bot', '/stats']) {
+      const turn = await group(text);
+      expect(turn.calls).toEqual([]);
+      expect(turn.jobs).toEqual([]);
+      expect(turn.session).toEqual({});
+    }
+    const press = await live(valid(pressIn(traders, alice, 'menu')), {}, BLOCKED);
+    expect(press.calls.map((c) => [c.method, c.params.text])).toEqual([['answerCallbackQuery', 'Not available.']]);
+    expect(press.jobs).toEqual([]);
+  });
+
+  it('lets the same group commands through for a user who is not blocked', async () => {
+    const turn = await live(valid(textUpdate(alice, `/verify@desk_bot ${ADDRESS}`, { chat: traders })), {}, EN);
+    expect(turn.jobs.map((j) => j.job.type)).toEqual(['wallet.verify']);
+    const unknownUser = await live(valid(textUpdate(alice, `/verify@desk_bot ${ADDRESS}`, { chat: traders })), {});
+    expect(unknownUser.jobs.map((j) => j.job.type)).toEqual(['wallet.verify']);
+  });
+
+  it('makes no user.seen and no directory job for a blocked user, even on their first update', async () => {
+    for (const session of [BLOCKED, { blocked: true } as SessionData]) {
+      const turn = await live(valid(textUpdate(alice, '/start')), session);
+      expect(turn.jobs).toEqual([]);
+      expect(turn.calls).toEqual([]);
+      expect(turn.session).toEqual(session);
+    }
+    // The same update from a user who is not blocked reports them.
+    const free = await live(valid(textUpdate(alice, '/start')), {});
+    expect(free.jobs.map((j) => j.job.type)).toEqual(['user.status', 'admin.event', 'user.seen']);
+  });
+
+  it('still records a blocked user blocking the bot (my_chat_member), and nothing else', async () => {
+    const turn = await live(
+      valid({
+        update_id: 78,
+        my_chat_member: {
+          chat: { id: alice.id, type: 'private', first_name: 'Alice' },
+          from: { ...alice, is_bot: false },
+          date: 1,
+          old_chat_member: { user: { id: 4242, is_bot: true, first_name: 'desk' }, status: 'member' },
+          new_chat_member: { user: { id: 4242, is_bot: true, first_name: 'desk' }, status: 'kicked' },
+        },
+      }),
+      BLOCKED,
+    );
+    expect(turn.jobs.map((j) => [j.job.type, j.payload])).toEqual([['user.status', { active: false, lang: 'en' }]]);
+    expect(turn.calls).toEqual([]);
+  });
+
+  it('stops a blocked member’s admin command in the admin chat before the admin gate', async () => {
+    const blockedAdmin = { id: TEST_ADMIN_ID, first_name: 'Boss' };
+    const turn = await live(valid(textUpdate(blockedAdmin, '/stats', { chat: adminChat })), {}, BLOCKED);
+    expect(turn.jobs).toEqual([]);
+    expect(turn.calls).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@ import { createBot } from '../../../core/bot/bot.js';
 import { broadcastFrom } from '../../../core/bot/broadcast.js';
 import { testBotOptions } from '../../helpers/bot-options.js';
 import { turnRunner, validUpdate as valid } from '../../helpers/turns.js';
-import { textUpdate } from '../../helpers/updates.js';
+import { callbackUpdate, pressIn, textUpdate } from '../../helpers/updates.js';
 
 const ADMIN_CHAT = -1001;
 const run = turnRunner(createBot(testBotOptions({ adminChatId: ADMIN_CHAT })));
@@ -53,9 +53,57 @@ describe('/broadcast', () => {
     expect(turn.jobs).toEqual([]);
   });
 
-  it('is refused outside the admin chat, with nothing drafted', async () => {
+  it('is unknown outside the admin chat, even to an admin, with nothing drafted', async () => {
     const turn = await run(valid(textUpdate(admin, '/broadcast hi')), { joined: true });
-    expect(turn.calls.map((c) => c.params.text)).toEqual(['This command works only in the admin chat.']);
+    expect(turn.calls.map((c) => c.params.text)).toEqual([
+      'I did not understand that. Send /menu to see what I can do.',
+    ]);
     expect(turn.session).not.toHaveProperty('broadcastDraft');
+    expect(turn.jobs).toEqual([]);
+  });
+
+  it('refuses a member of the admin chat who is not an admin: no draft, no job', async () => {
+    const mallory = { id: 4_242, first_name: 'Mallory' };
+    const turn = await run(
+      valid(textUpdate(mallory, '/broadcast Claim your airdrop at evil.example', { chat: adminChat })),
+      {},
+    );
+    expect(turn.calls.map((c) => c.params.text)).toEqual(['Sorry, only the bot’s admins can do that.']);
+    expect(turn.session).not.toHaveProperty('broadcastDraft');
+    expect(turn.jobs).toEqual([]);
+  });
+});
+
+describe('broadcast buttons', () => {
+  const mallory = { id: 4_242, first_name: 'Mallory' };
+  const draft = { broadcastDraft: { text: 'Claim your airdrop at evil.example', entities: [] } };
+
+  it('queues broadcast.start naming the admin when an admin sends the draft', async () => {
+    const turn = await run(valid(pressIn(adminChat, admin, 'bc:go')), draft);
+    expect(turn.jobs.map((j) => [j.job.type, j.userId])).toEqual([['broadcast.start', 900]]);
+    expect(turn.jobs[0]?.payload).toMatchObject({ adminChatId: ADMIN_CHAT });
+  });
+
+  it.each([
+    ['Send', 'bc:go'],
+    ['Discard', 'bc:drop'],
+    ['Cancel', 'bc:stop:b1234'],
+  ])(
+    'answers a non-admin pressing %s (forged or on an admin’s message) politely and queues nothing',
+    async (_, data) => {
+      // Even with a draft of their own in the session (a forged one), nothing is sent or changed.
+      const turn = await run(valid(pressIn(adminChat, mallory, data)), draft);
+      expect(turn.jobs).toEqual([]);
+      expect(turn.calls.map((c) => [c.method, c.params.text])).toEqual([
+        ['answerCallbackQuery', 'Sorry, only the bot’s admins can do that.'],
+      ]);
+      expect(turn.session).toMatchObject(draft);
+    },
+  );
+
+  it('queues nothing for an admin’s forged Cancel outside the admin chat', async () => {
+    const turn = await run(valid(callbackUpdate(admin, 'bc:stop:b1234')), { joined: true });
+    expect(turn.jobs).toEqual([]);
+    expect(String(turn.calls[0]?.params.text)).toContain('no longer valid');
   });
 });

@@ -3,7 +3,7 @@ import { createBot } from '../../../core/bot/bot.js';
 import { PAYOUT_CALLBACK, PAYOUT_CANCEL, WITHDRAW_CALLBACK } from '../../../core/payouts/jobs.js';
 import { TEST_ADMIN_CHAT_ID, TEST_ADMIN_ID, testBotOptions } from '../../helpers/bot-options.js';
 import { turnRunner, validUpdate as valid } from '../../helpers/turns.js';
-import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
+import { callbackUpdate, pressIn, textUpdate } from '../../helpers/updates.js';
 
 const run = turnRunner(createBot(testBotOptions()));
 
@@ -18,24 +18,6 @@ const WALLET = 'So11111111111111111111111111111111111111112';
 const PAYOUT_ID = 'abcdefghijklmnop';
 const USAGE = 'Send /withdraw &lt;amount in SOL&gt; &lt;wallet&gt;';
 const session = { lang: 'en' as const, joined: true as const };
-
-/** A button press on a message in `chat` (the helper's presses are all in the presser's private chat). */
-function pressIn(
-  chat: { id: number; type: string; title?: string },
-  from: { id: number; first_name: string; username?: string },
-  data: string,
-) {
-  const update = callbackUpdate(from, data, 33);
-  const { from: userFrom } = update.callback_query;
-  return {
-    ...update,
-    callback_query: {
-      ...update.callback_query,
-      from: { ...userFrom, ...(from.username ? { username: from.username } : {}) },
-      message: { ...update.callback_query.message, chat },
-    },
-  };
-}
 
 describe('/withdraw', () => {
   /** `/withdraw <args>`, then Confirm on the screen it shows: the second turn. */
@@ -183,7 +165,7 @@ describe('payout buttons', () => {
     const turn = await run(valid(pressIn(adminChat, alice, PAYOUT_CALLBACK.approve(PAYOUT_ID))), {});
     expect(turn.jobs).toEqual([]);
     expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
-    expect(texts(turn)).toEqual(['Only admins can decide payouts.']);
+    expect(texts(turn)).toEqual(['Sorry, only the bot’s admins can do that.']);
   });
 
   it('queues nothing when the admin presses a forged button in a private chat', async () => {

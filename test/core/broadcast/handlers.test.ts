@@ -46,6 +46,8 @@ async function setup(users: number, inactive: number[] = [], pageSize = 50) {
   const store = new DynamoBroadcastStore(stores);
   const consume = createConsumer(
     broadcastHandlers({
+      admins: new Set([1]),
+      adminChatId: ADMIN,
       store,
       directory,
       deliver,
@@ -75,7 +77,7 @@ async function setup(users: number, inactive: number[] = [], pageSize = 50) {
       expect(batchItemFailures).toEqual([]);
     }
   }
-  const start = (id: string) =>
+  const start = (id: string, by: { userId?: number; adminChatId?: number } = {}) =>
     queue.send(
       sealJobs(
         [
@@ -84,12 +86,12 @@ async function setup(users: number, inactive: number[] = [], pageSize = 50) {
             payload: {
               id,
               message: { text: 'Hello *all*', entities: [{ type: 'bold', offset: 6, length: 5 }] },
-              adminChatId: ADMIN,
+              adminChatId: by.adminChatId ?? ADMIN,
               progressMessageId: PROGRESS_MESSAGE,
               lang: 'en',
             },
             chatId: null,
-            userId: 1,
+            userId: by.userId ?? 1,
           },
         ],
         { idPrefix: `u-${id}`, traceId: 't', now: new Date() },
@@ -166,6 +168,33 @@ describe('broadcast', () => {
     expect(b?.status).toBe('cancelled');
     expect(recipients().length).toBeLessThan(200);
     expect(edits().at(-1)).toMatch(/^⏹ Broadcast stop cancelled: sent \d+ \/ 200/);
+  });
+
+  it('does nothing for a broadcast.start not made by an admin, or reporting to another chat', async () => {
+    const { consume, queue, asRecord, store, gateway, start } = await setup(10);
+    await start('forged', { userId: 666 });
+    await start('elsewhere', { adminChatId: -100_999 });
+    const { batchItemFailures } = await consume(queue.sent.map(asRecord));
+    // Poison: failed here (the worker's consumer parks it in the DLQ at once).
+    expect(batchItemFailures).toHaveLength(2);
+    expect(gateway.made).toEqual([]);
+    expect(await store.get('forged')).toBeUndefined();
+    expect(await store.get('elsewhere')).toBeUndefined();
+    expect(queue.sent).toHaveLength(2);
+  });
+
+  it('ignores a broadcast.cancel not made by an admin', async () => {
+    const { queue, drain, start, store, consume, asRecord } = await setup(200);
+    await start('keep');
+    await drain(5);
+    const [cancel] = sealJobs([{ job: BroadcastCancelJob, payload: { id: 'keep' }, chatId: null, userId: 666 }], {
+      idPrefix: 'c',
+      traceId: 't',
+      now: new Date(),
+    });
+    expect((await consume([asRecord(cancel!, 0)])).batchItemFailures).toHaveLength(1);
+    expect((await store.get('keep'))?.status).toBe('running');
+    expect(queue.sent.length).toBeGreaterThan(0);
   });
 
   it('reaches every user of a broadcast with hundreds of pages (job ids do not grow page by page)', async () => {

@@ -111,3 +111,54 @@ describe('update processor', () => {
     expect(queue.sent).toHaveLength(0);
   });
 });
+
+describe('update processor: the acting user’s own session', () => {
+  /** Records what each turn was given, and which session keys were loaded. */
+  function recording() {
+    const seen: { session: unknown; actor: unknown }[] = [];
+    const runTurn: TurnRunner = async (_, session, actor) => {
+      seen.push({ session, actor });
+      return { session: { n: seen.length }, calls: [], jobs: [] };
+    };
+    const h = setup(runTurn);
+    const loads: string[] = [];
+    const load = h.store.load.bind(h.store);
+    h.store.load = async (key) => {
+      loads.push(key);
+      return load(key);
+    };
+    return { ...h, seen, loads };
+  }
+  const group = { id: -100_5, type: 'supergroup', title: 'Traders' };
+
+  it('reads nothing more in the user’s private chat, and gives the turn no actor session', async () => {
+    const h = recording();
+    await h.process(valid(textUpdate({ id: 7 }, 'hi')));
+    expect(h.loads).toEqual(['7:7']);
+    expect(h.seen).toEqual([{ session: undefined, actor: undefined }]);
+  });
+
+  it('reads the user’s private-chat session, once and read only, for an update from a group', async () => {
+    const h = recording();
+    h.store.items.set('7:7', { data: { blocked: true, lang: 'en' }, version: 3, processed: [] });
+    // Another update of the same group session commits first: the turn runs twice, the actor is read once.
+    const save = h.store.save.bind(h.store);
+    let raced = false;
+    h.store.save = async (s) => {
+      if (!raced) {
+        raced = true;
+        h.store.items.set(s.key, { data: { other: true }, version: 1, processed: [] });
+      }
+      return save(s);
+    };
+    await h.process(valid(textUpdate({ id: 7 }, '/balance@desk_bot', { chat: group })));
+    expect(h.loads.filter((k) => k === '7:7')).toHaveLength(1);
+    expect(h.loads.filter((k) => k === `${group.id}:7`)).toHaveLength(2);
+    expect(h.seen.map((s) => s.actor)).toEqual([
+      { blocked: true, lang: 'en' },
+      { blocked: true, lang: 'en' },
+    ]);
+    // The private session is not written.
+    expect(h.store.items.get('7:7')).toMatchObject({ version: 3, data: { blocked: true, lang: 'en' } });
+  });
+});

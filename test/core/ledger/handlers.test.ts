@@ -20,7 +20,10 @@ function setup() {
   const queue = new MemoryJobQueue();
   const ledger = new DynamoLedger(stores);
   const payouts = new DynamoPayoutStore(stores);
-  const consume = createConsumer(ledgerHandlers({ ledger, queue, payouts }), memoryLogger());
+  const consume = createConsumer(
+    ledgerHandlers({ ledger, queue, payouts, admins: new Set([900, 901]) }),
+    memoryLogger(),
+  );
   let batch = 0;
   const run = (drafts: JobDraft[], prefix = `j${batch++}`) =>
     consume(
@@ -47,6 +50,27 @@ const decide = (depositId: string, approve: boolean, adminId = 900): JobDraft =>
 });
 
 describe('deposit.decide', () => {
+  it('credits nothing for a decision not made by an admin, or naming another admin (poison)', async () => {
+    const h = setup();
+    await h.deposits.record({
+      signature: 'sigF1',
+      userId: 304,
+      wallet: 'w',
+      lamports: 7n,
+      slot: 1,
+      blockTime: null,
+      lang: 'en',
+    });
+    const id = depositIdOf('sigF1');
+    await h.run([decide(id, true, 4242)]);
+    await h.run([{ ...decide(id, true), userId: 4242 }]);
+    expect(h.texts(304)).toEqual([]);
+    expect(h.events()).toEqual([]);
+    // The deposit is still undecided: a real admin's confirmation credits it.
+    await h.run([decide(id, true)]);
+    expect(h.texts(304)).toHaveLength(1);
+  });
+
   it('credits the user once and tells them in their language, however often admins confirm', async () => {
     const h = setup();
     await h.deposits.record({
@@ -117,7 +141,7 @@ describe('ledger.history', () => {
     const h = setup();
     await h.deposits.record({
       signature: 'sigH5',
-      userId: 304,
+      userId: 3049,
       wallet: 'w',
       lamports: 5n * 10n ** 9n,
       slot: 1,
@@ -125,15 +149,15 @@ describe('ledger.history', () => {
       lang: 'en',
     });
     await h.run([decide(depositIdOf('sigH5'), true)]);
-    const base = { userId: 304, chatId: 304, lang: 'en' as const, wallet: 'w', day: '2026-12-05' };
-    const audit = { at: 1, status: 'cooling' as const, by: 'user:304' };
-    await h.ledger.holdForPayout(304, 'aaaaaaaaaaaaaaaa', 10n ** 9n);
+    const base = { userId: 3049, chatId: 3049, lang: 'en' as const, wallet: 'w', day: '2026-12-05' };
+    const audit = { at: 1, status: 'cooling' as const, by: 'user:3049' };
+    await h.ledger.holdForPayout(3049, 'aaaaaaaaaaaaaaaa', 10n ** 9n);
     await h.payouts.create(
       { ...base, id: 'aaaaaaaaaaaaaaaa', lamports: 10n ** 9n, status: 'cooling', releaseAt: 2 },
       audit,
     );
-    await h.run([{ job: LedgerHistoryJob, payload: { lang: 'en' }, chatId: 304, userId: 304 }]);
-    const text = h.texts(304).at(-1)!;
+    await h.run([{ job: LedgerHistoryJob, payload: { lang: 'en' }, chatId: 3049, userId: 3049 }]);
+    const text = h.texts(3049).at(-1)!;
     expect(text).toContain('Balance: <b>4 SOL</b>');
     expect(text).toContain('<code>aaaaaaaaaaaaaaaa</code> waiting out its cooling-off period');
   });

@@ -53,7 +53,11 @@ const STORED_AT = Date.UTC(2024, 4, 17, 12);
 let batch = 0;
 
 /** A vault worker as the vault function builds it: a fresh data key cache, a store on DynamoDB, KMS for keys. */
-function worker(settings: Partial<VaultSettings> = {}, dataKeys = new KmsDataKeys({ client, keyId: 'alias/t' })) {
+function worker(
+  settings: Partial<VaultSettings> = {},
+  dataKeys = new KmsDataKeys({ client, keyId: 'alias/t' }),
+  admins: ReadonlySet<number> = new Set(),
+) {
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
   const secrets = new DynamoSecretStore({ client: table.client, tableName: table.tableName });
@@ -62,6 +66,7 @@ function worker(settings: Partial<VaultSettings> = {}, dataKeys = new KmsDataKey
   const deadLetters: DeadLetterQueue = { park: async (_, reason) => void parked.push(reason) };
   const consume = createConsumer(
     vaultHandlers({
+      admins,
       secrets,
       vault,
       intake,
@@ -163,8 +168,8 @@ describe('maskSecret', () => {
 
 describe('secret.store', () => {
   it('keeps a service credential under the owner `service`, apart from the admin’s own secrets', async () => {
-    const w = worker();
     const admin = newUser();
+    const w = worker({}, undefined, new Set([admin]));
     const sealed = sealForIntake(intakePublicKey, 'sk-service-0123456789abcd', SERVICE_SECRET_CONTEXT);
     const scope = 'service' as const;
     await w.run([
@@ -178,6 +183,39 @@ describe('secret.store', () => {
     // Without the scope, the same name is the admin's own, and there is none.
     await w.run([check(admin, 'openai')]);
     expect(w.last(admin)).toContain('no secret named');
+  });
+
+  it('parks a service credential job of someone who is not an admin, and stores, opens or deletes nothing', async () => {
+    const admin = newUser();
+    const w = worker({}, undefined, new Set([admin]));
+    const sealed = sealForIntake(intakePublicKey, 'sk-service-0123456789abcd', SERVICE_SECRET_CONTEXT);
+    await w.run([
+      {
+        job: SecretStoreJob,
+        payload: { name: 'openai', sealed, lang, scope: 'service' },
+        chatId: admin,
+        userId: admin,
+      },
+    ]);
+    const intruder = newUser();
+    const scope = 'service' as const;
+    const forged = { chatId: intruder, userId: intruder };
+    expect(
+      await w.run([
+        { job: SecretStoreJob, payload: { name: 'openai', sealed, lang, scope }, ...forged },
+        { job: SecretCheckJob, payload: { name: 'openai', lang, scope }, ...forged },
+        { job: SecretListJob, payload: { lang, scope }, ...forged },
+        { job: SecretDeleteJob, payload: { name: 'openai', lang, scope }, ...forged },
+      ]),
+    ).toEqual(noFailures);
+    expect(w.parked.map((p) => p.code)).toEqual([
+      'admin.not_admin',
+      'admin.not_admin',
+      'admin.not_admin',
+      'admin.not_admin',
+    ]);
+    expect(w.replies(intruder)).toEqual([]);
+    expect((await w.secrets.list('service')).map((x) => x.name)).toEqual(['openai']);
   });
 
   it('stores an envelope that is text, bound to the user and free of the plaintext, and answers with the mask', async () => {
