@@ -5,6 +5,7 @@
  * table is keyed, so that what runs locally is exactly what CloudFormation declares.
  * It is plain data: no SDK imports, safe to load from functions, stacks and tests.
  */
+import { TABLE_GRANTS, type TableGrant } from './table-grants.js';
 
 /** The queues of the platform; each has one consumer function and one DLQ. */
 export const QUEUE_NAMES = ['rpc', 'notify', 'ai', 'vault', 'payouts'] as const;
@@ -176,8 +177,20 @@ export interface AiSettings {
   readonly typingIntervalSeconds: number;
 }
 
+/** Function logs (CloudWatch Logs). */
+export interface LogSettings {
+  /** Days every function's log group keeps its events (a CloudWatch Logs retention value). */
+  readonly retentionDays: number;
+}
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
 export interface StageSettings {
   readonly queues: Readonly<Record<QueueName, ConsumerSettings>>;
+  readonly logs: LogSettings;
   readonly webhook: WebhookSettings;
   readonly retention: RetentionSettings;
   readonly solana: SolanaSettings;
@@ -267,6 +280,8 @@ const BASE: StageSettings = {
       maxReceiveCount: 20,
     }),
   },
+  // A month of logs: enough to look into an incident, without paying to keep debug noise forever.
+  logs: { retentionDays: 30 },
   webhook: {
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -333,6 +348,8 @@ const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>
       notify: { ...base.queues.notify, maxConcurrency: 10 },
     },
     webhook: { ...base.webhook, maxConnections: 80 },
+    // Production logs are the trail of payouts and admin decisions: a quarter.
+    logs: { retentionDays: 90 },
     solana: { ...base.solana, explorerTxUrl: 'https://explorer.solana.com/tx/{signature}' },
   }),
 };
@@ -359,6 +376,8 @@ export function assertValid(settings: StageSettings): void {
     if (q.batchSize < 1 || q.batchSize > 10_000) problems.push(`${name}: batchSize must be 1–10000`);
     if (q.maxReceiveCount < 1 || q.maxReceiveCount > 1000) problems.push(`${name}: maxReceiveCount must be 1–1000`);
   }
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(settings.logs.retentionDays))
+    problems.push(`logs: retentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
   const w = settings.webhook;
   if (w.maxConnections < 1 || w.maxConnections > 100) problems.push('webhook: maxConnections must be 1–100');
   if (w.timeoutSeconds > 29) problems.push('webhook: timeout must stay under the HTTP API 30 s limit');
@@ -495,8 +514,8 @@ export interface FunctionWiring {
   readonly sendsTo: readonly QueueName[];
   /** Queue it consumes, if it is a consumer. */
   readonly consumes?: QueueName;
-  /** Table access it needs. */
-  readonly table: 'none' | 'read' | 'readwrite';
+  /** The table items it may read and write, by partition key (`TABLE_GRANTS`, core/table-grants.ts). */
+  readonly table: 'none' | TableGrant;
   /** Direct use of KMS keys (none by default; table encryption needs no grant here). */
   readonly keys?: readonly KeyGrant[];
   /**
@@ -522,7 +541,7 @@ export const FUNCTIONS = {
       'TREASURY_ADDRESS',
     ],
     sendsTo: ['rpc', 'notify', 'ai', 'vault', 'payouts'],
-    table: 'readwrite',
+    table: TABLE_GRANTS.webhook,
   },
   notifyWorker: {
     entry: 'functions/notify-worker.ts',
@@ -530,7 +549,7 @@ export const FUNCTIONS = {
     // notify: a broadcast page fans out into one send job per user.
     sendsTo: ['notify'],
     consumes: 'notify',
-    table: 'readwrite',
+    table: TABLE_GRANTS.notifyWorker,
   },
   rpcWorker: {
     entry: 'functions/rpc-worker.ts',
@@ -539,7 +558,7 @@ export const FUNCTIONS = {
     // transaction outcome goes back to the signer.
     sendsTo: ['notify', 'rpc', 'payouts'],
     consumes: 'rpc',
-    table: 'readwrite',
+    table: TABLE_GRANTS.rpcWorker,
     // `/stats` runs here (the table, and the RPC pool's counters): queue and DLQ depths.
     inspectsQueues: true,
   },
@@ -552,7 +571,7 @@ export const FUNCTIONS = {
     secrets: ['AI_API_KEY'],
     sendsTo: ['notify'],
     consumes: 'ai',
-    table: 'readwrite',
+    table: TABLE_GRANTS.aiWorker,
   },
   /** Stores users' secrets: opens what the webhook sealed to the intake key, seals it under a data key. */
   vaultWorker: {
@@ -560,7 +579,7 @@ export const FUNCTIONS = {
     secrets: [],
     sendsTo: ['notify'],
     consumes: 'vault',
-    table: 'readwrite',
+    table: TABLE_GRANTS.vaultWorker,
     keys: [
       { key: 'intake', actions: ['kms:Decrypt'] },
       {
@@ -578,7 +597,7 @@ export const FUNCTIONS = {
     // rpc: `payout.prepare` (treasury balance, blockhash) and the signed transaction's `tx.send`.
     sendsTo: ['notify', 'rpc'],
     consumes: 'payouts',
-    table: 'readwrite',
+    table: TABLE_GRANTS.signer,
     keys: [{ key: 'treasury', actions: ['kms:Sign', 'kms:GetPublicKey'] }],
   },
   /** Posts CloudWatch alarms (via SNS, stacks/Alarms.ts) to the admin chat; not run by `local/`. */

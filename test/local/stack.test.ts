@@ -40,7 +40,7 @@ const FIXTURE_FUNCTIONS: Record<string, FunctionWiring> = {
     secrets: [],
     sendsTo: [],
     consumes: 'rpc',
-    table: 'read',
+    table: { read: ['fixture#*'], write: [] },
   },
 };
 

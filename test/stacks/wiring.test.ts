@@ -14,8 +14,9 @@ import {
   stageSettings,
   USER_SECRET_PURPOSE,
 } from '../../core/settings.js';
+import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../../core/table-grants.js';
 import { WEBHOOK_REGISTRATION, WEBHOOK_UNREGISTRATION } from '../../stacks/Api.js';
-import { TABLE_ACTIONS, TELEGRAM_API_ROOT } from '../../stacks/wiring.js';
+import { TELEGRAM_API_ROOT } from '../../stacks/wiring.js';
 import {
   actionsOf,
   type Located,
@@ -181,11 +182,24 @@ describe('Function wiring', () => {
       expect([...new Set(targets)]).toEqual(wiring.consumes ? queueNames([wiring.consumes]) : []);
     });
 
-    it('may use only the item actions of its table access, on the table only', () => {
+    it('may use only the item actions of its table grant, on the table only, each on its granted partition keys', () => {
       const statements = statementsWith(id, 'dynamodb:');
-      const actions = statements.flatMap(actionsOf).sort();
-      expect(actions).toEqual([...TABLE_ACTIONS[wiring.table]].sort());
-      expect(actions).not.toContain('dynamodb:Scan');
+      const granted = statements.map((statement) => ({
+        actions: actionsOf(statement).sort(),
+        condition: statement.Condition,
+      }));
+      const grant = wiring.table === 'none' ? { read: [], write: [] } : wiring.table;
+      const expected = [
+        { actions: TABLE_READ_ACTIONS, keys: grant.read },
+        { actions: TABLE_WRITE_ACTIONS, keys: grant.write },
+      ]
+        .filter((part) => part.keys.length > 0)
+        .map((part) => ({
+          actions: [...part.actions].sort(),
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...part.keys] } },
+        }));
+      expect(granted).toEqual(expected);
+      expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:Scan');
       for (const statement of statements) {
         for (const target of resolvedResources(id, statement))
           expect(target.resource.Type).toBe('AWS::DynamoDB::Table');
