@@ -7,8 +7,12 @@
  */
 import { TABLE_GRANTS, type TableGrant } from './table-grants.js';
 
-/** The queues of the platform; each has one consumer function and one DLQ. */
-export const QUEUE_NAMES = ['rpc', 'notify', 'ai', 'vault', 'payouts'] as const;
+/**
+ * The queues of the platform; each has one consumer function and one DLQ. `decisions` carries the
+ * admins' decisions (payouts, deposits): only the webhook, where admins press the buttons, may send
+ * to it, so no other function can cause a decision whatever it puts on the queues it may send to.
+ */
+export const QUEUE_NAMES = ['rpc', 'notify', 'ai', 'vault', 'payouts', 'decisions'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** How one queue is declared and consumed (SQS event source mapping + function). */
@@ -279,6 +283,17 @@ const BASE: StageSettings = {
       memoryMb: 512,
       maxReceiveCount: 20,
     }),
+    // Admins' decisions, consumed by the signer beside its payouts queue (so sized as it is): the
+    // first decision wins by a conditional write, so order and redelivery do not matter.
+    decisions: consumer({
+      fifo: false,
+      batchSize: 5,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 2,
+      timeoutSeconds: 30,
+      memoryMb: 512,
+      maxReceiveCount: 20,
+    }),
   },
   // A month of logs: enough to look into an incident, without paying to keep debug noise forever.
   logs: { retentionDays: 30 },
@@ -392,6 +407,12 @@ export function assertValid(settings: StageSettings): void {
     problems.push('ai: requestsPerSecond > 0, maxAttempts ≥ 1 and dailyQuestionsPerUser ≥ 1 are needed');
   if (ai.history.maxTurns < 0 || ai.history.maxBytes < 1_024)
     problems.push('ai: history needs maxTurns ≥ 0, maxBytes ≥ 1024');
+  for (const [name, wiring] of Object.entries(FUNCTIONS) as [string, FunctionWiring][]) {
+    const [first, ...more] = consumedQueues(wiring).map((q) => settings.queues[q]);
+    if (more.some((q) => q.timeoutSeconds !== first!.timeoutSeconds || q.memoryMb !== first!.memoryMb))
+      problems.push(`${name}: the queues it consumes need the same timeoutSeconds and memoryMb (one function)`);
+    if (wiring.alsoConsumes && !wiring.consumes) problems.push(`${name}: alsoConsumes needs consumes`);
+  }
   if (problems.length > 0) throw new Error(`Invalid stage settings: ${problems.join('; ')}`);
 }
 
@@ -447,6 +468,7 @@ export const ENV = {
     ai: 'AI_QUEUE_URL',
     vault: 'VAULT_QUEUE_URL',
     payouts: 'PAYOUTS_QUEUE_URL',
+    decisions: 'DECISIONS_QUEUE_URL',
   },
   /** The ARN (or id) of each KMS key a function is granted; see `FunctionWiring.keys`. */
   keyId: { project: 'PROJECT_KEY_ID', treasury: 'TREASURY_KEY_ID', intake: 'INTAKE_KEY_ID' },
@@ -459,6 +481,7 @@ export const ENV = {
     ai: 'AI_DLQ_URL',
     vault: 'VAULT_DLQ_URL',
     payouts: 'PAYOUTS_DLQ_URL',
+    decisions: 'DECISIONS_DLQ_URL',
   },
   telegramApiRoot: 'TELEGRAM_API_ROOT',
   /** The assistant provider's Chat Completions base URL (`AiSettings.baseUrl` on AWS). */
@@ -512,8 +535,13 @@ export interface FunctionWiring {
   readonly secrets: readonly SecretName[];
   /** Queues it sends jobs to. */
   readonly sendsTo: readonly QueueName[];
-  /** Queue it consumes, if it is a consumer. */
+  /** Queue it consumes, if it is a consumer (its sizing is this queue's). */
   readonly consumes?: QueueName;
+  /**
+   * More queues it consumes, each with its own event source and DLQ, and each with handlers of its
+   * own: a job is run only if its type belongs to the queue it came from. Sized like `consumes`.
+   */
+  readonly alsoConsumes?: readonly QueueName[];
   /** The table items it may read and write, by partition key (`TABLE_GRANTS`, core/table-grants.ts). */
   readonly table: 'none' | TableGrant;
   /** Direct use of KMS keys (none by default; table encryption needs no grant here). */
@@ -540,7 +568,8 @@ export const FUNCTIONS = {
       // The deposit address shown to users.
       'TREASURY_ADDRESS',
     ],
-    sendsTo: ['rpc', 'notify', 'ai', 'vault', 'payouts'],
+    // decisions: only here, where the admins' buttons are pressed.
+    sendsTo: ['rpc', 'notify', 'ai', 'vault', 'payouts', 'decisions'],
     table: TABLE_GRANTS.webhook,
   },
   notifyWorker: {
@@ -589,7 +618,10 @@ export const FUNCTIONS = {
       },
     ],
   },
-  /** The only function that may sign with the treasury key: checks, signs and settles payouts. */
+  /**
+   * The only function that may sign with the treasury key: signs and settles payouts (payouts queue),
+   * and applies the admins' payout and deposit decisions (decisions queue, which only the webhook feeds).
+   */
   signer: {
     entry: 'functions/signer.ts',
     // No RPC endpoints (their URLs may carry API keys): chain reads for payouts run in the rpc worker.
@@ -597,6 +629,7 @@ export const FUNCTIONS = {
     // rpc: `payout.prepare` (treasury balance, blockhash) and the signed transaction's `tx.send`.
     sendsTo: ['notify', 'rpc'],
     consumes: 'payouts',
+    alsoConsumes: ['decisions'],
     table: TABLE_GRANTS.signer,
     keys: [{ key: 'treasury', actions: ['kms:Sign', 'kms:GetPublicKey'] }],
   },
@@ -609,6 +642,11 @@ export const FUNCTIONS = {
   },
 } as const satisfies Record<string, FunctionWiring>;
 export type FunctionName = keyof typeof FUNCTIONS;
+
+/** Every queue a function consumes: `consumes`, then `alsoConsumes`. */
+export function consumedQueues(wiring: FunctionWiring): QueueName[] {
+  return wiring.consumes ? [wiring.consumes, ...(wiring.alsoConsumes ?? [])] : [];
+}
 
 /** Physical queue names for a stage (FIFO names must end in `.fifo`, and so must their DLQs'). */
 export function queueResourceNames(stage: string, queue: QueueName, settings: ConsumerSettings) {

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type App, type FunctionProps, Function as SstFunction, type Stack } from 'sst/constructs';
 import {
+  consumedQueues,
   ENV,
   type FunctionWiring,
   type KeyGrant,
@@ -145,10 +146,15 @@ export function functionEnvironment(
     [ENV.stage]: stage,
     [ENV.tableName]: resources.table.tableName,
   };
-  for (const name of QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || wiring.consumes === q)) {
+  const consumed = consumedQueues(wiring);
+  for (const name of QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || consumed.includes(q))) {
     environment[ENV.queueUrl[name]] = queueOf(resources, name).queueUrl;
   }
   if (wiring.consumes) environment[ENV.deadLetterQueueUrl] = deadLetterQueueOf(resources, wiring.consumes).queueUrl;
+  // The DLQs of the queues it consumes beside `consumes`, by queue.
+  for (const name of wiring.alsoConsumes ?? []) {
+    environment[ENV.deadLetterQueueUrls[name]] = deadLetterQueueOf(resources, name).queueUrl;
+  }
   if (wiring.inspectsQueues) {
     for (const name of QUEUE_NAMES) {
       environment[ENV.queueUrl[name]] = queueOf(resources, name).queueUrl;
@@ -187,7 +193,7 @@ export function policyStatements(
   }
   const sendTargets = [
     ...wiring.sendsTo.map((name) => queueOf(resources, name).queueArn),
-    ...(wiring.consumes ? [deadLetterQueueOf(resources, wiring.consumes).queueArn] : []),
+    ...consumedQueues(wiring).map((name) => deadLetterQueueOf(resources, name).queueArn),
   ];
   if (sendTargets.length > 0) {
     statements.push(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: sendTargets }));

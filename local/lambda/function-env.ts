@@ -4,6 +4,7 @@
  * (plus the endpoint variables that point the SDK at the emulators).
  */
 import {
+  consumedQueues,
   ENV,
   type FunctionWiring,
   KEY_NAMES,
@@ -86,14 +87,15 @@ export function stackEnv(w: StackWiring): Record<string, string> {
  * tests check those grants.)
  */
 export function functionEnv(wiring: FunctionWiring, w: StackWiring, name?: string): Record<string, string> {
+  const consumed = consumedQueues(wiring);
   const queues = wiring.inspectsQueues
     ? QUEUE_NAMES
-    : QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || wiring.consumes === q);
+    : QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || consumed.includes(q));
   return {
     ...awsEnv(w),
     ...(wiring.table === 'none' ? {} : { [ENV.tableName]: w.tableName }),
     ...queueEnv(w, queues),
-    ...(wiring.inspectsQueues ? dlqEnv(w, QUEUE_NAMES) : {}),
+    ...(wiring.inspectsQueues ? dlqEnv(w, QUEUE_NAMES) : dlqEnv(w, wiring.alsoConsumes ?? [])),
     ...(wiring.consumes ? { [ENV.deadLetterQueueUrl]: w.dlqUrls[wiring.consumes] } : {}),
     ...keyEnv(
       w,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  consumedQueues,
   ENV,
   FUNCTIONS,
   type FunctionWiring,
@@ -102,7 +103,7 @@ describe('Function wiring', () => {
       const env = environmentOf(id);
       for (const name of QUEUE_NAMES) {
         const variable = ENV.queueUrl[name];
-        if (wiring.sendsTo.includes(name) || wiring.consumes === name || wiring.inspectsQueues) {
+        if (wiring.sendsTo.includes(name) || consumedQueues(wiring).includes(name) || wiring.inspectsQueues) {
           expect(queueNameAt(id, env[variable])).toBe(queueNames([name])[0]);
         } else {
           expect(env, variable).not.toHaveProperty(variable);
@@ -145,11 +146,12 @@ describe('Function wiring', () => {
       else expect(env).not.toHaveProperty(ENV.deadLetterQueueUrl);
     });
 
-    it('gets the URL of every DLQ only when it inspects queues', () => {
+    it('gets the URL of every DLQ only when it inspects queues, and of the DLQs of the queues it also consumes', () => {
       const env = environmentOf(id);
       for (const name of QUEUE_NAMES) {
         const variable = ENV.deadLetterQueueUrls[name];
-        if (wiring.inspectsQueues) expect(queueNameAt(id, env[variable])).toBe(dlqName(name));
+        if (wiring.inspectsQueues || wiring.alsoConsumes?.includes(name))
+          expect(queueNameAt(id, env[variable])).toBe(dlqName(name));
         else expect(env, variable).not.toHaveProperty(variable);
       }
     });
@@ -160,26 +162,24 @@ describe('Function wiring', () => {
         .flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r)));
       const expected = wiring.inspectsQueues
         ? [...queueNames(QUEUE_NAMES), ...QUEUE_NAMES.map(dlqName)]
-        : wiring.consumes
-          ? queueNames([wiring.consumes])
-          : [];
+        : queueNames(consumedQueues(wiring));
       expect([...new Set(targets)].sort()).toEqual(expected.sort());
     });
 
-    it('may send only to the queues it sends to, and to its own DLQ', () => {
+    it('may send only to the queues it sends to, and to the DLQs of the queues it consumes', () => {
       const send = statementsWith(id, 'sqs:SendMessage');
       const targets = send.flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r))).sort();
-      const expected = [...queueNames(wiring.sendsTo), ...(wiring.consumes ? [dlqName(wiring.consumes)] : [])].sort();
+      const expected = [...queueNames(wiring.sendsTo), ...consumedQueues(wiring).map(dlqName)].sort();
       expect(targets).toEqual(expected);
       for (const statement of send) expect(actionsOf(statement)).toEqual(['sqs:SendMessage']);
     });
 
-    it('may consume only the queue it consumes', () => {
+    it('may consume only the queues it consumes', () => {
       const consume = statementsWith(id, 'sqs:').filter(
         (s) => !actionsOf(s).includes('sqs:SendMessage') && !isInspection(s),
       );
       const targets = consume.flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r)));
-      expect([...new Set(targets)]).toEqual(wiring.consumes ? queueNames([wiring.consumes]) : []);
+      expect([...new Set(targets)].sort()).toEqual(queueNames(consumedQueues(wiring)));
     });
 
     it('may use only the item actions of its table grant, on the table only, each on its granted partition keys', () => {
