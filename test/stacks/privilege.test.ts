@@ -1,8 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, type FunctionName, stageSettings } from '../../core/settings.js';
+import { DepositDecideJob } from '../../core/ledger/jobs.js';
+import { PayoutDecideJob } from '../../core/payouts/jobs.js';
+import { FUNCTIONS, type FunctionName, queueResourceNames, stageSettings } from '../../core/settings.js';
 import { stringLike, TABLE_GRANTS, type TableAction } from '../../core/table-grants.js';
+import { Queues } from '../../stacks/Queues.js';
 import { functionRoleName } from '../../stacks/wiring.js';
-import { actionsOf, type Statement, type SynthesizedTestApp, synthesizeForTest } from '../helpers/synth.js';
+import {
+  actionsOf,
+  type CfnResource,
+  type Statement,
+  type SynthesizedTestApp,
+  synthesizeForTest,
+} from '../helpers/synth.js';
 
 let app: SynthesizedTestApp;
 
@@ -101,6 +110,47 @@ describe('Least privilege (synthesized templates)', () => {
 
   it('rejects a role name IAM would refuse', () => {
     expect(() => functionRoleName('wallet-desk', 'x'.repeat(60), 'signer')).toThrow(/not a valid IAM role name/);
+  });
+});
+
+describe('Admin decisions (synthesized templates)', () => {
+  const everyRole = [...FUNCTION_IDS, 'registerWebhook', 'unregisterWebhook'];
+  const decisionsQueue = queueResourceNames('test', 'decisions', stageSettings('test').queues.decisions).queue;
+
+  /** The queues a function's role may send to, by physical name. */
+  function sendTargets(id: string): string[] {
+    return app
+      .roleStatements(id)
+      .filter((statement) => actionsOf(statement).some((action) => actionMatches(action, 'sqs:SendMessage')))
+      .flatMap((statement) =>
+        [statement.Resource].flat().map((resource) => {
+          const target = app.resolve(app.fn(id).stackName, resource);
+          return String(target.resource.Properties?.QueueName);
+        }),
+      );
+  }
+
+  it('puts payout and deposit decisions on the decisions queue', () => {
+    expect(PayoutDecideJob.queue).toBe('decisions');
+    expect(DepositDecideJob.queue).toBe('decisions');
+  });
+
+  it('lets no role but the webhook send to the decisions queue', () => {
+    const senders = everyRole.filter((id) => sendTargets(id).includes(decisionsQueue));
+    expect(senders).toEqual(['webhook']);
+  });
+
+  it('has the signer consume the decisions queue', () => {
+    const queues = app.template(Queues).toJSON().Resources as Record<string, CfnResource>;
+    const [queueId] = Object.entries(queues).find(
+      ([, resource]) => resource.Type === 'AWS::SQS::Queue' && resource.Properties?.QueueName === decisionsQueue,
+    )!;
+    const mappings = Object.values(queues).filter(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(resource.Properties?.EventSourceArn).includes(queueId),
+    );
+    expect(mappings.map((m) => m.Properties?.FunctionName)).toEqual([{ Ref: app.fn('signer').logicalId }]);
   });
 });
 
