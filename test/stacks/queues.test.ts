@@ -1,6 +1,13 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { consumedQueues, FUNCTIONS, QUEUE_NAMES, type QueueName, queueResourceNames, stageSettings } from '../../core/settings.js';
+import {
+  consumedQueues,
+  FUNCTIONS,
+  QUEUE_NAMES,
+  type QueueName,
+  queueResourceNames,
+  stageSettings,
+} from '../../core/settings.js';
 import { Queues } from '../../stacks/Queues.js';
 import { type CfnResource, type SynthesizedTestApp, synthesizeForTest } from '../helpers/synth.js';
 
