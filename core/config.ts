@@ -228,12 +228,15 @@ export interface SignerConfig extends ConsumerConfig, AdminCheckingConfig {
   treasuryKeyId: string;
   /** The configured treasury address; the key's own address must match it. */
   treasuryAddress: string;
+  /** The decisions queue it also consumes, and that queue's DLQ. */
+  decisions: { queueUrl: string; deadLetterQueueUrl: string };
 }
 
 /** Config of the signer: the table, its queues, the treasury key and address (no RPC, no Telegram). */
 export function signerConfig(env: Readonly<Record<string, string | undefined>>): SignerConfig {
   const schema = z.extend(consumerSchema('payouts'), {
-    ...queueUrls(['notify', 'rpc']),
+    ...queueUrls(['notify', 'rpc', 'decisions']),
+    [ENV.deadLetterQueueUrls.decisions]: url,
     [ENV.keyId.treasury]: nonEmpty,
     ...secret('TREASURY_ADDRESS', base58Address),
     ...secret('ADMIN_USER_IDS', userIds),
@@ -245,6 +248,10 @@ export function signerConfig(env: Readonly<Record<string, string | undefined>>):
     queueUrls: { notify: values[ENV.queueUrl.notify]!, rpc: values[ENV.queueUrl.rpc]! },
     treasuryKeyId: values[ENV.keyId.treasury]!,
     treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
+    decisions: {
+      queueUrl: values[ENV.queueUrl.decisions]!,
+      deadLetterQueueUrl: values[ENV.deadLetterQueueUrls.decisions]!,
+    },
   };
 }
 

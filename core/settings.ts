@@ -5,9 +5,14 @@
  * table is keyed, so that what runs locally is exactly what CloudFormation declares.
  * It is plain data: no SDK imports, safe to load from functions, stacks and tests.
  */
+import { TABLE_GRANTS, type TableGrant } from './table-grants.js';
 
-/** The queues of the platform; each has one consumer function and one DLQ. */
-export const QUEUE_NAMES = ['rpc', 'notify', 'ai', 'vault', 'payouts'] as const;
+/**
+ * The queues of the platform; each has one consumer function and one DLQ. `decisions` carries the
+ * admins' decisions (payouts, deposits): only the webhook, where admins press the buttons, may send
+ * to it, so no other function can cause a decision whatever it puts on the queues it may send to.
+ */
+export const QUEUE_NAMES = ['rpc', 'notify', 'ai', 'vault', 'payouts', 'decisions'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** How one queue is declared and consumed (SQS event source mapping + function). */
@@ -185,8 +190,20 @@ export interface AiSettings {
   readonly typingIntervalSeconds: number;
 }
 
+/** Function logs (CloudWatch Logs). */
+export interface LogSettings {
+  /** Days every function's log group keeps its events (a CloudWatch Logs retention value). */
+  readonly retentionDays: number;
+}
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
 export interface StageSettings {
   readonly queues: Readonly<Record<QueueName, ConsumerSettings>>;
+  readonly logs: LogSettings;
   readonly webhook: WebhookSettings;
   readonly retention: RetentionSettings;
   readonly solana: SolanaSettings;
@@ -275,7 +292,20 @@ const BASE: StageSettings = {
       memoryMb: 512,
       maxReceiveCount: 20,
     }),
+    // Admins' decisions, consumed by the signer beside its payouts queue (so sized as it is): the
+    // first decision wins by a conditional write, so order and redelivery do not matter.
+    decisions: consumer({
+      fifo: false,
+      batchSize: 5,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 2,
+      timeoutSeconds: 30,
+      memoryMb: 512,
+      maxReceiveCount: 20,
+    }),
   },
+  // A month of logs: enough to look into an incident, without paying to keep debug noise forever.
+  logs: { retentionDays: 30 },
   webhook: {
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -346,6 +376,8 @@ const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>
       notify: { ...base.queues.notify, maxConcurrency: 10 },
     },
     webhook: { ...base.webhook, maxConnections: 80 },
+    // Production logs are the trail of payouts and admin decisions: a quarter.
+    logs: { retentionDays: 90 },
     solana: { ...base.solana, explorerTxUrl: 'https://explorer.solana.com/tx/{signature}' },
     payouts: { ...base.payouts, coolingSeconds: 86_400 },
   }),
@@ -373,6 +405,8 @@ export function assertValid(settings: StageSettings): void {
     if (q.batchSize < 1 || q.batchSize > 10_000) problems.push(`${name}: batchSize must be 1–10000`);
     if (q.maxReceiveCount < 1 || q.maxReceiveCount > 1000) problems.push(`${name}: maxReceiveCount must be 1–1000`);
   }
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(settings.logs.retentionDays))
+    problems.push(`logs: retentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
   const w = settings.webhook;
   if (w.maxConnections < 1 || w.maxConnections > 100) problems.push('webhook: maxConnections must be 1–100');
   if (w.timeoutSeconds > 29) problems.push('webhook: timeout must stay under the HTTP API 30 s limit');
@@ -388,6 +422,12 @@ export function assertValid(settings: StageSettings): void {
     problems.push('ai: requestsPerSecond > 0, maxAttempts ≥ 1 and dailyQuestionsPerUser ≥ 1 are needed');
   if (ai.history.maxTurns < 0 || ai.history.maxBytes < 1_024)
     problems.push('ai: history needs maxTurns ≥ 0, maxBytes ≥ 1024');
+  for (const [name, wiring] of Object.entries(FUNCTIONS) as [string, FunctionWiring][]) {
+    const [first, ...more] = consumedQueues(wiring).map((q) => settings.queues[q]);
+    if (more.some((q) => q.timeoutSeconds !== first!.timeoutSeconds || q.memoryMb !== first!.memoryMb))
+      problems.push(`${name}: the queues it consumes need the same timeoutSeconds and memoryMb (one function)`);
+    if (wiring.alsoConsumes && !wiring.consumes) problems.push(`${name}: alsoConsumes needs consumes`);
+  }
   if (problems.length > 0) throw new Error(`Invalid stage settings: ${problems.join('; ')}`);
 }
 
@@ -443,6 +483,7 @@ export const ENV = {
     ai: 'AI_QUEUE_URL',
     vault: 'VAULT_QUEUE_URL',
     payouts: 'PAYOUTS_QUEUE_URL',
+    decisions: 'DECISIONS_QUEUE_URL',
   },
   /** The ARN (or id) of each KMS key a function is granted; see `FunctionWiring.keys`. */
   keyId: { project: 'PROJECT_KEY_ID', treasury: 'TREASURY_KEY_ID', intake: 'INTAKE_KEY_ID' },
@@ -455,6 +496,7 @@ export const ENV = {
     ai: 'AI_DLQ_URL',
     vault: 'VAULT_DLQ_URL',
     payouts: 'PAYOUTS_DLQ_URL',
+    decisions: 'DECISIONS_DLQ_URL',
   },
   telegramApiRoot: 'TELEGRAM_API_ROOT',
   /** The assistant provider's Chat Completions base URL (`AiSettings.baseUrl` on AWS). */
@@ -508,10 +550,15 @@ export interface FunctionWiring {
   readonly secrets: readonly SecretName[];
   /** Queues it sends jobs to. */
   readonly sendsTo: readonly QueueName[];
-  /** Queue it consumes, if it is a consumer. */
+  /** Queue it consumes, if it is a consumer (its sizing is this queue's). */
   readonly consumes?: QueueName;
-  /** Table access it needs. */
-  readonly table: 'none' | 'read' | 'readwrite';
+  /**
+   * More queues it consumes, each with its own event source and DLQ, and each with handlers of its
+   * own: a job is run only if its type belongs to the queue it came from. Sized like `consumes`.
+   */
+  readonly alsoConsumes?: readonly QueueName[];
+  /** The table items it may read and write, by partition key (`TABLE_GRANTS`, core/table-grants.ts). */
+  readonly table: 'none' | TableGrant;
   /** Direct use of KMS keys (none by default; table encryption needs no grant here). */
   readonly keys?: readonly KeyGrant[];
   /**
@@ -536,8 +583,9 @@ export const FUNCTIONS = {
       // The deposit address shown to users.
       'TREASURY_ADDRESS',
     ],
-    sendsTo: ['rpc', 'notify', 'ai', 'vault', 'payouts'],
-    table: 'readwrite',
+    // decisions: only here, where the admins' buttons are pressed.
+    sendsTo: ['rpc', 'notify', 'ai', 'vault', 'payouts', 'decisions'],
+    table: TABLE_GRANTS.webhook,
   },
   notifyWorker: {
     entry: 'functions/notify-worker.ts',
@@ -546,7 +594,7 @@ export const FUNCTIONS = {
     // notify: a broadcast page fans out into one send job per user.
     sendsTo: ['notify'],
     consumes: 'notify',
-    table: 'readwrite',
+    table: TABLE_GRANTS.notifyWorker,
   },
   rpcWorker: {
     entry: 'functions/rpc-worker.ts',
@@ -556,7 +604,7 @@ export const FUNCTIONS = {
     // transaction outcome goes back to the signer.
     sendsTo: ['notify', 'rpc', 'payouts'],
     consumes: 'rpc',
-    table: 'readwrite',
+    table: TABLE_GRANTS.rpcWorker,
     // `/stats` runs here (the table, and the RPC pool's counters): queue and DLQ depths.
     inspectsQueues: true,
   },
@@ -569,7 +617,7 @@ export const FUNCTIONS = {
     secrets: ['AI_API_KEY'],
     sendsTo: ['notify'],
     consumes: 'ai',
-    table: 'readwrite',
+    table: TABLE_GRANTS.aiWorker,
   },
   /** Stores users' secrets: opens what the webhook sealed to the intake key, seals it under a data key. */
   vaultWorker: {
@@ -578,7 +626,7 @@ export const FUNCTIONS = {
     secrets: ['ADMIN_USER_IDS'],
     sendsTo: ['notify'],
     consumes: 'vault',
-    table: 'readwrite',
+    table: TABLE_GRANTS.vaultWorker,
     keys: [
       { key: 'intake', actions: ['kms:Decrypt'] },
       {
@@ -588,7 +636,10 @@ export const FUNCTIONS = {
       },
     ],
   },
-  /** The only function that may sign with the treasury key: checks, signs and settles payouts. */
+  /**
+   * The only function that may sign with the treasury key: signs and settles payouts (payouts queue),
+   * and applies the admins' payout and deposit decisions (decisions queue, which only the webhook feeds).
+   */
   signer: {
     entry: 'functions/signer.ts',
     // No RPC endpoints (their URLs may carry API keys): chain reads for payouts run in the rpc worker.
@@ -597,7 +648,8 @@ export const FUNCTIONS = {
     // rpc: `payout.prepare` (treasury balance, blockhash) and the signed transaction's `tx.send`.
     sendsTo: ['notify', 'rpc'],
     consumes: 'payouts',
-    table: 'readwrite',
+    alsoConsumes: ['decisions'],
+    table: TABLE_GRANTS.signer,
     keys: [{ key: 'treasury', actions: ['kms:Sign', 'kms:GetPublicKey'] }],
   },
   /** Posts CloudWatch alarms (via SNS, stacks/Alarms.ts) to the admin chat; not run by `local/`. */
@@ -609,6 +661,11 @@ export const FUNCTIONS = {
   },
 } as const satisfies Record<string, FunctionWiring>;
 export type FunctionName = keyof typeof FUNCTIONS;
+
+/** Every queue a function consumes: `consumes`, then `alsoConsumes`. */
+export function consumedQueues(wiring: FunctionWiring): QueueName[] {
+  return wiring.consumes ? [wiring.consumes, ...(wiring.alsoConsumes ?? [])] : [];
+}
 
 /** Physical queue names for a stage (FIFO names must end in `.fifo`, and so must their DLQs'). */
 export function queueResourceNames(stage: string, queue: QueueName, settings: ConsumerSettings) {

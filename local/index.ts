@@ -218,7 +218,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const treasuryKey = new KmsSigningKey({ client: kmsClient, keyId: keyIds.treasury });
     const intakePublicKey = await new KmsIntakeKey({ client: kmsClient, keyId: keyIds.intake }).publicKey();
     const [dynamodb, sqs, telegram, solana, llm] = await Promise.all([
-      startLocalDynamoDb({ dataDir, tableName: tableNameFor(stage) }).then((db) => track(db, cleanups)),
+      startLocalDynamoDb({
+        dataDir,
+        tableName: tableNameFor(stage),
+        // What IAM does on AWS: each function may touch only the items of its table grant.
+        access: Object.fromEntries(
+          Object.entries(options.functionWiring ?? FUNCTIONS).map(([name, wiring]) => [name, wiring.table]),
+        ),
+      }).then((db) => track(db, cleanups)),
       startLocalSqs(stage, settings).then((q) => track(q, cleanups)),
       startTelegramPeer({
         token: bot.token,
@@ -272,7 +279,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           root: PROJECT_ROOT,
           outdir: join(dataDir, 'build'),
           env: (fn) => ({
-            ...functionEnv(fn, metered),
+            ...functionEnv(fn, metered, nameOf(functionWiring, fn)),
             ...(meter && { AWS_SDK_UA_APP_ID: nameOf(functionWiring, fn) }),
           }),
           sqs: { endpoint: meter?.endpoints.sqs ?? sqs.endpoint, queues: sqs.queues },

@@ -3,6 +3,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Queue, type Function as SstFunction, type Stack, type StackContext, use } from 'sst/constructs';
 import {
   type ConsumerSettings,
+  consumedQueues,
   FUNCTIONS,
   type FunctionName,
   type FunctionWiring,
@@ -46,19 +47,22 @@ export function Queues({ stack }: StackContext) {
       memorySize: consumer.memoryMb,
     });
     consumers[id] = fn;
-    queues[wiring.consumes].addConsumer(stack, {
-      function: fn,
-      cdk: {
-        eventSource: {
-          batchSize: consumer.batchSize,
-          // Omitted when 0: FIFO event sources reject a batching window altogether.
-          maxBatchingWindow:
-            consumer.maxBatchingWindowSeconds > 0 ? Duration.seconds(consumer.maxBatchingWindowSeconds) : undefined,
-          maxConcurrency: consumer.maxConcurrency,
-          reportBatchItemFailures: true,
+    for (const name of consumedQueues(wiring)) {
+      const source = settings[name];
+      queues[name].addConsumer(stack, {
+        function: fn,
+        cdk: {
+          eventSource: {
+            batchSize: source.batchSize,
+            // Omitted when 0: FIFO event sources reject a batching window altogether.
+            maxBatchingWindow:
+              source.maxBatchingWindowSeconds > 0 ? Duration.seconds(source.maxBatchingWindowSeconds) : undefined,
+            maxConcurrency: source.maxConcurrency,
+            reportBatchItemFailures: true,
+          },
         },
-      },
-    });
+      });
+    }
   }
 
   stack.addOutputs(Object.fromEntries(QUEUE_NAMES.map((name) => [`${name}QueueUrl`, cdkQueues[name].queueUrl])));

@@ -5,9 +5,11 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { type FunctionProps, Function as SstFunction, type Stack } from 'sst/constructs';
+import { type App, type FunctionProps, Function as SstFunction, type Stack } from 'sst/constructs';
 import {
+  consumedQueues,
   ENV,
   type FunctionWiring,
   type KeyGrant,
@@ -16,29 +18,32 @@ import {
   type QueueName,
   stageSettings,
 } from '../core/settings.js';
+import { assertKeyPatterns, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS, type TableGrant } from '../core/table-grants.js';
 import type { AppSecrets } from './Secrets.js';
+import { statefulRemovalPolicy } from './stage.js';
 
 /** Bot API root given to functions that talk to Telegram (`local/` points it at its Telegram peer). */
 export const TELEGRAM_API_ROOT = 'https://api.telegram.org';
 
 /**
- * Item-level DynamoDB actions per access level. No Scan and no table administration: every
- * access pattern is a key lookup or a query, and transactions need only these item actions.
+ * The table statements of a grant (core/table-grants.ts): the read actions on the partition keys it
+ * may read, the write actions on those it may write, each conditioned on `dynamodb:LeadingKeys` with
+ * `ForAllValues:StringLike`. Every granted action names its partition keys (no Scan, no PartiQL), and
+ * the condition is evaluated per item in batches and transactions. No secondary indexes yet: when one
+ * appears, add `${tableArn}/index/<name>` to the read statement's resources.
  */
-export const TABLE_ACTIONS = {
-  none: [],
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-  readwrite: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-  ],
-} as const satisfies Record<FunctionWiring['table'], readonly string[]>;
+export function tableStatements(grant: TableGrant, tableArn: string): iam.PolicyStatement[] {
+  const statement = (actions: readonly string[], patterns: readonly string[]) =>
+    new iam.PolicyStatement({
+      actions: [...actions],
+      resources: [tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] } },
+    });
+  return [
+    ...(grant.read.length > 0 ? [statement(TABLE_READ_ACTIONS, grant.read)] : []),
+    ...(grant.write.length > 0 ? [statement(TABLE_WRITE_ACTIONS, grant.write)] : []),
+  ];
+}
 
 /**
  * What a principal reading or writing items of a table encrypted with a customer-managed key needs
@@ -71,7 +76,25 @@ export type WiredFunctionProps = Pick<FunctionProps, 'timeout' | 'memorySize' | 
   readonly handlerExport?: string;
 };
 
-/** Creates the function of `wiring` in `stack` with its environment, secret bindings and IAM. */
+/** IAM allows role names of at most 64 characters. */
+const MAX_ROLE_NAME = 64;
+
+/**
+ * The execution role name of function `id` (its construct id, a `FUNCTIONS` key): fixed, so the key
+ * policies (stacks/Keys.ts, deployed before the functions) can name the roles that use each key.
+ */
+export function functionRoleName(app: string, stage: string, id: string): string {
+  const name = `${app}-${stage}-${id}`;
+  if (name.length > MAX_ROLE_NAME || !/^[\w+=,.@-]+$/.test(name)) {
+    throw new Error(`Role name ${name} is not a valid IAM role name (at most ${MAX_ROLE_NAME} of [A-Za-z0-9+=,.@_-])`);
+  }
+  return name;
+}
+
+/**
+ * Creates the function of `wiring` in `stack` with its environment, secret bindings and IAM, its
+ * role named by `functionRoleName`, and its own log group kept `logs.retentionDays` (stage settings).
+ */
 export function wiredFunction(
   stack: Stack,
   id: string,
@@ -80,12 +103,20 @@ export function wiredFunction(
   props: WiredFunctionProps,
 ): SstFunction {
   const { handlerExport = 'handler', ...sizing } = props;
+  const logGroup = new logs.LogGroup(stack, `${id}Logs`, {
+    retention: stageSettings(stack.stage).logs.retentionDays as logs.RetentionDays,
+    removalPolicy: statefulRemovalPolicy(stack.stage),
+  });
   const fn = new SstFunction(stack, id, {
     ...sizing,
     handler: handlerPath(wiring.entry, handlerExport),
     environment: functionEnvironment(stack.stage, wiring, resources),
     bind: wiring.secrets.map((name) => resources.secrets[name]),
+    logGroup,
   });
+  const role = fn.role?.node.defaultChild;
+  if (!(role instanceof iam.CfnRole)) throw new Error(`${id}: expected the function to create its own role`);
+  role.roleName = functionRoleName((stack.node.root as App).name, stack.stage, id);
   for (const statement of policyStatements(stack.region, wiring, resources)) fn.addToRolePolicy(statement);
   return fn;
 }
@@ -115,10 +146,15 @@ export function functionEnvironment(
     [ENV.stage]: stage,
     [ENV.tableName]: resources.table.tableName,
   };
-  for (const name of QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || wiring.consumes === q)) {
+  const consumed = consumedQueues(wiring);
+  for (const name of QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || consumed.includes(q))) {
     environment[ENV.queueUrl[name]] = queueOf(resources, name).queueUrl;
   }
   if (wiring.consumes) environment[ENV.deadLetterQueueUrl] = deadLetterQueueOf(resources, wiring.consumes).queueUrl;
+  // The DLQs of the queues it consumes beside `consumes`, by queue.
+  for (const name of wiring.alsoConsumes ?? []) {
+    environment[ENV.deadLetterQueueUrls[name]] = deadLetterQueueOf(resources, name).queueUrl;
+  }
   if (wiring.inspectsQueues) {
     for (const name of QUEUE_NAMES) {
       environment[ENV.queueUrl[name]] = queueOf(resources, name).queueUrl;
@@ -132,7 +168,7 @@ export function functionEnvironment(
 }
 
 /**
- * Least-privilege statements for a wiring: item actions on the table, key use only through
+ * Least-privilege statements for a wiring: item actions on its granted partition keys of the table, key use only through
  * DynamoDB, `sqs:SendMessage` on exactly the queues it sends to, and, for the function that
  * inspects queues, `sqs:GetQueueAttributes` (depths only: it can neither receive nor delete) on
  * every queue and DLQ. (Consuming is granted by the event source mapping, on the consumed queue
@@ -144,10 +180,9 @@ export function policyStatements(
   resources: WiringResources,
 ): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
-  const tableActions = TABLE_ACTIONS[wiring.table];
-  if (tableActions.length > 0) {
-    // No secondary indexes yet; add `${tableArn}/index/*` here when one appears.
-    statements.push(new iam.PolicyStatement({ actions: [...tableActions], resources: [resources.table.tableArn] }));
+  if (wiring.table !== 'none') {
+    assertKeyPatterns(wiring.entry, wiring.table);
+    statements.push(...tableStatements(wiring.table, resources.table.tableArn));
     statements.push(
       new iam.PolicyStatement({
         actions: [...TABLE_KEY_ACTIONS],
@@ -158,7 +193,7 @@ export function policyStatements(
   }
   const sendTargets = [
     ...wiring.sendsTo.map((name) => queueOf(resources, name).queueArn),
-    ...(wiring.consumes ? [deadLetterQueueOf(resources, wiring.consumes).queueArn] : []),
+    ...consumedQueues(wiring).map((name) => deadLetterQueueOf(resources, name).queueArn),
   ];
   if (sendTargets.length > 0) {
     statements.push(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: sendTargets }));

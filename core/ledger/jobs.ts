@@ -3,10 +3,10 @@ import { LANGUAGES } from '../i18n.js';
 import { defineJob } from '../jobs/envelope.js';
 import { SHORT_ID } from '../jobs/short-id.js';
 
-/** An admin confirmed or rejected a found deposit (from the digest's buttons). */
+/** An admin confirmed or rejected a found deposit (from the digest's buttons; only the webhook may send decisions). */
 export const DepositDecideJob = defineJob(
   'deposit.decide',
-  'rpc',
+  'decisions',
   z.object({
     depositId: z.string().check(z.regex(SHORT_ID)),
     approve: z.boolean(),

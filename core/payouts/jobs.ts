@@ -14,10 +14,10 @@ export const PayoutRequestJob = defineJob(
   z.object({ wallet: address, lamports, lang: z.enum(LANGUAGES) }),
 );
 
-/** An admin approved or rejected a requested payout (from the admin chat's buttons). */
+/** An admin approved or rejected a requested payout (from the admin chat's buttons; only the webhook may send decisions). */
 export const PayoutDecideJob = defineJob(
   'payout.decide',
-  'payouts',
+  'decisions',
   z.object({
     payoutId: PayoutIdSchema,
     approve: z.boolean(),

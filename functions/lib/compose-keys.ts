@@ -6,13 +6,18 @@ import { KmsDataKeys, KmsIntakeKey, KmsSigningKey } from '../../core/adapters/km
 import { buildSignedTransfer, treasuryAddress } from '../../core/adapters/solana-signer.js';
 import { SqsJobQueue } from '../../core/adapters/sqs.js';
 import type { SignerConfig, VaultWorkerConfig } from '../../core/config.js';
+import type { JobHandler } from '../../core/jobs/consumer.js';
+import type { JobType } from '../../core/jobs/envelope.js';
 import type { SigningKey } from '../../core/keys/ports.js';
 import { createEnvelopeVault } from '../../core/keys/vault.js';
+import { ledgerHandlers } from '../../core/ledger/handlers.js';
+import { DepositDecideJob } from '../../core/ledger/jobs.js';
 import type { Logger } from '../../core/log.js';
 import { type PayoutSigner, payoutSignerHandlers } from '../../core/payouts/handlers.js';
+import { PayoutDecideJob } from '../../core/payouts/jobs.js';
 import { fifoQueues } from '../../core/settings.js';
 import { vaultHandlers } from '../../core/vault/handlers.js';
-import { composeConsumer } from './compose.js';
+import { composeConsumer, consumeBySource } from './compose.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
 /**
@@ -56,19 +61,46 @@ export function kmsPayoutSigner(key: SigningKey): PayoutSigner {
   };
 }
 
-/** The signer: payout decisions, KMS signatures and outcomes. */
+/**
+ * The signer: KMS signatures and outcomes from the payouts queue, and the admins' payout and deposit
+ * decisions from the decisions queue, which only the webhook may send to. A decision job on the
+ * payouts queue (which the rpc worker may send to) has no handler there: it is parked, never run.
+ */
 export function composeSigner(config: SignerConfig, log: Logger) {
   const { settings } = config;
   const dynamo = dynamoClient();
-  const handlers = payoutSignerHandlers({
+  const ledger = new DynamoLedger({ client: dynamo, tableName: config.tableName });
+  const payouts = new DynamoPayoutStore({ client: dynamo, tableName: config.tableName });
+  const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
+  const payoutHandlers = payoutSignerHandlers({
     admins: config.adminUserIds,
-    store: new DynamoPayoutStore({ client: dynamo, tableName: config.tableName }),
-    ledger: new DynamoLedger({ client: dynamo, tableName: config.tableName }),
+    store: payouts,
+    ledger,
     signer: kmsPayoutSigner(new KmsSigningKey({ client: kmsClient(), keyId: config.treasuryKeyId })),
-    queue: new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) }),
+    queue,
     settings: settings.payouts,
     treasury: config.treasuryAddress,
     explorerUrl: (signature) => settings.solana.explorerTxUrl.replace('{signature}', signature),
   });
-  return composeConsumer('payouts', config, handlers, log);
+  const decisions: JobType<unknown>[] = [PayoutDecideJob, DepositDecideJob];
+  const isDecision = (handler: JobHandler) => decisions.includes(handler.job);
+  const decisionHandlers = [
+    ...payoutHandlers,
+    ...ledgerHandlers({ ledger, queue, payouts, admins: config.adminUserIds }),
+  ].filter(isDecision);
+  return consumeBySource([
+    {
+      queueUrl: config.queueUrl,
+      consume: composeConsumer(
+        'payouts',
+        config,
+        payoutHandlers.filter((handler) => !isDecision(handler)),
+        log,
+      ),
+    },
+    {
+      queueUrl: config.decisions.queueUrl,
+      consume: composeConsumer('decisions', { ...config, ...config.decisions }, decisionHandlers, log),
+    },
+  ]);
 }

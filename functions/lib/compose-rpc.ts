@@ -12,6 +12,7 @@ import { adminUserHandlers } from '../../core/admin/users.js';
 import type { RpcWorkerConfig } from '../../core/config.js';
 import { depositScanHandler } from '../../core/deposit/scan.js';
 import { ledgerHandlers } from '../../core/ledger/handlers.js';
+import { DepositDecideJob } from '../../core/ledger/jobs.js';
 import type { Logger } from '../../core/log.js';
 import { payoutChainHandlers } from '../../core/payouts/handlers.js';
 import { fifoQueues } from '../../core/settings.js';
@@ -70,7 +71,10 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       resendEveryMs: 2_000,
     }),
     ...watchHandlers({ store: new DynamoWatchStore({ client: dynamo, tableName }), solana, queue }),
-    ...ledgerHandlers({ ledger, queue, payouts, admins: config.adminUserIds }),
+    // `ledger.history` only: deposit decisions are the signer's, from the decisions queue.
+    ...ledgerHandlers({ ledger, queue, payouts, admins: config.adminUserIds }).filter(
+      (handler) => handler.job !== DepositDecideJob,
+    ),
     ...payoutChainHandlers({
       ledger,
       store: payouts,

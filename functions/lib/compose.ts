@@ -15,7 +15,7 @@ import { broadcastHandlers } from '../../core/broadcast/handlers.js';
 import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from '../../core/config.js';
 import { createUpdateProcessor } from '../../core/ingress/process.js';
 import { createWebhook } from '../../core/ingress/webhook.js';
-import { createConsumer, type JobHandler } from '../../core/jobs/consumer.js';
+import { type BatchResult, createConsumer, type JobHandler, type QueueRecord } from '../../core/jobs/consumer.js';
 import type { Logger } from '../../core/log.js';
 import { fifoQueues, type QueueName, TELEGRAM_LIMITS } from '../../core/settings.js';
 import { containerPacers } from '../../core/telegram/pacing.js';
@@ -103,6 +103,36 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
   ];
   return composeConsumer('notify', config, handlers, log);
 }
+
+/** An SQS record with the queue it came from (Lambda's `SQSRecord` has it). */
+export type SourcedRecord = QueueRecord & { readonly eventSourceARN: string };
+
+/**
+ * One function consuming several queues: each record is run by the consumer of the queue it came
+ * from (its `eventSourceARN` names the queue, as its URL does), so a job type is run only from the
+ * queue whose consumer has a handler for it. A record from any other queue fails (never run).
+ */
+export function consumeBySource(sources: readonly { queueUrl: string; consume: Consume }[]) {
+  const nameOf = (urlOrArn: string) => urlOrArn.split(/[/:]/).at(-1) ?? '';
+  const byName = new Map(sources.map((source) => [nameOf(source.queueUrl), source.consume]));
+  return async (records: readonly SourcedRecord[]): Promise<BatchResult> => {
+    const groups = new Map<Consume | undefined, SourcedRecord[]>();
+    for (const record of records) {
+      const consume = byName.get(nameOf(record.eventSourceARN));
+      groups.set(consume, [...(groups.get(consume) ?? []), record]);
+    }
+    const results = await Promise.all(
+      [...groups].map(([consume, group]) =>
+        consume
+          ? consume(group)
+          : Promise.resolve({ batchItemFailures: group.map((record) => ({ itemIdentifier: record.messageId })) }),
+      ),
+    );
+    return { batchItemFailures: results.flatMap((result) => result.batchItemFailures) };
+  };
+}
+
+type Consume = ReturnType<typeof createConsumer>;
 
 /** A consumer of `queue` over `handlers`, parking poison messages in the queue's own DLQ. */
 export function composeConsumer(

@@ -555,6 +555,22 @@ export interface TransactionOptions {
   readonly tokens?: TransactionTokens;
   /** Where a transaction that failed while applying is reported (default: stderr). */
   readonly log?: (line: string) => void;
+  /**
+   * Decides every request before it is served (IAM, see `dynamodb-access.ts`): an error answer
+   * refuses it, undefined lets it through. Called with the request's headers, its operation and its
+   * parsed body; a body that is not JSON goes on to be refused as DynamoDB refuses it.
+   */
+  readonly authorize?: (
+    headers: IncomingHttpHeaders,
+    operation: string,
+    request: Json,
+  ) => DynamoErrorAnswer | undefined;
+}
+
+/** An error answer: its HTTP status and DynamoDB's JSON body. */
+export interface DynamoErrorAnswer {
+  readonly status: number;
+  readonly body: Json;
 }
 
 /** A dynalite server that also answers the transaction operations. */
@@ -575,6 +591,7 @@ class TransactionFront {
   readonly #passThrough: RequestListener;
   readonly #tokens: TransactionTokens;
   readonly #log: (line: string) => void;
+  readonly #authorize: TransactionOptions['authorize'];
   readonly #gate = new WriteGate();
   readonly #scratch = new Scratch();
   #closing = false;
@@ -584,6 +601,7 @@ class TransactionFront {
     this.#real = new DynaliteCaller(listener);
     this.#tokens = options.tokens ?? new TransactionTokens();
     this.#log = options.log ?? ((line) => console.error(line));
+    this.#authorize = options.authorize;
   }
 
   /** Refuses new requests and resolves once the work already queued has finished. */
@@ -597,18 +615,65 @@ class TransactionFront {
       req.socket.destroy();
       return;
     }
+    if (this.#authorize && req.method === 'POST') void this.#authorized(this.#authorize, req, res);
+    else this.#dispatch(req, res);
+  }
+
+  /** Reads the body, lets `authorize` decide, then serves the request from the body read. */
+  async #authorized(
+    authorize: NonNullable<TransactionOptions['authorize']>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const body = await readBody(req);
+    if (body === undefined) return;
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    let request: Json | undefined;
+    try {
+      request = parseRequest(body.toString('utf8'));
+    } catch {
+      request = undefined;
+    }
+    const denied = request === undefined ? undefined : authorize(req.headers, operation, request);
+    if (denied) {
+      sendJson(res, req, denied.status, denied.body);
+      return;
+    }
+    this.#dispatch(req, res, body);
+  }
+
+  /** Serves a request; `body` when it was read already. */
+  #dispatch(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
     const [api, operation] = String(req.headers['x-amz-target'] ?? '').split('.');
     if (req.method === 'POST' && api === API_VERSION && (operation === TRANSACT_WRITE || operation === TRANSACT_GET)) {
-      void this.#transaction(operation, req, res);
+      void this.#transaction(operation, req, res, body);
     } else if (req.method === 'POST' && operation !== undefined && WRITE_OPERATIONS.has(operation)) {
-      void this.#gatedWrite(req, res);
+      void this.#gatedWrite(req, res, body);
+    } else if (body !== undefined) {
+      void this.#replay(req, res, body);
     } else {
       this.#passThrough(req, res);
     }
   }
 
-  async #gatedWrite(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+  /** Serves a request whose body was read already through dynalite's listener in process. */
+  async #replay(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    let answer: WireAnswer;
+    try {
+      answer = await this.#real.raw({ method: req.method, url: req.url, headers: req.headers, body });
+    } catch (error) {
+      this.#log(`[local dynamodb] ${req.headers['x-amz-target']} failed in dynalite: ${describe(error)}`);
+      sendError(res, req, internalError());
+      return;
+    }
+    if (res.destroyed || res.writableEnded) return;
+    res.statusCode = answer.status;
+    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+    res.end(answer.body);
+  }
+
+  async #gatedWrite(req: IncomingMessage, res: ServerResponse, read?: Buffer): Promise<void> {
+    const body = read ?? (await readBody(req));
     if (body === undefined) return;
     await this.#gate.run(false, async () => {
       if (this.#closing) {
@@ -630,8 +695,8 @@ class TransactionFront {
     });
   }
 
-  async #transaction(operation: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const text = await readBody(req);
+  async #transaction(operation: string, req: IncomingMessage, res: ServerResponse, read?: Buffer): Promise<void> {
+    const text = read ?? (await readBody(req));
     if (text === undefined) return;
     await this.#gate.run(true, async () => {
       if (this.#closing) {

@@ -19,6 +19,7 @@ import dynalite from 'dynalite';
 import { TABLE_KEYS } from '../../core/settings.js';
 import { listen, loopbackUrl } from '../ports.js';
 import { localClientConfig } from './common.js';
+import { authorizeTableRequest, type TableAccessPolicy } from './dynamodb-access.js';
 import { type TransactionalDynalite, TransactionTokens, withTransactions } from './dynamodb-transactions.js';
 
 /** Physical table name of a stage (the single table of §4 "Sessions"). */
@@ -103,6 +104,11 @@ export interface LocalDynamoDbOptions {
   readonly dataDir: string;
   /** Table to ensure on first start. */
   readonly tableName: string;
+  /**
+   * Holds each function's calls to its table grant, as IAM does on AWS (see `dynamodb-access.ts`):
+   * a function signs with `functionAccessKeyId(name)`; other callers may do anything. Off when omitted.
+   */
+  readonly access?: TableAccessPolicy;
 }
 
 /** A running (or deliberately stopped) local DynamoDB. */
@@ -135,7 +141,25 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise
 
   const start = async (): Promise<void> => {
     if (server) return;
-    const next = withTransactions(dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }), { tokens });
+    const { access } = options;
+    const next = withTransactions(dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }), {
+      tokens,
+      ...(access && {
+        authorize: (headers, operation, request) => {
+          const denied = authorizeTableRequest({
+            policy: access,
+            tableName: options.tableName,
+            partitionKey: TABLE_KEYS.partitionKey,
+            authorization: headers.authorization,
+            operation,
+            request,
+          });
+          // Loud: a function's SDK retries and its job is redelivered, so the cause would hide.
+          if (denied) console.error(`[local dynamodb] AccessDeniedException: ${denied.body.message}`);
+          return denied;
+        },
+      }),
+    });
     port = await listen(next.server, port);
     server = next;
   };

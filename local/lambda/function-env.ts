@@ -4,6 +4,7 @@
  * (plus the endpoint variables that point the SDK at the emulators).
  */
 import {
+  consumedQueues,
   ENV,
   type FunctionWiring,
   KEY_NAMES,
@@ -15,6 +16,7 @@ import {
   secretEnvName,
 } from '../../core/settings.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../aws/common.js';
+import { functionAccessKeyId } from '../aws/dynamodb-access.js';
 
 /** Where everything of one local stack is. */
 export interface StackWiring {
@@ -80,23 +82,27 @@ export function stackEnv(w: StackWiring): Record<string, string> {
  * What one function is given, as the stack binds it: the table only if it uses it, the URLs of
  * the queues it sends to (and of the queue it consumes, to change a message's visibility), every
  * queue's and DLQ's URL if it inspects queues, the keys it is granted, and only its own secrets.
- * (Neither KMS nor SQS enforce IAM locally: the infra tests check the grants.)
+ * Given its `name`, it signs with its own access key id, by which the local DynamoDB holds it to its
+ * table grant (`local/aws/dynamodb-access.ts`). (Neither KMS nor SQS enforce IAM locally: the infra
+ * tests check those grants.)
  */
-export function functionEnv(wiring: FunctionWiring, w: StackWiring): Record<string, string> {
+export function functionEnv(wiring: FunctionWiring, w: StackWiring, name?: string): Record<string, string> {
+  const consumed = consumedQueues(wiring);
   const queues = wiring.inspectsQueues
     ? QUEUE_NAMES
-    : QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || wiring.consumes === q);
+    : QUEUE_NAMES.filter((q) => wiring.sendsTo.includes(q) || consumed.includes(q));
   return {
     ...awsEnv(w),
     ...(wiring.table === 'none' ? {} : { [ENV.tableName]: w.tableName }),
     ...queueEnv(w, queues),
-    ...(wiring.inspectsQueues ? dlqEnv(w, QUEUE_NAMES) : {}),
+    ...(wiring.inspectsQueues ? dlqEnv(w, QUEUE_NAMES) : dlqEnv(w, wiring.alsoConsumes ?? [])),
     ...(wiring.consumes ? { [ENV.deadLetterQueueUrl]: w.dlqUrls[wiring.consumes] } : {}),
     ...keyEnv(
       w,
       (wiring.keys ?? []).map((grant) => grant.key),
     ),
     ...secretEnv(w, wiring.secrets),
+    ...(name === undefined ? {} : { AWS_ACCESS_KEY_ID: functionAccessKeyId(name) }),
     ...w.extraEnv,
   };
 }

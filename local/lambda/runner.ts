@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { FunctionWiring, QueueName, StageSettings } from '../../core/settings.js';
+import { consumedQueues, type FunctionWiring, type QueueName, type StageSettings } from '../../core/settings.js';
 import { localClientConfig } from '../aws/common.js';
 import type { ConsumerQueue } from '../aws/sqs.js';
 import { buildFunction } from './build.js';
@@ -95,7 +95,12 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
   for (const { name, wiring, bundle } of built) {
     const consumer = wiring.consumes === undefined ? undefined : settings.queues[wiring.consumes];
     const limits = consumer
-      ? { timeoutMs: consumer.timeoutSeconds * 1000, memoryMb: consumer.memoryMb, concurrency: consumer.maxConcurrency }
+      ? {
+          timeoutMs: consumer.timeoutSeconds * 1000,
+          memoryMb: consumer.memoryMb,
+          // Each event source scales up to its own maximum concurrency.
+          concurrency: consumedQueues(wiring).reduce((sum, q) => sum + settings.queues[q].maxConcurrency, 0),
+        }
       : {
           timeoutMs: settings.webhook.timeoutSeconds * 1000,
           memoryMb: settings.webhook.memoryMb,
@@ -119,7 +124,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     };
     const routeKey = HTTP_ROUTES[name];
     if (routeKey) routes.push({ name, routeKey, invoke });
-    if (wiring.consumes) consumers.push({ queue: wiring.consumes, invoke });
+    for (const queue of consumedQueues(wiring)) consumers.push({ queue, invoke });
   }
 
   let http: LocalHttpApi | undefined;

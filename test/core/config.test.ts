@@ -20,6 +20,8 @@ const env = {
   SST_Secret_value_AI_API_KEY: 'sk-test-key-value',
   VAULT_QUEUE_URL: 'http://127.0.0.1:1/q/vault',
   PAYOUTS_QUEUE_URL: 'http://127.0.0.1:1/q/payouts',
+  DECISIONS_QUEUE_URL: 'http://127.0.0.1:1/q/decisions',
+  DECISIONS_DLQ_URL: 'http://127.0.0.1:1/q/decisions-dlq',
   PROJECT_KEY_ID: 'arn:aws:kms:eu-central-1:1:key/project',
   TREASURY_KEY_ID: 'arn:aws:kms:eu-central-1:1:key/treasury',
   INTAKE_KEY_ID: 'arn:aws:kms:eu-central-1:1:key/intake',
@@ -59,6 +61,8 @@ describe('config', () => {
     const signer = signerConfig(env);
     expect(signer.treasuryKeyId).toBe(env.TREASURY_KEY_ID);
     expect(signer).not.toHaveProperty('solanaRpcUrls');
+    expect(signer.decisions).toEqual({ queueUrl: env.DECISIONS_QUEUE_URL, deadLetterQueueUrl: env.DECISIONS_DLQ_URL });
+    expect(() => signerConfig({ ...env, DECISIONS_DLQ_URL: undefined })).toThrow(/DECISIONS_DLQ_URL/);
     expect(() => signerConfig({ ...env, SST_Secret_value_TREASURY_ADDRESS: undefined })).toThrow(/TREASURY_ADDRESS/);
   });
 

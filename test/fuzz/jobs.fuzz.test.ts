@@ -34,13 +34,14 @@ import {
   signerConfig,
   vaultWorkerConfig,
 } from '../../core/config.js';
-import type { BatchResult, QueueRecord } from '../../core/jobs/consumer.js';
+import type { BatchResult } from '../../core/jobs/consumer.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { ENV, QUEUE_NAMES, type QueueName } from '../../core/settings.js';
 import { composeNotifyWorker } from '../../functions/lib/compose.js';
 import { composeAiWorker } from '../../functions/lib/compose-ai.js';
 import { composeSigner, composeVaultWorker } from '../../functions/lib/compose-keys.js';
 import { composeRpcWorker } from '../../functions/lib/compose-rpc.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/aws/common.js';
 import { sqsRecord } from '../helpers/events.js';
 import { drainQueue, type FuzzStack, startFuzzStack } from '../helpers/fuzz-stack.js';
 import {
@@ -62,7 +63,7 @@ const options = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), 
 /** The reasons the consumer itself gives for a body that is not a job of its worker. */
 const SHAPE_REASONS = new Set(['job.invalid', 'job.unknown_type', 'job.invalid_payload']);
 
-type Consume = (records: readonly QueueRecord[]) => Promise<BatchResult>;
+type Consume = (records: readonly SQSRecord[]) => Promise<BatchResult>;
 
 let fuzz: FuzzStack;
 /** Warnings and errors the workers logged (kept for a failing case's message). */
@@ -88,7 +89,13 @@ const WORKERS: Record<QueueName, () => Consume> = {
   ai: () => composeAiWorker(aiWorkerConfig(envOf('ai')), log),
   vault: () => composeVaultWorker(vaultWorkerConfig(envOf('vault')), log),
   payouts: () => composeSigner(signerConfig(envOf('payouts')), log),
+  // The signer again: its decisions consumer (records come from the decisions queue).
+  decisions: () => composeSigner(signerConfig(envOf('payouts')), log),
 };
+
+/** The ARN of a queue of the fuzz stack, as Lambda names a record's source (`eventSourceARN`). */
+const queueArnOf = (queue: QueueName) =>
+  `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${fuzz.stack.sqs.queueUrls[queue].split('/').at(-1)}`;
 
 /** Plays one batch at `queue`'s worker; returns what went wrong (empty when nothing did). */
 async function playBatch(
@@ -239,6 +246,7 @@ describe('workers (fuzzed)', () => {
       const poison = nearLimitPoison(queue);
       const record = sqsRecord({
         body: poison.body,
+        queueArn: queueArnOf(queue),
         ...(fuzz.stack.settings.queues[queue].fifo ? { messageGroupId: 'chat-1' } : {}),
       });
       for (const failure of await playBatch(queue, WORKERS[queue](), [record], [poison.label]))
@@ -260,7 +268,11 @@ describe('workers (fuzzed)', () => {
         await fc.assert(
           fc.asyncProperty(batch, async (items) => {
             const records = items.map((item) =>
-              sqsRecord({ body: item.body.body, ...(fifo ? { messageGroupId: `chat-${item.group}` } : {}) }),
+              sqsRecord({
+                body: item.body.body,
+                queueArn: queueArnOf(queue),
+                ...(fifo ? { messageGroupId: `chat-${item.group}` } : {}),
+              }),
             );
             const failures = await playBatch(
               queue,

@@ -40,11 +40,29 @@ const FIXTURE_FUNCTIONS: Record<string, FunctionWiring> = {
     secrets: [],
     sendsTo: [],
     consumes: 'rpc',
-    table: 'read',
+    table: { read: ['fixture#*'], write: [] },
   },
 };
 
 describe('startLocalStack', () => {
+  it('holds each function to its table grant: a write outside it is refused as AWS refuses it', async () => {
+    const s = await stack({
+      functionWiring: {
+        webhook: {
+          entry: 'test/fixtures/functions/table-probe.ts',
+          secrets: [],
+          sendsTo: [],
+          table: { read: [], write: ['fixture#*'] },
+        },
+      },
+    });
+    const probe = async (pk: string) =>
+      (await fetch(s.webhookUrl ?? '', { method: 'POST', headers: { 'x-probe-pk': pk } })).json();
+    expect(await probe('fixture#1')).toEqual({ ok: true });
+    expect(await probe('payout#1')).toEqual({ error: 'AccessDeniedException' });
+    expect(await probe('fixtures#1')).toEqual({ error: 'AccessDeniedException' });
+  });
+
   it('exposes every variable a function needs, pointing at the running emulators', async () => {
     const s = await stack({ functions: false, extraEnv: { LOG_LEVEL: 'silent' } });
 

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Keys, projectKeyAlias } from '../../stacks/Keys.js';
+import { KEY_ADMIN_ACTIONS, Keys, projectKeyAlias } from '../../stacks/Keys.js';
 import { type CfnResource, propertyOf, synthesizeForTest } from '../helpers/synth.js';
 
 let template: Template;
@@ -13,6 +13,36 @@ type Resource = CfnResource & { DeletionPolicy?: string };
 
 function keys(): Resource[] {
   return Object.values(template.findResources('AWS::KMS::Key')) as Resource[];
+}
+
+interface KeyStatement {
+  readonly Sid?: string;
+  readonly Principal: unknown;
+  readonly Action: string[];
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+function policyOf(key: Resource): KeyStatement[] {
+  return propertyOf<{ Statement: (KeyStatement & { Action: string | string[] })[] }>(key, 'KeyPolicy').Statement.map(
+    (statement) => ({ ...statement, Action: [statement.Action].flat() }),
+  );
+}
+
+/** The KMS actions that use a key (or hand out its use); none may be open to the account as such. */
+const USAGE = [
+  'kms:Encrypt',
+  'kms:Decrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:Sign',
+  'kms:CreateGrant',
+];
+
+/** IAM action matching (`kms:Get*` matches `kms:GetPublicKey`). */
+function matches(pattern: string, action: string): boolean {
+  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(action);
 }
 
 function keyWithSpec(spec: string | undefined): Resource {
@@ -51,15 +81,70 @@ describe('Keys stack', () => {
     }
   });
 
-  it('lets nobody but the account use any key through its key policy (IAM decides who)', () => {
+  it('keeps key administration for the account, and no use of any key in that statement', () => {
     for (const key of keys()) {
-      const statements = propertyOf<{ Statement: { Principal: unknown; Action: unknown }[] }>(
-        key,
-        'KeyPolicy',
-      ).Statement;
-      expect(statements).toHaveLength(1);
-      expect(JSON.stringify(statements[0]?.Principal)).toContain(':root');
+      const [admin] = policyOf(key).filter((statement) => statement.Sid === 'Administration');
+      expect(JSON.stringify(admin?.Principal)).toContain(':root');
+      expect(admin?.Condition).toBeUndefined();
+      expect([...(admin?.Action ?? [])].sort()).toEqual([...KEY_ADMIN_ACTIONS].sort());
+      for (const action of USAGE)
+        expect(
+          admin!.Action.some((pattern) => matches(pattern, action)),
+          action,
+        ).toBe(false);
     }
+  });
+
+  /** The roles a key's usage statements name (by `aws:PrincipalArn`), with what each may do. */
+  function usersOf(key: Resource): { role: string; actions: string[]; purposes?: unknown }[] {
+    return policyOf(key)
+      .filter((statement) => statement.Condition?.ArnEquals)
+      .map((statement) => ({
+        role: /:role\/([^"]+)"/.exec(JSON.stringify(statement.Condition?.ArnEquals?.['aws:PrincipalArn']))?.[1] ?? '',
+        actions: [...statement.Action].sort(),
+        ...(statement.Condition?.StringEquals
+          ? { purposes: statement.Condition.StringEquals['kms:EncryptionContext:purpose'] }
+          : {}),
+      }));
+  }
+
+  it('opens no use of any key to the account without naming a role or going through DynamoDB', () => {
+    for (const key of keys()) {
+      for (const statement of policyOf(key)) {
+        const uses = USAGE.filter((action) => statement.Action.some((pattern) => matches(pattern, action)));
+        if (uses.length === 0) continue;
+        const named = statement.Condition?.ArnEquals?.['aws:PrincipalArn'] !== undefined;
+        const viaDynamoDb = statement.Condition?.StringEquals?.['kms:ViaService'] !== undefined;
+        expect(named || viaDynamoDb, `${statement.Sid}: ${uses.join(', ')}`).toBe(true);
+      }
+    }
+  });
+
+  it('lets only the signer role sign with the treasury key', () => {
+    expect(usersOf(keyWithSpec('ECC_NIST_EDWARDS25519'))).toEqual([
+      { role: 'wallet-desk-test-signer', actions: ['kms:GetPublicKey', 'kms:Sign'] },
+    ]);
+  });
+
+  it('lets only the vault worker role decrypt with the intake key', () => {
+    expect(usersOf(keyWithSpec('RSA_2048'))).toEqual([
+      { role: 'wallet-desk-test-vaultWorker', actions: ['kms:Decrypt'] },
+    ]);
+  });
+
+  it('lets the vault worker role use the project key directly only for secrets, and anyone only through DynamoDB', () => {
+    const project = keyWithSpec(undefined);
+    expect(usersOf(project)).toEqual([
+      {
+        role: 'wallet-desk-test-vaultWorker',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        purposes: ['user-secret', 'service-credential'],
+      },
+    ]);
+    const [viaDynamoDb, ...more] = policyOf(project).filter((s) => s.Condition?.StringEquals?.['kms:ViaService']);
+    expect(more).toEqual([]);
+    expect(viaDynamoDb?.Condition?.StringEquals?.['kms:ViaService']).toBe('dynamodb.eu-central-1.amazonaws.com');
+    expect(viaDynamoDb?.Condition?.StringEquals).toHaveProperty('kms:CallerAccount');
   });
 
   it('deletes the keys with a non-production stage, after the pending window', () => {

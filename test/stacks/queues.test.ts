@@ -1,6 +1,13 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, QUEUE_NAMES, type QueueName, queueResourceNames, stageSettings } from '../../core/settings.js';
+import {
+  consumedQueues,
+  FUNCTIONS,
+  QUEUE_NAMES,
+  type QueueName,
+  queueResourceNames,
+  stageSettings,
+} from '../../core/settings.js';
 import { Queues } from '../../stacks/Queues.js';
 import { type CfnResource, type SynthesizedTestApp, synthesizeForTest } from '../helpers/synth.js';
 
@@ -23,7 +30,7 @@ function queueNamed(queueName: string): { logicalId: string; resource: CfnResour
 }
 
 function consumerOf(queue: QueueName): string {
-  const entry = Object.entries(FUNCTIONS).find(([, wiring]) => 'consumes' in wiring && wiring.consumes === queue);
+  const entry = Object.entries(FUNCTIONS).find(([, wiring]) => consumedQueues(wiring).includes(queue));
   if (!entry) throw new Error(`No consumer of ${queue} in FUNCTIONS`);
   return entry[0];
 }

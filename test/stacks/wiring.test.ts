@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  consumedQueues,
   ENV,
   FUNCTIONS,
   type FunctionWiring,
@@ -14,8 +15,9 @@ import {
   stageSettings,
   USER_SECRET_PURPOSE,
 } from '../../core/settings.js';
+import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../../core/table-grants.js';
 import { WEBHOOK_REGISTRATION, WEBHOOK_UNREGISTRATION } from '../../stacks/Api.js';
-import { TABLE_ACTIONS, TELEGRAM_API_ROOT } from '../../stacks/wiring.js';
+import { TELEGRAM_API_ROOT } from '../../stacks/wiring.js';
 import {
   actionsOf,
   type Located,
@@ -101,7 +103,7 @@ describe('Function wiring', () => {
       const env = environmentOf(id);
       for (const name of QUEUE_NAMES) {
         const variable = ENV.queueUrl[name];
-        if (wiring.sendsTo.includes(name) || wiring.consumes === name || wiring.inspectsQueues) {
+        if (wiring.sendsTo.includes(name) || consumedQueues(wiring).includes(name) || wiring.inspectsQueues) {
           expect(queueNameAt(id, env[variable])).toBe(queueNames([name])[0]);
         } else {
           expect(env, variable).not.toHaveProperty(variable);
@@ -144,11 +146,12 @@ describe('Function wiring', () => {
       else expect(env).not.toHaveProperty(ENV.deadLetterQueueUrl);
     });
 
-    it('gets the URL of every DLQ only when it inspects queues', () => {
+    it('gets the URL of every DLQ only when it inspects queues, and of the DLQs of the queues it also consumes', () => {
       const env = environmentOf(id);
       for (const name of QUEUE_NAMES) {
         const variable = ENV.deadLetterQueueUrls[name];
-        if (wiring.inspectsQueues) expect(queueNameAt(id, env[variable])).toBe(dlqName(name));
+        if (wiring.inspectsQueues || wiring.alsoConsumes?.includes(name))
+          expect(queueNameAt(id, env[variable])).toBe(dlqName(name));
         else expect(env, variable).not.toHaveProperty(variable);
       }
     });
@@ -159,33 +162,44 @@ describe('Function wiring', () => {
         .flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r)));
       const expected = wiring.inspectsQueues
         ? [...queueNames(QUEUE_NAMES), ...QUEUE_NAMES.map(dlqName)]
-        : wiring.consumes
-          ? queueNames([wiring.consumes])
-          : [];
+        : queueNames(consumedQueues(wiring));
       expect([...new Set(targets)].sort()).toEqual(expected.sort());
     });
 
-    it('may send only to the queues it sends to, and to its own DLQ', () => {
+    it('may send only to the queues it sends to, and to the DLQs of the queues it consumes', () => {
       const send = statementsWith(id, 'sqs:SendMessage');
       const targets = send.flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r))).sort();
-      const expected = [...queueNames(wiring.sendsTo), ...(wiring.consumes ? [dlqName(wiring.consumes)] : [])].sort();
+      const expected = [...queueNames(wiring.sendsTo), ...consumedQueues(wiring).map(dlqName)].sort();
       expect(targets).toEqual(expected);
       for (const statement of send) expect(actionsOf(statement)).toEqual(['sqs:SendMessage']);
     });
 
-    it('may consume only the queue it consumes', () => {
+    it('may consume only the queues it consumes', () => {
       const consume = statementsWith(id, 'sqs:').filter(
         (s) => !actionsOf(s).includes('sqs:SendMessage') && !isInspection(s),
       );
       const targets = consume.flatMap((s) => resourcesOf(s).map((r) => queueNameAt(id, r)));
-      expect([...new Set(targets)]).toEqual(wiring.consumes ? queueNames([wiring.consumes]) : []);
+      expect([...new Set(targets)].sort()).toEqual(queueNames(consumedQueues(wiring)));
     });
 
-    it('may use only the item actions of its table access, on the table only', () => {
+    it('may use only the item actions of its table grant, on the table only, each on its granted partition keys', () => {
       const statements = statementsWith(id, 'dynamodb:');
-      const actions = statements.flatMap(actionsOf).sort();
-      expect(actions).toEqual([...TABLE_ACTIONS[wiring.table]].sort());
-      expect(actions).not.toContain('dynamodb:Scan');
+      const granted = statements.map((statement) => ({
+        actions: actionsOf(statement).sort(),
+        condition: statement.Condition,
+      }));
+      const grant = wiring.table === 'none' ? { read: [], write: [] } : wiring.table;
+      const expected = [
+        { actions: TABLE_READ_ACTIONS, keys: grant.read },
+        { actions: TABLE_WRITE_ACTIONS, keys: grant.write },
+      ]
+        .filter((part) => part.keys.length > 0)
+        .map((part) => ({
+          actions: [...part.actions].sort(),
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...part.keys] } },
+        }));
+      expect(granted).toEqual(expected);
+      expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:Scan');
       for (const statement of statements) {
         for (const target of resolvedResources(id, statement))
           expect(target.resource.Type).toBe('AWS::DynamoDB::Table');

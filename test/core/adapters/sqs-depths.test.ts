@@ -55,6 +55,7 @@ describe('SqsQueueDepths', () => {
       { queue: 'ai', waiting: 0, inFlight: 0, dead: 0 },
       { queue: 'vault', waiting: 0, inFlight: 0, dead: 0 },
       { queue: 'payouts', waiting: 0, inFlight: 0, dead: 2 },
+      { queue: 'decisions', waiting: 0, inFlight: 0, dead: 0 },
     ]);
   });
 

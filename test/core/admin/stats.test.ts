@@ -131,6 +131,7 @@ describe('adminStatsHandler', () => {
         'ai: 2 / 12 / 0',
         'vault: 3 / 13 / 0',
         'payouts: 4 / 14 / 0',
+        'decisions: 5 / 15 / 0',
         '',
         '🔗 <b>Solana RPC</b>, last 24 h (calls / 429s / failures)',
         '#0 https://rpc.one: 15 / 2 / 1',

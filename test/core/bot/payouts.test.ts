@@ -146,7 +146,7 @@ describe('payout buttons', () => {
   ])('queues the decision when an admin presses %s in the admin chat', async (_, data, approve, answer) => {
     const turn = await run(valid(pressIn(adminChat, { ...admin, username: 'ada_ops' }, data)), {});
     expect(turn.jobs).toHaveLength(1);
-    expect(turn.jobs[0]?.job).toMatchObject({ type: 'payout.decide', queue: 'payouts' });
+    expect(turn.jobs[0]?.job).toMatchObject({ type: 'payout.decide', queue: 'decisions' });
     expect(turn.jobs[0]).toMatchObject({
       chatId: null,
       userId: TEST_ADMIN_ID,

@@ -1,0 +1,141 @@
+/**
+ * Which items of the single table each function may read and write, by partition key.
+ *
+ * This is the one list a reviewer reads to know who can touch what: the stacks turn each grant into
+ * IAM statements conditioned on `dynamodb:LeadingKeys` (`ForAllValues:StringLike`), and the local
+ * runtime refuses, as AWS would (`AccessDeniedException`), every call of a function outside its grant.
+ * So a function that starts using a new key prefix fails its local tests until the prefix is granted
+ * here, one line per prefix.
+ *
+ * A pattern is an IAM `StringLike` value matched against the whole partition key: `session#*` is every
+ * key starting with `session#`; a pattern without `*` is one exact key (`users`, `gauge#payouts.open`).
+ * `read` and `write` are independent (writing does not imply reading, nor the reverse). Items are
+ * found in `core/adapters/dynamodb*.ts`; which stores a function builds, in `functions/lib/compose*.ts`.
+ *
+ * Plain data: no SDK imports.
+ */
+
+/** A partition-key pattern: an exact key, or a prefix ending in `#*`. */
+export type KeyPattern = string;
+
+/** A function's table access: the partition keys it may read, and those it may write. */
+export interface TableGrant {
+  readonly read: readonly KeyPattern[];
+  readonly write: readonly KeyPattern[];
+}
+
+/**
+ * DynamoDB item actions that read, and those that write. A transaction needs, per item, the action it
+ * performs there (`TransactWriteItems`: `PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`;
+ * `TransactGetItems`: `GetItem`). No `Scan`, no PartiQL and no table administration: every access is a
+ * key lookup or a one-partition query, so every granted action names the partition keys it touches.
+ */
+export const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+] as const;
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+export type TableAction = (typeof TABLE_READ_ACTIONS)[number] | (typeof TABLE_WRITE_ACTIONS)[number];
+
+// Keys shared by several stores, spelled once.
+const DEPOSITS = ['deposit#*', 'depositref#*', 'gauge#deposits.pending'] as const;
+// A payout's hold (`held → released | settled`) moves with the balance, in one transaction.
+const BALANCES = ['ledgerref#*', 'ledger#*', 'balance#*', 'hold#*'] as const;
+// `payto#`: destinations a user was paid at (no cooling-off there again).
+const PAYOUTS = ['payout#*', 'payoutcap#*', 'gauge#payouts.open', 'payto#*'] as const;
+const WATCHES = ['watchset', 'watch#*', 'watches#*'] as const;
+const USERS = ['users', 'username#*'] as const;
+
+/**
+ * Every function's grant. The money items (`payout#`, `payoutcap#`, `balance#`, `ledger#`,
+ * `ledgerref#`, `deposit#`) are written only by the rpc worker (requests: the debit, the cap, the
+ * payout's creation; deposits found on chain) and the signer (admin decisions, signatures, outcomes).
+ */
+export const TABLE_GRANTS = {
+  webhook: {
+    read: ['session#*', 'update#*'],
+    write: ['session#*', 'update#*'],
+  },
+  notifyWorker: {
+    read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast'],
+    write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],
+  },
+  rpcWorker: {
+    read: [
+      'session#*', // an admin's /user block marks the user's session
+      ...USERS,
+      'seen',
+      'counters#rpc',
+      'counters#telegram',
+      'rpccache#*',
+      'depositscan#*',
+      'txjob#*',
+      'ledger#*',
+      'balance#*',
+      'hold#*',
+      'gauge#deposits.pending',
+      ...PAYOUTS,
+      'wallets#*',
+      'gauge#wallets.verified',
+      ...WATCHES,
+    ],
+    write: [
+      'session#*',
+      'users',
+      'seen',
+      'counters#rpc',
+      'rpccache#*',
+      'depositscan#*',
+      ...DEPOSITS,
+      'txjob#*',
+      ...BALANCES,
+      ...PAYOUTS,
+      'wallets#*',
+      'gauge#wallets.verified',
+      ...WATCHES,
+    ],
+  },
+  aiWorker: {
+    read: ['ai#*'],
+    write: ['ai#*'],
+  },
+  vaultWorker: {
+    read: ['secrets#*'],
+    write: ['secrets#*'],
+  },
+  signer: {
+    read: ['payout#*', 'deposit#*', 'depositref#*', 'balance#*', 'hold#*', 'ledger#*'],
+    write: [...PAYOUTS, ...BALANCES, 'deposit#*', 'gauge#deposits.pending'],
+  },
+} as const satisfies Record<string, TableGrant>;
+
+const PATTERN = /^[a-z][a-z0-9.]*(#([a-z0-9.]+|\*))?$/;
+
+/** Throws on a pattern IAM would read differently than we mean (a stray `*` or `?`, a typo'd shape). */
+export function assertKeyPatterns(name: string, grant: TableGrant): void {
+  for (const pattern of [...grant.read, ...grant.write]) {
+    if (!PATTERN.test(pattern)) throw new Error(`${name}: table key pattern ${JSON.stringify(pattern)} is malformed`);
+  }
+}
+
+/** IAM `StringLike`: `*` matches any run of characters (none included), `?` exactly one; case-sensitive. */
+export function stringLike(pattern: string, value: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(value);
+}
+
+/** Whether `action` on the item(s) of partition key `pk` is within `grant`, as IAM would decide it. */
+export function grantAllows(grant: TableGrant, action: TableAction, pk: string): boolean {
+  const patterns = (TABLE_READ_ACTIONS as readonly string[]).includes(action) ? grant.read : grant.write;
+  return patterns.some((pattern) => stringLike(pattern, pk));
+}
