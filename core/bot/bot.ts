@@ -105,7 +105,7 @@ export interface BotOptions {
   /** The intake key's public key: users' secrets are sealed to it before they go anywhere. */
   intakePublicKey: Uint8Array;
   vault: VaultSettings;
-  /** The treasury's deposit address, shown by /deposit. */
+  /** The treasury's address (deposit requests themselves are built by the rpc worker). */
   treasuryAddress: string;
   /**
    * Report users as seen for /stats (default true). Turn tests of other features switch it off so
@@ -143,7 +143,6 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   bot.use(watchCommands());
   bot.use(
     depositCommands({
-      treasuryAddress: options.treasuryAddress,
       adminChatId: options.adminChatId,
       adminUserIds: options.adminUserIds,
     }),

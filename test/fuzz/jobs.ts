@@ -15,9 +15,15 @@ import {
   BroadcastSendJob,
   BroadcastStartJob,
 } from '../../core/broadcast/jobs.js';
-import { DepositScanJob } from '../../core/deposit/scan.js';
+import {
+  DepositCheckJob,
+  DepositCreditJob,
+  DepositDecideJob,
+  DepositPollJob,
+  DepositRequestJob,
+} from '../../core/deposit/jobs.js';
 import { type JobEnvelope, JobEnvelopeSchema, type JobType } from '../../core/jobs/envelope.js';
-import { DepositDecideJob, LedgerHistoryJob } from '../../core/ledger/jobs.js';
+import { LedgerHistoryJob } from '../../core/ledger/jobs.js';
 import {
   PayoutDecideJob,
   PayoutPrepareJob,
@@ -69,7 +75,10 @@ export const ALL_JOB_TYPES: readonly JobType<unknown>[] = [
   WalletUnlinkJob,
   DepositDecideJob,
   LedgerHistoryJob,
-  DepositScanJob,
+  DepositRequestJob,
+  DepositCheckJob,
+  DepositPollJob,
+  DepositCreditJob,
   PayoutRequestJob,
   PayoutDecideJob,
   PayoutPrepareJob,

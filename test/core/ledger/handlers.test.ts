@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDepositStore, DynamoLedger } from '../../../core/adapters/dynamodb-ledger.js';
-import { depositIdOf } from '../../../core/deposit/store.js';
+import { DynamoDepositStore } from '../../../core/adapters/dynamodb-deposits.js';
+import { DynamoLedger } from '../../../core/adapters/dynamodb-ledger.js';
 import { createConsumer } from '../../../core/jobs/consumer.js';
 import { type JobDraft, sealJobs } from '../../../core/jobs/envelope.js';
 import { ledgerHandlers } from '../../../core/ledger/handlers.js';
-import { DepositDecideJob, LedgerHistoryJob } from '../../../core/ledger/jobs.js';
+import { LedgerHistoryJob } from '../../../core/ledger/jobs.js';
+import { creditDeposit } from '../../helpers/deposits.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 
@@ -36,56 +37,6 @@ function setup() {
   return { deposits: new DynamoDepositStore(stores), queue, run, texts, events };
 }
 
-const decide = (depositId: string, approve: boolean, adminId = 900): JobDraft => ({
-  job: DepositDecideJob,
-  payload: { depositId, approve, adminId, adminName: '@boss' },
-  chatId: null,
-  userId: adminId,
-});
-
-describe('deposit.decide', () => {
-  it('credits the user once and tells them in their language, however often admins confirm', async () => {
-    const h = setup();
-    await h.deposits.record({
-      signature: 'sigH1',
-      userId: 301,
-      wallet: 'w',
-      lamports: 2_000_000_000n,
-      slot: 1,
-      blockTime: null,
-      lang: 'zh',
-    });
-    const id = depositIdOf('sigH1');
-    await h.run([decide(id, true), decide(id, true, 901)]);
-    await h.run([decide(id, true)], 'j0'); // the first job redelivered
-    expect(h.texts(301)).toEqual(['✅ 您的充值 2 SOL 已确认入账。余额：2 SOL']);
-    expect(h.events()).toEqual([
-      expect.objectContaining({ kind: 'deposit.confirmed', facts: expect.arrayContaining([['by', '@boss']]) }),
-    ]);
-  });
-
-  it('rejects without crediting; a later confirmation does nothing', async () => {
-    const h = setup();
-    await h.deposits.record({
-      signature: 'sigH2',
-      userId: 302,
-      wallet: 'w',
-      lamports: 5n,
-      slot: 1,
-      blockTime: null,
-      lang: 'en',
-    });
-    const id = depositIdOf('sigH2');
-    await h.run([decide(id, false)]);
-    await h.run([decide(id, true)]);
-    expect(h.texts(302)).toEqual([
-      'Your deposit of 0.000000005 SOL was rejected by an admin. Ask them if you think it is yours.',
-    ]);
-    await h.run([{ job: LedgerHistoryJob, payload: { lang: 'en' }, chatId: 302, userId: 302 }]);
-    expect(h.texts(302).at(-1)).toContain('Balance: <b>0 SOL</b>');
-  });
-});
-
 describe('ledger.history', () => {
   it('shows the balance and the entries, newest first', async () => {
     const h = setup();
@@ -93,16 +44,7 @@ describe('ledger.history', () => {
       ['sigH3', 1_000_000_000n],
       ['sigH4', 250_000_000n],
     ] as const) {
-      await h.deposits.record({
-        signature: sig,
-        userId: 303,
-        wallet: 'w',
-        lamports,
-        slot: 1,
-        blockTime: null,
-        lang: 'en',
-      });
-      await h.run([decide(depositIdOf(sig), true)]);
+      await creditDeposit(h.deposits, { signature: sig, userId: 303, lamports });
     }
     await h.run([{ job: LedgerHistoryJob, payload: { lang: 'en' }, chatId: 303, userId: 303 }]);
     const text = h.texts(303).at(-1)!;
