@@ -1,18 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Ledger, LedgerEntry } from '../ledger/ledger.js';
 import type { TxRecord, TxStatus, TxStore } from '../solana/tx-store.js';
-import {
-  ConditionFailed,
-  gaugeMove,
-  gaugeValue,
-  type Item,
-  Table,
-  type TransactAction,
-  TransactionCancelled,
-} from './dynamodb.js';
-
-/** Deposits found and not yet decided (a gauge the deposit store moves with each deposit's status). */
-const PENDING_DEPOSITS = 'deposits.pending';
+import { ConditionFailed, gaugeValue, Table, type TransactAction, TransactionCancelled } from './dynamodb.js';
+import { PENDING_DEPOSITS } from './dynamodb-deposits.js';
 
 const NEW_ITEM = { ConditionExpression: 'attribute_not_exists(pk)' };
 
