@@ -330,7 +330,7 @@ $('#wallet-pay').addEventListener('click', () => void payRequest($('#wallet-pay-
 // Clicking a solana: link in a bot message pays it too.
 document.addEventListener('click', (event) => {
   const code = event.target instanceof Element ? event.target.closest('code') : null;
-  if (!code || !code.textContent.startsWith('solana:') || $('#wallet-pay').disabled) return;
+  if (!code?.textContent?.startsWith('solana:') || $('#wallet-pay').disabled) return;
   $('#wallet-pay-url').value = code.textContent;
 });
 
