@@ -169,23 +169,35 @@ describe.skipIf(!hasChromium)(
       const wallet = (await address.textContent())!;
       expect(await page.locator('#wallet-balance').textContent()).toBe('5 SOL');
 
-      // Link it by sending its address, then send 1 SOL from it to the treasury.
+      // Link it by sending its address (linking proves nothing: deposits go by reference).
       await say(wallet);
       await userPane.locator('.msg.bot', { hasText: 'is a wallet' }).waitFor({ timeout: BOT_WAIT_MS });
-      await page.click('#wallet-deposit');
+
+      // Ask for a deposit request, click its solana: link to put it in the wallet, and pay it.
+      await say('/deposit 1');
+      const request = userPane.locator('.msg.bot', { hasText: 'Pay this Solana Pay request' });
+      await request.waitFor({ timeout: BOT_WAIT_MS });
+      await request.locator('code', { hasText: 'solana:' }).click();
+      await expect.poll(() => page.locator('#wallet-pay-url').inputValue()).toMatch(/^solana:.+reference=/);
+      await page.click('#wallet-pay');
       await expect
         .poll(() => page.locator('#wallet-balance').textContent(), { timeout: BOT_WAIT_MS })
         .not.toBe('5 SOL');
 
-      await say('/deposit');
-      const screen = userPane.locator('.msg.bot', { hasText: 'Send SOL from one of your linked wallets' });
-      await screen.waitFor({ timeout: BOT_WAIT_MS });
-      await screen.getByRole('button', { name: "✅ I've deposited" }).click();
-
-      const found = adminPane.locator('.msg', { hasText: wallet }).filter({ has: page.locator('.keyboard button') });
-      await found.first().waitFor({ timeout: 30_000 });
-      await found.first().locator('.keyboard button', { hasText: 'Confirm' }).first().click();
-      await userPane.locator('.msg.bot', { hasText: 'confirmed and credited' }).waitFor({ timeout: 30_000 });
+      // "I've paid" until the payment is finalized and credited (1 SOL: automatically).
+      const credited = userPane.locator('.msg.bot', { hasText: 'confirmed and credited' });
+      await expect
+        .poll(
+          async () => {
+            await request.getByRole('button', { name: "✅ I've paid" }).click();
+            await page.waitForTimeout(1_000);
+            return credited.count();
+          },
+          { timeout: 40_000 },
+        )
+        .toBeGreaterThan(0);
+      // The admins see the automatic credit in their digest.
+      await adminPane.locator('.msg', { hasText: 'Deposits confirmed' }).first().waitFor({ timeout: 30_000 });
       expect(pageErrors).toEqual([]);
       // The page's wallet endpoints take only what the page sends: a sane amount, a user id.
       const api = (path: string, body: unknown) =>
@@ -197,6 +209,7 @@ describe.skipIf(!hasChromium)(
       expect((await api('/api/deposit', { userId: 7301, sol: 10 })).status).toBe(400);
       expect((await api('/api/deposit', { userId: 7301, sol: 0 })).status).toBe(400);
       expect((await api('/api/wallet', { userId: 'x' })).status).toBe(400);
+      expect((await api('/api/pay', { userId: 7301, url: 'solana:nope', sol: 1 })).status).toBe(400);
     });
   },
 );
