@@ -3,9 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newReference, transferRequestUrl } from '../../core/deposit/claims.js';
 import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+import { startSolanaPeer } from '../../local/solana/index.js';
 import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
 import { startWebChat, type WebChat } from '../../local/web-chat/server.js';
 import { testWallets } from '../../local/web-chat/test-wallet.js';
@@ -322,5 +325,56 @@ describe('web chat server', () => {
     await readUntil('admins, look');
     controller.abort();
     expect(peer.group(-100_700, 'Admins').messages()).toMatchObject([{ text: 'admins, look', from: { id: 1000 } }]);
+  });
+});
+
+describe('web chat test wallet', () => {
+  it('pays a Solana Pay request with the reference as a read-only non-signer key, findable by it once finalized', async () => {
+    const treasury = Keypair.generate().publicKey.toBase58();
+    const solana = await startSolanaPeer({ slotMs: 20, treasury: { address: treasury, lamports: 1_000_000_000n } });
+    const peer = await startTelegramPeer({ token: '1:T', bot: { id: 1, username: 'web_bot', first_name: 'Web' } });
+    peer.group(-100_700, 'Admins');
+    const chat = await startWebChat({ peer, adminChatId: -100_700, wallets: testWallets(solana) });
+    try {
+      const reference = newReference();
+      const url = transferRequestUrl({ recipient: treasury, reference, lamports: 250_000_000n, label: 'Desk' });
+      const pay = (body: unknown) =>
+        fetch(new URL('/api/pay', chat.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await pay({ userId: 9, url: 'solana:nope', sol: 1 })).status).toBe(400);
+      const paid = await pay({ userId: 9, url, sol: 1 });
+      expect(paid.status).toBe(200);
+      const { signature, lamports } = (await paid.json()) as { signature: string; lamports: string };
+      expect(lamports).toBe('250000000');
+      const rpc = new Connection(solana.urls[0]!, 'confirmed');
+      // Found by its reference at confirmed, and at finalized once 32 slots have passed.
+      expect((await rpc.getSignaturesForAddress(new PublicKey(reference))).map((s) => s.signature)).toEqual([
+        signature,
+      ]);
+      let finalized: string[] = [];
+      for (let i = 0; i < 100 && finalized.length === 0; i++) {
+        finalized = (await rpc.getSignaturesForAddress(new PublicKey(reference), {}, 'finalized')).map(
+          (s) => s.signature,
+        );
+        if (finalized.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(finalized).toEqual([signature]);
+      const tx = await rpc.getTransaction(signature, { commitment: 'finalized', maxSupportedTransactionVersion: 0 });
+      const keys = tx!.transaction.message.getAccountKeys().staticAccountKeys.map((k) => k.toBase58());
+      const index = keys.indexOf(reference);
+      expect(index).toBeGreaterThan(0);
+      expect(tx!.transaction.message.isAccountSigner(index)).toBe(false);
+      expect(tx!.transaction.message.isAccountWritable(index)).toBe(false);
+      const t = keys.indexOf(treasury);
+      expect(BigInt(tx!.meta!.postBalances[t]!) - BigInt(tx!.meta!.preBalances[t]!)).toBe(250_000_000n);
+      expect(tx!.meta!.err).toBeNull();
+    } finally {
+      await chat.stop();
+      await peer.stop();
+      await solana.stop();
+    }
   });
 });
