@@ -5,6 +5,7 @@
  */
 import { adminMessages } from './i18n/admin.js';
 import { aiMessages } from './i18n/ai.js';
+import { depositMessages } from './i18n/deposit.js';
 import { limitMessages } from './i18n/limits.js';
 import { statsMessages } from './i18n/stats.js';
 import { watchMessages } from './i18n/watch.js';
@@ -23,7 +24,7 @@ const coreEn = {
   'menu.back': '⬅️ Back',
   'menu.wallets': '👛 Wallets',
   'help.text':
-    '<b>Help</b>\nSend a Solana address to link it as your wallet (up to {max}).\n/start – start or restart\n/menu – main menu\n/wallets – your linked wallets: rename, remove, balance\n/lang – change language\n/help – this help\n/balance – balances of your linked wallets\n/balance &lt;address…&gt; – SOL and token balances of any addresses\n/verify &lt;address&gt; – what an address is on chain\n/withdraw &lt;SOL&gt; &lt;wallet&gt; – withdraw to a verified wallet\n/secrets – your stored secrets (masked)\n/setsecret &lt;name&gt; – store a secret (I delete your message)\n/checksecret, /delsecret &lt;name&gt; – check or delete one\n/watch &lt;address&gt; [SOL] – alert me when its balance moves\n/watches – your watches\n\n💬 Anything else you write goes to the assistant, which answers questions about Solana and this bot (it cannot see your wallets or secrets, nor move funds).\n/reset – make the assistant forget our conversation',
+    '<b>Help</b>\nSend a Solana address to link it as your wallet (up to {max}).\n/start – start or restart\n/menu – main menu\n/wallets – your linked wallets: rename, remove, balance\n/lang – change language\n/help – this help\n/balance – balances of your linked wallets\n/balance &lt;address…&gt; – SOL and token balances of any addresses\n/verify &lt;address&gt; – what an address is on chain\n/deposit [SOL] – a deposit request (Solana Pay) that only you can be credited for\n/history – your internal balance and its ledger\n/withdraw &lt;SOL&gt; &lt;wallet&gt; – withdraw to a verified wallet\n/secrets – your stored secrets (masked)\n/setsecret &lt;name&gt; – store a secret (I delete your message)\n/checksecret, /delsecret &lt;name&gt; – check or delete one\n/watch &lt;address&gt; [SOL] – alert me when its balance moves\n/watches – your watches\n\n💬 Anything else you write goes to the assistant, which answers questions about Solana and this bot (it cannot see your wallets or secrets, nor move funds).\n/reset – make the assistant forget our conversation',
   'button.stale': 'This button is no longer valid. Send /menu for a fresh menu.',
   'text.unknown': 'I did not understand that. Send /menu to see what I can do.',
   'address.not_base58': 'That is not a Solana address: it has characters base58 does not use.',
@@ -71,9 +72,6 @@ const coreEn = {
   'tx.confirmed': '✅ Transaction confirmed: <code>{signature}</code>',
   'tx.failed': '❌ Transaction failed on chain: <code>{signature}</code>',
   'tx.expired': '⌛ Transaction expired without landing (nothing was sent twice): <code>{signature}</code>',
-  'deposit.found': '💰 Found {count} new deposit(s), {sol} SOL in total. An admin will confirm them shortly.',
-  'deposit.none':
-    'No new deposit found yet. Send SOL from your linked wallet to <code>{treasury}</code> and try again in a minute.',
   'watch.changed': '🔔 <b>Balance changed</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b> ({delta} SOL)',
   'broadcast.usage': 'Send /broadcast followed by the message for every user (formatting is kept).',
   'broadcast.confirm': '📣 The message above goes to every active user. Send it?',
@@ -104,8 +102,7 @@ const coreEn = {
     '✅ Withdrawal <code>{id}</code>: <b>{sol} SOL</b> sent to <code>{wallet}</code>.\n<a href="{link}">View the transaction</a>',
   'withdraw.failed':
     '❌ Withdrawal <code>{id}</code> of {sol} SOL could not be sent; nothing left the treasury. The admins have been told.',
-  'payout.approved_by_you': 'Approved. The payout is being signed and sent.',
-  'payout.rejected_by_you': 'Rejected.',
+  'payout.deciding': 'Deciding… the outcome follows in this chat.',
   'secret.private': 'Secrets are stored in a private chat with me only.',
   'secret.bad_name': 'A secret name is 1–32 characters: letters, digits, _ or -.',
   'secret.send_value':
@@ -123,13 +120,6 @@ const coreEn = {
   'secret.check_failed': '⚠️ <b>{name}</b> could not be opened. Store it again with /setsecret {name}.',
   'secret.unavailable': 'The key service is busy right now; your request will be retried shortly.',
   'secret.cancelled': 'Cancelled. Nothing was stored.',
-  'deposit.no_wallets': 'Link a wallet first: send me its address. Deposits are matched to your linked wallets.',
-  'deposit.screen':
-    '💰 <b>Deposit</b>\nSend SOL from one of your linked wallets to the treasury address:\n<code>{treasury}</code>\nThen press the button below.',
-  'deposit.button': "✅ I've deposited",
-  'deposit.confirmed_by_you': 'Confirmed. The user is credited.',
-  'deposit.credited': '✅ Your deposit of {sol} SOL is confirmed and credited. Balance: {balance} SOL',
-  'deposit.rejected': 'Your deposit of {sol} SOL was rejected by an admin. Ask them if you think it is yours.',
   'ledger.title': '📒 <b>History</b>\nBalance: <b>{balance} SOL</b>',
   'ledger.entry': '{date}  {kind}  <b>{sol} SOL</b>',
   'ledger.empty': 'No entries yet. Send /deposit to add funds.',
@@ -147,6 +137,7 @@ const en = {
   ...watchMessages.en,
   ...withdrawMessages.en,
   ...adminMessages.en,
+  ...depositMessages.en,
   ...statsMessages.en,
   ...limitMessages.en,
 };
@@ -163,7 +154,7 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'menu.back': '⬅️ 返回',
   'menu.wallets': '👛 钱包',
   'help.text':
-    '<b>帮助</b>\n发送 Solana 地址即可绑定为您的钱包（最多 {max} 个）。\n/start – 开始或重新开始\n/menu – 主菜单\n/wallets – 已绑定的钱包：重命名、移除、查询余额\n/lang – 切换语言\n/help – 查看帮助\n/balance – 查询已绑定钱包的余额\n/balance &lt;地址…&gt; – 查询任意地址的 SOL 和代币余额\n/verify &lt;地址&gt; – 查看地址在链上的类型\n/withdraw &lt;SOL&gt; &lt;钱包&gt; – 提现到已验证的钱包\n/secrets – 已保存的密钥（已遮盖）\n/setsecret &lt;名称&gt; – 保存密钥（我会删除您的消息）\n/checksecret、/delsecret &lt;名称&gt; – 检查或删除\n/watch &lt;地址&gt; [SOL] – 余额变动时提醒我\n/watches – 我的监控\n\n💬 您写的其他内容会交给助手，它能回答关于 Solana 和本机器人的问题（它看不到您的钱包和密钥，也无法转移资金）。\n/reset – 让助手忘记我们的对话',
+    '<b>帮助</b>\n发送 Solana 地址即可绑定为您的钱包（最多 {max} 个）。\n/start – 开始或重新开始\n/menu – 主菜单\n/wallets – 已绑定的钱包：重命名、移除、查询余额\n/lang – 切换语言\n/help – 查看帮助\n/balance – 查询已绑定钱包的余额\n/balance &lt;地址…&gt; – 查询任意地址的 SOL 和代币余额\n/verify &lt;地址&gt; – 查看地址在链上的类型\n/deposit [SOL] – 生成只属于您的充值请求（Solana Pay）\n/history – 内部余额及流水\n/withdraw &lt;SOL&gt; &lt;钱包&gt; – 提现到已验证的钱包\n/secrets – 已保存的密钥（已遮盖）\n/setsecret &lt;名称&gt; – 保存密钥（我会删除您的消息）\n/checksecret、/delsecret &lt;名称&gt; – 检查或删除\n/watch &lt;地址&gt; [SOL] – 余额变动时提醒我\n/watches – 我的监控\n\n💬 您写的其他内容会交给助手，它能回答关于 Solana 和本机器人的问题（它看不到您的钱包和密钥，也无法转移资金）。\n/reset – 让助手忘记我们的对话',
   'button.stale': '此按钮已失效。请发送 /menu 获取新菜单。',
   'text.unknown': '没有理解您的消息。发送 /menu 查看可用功能。',
   'address.not_base58': '这不是 Solana 地址：包含 base58 不使用的字符。',
@@ -207,8 +198,6 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'tx.confirmed': '✅ 交易已确认：<code>{signature}</code>',
   'tx.failed': '❌ 交易在链上执行失败：<code>{signature}</code>',
   'tx.expired': '⌛ 交易已过期且未上链（未重复发送）：<code>{signature}</code>',
-  'deposit.found': '💰 发现 {count} 笔新充值，共 {sol} SOL。管理员将尽快确认。',
-  'deposit.none': '暂未发现新充值。请从已绑定的钱包向 <code>{treasury}</code> 转入 SOL，一分钟后再试。',
   'watch.changed': '🔔 <b>余额变动</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b>（{delta} SOL）',
   'broadcast.usage': '发送 /broadcast 加上要发给所有用户的消息（保留格式）。',
   'broadcast.confirm': '📣 上面的消息将发给所有活跃用户。确认发送？',
@@ -236,8 +225,7 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'withdraw.paid':
     '✅ 提现 <code>{id}</code>：<b>{sol} SOL</b> 已发送到 <code>{wallet}</code>。\n<a href="{link}">查看交易</a>',
   'withdraw.failed': '❌ 提现 <code>{id}</code>（{sol} SOL）发送失败，资金未离开金库。已通知管理员。',
-  'payout.approved_by_you': '已批准，正在签名并发送。',
-  'payout.rejected_by_you': '已拒绝。',
+  'payout.deciding': '处理中…结果将发送到本群。',
   'secret.private': '密钥只能在与我的私聊中保存。',
   'secret.bad_name': '密钥名称为 1–32 个字符：字母、数字、_ 或 -。',
   'secret.send_value': '🔐 现在请把 <b>{name}</b> 的值作为一条消息发送。收到后我会立即删除它。发送 /cancel 取消。',
@@ -254,12 +242,6 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'secret.check_failed': '⚠️ <b>{name}</b> 无法解开。请用 /setsecret {name} 重新保存。',
   'secret.unavailable': '密钥服务暂时繁忙，您的请求稍后会自动重试。',
   'secret.cancelled': '已取消，未保存任何内容。',
-  'deposit.no_wallets': '请先绑定钱包：把钱包地址发给我。充值按您绑定的钱包匹配。',
-  'deposit.screen': '💰 <b>充值</b>\n请从您绑定的钱包向金库地址转入 SOL：\n<code>{treasury}</code>\n然后点击下方按钮。',
-  'deposit.button': '✅ 我已充值',
-  'deposit.confirmed_by_you': '已确认，用户余额已入账。',
-  'deposit.credited': '✅ 您的充值 {sol} SOL 已确认入账。余额：{balance} SOL',
-  'deposit.rejected': '您的充值 {sol} SOL 被管理员拒绝。如有疑问请联系管理员。',
   'ledger.title': '📒 <b>账单</b>\n余额：<b>{balance} SOL</b>',
   'ledger.entry': '{date}  {kind}  <b>{sol} SOL</b>',
   'ledger.empty': '暂无记录。发送 /deposit 充值。',
@@ -275,6 +257,7 @@ const zh: Record<MessageKey, string> = {
   ...watchMessages.zh,
   ...withdrawMessages.zh,
   ...adminMessages.zh,
+  ...depositMessages.zh,
   ...statsMessages.zh,
   ...limitMessages.zh,
 };

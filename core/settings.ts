@@ -137,6 +137,21 @@ export interface PayoutSettings {
   readonly confirmSeconds: number;
 }
 
+/**
+ * Deposits by reference (Solana Pay transfer requests; see core/deposit/claims.ts). Amounts are
+ * plain numbers of lamports.
+ */
+export interface DepositSettings {
+  /** A deposit of at most this is credited without an admin (admins see it in the digest); above it an admin confirms. */
+  readonly autoCreditLamports: number;
+  /** How long a transfer request stays open: the scheduled poll looks for payments to it until then. */
+  readonly claimHours: number;
+  /** Minutes between scheduled polls (open claims, and the treasury's incoming transfers). */
+  readonly pollMinutes: number;
+  /** Open claims one poll checks at most (oldest first); the rest wait for the next poll or the user's button. */
+  readonly maxClaimsPerPoll: number;
+}
+
 /** The per-user secret vault. */
 export interface VaultSettings {
   /** Named secrets one user may keep. */
@@ -209,6 +224,7 @@ export interface StageSettings {
   readonly solana: SolanaSettings;
   readonly notify: NotifySettings;
   readonly payouts: PayoutSettings;
+  readonly deposits: DepositSettings;
   readonly vault: VaultSettings;
   readonly ai: AiSettings;
 }
@@ -344,6 +360,12 @@ const BASE: StageSettings = {
     coolingSeconds: 3,
     confirmSeconds: 300,
   },
+  deposits: {
+    autoCreditLamports: 1_000_000_000,
+    claimHours: 24,
+    pollMinutes: 1,
+    maxClaimsPerPoll: 200,
+  },
   vault: {
     maxSecretsPerUser: 20,
     maxSecretBytes: 1_024,
@@ -415,6 +437,9 @@ export function assertValid(settings: StageSettings): void {
     problems.push('payouts: need 0 < minLamports ≤ maxLamports ≤ dailyCapLamports');
   if (p.maxAttempts < 1) problems.push('payouts: maxAttempts must be ≥ 1');
   if (p.coolingSeconds < 0 || p.confirmSeconds < 10) problems.push('payouts: coolingSeconds ≥ 0, confirmSeconds ≥ 10');
+  const d = settings.deposits;
+  if (!(d.autoCreditLamports >= 0 && d.claimHours > 0 && d.pollMinutes >= 1 && d.maxClaimsPerPoll >= 1))
+    problems.push('deposits: need autoCreditLamports ≥ 0, claimHours > 0, pollMinutes ≥ 1, maxClaimsPerPoll ≥ 1');
   const ai = settings.ai;
   if (ai.answerDeadlineSeconds >= settings.queues.ai.timeoutSeconds)
     problems.push('ai: answerDeadlineSeconds must be below the ai function timeout');

@@ -17,6 +17,7 @@ import { localClientConfig } from '../local/aws/common.js';
 import { dynamoItemBytes, type MeterRecord } from '../local/aws/meter.js';
 import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, type LogLine } from '../local/index.js';
 import type { PeerUser } from '../local/telegram/index.js';
+import { transferRequestInstruction } from '../local/web-chat/test-wallet.js';
 import { DYNAMO_ITEM_OVERHEAD_BYTES, type FunctionUsage, type KindName, type Measurement } from './model.js';
 
 const SOL = 1_000_000_000n;
@@ -294,7 +295,7 @@ export function scenarios(h: Harness): Record<KindName, Scenario> {
   const verify = later<{ user: PeerUser; address: string }>();
   const asker = later<PeerUser>();
   const watch = later<{ user: PeerUser; address: string }>();
-  const depositor = later<{ user: PeerUser; address: string }>();
+  const depositor = later<{ user: PeerUser; address: string; request: { messageId: number; data: string } }>();
   const keeper = later<PeerUser>();
   // Not a real secret: random letters the vault stores like any other value.
   const secretValue = `cost-demo-${Keypair.generate().publicKey.toBase58().slice(0, 24)}`;
@@ -363,17 +364,22 @@ export function scenarios(h: Harness): Record<KindName, Scenario> {
         const user = await started();
         const wallet = await h.fundedWallet();
         await user.sendText(wallet.publicKey.toBase58());
-        await h.stack.solana.svm.transfer(wallet, h.stack.solana.treasury!.address, SOL);
-        depositor.set({ user, address: wallet.publicKey.toBase58() });
+        // A deposit request, paid by the wallet as a Solana Pay wallet would, and left to finalize.
+        await user.sendText('/deposit 1');
+        await h.settle();
+        const request = await h.button(user.id, (d) => d.startsWith('dp:paid:'));
+        const message = h.stack.telegram.sent(user.id).find((m) => m.message_id === request.messageId)!;
+        const url = /solana:\S+/.exec(message.text)![0];
+        await h.stack.solana.svm.send([transferRequestInstruction(wallet.publicKey, url).instruction], [wallet]);
+        // 32 slots of 50 ms finalize it; wait a little longer.
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        depositor.set({ user, address: wallet.publicKey.toBase58(), request });
       },
       async act() {
-        const { user, address } = depositor.get();
-        await user.sendText('/deposit');
+        // "I've paid": the finalized payment is credited to the request's owner (1 SOL: automatic).
+        const { user, request } = depositor.get();
+        await user.pressButton(request.messageId, request.data);
         await h.settle();
-        const scan = await h.button(user.id, (d) => d === 'dp:scan');
-        await user.pressButton(scan.messageId, scan.data);
-        await h.settle();
-        await h.adminPress((d) => d.startsWith('dp:ok:'), address);
       },
     },
     withdraw: {

@@ -15,6 +15,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { KmsIntakeKey, KmsSigningKey } from '../core/adapters/kms.js';
 import { treasuryAddress } from '../core/adapters/solana-signer.js';
+import { depositPollEnvelope } from '../core/deposit/jobs.js';
 import {
   FUNCTIONS,
   type FunctionWiring,
@@ -32,7 +33,7 @@ import {
 import { localClientConfig } from './aws/common.js';
 import { startLocalDynamoDb, tableNameFor } from './aws/dynamodb.js';
 import { type Meter, startMeter } from './aws/meter.js';
-import { startWatchSchedule } from './aws/scheduler.js';
+import { startSchedule, startWatchSchedule } from './aws/scheduler.js';
 import { type LocalSqs, startLocalSqs } from './aws/sqs.js';
 import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
 import type { LogLine } from './lambda/environment.js';
@@ -159,6 +160,8 @@ export interface LocalStack {
   readonly meter?: Meter;
   /** Puts a `watch.poll` job on the rpc queue now, as the schedule does every `watchPollMinutes`. */
   watchPoll(): Promise<void>;
+  /** Puts a `deposit.poll` job on the rpc queue now, as the schedule does every `deposits.pollMinutes`. */
+  depositPoll(): Promise<void>;
   /** Stops everything (functions first, then the emulators). Idempotent. */
   stop(): Promise<void>;
 }
@@ -299,8 +302,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
       cleanups,
     );
+    // And a deposit poll: open claims, and the treasury's new incoming transfers.
+    const depositSchedule = track(
+      startSchedule({
+        client: new SQSClient(localClientConfig(meter?.endpoints.sqs ?? sqs.endpoint)),
+        queueUrl: sqs.queues.rpc.url,
+        minutes: settings.deposits.pollMinutes,
+        envelope: depositPollEnvelope,
+      }),
+      cleanups,
+    );
     // Metered runs fire the schedule themselves (`watchPoll()` still works once its timer is off).
-    if (meter) await schedule.stop();
+    if (meter) {
+      await schedule.stop();
+      await depositSchedule.stop();
+    }
 
     let stopping: Promise<void> | undefined;
     return {
@@ -328,6 +344,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(runner ? { runner: { stats: runner.stats, crash: runner.crash } } : {}),
       ...(meter && { meter }),
       watchPoll: () => schedule.fire(),
+      depositPoll: () => depositSchedule.fire(),
       stop() {
         stopping ??= cleanup();
         return stopping;

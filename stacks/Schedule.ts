@@ -3,12 +3,19 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type StackContext, use } from 'sst/constructs';
+import { depositPollEnvelope } from '../core/deposit/jobs.js';
 import { stageSettings } from '../core/settings.js';
 import { watchPollEnvelope } from '../core/watch/jobs.js';
 import { Queues } from './Queues.js';
 
 /** Physical name of the watch poll rule of a stage (the rpc queue's policy names the rule by it). */
 export const watchPollRuleName = (stage: string): string => `${stage}-watch-poll`;
+
+/** Physical name of the deposit poll rule of a stage. */
+export const depositPollRuleName = (stage: string): string => `${stage}-deposit-poll`;
+
+/** The `deposit.poll` job as the EventBridge input transformer writes it. */
+export const DEPOSIT_POLL_MESSAGE = depositPollEnvelope(events.EventField.eventId, events.EventField.time);
 
 /** The `watch.poll` job as the EventBridge input transformer writes it from a scheduled event. */
 export const WATCH_POLL_MESSAGE = watchPollEnvelope(events.EventField.eventId, events.EventField.time);
@@ -34,7 +41,22 @@ export function Schedule({ stack }: StackContext) {
       maxEventAge: Duration.minutes(minutes),
     }),
   );
-  return { rule };
+  // Deposits by reference: every `deposits.pollMinutes`, a `deposit.poll` (open claims, and the
+  // treasury's new incoming transfers) on the same queue.
+  const depositMinutes = stageSettings(stack.stage).deposits.pollMinutes;
+  const depositRuleName = depositPollRuleName(stack.stage);
+  const depositRule = new events.Rule(stack, 'DepositPoll', {
+    ruleName: depositRuleName,
+    description: `Starts a deposit.poll job on the rpc queue every ${depositMinutes} minute(s)`,
+    schedule: events.Schedule.rate(Duration.minutes(depositMinutes)),
+  });
+  depositRule.addTarget(
+    new QueueTarget(queues.rpc, depositRuleName, {
+      message: events.RuleTargetInput.fromObject(DEPOSIT_POLL_MESSAGE),
+      maxEventAge: Duration.minutes(depositMinutes),
+    }),
+  );
+  return { rule, depositRule };
 }
 
 /**

@@ -1,20 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type Deposit, type DepositStore, depositIdOf } from '../deposit/store.js';
-import { isLanguage, type Language } from '../i18n.js';
-import type { DepositDecision, DepositRecord, HoldStatus, Ledger, LedgerEntry, PayoutHold } from '../ledger/ledger.js';
+import type { HoldStatus, Ledger, LedgerEntry, PayoutHold } from '../ledger/ledger.js';
 import type { TxRecord, TxStatus, TxStore } from '../solana/tx-store.js';
-import {
-  ConditionFailed,
-  gaugeMove,
-  gaugeValue,
-  type Item,
-  Table,
-  type TransactAction,
-  TransactionCancelled,
-} from './dynamodb.js';
-
-/** Deposits found and not yet decided (a gauge moved with each deposit's status). */
-const PENDING_DEPOSITS = 'deposits.pending';
+import { ConditionFailed, gaugeValue, Table, type TransactAction, TransactionCancelled } from './dynamodb.js';
+import { PENDING_DEPOSITS } from './dynamodb-deposits.js';
 
 const NEW_ITEM = { ConditionExpression: 'attribute_not_exists(pk)' };
 
@@ -22,65 +10,6 @@ export interface LedgerOptions {
   client: DynamoDBClient;
   tableName: string;
   now?: () => number;
-}
-
-/**
- * Deposits and scan cursors. A deposit is `pk = deposit#<signature>`, `sk = deposit`, created
- * only if absent (a signature counts once, whoever finds it); a wallet's cursor is
- * `pk = depositscan#<wallet>`, `sk = cursor`. Neither expires: they are the money trail.
- */
-export class DynamoDepositStore implements DepositStore {
-  private readonly table: Table;
-
-  constructor(options: LedgerOptions) {
-    this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
-  }
-
-  async cursor(wallet: string): Promise<string | undefined> {
-    return (await this.table.get(`depositscan#${wallet}`, 'cursor'))?.signature?.S;
-  }
-
-  async setCursor(wallet: string, signature: string): Promise<void> {
-    await this.table.put({
-      pk: { S: `depositscan#${wallet}` },
-      sk: { S: 'cursor' },
-      signature: { S: signature },
-      updatedAt: { N: String(this.table.nowSeconds()) },
-    });
-  }
-
-  async record(deposit: Deposit): Promise<boolean> {
-    // The short id the admin buttons carry points at the signature (written first: idempotent).
-    await this.table.put({
-      pk: { S: `depositref#${depositIdOf(deposit.signature)}` },
-      sk: { S: 'ref' },
-      signature: { S: deposit.signature },
-    });
-    try {
-      await this.table.transact([
-        {
-          put: {
-            pk: { S: `deposit#${deposit.signature}` },
-            sk: { S: 'deposit' },
-            userId: { N: String(deposit.userId) },
-            wallet: { S: deposit.wallet },
-            lamports: { N: deposit.lamports.toString() },
-            slot: { N: String(deposit.slot) },
-            ...(deposit.blockTime === null ? {} : { blockTime: { N: String(deposit.blockTime) } }),
-            lang: { S: deposit.lang },
-            status: { S: 'found' },
-            foundAt: { N: String(this.table.nowSeconds()) },
-          },
-          condition: NEW_ITEM,
-        },
-        gaugeMove(PENDING_DEPOSITS, 1),
-      ]);
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCancelled) return false;
-      throw error;
-    }
-  }
 }
 
 /**
@@ -139,15 +68,6 @@ export class DynamoTxStore implements TxStore {
   }
 }
 
-const depositOf = (item: Item): DepositRecord => ({
-  signature: (item.pk?.S ?? '').slice('deposit#'.length),
-  userId: Number(item.userId?.N),
-  wallet: item.wallet?.S ?? '',
-  lamports: BigInt(item.lamports?.N ?? '0'),
-  lang: isLanguage(item.lang?.S ?? '') ? (item.lang!.S as Language) : 'en',
-  status: (item.status?.S ?? 'found') as DepositRecord['status'],
-});
-
 /**
  * Internal balances (`pk = balance#<userId>`, `sk = balance`) and their ledger
  * (`pk = ledger#<userId>`, `sk = e#<ms, 13 digits>#<kind>#<ref>`). Crediting a deposit is one
@@ -159,73 +79,6 @@ export class DynamoLedger implements Ledger {
 
   constructor(options: LedgerOptions) {
     this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
-  }
-
-  async depositById(id: string): Promise<DepositRecord | undefined> {
-    const ref = await this.table.get(`depositref#${id}`, 'ref');
-    const signature = ref?.signature?.S;
-    if (!signature) return undefined;
-    const item = await this.table.get(`deposit#${signature}`, 'deposit');
-    return item ? depositOf(item) : undefined;
-  }
-
-  async decideDeposit(id: string, approve: boolean, adminId: number): Promise<DepositDecision> {
-    const deposit = await this.depositById(id);
-    if (!deposit) return { outcome: 'missing' };
-    if (deposit.status !== 'found') return { outcome: 'decided', deposit };
-    const now = this.table.now();
-    const decided = {
-      pk: `deposit#${deposit.signature}`,
-      sk: 'deposit',
-      UpdateExpression: 'SET #status = :to, decidedBy = :admin, decidedAt = :now',
-      ConditionExpression: '#status = :found',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':to': { S: approve ? 'confirmed' : 'rejected' },
-        ':found': { S: 'found' },
-        ':admin': { N: String(adminId) },
-        ':now': { N: String(now) },
-      },
-    };
-    try {
-      if (!approve) {
-        await this.table.transact([{ update: decided }, gaugeMove(PENDING_DEPOSITS, -1)]);
-        return { outcome: 'rejected', deposit: { ...deposit, status: 'rejected' } };
-      }
-      await this.table.transact([
-        { update: decided },
-        gaugeMove(PENDING_DEPOSITS, -1),
-        {
-          put: {
-            pk: { S: `ledger#${deposit.userId}` },
-            sk: { S: `e#${String(now).padStart(13, '0')}#deposit#${deposit.signature}` },
-            kind: { S: 'deposit' },
-            lamports: { N: deposit.lamports.toString() },
-            ref: { S: deposit.signature },
-            at: { N: String(now) },
-          },
-          condition: NEW_ITEM,
-        },
-        {
-          update: {
-            pk: `balance#${deposit.userId}`,
-            sk: 'balance',
-            UpdateExpression: 'ADD lamports :amount',
-            ExpressionAttributeValues: { ':amount': { N: deposit.lamports.toString() } },
-          },
-        },
-      ]);
-    } catch (error) {
-      if (!(error instanceof ConditionFailed || error instanceof TransactionCancelled)) throw error;
-      // Another admin or a redelivery decided first.
-      const current = await this.depositById(id);
-      return current ? { outcome: 'decided', deposit: current } : { outcome: 'missing' };
-    }
-    return {
-      outcome: 'credited',
-      deposit: { ...deposit, status: 'confirmed' },
-      balance: await this.balance(deposit.userId),
-    };
   }
 
   async holdForPayout(userId: number, payoutId: string, lamports: bigint): Promise<HoldStatus | 'insufficient'> {

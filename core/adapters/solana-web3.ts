@@ -111,9 +111,13 @@ export class Web3SolanaGateway implements SolanaGateway {
     });
   }
 
-  getSignatures(address: string, page: { before?: string; until?: string; limit: number }): Promise<SignatureInfo[]> {
+  getSignatures(
+    address: string,
+    page: { before?: string; until?: string; limit: number; commitment?: 'finalized' },
+  ): Promise<SignatureInfo[]> {
+    const { commitment, ...options } = page;
     return this.call('getSignaturesForAddress', async () => {
-      const list = await this.connection.getSignaturesForAddress(new PublicKey(address), page);
+      const list = await this.connection.getSignaturesForAddress(new PublicKey(address), options, commitment);
       return list.map((s) => ({
         signature: s.signature,
         slot: s.slot,
@@ -123,11 +127,11 @@ export class Web3SolanaGateway implements SolanaGateway {
     });
   }
 
-  getTransfer(signature: string): Promise<TransactionMovements | null> {
+  getTransfer(signature: string, options: { commitment?: 'finalized' } = {}): Promise<TransactionMovements | null> {
     return this.call('getTransaction', async () => {
       const tx = await this.connection.getTransaction(signature, {
         maxSupportedTransactionVersion: 0,
-        commitment: 'confirmed',
+        commitment: options.commitment ?? 'confirmed',
       });
       if (!tx?.meta) return null;
       const keys = tx.transaction.message.getAccountKeys({ accountKeysFromLookups: tx.meta.loadedAddresses ?? null });
@@ -144,6 +148,7 @@ export class Web3SolanaGateway implements SolanaGateway {
         failed: tx.meta.err !== null,
         deltas,
         signers: Array.from({ length: signerCount }, (_, i) => keys.get(i)!.toBase58()),
+        accountKeys: Array.from({ length: keys.length }, (_, i) => keys.get(i)!.toBase58()),
       };
     });
   }

@@ -9,6 +9,7 @@ export const ADMIN_EVENT_KINDS = [
   'deposit.found',
   'deposit.confirmed',
   'deposit.rejected',
+  'deposit.unattributed',
   'withdrawal.requested',
   'withdrawal.approved',
   'withdrawal.rejected',

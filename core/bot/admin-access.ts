@@ -78,16 +78,27 @@ export const handleOf = (from: User): string =>
 /**
  * The approve/reject buttons under an admin event (a payout, a deposit), registered on the admin
  * gate with a pattern `<prefix>:(ok|no):<id>`: the press of an admin in the admin chat queues the
- * job `decide` makes, naming the acting admin (the worker checks them again), and is answered with
- * `answer`. Forged callback data from anyone else never gets here.
+ * job `decide` makes, naming the acting admin (the worker checks them again) and bound to the admin
+ * chat, where the worker reports what really happened (done, or decided before and how). The
+ * pressed event's buttons leave the digest at once; the press is answered with `answer` ("deciding…"),
+ * never with an outcome the webhook cannot know. Forged callback data from anyone else never gets here.
  */
 export function decisionButtons(
-  decide: (id: string, approve: boolean, admin: { id: number; name: string }) => JobDraft,
-  answer: { approve: MessageKey; reject: MessageKey },
+  decide: (id: string, approve: boolean, admin: { id: number; name: string }) => Omit<JobDraft, 'chatId'>,
+  answer: MessageKey,
 ): MiddlewareFn<AdminButtonContext> {
-  return (ctx) => {
+  return async (ctx) => {
+    const id = ctx.match[2]!;
     const approve = ctx.match[1] === 'ok';
-    ctx.enqueue(decide(ctx.match[2]!, approve, { id: ctx.from.id, name: handleOf(ctx.from) }));
-    return ctx.answerCbQuery(ctx.t(approve ? answer.approve : answer.reject));
+    ctx.enqueue({ ...decide(id, approve, { id: ctx.from.id, name: handleOf(ctx.from) }), chatId: ctx.chat!.id });
+    const message = ctx.callbackQuery.message;
+    const keyboard = message && 'reply_markup' in message ? message.reply_markup?.inline_keyboard : undefined;
+    if (keyboard) {
+      const rest = keyboard
+        .map((row) => row.filter((b) => !('callback_data' in b && b.callback_data.endsWith(`:${id}`))))
+        .filter((row) => row.length > 0);
+      await ctx.editMessageReplyMarkup(rest.length > 0 ? { inline_keyboard: rest } : undefined);
+    }
+    return ctx.answerCbQuery(ctx.t(answer));
   };
 }

@@ -115,7 +115,7 @@ export interface BotOptions {
   vault: VaultSettings;
   /** Withdrawal limits, the network fee shown before confirming, and how long a confirmation lasts. */
   payouts: PayoutSettings;
-  /** The treasury's deposit address, shown by /deposit. */
+  /** The treasury's address (deposit requests themselves are built by the rpc worker). */
   treasuryAddress: string;
   /**
    * Report users as seen for /stats (default true). Turn tests of other features switch it off so
@@ -157,7 +157,7 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   bot.use(admins);
   bot.use(payoutCommands(admins, options.payouts));
   bot.use(watchCommands());
-  bot.use(depositCommands({ treasuryAddress: options.treasuryAddress }, admins));
+  bot.use(depositCommands({}, admins));
   // `/wallets`, wallet buttons, and a Solana address sent in a private chat (linked).
   bot.use(walletCommands());
 

@@ -108,10 +108,9 @@ export function payoutCommands(gate: AdminGate, settings: PayoutCommandSettings)
       (payoutId, approve, admin) => ({
         job: PayoutDecideJob,
         payload: { payoutId, approve, adminId: admin.id, adminName: admin.name },
-        chatId: null,
         userId: admin.id,
       }),
-      { approve: 'payout.approved_by_you', reject: 'payout.rejected_by_you' },
+      'payout.deciding',
     ),
   );
   return payouts;

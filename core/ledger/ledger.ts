@@ -1,5 +1,3 @@
-import type { Language } from '../i18n.js';
-
 /** One movement of a user's internal balance. Amounts are lamports; credits positive, debits negative. */
 export interface LedgerEntry {
   /** Unix milliseconds. */
@@ -23,38 +21,16 @@ export interface PayoutHold {
   readonly status: HoldStatus;
 }
 
-/** A deposit found on chain as admins decide on it. */
-export interface DepositRecord {
-  readonly signature: string;
-  readonly userId: number;
-  readonly wallet: string;
-  readonly lamports: bigint;
-  /** The language the user claimed it in (they are told the decision in it). */
-  readonly lang: Language;
-  readonly status: 'found' | 'confirmed' | 'rejected';
-}
-
-export type DepositDecision =
-  | { readonly outcome: 'credited'; readonly deposit: DepositRecord; readonly balance: bigint }
-  | { readonly outcome: 'rejected'; readonly deposit: DepositRecord }
-  /** Decided before (a double click, another admin, a redelivery): nothing changed. */
-  | { readonly outcome: 'decided'; readonly deposit: DepositRecord }
-  | { readonly outcome: 'missing' };
-
 /**
  * Users' internal balances and the ledger that explains them.
  *
  * Invariants: a balance changes only together with the ledger entry that explains it, in one
- * transaction; a deposit is credited at most once (its status moves from `found` once, in that
- * same transaction), whoever confirms it and however often; a payout's hold moves from `held`
+ * transaction; a deposit is credited at most once (core/deposit/store.ts: its status leaves
+ * `pending` once, in that same transaction), whoever confirms it and however often; a payout's hold moves from `held`
  * once, to `released` (credit back) or `settled` (paid), in the transaction that moves the balance.
  * So for every user, balance = Σ entries, and Σ balances + Σ held + Σ settled = Σ credited deposits.
  */
 export interface Ledger {
-  /** Finds a deposit by the short id its admin buttons carry. */
-  depositById(id: string): Promise<DepositRecord | undefined>;
-  /** Confirms (credits) or rejects a found deposit; only the first decision has an effect. */
-  decideDeposit(id: string, approve: boolean, adminId: number): Promise<DepositDecision>;
   /**
    * Holds a payout's amount: creates the payout's hold (`held`), debits the balance and writes the
    * withdrawal entry in one transaction, only if the balance covers it. A hold is made once per
@@ -72,7 +48,7 @@ export interface Ledger {
   /** The payout's hold, if it was ever made. */
   holdOf(payoutId: string): Promise<PayoutHold | undefined>;
   balance(userId: number): Promise<bigint>;
-  /** Deposits found and not decided yet. */
+  /** Deposits found and not decided yet (the gauge `DepositStore` moves). */
   pendingDeposits(): Promise<number>;
   /** The user's newest entries first. */
   history(userId: number, limit: number): Promise<LedgerEntry[]>;

@@ -414,9 +414,18 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
       ? await flow.change(job, payoutId, requested, { status: 'approved', attempt: 1 }, flow.audit(job, 'approved', by))
       : await flow.change(job, payoutId, requested, { status: 'rejected' }, flow.audit(job, 'rejected', by));
     if (!next) {
-      // Decided already (double click, replayed button, another admin), or no such payout.
-      log.info('payout.decision_ignored', { payoutId, approve });
-      return;
+      // Decided already (double click, replayed button, another admin), cooling off, or no such
+      // payout: the admin chat hears what really is, not what was asked.
+      const current = await store.get(payoutId);
+      log.info('payout.decision_ignored', { payoutId, approve, status: current?.status ?? 'none' });
+      if (job.chatId === null) return;
+      const decided = current?.history.findLast((e) => e.by.startsWith('admin:'));
+      const state = !current
+        ? 'no such payout'
+        : `already ${current.status}${decided ? ` (decided by ${decided.by})` : ''}`;
+      return emitFrom(deps.queue, job, [
+        notice(job.chatId, job.userId, `Payout <code>${payoutId}</code>: ${state}. Your press changed nothing.`),
+      ]);
     }
     const t = translator(next.lang);
     if (!approve) await flow.release(next);

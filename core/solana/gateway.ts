@@ -14,10 +14,19 @@ export interface SolanaGateway {
   getAccounts(addresses: readonly string[]): Promise<(AccountSummary | null)[]>;
   /** Token accounts of `owner` under both the Token and Token-2022 programs. */
   getTokenBalances(owner: string): Promise<TokenBalance[]>;
-  /** Signatures involving `address`, newest first, stopping before `until` (exclusive). */
-  getSignatures(address: string, page: { before?: string; until?: string; limit: number }): Promise<SignatureInfo[]>;
-  /** The lamport movements of a confirmed transaction, or null if it is not known (yet). */
-  getTransfer(signature: string): Promise<TransactionMovements | null>;
+  /**
+   * Signatures involving `address` (any account key of a transaction, signer or not), newest
+   * first, stopping before `until` (exclusive); at the gateway's commitment unless `finalized` is asked.
+   */
+  getSignatures(
+    address: string,
+    page: { before?: string; until?: string; limit: number; commitment?: 'finalized' },
+  ): Promise<SignatureInfo[]>;
+  /**
+   * The lamport movements of a confirmed (or, when asked, finalized) transaction, or null if it
+   * is not known (yet) at that commitment.
+   */
+  getTransfer(signature: string, options?: { commitment?: 'finalized' }): Promise<TransactionMovements | null>;
   /** A recent blockhash and the last block height at which a transaction using it can land. */
   getLatestBlockhash(): Promise<{ blockhash: string; lastValidBlockHeight: number }>;
   getBlockHeight(): Promise<number>;
@@ -68,6 +77,8 @@ export interface TransactionMovements {
   deltas: Record<string, bigint>;
   /** Accounts that signed the transaction. */
   signers: string[];
+  /** Every account key of the transaction (lookup-table keys included), in order. */
+  accountKeys: string[];
 }
 
 export interface SignatureStatus {

@@ -1,4 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
 import { DynamoLedger } from '../../core/adapters/dynamodb-ledger.js';
 import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
 import { DynamoSecretStore } from '../../core/adapters/dynamodb-secrets.js';
@@ -6,12 +7,9 @@ import { KmsDataKeys, KmsIntakeKey, KmsSigningKey } from '../../core/adapters/km
 import { buildSignedTransfer, treasuryAddress } from '../../core/adapters/solana-signer.js';
 import { SqsJobQueue } from '../../core/adapters/sqs.js';
 import type { SignerConfig, VaultWorkerConfig } from '../../core/config.js';
-import type { JobHandler } from '../../core/jobs/consumer.js';
-import type { JobType } from '../../core/jobs/envelope.js';
+import { depositDecisionHandlers } from '../../core/deposit/handlers.js';
 import type { SigningKey } from '../../core/keys/ports.js';
 import { createEnvelopeVault } from '../../core/keys/vault.js';
-import { ledgerHandlers } from '../../core/ledger/handlers.js';
-import { DepositDecideJob } from '../../core/ledger/jobs.js';
 import type { Logger } from '../../core/log.js';
 import { type PayoutSigner, payoutSignerHandlers } from '../../core/payouts/handlers.js';
 import { PayoutDecideJob } from '../../core/payouts/jobs.js';
@@ -82,19 +80,21 @@ export function composeSigner(config: SignerConfig, log: Logger) {
     treasury: config.treasuryAddress,
     explorerUrl: (signature) => settings.solana.explorerTxUrl.replace('{signature}', signature),
   });
-  const decisions: JobType<unknown>[] = [PayoutDecideJob, DepositDecideJob];
-  const isDecision = (handler: JobHandler) => decisions.includes(handler.job);
   const decisionHandlers = [
-    ...payoutHandlers,
-    ...ledgerHandlers({ ledger, queue, payouts, admins: config.adminUserIds }),
-  ].filter(isDecision);
+    ...payoutHandlers.filter((handler) => handler.job === PayoutDecideJob),
+    ...depositDecisionHandlers({
+      deposits: new DynamoDepositStore({ client: dynamo, tableName: config.tableName }),
+      queue,
+      admins: config.adminUserIds,
+    }),
+  ];
   return consumeBySource([
     {
       queueUrl: config.queueUrl,
       consume: composeConsumer(
         'payouts',
         config,
-        payoutHandlers.filter((handler) => !isDecision(handler)),
+        payoutHandlers.filter((handler) => handler.job !== PayoutDecideJob),
         log,
       ),
     },

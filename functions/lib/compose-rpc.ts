@@ -1,5 +1,6 @@
 import { DynamoSessionStore } from '../../core/adapters/dynamodb.js';
-import { DynamoDepositStore, DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
+import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
+import { DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
 import { DynamoUserDirectory } from '../../core/adapters/dynamodb-notify.js';
 import { DynamoPayoutStore, DynamoWalletBook } from '../../core/adapters/dynamodb-payouts.js';
 import { DynamoRpcCache } from '../../core/adapters/dynamodb-rpc-cache.js';
@@ -10,9 +11,8 @@ import { SqsJobQueue, SqsQueueDepths } from '../../core/adapters/sqs.js';
 import { adminStatsHandler, type InspectedQueues, rpcCounterFlusher, userSeenHandler } from '../../core/admin/stats.js';
 import { adminUserHandlers } from '../../core/admin/users.js';
 import type { RpcWorkerConfig } from '../../core/config.js';
-import { depositScanHandler } from '../../core/deposit/scan.js';
+import { depositHandlers } from '../../core/deposit/handlers.js';
 import { ledgerHandlers } from '../../core/ledger/handlers.js';
-import { DepositDecideJob } from '../../core/ledger/jobs.js';
 import type { Logger } from '../../core/log.js';
 import { payoutChainHandlers } from '../../core/payouts/handlers.js';
 import { fifoQueues } from '../../core/settings.js';
@@ -56,11 +56,12 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
     walletVerifyHandler({ solana, queue, book }),
     walletBalanceHandler({ solana, queue }),
     walletUnlinkHandler({ book }),
-    depositScanHandler({
+    ...depositHandlers({
       solana,
       queue,
       deposits: new DynamoDepositStore({ client: dynamo, tableName }),
       treasury: config.treasuryAddress,
+      settings: settings.deposits,
     }),
     txSendHandler({
       solana,
@@ -71,10 +72,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       resendEveryMs: 2_000,
     }),
     ...watchHandlers({ store: new DynamoWatchStore({ client: dynamo, tableName }), solana, queue }),
-    // `ledger.history` only: deposit decisions are the signer's, from the decisions queue.
-    ...ledgerHandlers({ ledger, queue, payouts, admins: config.adminUserIds }).filter(
-      (handler) => handler.job !== DepositDecideJob,
-    ),
+    ...ledgerHandlers({ ledger, queue, payouts }),
     ...payoutChainHandlers({
       ledger,
       store: payouts,

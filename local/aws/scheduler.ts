@@ -14,8 +14,18 @@ export interface LocalSchedule {
  * the same `watch.poll` envelope on the rpc queue, with a fresh event id and the event time.
  */
 export function startWatchSchedule(options: { client: SQSClient; queueUrl: string; minutes: number }): LocalSchedule {
+  return startSchedule({ ...options, envelope: watchPollEnvelope });
+}
+
+/** The same for any scheduled job: `envelope` builds its message from an event id and time (`deposit.poll`, say). */
+export function startSchedule(options: {
+  client: SQSClient;
+  queueUrl: string;
+  minutes: number;
+  envelope: (eventId: string, time: string) => unknown;
+}): LocalSchedule {
   const fire = async () => {
-    const body = JSON.stringify(watchPollEnvelope(randomUUID(), new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')));
+    const body = JSON.stringify(options.envelope(randomUUID(), new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')));
     await options.client.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: body }));
   };
   const timer = setInterval(() => void fire().catch(() => undefined), options.minutes * 60_000);

@@ -87,6 +87,12 @@ const BlockBody = z.object({ userId: UserId, blocked: z.boolean() });
 const WalletBody = z.object({ userId: UserId });
 /** A deposit from the test wallet: 0.001 to 4 SOL (the wallet starts with 5). */
 const DepositBody = z.object({ userId: UserId, sol: z.number().check(z.minimum(0.001), z.maximum(4)) });
+/** A Solana Pay request paid from the test wallet (`sol` when the request names no amount). */
+const PayBody = z.object({
+  userId: UserId,
+  url: z.string().check(z.minLength(8), z.maxLength(400)),
+  sol: z.number().check(z.minimum(0.001), z.maximum(4)),
+});
 const UserName = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** Starts the page on 127.0.0.1. */
@@ -260,10 +266,20 @@ class WebChatServer implements WebChat {
             : await this.adminGroup().pressButton(peer.user(this.admin.id, this.admin), input.messageId, input.data);
         return { update_id: update.update_id, callback_query_id: update.callback_query?.id };
       }
-      if (path === '/api/wallet' || path === '/api/deposit') {
+      if (path === '/api/wallet' || path === '/api/deposit' || path === '/api/pay') {
         const wallets = this.options.wallets;
         if (!wallets) throw new WebChatRequestError(404, 'There are no test wallets');
         if (path === '/api/wallet') return await wallets.open(parse(WalletBody, body).userId);
+        if (path === '/api/pay') {
+          const input = parse(PayBody, body);
+          try {
+            return await wallets.pay(input.userId, input.url, BigInt(Math.round(input.sol * 1e9)));
+          } catch (error) {
+            if (error instanceof Error && /Solana Pay|amount/.test(error.message))
+              throw new WebChatRequestError(400, error.message);
+            throw error;
+          }
+        }
         const input = parse(DepositBody, body);
         return await wallets.deposit(input.userId, BigInt(Math.round(input.sol * 1e9)));
       }

@@ -15,9 +15,15 @@ import {
   BroadcastSendJob,
   BroadcastStartJob,
 } from '../../core/broadcast/jobs.js';
-import { DepositScanJob } from '../../core/deposit/scan.js';
+import {
+  DepositCheckJob,
+  DepositCreditJob,
+  DepositDecideJob,
+  DepositPollJob,
+  DepositRequestJob,
+} from '../../core/deposit/jobs.js';
 import { type JobEnvelope, JobEnvelopeSchema, type JobType } from '../../core/jobs/envelope.js';
-import { DepositDecideJob, LedgerHistoryJob } from '../../core/ledger/jobs.js';
+import { LedgerHistoryJob } from '../../core/ledger/jobs.js';
 import {
   PayoutDecideJob,
   PayoutPrepareJob,
@@ -69,7 +75,10 @@ export const ALL_JOB_TYPES: readonly JobType<unknown>[] = [
   WalletUnlinkJob,
   DepositDecideJob,
   LedgerHistoryJob,
-  DepositScanJob,
+  DepositRequestJob,
+  DepositCheckJob,
+  DepositPollJob,
+  DepositCreditJob,
   PayoutRequestJob,
   PayoutDecideJob,
   PayoutPrepareJob,
@@ -255,7 +264,19 @@ export const PAYLOADS: Readonly<Record<string, fc.Arbitrary<unknown>>> = {
   'wallet.unlink': rec({ address }),
   'deposit.decide': rec({ depositId: shortId, approve: fc.boolean(), adminId: int, adminName }),
   'ledger.history': rec({ lang }),
-  'deposit.scan': rec({ wallet: address, lang }),
+  'deposit.request': rec({
+    reference: fc.uint8Array({ minLength: 32, maxLength: 32 }).map(encodeBase58),
+    lamports: fc.option(fc.stringMatching(/^\d{1,20}$/), { nil: null }),
+    lang,
+  }),
+  'deposit.check': rec({ reference: fc.uint8Array({ minLength: 32, maxLength: 32 }).map(encodeBase58), lang }),
+  'deposit.poll': fc.constant({}),
+  'deposit.credit': rec({
+    deposit: fc.oneof(shortId, fc.uint8Array({ minLength: 64, maxLength: 64 }).map(encodeBase58)),
+    userId: fc.integer({ min: 1, max: 2 ** 40 }),
+    adminId: int,
+    adminName,
+  }),
   'payout.request': rec({ wallet: address, lamports: fc.stringMatching(/^[1-9]\d{0,19}$/), lang }),
   'payout.decide': rec({ payoutId: shortId, approve: fc.boolean(), adminId: int, adminName }),
   'payout.prepare': rec({ payoutId: shortId }),

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Keypair, SystemInstruction, SystemProgram, Transaction } from '@solana/web3.js';
-import { DynamoDepositStore, DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
+import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
+import { DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
 import { DynamoPayoutStore, DynamoWalletBook } from '../../core/adapters/dynamodb-payouts.js';
-import { depositIdOf } from '../../core/deposit/store.js';
 import { createConsumer } from '../../core/jobs/consumer.js';
 import { type JobDraft, type JobEnvelope, sealJobs } from '../../core/jobs/envelope.js';
 import { payoutChainHandlers, payoutIdOf, payoutSignerHandlers } from '../../core/payouts/handlers.js';
@@ -12,6 +12,7 @@ import { firstSignature } from '../../core/solana/transaction.js';
 import { txSendHandler } from '../../core/solana/tx-send.js';
 import { kmsPayoutSigner } from '../../functions/lib/compose-keys.js';
 import { localClientConfig } from '../../local/aws/common.js';
+import { creditDeposit } from './deposits.js';
 import { MemoryJobQueue, memoryLogger } from './fakes.js';
 import type { LocalTable } from './local-table.js';
 import { type Landing, memorySigningKey, PayoutChain } from './payout-fakes.js';
@@ -157,16 +158,7 @@ export function ledgerWorld(table: LocalTable, options: { users: number; setting
     /** Credits a user the way a confirmed deposit does (its own signature, credited once). */
     async deposit(user: number, lamports: bigint, signature = `w${n}-deposit-${++sealed}`) {
       const u = users[user]!;
-      await deposits.record({
-        signature,
-        userId: u.id,
-        wallet: u.wallet,
-        lamports,
-        slot: 1,
-        blockTime: null,
-        lang: 'en',
-      });
-      const decision = await ledger.decideDeposit(depositIdOf(signature), true, 1);
+      const decision = await creditDeposit(deposits, { signature, userId: u.id, lamports });
       if (decision.outcome === 'credited') credited.set(u.id, (credited.get(u.id) ?? 0n) + lamports);
       return decision.outcome;
     },

@@ -1,8 +1,8 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { Keypair } from '@solana/web3.js';
-import { DynamoDepositStore, DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
+import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
+import { DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
 import { DynamoPayoutStore, DynamoWalletBook } from '../../core/adapters/dynamodb-payouts.js';
-import { depositIdOf } from '../../core/deposit/store.js';
 import { type BatchResult, createConsumer, type QueueRecord } from '../../core/jobs/consumer.js';
 import type { ParkReason } from '../../core/jobs/dead-letters.js';
 import { type JobDraft, type JobEnvelope, sealJobs } from '../../core/jobs/envelope.js';
@@ -15,6 +15,7 @@ import { encodeBase58 } from '../../core/solana/address.js';
 import { firstSignature } from '../../core/solana/transaction.js';
 import { txSendHandler } from '../../core/solana/tx-send.js';
 import { kmsPayoutSigner } from '../../functions/lib/compose-keys.js';
+import { creditDeposit } from './deposits.js';
 import { MemoryJobQueue, memoryLogger } from './fakes.js';
 import type { LocalTable } from './local-table.js';
 import { FakeSolana } from './solana-fake.js';
@@ -238,9 +239,7 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
   async function credit(lamports: bigint): Promise<void> {
     if (lamports === 0n) return;
     const signature = `harness-deposit-${userId}`;
-    const record = { signature, userId, wallet: recipient, lamports, slot: 1, blockTime: null, lang: 'en' as const };
-    await new DynamoDepositStore(db).record(record);
-    await ledger.decideDeposit(depositIdOf(signature), true, 1);
+    await creditDeposit(new DynamoDepositStore(db), { signature, userId, lamports });
   }
 
   /** A `payout.request` job of the user (not delivered), and the id of the payout it makes. */

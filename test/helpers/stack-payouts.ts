@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Connection, Keypair, type PublicKey } from '@solana/web3.js';
 import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
+import { formatSol } from '../../core/wallet/format.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+import { payRequest, pressPaidUntil, requestDeposit } from './stack-deposits.js';
 
 /**
  * A local stack for payouts (50-ms slots, so blockhashes expire as they would on a busy chain), a
@@ -23,8 +25,8 @@ export async function paymentsTo(chain: Connection, wallet: PublicKey): Promise<
 }
 
 const SAYS = {
-  en: { wallet: 'is a wallet', credited: 'confirmed and credited' },
-  zh: { wallet: '是钱包', credited: '已确认入账' },
+  en: { wallet: 'is a wallet', credited: 'confirmed and credited', pending: 'An admin will confirm it' },
+  zh: { wallet: '是钱包', credited: '已确认入账', pending: '管理员将尽快确认' },
 } as const;
 
 /** The admin chat, and its admin (user 1000), on the local stack. */
@@ -37,8 +39,9 @@ export const waitForText = (stack: LocalStack, chatId: number, includes: string,
 
 /**
  * A user with a linked, verified wallet and an internal balance, the way users get them: they
- * send the wallet's address, deposit from it to the treasury, press "I've deposited", and an admin
- * confirms the deposit.
+ * send the wallet's address, ask for a deposit request (`/deposit <SOL>`), pay it from the wallet,
+ * press "I've paid" until it is finalized and credited (an admin confirms it when it is above the
+ * automatic threshold).
  */
 export async function userWithBalance(
   stack: LocalStack,
@@ -48,29 +51,26 @@ export async function userWithBalance(
 ) {
   const keypair = Keypair.generate();
   const wallet = keypair.publicKey;
-  await stack.solana.svm.airdrop(wallet, 3_000_000_000n);
+  await stack.solana.svm.airdrop(wallet, 3_000_000_000n + depositLamports);
   const user = stack.telegram.user(userId, { first_name: `U${userId}`, language_code: lang });
   await user.sendText(wallet.toBase58());
   await waitForText(stack, userId, SAYS[lang].wallet);
-  await stack.solana.svm.transfer(keypair, stack.solana.treasury!.address, depositLamports);
-  await user.sendText('/deposit');
-  const screen = await stack.telegram.waitFor(
-    () =>
-      user.botMessages().find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'dp:scan')),
-    20_000,
-  );
-  if (!screen.text.includes(stack.solana.treasury!.address)) throw new Error('/deposit did not show the treasury');
-  await user.pressButton(screen.message_id, 'dp:scan');
-  const found = await stack.telegram.waitFor(() => {
-    for (const message of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
-      if (!message.text.includes(wallet.toBase58())) continue;
-      const confirm = message.reply_markup?.inline_keyboard.flat().find((b) => b.callback_data?.startsWith('dp:ok:'));
-      if (confirm) return { message, data: confirm.callback_data! };
-    }
-    return undefined;
-  }, 30_000);
-  await adminGroup(stack).pressButton(localAdmin(stack), found.message.message_id, found.data);
-  await waitForText(stack, userId, SAYS[lang].credited);
+  const request = await requestDeposit(stack, user, formatSol(depositLamports));
+  if (!request.url.startsWith(`solana:${stack.solana.treasury!.address}?`))
+    throw new Error('/deposit did not pay the treasury');
+  await payRequest(stack, keypair, request.url);
+  const outcome = await pressPaidUntil(stack, user, request, [SAYS[lang].credited, SAYS[lang].pending]);
+  if (outcome.text.includes(SAYS[lang].pending)) {
+    const found = await stack.telegram.waitFor(() => {
+      for (const message of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
+        const confirm = message.reply_markup?.inline_keyboard.flat().find((b) => b.callback_data?.startsWith('dp:ok:'));
+        if (confirm && message.text.includes(String(userId))) return { message, data: confirm.callback_data! };
+      }
+      return undefined;
+    }, 30_000);
+    await adminGroup(stack).pressButton(localAdmin(stack), found.message.message_id, found.data);
+    await waitForText(stack, userId, SAYS[lang].credited);
+  }
   return { user, wallet };
 }
 

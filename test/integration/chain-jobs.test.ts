@@ -3,11 +3,10 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Connection, Keypair, SystemProgram, Transaction } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoWatchStore } from '../../core/adapters/dynamodb-watch-store.js';
-import { DepositScanJob } from '../../core/deposit/scan.js';
 import { type JobDraft, sealJobs } from '../../core/jobs/envelope.js';
 import { TxSendJob } from '../../core/solana/tx-send.js';
 import { localClientConfig } from '../../local/aws/common.js';
-import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+import { type LocalStack, startLocalStack } from '../../local/index.js';
 
 let stack: LocalStack;
 let sqs: SQSClient;
@@ -49,30 +48,6 @@ describe('chain jobs on the local stack', () => {
     await user.sendText(`/verify ${stack.solana.treasury!.address}`);
     const answer = await waitForText(602, '钱包');
     expect(answer.text).toContain('1000 SOL');
-  });
-
-  it('finds a deposit once, tells the admins and the user', async () => {
-    const wallet = Keypair.generate();
-    await stack.solana.svm.airdrop(wallet.publicKey, 3_000_000_000n);
-    await stack.solana.svm.transfer(wallet, stack.solana.treasury!.address, 1_000_000_000n);
-    const user = stack.telegram.user(603);
-    await user.sendText('/start');
-    const scan = {
-      job: DepositScanJob,
-      payload: { wallet: wallet.publicKey.toBase58(), lang: 'en' as const },
-      chatId: 603,
-      userId: 603,
-    };
-    await enqueue([scan], 'scan1');
-    await waitForText(603, 'Found 1 new deposit(s), 1 SOL');
-    const admin = await waitForText(LOCAL_ADMIN_CHAT_ID, wallet.publicKey.toBase58());
-    expect(admin.text).toContain('Admin digest');
-    expect(admin.text).toContain('Deposits · 1');
-    await enqueue([scan], 'scan2');
-    await waitForText(603, 'No new deposit');
-    expect(
-      stack.telegram.sent(LOCAL_ADMIN_CHAT_ID).filter((m) => m.text.includes(wallet.publicKey.toBase58())),
-    ).toHaveLength(1);
   });
 
   it('sends a signed transaction once, even when its job is delivered twice', async () => {

@@ -3,9 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newReference, transferRequestUrl } from '../../core/deposit/claims.js';
 import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+import { startSolanaPeer } from '../../local/solana/index.js';
 import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
 import { startWebChat, type WebChat } from '../../local/web-chat/server.js';
 import { testWallets } from '../../local/web-chat/test-wallet.js';
@@ -169,23 +172,35 @@ describe.skipIf(!hasChromium)(
       const wallet = (await address.textContent())!;
       expect(await page.locator('#wallet-balance').textContent()).toBe('5 SOL');
 
-      // Link it by sending its address, then send 1 SOL from it to the treasury.
+      // Link it by sending its address (linking proves nothing: deposits go by reference).
       await say(wallet);
       await userPane.locator('.msg.bot', { hasText: 'is a wallet' }).waitFor({ timeout: BOT_WAIT_MS });
-      await page.click('#wallet-deposit');
+
+      // Ask for a deposit request, click its solana: link to put it in the wallet, and pay it.
+      await say('/deposit 1');
+      const request = userPane.locator('.msg.bot', { hasText: 'Pay this Solana Pay request' });
+      await request.waitFor({ timeout: BOT_WAIT_MS });
+      await request.locator('code', { hasText: 'solana:' }).click();
+      await expect.poll(() => page.locator('#wallet-pay-url').inputValue()).toMatch(/^solana:.+reference=/);
+      await page.click('#wallet-pay');
       await expect
         .poll(() => page.locator('#wallet-balance').textContent(), { timeout: BOT_WAIT_MS })
         .not.toBe('5 SOL');
 
-      await say('/deposit');
-      const screen = userPane.locator('.msg.bot', { hasText: 'Send SOL from one of your linked wallets' });
-      await screen.waitFor({ timeout: BOT_WAIT_MS });
-      await screen.getByRole('button', { name: "✅ I've deposited" }).click();
-
-      const found = adminPane.locator('.msg', { hasText: wallet }).filter({ has: page.locator('.keyboard button') });
-      await found.first().waitFor({ timeout: 30_000 });
-      await found.first().locator('.keyboard button', { hasText: 'Confirm' }).first().click();
-      await userPane.locator('.msg.bot', { hasText: 'confirmed and credited' }).waitFor({ timeout: 30_000 });
+      // "I've paid" until the payment is finalized and credited (1 SOL: automatically).
+      const credited = userPane.locator('.msg.bot', { hasText: 'confirmed and credited' });
+      await expect
+        .poll(
+          async () => {
+            await request.getByRole('button', { name: "✅ I've paid" }).click();
+            await page.waitForTimeout(1_000);
+            return credited.count();
+          },
+          { timeout: 40_000 },
+        )
+        .toBeGreaterThan(0);
+      // The admins see the automatic credit in their digest.
+      await adminPane.locator('.msg', { hasText: 'Deposits confirmed' }).first().waitFor({ timeout: 30_000 });
       expect(pageErrors).toEqual([]);
       // The page's wallet endpoints take only what the page sends: a sane amount, a user id.
       const api = (path: string, body: unknown) =>
@@ -197,6 +212,7 @@ describe.skipIf(!hasChromium)(
       expect((await api('/api/deposit', { userId: 7301, sol: 10 })).status).toBe(400);
       expect((await api('/api/deposit', { userId: 7301, sol: 0 })).status).toBe(400);
       expect((await api('/api/wallet', { userId: 'x' })).status).toBe(400);
+      expect((await api('/api/pay', { userId: 7301, url: 'solana:nope', sol: 1 })).status).toBe(400);
     });
   },
 );
@@ -309,5 +325,56 @@ describe('web chat server', () => {
     await readUntil('admins, look');
     controller.abort();
     expect(peer.group(-100_700, 'Admins').messages()).toMatchObject([{ text: 'admins, look', from: { id: 1000 } }]);
+  });
+});
+
+describe('web chat test wallet', () => {
+  it('pays a Solana Pay request with the reference as a read-only non-signer key, findable by it once finalized', async () => {
+    const treasury = Keypair.generate().publicKey.toBase58();
+    const solana = await startSolanaPeer({ slotMs: 20, treasury: { address: treasury, lamports: 1_000_000_000n } });
+    const peer = await startTelegramPeer({ token: '1:T', bot: { id: 1, username: 'web_bot', first_name: 'Web' } });
+    peer.group(-100_700, 'Admins');
+    const chat = await startWebChat({ peer, adminChatId: -100_700, wallets: testWallets(solana) });
+    try {
+      const reference = newReference();
+      const url = transferRequestUrl({ recipient: treasury, reference, lamports: 250_000_000n, label: 'Desk' });
+      const pay = (body: unknown) =>
+        fetch(new URL('/api/pay', chat.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await pay({ userId: 9, url: 'solana:nope', sol: 1 })).status).toBe(400);
+      const paid = await pay({ userId: 9, url, sol: 1 });
+      expect(paid.status).toBe(200);
+      const { signature, lamports } = (await paid.json()) as { signature: string; lamports: string };
+      expect(lamports).toBe('250000000');
+      const rpc = new Connection(solana.urls[0]!, 'confirmed');
+      // Found by its reference at confirmed, and at finalized once 32 slots have passed.
+      expect((await rpc.getSignaturesForAddress(new PublicKey(reference))).map((s) => s.signature)).toEqual([
+        signature,
+      ]);
+      let finalized: string[] = [];
+      for (let i = 0; i < 100 && finalized.length === 0; i++) {
+        finalized = (await rpc.getSignaturesForAddress(new PublicKey(reference), {}, 'finalized')).map(
+          (s) => s.signature,
+        );
+        if (finalized.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(finalized).toEqual([signature]);
+      const tx = await rpc.getTransaction(signature, { commitment: 'finalized', maxSupportedTransactionVersion: 0 });
+      const keys = tx!.transaction.message.getAccountKeys().staticAccountKeys.map((k) => k.toBase58());
+      const index = keys.indexOf(reference);
+      expect(index).toBeGreaterThan(0);
+      expect(tx!.transaction.message.isAccountSigner(index)).toBe(false);
+      expect(tx!.transaction.message.isAccountWritable(index)).toBe(false);
+      const t = keys.indexOf(treasury);
+      expect(BigInt(tx!.meta!.postBalances[t]!) - BigInt(tx!.meta!.preBalances[t]!)).toBe(250_000_000n);
+      expect(tx!.meta!.err).toBeNull();
+    } finally {
+      await chat.stop();
+      await peer.stop();
+      await solana.stop();
+    }
   });
 });

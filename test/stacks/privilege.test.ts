@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DepositDecideJob } from '../../core/ledger/jobs.js';
+import { DepositDecideJob } from '../../core/deposit/jobs.js';
 import { PayoutDecideJob } from '../../core/payouts/jobs.js';
 import { FUNCTIONS, type FunctionName, queueResourceNames, stageSettings } from '../../core/settings.js';
 import { stringLike, TABLE_GRANTS, type TableAction } from '../../core/table-grants.js';

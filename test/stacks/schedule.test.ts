@@ -1,15 +1,15 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DepositPollJob } from '../../core/deposit/jobs.js';
 import { createConsumer, handle } from '../../core/jobs/consumer.js';
 import { JobEnvelopeSchema } from '../../core/jobs/envelope.js';
 import { queueResourceNames, stageSettings } from '../../core/settings.js';
 import { WatchPollJob } from '../../core/watch/jobs.js';
 import { Queues } from '../../stacks/Queues.js';
-import { Schedule, watchPollRuleName } from '../../stacks/Schedule.js';
+import { depositPollRuleName, Schedule, watchPollRuleName } from '../../stacks/Schedule.js';
 import { memoryLogger } from '../helpers/fakes.js';
 import {
   type CfnResource,
-  onlyResource,
   propertyOf,
   type Statement,
   type SynthesizedTestApp,
@@ -23,11 +23,15 @@ const ACCOUNT = '123456789012';
 let app: SynthesizedTestApp;
 let template: Template;
 let rule: CfnResource;
+let depositRule: CfnResource;
 
 beforeAll(async () => {
   app = await synthesizeForTest(STAGE);
   template = app.template(Schedule);
-  rule = onlyResource(template, 'AWS::Events::Rule').resource;
+  const rules = Object.values(template.findResources('AWS::Events::Rule')) as CfnResource[];
+  expect(rules).toHaveLength(2);
+  rule = rules.find((r) => r.Properties?.Name === watchPollRuleName(STAGE))!;
+  depositRule = rules.find((r) => r.Properties?.Name === depositPollRuleName(STAGE))!;
 });
 
 interface RuleTarget {
@@ -35,8 +39,8 @@ interface RuleTarget {
   InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
   RetryPolicy?: { MaximumEventAgeInSeconds?: number };
 }
-const onlyTarget = (): RuleTarget => {
-  const targets = propertyOf<RuleTarget[]>(rule, 'Targets');
+const onlyTarget = (of: CfnResource = rule): RuleTarget => {
+  const targets = propertyOf<RuleTarget[]>(of, 'Targets');
   expect(targets).toHaveLength(1);
   return targets[0]!;
 };
@@ -154,17 +158,41 @@ describe('Schedule stack', () => {
     expect(ran).toEqual([SCHEDULED_EVENT.id]);
   });
 
-  it('lets EventBridge send to the rpc queue only, and only from this rule', () => {
+  it('polls deposits every deposits.pollMinutes with a valid deposit.poll envelope on the rpc queue', async () => {
+    const minutes = settings.deposits.pollMinutes;
+    expect(depositRule.Properties).toMatchObject({
+      Name: depositPollRuleName(STAGE),
+      ScheduleExpression: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`,
+    });
+    const target = onlyTarget(depositRule);
+    expect(app.resolve(`${STAGE}-wallet-desk-Schedule`, target.Arn).resource.Properties?.QueueName).toBe(
+      queueResourceNames(STAGE, 'rpc', settings.queues.rpc).queue,
+    );
+    const ran: string[] = [];
+    const consume = createConsumer([handle(DepositPollJob, async (job) => void ran.push(job.id))], memoryLogger());
+    const body = transform(target, SCHEDULED_EVENT);
+    expect(JobEnvelopeSchema.parse(JSON.parse(body)).type).toBe('deposit.poll');
+    const result = await consume([
+      { messageId: 'm1', receiptHandle: 'r', body, attributes: { ApproximateReceiveCount: '1' } },
+    ]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(ran).toEqual([SCHEDULED_EVENT.id]);
+  });
+
+  it('lets EventBridge send to the rpc queue only, and only from these rules', () => {
     const rpc = app.resolve(`${STAGE}-wallet-desk-Schedule`, onlyTarget().Arn);
     const grants = eventBridgeStatements();
-    expect(grants.map((g) => g.queue)).toEqual([rpc.logicalId]);
-    const { statement } = grants[0]!;
-    expect(statement).toMatchObject({
-      Effect: 'Allow',
-      Action: 'sqs:SendMessage',
-      Resource: { 'Fn::GetAtt': [rpc.logicalId, 'Arn'] },
+    expect(grants.map((g) => g.queue)).toEqual([rpc.logicalId, rpc.logicalId]);
+    const sources = grants.map(({ statement }) => {
+      expect(statement).toMatchObject({
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [rpc.logicalId, 'Arn'] },
+      });
+      return evaluate(statement.Condition?.ArnEquals?.['aws:SourceArn']);
     });
-    const sourceArn = evaluate(statement.Condition?.ArnEquals?.['aws:SourceArn']);
-    expect(sourceArn).toBe(`arn:aws:events:${app.region}:${ACCOUNT}:rule/${rule.Properties?.Name}`);
+    expect(sources.sort()).toEqual(
+      [rule, depositRule].map((r) => `arn:aws:events:${app.region}:${ACCOUNT}:rule/${r.Properties?.Name}`).sort(),
+    );
   });
 });

@@ -1,5 +1,5 @@
 // The web chat page: draws the view the server streams (GET /api/events) and turns clicks and typing into
-// POST /api/send, /api/press, /api/block, and /api/wallet and /api/deposit (test wallets). Message text is only ever inserted as DOM text nodes; Telegram's
+// POST /api/send, /api/press, /api/block, and /api/wallet, /api/deposit and /api/pay (test wallets). Message text is only ever inserted as DOM text nodes; Telegram's
 // entities (offsets in UTF-16 code units, like JavaScript strings) become elements around those text nodes.
 // No innerHTML anywhere.
 
@@ -317,7 +317,22 @@ async function openWallet() {
   $('#wallet-address').textContent = wallet.address;
   $('#wallet-balance').textContent = `${Number(wallet.lamports) / 1e9} SOL`;
   $('#wallet-deposit').disabled = false;
+  $('#wallet-pay').disabled = false;
+  $('#wallet-pay-url').disabled = false;
 }
+
+// Pays a deposit request the way a Solana Pay wallet does (1 SOL when the request names no amount).
+async function payRequest(url) {
+  const paid = await post('/api/pay', { userId: current.id, url: url.trim(), sol: 1 });
+  if (paid) await openWallet();
+}
+$('#wallet-pay').addEventListener('click', () => void payRequest($('#wallet-pay-url').value));
+// Clicking a solana: link in a bot message pays it too.
+document.addEventListener('click', (event) => {
+  const code = event.target instanceof Element ? event.target.closest('code') : null;
+  if (!code?.textContent?.startsWith('solana:') || $('#wallet-pay').disabled) return;
+  $('#wallet-pay-url').value = code.textContent;
+});
 
 $('#wallet-open').addEventListener('click', () => void openWallet());
 $('#wallet-deposit').addEventListener('click', async () => {

@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSessionStore } from '../../../core/adapters/dynamodb.js';
-import { DynamoDepositStore, DynamoLedger } from '../../../core/adapters/dynamodb-ledger.js';
+import { DynamoDepositStore } from '../../../core/adapters/dynamodb-deposits.js';
+import { DynamoLedger } from '../../../core/adapters/dynamodb-ledger.js';
 import { DynamoUserDirectory } from '../../../core/adapters/dynamodb-notify.js';
 import { DynamoWalletBook } from '../../../core/adapters/dynamodb-payouts.js';
 import { AdminBlockJob, AdminUserJob, adminUserHandlers, type UserTarget } from '../../../core/admin/users.js';
-import { depositIdOf } from '../../../core/deposit/store.js';
 import { SessionConflictError } from '../../../core/errors.js';
 import type { Language } from '../../../core/i18n.js';
 import { createConsumer } from '../../../core/jobs/consumer.js';
 import { type JobDraft, sealJobs } from '../../../core/jobs/envelope.js';
 import type { SessionStore } from '../../../core/sessions/store.js';
 import { ensureTable } from '../../../local/aws/dynamodb.js';
+import { creditDeposit } from '../../helpers/deposits.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 
@@ -71,8 +72,7 @@ async function setup(options: { sessions?: (real: DynamoSessionStore) => Session
   const lastReply = () => replies().at(-1) ?? '';
   /** Credits `lamports` to the user's internal balance the way a confirmed deposit does. */
   const credit = async (userId: number, lamports: bigint, signature: string) => {
-    await deposits.record({ signature, userId, wallet: WALLET_A, lamports, slot: 1, blockTime: null, lang: 'en' });
-    await ledger.decideDeposit(depositIdOf(signature), true, ADMIN);
+    await creditDeposit(deposits, { signature, userId, lamports, by: ADMIN });
   };
   return { directory, sessions, wallets, queue, log, run, replies, lastReply, credit };
 }
