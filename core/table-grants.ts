@@ -46,6 +46,8 @@ export type TableAction = (typeof TABLE_READ_ACTIONS)[number] | (typeof TABLE_WR
 
 // Keys shared by several stores, spelled once.
 const DEPOSITS = ['deposit#*', 'depositref#*', 'gauge#deposits.pending'] as const;
+// Deposit claims by reference, and the index of open claims the poll reads.
+const CLAIMS = ['depclaim#*', 'depclaims#open'] as const;
 // A payout's hold (`held → released | settled`) moves with the balance, in one transaction.
 const BALANCES = ['ledgerref#*', 'ledger#*', 'balance#*', 'hold#*'] as const;
 // `payto#`: destinations a user was paid at (no cooling-off there again).
@@ -76,11 +78,12 @@ export const TABLE_GRANTS = {
       'counters#telegram',
       'rpccache#*',
       'depositscan#*',
+      ...CLAIMS,
+      ...DEPOSITS,
       'txjob#*',
       'ledger#*',
       'balance#*',
       'hold#*',
-      'gauge#deposits.pending',
       ...PAYOUTS,
       'wallets#*',
       'gauge#wallets.verified',
@@ -93,6 +96,7 @@ export const TABLE_GRANTS = {
       'counters#rpc',
       'rpccache#*',
       'depositscan#*',
+      ...CLAIMS,
       ...DEPOSITS,
       'txjob#*',
       ...BALANCES,

@@ -3,7 +3,7 @@ import { SystemInstruction, SystemProgram, Transaction } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMO_PROGRAM_ID } from '../../../core/adapters/solana-signer.js';
 import { BLOCKHASH_MAX_AGE_MS } from '../../../core/payouts/handlers.js';
-import { PayoutCancelJob, PayoutPrepareJob, PayoutSettleJob } from '../../../core/payouts/jobs.js';
+import { PayoutCancelJob, PayoutDecideJob, PayoutPrepareJob, PayoutSettleJob } from '../../../core/payouts/jobs.js';
 import { decodeBase58 } from '../../../core/solana/address.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 import { type PayoutHarness, payoutHarness } from '../../helpers/payout-fakes.js';
@@ -731,6 +731,30 @@ describe('withdrawal cooling-off', () => {
     await h.deliver(h.seal({ job: PayoutCancelJob, payload: { payoutId }, chatId: h.userId, userId: h.userId }));
     expect(h.notices().at(-1)?.text).toContain('can no longer be cancelled: it is paid');
     expect(await h.ledger.balance(h.userId)).toBe(START - SOL);
+    expect((await h.ledger.holdOf(payoutId))?.status).toBe('settled');
+  });
+});
+
+describe('payout decisions answer with what really happened', () => {
+  it('tells the admin chat that a payout is already paid when an admin presses Reject afterwards', async () => {
+    const h = payoutHarness(table);
+    const { job, payoutId } = await h.request(SOL);
+    await h.deliver(job);
+    await h.deliver(h.decide(payoutId, true));
+    await h.drain();
+    const late = h.seal({
+      job: PayoutDecideJob,
+      payload: { payoutId, approve: false, adminId: 42, adminName: 'Ann' },
+      chatId: -1001,
+      userId: 42,
+    });
+    await h.deliver(late);
+    const told = h.emitted('telegram.send').filter((e) => e.chatId === -1001);
+    expect(told).toHaveLength(1);
+    expect(JSON.stringify(told[0]?.payload)).toContain(
+      `Payout <code>${payoutId}</code>: already paid (decided by admin:42)`,
+    );
+    expect((await h.store.get(payoutId))?.status).toBe('paid');
     expect((await h.ledger.holdOf(payoutId))?.status).toBe('settled');
   });
 });
