@@ -223,7 +223,7 @@ describe('admin gate on the local stack', () => {
     const parked = new Map<string, string>();
     const deadline = Date.now() + 30_000;
     while (parked.size < drafts.length && Date.now() < deadline) {
-      for (const q of ['payouts', 'rpc', 'notify'] as const) {
+      for (const q of ['decisions', 'rpc', 'notify'] as const) {
         const { Messages = [] } = await sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: stack.sqs.dlqUrls[q],

@@ -350,17 +350,17 @@ describe('web chat test wallet', () => {
       const { signature, lamports } = (await paid.json()) as { signature: string; lamports: string };
       expect(lamports).toBe('250000000');
       const rpc = new Connection(solana.urls[0]!, 'confirmed');
-      // Found by its reference at confirmed, and at finalized once 32 slots have passed.
-      expect((await rpc.getSignaturesForAddress(new PublicKey(reference))).map((s) => s.signature)).toEqual([
-        signature,
-      ]);
-      let finalized: string[] = [];
-      for (let i = 0; i < 100 && finalized.length === 0; i++) {
-        finalized = (await rpc.getSignaturesForAddress(new PublicKey(reference), {}, 'finalized')).map(
-          (s) => s.signature,
-        );
-        if (finalized.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      // Found by its reference once confirmed (a slot later), and at finalized once 32 slots have passed.
+      const foundAt = async (commitment: 'confirmed' | 'finalized') => {
+        let found: string[] = [];
+        for (let i = 0; i < 200 && found.length === 0; i++) {
+          found = (await rpc.getSignaturesForAddress(new PublicKey(reference), {}, commitment)).map((s) => s.signature);
+          if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return found;
+      };
+      expect(await foundAt('confirmed')).toEqual([signature]);
+      const finalized = await foundAt('finalized');
       expect(finalized).toEqual([signature]);
       const tx = await rpc.getTransaction(signature, { commitment: 'finalized', maxSupportedTransactionVersion: 0 });
       const keys = tx!.transaction.message.getAccountKeys().staticAccountKeys.map((k) => k.toBase58());

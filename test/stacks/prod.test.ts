@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, QUEUE_NAMES, queueResourceNames, stageSettings } from '../../core/settings.js';
+import { consumedQueues, FUNCTIONS, QUEUE_NAMES, queueResourceNames, stageSettings } from '../../core/settings.js';
 import { Api } from '../../stacks/Api.js';
 import { Keys } from '../../stacks/Keys.js';
 import { Queues } from '../../stacks/Queues.js';
@@ -23,7 +23,7 @@ describe('prod stage', () => {
   });
 
   it.each(QUEUE_NAMES)('consumes the %s queue with the maximum concurrency of the prod settings', (name) => {
-    const consumerId = Object.entries(FUNCTIONS).find(([, w]) => 'consumes' in w && w.consumes === name)?.[0];
+    const consumerId = Object.entries(FUNCTIONS).find(([, w]) => consumedQueues(w).includes(name))?.[0];
     const fn = app.fn(String(consumerId));
     const template = app.template(Queues);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {

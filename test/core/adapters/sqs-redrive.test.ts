@@ -138,7 +138,7 @@ describe('npm run dlq:redrive', () => {
   ])('refuses %j with the usage and exit code 1', async (argv) => {
     const errors: string[] = [];
     expect(await main(argv, { client, writeError: (t) => errors.push(t) })).toBe(1);
-    expect(errors.join('')).toContain('usage: npm run dlq:redrive -- <rpc|notify|ai|vault|payouts>');
+    expect(errors.join('')).toContain('usage: npm run dlq:redrive -- <rpc|notify|ai|vault|payouts|decisions>');
   });
 
   it('says which DLQ it could not find', async () => {

@@ -141,19 +141,38 @@ describe('/withdraw', () => {
 
 describe('payout buttons', () => {
   it.each([
-    ['approve', PAYOUT_CALLBACK.approve(PAYOUT_ID), true, 'Approved.'],
-    ['reject', PAYOUT_CALLBACK.reject(PAYOUT_ID), false, 'Rejected.'],
+    ['approve', PAYOUT_CALLBACK.approve(PAYOUT_ID), true, 'Deciding'],
+    ['reject', PAYOUT_CALLBACK.reject(PAYOUT_ID), false, 'Deciding'],
   ])('queues the decision when an admin presses %s in the admin chat', async (_, data, approve, answer) => {
     const turn = await run(valid(pressIn(adminChat, { ...admin, username: 'ada_ops' }, data)), {});
     expect(turn.jobs).toHaveLength(1);
     expect(turn.jobs[0]?.job).toMatchObject({ type: 'payout.decide', queue: 'decisions' });
     expect(turn.jobs[0]).toMatchObject({
-      chatId: null,
+      chatId: TEST_ADMIN_CHAT_ID,
       userId: TEST_ADMIN_ID,
       payload: { payoutId: PAYOUT_ID, approve, adminId: TEST_ADMIN_ID, adminName: '@ada_ops' },
     });
     expect(turn.calls.map((c) => c.method)).toEqual(['answerCallbackQuery']);
     expect(String(turn.calls[0]?.params.text)).toContain(answer);
+  });
+
+  it('takes the pressed payout’s buttons off the digest at once and leaves the others', async () => {
+    const other = 'qrstuvwxyzabcdef';
+    const row = (id: string) => [
+      { text: 'Approve', callback_data: PAYOUT_CALLBACK.approve(id) },
+      { text: 'Reject', callback_data: PAYOUT_CALLBACK.reject(id) },
+    ];
+    const update = pressIn(adminChat, admin, PAYOUT_CALLBACK.reject(PAYOUT_ID));
+    const pressed = {
+      ...update,
+      callback_query: {
+        ...update.callback_query,
+        message: { ...update.callback_query.message, reply_markup: { inline_keyboard: [row(PAYOUT_ID), row(other)] } },
+      },
+    };
+    const turn = await run(valid(pressed), {});
+    expect(turn.calls.map((c) => c.method)).toEqual(['editMessageReplyMarkup', 'answerCallbackQuery']);
+    expect(turn.calls[0]?.params.reply_markup).toEqual({ inline_keyboard: [row(other)] });
   });
 
   it('names an admin without a username by their first name', async () => {
