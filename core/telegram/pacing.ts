@@ -13,18 +13,28 @@ export const systemClock: Clock = {
  * limit at most and no stall can release a burst. The share is the bot limit divided by the
  * notify consumer's maximum concurrency; SQS never runs more containers than that.
  *
- * After a 429 the whole container holds back for `retry_after` ({@link pause}).
+ * After a 429 the whole container holds back for `retry_after` ({@link pause}); with
+ * {@link slowDown} it also halves its rate, then wins it back a little with every slot it gives
+ * (AIMD), so containers that together overrun what Telegram admits settle under it instead of
+ * meeting a 429 every second.
  */
 export class SendPacer {
   private next = 0;
   private pausedUntil = 0;
-  private readonly intervalMs: number;
+  private readonly baseIntervalMs: number;
+  private intervalMs: number;
 
   constructor(
     perSecond: number,
     private readonly clock: Clock = systemClock,
   ) {
-    this.intervalMs = 1000 / perSecond;
+    this.baseIntervalMs = 1000 / perSecond;
+    this.intervalMs = this.baseIntervalMs;
+  }
+
+  /** Slots a second this pacer gives now (below its share after a {@link slowDown}). */
+  get perSecond(): number {
+    return 1000 / this.intervalMs;
   }
 
   /** Waits for this container's next send slot (a slot that a pause overtook is taken again after it). */
@@ -33,9 +43,16 @@ export class SendPacer {
       const now = this.clock.now();
       const slot = Math.max(now, this.next);
       this.next = slot + this.intervalMs;
+      this.intervalMs = Math.max(this.baseIntervalMs, this.intervalMs - this.baseIntervalMs * RECOVERY);
       if (slot > now) await this.clock.sleep(slot - now);
       if (this.clock.now() >= this.pausedUntil) return;
     }
+  }
+
+  /** A 429: {@link pause} for `seconds`, and send at half the rate (at least one slot every `MAX_SLOWDOWN` base intervals). */
+  slowDown(seconds: number): void {
+    this.intervalMs = Math.min(this.intervalMs * 2, this.baseIntervalMs * MAX_SLOWDOWN);
+    this.pause(seconds);
   }
 
   /** No slot is given before `seconds` from now (Telegram said to wait), not even to takers already waiting. */
@@ -44,6 +61,11 @@ export class SendPacer {
     this.next = Math.max(this.next, this.pausedUntil);
   }
 }
+
+/** How much of its base interval a pacer wins back per slot given after a slow-down. */
+const RECOVERY = 0.05;
+/** The slowest a slowed-down pacer goes, in base intervals. */
+const MAX_SLOWDOWN = 16;
 
 /** The two pacers of a container: ordinary sends, and paid broadcasts (their own, higher limit). */
 export interface Pacers {

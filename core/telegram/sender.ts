@@ -35,7 +35,11 @@ export interface SenderDeps {
   directory: Pick<UserDirectory, 'setActive'>;
   limits?: TelegramLimits;
   clock?: Clock;
-  /** Longest in-process wait for a chat's next slot; beyond it the job comes back at that slot. */
+  /**
+   * Longest in-process wait for a chat's next slot, and for a 429's `retry_after` (summed over
+   * one call's retries); beyond it the job comes back at that time. Waiting here instead of
+   * sending the job back keeps a 429 storm from using up the queue's receives (`maxReceiveCount`).
+   */
   maxChatWaitMs?: number;
   /** Where Telegram's 429s are counted for the admins' `/stats` (one add per 429: they are rare). */
   counters?: Pick<StatsCounters, 'add'>;
@@ -62,7 +66,9 @@ const PACE_ATTEMPTS = 20;
  *   take a slot in their chat (one per second in a private chat, 20 per minute in a group),
  *   reserved in the shared `ChatPaceStore`; a slot further off than `maxChatWaitMs` sends the
  *   job back (a `TransientError` with `retryAfterSeconds`) instead of holding the container;
- * - 429: the container pauses for `retry_after` and the job comes back after it;
+ * - 429: the container pauses for `retry_after` and slows down (see `SendPacer.slowDown`); the
+ *   call is made again after it while the waits stay within `maxChatWaitMs`, else the job comes
+ *   back after `retry_after`;
  * - 403: the chat refused the bot; a private chat's user is marked inactive, the job ends;
  * - 400 (and other 4xx): retrying cannot help; the call is dropped with its reason, counted
  *   in the `TelegramDropped` metric, and the job goes on;
@@ -118,11 +124,28 @@ export function createSender(deps: SenderDeps) {
       await deps.gateway.call(call);
     } catch (error) {
       if (error instanceof TelegramRateLimitedError) {
-        deps.pacers.standard.pause(error.retryAfterSeconds ?? 1);
-        deps.pacers.paid.pause(error.retryAfterSeconds ?? 1);
+        deps.pacers.standard.slowDown(error.retryAfterSeconds ?? 1);
+        deps.pacers.paid.slowDown(error.retryAfterSeconds ?? 1);
         await count429(log);
       }
       throw error;
+    }
+  }
+
+  /** {@link send}, made again after each 429's `retry_after` while the waits fit in `maxChatWaitMs`. */
+  async function sendPatiently(call: TelegramCall, log: Logger): Promise<void> {
+    let waitedMs = 0;
+    for (;;) {
+      try {
+        return await send(call, log);
+      } catch (error) {
+        if (!(error instanceof TelegramRateLimitedError)) throw error;
+        const waitMs = (error.retryAfterSeconds ?? 1) * 1000;
+        if (waitedMs + waitMs > maxChatWaitMs) throw error;
+        waitedMs += waitMs;
+        log.info('telegram.rate_limited', { method: call.method, retryAfterSeconds: waitMs / 1000 });
+        await clock.sleep(waitMs);
+      }
     }
   }
 
@@ -134,7 +157,7 @@ export function createSender(deps: SenderDeps) {
     for (let index = start; index < calls.length; index++) {
       const call = calls[index]!;
       try {
-        await send(call, log);
+        await sendPatiently(call, log);
         report.sent++;
       } catch (error) {
         if (error instanceof TelegramForbiddenError) {

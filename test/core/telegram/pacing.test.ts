@@ -116,6 +116,26 @@ describe('SendPacer', () => {
     expect(clock.now()).toBe(T0 + 10_000);
   });
 
+  it('after a 429 halves its rate, then wins it back slot by slot', async () => {
+    const clock = new VirtualClock();
+    const pacer = new SendPacer(4, clock);
+    await clock.run(pacer.take());
+    pacer.slowDown(1);
+    expect(pacer.perSecond).toBe(2);
+    const times = await takeInTurn(pacer, clock, 3);
+    expect(times[0]).toBe(T0 + 1000);
+    // 500 ms, then 5% of the 250 ms base interval shorter at each slot.
+    expect(gaps(times)).toEqual([500, 487.5]);
+    await clock.run(takeInTurn(pacer, clock, 30));
+    expect(pacer.perSecond).toBe(4);
+  });
+
+  it('slows down at most sixteenfold however many 429s come', async () => {
+    const pacer = new SendPacer(16, new VirtualClock());
+    for (let i = 0; i < 10; i++) pacer.slowDown(1);
+    expect(pacer.perSecond).toBe(1);
+  });
+
   it('holds back takers already waiting for a slot until the pause ends', async () => {
     const clock = new VirtualClock();
     const pacer = new SendPacer(10, clock);

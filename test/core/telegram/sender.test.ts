@@ -120,6 +120,30 @@ describe('sender', () => {
     expect(gateway.made[0]!.at - before).toBeGreaterThanOrEqual(7_000 - 1);
   });
 
+  it('waits out a short retry_after in-process and sends again, so a 429 storm costs no receive', async () => {
+    const { gateway, deliver, clock, log } = setup({ maxChatWaitMs: 5_000 });
+    gateway.answer = (_c, n) => (n < 2 ? new TelegramRateLimitedError('Too Many Requests: retry after 2', 2) : undefined);
+    const start = clock.now();
+    const report = await deliver('patient', [send(5, 'x')], log);
+    expect(report.sent).toBe(1);
+    expect(gateway.made).toHaveLength(1);
+    expect(gateway.made[0]!.at - start).toBeGreaterThanOrEqual(4_000);
+    expect(log.lines.filter((l) => l.event === 'telegram.rate_limited')).toHaveLength(2);
+  });
+
+  it('sends the job back once the 429 waits of one call would pass the in-process limit', async () => {
+    const { gateway, deliver, log } = setup({ maxChatWaitMs: 5_000 });
+    let attempts = 0;
+    gateway.answer = () => {
+      attempts++;
+      return new TelegramRateLimitedError('Too Many Requests: retry after 2', 2);
+    };
+    const failure = await deliver('impatient', [send(5, 'x')], log).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TelegramRateLimitedError);
+    // Sent, waited 2 s, sent, waited 2 s, sent: a third wait would make 6 s.
+    expect(attempts).toBe(3);
+  });
+
   it('marks a user who blocked the bot inactive and skips the rest of the job', async () => {
     const { gateway, deliver, deactivated, progress, log } = setup();
     gateway.answer = (c) =>
@@ -182,7 +206,8 @@ describe('telegram.send job', () => {
 
   it('brings a rate-limited message and the rest of its chat back after retry_after', async () => {
     const { gateway, deliver } = setup();
-    gateway.answer = (c) => (c.params.text === 'first' ? new TelegramRateLimitedError('retry after 3', 3) : undefined);
+    // Longer than the 5 s the sender waits in-process.
+    gateway.answer = (c) => (c.params.text === 'first' ? new TelegramRateLimitedError('retry after 7', 7) : undefined);
     const { consume, delayed } = consumerWith(deliver);
     const result = await consume([
       record([send(1, 'first')], 'm1', 'chat-1'),
@@ -190,7 +215,7 @@ describe('telegram.send job', () => {
       record([send(2, 'elsewhere')], 'm3', 'chat-2'),
     ]);
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m1', 'm2']);
-    expect(delayed).toEqual([{ ids: ['m1', 'm2'], seconds: 3 }]);
+    expect(delayed).toEqual([{ ids: ['m1', 'm2'], seconds: 7 }]);
     expect(gateway.texts()).toEqual(['elsewhere']);
   });
 
