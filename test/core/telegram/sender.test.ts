@@ -122,7 +122,8 @@ describe('sender', () => {
 
   it('waits out a short retry_after in-process and sends again, so a 429 storm costs no receive', async () => {
     const { gateway, deliver, clock, log } = setup({ maxChatWaitMs: 5_000 });
-    gateway.answer = (_c, n) => (n < 2 ? new TelegramRateLimitedError('Too Many Requests: retry after 2', 2) : undefined);
+    gateway.answer = (_c, n) =>
+      n < 2 ? new TelegramRateLimitedError('Too Many Requests: retry after 2', 2) : undefined;
     const start = clock.now();
     const report = await deliver('patient', [send(5, 'x')], log);
     expect(report.sent).toBe(1);
