@@ -45,8 +45,7 @@ export class HttpChatGateway implements ChatGateway {
     try {
       response = await this.fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(call.params),
+        ...requestBody(call),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
       body = await response.json().catch(() => undefined);
@@ -84,4 +83,22 @@ export class HttpChatGateway implements ChatGateway {
     }
     throw new TelegramRejectedError(answer.error_code, description);
   }
+}
+
+/**
+ * JSON for a call without files; `multipart/form-data` for one with files (fetch sets the
+ * boundary), where objects such as `reply_markup` go as JSON strings, as Telegram reads them.
+ */
+function requestBody(call: TelegramCall): { headers?: Record<string, string>; body: string | FormData } {
+  if (call.files === undefined) {
+    return { headers: { 'content-type': 'application/json' }, body: JSON.stringify(call.params) };
+  }
+  const form = new FormData();
+  for (const [name, value] of Object.entries(call.params)) {
+    if (value !== undefined) form.append(name, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  for (const [name, file] of Object.entries(call.files)) {
+    form.append(name, new Blob([Buffer.from(file.base64, 'base64')], { type: file.contentType }), file.filename);
+  }
+  return { body: form };
 }

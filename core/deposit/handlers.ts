@@ -7,6 +7,7 @@ import { emitFrom } from '../jobs/emit.js';
 import type { JobDraft, JobEnvelope, JobQueue } from '../jobs/envelope.js';
 import type { DepositSettings } from '../settings.js';
 import type { SolanaGateway, TransactionMovements } from '../solana/gateway.js';
+import { qrPng } from '../qr/png.js';
 import { notice } from '../telegram/notice.js';
 import { TelegramSendJob } from '../telegram/send-job.js';
 import { formatSol, shortAddress } from '../wallet/format.js';
@@ -251,17 +252,26 @@ export function depositHandlers(deps: DepositDeps): JobHandler[] {
       label: 'Solana wallet desk',
       message: `Deposit ${reference.slice(0, 8)}`,
     });
-    const text = t('deposit.request', {
-      amount: lamports === null ? t('deposit.any_amount') : `${formatSol(lamports)} SOL`,
-      url,
-      short: shortAddress(reference),
-      hours: deps.settings.claimHours,
-    });
+    const amount = lamports === null ? t('deposit.any_amount') : `${formatSol(lamports)} SOL`;
+    const short = shortAddress(reference);
+    const text = t('deposit.request', { amount, url, short, hours: deps.settings.claimHours });
     await emitFrom(deps.queue, job, [
       {
         job: TelegramSendJob,
         payload: {
           calls: [
+            // The request as a QR code for a phone's wallet, then as text with the button.
+            {
+              method: 'sendPhoto',
+              params: { chat_id: job.chatId, caption: t('deposit.qr_caption', { amount, short }) },
+              files: {
+                photo: {
+                  filename: `deposit-${reference.slice(0, 8)}.png`,
+                  contentType: 'image/png',
+                  base64: Buffer.from(qrPng(url)).toString('base64'),
+                },
+              },
+            },
             {
               method: 'sendMessage',
               params: {

@@ -5,8 +5,9 @@ export const depositMessages = catalog(
   {
     'deposit.preparing': 'Preparing your deposit request…',
     'deposit.request':
-      '💰 <b>Deposit {amount}</b>\nPay this Solana Pay request from any Solana wallet (paste the link, or open it on your phone):\n<code>{url}</code>\n\nIt is yours alone: its reference <code>{short}</code> is recorded to your account, so only a payment that carries it is credited, and only to you. Sending SOL to the treasury without it is not credited automatically. The request stays open {hours} h; one request per deposit.\nAfter paying, press the button.',
+      '💰 <b>Deposit {amount}</b>\nPay this Solana Pay request from any Solana wallet (scan the QR code above, paste the link, or open it on your phone):\n<code>{url}</code>\n\nIt is yours alone: its reference <code>{short}</code> is recorded to your account, so only a payment that carries it is credited, and only to you. Sending SOL to the treasury without it is not credited automatically. The request stays open {hours} h; one request per deposit.\nAfter paying, press the button.',
     'deposit.any_amount': '(any amount)',
+    'deposit.qr_caption': 'Scan with a Solana wallet: deposit {amount}, reference {short}.',
     'deposit.paid_button': "✅ I've paid",
     'deposit.checking': 'Looking for your payment…',
     'deposit.none':
@@ -26,8 +27,9 @@ export const depositMessages = catalog(
   {
     'deposit.preparing': '正在生成您的充值请求…',
     'deposit.request':
-      '💰 <b>充值 {amount}</b>\n请用任意 Solana 钱包支付此 Solana Pay 请求（粘贴链接，或在手机上打开）：\n<code>{url}</code>\n\n此请求仅属于您：其引用 <code>{short}</code> 已记录到您的账户，只有带此引用的付款才会入账，且只入您的账户。不带引用直接转账到金库不会自动入账。请求有效期 {hours} 小时；每次充值请使用新的请求。\n付款后请点击下方按钮。',
+      '💰 <b>充值 {amount}</b>\n请用任意 Solana 钱包支付此 Solana Pay 请求（扫描上方二维码、粘贴链接，或在手机上打开）：\n<code>{url}</code>\n\n此请求仅属于您：其引用 <code>{short}</code> 已记录到您的账户，只有带此引用的付款才会入账，且只入您的账户。不带引用直接转账到金库不会自动入账。请求有效期 {hours} 小时；每次充值请使用新的请求。\n付款后请点击下方按钮。',
     'deposit.any_amount': '（金额不限）',
+    'deposit.qr_caption': '用 Solana 钱包扫码：充值 {amount}，引用 {short}。',
     'deposit.paid_button': '✅ 我已付款',
     'deposit.checking': '正在查找您的付款…',
     'deposit.none':

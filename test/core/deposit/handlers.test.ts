@@ -3,14 +3,16 @@ import { DynamoDepositStore } from '../../../core/adapters/dynamodb-deposits.js'
 import { DynamoLedger } from '../../../core/adapters/dynamodb-ledger.js';
 import { parseDepositAmount, transferRequestUrl } from '../../../core/deposit/claims.js';
 import { depositHandlers } from '../../../core/deposit/handlers.js';
-import { DepositCheckJob, DepositPollJob } from '../../../core/deposit/jobs.js';
+import { DepositCheckJob, DepositPollJob, DepositRequestJob } from '../../../core/deposit/jobs.js';
 import { createConsumer } from '../../../core/jobs/consumer.js';
 import { type JobDraft, sealJobs } from '../../../core/jobs/envelope.js';
 import type { TransactionMovements } from '../../../core/solana/gateway.js';
+import type { TelegramCall } from '../../../core/telegram/calls.js';
 import { ensureTable } from '../../../local/aws/dynamodb.js';
 import { claimOf } from '../../helpers/deposits.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
+import { scanQr } from '../../helpers/qr.js';
 import { FakeSolana } from '../../helpers/solana-fake.js';
 
 const TREASURY = 'Treasury1111111111111111111111111111111111';
@@ -95,6 +97,31 @@ async function setup(autoCreditLamports = 1_000_000_000) {
     queue.sent.filter((j) => j.envelope.type === 'admin.event').map((j) => j.envelope.payload as { kind: string });
   return { deposits, ledger, chain, queue, run, check, texts, events };
 }
+
+describe('deposit.request', () => {
+  it('stores the claim, then shows the request as a QR code a wallet scans and as text with the button', async () => {
+    const h = await setup();
+    await h.run([
+      { job: DepositRequestJob, payload: { reference: A, lamports: '1500000000', lang: 'en' }, chatId: 7, userId: 7 },
+    ]);
+    expect((await h.deposits.claim(A))?.userId).toBe(7);
+    const [send] = h.queue.sent.filter((j) => j.envelope.type === 'telegram.send');
+    const [photo, message] = (send!.envelope.payload as { calls: TelegramCall[] }).calls;
+    expect(photo).toMatchObject({ method: 'sendPhoto', params: { chat_id: 7 } });
+    expect(photo!.params.caption).toContain('1.5 SOL');
+    expect(photo!.files?.photo?.contentType).toBe('image/png');
+    const url = transferRequestUrl({
+      recipient: TREASURY,
+      reference: A,
+      lamports: 1_500_000_000n,
+      label: 'Solana wallet desk',
+      message: `Deposit ${A.slice(0, 8)}`,
+    });
+    expect(scanQr(Buffer.from(photo!.files!.photo!.base64, 'base64'))?.text).toBe(url);
+    expect(message).toMatchObject({ method: 'sendMessage', params: { chat_id: 7 } });
+    expect(message!.params.text).toContain(`<code>${url.replaceAll('&', '&amp;')}</code>`);
+  });
+});
 
 describe('deposit.check', () => {
   it("credits the reference's owner only, even when someone else paid and someone else presses", async () => {
