@@ -337,7 +337,11 @@ const ENGLISH = new Map(english.map((word, i) => [word, i]));
 const CHINESE = new Map(chinese.map((word, i) => [word, i]));
 const PHRASE_LENGTHS = [12, 15, 18, 21, 24];
 const MIN_PHRASE = 12;
-/** A phrase of 12 words has 10 different ones or more (all but about 1 in 2,000): "word word word …" is not one. */
+/**
+ * A phrase of 12 words has 10 different ones or more (all but about 1 in 2,000); one with fewer
+ * (but more than one) is a phrase when its checksum holds, as BIP-39's own test vectors ("abandon
+ * × 11 about", "letter advice cage … above") are real wallets' phrases. "word word word …" is none.
+ */
 const MIN_DISTINCT = 10;
 /** An English word, or one Chinese character. */
 const WORD = /[A-Za-z]+|\p{Script=Han}/gu;
@@ -361,8 +365,9 @@ function scanPhrases(text: string, add: (start: number, end: number, kind: Secre
   const close = () => {
     if (run.length >= MIN_PHRASE) {
       if (list === ENGLISH || run.slice(1).every((word) => word.separated)) {
-        if (new Set(run.map((word) => word.index)).size >= MIN_DISTINCT)
-          add(run[0]!.start, run.at(-1)!.end, 'seed-phrase');
+        const distinct = new Set(run.map((word) => word.index)).size;
+        if (distinct >= MIN_DISTINCT) add(run[0]!.start, run.at(-1)!.end, 'seed-phrase');
+        else if (distinct > 1) checksummedWindows(run, add, { anyWords: true });
       } else {
         // Written together (or in groups split by white space): never across punctuation.
         let from = 0;
@@ -409,15 +414,19 @@ const MAX_COMMONNESS = 0;
 const COMMONNESS = Array.from({ length: 2048 }, (_, index) => Math.log(250 / (index + 1)));
 
 /**
- * Chinese written with no separators: windows of a phrase's length made of rare enough characters
- * whose checksum holds.
+ * Windows of a phrase's length whose checksum holds: for Chinese written with no separators, only
+ * those made of rare enough characters; with `anyWords`, any (a separated run of few distinct words).
  */
-function checksummedWindows(run: readonly Word[], add: (start: number, end: number, kind: SecretKind) => void) {
+function checksummedWindows(
+  run: readonly Word[],
+  add: (start: number, end: number, kind: SecretKind) => void,
+  { anyWords = false } = {},
+) {
   const prefix = [0];
   for (const word of run) prefix.push(prefix.at(-1)! + COMMONNESS[word.index]!);
   for (const length of PHRASE_LENGTHS) {
     for (let i = 0; i + length <= run.length; i++) {
-      if ((prefix[i + length]! - prefix[i]!) / length > MAX_COMMONNESS) continue;
+      if (!anyWords && (prefix[i + length]! - prefix[i]!) / length > MAX_COMMONNESS) continue;
       const window = run.slice(i, i + length);
       if (hasValidChecksum(window.map((word) => word.index))) add(window[0]!.start, window.at(-1)!.end, 'seed-phrase');
     }

@@ -101,6 +101,12 @@ describe('findSecret', () => {
     ['a phrase in fullwidth letters', [...PHRASE].map(fullwidth).join('')],
     ['13 words (a phrase and one more list word)', `${PHRASE} zoo`],
     ['a phrase with a typo in its last word (checksum not required)', PHRASE.replace(/\w+$/, 'zoo')],
+    ['the all-zero phrase, few distinct words but a valid checksum', `${'abandon '.repeat(11)}about`],
+    ['24 words of the all-zero entropy, comma-separated', [...Array(23).fill('abandon'), 'art'].join(',')],
+    [
+      'a test vector with 8 distinct words',
+      'letter advice cage absurd amount doctor acoustic avoid letter advice cage above',
+    ],
     ['Chinese words separated by spaces', CHINESE_WORDS.join(' ')],
     ['Chinese words with no separators at all', CHINESE_WORDS.join('')],
     ['Chinese words with no separators inside a sentence', `我的助记词是${CHINESE_WORDS.join('')}，帮我恢复钱包`],
@@ -113,6 +119,10 @@ describe('findSecret', () => {
     ],
   ])('flags a recovery phrase: %s', (_, text) => {
     expect(findSecret(text)).toBe('seed-phrase');
+  });
+
+  it('leaves a repeated word alone when no window of a phrase length has a valid checksum', () => {
+    expect(findSecret(`${'abandon '.repeat(11)}abandon`)).toBeUndefined();
   });
 
   it.each([
