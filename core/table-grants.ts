@@ -115,7 +115,8 @@ export const TABLE_GRANTS = {
     write: ['secrets#*'],
   },
   signer: {
-    read: ['payout#*', 'deposit#*', 'depositref#*', 'balance#*', 'hold#*', 'ledger#*'],
+    // `users`: an admin's /credit goes only to a user the bot knows.
+    read: ['payout#*', 'deposit#*', 'depositref#*', 'balance#*', 'hold#*', 'ledger#*', 'users'],
     write: [...PAYOUTS, ...BALANCES, 'deposit#*', 'gauge#deposits.pending'],
   },
 } as const satisfies Record<string, TableGrant>;

@@ -5,11 +5,12 @@ import { translator } from '../i18n.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import type { JobDraft, JobEnvelope, JobQueue } from '../jobs/envelope.js';
+import { qrPng } from '../qr/png.js';
 import type { DepositSettings } from '../settings.js';
 import type { SolanaGateway, TransactionMovements } from '../solana/gateway.js';
-import { qrPng } from '../qr/png.js';
 import { notice } from '../telegram/notice.js';
 import { TelegramSendJob } from '../telegram/send-job.js';
+import type { UserDirectory } from '../users/directory.js';
 import { formatSol, shortAddress } from '../wallet/format.js';
 import { transferRequestUrl } from './claims.js';
 import {
@@ -355,6 +356,8 @@ export function depositDecisionHandlers(deps: {
   queue: JobQueue;
   /** The admins (`ADMIN_USER_IDS`): a decision by anyone else is poison. */
   admins: ReadonlySet<number>;
+  /** Who talked to the bot: `/credit` to anyone else (a mistyped id) credits nothing. */
+  users: Pick<UserDirectory, 'get'>;
 }): JobHandler[] {
   const decide = handle(DepositDecideJob, async (job, log) => {
     assertAdmin(deps.admins, job);
@@ -374,6 +377,13 @@ export function depositDecisionHandlers(deps: {
     assertAdmin(deps.admins, job);
     const { deposit: ref, userId, adminId, adminName } = job.payload;
     const deposit = ref.length === 16 ? await deps.deposits.byId(ref) : await deps.deposits.get(ref);
+    // Only a deposit still to assign needs its user checked (a decided one is told as it is).
+    if (deposit?.status === 'unattributed' && !(await deps.users.get(userId))) {
+      log.info('deposit.assigned', { outcome: 'unknown_user' });
+      if (job.chatId !== null)
+        await emitFrom(deps.queue, job, [notice(job.chatId, job.userId, unknownUser(ref, userId))]);
+      return;
+    }
     const decision = deposit
       ? await deps.deposits.decide(deposit.signature, { action: 'assign', by: adminId, userId })
       : ({ outcome: 'missing' } as const);
@@ -383,6 +393,10 @@ export function depositDecisionHandlers(deps: {
   });
 
   return [decide, credit] as JobHandler[];
+}
+
+function unknownUser(ref: string, userId: number): string {
+  return `Deposit ${ref.slice(0, 16)}: user ${userId} never talked to the bot (a mistyped id?). Nothing credited.`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
 import { DynamoLedger } from '../../core/adapters/dynamodb-ledger.js';
+import { DynamoUserDirectory } from '../../core/adapters/dynamodb-notify.js';
 import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
 import { DynamoSecretStore } from '../../core/adapters/dynamodb-secrets.js';
 import { KmsDataKeys, KmsIntakeKey, KmsSigningKey } from '../../core/adapters/kms.js';
@@ -86,6 +87,7 @@ export function composeSigner(config: SignerConfig, log: Logger) {
       deposits: new DynamoDepositStore({ client: dynamo, tableName: config.tableName }),
       queue,
       admins: config.adminUserIds,
+      users: new DynamoUserDirectory({ client: dynamo, tableName: config.tableName }),
     }),
   ];
   return consumeBySource([

@@ -3,6 +3,7 @@ import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
 import { DynamoLedger } from '../../core/adapters/dynamodb-ledger.js';
+import { DynamoUserDirectory } from '../../core/adapters/dynamodb-notify.js';
 import { depositIdOf } from '../../core/deposit/store.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { LOCAL_ADMIN_CHAT_ID, type LocalStack } from '../../local/index.js';
@@ -12,12 +13,14 @@ import { adminGroup, localAdmin, startPayoutStack, waitForText } from '../helper
 let stack: LocalStack;
 let ledger: DynamoLedger;
 let deposits: DynamoDepositStore;
+let users: DynamoUserDirectory;
 
 beforeAll(async () => {
   ({ stack } = await startPayoutStack());
   const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
   ledger = new DynamoLedger({ client, tableName: stack.dynamodb.tableName });
   deposits = new DynamoDepositStore({ client, tableName: stack.dynamodb.tableName });
+  users = new DynamoUserDirectory({ client, tableName: stack.dynamodb.tableName });
 });
 afterAll(() => stack?.stop());
 
@@ -73,9 +76,15 @@ describe('deposits on the local stack (attacks)', () => {
     const group = adminGroup(stack);
     const eve = stack.telegram.user(803, { first_name: 'Eve' });
     await group.sendText(eve, `/credit ${id} 803`);
+    // A mistyped id, of nobody the bot knows: nothing credited, and the admin is told.
+    await group.sendText(localAdmin(stack), `/credit ${id} 8040`);
+    await waitForText(stack, LOCAL_ADMIN_CHAT_ID, 'user 8040 never talked to the bot');
+    expect((await deposits.get(signature))?.status).toBe('unattributed');
     // The admin credits it to user 804.
     const carol = stack.telegram.user(804, { first_name: 'Carol' });
     await carol.sendText('/start');
+    // The notify worker records her in the directory (user.seen) a moment later.
+    for (let i = 0; i < 200 && !(await users.get(804)); i++) await new Promise((r) => setTimeout(r, 100));
     await group.sendText(localAdmin(stack), `/credit ${id} 804`);
     await waitForText(stack, 804, 'confirmed and credited');
     expect(await ledger.balance(804)).toBe(300_000_000n);
