@@ -19,9 +19,14 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
   });
 }
 
-/** `readBody` as UTF-8 text; `tooLarge()` is thrown for a body over `maxBytes`. */
-export async function readText(req: IncomingMessage, maxBytes: number, tooLarge: () => Error): Promise<string> {
+/** `readBody` as bytes; `tooLarge()` is thrown for a body over `maxBytes`. */
+export async function readBytes(req: IncomingMessage, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
   const body = await readBody(req, maxBytes);
   if (body === 'too-large') throw tooLarge();
-  return body.toString('utf8');
+  return body;
+}
+
+/** `readBody` as UTF-8 text; `tooLarge()` is thrown for a body over `maxBytes`. */
+export async function readText(req: IncomingMessage, maxBytes: number, tooLarge: () => Error): Promise<string> {
+  return (await readBytes(req, maxBytes, tooLarge)).toString('utf8');
 }

@@ -45,7 +45,10 @@ export interface PeerUser {
   seed(state: { started?: boolean; blocked?: boolean }): PeerUser;
   /** The chat as the user sees it: every visible message, both sides, oldest first. */
   messages(): TgMessage[];
-  /** The bot's messages in this chat, with edit history. */
+  /**
+   * The bot's messages in this chat, with edit history. A photo's `text` is its caption (`''` without one);
+   * its `photo` lists the sizes, whose bytes `TelegramPeer.file(file_id)` returns.
+   */
   botMessages(): SentMessage[];
   /** The bot's latest message in this chat that is not deleted. */
   lastBotMessage(): SentMessage | undefined;

@@ -8,6 +8,8 @@ export type { AdmissionPolicy, AdmissionRequest } from './admission.js';
 export { admitAll } from './admission.js';
 export type { RetryPolicy } from './delivery.js';
 export { BotApiError, Descriptions, tooManyRequests } from './errors.js';
+export type { ImageInfo, StoredFile } from './files.js';
+export { FileStore, imageInfo, UploadedFile } from './files.js';
 export type { LimitName, TelegramLimiter, TelegramLimitStats, TelegramLimitsOptions } from './limits.js';
 export { MESSAGE_METHODS, telegramLimits } from './limits.js';
 export type { FormattedText } from './markup.js';
@@ -25,10 +27,12 @@ export type {
   TgChat,
   TgChatMember,
   TgChatMemberUpdated,
+  TgFile,
   TgInlineKeyboardButton,
   TgInlineKeyboardMarkup,
   TgMessage,
   TgMessageEntity,
+  TgPhotoSize,
   TgUpdate,
   TgUser,
   UpdateType,

@@ -2,7 +2,7 @@
  * Telegram's flood limits as an {@link AdmissionPolicy} for the local peer.
  *
  * What is limited: calls that create messages in a chat ({@link MESSAGE_METHODS}; of those the peer implements
- * `sendMessage`). Each call counts as one message. Edits, deletions, `answerCallbackQuery`, chat actions and
+ * `sendMessage` and `sendPhoto`). Each call counts as one message. Edits, deletions, `answerCallbackQuery`, chat actions and
  * every other method are never limited: Telegram's published limits are about messages sent.
  *
  * The limits (numbers from `TELEGRAM_LIMITS` in core/settings.ts):

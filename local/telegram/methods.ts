@@ -4,18 +4,23 @@
  * {@link PeerStore}. Handlers know nothing about HTTP; they throw {@link BotApiError} to answer with an error.
  */
 import { BotApiError, badRequest, Descriptions } from './errors.js';
+import { imageInfo, type StoredFile } from './files.js';
 import type { ChatState, PeerStore, StoredMessage } from './store.js';
 import type { TgInlineKeyboardMarkup, TgMessageEntity, WebhookInfo } from './types.js';
 import type { LongPoll, UpdateQueue } from './updates.js';
 import {
+  finishCaption,
   finishText,
+  type InputFile,
   type Params,
   readAllowedUpdates,
   readBool,
+  readCaption,
   readChatAction,
   readChatId,
   readClampedInt,
   readFormattedText,
+  readInputFile,
   readInt,
   readMessageId,
   readReplyMarkup,
@@ -90,6 +95,44 @@ function readReplyTo(params: Params): { id: number | undefined; allowMissing: bo
   return { id: readInt(params, 'reply_to_message_id'), allowMissing: readBool(params, 'allow_sending_without_reply') };
 }
 
+/** The id of the message to reply to, once the chat is known: `undefined` when it is gone and that is allowed. */
+function replyTarget(
+  runtime: PeerRuntime,
+  chat: ChatState,
+  replyTo: { id: number | undefined; allowMissing: boolean },
+): number | undefined {
+  if (replyTo.id === undefined) return undefined;
+  const replied = runtime.store.message(chat.chat.id, replyTo.id);
+  if (replied !== undefined && !replied.deleted) return replyTo.id;
+  if (!replyTo.allowMissing) throw badRequest('message to be replied not found');
+  return undefined;
+}
+
+/** Telegram refuses photos whose width and height add up to more than this, or whose sides differ over 20 times. */
+const MAX_PHOTO_SIDES = 10_000;
+const MAX_PHOTO_RATIO = 20;
+
+/**
+ * The photo a `sendPhoto` sends: an upload, checked and stored as Telegram's servers would (a file that is not
+ * a PNG or JPEG fails to process), or a photo sent before, by its `file_id`.
+ */
+function photoToSend(runtime: PeerRuntime, input: InputFile): StoredFile {
+  if (input.kind === 'file_id') {
+    if (/^https?:\/\//i.test(input.fileId))
+      throw badRequest('sending files by URL is not supported by the local Telegram peer');
+    const file = runtime.store.files.get(input.fileId);
+    if (file === undefined) throw new BotApiError(400, Descriptions.wrongFileId);
+    return file;
+  }
+  const image = imageInfo(input.file.bytes);
+  if (image === undefined) throw new BotApiError(400, Descriptions.imageProcessFailed);
+  const { width, height } = image;
+  if (width + height > MAX_PHOTO_SIDES || Math.max(width, height) > MAX_PHOTO_RATIO * Math.min(width, height)) {
+    throw new BotApiError(400, Descriptions.photoInvalidDimensions);
+  }
+  return runtime.store.files.addPhoto(input.file.bytes, image);
+}
+
 const sameContent = (
   message: StoredMessage,
   text: string,
@@ -127,12 +170,7 @@ const sendMessage: MethodHandler = ({ runtime, params }) => {
   const replyTo = readReplyTo(params);
   const chat = writableChat(runtime, params);
   const text = finishText(formatted);
-  let replyToId: number | undefined;
-  if (replyTo.id !== undefined) {
-    const replied = runtime.store.message(chat.chat.id, replyTo.id);
-    if (replied !== undefined && !replied.deleted) replyToId = replyTo.id;
-    else if (!replyTo.allowMissing) throw badRequest('message to be replied not found');
-  }
+  const replyToId = replyTarget(runtime, chat, replyTo);
   const message = runtime.store.addMessage(chat.chat.id, {
     fromBot: true,
     from: runtime.store.bot,
@@ -144,10 +182,45 @@ const sendMessage: MethodHandler = ({ runtime, params }) => {
   return runtime.store.toTgMessage(message);
 };
 
+/**
+ * Like `sendMessage`, with a photo (`photo`: a PNG or JPEG uploaded as `multipart/form-data`, or the `file_id` of
+ * a photo sent before) and an optional caption of up to 1024 characters instead of the text.
+ */
+const sendPhoto: MethodHandler = ({ runtime, params }) => {
+  const photo = readInputFile(params, 'photo', 'photo');
+  const formatted = readCaption(params);
+  const markup = readReplyMarkup(params);
+  const replyTo = readReplyTo(params);
+  const chat = writableChat(runtime, params);
+  const caption = finishCaption(formatted);
+  const replyToId = replyTarget(runtime, chat, replyTo);
+  const file = photoToSend(runtime, photo);
+  const message = runtime.store.addMessage(chat.chat.id, {
+    fromBot: true,
+    from: runtime.store.bot,
+    text: caption.text,
+    entities: caption.entities,
+    photo: [runtime.store.files.photoSize(file)],
+    ...(markup.kind === 'inline' && { reply_markup: markup.markup }),
+    ...(replyToId !== undefined && { reply_to_message_id: replyToId }),
+  });
+  return runtime.store.toTgMessage(message);
+};
+
+/** The `File` of a `file_id`, for downloading it from `/file/bot<token>/<file_path>`. */
+const getFile: MethodHandler = ({ runtime, params }) => {
+  const fileId = readString(params, 'file_id') ?? '';
+  if (fileId === '') throw badRequest('file_id not specified');
+  const file = runtime.store.files.get(fileId);
+  if (file === undefined) throw new BotApiError(400, Descriptions.invalidFileId);
+  return runtime.store.files.toTgFile(file);
+};
+
 const editMessageText: MethodHandler = ({ runtime, params }) => {
   const formatted = readFormattedText(params);
   const markup = readReplyMarkup(params);
   const message = messageToEdit(runtime, params);
+  if (message.photo !== undefined) throw new BotApiError(400, Descriptions.noTextToEdit);
   const text = finishText(formatted);
   // Like Telegram: an edit without reply_markup removes the inline keyboard.
   const nextMarkup = markup.kind === 'inline' ? markup.markup : undefined;
@@ -246,6 +319,8 @@ const getUpdates: MethodHandler = async ({ runtime, params, signal }) => {
 const HANDLERS = {
   getMe,
   sendMessage,
+  sendPhoto,
+  getFile,
   editMessageText,
   editMessageReplyMarkup,
   deleteMessage,

@@ -3,7 +3,8 @@
  * Telegram's webhook delivery, for tests, benchmarks and `npm run dev`.
  *
  * The bot talks to it through telegraf's `apiRoot` (`POST {apiRoot}/bot<token>/<method>`); tests play the
- * users (`peer.user(42).sendText('/start')`), then read what the bot did (`peer.sent(42)`, `peer.calls()`).
+ * users (`peer.user(42).sendText('/start')`), then read what the bot did (`peer.sent(42)`, `peer.calls()`,
+ * `peer.file(fileId)` for the bytes of a photo it uploaded).
  * State lives in one {@link PeerStore}; every call passes one {@link AdmissionPolicy} (where rate limits go);
  * updates wait in one {@link UpdateQueue} for a webhook or `getUpdates`.
  */
@@ -13,7 +14,8 @@ import { type ActorHost, Group, type PeerGroup, type PeerUser, User } from './ac
 import { type AdmissionPolicy, type AdmissionRequest, admitAll } from './admission.js';
 import { type RetryPolicy, WebhookDelivery } from './delivery.js';
 import { BotApiError, Descriptions } from './errors.js';
-import { type ApiResponse, errorResponse, readParams, route, writeResponse } from './http.js';
+import { withFileSummaries } from './files.js';
+import { type ApiResponse, errorResponse, fileRoute, readParams, route, writeResponse } from './http.js';
 import { allowedInWebhookResponse, Described, findMethod, type PeerRuntime } from './methods.js';
 import { type CallbackQueryState, PeerStore } from './store.js';
 import type { ApiCall, Delivery, SentMessage, TgUpdate, WebhookInfo } from './types.js';
@@ -59,6 +61,11 @@ export interface TelegramPeer {
   calls(method?: string): ApiCall[];
   /** A callback query and the bot's answer to it. */
   callbackQuery(id: string): CallbackQueryState | undefined;
+  /**
+   * The bytes of a file the bot uploaded (a copy), by any of its `file_id`s, e.g. of a photo it sent:
+   * `peer.file(user.lastBotMessage()!.photo!.at(-1)!.file_id)`; `undefined` for an unknown id.
+   */
+  file(fileId: string): Buffer | undefined;
   /** Polls `predicate` until it returns a truthy value; on timeout throws an error listing recent calls. */
   waitFor<T>(predicate: () => T | undefined | false | null, timeoutMs?: number): Promise<T>;
   /** Like `getWebhookInfo`. */
@@ -136,6 +143,12 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const download = fileRoute(url.pathname);
+    if (download !== undefined) {
+      req.resume();
+      this.download(download.token, download.filePath, req.method ?? 'GET', res);
+      return;
+    }
     const target = route(url.pathname);
     if (target === undefined) {
       req.resume();
@@ -165,6 +178,24 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
       return;
     }
     writeResponse(res, await this.execute(target.method, params, false, controller.signal));
+  }
+
+  /**
+   * `GET /file/bot<token>/<file_path>`: the bytes of a file `getFile` pointed to, with its content type; a wrong
+   * token gets 401 like the methods do, an unknown path (or another HTTP method) 404. Not recorded as a call.
+   */
+  private download(token: string, filePath: string, method: string, res: ServerResponse): void {
+    if (token !== this.options.token) {
+      writeResponse(res, { ok: false, error_code: 401, description: Descriptions.unauthorized });
+      return;
+    }
+    const file = method === 'GET' || method === 'HEAD' ? this.store.files.atPath(filePath) : undefined;
+    if (file === undefined) {
+      writeResponse(res, { ok: false, error_code: 404, description: Descriptions.notFound });
+      return;
+    }
+    res.writeHead(200, { 'content-type': file.mimeType, 'content-length': file.bytes.length });
+    res.end(method === 'HEAD' ? undefined : file.bytes);
   }
 
   /** Runs one method: admission, handler, call log. The one place every call goes through. */
@@ -220,7 +251,7 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
     const call: ApiCall = {
       seq: this.callLog.length + 1,
       method,
-      params: structuredClone(params),
+      params: structuredClone(withFileSummaries(params)),
       ok: response.ok,
       viaWebhookResponse,
       at,
@@ -354,6 +385,11 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
 
   deliveries(): Delivery[] {
     return [...this.deliveryLog];
+  }
+
+  file(fileId: string): Buffer | undefined {
+    const file = this.store.files.get(fileId);
+    return file === undefined ? undefined : Buffer.from(file.bytes);
   }
 
   async waitFor<T>(predicate: () => T | undefined | false | null, timeoutMs = DEFAULT_WAIT_MS): Promise<T> {

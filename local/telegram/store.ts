@@ -6,6 +6,7 @@
  * It knows nothing about HTTP, webhooks or update delivery.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { FileStore } from './files.js';
 import type {
   MessageVersion,
   SentMessage,
@@ -13,6 +14,7 @@ import type {
   TgInlineKeyboardMarkup,
   TgMessage,
   TgMessageEntity,
+  TgPhotoSize,
   TgUser,
 } from './types.js';
 
@@ -24,8 +26,12 @@ export interface StoredMessage {
   fromBot: boolean;
   from: TgUser;
   date: number;
+  /** The text, or a photo's caption (`''` when it has none). */
   text: string;
+  /** The text's or the caption's entities. */
   entities: TgMessageEntity[];
+  /** Set on a photo message: its sizes, smallest first (`text` is then the caption). */
+  photo?: TgPhotoSize[];
   reply_markup?: TgInlineKeyboardMarkup;
   edit_date?: number;
   reply_to_message_id?: number;
@@ -66,8 +72,11 @@ export interface CallbackQueryState {
 export interface NewMessage {
   fromBot: boolean;
   from: TgUser;
+  /** The text, or a photo's caption. */
   text: string;
   entities: TgMessageEntity[];
+  /** A photo message's sizes. */
+  photo?: TgPhotoSize[];
   reply_markup?: TgInlineKeyboardMarkup;
   reply_to_message_id?: number;
 }
@@ -83,6 +92,8 @@ export class PeerStore {
   readonly users = new Map<number, TgUser>();
   readonly chats = new Map<number, ChatState>();
   readonly callbackQueries = new Map<string, CallbackQueryState>();
+  /** Files the bot uploaded (photos), by file id and download path. */
+  readonly files = new FileStore();
   private seq = 0;
   private lastUpdateId: number;
 
@@ -158,6 +169,7 @@ export class PeerStore {
       date: unixNow(),
       text: input.text,
       entities: clone(input.entities),
+      ...(input.photo !== undefined && { photo: clone(input.photo) }),
       ...(input.reply_markup !== undefined && { reply_markup: clone(input.reply_markup) }),
       ...(input.reply_to_message_id !== undefined && { reply_to_message_id: input.reply_to_message_id }),
       deleted: false,
@@ -199,8 +211,16 @@ export class PeerStore {
       chat: clone(chat.chat),
       date: message.date,
       ...(message.edit_date !== undefined && { edit_date: message.edit_date }),
-      text: message.text,
-      ...(message.entities.length > 0 && { entities: clone(message.entities) }),
+      ...(message.photo === undefined
+        ? {
+            text: message.text,
+            ...(message.entities.length > 0 && { entities: clone(message.entities) }),
+          }
+        : {
+            photo: clone(message.photo),
+            ...(message.text !== '' && { caption: message.text }),
+            ...(message.entities.length > 0 && { caption_entities: clone(message.entities) }),
+          }),
       ...(message.reply_markup !== undefined && { reply_markup: clone(message.reply_markup) }),
     };
     if (withReply && message.reply_to_message_id !== undefined) {
@@ -218,6 +238,7 @@ export class PeerStore {
       date: message.date,
       text: message.text,
       entities: clone(message.entities),
+      ...(message.photo !== undefined && { photo: clone(message.photo), caption: message.text }),
       ...(message.reply_markup !== undefined && { reply_markup: clone(message.reply_markup) }),
       ...(message.edit_date !== undefined && { edit_date: message.edit_date }),
       deleted: message.deleted,

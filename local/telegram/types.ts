@@ -48,7 +48,24 @@ export interface TgInlineKeyboardMarkup {
   inline_keyboard: TgInlineKeyboardButton[][];
 }
 
-/** A message (`Message`), as the bot sees it in results and updates. */
+/** One size of a photo (`PhotoSize`). */
+export interface TgPhotoSize {
+  file_id: string;
+  file_unique_id: string;
+  width: number;
+  height: number;
+  file_size?: number;
+}
+
+/** A file ready to be downloaded (`File`), as `getFile` returns it: `GET /file/bot<token>/<file_path>`. */
+export interface TgFile {
+  file_id: string;
+  file_unique_id: string;
+  file_size?: number;
+  file_path?: string;
+}
+
+/** A message (`Message`), as the bot sees it in results and updates: a text message or a photo with a caption. */
 export interface TgMessage {
   message_id: number;
   from?: TgUser;
@@ -57,6 +74,10 @@ export interface TgMessage {
   edit_date?: number;
   text?: string;
   entities?: TgMessageEntity[];
+  /** The sizes of a photo, smallest first. */
+  photo?: TgPhotoSize[];
+  caption?: string;
+  caption_entities?: TgMessageEntity[];
   reply_markup?: TgInlineKeyboardMarkup;
   reply_to_message?: TgMessage;
 }
@@ -123,7 +144,10 @@ export interface ApiCall {
   seq: number;
   /** Method name as the bot spelled it (the Bot API matches names case-insensitively). */
   method: string;
-  /** Parameters after decoding the body (JSON values, or strings for form bodies). */
+  /**
+   * Parameters after decoding the body (JSON values, or strings for form bodies); an uploaded file is recorded
+   * as `{ filename, mime_type, file_size }`, without its bytes (read those with `TelegramPeer.file`).
+   */
   params: Record<string, unknown>;
   ok: boolean;
   result?: unknown;
@@ -136,6 +160,7 @@ export interface ApiCall {
 
 /** One version of a bot message: the original or an edit. */
 export interface MessageVersion {
+  /** The text, or a photo's caption (`''` when it has none). */
   text: string;
   entities: TgMessageEntity[];
   reply_markup?: TgInlineKeyboardMarkup;
@@ -143,13 +168,22 @@ export interface MessageVersion {
   edit_date?: number;
 }
 
-/** A message the bot sent, with its current state and every earlier version. */
+/**
+ * A message the bot sent, with its current state and every earlier version. A photo message has `photo` and
+ * `caption`, and its `text` and `entities` are the caption's too (`''` and `[]` without a caption), so code that
+ * reads `text` works on every message.
+ */
 export interface SentMessage {
   chatId: number;
   message_id: number;
   date: number;
+  /** The text, or a photo's caption (`''` when it has none). */
   text: string;
   entities: TgMessageEntity[];
+  /** A photo message's sizes, smallest first; read the bytes with `TelegramPeer.file(photo.at(-1).file_id)`. */
+  photo?: TgPhotoSize[];
+  /** A photo message's caption (`''` when it has none), the same as `text`; absent on text messages. */
+  caption?: string;
   reply_markup?: TgInlineKeyboardMarkup;
   edit_date?: number;
   /** True once the message was deleted (it stays in the log so tests can see it existed). */

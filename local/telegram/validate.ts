@@ -2,9 +2,12 @@
  * Reading and validating Bot API method parameters the way the Bot API server does.
  *
  * Parameters arrive either as JSON values or, from form bodies, as strings (objects then come as JSON text);
- * every reader accepts both. Violations throw {@link BotApiError} with Telegram's status and description.
+ * every reader accepts both. Files uploaded in a multipart body ({@link UploadedFile}) are only seen by
+ * {@link readInputFile}: to every other reader they are absent, as in the Bot API server, which keeps uploaded
+ * files apart from the other fields. Violations throw {@link BotApiError} with Telegram's status and description.
  */
 import { BotApiError, badRequest, Descriptions } from './errors.js';
+import { UploadedFile } from './files.js';
 import { characterCount, type FormattedText, MarkupError, parseMarkup, trimFormatted } from './markup.js';
 import type { TgInlineKeyboardButton, TgInlineKeyboardMarkup, TgMessageEntity, UpdateType } from './types.js';
 
@@ -13,6 +16,8 @@ export type Params = Record<string, unknown>;
 
 /** Longest message text, in characters, after entity parsing. */
 export const MAX_TEXT_LENGTH = 4096;
+/** Longest media caption, in characters, after entity parsing. */
+export const MAX_CAPTION_LENGTH = 1024;
 /** Longest `callback_data`, in UTF-8 bytes. */
 export const MAX_CALLBACK_DATA_BYTES = 64;
 
@@ -69,9 +74,15 @@ export function isUpdateAllowed(type: UpdateType, allowed: readonly string[] | u
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A parameter's value; an uploaded file counts as absent (only {@link readInputFile} reads those). */
+function fieldValue(params: Params, name: string): unknown {
+  const value = params[name];
+  return value instanceof UploadedFile ? undefined : value;
+}
+
 /** A parameter as a string (numbers and booleans converted, objects as JSON); `undefined` when absent. */
 export function readString(params: Params, name: string): string | undefined {
-  const value = params[name];
+  const value = fieldValue(params, name);
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -80,7 +91,7 @@ export function readString(params: Params, name: string): string | undefined {
 
 /** A parameter as an integer; `undefined` when absent or empty. */
 export function readInt(params: Params, name: string): number | undefined {
-  const value = params[name];
+  const value = fieldValue(params, name);
   if (value === undefined || value === null || value === '') return undefined;
   const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
   if (!Number.isSafeInteger(number)) throw badRequest(`invalid ${name} specified`);
@@ -95,13 +106,13 @@ export function readClampedInt(params: Params, name: string, fallback: number, m
 
 /** A parameter as a boolean (`true`, `"true"`, `"1"`). */
 export function readBool(params: Params, name: string): boolean {
-  const value = params[name];
+  const value = fieldValue(params, name);
   return value === true || value === 1 || value === 'true' || value === '1' || value === 'True';
 }
 
 /** A parameter that holds a JSON value, given inline (JSON body) or as JSON text (form body). */
 function readJson(params: Params, name: string, parseError: string): unknown {
-  const value = params[name];
+  const value = fieldValue(params, name);
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') return value;
   try {
@@ -113,7 +124,7 @@ function readJson(params: Params, name: string, parseError: string): unknown {
 
 /** `chat_id`: an integer id, or `@username` (resolved by the caller). */
 export function readChatId(params: Params): number | string {
-  const value = params.chat_id;
+  const value = fieldValue(params, 'chat_id');
   if (value === undefined || value === null || value === '') throw badRequest('chat_id is empty');
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
   if (typeof value === 'string') {
@@ -148,10 +159,11 @@ function readParseMode(params: Params): ParseMode | undefined {
   }
 }
 
-function readExplicitEntities(params: Params, textLength: number): TgMessageEntity[] {
-  const value = readJson(params, 'entities', "can't parse entities JSON object");
+/** Explicit entities of a text (`entities`) or caption (`caption_entities`). */
+function readExplicitEntities(params: Params, name: string, textLength: number): TgMessageEntity[] {
+  const value = readJson(params, name, `can't parse ${name} JSON object`);
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw badRequest('field "entities" must be an Array');
+  if (!Array.isArray(value)) throw badRequest(`field "${name}" must be an Array`);
   const entities: TgMessageEntity[] = [];
   for (const item of value) {
     if (!isRecord(item) || typeof item.type !== 'string')
@@ -174,19 +186,29 @@ function readExplicitEntities(params: Params, textLength: number): TgMessageEnti
 export function readFormattedText(params: Params, field = 'text'): FormattedText {
   const raw = readString(params, field);
   if (raw === undefined || raw === '') throw new BotApiError(400, Descriptions.textEmpty);
+  return formatRaw(params, raw, 'entities');
+}
+
+/**
+ * A media caption with its entities (`parse_mode`, or explicit `caption_entities`), parsed like
+ * {@link readFormattedText} parses `text`; empty when there is none. {@link finishCaption} applies the length rule.
+ */
+export function readCaption(params: Params): FormattedText {
+  const raw = readString(params, 'caption');
+  if (raw === undefined || raw === '') return { text: '', entities: [] };
+  return formatRaw(params, raw, 'caption_entities');
+}
+
+/** `raw` with its entities: markup parsed per `parse_mode`, or the explicit entities of `entitiesField`. */
+function formatRaw(params: Params, raw: string, entitiesField: string): FormattedText {
   const mode = readParseMode(params);
-  let formatted: FormattedText;
-  if (mode === undefined) {
-    formatted = { text: raw, entities: readExplicitEntities(params, raw.length) };
-  } else {
-    try {
-      formatted = parseMarkup(raw, mode);
-    } catch (error) {
-      if (error instanceof MarkupError) throw badRequest(`can't parse entities: ${error.message}`);
-      throw error;
-    }
+  if (mode === undefined) return { text: raw, entities: readExplicitEntities(params, entitiesField, raw.length) };
+  try {
+    return parseMarkup(raw, mode);
+  } catch (error) {
+    if (error instanceof MarkupError) throw badRequest(`can't parse entities: ${error.message}`);
+    throw error;
   }
-  return formatted;
 }
 
 /**
@@ -198,6 +220,33 @@ export function finishText(formatted: FormattedText): FormattedText {
   if (trimmed.text === '') throw new BotApiError(400, Descriptions.textEmpty);
   if (characterCount(trimmed.text) > MAX_TEXT_LENGTH) throw new BotApiError(400, Descriptions.textTooLong);
   return trimmed;
+}
+
+/** Trims a caption like {@link finishText} trims text and enforces at most 1024 characters; it may be empty. */
+export function finishCaption(formatted: FormattedText): FormattedText {
+  const trimmed = trimFormatted(formatted);
+  if (characterCount(trimmed.text) > MAX_CAPTION_LENGTH) throw new BotApiError(400, Descriptions.captionTooLong);
+  return trimmed;
+}
+
+/** A file parameter (`photo`, ...): a file uploaded in the request, or the `file_id` of a file sent before. */
+export type InputFile = { kind: 'upload'; file: UploadedFile } | { kind: 'file_id'; fileId: string };
+
+/**
+ * The file parameter `name`, as the Bot API server reads it: a non-empty string is a `file_id` (or
+ * `attach://<field>`, naming the multipart field that holds the upload); otherwise the file uploaded under
+ * `name`. Neither: 400 `there is no <what> in the request`.
+ */
+export function readInputFile(params: Params, name: string, what: string): InputFile {
+  let uploadField = name;
+  const id = readString(params, name);
+  if (id !== undefined && id !== '') {
+    if (!id.startsWith('attach://')) return { kind: 'file_id', fileId: id };
+    uploadField = id.slice('attach://'.length);
+  }
+  const upload = params[uploadField];
+  if (upload instanceof UploadedFile) return { kind: 'upload', file: upload };
+  throw badRequest(`there is no ${what} in the request`);
 }
 
 /** What a `reply_markup` parameter amounted to. */

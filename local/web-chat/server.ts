@@ -6,7 +6,8 @@
  * It only drives the Telegram peer's simulated people (`peer.user(id).sendText`, `pressButton`, ...), so the
  * bot sees exactly the updates a real client would produce. Loopback only; the page is static HTML, CSS and JS
  * (no framework, nothing from the internet) under a strict Content-Security-Policy, and message text reaches it
- * as text plus entities, drawn with DOM text nodes.
+ * as text plus entities, drawn with DOM text nodes. Photos the bot sent are served from `/api/photo/<file_id>`,
+ * read from the peer's store in process, so the page never needs (or sees) the bot token.
  */
 
 import { readFile } from 'node:fs/promises';
@@ -94,6 +95,10 @@ const PayBody = z.object({
   sol: z.number().check(z.minimum(0.001), z.maximum(4)),
 });
 const UserName = z.string().check(z.minLength(1), z.maxLength(64));
+/** A Bot API `file_id` (base64url). */
+const FileId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,256}$/));
+/** A photo never changes under its file id: the page may cache it instead of fetching it on every redraw. */
+const PHOTO_CACHE_CONTROL = 'private, max-age=86400, immutable';
 
 /** Starts the page on 127.0.0.1. */
 export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
@@ -163,6 +168,9 @@ class WebChatServer implements WebChat {
         return;
       }
       if (req.method === 'GET' && url.pathname === '/api/events') return this.events(url, res);
+      if (req.method === 'GET' && url.pathname.startsWith('/api/photo/')) {
+        return this.photo(url.pathname.slice('/api/photo/'.length), res);
+      }
       if (req.method === 'GET' && url.pathname === '/api/wallets') {
         return json(res, 200, { available: this.options.wallets !== undefined });
       }
@@ -216,6 +224,20 @@ class WebChatServer implements WebChat {
     return existing?.first_name === name.data
       ? this.options.peer.user(id.data)
       : this.options.peer.user(id.data, { first_name: name.data });
+  }
+
+  /** The bytes of a photo the bot sent, by file id, with its content type. */
+  private photo(rawId: string, res: ServerResponse): void {
+    const id = FileId.safeParse(rawId);
+    const file = id.success ? this.options.peer.store.files.get(id.data) : undefined;
+    if (file === undefined) throw new WebChatRequestError(404, 'No such photo');
+    res.writeHead(200, {
+      'content-type': file.mimeType,
+      'content-length': file.bytes.length,
+      ...SECURITY_HEADERS,
+      'cache-control': PHOTO_CACHE_CONTROL,
+    });
+    res.end(file.bytes);
   }
 
   /** Server-sent events: the whole view, again whenever it changes. */

@@ -1,15 +1,32 @@
 /**
  * What the web chat page shows, built from the Telegram peer's store: the person's private chat with the bot
  * and the admin group, as plain JSON. Text travels with its entities, never as HTML, so the page renders
- * formatting with DOM nodes and user text can never become markup.
+ * formatting with DOM nodes and user text can never become markup. A photo travels as a link to this page's own
+ * server ({@link photoPath}), which reads the bytes from the peer: the bot token never reaches the browser.
  */
-import type { ChatState, PeerStore, TgMessageEntity } from '../telegram/index.js';
+import type { ChatState, PeerStore, TgMessageEntity, TgPhotoSize } from '../telegram/index.js';
 
 /** One inline keyboard button: pressable (`data`), a link (`url`), or shown only. */
 export interface ButtonView {
   text: string;
   data?: string;
   url?: string;
+}
+
+/** A photo in a message: where the page's server serves it, and its size in pixels. */
+export interface PhotoView {
+  src: string;
+  width: number;
+  height: number;
+}
+
+/** Where the page's server serves the photo with `fileId`. */
+export const photoPath = (fileId: string): string => `/api/photo/${encodeURIComponent(fileId)}`;
+
+/** A photo message's largest size (the last one). */
+function photoView(sizes: TgPhotoSize[]): PhotoView | undefined {
+  const size = sizes.at(-1);
+  return size === undefined ? undefined : { src: photoPath(size.file_id), width: size.width, height: size.height };
 }
 
 /** One message as the page draws it. */
@@ -22,8 +39,11 @@ export interface MessageView {
   /** Unix seconds. */
   date: number;
   edited: boolean;
+  /** The text, or a photo's caption (`''` when it has none). */
   text: string;
   entities: TgMessageEntity[];
+  /** Set on a photo message (its largest size). */
+  photo?: PhotoView;
   keyboard: ButtonView[][];
 }
 
@@ -78,6 +98,7 @@ function chatView(chat: ChatState | undefined, fallbackTitle: string, id: number
       edited: m.edit_date !== undefined,
       text: m.text,
       entities: m.entities,
+      ...(m.photo !== undefined && { photo: photoView(m.photo) }),
       keyboard: (m.reply_markup?.inline_keyboard ?? []).map((row) =>
         row.map((button) => ({
           text: button.text,

@@ -215,7 +215,7 @@ describe('TelegramPeer', () => {
     );
   });
 
-  it('accepts form-encoded bodies and rejects multipart bodies with 400', async () => {
+  it('accepts form-encoded and multipart bodies alike and rejects other content types with 400', async () => {
     const peer = await peerFor();
     await peer.user(3301).sendText('hi');
     const form = await fetch(`${peer.apiRoot}/bot${TOKEN}/sendMessage`, {
@@ -233,14 +233,69 @@ describe('TelegramPeer', () => {
       reply_markup: { inline_keyboard: [[{ text: 'Go', callback_data: 'go' }]] },
     });
 
+    // Multipart text fields are string parameters exactly like form fields (JSON objects as JSON text).
     const multipart = new FormData();
     multipart.set('chat_id', '3301');
-    multipart.set('text', 'x');
+    multipart.set('text', '<b>multi</b>part');
+    multipart.set('parse_mode', 'HTML');
+    multipart.set('reply_markup', JSON.stringify({ inline_keyboard: [[{ text: 'Go', callback_data: 'go' }]] }));
     const res = await fetch(`${peer.apiRoot}/bot${TOKEN}/sendMessage`, { method: 'POST', body: multipart });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as ApiReply['body']).description).toMatch(
-      /unsupported content type "multipart\/form-data"/,
+    expect(res.status).toBe(200);
+    expect(peer.sent(3301).at(-1)).toMatchObject({
+      text: 'multipart',
+      entities: [{ type: 'bold', offset: 0, length: 5 }],
+      reply_markup: { inline_keyboard: [[{ text: 'Go', callback_data: 'go' }]] },
+    });
+    expect(peer.calls('sendMessage').at(-1)?.params).toEqual({
+      chat_id: '3301',
+      text: '<b>multi</b>part',
+      parse_mode: 'HTML',
+      reply_markup: JSON.stringify({ inline_keyboard: [[{ text: 'Go', callback_data: 'go' }]] }),
+    });
+    // A file where text is expected is no text (files are only read as files).
+    const fileAsText = new FormData();
+    fileAsText.set('chat_id', '3301');
+    fileAsText.set('text', new Blob(['x']), 'text.txt');
+    expect(
+      await (await fetch(`${peer.apiRoot}/bot${TOKEN}/sendMessage`, { method: 'POST', body: fileAsText })).json(),
+    ).toEqual({ ok: false, error_code: 400, description: Descriptions.textEmpty });
+
+    const broken = await fetch(`${peer.apiRoot}/bot${TOKEN}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=nothing-like-the-body' },
+      body: 'chat_id=3301&text=x',
+    });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as ApiReply['body']).description).toBe(
+      "Bad Request: can't parse multipart/form-data request body",
     );
+
+    const plain = await fetch(`${peer.apiRoot}/bot${TOKEN}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'chat_id=3301&text=x',
+    });
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as ApiReply['body']).description).toMatch(/unsupported content type "text\/plain"/);
+
+    // JSON bodies are as before: a bad one is refused, an empty one has no parameters.
+    const badJson = await fetch(`${peer.apiRoot}/bot${TOKEN}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"chat_id":',
+    });
+    expect(await badJson.json()).toEqual({
+      ok: false,
+      error_code: 400,
+      description: "Bad Request: can't parse JSON object",
+    });
+    const empty = await fetch(`${peer.apiRoot}/bot${TOKEN}/getMe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '',
+    });
+    expect(empty.status).toBe(200);
+    expect(peer.sent(3301)).toHaveLength(2);
   });
 
   it('edits a menu in place keeping its history and refuses identical or unknown edits', async () => {

@@ -12,6 +12,7 @@ import { startSolanaPeer } from '../../local/solana/index.js';
 import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
 import { startWebChat, type WebChat } from '../../local/web-chat/server.js';
 import { testWallets } from '../../local/web-chat/test-wallet.js';
+import { tinyPng } from './png.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -20,6 +21,25 @@ if (!hasChromium) console.warn(`web chat page in a browser: ${SKIPPED}`);
 
 const silent = () => undefined;
 const BOT_WAIT_MS = 20_000;
+
+/** `sendPhoto` as a bot makes it: multipart, a PNG Blob, `reply_markup` as JSON text. */
+async function sendPhoto(
+  apiRoot: string,
+  token: string,
+  chatId: number,
+  png: Uint8Array,
+  caption: string,
+  keyboard: object,
+): Promise<{ ok: boolean; result?: { message_id: number; photo?: Array<{ file_id: string }> } }> {
+  const form = new FormData();
+  form.append('chat_id', String(chatId));
+  form.append('caption', caption);
+  form.append('parse_mode', 'HTML');
+  form.append('reply_markup', JSON.stringify(keyboard));
+  form.append('photo', new Blob([png], { type: 'image/png' }), 'qr.png');
+  const res = await fetch(`${apiRoot}/bot${token}/sendPhoto`, { method: 'POST', body: form });
+  return (await res.json()) as { ok: boolean; result?: { message_id: number } };
+}
 
 /** A Bot API call to the peer, as the notify worker would make it. */
 async function botApi(stack: LocalStack, method: string, params: object): Promise<{ ok: boolean; result?: unknown }> {
@@ -136,6 +156,44 @@ describe.skipIf(!hasChromium)(
       expect(answer.ok).toBe(true);
       await adminPane.locator('.toast', { hasText: 'no longer valid' }).waitFor({ timeout: BOT_WAIT_MS });
       expect(await page.evaluate(() => (globalThis as Record<string, unknown>).__xss)).toBeUndefined();
+    });
+
+    it('shows a photo the bot sent with its caption, and delivers a press on its button', async () => {
+      const adminPane = page.locator('#admin-pane');
+      const sent = await sendPhoto(
+        stack.telegram.apiRoot,
+        stack.bot.token,
+        LOCAL_ADMIN_CHAT_ID,
+        tinyPng(40, 30),
+        'Deposit <b>QR</b>',
+        { inline_keyboard: [[{ text: 'Looks right', callback_data: 'qr:ok' }]] },
+      );
+      expect(sent.ok).toBe(true);
+      const messageId = sent.result!.message_id;
+
+      const post = adminPane.locator(`.msg[data-message-id="${messageId}"]`);
+      await post.waitFor();
+      const image = post.locator('img.photo');
+      await image.waitFor();
+      // Loaded from the page's own server and decoded by the browser: its natural size is the PNG's.
+      const loadedSize = () =>
+        image.evaluate((img) => {
+          const el = img as unknown as { complete: boolean; naturalWidth: number; naturalHeight: number };
+          return el.complete ? [el.naturalWidth, el.naturalHeight] : undefined;
+        });
+      await expect.poll(loadedSize).toEqual([40, 30]);
+      expect(await image.getAttribute('src')).toMatch(/^\/api\/photo\/[A-Za-z0-9_-]+$/);
+      expect(await post.locator('.text').textContent()).toBe('Deposit QR');
+      expect(await post.locator('strong').textContent()).toBe('QR');
+
+      await post.getByRole('button', { name: 'Looks right' }).click();
+      const query = await stack.telegram.waitFor(() =>
+        [...stack.telegram.store.callbackQueries.values()].find(
+          (q) => q.chatId === LOCAL_ADMIN_CHAT_ID && q.messageId === messageId,
+        ),
+      );
+      expect(query).toMatchObject({ data: 'qr:ok', from: { id: 1000 } });
+      expect(pageErrors).toEqual([]);
     });
 
     it("draws what a person types as text, never as markup, and shows the bot's answer to it", async () => {
@@ -303,6 +361,50 @@ describe('web chat server', () => {
     expect((await fetch(new URL('/api/state?user=abc', chat.url))).status).toBe(400);
     expect(await statusWithHost(chat.url, 'evil.example')).toBe(421);
     expect(peer.user(5).messages()).toEqual([]);
+  });
+
+  it('shows a photo with its caption and buttons, serving the image itself without the bot token', async () => {
+    await start();
+    await post('/api/send', { pane: 'user', userId: 77, text: '/deposit' });
+    const png = tinyPng(16, 16);
+    const keyboard = { inline_keyboard: [[{ text: 'I paid', callback_data: 'paid' }]] };
+    const sent = await sendPhoto(peer.apiRoot, '1:T', 77, png, 'Scan <b>me</b>', keyboard);
+    expect(sent.ok).toBe(true);
+    const fileId = sent.result!.photo![0]!.file_id;
+
+    const state = await fetch(new URL('/api/state?user=77', chat.url));
+    const raw = await state.text();
+    expect(raw).not.toContain('1:T');
+    expect(raw).not.toContain(peer.apiRoot);
+    const view = JSON.parse(raw) as { userChat: { messages: Array<Record<string, unknown>> } };
+    const message = view.userChat.messages.at(-1)!;
+    expect(message).toMatchObject({
+      id: sent.result!.message_id,
+      fromBot: true,
+      text: 'Scan me',
+      entities: [{ type: 'bold', offset: 5, length: 2 }],
+      photo: { src: `/api/photo/${fileId}`, width: 16, height: 16 },
+      keyboard: [[{ text: 'I paid', data: 'paid' }]],
+    });
+    expect(view.userChat.messages[0]).not.toHaveProperty('photo');
+
+    const image = await fetch(new URL(`/api/photo/${fileId}`, chat.url));
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(image.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(Buffer.from(await image.arrayBuffer()).equals(png)).toBe(true);
+    expect((await fetch(new URL('/api/photo/AgACunknown', chat.url))).status).toBe(404);
+    expect((await fetch(new URL('/api/photo/..%2F..%2Fetc', chat.url))).status).toBe(404);
+
+    const pressed = await post('/api/press', {
+      pane: 'user',
+      userId: 77,
+      messageId: sent.result!.message_id,
+      data: 'paid',
+    });
+    expect(pressed.status).toBe(200);
+    const { callback_query_id } = (await pressed.json()) as { callback_query_id: string };
+    expect(peer.callbackQuery(callback_query_id)).toMatchObject({ messageId: sent.result!.message_id, data: 'paid' });
   });
 
   it('streams the view again when the chat changes', async () => {

@@ -1,5 +1,6 @@
-// The web chat page: draws the view the server streams (GET /api/events) and turns clicks and typing into
-// POST /api/send, /api/press, /api/block, and /api/wallet, /api/deposit and /api/pay (test wallets). Message text is only ever inserted as DOM text nodes; Telegram's
+// The web chat page: draws the view the server streams (GET /api/events), with the bot's photos from
+// GET /api/photo/<file_id>, and turns clicks and typing into POST /api/send, /api/press, /api/block, and
+// /api/wallet, /api/deposit and /api/pay (test wallets). Message text is only ever inserted as DOM text nodes; Telegram's
 // entities (offsets in UTF-16 code units, like JavaScript strings) become elements around those text nodes.
 // No innerHTML anywhere.
 
@@ -185,6 +186,20 @@ function keyboardOf(message, pane) {
   return box;
 }
 
+/** A photo the bot sent, from this page's own server (only same-origin /api/photo/ paths are drawn). */
+function photoOf(photo) {
+  if (typeof photo.src !== 'string' || !photo.src.startsWith('/api/photo/')) return undefined;
+  const img = document.createElement('img');
+  img.className = 'photo';
+  img.alt = 'Photo';
+  if (Number.isInteger(photo.width) && Number.isInteger(photo.height)) {
+    img.width = photo.width;
+    img.height = photo.height;
+  }
+  img.src = photo.src;
+  return img;
+}
+
 function time(unixSeconds) {
   return new Date(unixSeconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
@@ -196,7 +211,11 @@ function messageItem(message, pane, mine) {
   const meta = document.createElement('div');
   meta.className = 'meta';
   meta.textContent = `${message.from} · ${time(message.date)}${message.edited ? ' · edited' : ''}`;
-  li.append(meta, formatted(message.text, message.entities, pane));
+  li.append(meta);
+  const photo = message.photo === undefined ? undefined : photoOf(message.photo);
+  if (photo !== undefined) li.append(photo);
+  // A photo's caption is its text; a photo without one has none to draw.
+  if (message.photo === undefined || message.text !== '') li.append(formatted(message.text, message.entities, pane));
   if (message.keyboard.length > 0) li.append(keyboardOf(message, pane));
   return li;
 }
