@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
-import { FUNCTIONS } from '../core/settings.js';
 import { buildFunction } from '../local/lambda/build.js';
+import { FUNCTIONS } from '../stacks/manifest.js';
 import { median, type Row, ratioRow } from './stats.js';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { aiWorkerConfig } from '../core/config.js';
 import { composeAiWorker } from './lib/compose-ai.js';
+import { aiWorkerConfig } from './lib/config.js';
 import { environment, functionLogger } from './lib/runtime.js';
 
 const config = aiWorkerConfig(await environment());

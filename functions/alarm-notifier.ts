@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import type { AlarmNotifierResult } from '../core/admin/alarms.js';
-import { alarmNotifierConfig } from '../core/config.js';
 import { composeAlarmNotifier } from './lib/compose-alarms.js';
+import { alarmNotifierConfig } from './lib/config.js';
 import { environment, functionLogger } from './lib/runtime.js';
 
 const config = alarmNotifierConfig(await environment());

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { notifyWorkerConfig } from '../core/config.js';
 import { composeNotifyWorker } from './lib/compose.js';
+import { notifyWorkerConfig } from './lib/config.js';
 import { environment, functionLogger } from './lib/runtime.js';
 
 const config = notifyWorkerConfig(await environment());

@@ -8,7 +8,8 @@ import * as z from 'zod/mini';
 import { HttpChatGateway } from '../core/adapters/telegram-http.js';
 import { ConfigError, describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
-import { ENV, type SecretName, secretEnvName, type WebhookSettings } from '../core/settings.js';
+import { ENV, type WebhookSettings } from '../core/settings.js';
+import { type SecretName, secretEnvName } from '../stacks/manifest.js';
 import { resolveSecrets } from './lib/secrets.js';
 
 /** What the stack passes as Script `params`: the webhook URL and the registration settings. */

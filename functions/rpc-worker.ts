@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { inspectedQueuesConfig } from '../core/admin/stats.js';
-import { rpcWorkerConfig } from '../core/config.js';
 import { parseRpcEndpoints } from '../core/solana/endpoints.js';
 import { composeRpcWorker } from './lib/compose-rpc.js';
+import { rpcWorkerConfig } from './lib/config.js';
 import { environment, functionLogger } from './lib/runtime.js';
 
 const env = await environment();

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { signerConfig } from '../core/config.js';
 import { composeSigner } from './lib/compose-keys.js';
+import { signerConfig } from './lib/config.js';
 import { environment, functionLogger } from './lib/runtime.js';
 
 const config = signerConfig(await environment());

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { vaultWorkerConfig } from '../core/config.js';
 import { composeVaultWorker } from './lib/compose-keys.js';
+import { vaultWorkerConfig } from './lib/config.js';
 import { environment, functionLogger } from './lib/runtime.js';
 
 const config = vaultWorkerConfig(await environment());

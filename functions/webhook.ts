@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { webhookConfig } from '../core/config.js';
 import { composeWebhook } from './lib/compose.js';
+import { webhookConfig } from './lib/config.js';
 import { environment, functionLogger } from './lib/runtime.js';
 
 const config = webhookConfig(await environment());

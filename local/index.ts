@@ -17,19 +17,22 @@ import { KmsIntakeKey, KmsSigningKey } from '../core/adapters/kms.js';
 import { treasuryAddress } from '../core/adapters/solana-signer.js';
 import { depositPollEnvelope } from '../core/deposit/jobs.js';
 import {
-  FUNCTIONS,
-  type FunctionWiring,
-  KEY_NAMES,
-  type KeyName,
-  keyAlias,
   QUEUE_NAMES,
   type QueueName,
-  type SecretName,
   type StageSettings,
   stageSettings,
   TELEGRAM_LIMITS,
   type TelegramLimits,
 } from '../core/settings.js';
+import {
+  assertWiring,
+  FUNCTIONS,
+  type FunctionWiring,
+  KEY_NAMES,
+  type KeyName,
+  keyAlias,
+  type SecretName,
+} from '../stacks/manifest.js';
 import { localClientConfig } from './aws/common.js';
 import { startLocalDynamoDb, tableNameFor } from './aws/dynamodb.js';
 import { type Meter, startMeter } from './aws/meter.js';
@@ -197,6 +200,7 @@ export function localTelegramIdentity(): LocalTelegramOptions {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const stage = options.stage ?? 'local';
   const settings = stageSettings(stage);
+  assertWiring(settings);
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `local-stack-${stage}-`)));
   await mkdir(dataDir, { recursive: true });

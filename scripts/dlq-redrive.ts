@@ -13,7 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { redriveDeadLetters } from '../core/adapters/sqs-redrive.js';
-import { QUEUE_NAMES, type QueueName, queueResourceNames, stageSettings } from '../core/settings.js';
+import { QUEUE_NAMES, type QueueName, stageSettings } from '../core/settings.js';
+import { queueResourceNames } from '../stacks/manifest.js';
 
 const USAGE = `usage: npm run dlq:redrive -- <${QUEUE_NAMES.join('|')}> [--stage <stage>] [--max <n>] [--dry-run]`;
 

@@ -18,7 +18,7 @@ import * as z from 'zod/mini';
 import { KmsIntakeKey, KmsSigningKey } from '../core/adapters/kms.js';
 import { treasuryAddress } from '../core/adapters/solana-signer.js';
 import { AppError } from '../core/errors.js';
-import { keyAlias } from '../core/settings.js';
+import { keyAlias } from '../stacks/manifest.js';
 
 /** Must equal `APP_NAME` in sst.config.ts. */
 const DEFAULT_APP = 'wallet-desk';

@@ -1,7 +1,8 @@
 import { Api as HttpApi, Script, type StackContext, use } from 'sst/constructs';
-import { FUNCTIONS, type FunctionWiring, stageSettings } from '../core/settings.js';
+import { stageSettings } from '../core/settings.js';
 import type { WebhookRegistrationParams } from '../functions/register-webhook.js';
 import { Keys } from './Keys.js';
+import { FUNCTIONS, type FunctionWiring } from './manifest.js';
 import { Queues } from './Queues.js';
 import { Secrets } from './Secrets.js';
 import { Storage } from './Storage.js';

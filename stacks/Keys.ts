@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { StackContext } from 'sst/constructs';
-import { FUNCTIONS, type FunctionWiring, type KeyName, keyAlias } from '../core/settings.js';
+import { FUNCTIONS, type FunctionWiring, type KeyName, keyAlias } from './manifest.js';
 import { isProduction, statefulRemovalPolicy } from './stage.js';
 import { functionRoleName } from './wiring.js';
 

@@ -1,18 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Queue, type Function as SstFunction, type Stack, type StackContext, use } from 'sst/constructs';
+import { type ConsumerSettings, QUEUE_NAMES, type QueueName, stageSettings } from '../core/settings.js';
+import { Keys } from './Keys.js';
 import {
-  type ConsumerSettings,
+  assertWiring,
   consumedQueues,
   FUNCTIONS,
   type FunctionName,
   type FunctionWiring,
-  QUEUE_NAMES,
-  type QueueName,
   queueResourceNames,
-  stageSettings,
-} from '../core/settings.js';
-import { Keys } from './Keys.js';
+} from './manifest.js';
 import { Secrets } from './Secrets.js';
 import { Storage } from './Storage.js';
 import { type WiringResources, wiredFunction } from './wiring.js';
@@ -29,6 +27,7 @@ export function Queues({ stack }: StackContext) {
   const { table, key } = use(Storage);
   const { keys } = use(Keys);
   const { secrets } = use(Secrets);
+  assertWiring(stageSettings(stack.stage));
   const settings = stageSettings(stack.stage).queues;
 
   const made = byQueue((name) => jobQueue(stack, name, settings[name]));

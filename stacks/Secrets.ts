@@ -1,5 +1,5 @@
 import { Config, type StackContext } from 'sst/constructs';
-import { SECRETS, type SecretName } from '../core/settings.js';
+import { SECRETS, type SecretName } from './manifest.js';
 
 /** The secrets of the app, by name; bind one to a function only if its wiring lists it. */
 export type AppSecrets = Readonly<Record<SecretName, Config.Secret>>;

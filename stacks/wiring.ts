@@ -1,5 +1,5 @@
 /**
- * Function wiring: turns a `FunctionWiring` (core/settings.ts) into a Lambda function whose
+ * Function wiring: turns a `FunctionWiring` (stacks/manifest.ts) into a Lambda function whose
  * environment, secrets and IAM are exactly what the wiring declares, and nothing more.
  */
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -8,25 +8,17 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type App, type FunctionProps, Function as SstFunction, type Stack } from 'sst/constructs';
-import {
-  consumedQueues,
-  ENV,
-  type FunctionWiring,
-  type KeyGrant,
-  type KeyName,
-  QUEUE_NAMES,
-  type QueueName,
-  stageSettings,
-} from '../core/settings.js';
-import { assertKeyPatterns, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS, type TableGrant } from '../core/table-grants.js';
+import { ENV, QUEUE_NAMES, type QueueName, stageSettings } from '../core/settings.js';
+import { consumedQueues, type FunctionWiring, type KeyGrant, type KeyName } from './manifest.js';
 import type { AppSecrets } from './Secrets.js';
 import { statefulRemovalPolicy } from './stage.js';
+import { assertKeyPatterns, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS, type TableGrant } from './table-grants.js';
 
 /** Bot API root given to functions that talk to Telegram (`local/` points it at its Telegram peer). */
 export const TELEGRAM_API_ROOT = 'https://api.telegram.org';
 
 /**
- * The table statements of a grant (core/table-grants.ts): the read actions on the partition keys it
+ * The table statements of a grant (stacks/table-grants.ts): the read actions on the partition keys it
  * may read, the write actions on those it may write, each conditioned on `dynamodb:LeadingKeys` with
  * `ForAllValues:StringLike`. Every granted action names its partition keys (no Scan, no PartiQL), and
  * the condition is evaluated per item in batches and transactions. No secondary indexes yet: when one

@@ -3,10 +3,10 @@ import { OpenAiChatModel } from '../../core/adapters/openai-chat.js';
 import { SqsJobQueue } from '../../core/adapters/sqs.js';
 import { assistantPacer, createAssistantClient } from '../../core/ai/client.js';
 import { assistantHandlers } from '../../core/ai/handlers.js';
-import type { AiWorkerConfig } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import { fifoQueues } from '../../core/settings.js';
 import { composeConsumer } from './compose.js';
+import type { AiWorkerConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
 /**

@@ -1,8 +1,8 @@
 import { HttpChatGateway } from '../../core/adapters/telegram-http.js';
 import { createAlarmNotifier } from '../../core/admin/alarms.js';
-import type { AlarmNotifierConfig } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
-import { ALARM_SETTINGS } from '../../core/settings.js';
+import { ALARM_SETTINGS } from '../../stacks/manifest.js';
+import type { AlarmNotifierConfig } from './config.js';
 
 /**
  * The alarm notifier's object graph: the Bot API client and the admin chat, nothing else (no

@@ -7,7 +7,6 @@ import { DynamoSecretStore } from '../../core/adapters/dynamodb-secrets.js';
 import { KmsDataKeys, KmsIntakeKey, KmsSigningKey } from '../../core/adapters/kms.js';
 import { buildSignedTransfer, treasuryAddress } from '../../core/adapters/solana-signer.js';
 import { SqsJobQueue } from '../../core/adapters/sqs.js';
-import type { SignerConfig, VaultWorkerConfig } from '../../core/config.js';
 import { depositDecisionHandlers } from '../../core/deposit/handlers.js';
 import type { SigningKey } from '../../core/keys/ports.js';
 import { createEnvelopeVault } from '../../core/keys/vault.js';
@@ -17,6 +16,7 @@ import { PayoutDecideJob } from '../../core/payouts/jobs.js';
 import { fifoQueues } from '../../core/settings.js';
 import { vaultHandlers } from '../../core/vault/handlers.js';
 import { composeConsumer, consumeBySource } from './compose.js';
+import type { SignerConfig, VaultWorkerConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
 /**

@@ -10,7 +10,6 @@ import { Web3SolanaGateway } from '../../core/adapters/solana-web3.js';
 import { SqsJobQueue, SqsQueueDepths } from '../../core/adapters/sqs.js';
 import { adminStatsHandler, type InspectedQueues, rpcCounterFlusher, userSeenHandler } from '../../core/admin/stats.js';
 import { adminUserHandlers } from '../../core/admin/users.js';
-import type { RpcWorkerConfig } from '../../core/config.js';
 import { depositHandlers } from '../../core/deposit/handlers.js';
 import { ledgerHandlers } from '../../core/ledger/handlers.js';
 import type { Logger } from '../../core/log.js';
@@ -22,6 +21,7 @@ import { txSendHandler } from '../../core/solana/tx-send.js';
 import { walletBalanceHandler, walletUnlinkHandler, walletVerifyHandler } from '../../core/wallet/handlers.js';
 import { watchHandlers } from '../../core/watch/handlers.js';
 import { composeConsumer } from './compose.js';
+import type { RpcWorkerConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
 /**

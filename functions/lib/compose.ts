@@ -12,7 +12,6 @@ import { adminDigestHandler } from '../../core/admin/digest.js';
 import { createBot } from '../../core/bot/bot.js';
 import { botInfoFrom, createTurnRunner } from '../../core/bot/turn.js';
 import { broadcastHandlers } from '../../core/broadcast/handlers.js';
-import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from '../../core/config.js';
 import { createUpdateProcessor } from '../../core/ingress/process.js';
 import { createWebhook } from '../../core/ingress/webhook.js';
 import { type BatchResult, createConsumer, type JobHandler, type QueueRecord } from '../../core/jobs/consumer.js';
@@ -21,6 +20,7 @@ import { fifoQueues, type QueueName, TELEGRAM_LIMITS } from '../../core/settings
 import { containerPacers } from '../../core/telegram/pacing.js';
 import { telegramSendHandler, userStatusHandler } from '../../core/telegram/send.js';
 import { createSender } from '../../core/telegram/sender.js';
+import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
 /** The webhook's object graph, built once per container from validated config. */

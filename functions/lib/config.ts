@@ -1,16 +1,9 @@
 import * as z from 'zod/mini';
-import { parseAdminIds } from './admin/access.js';
-import { ConfigError } from './errors.js';
-import { parseIntakePublicKey } from './keys/intake.js';
-import {
-  ENV,
-  QUEUE_NAMES,
-  type QueueName,
-  type SecretName,
-  type StageSettings,
-  secretEnvName,
-  stageSettings,
-} from './settings.js';
+import { parseAdminIds } from '../../core/admin/access.js';
+import { ConfigError } from '../../core/errors.js';
+import { parseIntakePublicKey } from '../../core/keys/intake.js';
+import { ENV, QUEUE_NAMES, type QueueName, type StageSettings, stageSettings } from '../../core/settings.js';
+import { type SecretName, secretEnvName } from '../../stacks/manifest.js';
 
 /**
  * Function configuration, parsed and validated once per container from the environment the

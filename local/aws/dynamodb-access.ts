@@ -1,5 +1,5 @@
 /**
- * IAM for the local DynamoDB: each function's calls are held to its table grant (core/table-grants.ts),
+ * IAM for the local DynamoDB: each function's calls are held to its table grant (stacks/table-grants.ts),
  * the same list the stacks turn into `dynamodb:LeadingKeys` conditions, so a missing grant fails
  * locally as it would on AWS.
  *
@@ -19,7 +19,7 @@ import {
   TABLE_WRITE_ACTIONS,
   type TableAction,
   type TableGrant,
-} from '../../core/table-grants.js';
+} from '../../stacks/table-grants.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './common.js';
 
 type Json = Record<string, unknown>;
@@ -176,7 +176,7 @@ export function authorizeTableRequest(options: {
         message:
           `User: arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${name}/${name} is not authorized to perform: ` +
           `${action} on resource: ${tableArn(tableName)} (${where}) because no identity-based policy allows the ` +
-          `${action} action (see core/table-grants.ts)`,
+          `${action} action (see stacks/table-grants.ts)`,
       },
     };
   }

@@ -11,13 +11,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type BuildAppOptions, buildApp } from 'fauxqs';
-import {
-  type ConsumerSettings,
-  QUEUE_NAMES,
-  type QueueName,
-  queueResourceNames,
-  type StageSettings,
-} from '../../core/settings.js';
+import { type ConsumerSettings, QUEUE_NAMES, type QueueName, type StageSettings } from '../../core/settings.js';
+import { queueResourceNames } from '../../stacks/manifest.js';
 import { LOOPBACK, loopbackUrl } from '../ports.js';
 import { LOCAL_REGION, localClientConfig } from './common.js';
 

@@ -3,18 +3,16 @@
  * `secretEnvName` and the AWS SDK's standard variables, exactly as the stacks set them on AWS
  * (plus the endpoint variables that point the SDK at the emulators).
  */
+import { ENV, QUEUE_NAMES, type QueueName } from '../../core/settings.js';
 import {
   consumedQueues,
-  ENV,
   type FunctionWiring,
   KEY_NAMES,
   type KeyName,
-  QUEUE_NAMES,
-  type QueueName,
   SECRETS,
   type SecretName,
   secretEnvName,
-} from '../../core/settings.js';
+} from '../../stacks/manifest.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../aws/common.js';
 import { functionAccessKeyId } from '../aws/dynamodb-access.js';
 

@@ -1,10 +1,10 @@
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AlarmNotifierResult, AlarmPostFailedError } from '../../core/admin/alarms.js';
-import { alarmNotifierConfig } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
-import { ENV, secretEnvName } from '../../core/settings.js';
+import { ENV } from '../../core/settings.js';
 import { composeAlarmNotifier } from '../../functions/lib/compose-alarms.js';
+import { alarmNotifierConfig } from '../../functions/lib/config.js';
 import {
   type AdmissionPolicy,
   BotApiError,
@@ -12,6 +12,7 @@ import {
   type TelegramPeer,
   tooManyRequests,
 } from '../../local/telegram/index.js';
+import { secretEnvName } from '../../stacks/manifest.js';
 import { alarmNotification, snsEvent, snsRecord } from '../helpers/alarm-events.js';
 import { lambdaContext } from '../helpers/events.js';
 import { memoryLogger } from '../helpers/fakes.js';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledInputs, forbiddenInputs } from '../../bench/bundle.js';
-import { FUNCTIONS } from '../../core/settings.js';
 import { type BuiltFunction, buildFunction } from '../../local/lambda/build.js';
+import { FUNCTIONS } from '../../stacks/manifest.js';
 
 describe('webhook bundle', () => {
   let outdir: string;

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { assertValid, stageSettings } from '../../core/settings.js';
 import {
   aiWorkerConfig,
   notifyWorkerConfig,
@@ -7,8 +8,7 @@ import {
   signerConfig,
   vaultWorkerConfig,
   webhookConfig,
-} from '../../core/config.js';
-import { assertValid, stageSettings } from '../../core/settings.js';
+} from '../../functions/lib/config.js';
 
 const env = {
   STAGE: 'test',

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../core/errors.js';
-import { ENV, secretEnvName, stageSettings } from '../../core/settings.js';
+import { ENV, stageSettings } from '../../core/settings.js';
 import {
   buildSetWebhookPayload,
   register,
@@ -8,6 +8,7 @@ import {
   type WebhookRegistrationParams,
 } from '../../functions/register-webhook.js';
 import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
+import { secretEnvName } from '../../stacks/manifest.js';
 
 const settings = stageSettings('test').webhook;
 const PARAMS: WebhookRegistrationParams = {

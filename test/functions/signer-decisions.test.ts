@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
-import { signerConfig } from '../../core/config.js';
 import { createLogger } from '../../core/log.js';
 import { PayoutDecideJob } from '../../core/payouts/jobs.js';
 import { ENV, type QueueName } from '../../core/settings.js';
 import { composeSigner } from '../../functions/lib/compose-keys.js';
+import { signerConfig } from '../../functions/lib/config.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/aws/common.js';
 import { sqsRecord } from '../helpers/events.js';
 import { drainQueue, type FuzzStack, startFuzzStack } from '../helpers/fuzz-stack.js';

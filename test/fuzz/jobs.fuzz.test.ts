@@ -27,13 +27,6 @@ import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectedQueuesConfig } from '../../core/admin/stats.js';
-import {
-  aiWorkerConfig,
-  notifyWorkerConfig,
-  rpcWorkerConfig,
-  signerConfig,
-  vaultWorkerConfig,
-} from '../../core/config.js';
 import type { BatchResult } from '../../core/jobs/consumer.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { ENV, QUEUE_NAMES, type QueueName } from '../../core/settings.js';
@@ -41,6 +34,13 @@ import { composeNotifyWorker } from '../../functions/lib/compose.js';
 import { composeAiWorker } from '../../functions/lib/compose-ai.js';
 import { composeSigner, composeVaultWorker } from '../../functions/lib/compose-keys.js';
 import { composeRpcWorker } from '../../functions/lib/compose-rpc.js';
+import {
+  aiWorkerConfig,
+  notifyWorkerConfig,
+  rpcWorkerConfig,
+  signerConfig,
+  vaultWorkerConfig,
+} from '../../functions/lib/config.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/aws/common.js';
 import { sqsRecord } from '../helpers/events.js';
 import { drainQueue, type FuzzStack, startFuzzStack } from '../helpers/fuzz-stack.js';

@@ -26,7 +26,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { SessionDataSchema } from '../../core/bot/context.js';
-import { webhookConfig } from '../../core/config.js';
 import { checkUpdate } from '../../core/ingress/update.js';
 import type { WebhookRequest, WebhookResponse } from '../../core/ingress/webhook.js';
 import { createLogger } from '../../core/log.js';
@@ -34,6 +33,7 @@ import { OutboxSchema, ProcessedUpdateSchema } from '../../core/sessions/store.j
 import { QUEUE_NAMES } from '../../core/settings.js';
 import { TelegramSendJob } from '../../core/telegram/send-job.js';
 import { composeWebhook } from '../../functions/lib/compose.js';
+import { webhookConfig } from '../../functions/lib/config.js';
 import { drainQueue, type FuzzStack, readItem, startFuzzStack } from '../helpers/fuzz-stack.js';
 import { botApiProblem } from './bot-api.js';
 import { queuedJobProblem } from './jobs.js';

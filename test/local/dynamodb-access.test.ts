@@ -16,10 +16,10 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../core/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
 import { accessKeyIdOf, functionAccessKeyId } from '../../local/aws/dynamodb-access.js';
+import { FUNCTIONS } from '../../stacks/manifest.js';
 import { rejection } from '../helpers/rejection.js';
 
 const TABLE = 'access-table';

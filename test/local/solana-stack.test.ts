@@ -6,9 +6,9 @@ import { Connection, LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KmsSigningKey } from '../../core/adapters/kms.js';
 import { treasuryAddress } from '../../core/adapters/solana-signer.js';
-import { secretEnvName } from '../../core/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, startLocalStack } from '../../local/index.js';
+import { secretEnvName } from '../../stacks/manifest.js';
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -6,7 +6,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsumerSettings, QUEUE_NAMES, queueResourceNames, stageSettings } from '../../core/settings.js';
+import { type ConsumerSettings, QUEUE_NAMES, stageSettings } from '../../core/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import {
   createConsumerQueue,
@@ -15,6 +15,7 @@ import {
   startLocalSqs,
   startSqsServer,
 } from '../../local/aws/sqs.js';
+import { queueResourceNames } from '../../stacks/manifest.js';
 
 const settings = stageSettings('local');
 

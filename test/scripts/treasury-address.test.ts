@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KmsIntakeKey, KmsSigningKey } from '../../core/adapters/kms.js';
 import { treasuryAddress } from '../../core/adapters/solana-signer.js';
 import { parseIntakePublicKey } from '../../core/keys/intake.js';
-import { keyAlias } from '../../core/settings.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from '../../local/aws/common.js';
 import { type KmsEmulator, startKmsEmulator } from '../../local/kms/index.js';
 import { main } from '../../scripts/treasury-address.js';
+import { keyAlias } from '../../stacks/manifest.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');

@@ -1,15 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  ALARM_SETTINGS,
-  FUNCTIONS,
-  type FunctionWiring,
-  QUEUE_NAMES,
-  queueResourceNames,
-  stageSettings,
-} from '../../core/settings.js';
+import { QUEUE_NAMES, stageSettings } from '../../core/settings.js';
 import { Alarms, alarmName } from '../../stacks/Alarms.js';
 import { Api } from '../../stacks/Api.js';
+import { ALARM_SETTINGS, FUNCTIONS, type FunctionWiring, queueResourceNames } from '../../stacks/manifest.js';
 import {
   actionsOf,
   type CfnResource,

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DepositDecideJob } from '../../core/deposit/jobs.js';
 import { PayoutDecideJob } from '../../core/payouts/jobs.js';
-import { FUNCTIONS, type FunctionName, queueResourceNames, stageSettings } from '../../core/settings.js';
-import { stringLike, TABLE_GRANTS, type TableAction } from '../../core/table-grants.js';
+import { stageSettings } from '../../core/settings.js';
+import { FUNCTIONS, type FunctionName, queueResourceNames } from '../../stacks/manifest.js';
 import { Queues } from '../../stacks/Queues.js';
+import { stringLike, TABLE_GRANTS, type TableAction } from '../../stacks/table-grants.js';
 import { functionRoleName } from '../../stacks/wiring.js';
 import {
   actionsOf,

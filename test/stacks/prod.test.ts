@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { consumedQueues, FUNCTIONS, QUEUE_NAMES, queueResourceNames, stageSettings } from '../../core/settings.js';
+import { QUEUE_NAMES, stageSettings } from '../../core/settings.js';
 import { Api } from '../../stacks/Api.js';
 import { Keys } from '../../stacks/Keys.js';
+import { consumedQueues, FUNCTIONS, queueResourceNames } from '../../stacks/manifest.js';
 import { Queues } from '../../stacks/Queues.js';
 import { Storage } from '../../stacks/Storage.js';
 import { onlyResource, propertyOf, type SynthesizedTestApp, synthesizeForTest } from '../helpers/synth.js';

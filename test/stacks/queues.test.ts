@@ -1,13 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  consumedQueues,
-  FUNCTIONS,
-  QUEUE_NAMES,
-  type QueueName,
-  queueResourceNames,
-  stageSettings,
-} from '../../core/settings.js';
+import { QUEUE_NAMES, type QueueName, stageSettings } from '../../core/settings.js';
+import { assertWiring, consumedQueues, FUNCTIONS, queueResourceNames } from '../../stacks/manifest.js';
 import { Queues } from '../../stacks/Queues.js';
 import { type CfnResource, type SynthesizedTestApp, synthesizeForTest } from '../helpers/synth.js';
 
@@ -109,5 +103,19 @@ describe('Queues stack', () => {
 
   it('declares exactly one queue and one DLQ per queue name', () => {
     template.resourceCountIs('AWS::SQS::Queue', 2 * QUEUE_NAMES.length);
+  });
+});
+
+describe('the manifest against the stage settings', () => {
+  it('accepts every stage, and refuses a function whose queues are sized apart', () => {
+    for (const stage of ['dev', 'test', 'prod']) expect(() => assertWiring(stageSettings(stage))).not.toThrow();
+    const settings = stageSettings('test');
+    const apart = {
+      ...settings,
+      queues: { ...settings.queues, decisions: { ...settings.queues.decisions, memoryMb: 1024 } },
+    };
+    expect(() => assertWiring(apart)).toThrow(
+      /signer: the queues it consumes need the same timeoutSeconds and memoryMb/,
+    );
   });
 });

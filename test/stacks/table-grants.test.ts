@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertKeyPatterns, grantAllows, stringLike, TABLE_GRANTS, type TableGrant } from '../../core/table-grants.js';
+import {
+  assertKeyPatterns,
+  grantAllows,
+  stringLike,
+  TABLE_GRANTS,
+  type TableGrant,
+} from '../../stacks/table-grants.js';
 
 const prefix = fc.stringMatching(/^[a-z][a-z0-9.]{0,11}$/);
 const anyKey = fc.string({ maxLength: 40 });

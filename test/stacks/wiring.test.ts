@@ -1,22 +1,24 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  consumedQueues,
   ENV,
+  QUEUE_NAMES,
+  type QueueName,
+  SERVICE_SECRET_PURPOSE,
+  stageSettings,
+  USER_SECRET_PURPOSE,
+} from '../../core/settings.js';
+import { WEBHOOK_REGISTRATION, WEBHOOK_UNREGISTRATION } from '../../stacks/Api.js';
+import {
+  consumedQueues,
   FUNCTIONS,
   type FunctionWiring,
   KEY_NAMES,
   type KeyName,
-  QUEUE_NAMES,
-  type QueueName,
   queueResourceNames,
   SECRETS,
-  SERVICE_SECRET_PURPOSE,
   secretEnvName,
-  stageSettings,
-  USER_SECRET_PURPOSE,
-} from '../../core/settings.js';
-import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../../core/table-grants.js';
-import { WEBHOOK_REGISTRATION, WEBHOOK_UNREGISTRATION } from '../../stacks/Api.js';
+} from '../../stacks/manifest.js';
+import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../../stacks/table-grants.js';
 import { TELEGRAM_API_ROOT } from '../../stacks/wiring.js';
 import {
   actionsOf,

@@ -22,11 +22,11 @@ import {
 import { AppError } from '../../../core/errors.js';
 import { KeyServiceUnavailableError } from '../../../core/keys/errors.js';
 import type { SigningKey } from '../../../core/keys/ports.js';
-import { keyAlias } from '../../../core/settings.js';
 import { decodeBase58, encodeBase58 } from '../../../core/solana/address.js';
 import { localClientConfig } from '../../../local/aws/common.js';
 import { type KmsEmulator, startKmsEmulator } from '../../../local/kms/index.js';
 import { type SolanaPeer, startSolanaPeer } from '../../../local/solana/index.js';
+import { keyAlias } from '../../../stacks/manifest.js';
 
 const BLOCKHASH = encodeBase58(Uint8Array.from(randomBytes(32)));
 const U64_MAX = (1n << 64n) - 1n;
