@@ -22,7 +22,9 @@ export async function startTerminalChat({ stack, rl }: { stack: LocalStack; rl: 
       if (seen?.versions === versions) continue;
       shown.set(message.message_id, { versions });
       const label = seen ? 'bot (edited)' : 'bot';
-      console.log(`\n${label} › ${message.text}`);
+      const photo = message.photo?.at(-1);
+      const image = photo ? `[photo ${photo.width}×${photo.height}: open the web chat to see it] ` : '';
+      console.log(`\n${label} › ${image}${message.text}`);
       const rows = message.reply_markup?.inline_keyboard ?? [];
       buttons = [];
       for (const row of rows) {

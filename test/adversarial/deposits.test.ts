@@ -44,6 +44,8 @@ describe('deposits on the local stack (attacks)', () => {
     const bobs = await requestDeposit(stack, bob, '0.5');
     const alices = await requestDeposit(stack, alice, '0.5');
     expect(alices.reference).not.toBe(bobs.reference);
+    // Each request came as a QR code a wallet scans to exactly the link shown beside it.
+    expect([bobs.qr, alices.qr]).toEqual([bobs.url, alices.url]);
     await payRequest(stack, walletA, alices.url);
     // Bob presses his "I've paid" while Alice's payment finalizes: nothing is his.
     await pressPaidUntil(stack, bob, bobs, ['No finalized payment']);

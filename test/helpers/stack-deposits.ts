@@ -3,8 +3,12 @@ import { DEPOSIT_CALLBACK } from '../../core/deposit/jobs.js';
 import type { LocalStack } from '../../local/index.js';
 import type { PeerUser } from '../../local/telegram/actors.js';
 import { transferRequestInstruction } from '../../local/web-chat/test-wallet.js';
+import { scanQr } from './qr.js';
 
-/** The deposit request the bot showed `user` after `/deposit [sol]`: its URL, reference and message. */
+/**
+ * The deposit request the bot showed `user` after `/deposit [sol]`: its URL, reference and message,
+ * and what its QR code image (the photo sent just before) reads as, if there was one.
+ */
 export async function requestDeposit(stack: LocalStack, user: PeerUser, sol?: string) {
   const before = user.botMessages().length;
   await user.sendText(sol === undefined ? '/deposit' : `/deposit ${sol}`);
@@ -19,7 +23,12 @@ export async function requestDeposit(stack: LocalStack, user: PeerUser, sol?: st
   const url = /solana:\S+/.exec(message.text)?.[0];
   if (!url) throw new Error(`no solana: URL in ${message.text}`);
   const reference = new URL(url.replace('solana:', 'https://x/')).searchParams.get('reference')!;
-  return { url, reference, message };
+  const photo = user
+    .botMessages()
+    .slice(before)
+    .find((m) => m.photo !== undefined && m.message_id < message.message_id);
+  const image = photo?.photo?.at(-1) && stack.telegram.file(photo.photo.at(-1)!.file_id);
+  return { url, reference, message, qr: image ? scanQr(image)?.text : undefined };
 }
 
 /** Pays a `solana:` request from `payer`, as a Solana Pay wallet does (reference as a read-only key). */
