@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpChatGateway } from '../../../core/adapters/telegram-http.js';
 import { TransientError } from '../../../core/errors.js';
+import { qrPng } from '../../../core/qr/png.js';
 import {
   TelegramForbiddenError,
   TelegramRateLimitedError,
@@ -38,6 +39,26 @@ describe('HttpChatGateway', () => {
     };
     expect(result.message_id).toBeGreaterThan(0);
     expect(user.lastBotMessage()?.text).toBe('hello');
+  });
+
+  it('uploads a call’s files as multipart/form-data, its other params beside them', async () => {
+    const user = peer.user(13);
+    await user.sendText('hi');
+    const png = qrPng('solana:x', { scale: 2 });
+    await gateway().call({
+      method: 'sendPhoto',
+      params: {
+        chat_id: 13,
+        caption: '<b>Scan</b> me',
+        parse_mode: 'HTML',
+        reply_markup: { inline_keyboard: [[{ text: 'Paid', callback_data: 'p' }]] },
+      },
+      files: { photo: { filename: 'qr.png', contentType: 'image/png', base64: Buffer.from(png).toString('base64') } },
+    });
+    const sent = user.lastBotMessage()!;
+    expect(sent.text).toBe('Scan me');
+    expect(sent.reply_markup?.inline_keyboard[0]![0]!.text).toBe('Paid');
+    expect(peer.file(sent.photo!.at(-1)!.file_id)).toEqual(Buffer.from(png));
   });
 
   it('turns a 400 into a rejected error carrying Telegram’s description', async () => {
