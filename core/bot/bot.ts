@@ -3,6 +3,7 @@ import { adminEvent } from '../admin/events.js';
 import { seenDue, userSeen } from '../admin/stats.js';
 import { isLanguage } from '../i18n.js';
 import type { JobType } from '../jobs/envelope.js';
+import type { BotModule } from '../platform/bot.js';
 import type { PayoutSettings, VaultSettings } from '../settings.js';
 import { checkAddress } from '../solana/address.js';
 import { userStatus } from '../users/directory.js';
@@ -12,7 +13,7 @@ import { adminDesk } from './admin.js';
 import { AdminGate, handleOf } from './admin-access.js';
 import { blockGate } from './admin-users.js';
 import { assistantCommands } from './assistant.js';
-import type { BotContext } from './context.js';
+import { BotContext, parseSession } from './context.js';
 import { depositCommands } from './deposits.js';
 import { rateLimit } from './limits.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu, replaceScreen, showScreen } from './menus.js';
@@ -122,6 +123,11 @@ export interface BotOptions {
    * their sessions and jobs hold only what those features do.
    */
   reportActivity?: boolean;
+}
+
+/** The wallet desk as a bot on the platform: its context, its session and its conversation. */
+export function deskBot(options: BotOptions): BotModule<BotContext> {
+  return { name: 'wallet-desk', context: BotContext, parseSession, composer: createBot(options) };
 }
 
 /**

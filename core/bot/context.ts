@@ -1,10 +1,7 @@
-import { Context, Telegram } from 'telegraf';
-import type { Update, UserFromGetMe } from 'telegraf/types';
 import * as z from 'zod/mini';
 import { BroadcastMessageSchema } from '../broadcast/jobs.js';
 import { LANGUAGES, type Language, pickLanguage, type Translate, translator } from '../i18n.js';
-import type { JobDraft } from '../jobs/envelope.js';
-import type { TelegramCall } from '../telegram/calls.js';
+import { PlatformContext } from '../platform/context.js';
 import { SECRET_NAME } from '../vault/jobs.js';
 
 /** How many wallets a user may link. */
@@ -79,47 +76,8 @@ export function parseSession(data: unknown): SessionData {
   return parsed.success ? parsed.data : {};
 }
 
-/**
- * A `Telegram` client that performs no I/O: every API call becomes a `TelegramCall` in the
- * turn's outbox, to be delivered after the session is committed (in the webhook response or
- * through the notify queue). Handlers therefore never see API results: anything that needs
- * a result (a sent message id, a chat lookup) belongs in a job.
- */
-export class OutboxTelegram extends Telegram {
-  constructor(
-    token: string,
-    apiRoot: string,
-    private readonly outbox: TelegramCall[],
-  ) {
-    super(token, { apiRoot, webhookReply: false });
-  }
-
-  override callApi: Telegram['callApi'] = (method, payload) => {
-    this.outbox.push({ method: String(method), params: stripUndefined(payload) });
-    // Handlers get no results; `true` is what Telegram returns for most calls.
-    return Promise.resolve(true as never);
-  };
-}
-
-function stripUndefined(payload: object): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(payload)) as Record<string, unknown>;
-}
-
-/** The context every handler gets: telegraf's, plus the session, jobs to enqueue and a translator. */
-export class BotContext extends Context {
-  session: SessionData = {};
-  /**
-   * The acting user's own private-chat session, read only, when the update comes from another
-   * chat (a group, a button under a group message); undefined in the private chat itself, where
-   * `session` is that session. It is where an admin's block is recorded.
-   */
-  actorSession: SessionData | undefined;
-  readonly jobs: JobDraft[] = [];
-
-  constructor(update: Update, telegram: Telegram, botInfo: UserFromGetMe) {
-    super(update, telegram, botInfo);
-  }
-
+/** The desk's context: the platform's, with the desk's session, language, translator and block. */
+export class BotContext extends PlatformContext<SessionData> {
   /** The user's language: their choice, else their client's, else English. */
   get lang(): Language {
     return pickLanguage(this.session.lang, this.from?.language_code);
@@ -133,10 +91,5 @@ export class BotContext extends Context {
   /** An admin blocked the acting user (`blocked` in their private-chat session), whatever the chat. */
   get blocked(): boolean {
     return this.session.blocked === true || this.actorSession?.blocked === true;
-  }
-
-  /** Queues a job to run after this update is committed. */
-  enqueue<P>(draft: JobDraft<P>): void {
-    this.jobs.push(draft as JobDraft);
   }
 }

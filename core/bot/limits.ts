@@ -1,7 +1,8 @@
 import { Composer, type Telegram } from 'telegraf';
 import { ConfigError } from '../errors.js';
 import type { MessageKey } from '../i18n.js';
-import { type BotContext, OutboxTelegram, type RateLimitState } from './context.js';
+import { OutboxTelegram } from '../platform/context.js';
+import type { BotContext, RateLimitState } from './context.js';
 
 /** A token bucket: it holds at most `burst` tokens and gains one every `refillMs`. */
 export interface BucketSpec {

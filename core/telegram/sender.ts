@@ -1,4 +1,3 @@
-import { type StatsCounters, TELEGRAM_COUNTER_KEY } from '../admin/stats.js';
 import { describeError, TransientError } from '../errors.js';
 import type { JobProgress } from '../jobs/progress.js';
 import type { Logger } from '../log.js';
@@ -41,8 +40,8 @@ export interface SenderDeps {
    * sending the job back keeps a 429 storm from using up the queue's receives (`maxReceiveCount`).
    */
   maxChatWaitMs?: number;
-  /** Where Telegram's 429s are counted for the admins' `/stats` (one add per 429: they are rare). */
-  counters?: Pick<StatsCounters, 'add'>;
+  /** Counts one Telegram 429 at `at` (ms), e.g. for the admins' `/stats`; 429s are rare, so one write each. */
+  count429?: (at: number) => Promise<void>;
 }
 
 /** What became of a job's calls. */
@@ -106,9 +105,9 @@ export function createSender(deps: SenderDeps) {
 
   /** Counts a 429 for `/stats`; a counter that fails is logged and forgotten, never in the way of sending. */
   async function count429(log: Logger): Promise<void> {
-    if (!deps.counters) return;
+    if (!deps.count429) return;
     try {
-      await deps.counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, clock.now());
+      await deps.count429(clock.now());
     } catch (error) {
       log.warn('stats.count_failed', { error: describeError(error) });
     }

@@ -1,4 +1,4 @@
-import { DynamoJobProgress, DynamoSessionStore } from '../../core/adapters/dynamodb.js';
+import { DynamoJobProgress } from '../../core/adapters/dynamodb.js';
 import {
   DynamoBroadcastStore,
   DynamoChatPace,
@@ -9,11 +9,9 @@ import { DynamoStatsCounters } from '../../core/adapters/dynamodb-stats.js';
 import { SqsDeadLetterQueue, SqsJobQueue, SqsRedelivery } from '../../core/adapters/sqs.js';
 import { HttpChatGateway } from '../../core/adapters/telegram-http.js';
 import { adminDigestHandler } from '../../core/admin/digest.js';
-import { createBot } from '../../core/bot/bot.js';
-import { botInfoFrom, createTurnRunner } from '../../core/bot/turn.js';
+import { TELEGRAM_COUNTER_KEY } from '../../core/admin/stats.js';
+import { deskBot } from '../../core/bot/bot.js';
 import { broadcastHandlers } from '../../core/broadcast/handlers.js';
-import { createUpdateProcessor } from '../../core/ingress/process.js';
-import { createWebhook } from '../../core/ingress/webhook.js';
 import { type BatchResult, createConsumer, type JobHandler, type QueueRecord } from '../../core/jobs/consumer.js';
 import type { Logger } from '../../core/log.js';
 import { fifoQueues, type QueueName, TELEGRAM_LIMITS } from '../../core/settings.js';
@@ -21,42 +19,21 @@ import { containerPacers } from '../../core/telegram/pacing.js';
 import { telegramSendHandler, userStatusHandler } from '../../core/telegram/send.js';
 import { createSender } from '../../core/telegram/sender.js';
 import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from './config.js';
+import { composeBotWebhook } from './platform.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
-/** The webhook's object graph, built once per container from validated config. */
+/** The wallet desk's webhook: the platform's, running the desk. */
 export function composeWebhook(config: WebhookConfig, log: Logger) {
-  const { settings, telegram } = config;
-  const store = new DynamoSessionStore({
-    client: dynamoClient(),
-    tableName: config.tableName,
-    sessionIdleSeconds: settings.retention.sessionIdleSeconds,
-    updateDedupeSeconds: settings.retention.updateDedupeSeconds,
+  const { settings } = config;
+  const bot = deskBot({
+    adminChatId: config.adminChatId,
+    adminUserIds: config.adminUserIds,
+    intakePublicKey: config.intakePublicKey,
+    vault: settings.vault,
+    payouts: settings.payouts,
+    treasuryAddress: config.treasuryAddress,
   });
-  const queue = new SqsJobQueue({
-    client: sqsClient(),
-    queueUrls: config.queueUrls,
-    fifo: fifoQueues(settings),
-  });
-  const runTurn = createTurnRunner({
-    bot: createBot({
-      adminChatId: config.adminChatId,
-      adminUserIds: config.adminUserIds,
-      intakePublicKey: config.intakePublicKey,
-      vault: settings.vault,
-      payouts: settings.payouts,
-      treasuryAddress: config.treasuryAddress,
-    }),
-    botInfo: botInfoFrom(telegram.token, telegram.username),
-    token: telegram.token,
-    apiRoot: telegram.apiRoot,
-  });
-  return createWebhook({
-    secret: telegram.webhookSecret,
-    maxBodyBytes: settings.webhook.maxBodyBytes,
-    allowedUpdates: settings.webhook.allowedUpdates,
-    process: createUpdateProcessor({ sessions: store, ledger: store, queue, runTurn, log }),
-    log,
-  });
+  return composeBotWebhook(config, bot, log);
 }
 
 /**
@@ -67,6 +44,7 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
   const { settings } = config;
   const stores = { client: dynamoClient(), tableName: config.tableName };
   const directory = new DynamoUserDirectory(stores);
+  const counters = new DynamoStatsCounters(stores);
   const deliver = createSender({
     gateway: new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token }),
     progress: new DynamoJobProgress({ ...stores, retainSeconds: settings.queues.notify.dlqRetentionSeconds }),
@@ -74,7 +52,7 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
     pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),
     directory,
     maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
-    counters: new DynamoStatsCounters(stores),
+    count429: (at) => counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, at),
   });
   const queue = new SqsJobQueue({
     client: sqsClient(),

@@ -50,9 +50,44 @@ function base(env: Record<string, string>): BaseConfig {
 const BaseSchema = z.object({ [ENV.stage]: nonEmpty, [ENV.tableName]: nonEmpty, LOG_LEVEL: logLevel });
 const queueUrls = (queues: readonly QueueName[]) => Object.fromEntries(queues.map((q) => [ENV.queueUrl[q], url]));
 
-export interface WebhookConfig extends BaseConfig {
-  queueUrls: Record<QueueName, string>;
+/** Any bot's webhook: its table, the queues it sends to, and its Telegram identity. */
+export interface BotWebhookConfig extends BaseConfig {
+  queueUrls: Partial<Record<QueueName, string>>;
   telegram: { apiRoot: string; token: string; webhookSecret: string; username: string };
+}
+
+const botWebhookSchema = (queues: readonly QueueName[]) =>
+  z.extend(BaseSchema, {
+    ...queueUrls(queues),
+    [ENV.telegramApiRoot]: url,
+    ...secret('TELEGRAM_BOT_TOKEN', botToken),
+    ...secret('TELEGRAM_WEBHOOK_SECRET', webhookSecret),
+    ...secret('TELEGRAM_BOT_USERNAME', username),
+  });
+
+function botWebhookFields(values: Record<string, string>, queues: readonly QueueName[]): BotWebhookConfig {
+  return {
+    ...base(values),
+    queueUrls: Object.fromEntries(queues.map((q) => [q, values[ENV.queueUrl[q]]!])),
+    telegram: {
+      apiRoot: values[ENV.telegramApiRoot]!,
+      token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]!,
+      webhookSecret: values[secretEnvName('TELEGRAM_WEBHOOK_SECRET')]!,
+      username: values[secretEnvName('TELEGRAM_BOT_USERNAME')]!,
+    },
+  };
+}
+
+/** The config of a bot's webhook that sends jobs to `queues` (a bot on the platform other than the desk). */
+export function botWebhookConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  queues: readonly QueueName[],
+): BotWebhookConfig {
+  return botWebhookFields(parse(botWebhookSchema(queues), env) as Record<string, string>, queues);
+}
+
+export interface WebhookConfig extends BotWebhookConfig {
+  queueUrls: Record<QueueName, string>;
   /** Where admin commands are taken. */
   adminChatId: number;
   /** Who may approve payouts. */
@@ -63,13 +98,9 @@ export interface WebhookConfig extends BaseConfig {
   treasuryAddress: string;
 }
 
+/** The wallet desk's webhook: a bot webhook sending to every queue, with the desk's own secrets. */
 export function webhookConfig(env: Readonly<Record<string, string | undefined>>): WebhookConfig {
-  const schema = z.extend(BaseSchema, {
-    ...queueUrls(QUEUE_NAMES),
-    [ENV.telegramApiRoot]: url,
-    ...secret('TELEGRAM_BOT_TOKEN', botToken),
-    ...secret('TELEGRAM_WEBHOOK_SECRET', webhookSecret),
-    ...secret('TELEGRAM_BOT_USERNAME', username),
+  const schema = z.extend(botWebhookSchema(QUEUE_NAMES), {
     ...secret('ADMIN_CHAT_ID', chatId),
     ...secret('ADMIN_USER_IDS', userIds),
     ...secret('VAULT_INTAKE_KEY', base64),
@@ -77,17 +108,11 @@ export function webhookConfig(env: Readonly<Record<string, string | undefined>>)
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
-    ...base(values),
+    ...botWebhookFields(values, QUEUE_NAMES),
+    queueUrls: Object.fromEntries(QUEUE_NAMES.map((q) => [q, values[ENV.queueUrl[q]]!])) as Record<QueueName, string>,
     adminUserIds: admins(values),
     intakePublicKey: parseIntakePublicKey(values[secretEnvName('VAULT_INTAKE_KEY')]!),
     treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
-    queueUrls: Object.fromEntries(QUEUE_NAMES.map((q) => [q, values[ENV.queueUrl[q]]!])) as Record<QueueName, string>,
-    telegram: {
-      apiRoot: values[ENV.telegramApiRoot]!,
-      token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]!,
-      webhookSecret: values[secretEnvName('TELEGRAM_WEBHOOK_SECRET')]!,
-      username: values[secretEnvName('TELEGRAM_BOT_USERNAME')]!,
-    },
     adminChatId: Number(values[secretEnvName('ADMIN_CHAT_ID')]),
   };
 }

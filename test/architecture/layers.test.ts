@@ -28,6 +28,28 @@ describe('layers', () => {
     expect(upward).toEqual([]);
   });
 
+  it('the platform (bots, ingress, jobs, sessions, the Telegram sender) imports nothing of the wallet desk', () => {
+    const platform = ['core/platform', 'core/ingress', 'core/jobs', 'core/sessions', 'core/telegram'];
+    const desk =
+      /^core\/(bot|wallet|deposit|payouts|ledger|watch|broadcast|admin|ai|vault|keys|solana|qr|i18n)(\/|\.js$)/;
+    const crossings = platform.flatMap(sources).flatMap((file) =>
+      imports(file)
+        .filter((target) => desk.test(target))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(crossings).toEqual([]);
+  });
+
+  it('the example bot builds on the platform alone', () => {
+    const desk = /^core\/(bot|wallet|deposit|payouts|ledger|watch|broadcast|admin|ai|vault|keys|solana|qr)\//;
+    const crossings = sources('examples').flatMap((file) =>
+      imports(file)
+        .filter((target) => desk.test(target))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(crossings).toEqual([]);
+  });
+
   it('the deployment manifest is plain data: no CDK, SST or SDK import', () => {
     for (const file of ['stacks/manifest.ts', 'stacks/table-grants.ts']) {
       const text = readFileSync(join(ROOT, file), 'utf8');

@@ -1,8 +1,8 @@
 import type { Composer } from 'telegraf';
-import type { BotContext, SessionData } from '../../core/bot/context.js';
-import { botInfoFrom, createTurnRunner } from '../../core/bot/turn.js';
+import { BotContext, parseSession, type SessionData } from '../../core/bot/context.js';
 import type { TurnRunner } from '../../core/ingress/process.js';
 import { checkUpdate, type ValidUpdate } from '../../core/ingress/update.js';
+import { botInfoFrom, createTurnRunner } from '../../core/platform/bot.js';
 import { stageSettings } from '../../core/settings.js';
 
 /** The bot token of turn tests (the bot is `@desk_bot`). */
@@ -11,7 +11,7 @@ export const TEST_TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 /** Runs `bot` on one update and a session, as the webhook does, with no network. */
 export function turnRunner(bot: Composer<BotContext>): TurnRunner {
   return createTurnRunner({
-    bot,
+    bot: { name: 'test', context: BotContext, parseSession, composer: bot },
     botInfo: botInfoFrom(TEST_TOKEN, 'desk_bot'),
     token: TEST_TOKEN,
     apiRoot: 'http://127.0.0.1:1',

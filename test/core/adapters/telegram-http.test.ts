@@ -57,7 +57,7 @@ describe('HttpChatGateway', () => {
     });
     const sent = user.lastBotMessage()!;
     expect(sent.text).toBe('Scan me');
-    expect(sent.reply_markup?.inline_keyboard[0]![0]!.text).toBe('Paid');
+    expect(sent.reply_markup?.inline_keyboard[0]?.[0]?.text).toBe('Paid');
     expect(peer.file(sent.photo!.at(-1)!.file_id)).toEqual(Buffer.from(png));
   });
 

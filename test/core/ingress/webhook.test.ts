@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createBot } from '../../../core/bot/bot.js';
-import { botInfoFrom, createTurnRunner } from '../../../core/bot/turn.js';
+import { deskBot } from '../../../core/bot/bot.js';
 import { TransientError } from '../../../core/errors.js';
 import { createUpdateProcessor } from '../../../core/ingress/process.js';
 import { createWebhook, type WebhookRequest } from '../../../core/ingress/webhook.js';
+import { botInfoFrom, createTurnRunner } from '../../../core/platform/bot.js';
 import { stageSettings } from '../../../core/settings.js';
 import { testBotOptions } from '../../helpers/bot-options.js';
 import { MemoryJobQueue, MemorySessionStore, memoryLogger } from '../../helpers/fakes.js';
@@ -18,7 +18,7 @@ function setup(options: { runTurnThrows?: Error } = {}) {
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
   const realRun = createTurnRunner({
-    bot: createBot(testBotOptions({ adminChatId: -1001 })),
+    bot: deskBot(testBotOptions({ adminChatId: -1001 })),
     botInfo: botInfoFrom(TOKEN, 'desk_bot'),
     token: TOKEN,
     apiRoot: 'http://x',

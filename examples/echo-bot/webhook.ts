@@ -1,0 +1,15 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { botWebhookConfig } from '../../functions/lib/config.js';
+import { composeBotWebhook } from '../../functions/lib/platform.js';
+import { environment, functionLogger } from '../../functions/lib/runtime.js';
+import { echoBot } from './bot.js';
+
+const config = botWebhookConfig(await environment(), ['notify']);
+const log = functionLogger('echo-webhook', config.logLevel, [config.telegram.token, config.telegram.webhookSecret]);
+const webhook = composeBotWebhook(config, echoBot, log);
+
+/** `POST /telegram` of the echo bot: the platform's webhook running `echoBot`. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler((event) =>
+  webhook({ headers: event.headers, body: event.body, isBase64Encoded: event.isBase64Encoded }),
+);

@@ -1,0 +1,49 @@
+import { DynamoSessionStore } from '../../core/adapters/dynamodb.js';
+import { SqsJobQueue } from '../../core/adapters/sqs.js';
+import { createUpdateProcessor } from '../../core/ingress/process.js';
+import { createWebhook } from '../../core/ingress/webhook.js';
+import type { Logger } from '../../core/log.js';
+import { type BotModule, botInfoFrom, createTurnRunner } from '../../core/platform/bot.js';
+import type { PlatformContext } from '../../core/platform/context.js';
+import { fifoQueues } from '../../core/settings.js';
+import type { BotWebhookConfig } from './config.js';
+import { dynamoClient, sqsClient } from './runtime.js';
+
+/**
+ * Any bot's webhook on the platform, built once per container from validated config: sessions
+ * and the update ledger in DynamoDB, jobs to SQS, the bot's turn run with no network, each update
+ * applied exactly once (`core/ingress`).
+ */
+export function composeBotWebhook<C extends PlatformContext<object>>(
+  config: BotWebhookConfig,
+  bot: BotModule<C>,
+  log: Logger,
+) {
+  const { settings, telegram } = config;
+  const store = new DynamoSessionStore({
+    client: dynamoClient(),
+    tableName: config.tableName,
+    sessionIdleSeconds: settings.retention.sessionIdleSeconds,
+    updateDedupeSeconds: settings.retention.updateDedupeSeconds,
+  });
+  const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
+  const runTurn = createTurnRunner({
+    bot,
+    botInfo: botInfoFrom(telegram.token, telegram.username),
+    token: telegram.token,
+    apiRoot: telegram.apiRoot,
+  });
+  return createWebhook({
+    secret: telegram.webhookSecret,
+    maxBodyBytes: settings.webhook.maxBodyBytes,
+    allowedUpdates: settings.webhook.allowedUpdates,
+    process: createUpdateProcessor({
+      sessions: store,
+      ledger: store,
+      queue,
+      runTurn,
+      log: log.child({ bot: bot.name }),
+    }),
+    log,
+  });
+}
