@@ -5,7 +5,7 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@
 import { Connection, PublicKey } from '@solana/web3.js';
 import { DynamoWatchStore } from '../core/adapters/dynamodb-watch-store.js';
 import { type JobDraft, sealJobs } from '../core/jobs/envelope.js';
-import { WalletBalanceJob } from '../core/wallet/jobs.js';
+import { WalletBalanceJob } from '../core/wallets/jobs.js';
 import { localClientConfig } from '../local/aws/common.js';
 import { type LocalStack, type LogLine, startLocalStack } from '../local/index.js';
 import type { RpcCall } from '../local/solana/index.js';

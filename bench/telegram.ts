@@ -7,7 +7,7 @@ import { DynamoBroadcastStore, DynamoUserDirectory } from '../core/adapters/dyna
 import { SqsJobQueue } from '../core/adapters/sqs.js';
 import { HttpChatGateway } from '../core/adapters/telegram-http.js';
 import { type AdminEvent, adminEvent } from '../core/admin/events.js';
-import { BroadcastStartJob } from '../core/broadcast/jobs.js';
+import { BroadcastStartJob } from '../core/broadcasts/jobs.js';
 import { type JobDraft, sealJobs } from '../core/jobs/envelope.js';
 import { fifoQueues, TELEGRAM_LIMITS } from '../core/settings.js';
 import { localClientConfig } from '../local/aws/common.js';

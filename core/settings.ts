@@ -136,7 +136,7 @@ export interface PayoutSettings {
 }
 
 /**
- * Deposits by reference (Solana Pay transfer requests; see core/deposit/claims.ts). Amounts are
+ * Deposits by reference (Solana Pay transfer requests; see core/deposits/claims.ts). Amounts are
  * plain numbers of lamports.
  */
 export interface DepositSettings {

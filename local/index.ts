@@ -15,7 +15,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { KmsIntakeKey, KmsSigningKey } from '../core/adapters/kms.js';
 import { treasuryAddress } from '../core/adapters/solana-signer.js';
-import { depositPollEnvelope } from '../core/deposit/jobs.js';
+import { depositPollEnvelope } from '../core/deposits/jobs.js';
 import {
   QUEUE_NAMES,
   type QueueName,

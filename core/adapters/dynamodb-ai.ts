@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { type Conversation, HistoryConflictError, type HistoryStore, type Turn } from '../ai/history.js';
-import type { QuotaStore } from '../ai/quota.js';
+import { type Conversation, HistoryConflictError, type HistoryStore, type Turn } from '../assistant/history.js';
+import type { QuotaStore } from '../assistant/quota.js';
 import { ConditionFailed, Table } from './dynamodb.js';
 
 /**

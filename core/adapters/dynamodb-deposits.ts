@@ -9,8 +9,8 @@ import {
   depositIdOf,
   type NewDeposit,
   type UnattributedReason,
-} from '../deposit/store.js';
-import { isLanguage, type Language } from '../i18n.js';
+} from '../deposits/store.js';
+import { isLanguage, type Language } from '../i18n/index.js';
 import {
   ConditionFailed,
   gaugeMove,

@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DigestEntry, DigestEntrySchema, type DigestStore, type DigestWindow } from '../admin/digest.js';
-import { BroadcastMessageSchema } from '../broadcast/jobs.js';
-import type { Broadcast, BroadcastStatus, BroadcastStore, SendOutcome } from '../broadcast/store.js';
-import { isLanguage } from '../i18n.js';
+import { BroadcastMessageSchema } from '../broadcasts/jobs.js';
+import type { Broadcast, BroadcastStatus, BroadcastStore, SendOutcome } from '../broadcasts/store.js';
+import { isLanguage } from '../i18n/index.js';
 import type { ChatPaceStore } from '../telegram/sender.js';
 import type { UserDirectory, UserEntry, UserPage, UserRecord } from '../users/directory.js';
 import { ConditionFailed, type Item, Table } from './dynamodb.js';

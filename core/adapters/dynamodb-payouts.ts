@@ -1,6 +1,6 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { LANGUAGES } from '../i18n.js';
+import { LANGUAGES } from '../i18n/index.js';
 import type {
   AuditEntry,
   NewPayout,
@@ -10,7 +10,7 @@ import type {
   TransitionChange,
   TransitionGuard,
 } from '../payouts/store.js';
-import type { WalletBook } from '../wallet/book.js';
+import type { WalletBook } from '../wallets/book.js';
 import { ConditionFailed, gaugeMove, gaugeValue, type Item, Table, TransactionCancelled } from './dynamodb.js';
 
 /** Payouts not final yet (a gauge moved when one is created and when one ends). */

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { isLanguage, type Language } from '../i18n.js';
-import type { AddressPage, ChatWatch, Watcher, WatchSnapshot, WatchStore } from '../watch/store.js';
+import { isLanguage, type Language } from '../i18n/index.js';
+import type { AddressPage, ChatWatch, Watcher, WatchSnapshot, WatchStore } from '../watches/store.js';
 import { ConditionFailed, type Item, MAX_BATCH_GET, Table } from './dynamodb.js';
 
 /** The partition listing every watched address (one item per address, holding its snapshot). */

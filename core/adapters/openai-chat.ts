@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { AiRateLimitedError, AiRejectedError, AiTimeoutError, AiUnavailableError } from '../ai/errors.js';
-import type { ChatAnswer, ChatModel, ChatRequest, FinishReason } from '../ai/model.js';
+import { AiRateLimitedError, AiRejectedError, AiTimeoutError, AiUnavailableError } from '../assistant/errors.js';
+import type { ChatAnswer, ChatModel, ChatRequest, FinishReason } from '../assistant/model.js';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../http/retry-after.js';
 
 /** How to reach an OpenAI-compatible Chat Completions provider. */
@@ -44,7 +44,7 @@ const FINISH_REASONS: ReadonlySet<string> = new Set<FinishReason>(['stop', 'leng
  * A {@link ChatModel} over OpenAI-compatible Chat Completions (DeepSeek by default, the local LLM
  * peer in tests and `npm run dev`): one non-streaming `POST <baseUrl>/chat/completions` per call.
  *
- * Every failure becomes one of the `core/ai/errors.ts` errors: 429 → `AiRateLimitedError`
+ * Every failure becomes one of the `core/assistant/errors.ts` errors: 429 → `AiRateLimitedError`
  * (`Retry-After` or OpenAI's `retry-after-ms`), 5xx, network failures and any 2xx body that is not a
  * completion → `AiUnavailableError`, an aborted `request.signal` → `AiTimeoutError`, any other
  * status → `AiRejectedError` carrying the provider's message cut to 200 characters. Error messages

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { describeError, TransientError, ValidationError } from '../errors.js';
-import { escapeHtml } from '../i18n.js';
+import { escapeHtml } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { type ChatGateway, TelegramForbiddenError, TelegramRejectedError } from '../telegram/gateway.js';
 

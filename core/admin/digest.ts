@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { TransientError } from '../errors.js';
-import { escapeHtml } from '../i18n.js';
+import { escapeHtml } from '../i18n/index.js';
 import { handle } from '../jobs/consumer.js';
 import type { JobEnvelope } from '../jobs/envelope.js';
 import type { Logger } from '../log.js';

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError, describeError } from '../errors.js';
-import { LANGUAGES, type Translate, translator } from '../i18n.js';
+import { LANGUAGES, type Translate, translator } from '../i18n/index.js';
 import { handle } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import { defineJob, type JobDraft, type JobQueue } from '../jobs/envelope.js';

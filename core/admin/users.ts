@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { PoisonJobError, SessionConflictError, TransientError } from '../errors.js';
-import { LANGUAGES, type Translate, translator } from '../i18n.js';
+import { LANGUAGES, type Translate, translator } from '../i18n/index.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import { defineJob, type JobEnvelope, type JobQueue } from '../jobs/envelope.js';
@@ -8,8 +8,8 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { SessionStore } from '../sessions/store.js';
 import { notice } from '../telegram/notice.js';
 import { USERNAME, type UserDirectory, type UserRecord } from '../users/directory.js';
-import type { WalletBook } from '../wallet/book.js';
-import { formatSol } from '../wallet/format.js';
+import type { WalletBook } from '../wallets/book.js';
+import { formatSol } from '../wallets/format.js';
 import { assertAdmin } from './access.js';
 
 /** Whom an admin means: a user id (a private chat's id is its user's), or a username. */

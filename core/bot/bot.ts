@@ -1,26 +1,26 @@
 import { Composer } from 'telegraf';
+import { adminDesk } from '../admin/conversation.js';
 import { adminEvent } from '../admin/events.js';
+import { AdminGate, handleOf } from '../admin/gate.js';
 import { seenDue, userSeen } from '../admin/stats.js';
-import { isLanguage } from '../i18n.js';
+import { blockGate } from '../admin/users-conversation.js';
+import { assistantCommands } from '../assistant/conversation.js';
+import { depositCommands } from '../deposits/conversation.js';
+import { isLanguage } from '../i18n/index.js';
 import type { JobType } from '../jobs/envelope.js';
+import { payoutCommands } from '../payouts/conversation.js';
 import type { BotModule } from '../platform/bot.js';
 import type { PayoutSettings, VaultSettings } from '../settings.js';
 import { checkAddress } from '../solana/address.js';
 import { userStatus } from '../users/directory.js';
-import { WalletBalanceJob, WalletVerifyJob } from '../wallet/jobs.js';
-import { WatchLangJob } from '../watch/jobs.js';
-import { adminDesk } from './admin.js';
-import { AdminGate, handleOf } from './admin-access.js';
-import { blockGate } from './admin-users.js';
-import { assistantCommands } from './assistant.js';
+import { secretCommands, secretGuard } from '../vault/conversation.js';
+import { addressProblemReply, linkedAddresses, walletCommands, walletLabelPrompt } from '../wallets/conversation.js';
+import { WalletBalanceJob, WalletVerifyJob } from '../wallets/jobs.js';
+import { watchCommands } from '../watches/conversation.js';
+import { WatchLangJob } from '../watches/jobs.js';
 import { BotContext, parseSession } from './context.js';
-import { depositCommands } from './deposits.js';
 import { rateLimit } from './limits.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu, replaceScreen, showScreen } from './menus.js';
-import { payoutCommands } from './payouts.js';
-import { secretCommands, secretGuard } from './secrets.js';
-import { addressProblemReply, linkedAddresses, walletCommands, walletLabelPrompt } from './wallets.js';
-import { watchCommands } from './watches.js';
 
 function displayName(ctx: BotContext): string {
   return ctx.from?.first_name ?? ctx.from?.username ?? '';

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { BroadcastMessageSchema } from '../broadcast/jobs.js';
-import { LANGUAGES, type Language, pickLanguage, type Translate, translator } from '../i18n.js';
+import { BroadcastMessageSchema } from '../broadcasts/jobs.js';
+import { LANGUAGES, type Language, pickLanguage, type Translate, translator } from '../i18n/index.js';
 import { PlatformContext } from '../platform/context.js';
 import { SECRET_NAME } from '../vault/jobs.js';
 
@@ -40,7 +40,7 @@ export const SessionDataSchema = z.object({
   joined: z.optional(z.literal(true)),
   /**
    * Set in a user's private-chat session by an admin's `/block` (the `admin.block` job), cleared by
-   * `/unblock`: the bot then ignores everything this session brings (core/bot/admin-users.ts).
+   * `/unblock`: the bot then ignores everything this session brings (core/admin/users-conversation.ts).
    */
   blocked: z.optional(z.literal(true)),
   /** An admin's `/broadcast` waiting for confirmation. */

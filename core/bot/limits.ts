@@ -1,6 +1,6 @@
 import { Composer, type Telegram } from 'telegraf';
 import { ConfigError } from '../errors.js';
-import type { MessageKey } from '../i18n.js';
+import type { MessageKey } from '../i18n/index.js';
 import { OutboxTelegram } from '../platform/context.js';
 import type { BotContext, RateLimitState } from './context.js';
 

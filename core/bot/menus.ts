@@ -1,6 +1,6 @@
 import type { InlineKeyboardMarkup } from 'telegraf/types';
-import { LANGUAGES, type Translate, translator } from '../i18n.js';
-import { shortAddress } from '../wallet/format.js';
+import { LANGUAGES, type Translate, translator } from '../i18n/index.js';
+import { shortAddress } from '../wallets/format.js';
 import type { BotContext } from './context.js';
 import { type LinkedWallet, MAX_LABEL_CHARS, MAX_WALLETS } from './context.js';
 

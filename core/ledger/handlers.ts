@@ -1,11 +1,11 @@
 import { PoisonJobError } from '../errors.js';
-import { translator } from '../i18n.js';
+import { translator } from '../i18n/index.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import type { JobQueue } from '../jobs/envelope.js';
 import type { PayoutStore } from '../payouts/store.js';
 import { notice } from '../telegram/notice.js';
-import { formatSol } from '../wallet/format.js';
+import { formatSol } from '../wallets/format.js';
 import { LedgerHistoryJob } from './jobs.js';
 import type { Ledger } from './ledger.js';
 
@@ -18,7 +18,7 @@ export interface LedgerDeps {
   historySize?: number;
 }
 
-/** `ledger.history`: the user's balance and latest entries. (Deposit decisions live in core/deposit/handlers.ts.) */
+/** `ledger.history`: the user's balance and latest entries. (Deposit decisions live in core/deposits/handlers.ts.) */
 export function ledgerHandlers(deps: LedgerDeps): JobHandler[] {
   const history = handle(LedgerHistoryJob, async (job) => {
     if (job.userId === null || job.chatId === null) throw new PoisonJobError('ledger.no_user', 'history needs a user');

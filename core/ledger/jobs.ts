@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LANGUAGES } from '../i18n.js';
+import { LANGUAGES } from '../i18n/index.js';
 import { defineJob } from '../jobs/envelope.js';
 
 /** The user's internal balance and latest ledger entries. */

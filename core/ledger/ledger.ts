@@ -25,7 +25,7 @@ export interface PayoutHold {
  * Users' internal balances and the ledger that explains them.
  *
  * Invariants: a balance changes only together with the ledger entry that explains it, in one
- * transaction; a deposit is credited at most once (core/deposit/store.ts: its status leaves
+ * transaction; a deposit is credited at most once (core/deposits/store.ts: its status leaves
  * `pending` once, in that same transaction), whoever confirms it and however often; a payout's hold moves from `held`
  * once, to `released` (credit back) or `settled` (paid), in the transaction that moves the balance.
  * So for every user, balance = Σ entries, and Σ balances + Σ held + Σ settled = Σ credited deposits.

@@ -1,7 +1,7 @@
 import { assertAdmin } from '../admin/access.js';
 import { adminEvent } from '../admin/events.js';
 import { PoisonJobError } from '../errors.js';
-import { translator } from '../i18n.js';
+import { translator } from '../i18n/index.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import { type JobDraft, type JobEnvelope, type JobQueue, sealJobs } from '../jobs/envelope.js';
@@ -13,8 +13,8 @@ import type { SolanaGateway } from '../solana/gateway.js';
 import { TxSendJob } from '../solana/tx-send.js';
 import { notice } from '../telegram/notice.js';
 import { utcDay } from '../time.js';
-import type { WalletBook } from '../wallet/book.js';
-import { formatSol } from '../wallet/format.js';
+import type { WalletBook } from '../wallets/book.js';
+import { formatSol } from '../wallets/format.js';
 import {
   PAYOUT_CALLBACK,
   PAYOUT_CANCEL,

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LANGUAGES } from '../i18n.js';
+import { LANGUAGES } from '../i18n/index.js';
 import { defineJob } from '../jobs/envelope.js';
 
 /** A payout id: 16 characters of base32 from the request's job id (short enough for callback data). */

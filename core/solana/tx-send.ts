@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { PoisonJobError, TransientError } from '../errors.js';
-import { LANGUAGES, translator } from '../i18n.js';
+import { LANGUAGES, translator } from '../i18n/index.js';
 import { handle } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import { defineJob, type JobQueue } from '../jobs/envelope.js';

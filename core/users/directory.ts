@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LANGUAGES, type Language } from '../i18n.js';
+import { LANGUAGES, type Language } from '../i18n/index.js';
 import { defineJob, type JobDraft } from '../jobs/envelope.js';
 
 /**

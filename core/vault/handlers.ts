@@ -1,6 +1,6 @@
 import { assertAdmin } from '../admin/access.js';
 import { PoisonJobError } from '../errors.js';
-import { translator } from '../i18n.js';
+import { translator } from '../i18n/index.js';
 import { handle, type JobHandler } from '../jobs/consumer.js';
 import { emitFrom } from '../jobs/emit.js';
 import type { JobEnvelope, JobQueue } from '../jobs/envelope.js';

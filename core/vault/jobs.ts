@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LANGUAGES } from '../i18n.js';
+import { LANGUAGES } from '../i18n/index.js';
 import { defineJob } from '../jobs/envelope.js';
 
 /** A secret's name: what the user calls it (`binance_api`, `okx-secret`…). */

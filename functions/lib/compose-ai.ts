@@ -1,8 +1,8 @@
 import { DynamoHistoryStore, DynamoQuotaStore } from '../../core/adapters/dynamodb-ai.js';
 import { OpenAiChatModel } from '../../core/adapters/openai-chat.js';
 import { SqsJobQueue } from '../../core/adapters/sqs.js';
-import { assistantPacer, createAssistantClient } from '../../core/ai/client.js';
-import { assistantHandlers } from '../../core/ai/handlers.js';
+import { assistantPacer, createAssistantClient } from '../../core/assistant/client.js';
+import { assistantHandlers } from '../../core/assistant/handlers.js';
 import type { Logger } from '../../core/log.js';
 import { fifoQueues } from '../../core/settings.js';
 import { composeConsumer } from './compose.js';

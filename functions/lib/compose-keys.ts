@@ -7,7 +7,7 @@ import { DynamoSecretStore } from '../../core/adapters/dynamodb-secrets.js';
 import { KmsDataKeys, KmsIntakeKey, KmsSigningKey } from '../../core/adapters/kms.js';
 import { buildSignedTransfer, treasuryAddress } from '../../core/adapters/solana-signer.js';
 import { SqsJobQueue } from '../../core/adapters/sqs.js';
-import { depositDecisionHandlers } from '../../core/deposit/handlers.js';
+import { depositDecisionHandlers } from '../../core/deposits/handlers.js';
 import type { SigningKey } from '../../core/keys/ports.js';
 import { createEnvelopeVault } from '../../core/keys/vault.js';
 import type { Logger } from '../../core/log.js';

@@ -11,7 +11,7 @@ import { HttpChatGateway } from '../../core/adapters/telegram-http.js';
 import { adminDigestHandler } from '../../core/admin/digest.js';
 import { TELEGRAM_COUNTER_KEY } from '../../core/admin/stats.js';
 import { deskBot } from '../../core/bot/bot.js';
-import { broadcastHandlers } from '../../core/broadcast/handlers.js';
+import { broadcastHandlers } from '../../core/broadcasts/handlers.js';
 import { type BatchResult, createConsumer, type JobHandler, type QueueRecord } from '../../core/jobs/consumer.js';
 import type { Logger } from '../../core/log.js';
 import { fifoQueues, type QueueName, TELEGRAM_LIMITS } from '../../core/settings.js';

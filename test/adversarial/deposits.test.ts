@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
 import { DynamoLedger } from '../../core/adapters/dynamodb-ledger.js';
 import { DynamoUserDirectory } from '../../core/adapters/dynamodb-notify.js';
-import { depositIdOf } from '../../core/deposit/store.js';
+import { depositIdOf } from '../../core/deposits/store.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { LOCAL_ADMIN_CHAT_ID, type LocalStack } from '../../local/index.js';
 import { payRequest, pressPaidUntil, requestDeposit } from '../helpers/stack-deposits.js';

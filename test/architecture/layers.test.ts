@@ -31,7 +31,7 @@ describe('layers', () => {
   it('the platform (bots, ingress, jobs, sessions, the Telegram sender) imports nothing of the wallet desk', () => {
     const platform = ['core/platform', 'core/ingress', 'core/jobs', 'core/sessions', 'core/telegram'];
     const desk =
-      /^core\/(bot|wallet|deposit|payouts|ledger|watch|broadcast|admin|ai|vault|keys|solana|qr|i18n)(\/|\.js$)/;
+      /^core\/(bot|wallets|deposits|payouts|ledger|watches|broadcasts|admin|assistant|vault|keys|solana|qr|i18n)(\/|\.js$)/;
     const crossings = platform.flatMap(sources).flatMap((file) =>
       imports(file)
         .filter((target) => desk.test(target))
@@ -41,7 +41,7 @@ describe('layers', () => {
   });
 
   it('the example bot builds on the platform alone', () => {
-    const desk = /^core\/(bot|wallet|deposit|payouts|ledger|watch|broadcast|admin|ai|vault|keys|solana|qr)\//;
+    const desk = /^core\/(bot|wallets|deposits|payouts|ledger|watches|broadcasts|admin|assistant|vault|keys|solana|qr)\//;
     const crossings = sources('examples').flatMap((file) =>
       imports(file)
         .filter((target) => desk.test(target))

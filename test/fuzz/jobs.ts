@@ -8,20 +8,20 @@ import fc from 'fast-check';
 import { ADMIN_EVENT_KINDS, AdminEventJob } from '../../core/admin/events.js';
 import { AdminStatsJob, UserSeenJob } from '../../core/admin/stats.js';
 import { AdminBlockJob, AdminUserJob } from '../../core/admin/users.js';
-import { AiReplyJob, AiResetJob } from '../../core/ai/jobs.js';
+import { AiReplyJob, AiResetJob } from '../../core/assistant/jobs.js';
 import {
   BroadcastCancelJob,
   BroadcastPageJob,
   BroadcastSendJob,
   BroadcastStartJob,
-} from '../../core/broadcast/jobs.js';
+} from '../../core/broadcasts/jobs.js';
 import {
   DepositCheckJob,
   DepositCreditJob,
   DepositDecideJob,
   DepositPollJob,
   DepositRequestJob,
-} from '../../core/deposit/jobs.js';
+} from '../../core/deposits/jobs.js';
 import { type JobEnvelope, JobEnvelopeSchema, type JobType } from '../../core/jobs/envelope.js';
 import { LedgerHistoryJob } from '../../core/ledger/jobs.js';
 import {
@@ -37,7 +37,7 @@ import { TxSendJob } from '../../core/solana/tx-send.js';
 import { TelegramSendJob } from '../../core/telegram/send-job.js';
 import { UserStatusJob } from '../../core/users/directory.js';
 import { SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from '../../core/vault/jobs.js';
-import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from '../../core/wallet/jobs.js';
+import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from '../../core/wallets/jobs.js';
 import {
   WatchAddJob,
   WatchCheckJob,
@@ -45,7 +45,7 @@ import {
   WatchListJob,
   WatchPollJob,
   WatchRemoveJob,
-} from '../../core/watch/jobs.js';
+} from '../../core/watches/jobs.js';
 import { hugeString, type Json, mutated, truncated, unicodeText } from './mutate.js';
 
 /** Every job type of the platform. */

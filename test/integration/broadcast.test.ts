@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsJobQueue } from '../../core/adapters/sqs.js';
-import { BroadcastCancelJob } from '../../core/broadcast/jobs.js';
+import { BroadcastCancelJob } from '../../core/broadcasts/jobs.js';
 import { sealJobs } from '../../core/jobs/envelope.js';
 import { QUEUE_NAMES, type QueueName } from '../../core/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DepositDecideJob } from '../../core/deposit/jobs.js';
+import { DepositDecideJob } from '../../core/deposits/jobs.js';
 import { PayoutDecideJob } from '../../core/payouts/jobs.js';
 import { stageSettings } from '../../core/settings.js';
 import { FUNCTIONS, type FunctionName, queueResourceNames } from '../../stacks/manifest.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHistoryStore, DynamoQuotaStore } from '../../../core/adapters/dynamodb-ai.js';
-import { HistoryConflictError, type Turn } from '../../../core/ai/history.js';
+import { HistoryConflictError, type Turn } from '../../../core/assistant/history.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 
 const turn = (n: number): Turn => ({ job: `job-${n}`, at: n, question: `q${n}`, answer: `a${n}` });

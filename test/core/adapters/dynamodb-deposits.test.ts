@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDepositStore } from '../../../core/adapters/dynamodb-deposits.js';
 import { DynamoLedger } from '../../../core/adapters/dynamodb-ledger.js';
-import { depositIdOf } from '../../../core/deposit/store.js';
+import { depositIdOf } from '../../../core/deposits/store.js';
 import { claimOf } from '../../helpers/deposits.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 

@@ -14,7 +14,7 @@ import {
   type NotifyStoreOptions,
 } from '../../../core/adapters/dynamodb-notify.js';
 import type { DigestEntry } from '../../../core/admin/digest.js';
-import { type Broadcast, type SendOutcome, settled } from '../../../core/broadcast/store.js';
+import { type Broadcast, type SendOutcome, settled } from '../../../core/broadcasts/store.js';
 import { ensureTable } from '../../../local/aws/dynamodb.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 

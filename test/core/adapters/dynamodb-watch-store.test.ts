@@ -4,9 +4,9 @@ import { DynamoWatchStore } from '../../../core/adapters/dynamodb-watch-store.js
 import { createConsumer } from '../../../core/jobs/consumer.js';
 import { type JobEnvelope, sealJobs } from '../../../core/jobs/envelope.js';
 import { encodeBase58 } from '../../../core/solana/address.js';
-import { watchHandlers } from '../../../core/watch/handlers.js';
-import { WatchPollJob } from '../../../core/watch/jobs.js';
-import type { Watcher } from '../../../core/watch/store.js';
+import { watchHandlers } from '../../../core/watches/handlers.js';
+import { WatchPollJob } from '../../../core/watches/jobs.js';
+import type { Watcher } from '../../../core/watches/store.js';
 import { ensureTable, type LocalDynamoDb } from '../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';

@@ -1,8 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OpenAiChatModel } from '../../../core/adapters/openai-chat.js';
-import { AiRateLimitedError, AiRejectedError, AiTimeoutError, AiUnavailableError } from '../../../core/ai/errors.js';
-import type { ChatRequest } from '../../../core/ai/model.js';
+import {
+  AiRateLimitedError,
+  AiRejectedError,
+  AiTimeoutError,
+  AiUnavailableError,
+} from '../../../core/assistant/errors.js';
+import type { ChatRequest } from '../../../core/assistant/model.js';
 import { defaultReply, type LlmPeer, startLlmPeer } from '../../../local/llm/index.js';
 import { close, listen, loopbackUrl } from '../../../local/ports.js';
 import { secretCanary } from '../../setup/secrets.js';

@@ -6,7 +6,7 @@ import { DynamoUserDirectory } from '../../../core/adapters/dynamodb-notify.js';
 import { DynamoWalletBook } from '../../../core/adapters/dynamodb-payouts.js';
 import { AdminBlockJob, AdminUserJob, adminUserHandlers, type UserTarget } from '../../../core/admin/users.js';
 import { SessionConflictError } from '../../../core/errors.js';
-import type { Language } from '../../../core/i18n.js';
+import type { Language } from '../../../core/i18n/index.js';
 import { createConsumer } from '../../../core/jobs/consumer.js';
 import { type JobDraft, sealJobs } from '../../../core/jobs/envelope.js';
 import type { SessionStore } from '../../../core/sessions/store.js';

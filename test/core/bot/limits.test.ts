@@ -7,7 +7,7 @@ import { ConfigError } from '../../../core/errors.js';
 import type { TurnRunner } from '../../../core/ingress/process.js';
 import type { ValidUpdate } from '../../../core/ingress/update.js';
 import { encodeBase58 } from '../../../core/solana/address.js';
-import { WalletBalanceJob } from '../../../core/wallet/jobs.js';
+import { WalletBalanceJob } from '../../../core/wallets/jobs.js';
 import { testBotOptions } from '../../helpers/bot-options.js';
 import { turnRunner, validUpdate as valid } from '../../helpers/turns.js';
 import { callbackUpdate, textUpdate } from '../../helpers/updates.js';

@@ -1,0 +1,71 @@
+import { Composer } from 'telegraf';
+import type { BotContext } from '../bot/context.js';
+import { checkAddress } from '../solana/address.js';
+import { addressProblemReply } from '../wallets/conversation.js';
+import { parseSol } from '../wallets/format.js';
+import { WATCH_CALLBACK, WatchAddJob, WatchListJob, WatchRemoveJob } from './jobs.js';
+
+const HTML = { parse_mode: 'HTML' } as const;
+/** "0", "0.0", "0,00"…: no threshold, every change counts. */
+const ZERO = /^0{1,11}(?:[.,]0{1,9})?$/;
+
+/**
+ * A threshold typed by the user, in SOL ("0.5", "1,5"), to lamports: absent or zero means every
+ * change (0n); undefined when it is not an amount (signs, exponents, more than 9 decimals).
+ */
+export function parseThreshold(text: string | undefined): bigint | undefined {
+  if (text === undefined || ZERO.test(text)) return 0n;
+  return parseSol(text);
+}
+
+/**
+ * Watch alerts. `/watch <address> [SOL]` (an optional trailing "SOL" is allowed) watches any
+ * Solana address, the user's own or not: the syntax of the address and the threshold is checked
+ * here (no RPC), then `watch.add` stores the watch with the user's language and confirms it, or
+ * says the limit is reached. `/watches` asks `watch.list` for the list with a Remove button per
+ * watch; a press queues `watch.remove`, which checks the button's watch id against the store and
+ * edits the list in place. Every press is answered here, at once.
+ *
+ * Watches belong to a user and live in their private chat; in a group, a command addressed to the
+ * bot is told so (telegraf ignores commands addressed to another bot).
+ */
+export function watchCommands(): Composer<BotContext> {
+  const watches = new Composer<BotContext>();
+
+  watches.command('watch', (ctx) => {
+    if (ctx.chat.type !== 'private') return ctx.reply(ctx.t('watch.private'));
+    const args = ctx.args.length === 3 && ctx.args[2]?.toLowerCase() === 'sol' ? ctx.args.slice(0, 2) : ctx.args;
+    const [text, amount] = args;
+    if (text === undefined || args.length > 2) return ctx.reply(ctx.t('watch.usage'), HTML);
+    const check = checkAddress(text);
+    if (!check.ok) return addressProblemReply(ctx, text, check.problem);
+    const threshold = parseThreshold(amount);
+    if (threshold === undefined) {
+      return ctx.reply(ctx.t('watch.bad_threshold', { text: (amount ?? '').slice(0, 32) }), HTML);
+    }
+    ctx.enqueue({
+      job: WatchAddJob,
+      payload: { address: check.address, thresholdLamports: threshold.toString(), lang: ctx.lang },
+      chatId: ctx.chat.id,
+      userId: ctx.from.id,
+    });
+  });
+
+  watches.command('watches', (ctx) => {
+    if (ctx.chat.type !== 'private') return ctx.reply(ctx.t('watch.private'));
+    ctx.enqueue({ job: WatchListJob, payload: { lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
+  });
+
+  watches.action(WATCH_CALLBACK.pattern, (ctx) => {
+    if (ctx.chat?.type !== 'private') return ctx.answerCbQuery(ctx.t('button.stale'));
+    const messageId = ctx.callbackQuery.message?.message_id;
+    ctx.enqueue({
+      job: WatchRemoveJob,
+      payload: { watch: ctx.match[1]!, lang: ctx.lang, ...(messageId === undefined ? {} : { messageId }) },
+      chatId: ctx.chat.id,
+      userId: ctx.from.id,
+    });
+    return ctx.answerCbQuery();
+  });
+  return watches;
+}
