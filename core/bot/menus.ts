@@ -1,8 +1,8 @@
 import type { InlineKeyboardMarkup } from 'telegraf/types';
 import { LANGUAGES, type Translate, translator } from '../i18n/index.js';
 import { shortAddress } from '../wallets/format.js';
+import { type LinkedWallet, MAX_LABEL_CHARS, MAX_WALLETS } from '../wallets/session.js';
 import type { BotContext } from './context.js';
-import { type LinkedWallet, MAX_LABEL_CHARS, MAX_WALLETS } from './context.js';
 
 /** A screen of the bot: HTML text and its inline keyboard. Pure data, reused for send and edit. */
 export interface Screen {

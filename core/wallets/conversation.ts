@@ -1,6 +1,6 @@
 import { Composer } from 'telegraf';
 import type { Message } from 'telegraf/types';
-import { type BotContext, type LinkedWallet, MAX_LABEL_CHARS, MAX_WALLETS, type SessionData } from '../bot/context.js';
+import type { BotContext, SessionData } from '../bot/context.js';
 import {
   CALLBACK,
   removeConfirmScreen,
@@ -15,8 +15,9 @@ import {
 import { escapeHtml } from '../i18n/index.js';
 import { type AddressProblem, checkAddress } from '../solana/address.js';
 import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from './jobs.js';
+import { type LinkedWallet, MAX_LABEL_CHARS, MAX_WALLETS } from './session.js';
 
-export { MAX_WALLETS } from '../bot/context.js';
+export { MAX_WALLETS } from './session.js';
 
 const HTML = { parse_mode: 'HTML' } as const;
 /** How long a "Rename" waits for the label. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../core/bot/bot.js';
-import { type LinkedWallet, MAX_WALLETS, type SessionData } from '../../../core/bot/context.js';
+import type { SessionData } from '../../../core/bot/context.js';
 import { encodeBase58 } from '../../../core/solana/address.js';
+import { type LinkedWallet, MAX_WALLETS } from '../../../core/wallets/session.js';
 import { testBotOptions } from '../../helpers/bot-options.js';
 import { turnRunner, validUpdate as valid, withoutLimits } from '../../helpers/turns.js';
 import { callbackUpdate, textUpdate } from '../../helpers/updates.js';
