@@ -424,14 +424,35 @@ function checksummedWindows(
 ) {
   const prefix = [0];
   for (const word of run) prefix.push(prefix.at(-1)! + COMMONNESS[word.index]!);
+  // A run of few distinct words repeats its windows: each is hashed once, and at most
+  // MAX_WINDOWS are hashed for such a run.
+  const checked = new Map<string, boolean>();
+  // Few distinct words: a phrase starts among the first MAX_STARTS words of its run, or nowhere.
+  const starts = anyWords ? MAX_STARTS : run.length;
   for (const length of PHRASE_LENGTHS) {
-    for (let i = 0; i + length <= run.length; i++) {
+    for (let i = 0; i + length <= run.length && i < starts; i++) {
       if (!anyWords && (prefix[i + length]! - prefix[i]!) / length > MAX_COMMONNESS) continue;
       const window = run.slice(i, i + length);
-      if (hasValidChecksum(window.map((word) => word.index))) add(window[0]!.start, window.at(-1)!.end, 'seed-phrase');
+      const indexes = window.map((word) => word.index);
+      const key = indexes.join(',');
+      let valid = checked.get(key);
+      if (valid === undefined) {
+        if (anyWords && checked.size >= MAX_WINDOWS) return;
+        valid = hasValidChecksum(indexes);
+        checked.set(key, valid);
+      }
+      if (!valid) continue;
+      // Few distinct words: the whole run is the phrase (and is hidden whole).
+      if (anyWords) return add(run[0]!.start, run.at(-1)!.end, 'seed-phrase');
+      add(window[0]!.start, window.at(-1)!.end, 'seed-phrase');
     }
   }
 }
+
+/** Distinct windows whose checksum one run of few distinct words may cost (SHA-256 each). */
+const MAX_WINDOWS = 256;
+/** Where a phrase may start in a run of few distinct words. */
+const MAX_STARTS = 48;
 
 /** BIP-39: the last `words × 11 / 33` bits are the first bits of SHA-256 of the entropy before them. */
 function hasValidChecksum(indexes: readonly number[]): boolean {

@@ -202,18 +202,25 @@ describe('findSecret', () => {
     for (const paragraph of texts.flatMap((t) => t.split(/\n\s*\n/))) expect(findSecret(paragraph)).toBeUndefined();
   });
 
-  it('checks a 4,096-character message in about a millisecond', () => {
-    const english = readFileSync('README.md', 'utf8').slice(0, 4096);
-    const chinese = '我的钱包余额是多少？怎么质押SOL？请问这个机器人可以帮我查询交易记录吗。'
-      .repeat(120)
-      .slice(0, 4096);
-    for (const text of [english, chinese]) {
-      for (let i = 0; i < 20; i++) findSecret(text);
-      const runs = 100;
+  it('checks a 4,096-character message in linear time: within a small multiple of reading its words', () => {
+    const texts = {
+      english: readFileSync('README.md', 'utf8').slice(0, 4096),
+      chinese: '我的钱包余额是多少？怎么质押SOL？请问这个机器人可以帮我查询交易记录吗。'.repeat(120).slice(0, 4096),
+      // Runs of list words with few distinct ones: each may hide a phrase whose checksum holds.
+      'two list words repeated': 'abandon zoo '.repeat(400).slice(0, 4096),
+      'one list word repeated': 'word '.repeat(900).slice(0, 4096),
+    };
+    const time = (work: () => unknown) => {
+      for (let i = 0; i < 10; i++) work();
       const start = performance.now();
-      for (let i = 0; i < runs; i++) findSecret(text);
-      // Measured about 0.25 ms (English) and 0.5 ms (Chinese); bounded loosely for a shared machine.
-      expect((performance.now() - start) / runs).toBeLessThan(5);
+      for (let i = 0; i < 50; i++) work();
+      return performance.now() - start;
+    };
+    for (const [name, text] of Object.entries(texts)) {
+      // The baseline, measured in the same run: normalizing the text and listing its words.
+      const words = time(() => [...text.normalize('NFKC').matchAll(/[A-Za-z]+|\p{Script=Han}/gu)].length);
+      // Measured 2–12× on an idle machine; an accidental quadratic pass is hundreds.
+      expect(time(() => findSecret(text)) / words, name).toBeLessThan(60);
     }
   });
 });
