@@ -41,7 +41,8 @@ describe('layers', () => {
   });
 
   it('the example bot builds on the platform alone', () => {
-    const desk = /^core\/(bot|wallets|deposits|payouts|ledger|watches|broadcasts|admin|assistant|vault|keys|solana|qr)\//;
+    const desk =
+      /^core\/(bot|wallets|deposits|payouts|ledger|watches|broadcasts|admin|assistant|vault|keys|solana|qr)\//;
     const crossings = sources('examples').flatMap((file) =>
       imports(file)
         .filter((target) => desk.test(target))
