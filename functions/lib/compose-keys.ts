@@ -67,9 +67,9 @@ export function kmsPayoutSigner(key: SigningKey): PayoutSigner {
  */
 export function composeSigner(config: SignerConfig, log: Logger) {
   const { settings } = config;
-  const dynamo = dynamoClient();
-  const ledger = new DynamoLedger({ client: dynamo, tableName: config.tableName });
-  const payouts = new DynamoPayoutStore({ client: dynamo, tableName: config.tableName });
+  const stores = { client: dynamoClient(), tableName: config.tableName };
+  const ledger = new DynamoLedger(stores);
+  const payouts = new DynamoPayoutStore(stores);
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
   const payoutHandlers = payoutSignerHandlers({
     admins: config.adminUserIds,
@@ -84,10 +84,10 @@ export function composeSigner(config: SignerConfig, log: Logger) {
   const decisionHandlers = [
     ...payoutHandlers.filter((handler) => handler.job === PayoutDecideJob),
     ...depositDecisionHandlers({
-      deposits: new DynamoDepositStore({ client: dynamo, tableName: config.tableName }),
+      deposits: new DynamoDepositStore(stores),
       queue,
       admins: config.adminUserIds,
-      users: new DynamoUserDirectory({ client: dynamo, tableName: config.tableName }),
+      users: new DynamoUserDirectory(stores),
     }),
   ];
   return consumeBySource([

@@ -35,23 +35,24 @@ import { dynamoClient, sqsClient } from './runtime.js';
  */
 export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected: InspectedQueues) {
   const { settings, tableName } = config;
-  const dynamo = dynamoClient();
+  const stores = { client: dynamoClient(), tableName };
   const sqs = sqsClient();
   const pool = createRpcPool({
     endpoints: parseRpcEndpoints(config.solanaRpcUrls),
     maxConcurrency: settings.queues.rpc.maxConcurrency,
     settings: settings.solana,
-    cache: new DynamoRpcCache({ client: dynamo, tableName }),
+    cache: new DynamoRpcCache(stores),
     log,
   });
   const solana = new Web3SolanaGateway({ fetch: pool.fetch, commitment: settings.solana.commitment });
   const queue = new SqsJobQueue({ client: sqs, queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
-  const statsCounters = new DynamoStatsCounters({ client: dynamo, tableName });
+  const statsCounters = new DynamoStatsCounters(stores);
   const counters = rpcCounterFlusher({ stats: () => pool.stats(), counters: statsCounters, log });
-  const seen = new DynamoSeenUsers({ client: dynamo, tableName });
-  const book = new DynamoWalletBook({ client: dynamo, tableName });
-  const ledger = new DynamoLedger({ client: dynamo, tableName });
-  const payouts = new DynamoPayoutStore({ client: dynamo, tableName });
+  const seen = new DynamoSeenUsers(stores);
+  const users = new DynamoUserDirectory(stores);
+  const book = new DynamoWalletBook(stores);
+  const ledger = new DynamoLedger(stores);
+  const payouts = new DynamoPayoutStore(stores);
   const handlers = [
     walletVerifyHandler({ solana, queue, book }),
     walletBalanceHandler({ solana, queue }),
@@ -59,19 +60,19 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
     ...depositHandlers({
       solana,
       queue,
-      deposits: new DynamoDepositStore({ client: dynamo, tableName }),
+      deposits: new DynamoDepositStore(stores),
       treasury: config.treasuryAddress,
       settings: settings.deposits,
     }),
     txSendHandler({
       solana,
       queue,
-      store: new DynamoTxStore({ client: dynamo, tableName }),
+      store: new DynamoTxStore(stores),
       // Leave a third of the function timeout for the rest of the batch and the shutdown.
       budgetMs: (settings.queues.rpc.timeoutSeconds * 1000 * 2) / 3,
       resendEveryMs: 2_000,
     }),
-    ...watchHandlers({ store: new DynamoWatchStore({ client: dynamo, tableName }), solana, queue }),
+    ...watchHandlers({ store: new DynamoWatchStore(stores), solana, queue }),
     ...ledgerHandlers({ ledger, queue, payouts }),
     ...payoutChainHandlers({
       ledger,
@@ -84,10 +85,9 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
     }),
     ...adminUserHandlers({
       admins: config.adminUserIds,
-      directory: new DynamoUserDirectory({ client: dynamo, tableName }),
+      directory: users,
       sessions: new DynamoSessionStore({
-        client: dynamo,
-        tableName,
+        ...stores,
         sessionIdleSeconds: settings.retention.sessionIdleSeconds,
         updateDedupeSeconds: settings.retention.updateDedupeSeconds,
       }),
@@ -97,7 +97,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
     }),
     adminStatsHandler({
       admins: config.adminUserIds,
-      users: new DynamoUserDirectory({ client: dynamo, tableName }),
+      users,
       seen,
       queues: new SqsQueueDepths({ client: sqs, queues: inspected }),
       counters: statsCounters,
