@@ -17,9 +17,10 @@
  *    consistent GetItem) and runs the action, condition included, on a copy of that item in a
  *    scratch dynalite (in memory, never listening). dynalite's own expression evaluator and
  *    validation decide, so a condition means here exactly what it means to a plain PutItem;
- * 3. when an action fails its condition or would be invalid for its item (ADD to a string,
- *    say), applies nothing and answers `TransactionCanceledException` with one
- *    `CancellationReasons` entry per action, in order;
+ * 3. when an action fails its condition, names its item with a key attribute of the wrong type,
+ *    or would be invalid for its item (ADD to a string, say), applies nothing and answers
+ *    `TransactionCanceledException` with one `CancellationReasons` entry per action, in order
+ *    (`ValidationError` for the last two, as DynamoDB does, not a request-wide ValidationException);
  * 4. otherwise applies each action to the real table through dynalite (conditions kept: they
  *    still hold, as nothing else wrote since the checks).
  * Step 4 cannot fail for a reason step 2 did not see, as long as every writer goes through this
@@ -291,6 +292,8 @@ function dynaliteListener(server: Server): RequestListener {
 interface TableShape {
   /** The key attribute names (hash, then range). */
   readonly keyNames: readonly string[];
+  /** The type (`S`, `N`, `B`) of each key attribute. */
+  readonly keyTypes: Readonly<Record<string, string>>;
   /** Key schema, attribute definitions and indexes: enough to create a twin table. */
   readonly definition: Json;
 }
@@ -313,7 +316,12 @@ function tableShapeOf(description: Json): TableShape {
   if (Array.isArray(table.GlobalSecondaryIndexes) && table.GlobalSecondaryIndexes.length > 0) {
     definition.GlobalSecondaryIndexes = table.GlobalSecondaryIndexes.map(index);
   }
-  return { keyNames: keySchema.map((key) => key.AttributeName), definition };
+  const keyNames = keySchema.map((key) => key.AttributeName);
+  const definitions = (table.AttributeDefinitions ?? []) as { AttributeName: string; AttributeType: string }[];
+  const keyTypes = Object.fromEntries(
+    definitions.filter((d) => keyNames.includes(d.AttributeName)).map((d) => [d.AttributeName, d.AttributeType]),
+  );
+  return { keyNames, keyTypes, definition };
 }
 
 /**
@@ -526,6 +534,29 @@ function keyOf(action: WriteAction, shape: TableShape): Json | undefined {
   return key;
 }
 
+/**
+ * The `ValidationError` reason of an action naming its item with a key attribute of the wrong type,
+ * as DynamoDB cancels the transaction for it (worded as its single-item operation words the error);
+ * undefined when every key attribute it carries has the table's type.
+ */
+function keyTypeMismatch(action: WriteAction, shape: TableShape): CancellationReason | undefined {
+  const attributes = (action.kind === 'Put' ? action.body.Item : action.body.Key) as Json;
+  for (const name of shape.keyNames) {
+    const value = attributes[name];
+    const expected = shape.keyTypes[name];
+    if (!isObject(value) || expected === undefined || value[expected] !== undefined) continue;
+    const actual = Object.keys(value)[0] ?? 'none';
+    return {
+      Code: 'ValidationError',
+      Message:
+        action.kind === 'Put'
+          ? `One or more parameter values were invalid: Type mismatch for key ${name} expected: ${expected} actual: ${actual}`
+          : 'The provided key element does not match the schema',
+    };
+  }
+  return undefined;
+}
+
 /** The single-item operation equivalent to an action (a ConditionCheck is checked as a conditional DeleteItem). */
 function itemOperation(action: WriteAction, tableName: string): { operation: string; input: Json } {
   const input: Json = { TableName: tableName };
@@ -735,7 +766,8 @@ class TransactionFront {
 
     const reasons: CancellationReason[] = [];
     for (const [index, action] of actions.entries()) {
-      reasons.push(await this.#evaluate(action, keys[index], shapes.get(action.tableName) as TableShape));
+      const shape = shapes.get(action.tableName) as TableShape;
+      reasons.push(keyTypeMismatch(action, shape) ?? (await this.#evaluate(action, keys[index], shape)));
     }
     if (reasons.some((reason) => reason.Code !== 'None')) {
       throw new DynamoError(400, {
@@ -802,7 +834,8 @@ class TransactionFront {
   /**
    * Decides what one action would do to its item now, without writing to the real table: runs
    * it on a copy of the item in the scratch twin. Throws the error answer for the whole request
-   * when the action is invalid whatever the item (a bad expression, a key of the wrong type).
+   * when the action is invalid whatever the item (a bad expression, a key missing an attribute).
+   * A key of the wrong type never gets here (see `keyTypeMismatch`).
    */
   async #evaluate(action: WriteAction, key: Json | undefined, shape: TableShape): Promise<CancellationReason> {
     let current: Json | undefined;
@@ -815,7 +848,7 @@ class TransactionFront {
         const putWithBadKey =
           action.kind === 'Put' && error instanceof DynamoError && error.type === 'ValidationException';
         if (!putWithBadKey) throw error;
-        // A key attribute of the wrong type: the PutItem below fails and words it as DynamoDB does.
+        // An unusable key attribute (empty, too long): the PutItem below fails and words it as DynamoDB does.
         copied = undefined;
       }
     }

@@ -274,14 +274,17 @@ describe('Table.transact', () => {
     expect(await table.get('tx#invalid', 'entry')).toBeUndefined();
   });
 
-  it('reports a key of the wrong type as a non-transient error', async () => {
+  it('reports a key of the wrong type (cancelled with ValidationError) as a non-transient error', async () => {
     const table = new Table(client, db.tableName, Date.now);
     const error = await table
       .transact([{ put: { pk: { S: 'tx#typed' }, sk: { S: 'ok' } } }, { put: { pk: { N: '1' }, sk: { S: 'x' } } }])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).not.toBeInstanceOf(TransientError);
-    expect(error).toMatchObject({ code: 'dynamodb.invalid_request' });
+    expect(error).toMatchObject({
+      code: 'dynamodb.invalid_request',
+      message: 'DynamoDB TransactWriteItems refused the request: [None, ValidationError]',
+    });
     expect(await table.get('tx#typed', 'ok')).toBeUndefined();
   });
 
