@@ -13,6 +13,14 @@ export interface LocalTable {
   stop(): Promise<void>;
 }
 
+/**
+ * Where a test's fake clock should start when the items it writes carry a TTL (`expiresAt`): the
+ * real time, rounded up to a whole minute (so 5-s windows and the like start on a boundary). The
+ * local DynamoDB deletes items whose TTL is behind the real time, as AWS does whatever clock wrote
+ * them, so a clock far in the past would see its items vanish mid-test.
+ */
+export const nearNow = (): number => Math.ceil(Date.now() / 60_000) * 60_000;
+
 export async function startLocalTable(name: string): Promise<LocalTable> {
   const dir = await mkdtemp(join(tmpdir(), `${name}-`));
   const db = await startLocalDynamoDb({ dataDir: dir, tableName: name });
