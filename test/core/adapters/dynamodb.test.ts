@@ -288,6 +288,20 @@ describe('Table.transact', () => {
     expect(await table.get('tx#typed', 'ok')).toBeUndefined();
   });
 
+  it('reports a transaction the local engine cancels with a conflict as transient, having written nothing', async () => {
+    const table = new Table(client, db.tableName, Date.now);
+    db.setTransactionConflicts({ next: 1 });
+    const error = await table.transact(actions('conflict')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({
+      code: 'dynamodb.unavailable',
+      message: expect.stringContaining('TransactionConflict'),
+    });
+    expect(await table.get('tx#conflict', 'entry')).toBeUndefined();
+    await table.transact(actions('conflict'));
+    expect(await table.get('tx#conflict', 'entry')).toBeDefined();
+  });
+
   it.each([
     ['ValidationError', [none, INVALID]],
     ['ItemCollectionSizeLimitExceeded', [COLLECTION_FULL, none]],
