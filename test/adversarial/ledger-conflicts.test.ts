@@ -7,7 +7,7 @@ import { TransientError } from '../../core/errors.js';
 import { creditDeposit } from '../helpers/deposits.js';
 import { checkCaps, checkQuiescence, moneyCommands, SOL } from '../helpers/ledger-model.js';
 import { ledgerWorld } from '../helpers/ledger-world.js';
-import { type LocalTable, startLocalTable } from '../helpers/local-table.js';
+import { externalEndpoint, type LocalTable, startLocalTable } from '../helpers/local-table.js';
 
 /**
  * The money flow when DynamoDB cancels transactions with `TransactionConflict`, as AWS does under
@@ -45,7 +45,7 @@ function stores() {
   return { ledger: new DynamoLedger(db), deposits: new DynamoDepositStore(db), payouts: new DynamoPayoutStore(db) };
 }
 
-describe('the money flow when transactions are cancelled by conflicts', () => {
+describe.skipIf(externalEndpoint)('the money flow when transactions are cancelled by conflicts', () => {
   it('reports a conflict to the caller as transient, and nothing of the transaction is written', async () => {
     const { ledger, deposits } = stores();
     const user = 70_000 + ++users;
