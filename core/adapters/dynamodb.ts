@@ -36,8 +36,9 @@ export type Condition = Pick<
 export class ConditionFailed extends Error {}
 
 /**
- * Thrown by `Table.transact` when DynamoDB cancelled the transaction: nothing was written.
- * `reasons` has one code per action, in order (`None`, `ConditionalCheckFailed`, ...).
+ * Thrown by `Table.transact` when DynamoDB cancelled the transaction for a failed condition (and no
+ * permanent reason): nothing was written. `reasons` has one code per action, in order (`None`,
+ * `ConditionalCheckFailed`, `TransactionConflict`...).
  */
 export class TransactionCancelled extends Error {
   constructor(readonly reasons: readonly string[]) {
@@ -116,7 +117,9 @@ const BATCH_GET_ROUNDS = 5;
 /**
  * The single table (`pk`/`sk`, TTL on `expiresAt`) as the adapters use it: consistent key reads,
  * conditional puts, updates and deletes, one-partition queries by page, and batch reads. Every SDK
- * failure becomes a `TransientError` here (a failed condition becomes `ConditionFailed`), so none leaks.
+ * failure becomes a platform error here, so none leaks: a failed condition `ConditionFailed` (or
+ * `TransactionCancelled`), a request DynamoDB refuses for good a non-transient
+ * `dynamodb.invalid_request`, anything else a `TransientError`.
  */
 export class Table {
   constructor(
