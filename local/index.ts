@@ -35,6 +35,7 @@ import {
 } from '../stacks/manifest.js';
 import { localClientConfig } from './aws/common.js';
 import { startLocalDynamoDb, tableNameFor } from './aws/dynamodb.js';
+import type { ConflictMode } from './aws/dynamodb-conflicts.js';
 import { type Meter, startMeter } from './aws/meter.js';
 import { startSchedule, startWatchSchedule } from './aws/scheduler.js';
 import { type LocalSqs, startLocalSqs } from './aws/sqs.js';
@@ -134,6 +135,12 @@ export interface LocalStack {
     stop(): Promise<void>;
     /** Brings DynamoDB back on the same port with the same data. */
     start(): Promise<void>;
+    /** Deletes the items whose TTL has passed now, as the background sweep does every few seconds; how many. */
+    sweepExpired(): Promise<number>;
+    /** Fault switch: cancels transactions with `TransactionConflict`, as AWS does under contention (`{}`: off). */
+    setTransactionConflicts(mode: ConflictMode): void;
+    /** Transactions the switch has cancelled so far. */
+    readonly transactionConflicts: number;
   };
   readonly sqs: {
     readonly endpoint: string;
@@ -332,6 +339,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         tableName: dynamodb.tableName,
         stop: () => dynamodb.stop(),
         start: () => dynamodb.start(),
+        sweepExpired: () => dynamodb.sweepExpired(),
+        setTransactionConflicts: (mode) => dynamodb.setTransactionConflicts(mode),
+        get transactionConflicts() {
+          return dynamodb.transactionConflicts;
+        },
       },
       sqs: {
         endpoint: sqs.endpoint,

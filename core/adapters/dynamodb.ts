@@ -36,8 +36,9 @@ export type Condition = Pick<
 export class ConditionFailed extends Error {}
 
 /**
- * Thrown by `Table.transact` when DynamoDB cancelled the transaction: nothing was written.
- * `reasons` has one code per action, in order (`None`, `ConditionalCheckFailed`, ...).
+ * Thrown by `Table.transact` when DynamoDB cancelled the transaction for a failed condition (and no
+ * permanent reason): nothing was written. `reasons` has one code per action, in order (`None`,
+ * `ConditionalCheckFailed`, `TransactionConflict`...).
  */
 export class TransactionCancelled extends Error {
   constructor(readonly reasons: readonly string[]) {
@@ -116,7 +117,9 @@ const BATCH_GET_ROUNDS = 5;
 /**
  * The single table (`pk`/`sk`, TTL on `expiresAt`) as the adapters use it: consistent key reads,
  * conditional puts, updates and deletes, one-partition queries by page, and batch reads. Every SDK
- * failure becomes a `TransientError` here (a failed condition becomes `ConditionFailed`), so none leaks.
+ * failure becomes a platform error here, so none leaks: a failed condition `ConditionFailed` (or
+ * `TransactionCancelled`), a request DynamoDB refuses for good a non-transient
+ * `dynamodb.invalid_request`, anything else a `TransientError`.
  */
 export class Table {
   constructor(
@@ -166,8 +169,11 @@ export class Table {
   }
 
   /**
-   * Writes up to 100 actions all or nothing (`TransactWriteItems`). A failed condition anywhere
-   * cancels everything: `TransactionCancelled` with the reason of each action.
+   * Writes up to 100 actions all or nothing (`TransactWriteItems`). A cancelled transaction wrote
+   * nothing, and fails as its reasons say (see `cancellationError`): a failed condition anywhere is
+   * `TransactionCancelled` with the reason of each action, for the caller to read as a domain
+   * outcome; a permanent reason (`ValidationError`...) is a non-transient `AppError`, so a job
+   * carrying it is parked; contention and throttling (`TransactionConflict`...) are transient.
    */
   async transact(actions: readonly TransactAction[]): Promise<void> {
     const items: TransactWriteItem[] = actions.map((action) => {
@@ -182,12 +188,7 @@ export class Table {
     try {
       await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
     } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
-      ) {
-        throw new TransactionCancelled((error.CancellationReasons ?? []).map((r) => r.Code ?? 'None'));
-      }
+      if (error instanceof TransactionCanceledException) throw cancellationError(error);
       throw translated('TransactWriteItems', error);
     }
   }
@@ -333,6 +334,34 @@ function translated(operation: string, error: unknown): AppError {
     });
   }
   return new TransientError('dynamodb.unavailable', `DynamoDB ${operation} failed: ${name}`, { cause: error });
+}
+
+/**
+ * Cancellation reasons no retry can fix: the request does not fit the items it names (a key of the
+ * wrong type, an item grown past 400 KB, an operand of the wrong type) or an item collection is full.
+ */
+const PERMANENT_REASONS: ReadonlySet<string> = new Set(['ValidationError', 'ItemCollectionSizeLimitExceeded']);
+
+/**
+ * What a `TransactionCanceledException` means to the caller, by its reasons (one per action):
+ * - any permanent reason: `dynamodb.invalid_request`, not transient. It wins over a failed condition,
+ *   because the transaction could never succeed as sent, whatever the caller would make of the condition;
+ * - else any `ConditionalCheckFailed`: `TransactionCancelled`, which callers turn into a domain outcome;
+ * - else (`TransactionConflict`, `ThrottlingError`, `ProvisionedThroughputExceeded`, or a code this
+ *   code does not know): `dynamodb.unavailable`, transient, as the same request may succeed later.
+ */
+function cancellationError(error: TransactionCanceledException): Error {
+  const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+  const listed = `[${reasons.join(', ')}]`;
+  if (reasons.some((code) => PERMANENT_REASONS.has(code))) {
+    return new AppError('dynamodb.invalid_request', `DynamoDB TransactWriteItems refused the request: ${listed}`, {
+      cause: error,
+    });
+  }
+  if (reasons.includes('ConditionalCheckFailed')) return new TransactionCancelled(reasons);
+  return new TransientError('dynamodb.unavailable', `DynamoDB TransactWriteItems cancelled: ${listed}`, {
+    cause: error,
+  });
 }
 
 function parseJson(text: string | undefined): unknown {

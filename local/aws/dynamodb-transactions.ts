@@ -17,9 +17,10 @@
  *    consistent GetItem) and runs the action, condition included, on a copy of that item in a
  *    scratch dynalite (in memory, never listening). dynalite's own expression evaluator and
  *    validation decide, so a condition means here exactly what it means to a plain PutItem;
- * 3. when an action fails its condition or would be invalid for its item (ADD to a string,
- *    say), applies nothing and answers `TransactionCanceledException` with one
- *    `CancellationReasons` entry per action, in order;
+ * 3. when an action fails its condition, names its item with a key attribute of the wrong type,
+ *    or would be invalid for its item (ADD to a string, say), applies nothing and answers
+ *    `TransactionCanceledException` with one `CancellationReasons` entry per action, in order
+ *    (`ValidationError` for the last two, as DynamoDB does, not a request-wide ValidationException);
  * 4. otherwise applies each action to the real table through dynalite (conditions kept: they
  *    still hold, as nothing else wrote since the checks).
  * Step 4 cannot fail for a reason step 2 did not see, as long as every writer goes through this
@@ -32,14 +33,21 @@
  * `TransactGetItems` passes the gate alone too, so it never sees part of a transaction or of a
  * BatchWriteItem.
  *
- * Not emulated: the 4 MB request limit, `TransactionConflictException` (contention queues at
- * the gate instead), `ReturnItemCollectionMetrics`, and capacity for `ConditionCheck` actions.
+ * Contention queues at the gate instead of cancelling; the conflict switch (`conflicts`, see
+ * `dynamodb-conflicts.ts`) cancels chosen transactions with `TransactionConflict` as AWS would.
+ * With `timeToLive` (see `dynamodb-ttl.ts`) the server also answers `UpdateTimeToLive` and
+ * `DescribeTimeToLive`, and `call` lets its sweep delete expired items through the gate.
+ *
+ * Not emulated: the 4 MB request limit, `TransactionConflictException` for plain writes to an
+ * item a transaction holds, `ReturnItemCollectionMetrics`, and capacity for `ConditionCheck` actions.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
 import dynalite from 'dynalite';
+import { conflictReasons, type TransactionConflicts } from './dynamodb-conflicts.js';
+import type { DynamoAnswer, TimeToLiveSpecs } from './dynamodb-ttl.js';
 
 type Json = Record<string, unknown>;
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -52,6 +60,7 @@ export const CLIENT_TOKEN_TTL_MS = 10 * 60 * 1000;
 const API_VERSION = 'DynamoDB_20120810';
 const TRANSACT_WRITE = 'TransactWriteItems';
 const TRANSACT_GET = 'TransactGetItems';
+const TIME_TO_LIVE_OPERATIONS = new Set(['UpdateTimeToLive', 'DescribeTimeToLive']);
 /** Operations that change data or tables: they pass the write gate. */
 const WRITE_OPERATIONS = new Set([
   'PutItem',
@@ -120,6 +129,13 @@ const serializationError = (message: string): DynamoError =>
   new DynamoError(400, { __type: SERIALIZATION_ERROR, Message: message });
 const internalError = (): DynamoError =>
   new DynamoError(500, { __type: `${DYNAMODB_ERROR}InternalServerError`, message: 'Internal server error' });
+/** A cancelled transaction, worded as DynamoDB words it. */
+const cancelled = (reasons: readonly Json[]): DynamoError =>
+  new DynamoError(400, {
+    __type: `${DYNAMODB_ERROR}TransactionCanceledException`,
+    Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((reason) => reason.Code).join(', ')}]`,
+    CancellationReasons: reasons,
+  });
 
 /**
  * The `ClientRequestToken`s of successful `TransactWriteItems` calls, each remembered for 10
@@ -291,6 +307,8 @@ function dynaliteListener(server: Server): RequestListener {
 interface TableShape {
   /** The key attribute names (hash, then range). */
   readonly keyNames: readonly string[];
+  /** The type (`S`, `N`, `B`) of each key attribute. */
+  readonly keyTypes: Readonly<Record<string, string>>;
   /** Key schema, attribute definitions and indexes: enough to create a twin table. */
   readonly definition: Json;
 }
@@ -313,7 +331,12 @@ function tableShapeOf(description: Json): TableShape {
   if (Array.isArray(table.GlobalSecondaryIndexes) && table.GlobalSecondaryIndexes.length > 0) {
     definition.GlobalSecondaryIndexes = table.GlobalSecondaryIndexes.map(index);
   }
-  return { keyNames: keySchema.map((key) => key.AttributeName), definition };
+  const keyNames = keySchema.map((key) => key.AttributeName);
+  const definitions = (table.AttributeDefinitions ?? []) as { AttributeName: string; AttributeType: string }[];
+  const keyTypes = Object.fromEntries(
+    definitions.filter((d) => keyNames.includes(d.AttributeName)).map((d) => [d.AttributeName, d.AttributeType]),
+  );
+  return { keyNames, keyTypes, definition };
 }
 
 /**
@@ -526,6 +549,29 @@ function keyOf(action: WriteAction, shape: TableShape): Json | undefined {
   return key;
 }
 
+/**
+ * The `ValidationError` reason of an action naming its item with a key attribute of the wrong type,
+ * as DynamoDB cancels the transaction for it (worded as its single-item operation words the error);
+ * undefined when every key attribute it carries has the table's type.
+ */
+function keyTypeMismatch(action: WriteAction, shape: TableShape): CancellationReason | undefined {
+  const attributes = (action.kind === 'Put' ? action.body.Item : action.body.Key) as Json;
+  for (const name of shape.keyNames) {
+    const value = attributes[name];
+    const expected = shape.keyTypes[name];
+    if (!isObject(value) || expected === undefined || value[expected] !== undefined) continue;
+    const actual = Object.keys(value)[0] ?? 'none';
+    return {
+      Code: 'ValidationError',
+      Message:
+        action.kind === 'Put'
+          ? `One or more parameter values were invalid: Type mismatch for key ${name} expected: ${expected} actual: ${actual}`
+          : 'The provided key element does not match the schema',
+    };
+  }
+  return undefined;
+}
+
 /** The single-item operation equivalent to an action (a ConditionCheck is checked as a conditional DeleteItem). */
 function itemOperation(action: WriteAction, tableName: string): { operation: string; input: Json } {
   const input: Json = { TableName: tableName };
@@ -565,6 +611,10 @@ export interface TransactionOptions {
     operation: string,
     request: Json,
   ) => DynamoErrorAnswer | undefined;
+  /** The conflict switch to honour; pass the same instance to each new server over the same data. */
+  readonly conflicts?: TransactionConflicts;
+  /** Answers the TTL operations from these specs (dynalite does not know them); same sharing as `tokens`. */
+  readonly timeToLive?: TimeToLiveSpecs;
 }
 
 /** An error answer: its HTTP status and DynamoDB's JSON body. */
@@ -583,6 +633,12 @@ export interface TransactionalDynalite {
    * then the port and dynalite's LevelDB are closed.
    */
   close(): Promise<void>;
+  /**
+   * Runs one operation in process, as a request on the port would run (writes pass the gate,
+   * transactions are not among them), bypassing `authorize`. Resolves with DynamoDB's answer, an
+   * error answer included; rejects once the server is closing.
+   */
+  call(operation: string, input: Json): Promise<DynamoAnswer>;
 }
 
 /** Answers the transaction operations and gates writes in front of dynalite's listener. */
@@ -592,6 +648,8 @@ class TransactionFront {
   readonly #tokens: TransactionTokens;
   readonly #log: (line: string) => void;
   readonly #authorize: TransactionOptions['authorize'];
+  readonly #conflicts: TransactionOptions['conflicts'];
+  readonly #timeToLive: TransactionOptions['timeToLive'];
   readonly #gate = new WriteGate();
   readonly #scratch = new Scratch();
   #closing = false;
@@ -602,6 +660,25 @@ class TransactionFront {
     this.#tokens = options.tokens ?? new TransactionTokens();
     this.#log = options.log ?? ((line) => console.error(line));
     this.#authorize = options.authorize;
+    this.#conflicts = options.conflicts;
+    this.#timeToLive = options.timeToLive;
+  }
+
+  /** See `TransactionalDynalite.call`. */
+  async call(operation: string, input: Json): Promise<DynamoAnswer> {
+    const run = async (): Promise<DynamoAnswer> => {
+      if (this.#closing) throw new Error('local DynamoDB is closing');
+      try {
+        const answer = await this.#real.call(operation, input);
+        if (operation === 'DeleteTable') this.#timeToLive?.forget(String(input.TableName));
+        return { status: 200, body: answer };
+      } catch (error) {
+        if (error instanceof DynamoError) return { status: error.status, body: error.body };
+        throw error;
+      }
+    };
+    if (this.#closing) throw new Error('local DynamoDB is closing');
+    return WRITE_OPERATIONS.has(operation) ? this.#gate.run(false, run) : run();
   }
 
   /** Refuses new requests and resolves once the work already queued has finished. */
@@ -647,6 +724,13 @@ class TransactionFront {
     const [api, operation] = String(req.headers['x-amz-target'] ?? '').split('.');
     if (req.method === 'POST' && api === API_VERSION && (operation === TRANSACT_WRITE || operation === TRANSACT_GET)) {
       void this.#transaction(operation, req, res, body);
+    } else if (
+      req.method === 'POST' &&
+      api === API_VERSION &&
+      this.#timeToLive &&
+      TIME_TO_LIVE_OPERATIONS.has(operation ?? '')
+    ) {
+      void this.#timeToLiveOperation(this.#timeToLive, operation as string, req, res, body);
     } else if (req.method === 'POST' && operation !== undefined && WRITE_OPERATIONS.has(operation)) {
       void this.#gatedWrite(req, res, body);
     } else if (body !== undefined) {
@@ -672,6 +756,35 @@ class TransactionFront {
     res.end(answer.body);
   }
 
+  /** Answers `UpdateTimeToLive` or `DescribeTimeToLive` from the specs. */
+  async #timeToLiveOperation(
+    specs: TimeToLiveSpecs,
+    operation: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    read?: Buffer,
+  ): Promise<void> {
+    const text = read ?? (await readBody(req));
+    if (text === undefined) return;
+    try {
+      const answer = await specs.answer(operation, parseRequest(text.toString('utf8')), (op, input) =>
+        this.call(op, input),
+      );
+      if (answer) sendJson(res, req, answer.status, answer.body);
+    } catch (error) {
+      if (error instanceof DynamoError) {
+        sendError(res, req, error);
+        return;
+      }
+      if (this.#closing) {
+        res.destroy();
+        return;
+      }
+      this.#log(`[local dynamodb] ${operation} failed: ${describe(error)}`);
+      sendError(res, req, internalError());
+    }
+  }
+
   async #gatedWrite(req: IncomingMessage, res: ServerResponse, read?: Buffer): Promise<void> {
     const body = read ?? (await readBody(req));
     if (body === undefined) return;
@@ -687,6 +800,9 @@ class TransactionFront {
         this.#log(`[local dynamodb] ${req.headers['x-amz-target']} failed in dynalite: ${describe(error)}`);
         sendError(res, req, internalError());
         return;
+      }
+      if (answer.status === 200 && String(req.headers['x-amz-target']).endsWith('.DeleteTable')) {
+        this.#timeToLive?.forget(tableNameOf(body));
       }
       if (res.destroyed || res.writableEnded) return;
       res.statusCode = answer.status;
@@ -732,18 +848,15 @@ class TransactionFront {
     const shapes = await this.#describeTables(actions.map((action) => action.tableName));
     const keys = actions.map((action) => keyOf(action, shapes.get(action.tableName) as TableShape));
     rejectRepeatedItems(actions.map((action, index) => ({ tableName: action.tableName, key: keys[index] })));
+    const contended = this.#conflicts?.draw(actions.length);
+    if (contended !== undefined) throw cancelled(conflictReasons(actions.length, contended));
 
     const reasons: CancellationReason[] = [];
     for (const [index, action] of actions.entries()) {
-      reasons.push(await this.#evaluate(action, keys[index], shapes.get(action.tableName) as TableShape));
+      const shape = shapes.get(action.tableName) as TableShape;
+      reasons.push(keyTypeMismatch(action, shape) ?? (await this.#evaluate(action, keys[index], shape)));
     }
-    if (reasons.some((reason) => reason.Code !== 'None')) {
-      throw new DynamoError(400, {
-        __type: `${DYNAMODB_ERROR}TransactionCanceledException`,
-        Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((reason) => reason.Code).join(', ')}]`,
-        CancellationReasons: reasons,
-      });
-    }
+    if (reasons.some((reason) => reason.Code !== 'None')) throw cancelled(reasons);
 
     const answers: { tableName: string; output: Json }[] = [];
     for (const [index, action] of actions.entries()) {
@@ -770,6 +883,8 @@ class TransactionFront {
   async #transactGet(request: Json): Promise<Json> {
     const actions = parseGetActions(request);
     rejectRepeatedItems(actions.map((action) => ({ tableName: action.tableName, key: action.body.Key as Json })));
+    const contended = this.#conflicts?.draw(actions.length);
+    if (contended !== undefined) throw cancelled(conflictReasons(actions.length, contended));
     const responses: Json[] = [];
     const answers: { tableName: string; output: Json }[] = [];
     for (const action of actions) {
@@ -802,7 +917,8 @@ class TransactionFront {
   /**
    * Decides what one action would do to its item now, without writing to the real table: runs
    * it on a copy of the item in the scratch twin. Throws the error answer for the whole request
-   * when the action is invalid whatever the item (a bad expression, a key of the wrong type).
+   * when the action is invalid whatever the item (a bad expression, a key missing an attribute).
+   * A key of the wrong type never gets here (see `keyTypeMismatch`).
    */
   async #evaluate(action: WriteAction, key: Json | undefined, shape: TableShape): Promise<CancellationReason> {
     let current: Json | undefined;
@@ -815,7 +931,7 @@ class TransactionFront {
         const putWithBadKey =
           action.kind === 'Put' && error instanceof DynamoError && error.type === 'ValidationException';
         if (!putWithBadKey) throw error;
-        // A key attribute of the wrong type: the PutItem below fails and words it as DynamoDB does.
+        // An unusable key attribute (empty, too long): the PutItem below fails and words it as DynamoDB does.
         copied = undefined;
       }
     }
@@ -862,6 +978,16 @@ class TransactionFront {
     } catch (error) {
       return error instanceof DynamoError && error.type === 'ConditionalCheckFailedException';
     }
+  }
+}
+
+/** The `TableName` of a request body, or '' when it has none. */
+function tableNameOf(body: Buffer): string {
+  try {
+    const name = (JSON.parse(body.toString('utf8')) as Json).TableName;
+    return typeof name === 'string' ? name : '';
+  } catch {
+    return '';
   }
 }
 
@@ -926,6 +1052,7 @@ export function withTransactions(server: Server, options: TransactionOptions = {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => front.handle(req, res));
   return {
     server,
+    call: (operation, input) => front.call(operation, input),
     async close() {
       // Drop the connections first, as a crash would: a transaction under way still completes
       // (its answer is lost), and no answer goes out on a connection that is about to close.

@@ -3,14 +3,18 @@
  *
  * Data lives under `dataDir`, so sessions survive a restart of the dev stack. The emulator can
  * be stopped and started again on the same port with the same data, which is how fault tests
- * take DynamoDB away from a running function and bring it back. dynalite lacks transactions:
- * `withTransactions` adds `TransactWriteItems` and `TransactGetItems` on the same port.
+ * take DynamoDB away from a running function and bring it back. dynalite lacks transactions and
+ * TTL: `withTransactions` adds `TransactWriteItems` and `TransactGetItems` on the same port, and
+ * `UpdateTimeToLive` and `DescribeTimeToLive`, whose expired items a sweep deletes every few
+ * seconds as AWS does within days (`dynamodb-ttl.ts`). Fault switch: `setTransactionConflicts`
+ * cancels transactions with `TransactionConflict`, as AWS does under contention.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   DynamoDBClient,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
@@ -20,7 +24,12 @@ import { TABLE_KEYS } from '../../core/settings.js';
 import { listen, loopbackUrl } from '../ports.js';
 import { localClientConfig } from './common.js';
 import { authorizeTableRequest, type TableAccessPolicy } from './dynamodb-access.js';
+import { type ConflictMode, TransactionConflicts } from './dynamodb-conflicts.js';
 import { type TransactionalDynalite, TransactionTokens, withTransactions } from './dynamodb-transactions.js';
+import { sweepExpired, TimeToLiveSpecs } from './dynamodb-ttl.js';
+
+/** How often the local DynamoDB deletes expired items by default (AWS: within days, typically minutes). */
+export const TTL_SWEEP_MS = 5_000;
 
 /** Physical table name of a stage (the single table of §4 "Sessions"). */
 export const tableNameFor = (stage: string): string => `${stage}-table`;
@@ -30,16 +39,17 @@ export interface TableSetup {
   /** False when the table already existed (data kept from an earlier run). */
   readonly created: boolean;
   /**
-   * `enabled` when the emulator accepted `UpdateTimeToLive`; `unsupported` when it does not
-   * implement it (dynalite 4 does not: items are never expired, so readers must filter expired
-   * items themselves, which the design requires anyway because DynamoDB deletes up to 2 days late).
+   * `enabled` when TTL is on (already, or by `UpdateTimeToLive`); `unsupported` when the engine does
+   * not implement it (plain dynalite, without `withTransactions`: items are never expired). Readers
+   * filter expired items themselves either way, as DynamoDB deletes them up to days late.
    */
   readonly ttl: 'enabled' | 'unsupported';
 }
 
 /**
  * Creates the table from `TABLE_KEYS` (string `pk`/`sk`, on-demand billing, TTL on
- * `expiresAt` where supported) unless it exists, and waits until it is ACTIVE.
+ * `expiresAt` where supported) unless it exists, waits until it is ACTIVE, and turns TTL on
+ * unless it is on already. Works against any DynamoDB endpoint.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<TableSetup> {
   let created = false;
@@ -85,6 +95,9 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string): Promi
 
 async function enableTtl(client: DynamoDBClient, tableName: string): Promise<TableSetup['ttl']> {
   try {
+    const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    const on = ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING';
+    if (on && ttl?.AttributeName === TABLE_KEYS.ttlAttribute) return 'enabled';
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
@@ -109,6 +122,15 @@ export interface LocalDynamoDbOptions {
    * a function signs with `functionAccessKeyId(name)`; other callers may do anything. Off when omitted.
    */
   readonly access?: TableAccessPolicy;
+  /**
+   * Milliseconds between two sweeps of expired items (default `TTL_SWEEP_MS`); 0 sweeps only when
+   * `sweepExpired()` is called.
+   */
+  readonly ttlSweepMs?: number;
+  /** The clock TTL compares with (default `Date.now`); AWS uses the real time, whatever the writer's clock. */
+  readonly now?: () => number;
+  /** Decides which transactions the conflict switch cancels, and on which item (default `Math.random`). */
+  readonly random?: () => number;
 }
 
 /** A running (or deliberately stopped) local DynamoDB. */
@@ -124,6 +146,19 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
   /** Brings it back on the same port with the same data. Idempotent. */
   start(): Promise<void>;
+  /**
+   * Deletes the items expired now, as the background sweep does (waiting for a sweep under way
+   * first); resolves with how many. Rejects while stopped.
+   */
+  sweepExpired(): Promise<number>;
+  /**
+   * The conflict fault switch: cancels the `next` transactions, then each with probability
+   * `fraction`, with a `TransactionConflict` reason on one item, as AWS does under contention
+   * (see `dynamodb-conflicts.ts`); `{}` turns it off. Holds across `stop()`/`start()`.
+   */
+  setTransactionConflicts(mode: ConflictMode): void;
+  /** Transactions the switch has cancelled so far. */
+  readonly transactionConflicts: number;
 }
 
 /**
@@ -136,14 +171,40 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise
   const path = join(options.dataDir, 'dynamodb');
   await mkdir(path, { recursive: true });
   const tokens = new TransactionTokens();
+  const conflicts = new TransactionConflicts(options.random ? { random: options.random } : {});
+  const timeToLive = new TimeToLiveSpecs();
+  const now = options.now ?? Date.now;
+  const sweepMs = options.ttlSweepMs ?? TTL_SWEEP_MS;
+  if (!Number.isFinite(sweepMs) || sweepMs < 0) throw new RangeError(`ttlSweepMs must be ≥ 0, not ${sweepMs}`);
   let server: TransactionalDynalite | undefined;
   let port = 0;
+  let timer: NodeJS.Timeout | undefined;
+  /** The sweep under way, if any: sweeps never overlap, and `stop()` waits for one to end. */
+  let sweeping: Promise<number> | undefined;
+
+  const sweep = (): Promise<number> => {
+    const current = server;
+    if (!current) return Promise.reject(new Error('local DynamoDB is stopped'));
+    sweeping ??= sweepExpired((operation, input) => current.call(operation, input), timeToLive, now()).finally(() => {
+      sweeping = undefined;
+    });
+    return sweeping;
+  };
+  const sweepLater = (): void => {
+    if (sweeping || !server) return;
+    sweep().catch((error: unknown) => {
+      // A sweep cut short by stop() is expected; anything else would hide expiry, so say it.
+      if (server) console.error(`[local dynamodb] TTL sweep failed: ${error instanceof Error ? error.message : error}`);
+    });
+  };
 
   const start = async (): Promise<void> => {
     if (server) return;
     const { access } = options;
     const next = withTransactions(dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }), {
       tokens,
+      conflicts,
+      timeToLive,
       ...(access && {
         authorize: (headers, operation, request) => {
           const denied = authorizeTableRequest({
@@ -162,11 +223,15 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise
     });
     port = await listen(next.server, port);
     server = next;
+
+    if (sweepMs > 0) timer = setInterval(sweepLater, sweepMs).unref();
   };
   const stop = async (): Promise<void> => {
     const current = server;
     if (!current) return;
     server = undefined;
+    clearInterval(timer);
+    await sweeping?.catch(() => undefined);
     // Drops the connections, lets a transaction under way finish, then closes the port and
     // LevelDB (releasing its lock so a new instance can reopen it).
     await current.close();
@@ -194,5 +259,13 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions): Promise
     },
     start,
     stop,
+    async sweepExpired() {
+      await sweeping?.catch(() => undefined);
+      return sweep();
+    },
+    setTransactionConflicts: (mode) => conflicts.set(mode),
+    get transactionConflicts() {
+      return conflicts.cancelled;
+    },
   };
 }

@@ -3,6 +3,7 @@ import { Keypair, SystemInstruction, SystemProgram, Transaction } from '@solana/
 import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
 import { DynamoLedger, DynamoTxStore } from '../../core/adapters/dynamodb-ledger.js';
 import { DynamoPayoutStore, DynamoWalletBook } from '../../core/adapters/dynamodb-payouts.js';
+import { TransientError } from '../../core/errors.js';
 import { createConsumer } from '../../core/jobs/consumer.js';
 import { type JobDraft, type JobEnvelope, sealJobs } from '../../core/jobs/envelope.js';
 import { payoutChainHandlers, payoutIdOf, payoutSignerHandlers } from '../../core/payouts/handlers.js';
@@ -155,10 +156,20 @@ export function ledgerWorld(table: LocalTable, options: { users: number; setting
     credited,
     payoutIds,
     ready,
-    /** Credits a user the way a confirmed deposit does (its own signature, credited once). */
+    /**
+     * Credits a user the way a confirmed deposit does (its own signature, credited once); a transient
+     * failure (a transaction cancelled by a conflict) is tried again, as SQS redelivers the deposit's job.
+     */
     async deposit(user: number, lamports: bigint, signature = `w${n}-deposit-${++sealed}`) {
       const u = users[user]!;
-      const decision = await creditDeposit(deposits, { signature, userId: u.id, lamports });
+      let decision: Awaited<ReturnType<typeof creditDeposit>> | undefined;
+      for (let tries = 1; decision === undefined; tries++) {
+        try {
+          decision = await creditDeposit(deposits, { signature, userId: u.id, lamports });
+        } catch (error) {
+          if (!(error instanceof TransientError) || tries === 20) throw error;
+        }
+      }
       if (decision.outcome === 'credited') credited.set(u.id, (credited.get(u.id) ?? 0n) + lamports);
       return decision.outcome;
     },
@@ -197,10 +208,11 @@ export function ledgerWorld(table: LocalTable, options: { users: number; setting
       if (await deliver(job!, fault)) done.push(job!);
       else pending.push(job!);
     },
-    /** SQS delivers an already handled job again. */
+    /** SQS delivers an already handled job again; should that delivery fail, the message comes back until handled. */
     async redeliver(index: number) {
       if (done.length === 0) return;
-      await deliver(done[index % done.length]!);
+      const job = done[index % done.length]!;
+      if (!(await deliver(job))) pending.push(job);
     },
     setTreasury(lamports: bigint) {
       chain.wallet(treasury, lamports);

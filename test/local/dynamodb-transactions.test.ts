@@ -267,22 +267,66 @@ describe('withTransactions (TransactWriteItems)', () => {
     expect(await ledgerCount(user)).toBe(0);
   });
 
-  it('rejects a Put whose key has the wrong type, and a ConditionCheck without a condition', async () => {
+  it('cancels with ValidationError, as DynamoDB does, when a Put names its item with a key of the wrong type', async () => {
     const user = newUser();
-    const wrongKey = transact([
-      { Put: { TableName: TABLE, Item: key(user, 'fine') } },
-      { Put: { TableName: TABLE, Item: { pk: { N: '1' }, sk: { S: 'x' } } } },
+    const error = await cancellation(
+      transact([
+        { Put: { TableName: TABLE, Item: key(user, 'fine') } },
+        { Put: { TableName: TABLE, Item: { pk: { N: '1' }, sk: { S: 'x' } } } },
+      ]),
+    );
+    expect(error.message).toBe(
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ValidationError]',
+    );
+    expect(error.CancellationReasons).toEqual([
+      { Code: 'None' },
+      {
+        Code: 'ValidationError',
+        Message: 'One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N',
+      },
     ]);
-    await expect(wrongKey).rejects.toMatchObject({
-      name: 'ValidationException',
-      message: expect.stringContaining('Type mismatch for key pk'),
-    });
+    expect(await getItem(key(user, 'fine'))).toBeUndefined();
+  });
+
+  it('cancels with ValidationError when an Update, a Delete or a ConditionCheck names a key of the wrong type', async () => {
+    const user = newUser();
+    await putAccount(user, 5);
+    const badKey = { pk: { S: user }, sk: { N: '7' } };
+    const error = await cancellation(
+      transact([
+        {
+          Update: {
+            TableName: TABLE,
+            Key: badKey,
+            UpdateExpression: 'SET n = :n',
+            ExpressionAttributeValues: { ':n': { N: '1' } },
+          },
+        },
+        { Delete: { TableName: TABLE, Key: accountKey(user) } },
+        {
+          ConditionCheck: {
+            TableName: TABLE,
+            Key: { pk: { B: new Uint8Array([1]) }, sk: { S: 'x' } },
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+      ]),
+    );
+    expect(error.CancellationReasons).toEqual([
+      { Code: 'ValidationError', Message: 'The provided key element does not match the schema' },
+      { Code: 'None' },
+      { Code: 'ValidationError', Message: 'The provided key element does not match the schema' },
+    ]);
+    expect(await balanceOf(user)).toBe(5);
+  });
+
+  it('rejects the whole request with ValidationException for a ConditionCheck without a condition', async () => {
+    const user = newUser();
     const noCondition = { ConditionCheck: { TableName: TABLE, Key: accountKey(user) } } as TransactWriteItem;
     await expect(transact([noCondition])).rejects.toMatchObject({
       name: 'ValidationException',
       message: expect.stringContaining("'transactItems.1.member.conditionCheck.conditionExpression'"),
     });
-    expect(await getItem(key(user, 'fine'))).toBeUndefined();
   });
 
   it('rejects two actions on one item with ValidationException', async () => {

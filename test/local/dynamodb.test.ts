@@ -2,10 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TABLE_KEYS } from '../../core/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
+import { ensureTable, type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
+import { listen, loopbackUrl } from '../../local/ports.js';
 
 let dataDir: string;
 const running: LocalDynamoDb[] = [];
@@ -50,9 +52,18 @@ describe('startLocalDynamoDb', () => {
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
   });
 
-  it('reports TTL as unsupported because dynalite does not implement UpdateTimeToLive', async () => {
+  it('turns TTL on, which plain dynalite does not implement (ensureTable then says unsupported)', async () => {
     const db = await start();
-    expect(db.table.ttl).toBe('unsupported');
+    expect(db.table.ttl).toBe('enabled');
+
+    const plain = dynalite({ createTableMs: 0 });
+    const client = new DynamoDBClient({ ...localClientConfig(loopbackUrl(await listen(plain))), maxAttempts: 1 });
+    try {
+      expect(await ensureTable(client, 'plain-table')).toEqual({ created: true, ttl: 'unsupported' });
+    } finally {
+      client.destroy();
+      await new Promise((resolve) => plain.close(resolve));
+    }
   });
 
   it('refuses connections after stop() and serves the same data on the same port after start()', async () => {

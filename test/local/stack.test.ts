@@ -1,7 +1,13 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENV, QUEUE_NAMES, stageSettings } from '../../core/settings.js';
@@ -100,6 +106,37 @@ describe('startLocalStack', () => {
     } finally {
       dynamo.destroy();
       sqs.destroy();
+    }
+  });
+
+  it("gives DynamoDB's TTL sweep and its conflict switch to tests", async () => {
+    const s = await stack({ functions: false });
+    const dynamo = new DynamoDBClient({ ...localClientConfig(s.dynamodb.endpoint), maxAttempts: 1 });
+    try {
+      const Item = {
+        pk: { S: 'stack#ttl' },
+        sk: { S: 'x' },
+        expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) },
+      };
+      await dynamo.send(new PutItemCommand({ TableName: s.dynamodb.tableName, Item }));
+      expect(await s.dynamodb.sweepExpired()).toBe(1);
+      expect(
+        (await dynamo.send(new GetItemCommand({ TableName: s.dynamodb.tableName, Key: { pk: Item.pk, sk: Item.sk } })))
+          .Item,
+      ).toBeUndefined();
+
+      s.dynamodb.setTransactionConflicts({ next: 1 });
+      const write = new TransactWriteItemsCommand({
+        TransactItems: [{ Put: { TableName: s.dynamodb.tableName, Item } }],
+      });
+      await expect(dynamo.send(write)).rejects.toMatchObject({
+        name: 'TransactionCanceledException',
+        CancellationReasons: [{ Code: 'TransactionConflict' }],
+      });
+      expect(s.dynamodb.transactionConflicts).toBe(1);
+      await dynamo.send(write);
+    } finally {
+      dynamo.destroy();
     }
   });
 

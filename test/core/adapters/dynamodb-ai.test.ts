@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHistoryStore, DynamoQuotaStore } from '../../../core/adapters/dynamodb-ai.js';
 import { HistoryConflictError, type Turn } from '../../../core/assistant/history.js';
-import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
+import { type LocalTable, nearNow, startLocalTable } from '../../helpers/local-table.js';
 
 const turn = (n: number): Turn => ({ job: `job-${n}`, at: n, question: `q${n}`, answer: `a${n}` });
 
 describe('DynamoHistoryStore', () => {
   let table: LocalTable;
-  let now = Date.parse('2026-11-22T10:00:00Z');
+  let now = nearNow();
   let store: DynamoHistoryStore;
 
   beforeAll(async () => {

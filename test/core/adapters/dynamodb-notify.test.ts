@@ -16,12 +16,12 @@ import {
 import type { DigestEntry } from '../../../core/admin/digest.js';
 import { type Broadcast, type SendOutcome, settled } from '../../../core/broadcasts/store.js';
 import { ensureTable } from '../../../local/aws/dynamodb.js';
-import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
+import { type LocalTable, nearNow, startLocalTable } from '../../helpers/local-table.js';
 
 let local: LocalTable;
 let client: DynamoDBClient;
 let tables = 0;
-let clock = 1_700_000_000_000;
+let clock = nearNow();
 
 beforeAll(async () => {
   local = await startLocalTable('notify-test');

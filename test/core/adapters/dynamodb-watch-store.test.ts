@@ -9,7 +9,7 @@ import { WatchPollJob } from '../../../core/watches/jobs.js';
 import type { Watcher } from '../../../core/watches/store.js';
 import { ensureTable, type LocalDynamoDb } from '../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
-import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
+import { externalEndpoint, type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 import { FakeSolana } from '../../helpers/solana-fake.js';
 
 let db: LocalDynamoDb;
@@ -165,7 +165,7 @@ describe('DynamoWatchStore', () => {
     await expect(store.snapshots(Array.from({ length: 101 }, (_, i) => addressOf(i)))).rejects.toThrow(RangeError);
   });
 
-  it('reports an unreachable DynamoDB as a transient error', async () => {
+  it.skipIf(externalEndpoint)('reports an unreachable DynamoDB as a transient error', async () => {
     const store = await freshStore();
     await db.stop();
     try {

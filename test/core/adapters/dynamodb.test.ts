@@ -1,13 +1,30 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type CancellationReason,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoJobProgress, DynamoSessionStore, Table } from '../../../core/adapters/dynamodb.js';
+import * as z from 'zod/mini';
+import {
+  DynamoJobProgress,
+  DynamoSessionStore,
+  Table,
+  type TransactAction,
+  TransactionCancelled,
+} from '../../../core/adapters/dynamodb.js';
 import { AppError, TransientError } from '../../../core/errors.js';
 import { createUpdateProcessor, type TurnRunner } from '../../../core/ingress/process.js';
 import { checkUpdate, type ValidUpdate } from '../../../core/ingress/update.js';
+import { createConsumer, handle } from '../../../core/jobs/consumer.js';
+import type { ParkReason } from '../../../core/jobs/dead-letters.js';
+import { defineJob, sealJobs } from '../../../core/jobs/envelope.js';
 import { stageSettings } from '../../../core/settings.js';
+import { localClientConfig } from '../../../local/aws/common.js';
 import type { LocalDynamoDb } from '../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
-import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
+import { externalEndpoint, type LocalTable, startLocalTable } from '../../helpers/local-table.js';
 import { textUpdate } from '../../helpers/updates.js';
 
 let db: LocalDynamoDb;
@@ -138,7 +155,7 @@ describe('DynamoSessionStore', () => {
     expect(new Set(final.processed.map((p) => p.updateId))).toEqual(new Set(updates.map((u) => u.updateId)));
   });
 
-  it('reports an unreachable DynamoDB as a transient error', async () => {
+  it.skipIf(externalEndpoint)('reports an unreachable DynamoDB as a transient error', async () => {
     await db.stop();
     try {
       await expect(store().load('1:1')).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
@@ -171,5 +188,211 @@ describe('Table errors', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).not.toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ code: 'dynamodb.invalid_request' });
+  });
+});
+
+/** A client of the local table that answers every `TransactWriteItems` with this cancellation, as AWS words it. */
+function cancellingClient(reasons: readonly CancellationReason[]): DynamoDBClient {
+  const cancelling = new DynamoDBClient({ ...localClientConfig(db.endpoint), maxAttempts: 1 });
+  cancelling.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+      throw new TransactionCanceledException({
+        $metadata: { httpStatusCode: 400 },
+        message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
+        CancellationReasons: [...reasons],
+      });
+    },
+    { step: 'initialize', name: 'cancelTransactions' },
+  );
+  return cancelling;
+}
+
+const none: CancellationReason = { Code: 'None' };
+const because = (Code: string, Message: string): CancellationReason => ({ Code, Message });
+const CONDITION = because('ConditionalCheckFailed', 'The conditional request failed');
+const CONFLICT = because('TransactionConflict', 'Transaction is ongoing for the item.');
+const THROTTLED = because(
+  'ThrottlingError',
+  'Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly.',
+);
+const PROVISIONED = because(
+  'ProvisionedThroughputExceeded',
+  'The level of configured provisioned throughput for the table was exceeded.',
+);
+const INVALID = because('ValidationError', 'Item size to update has exceeded the maximum allowed size');
+const COLLECTION_FULL = because('ItemCollectionSizeLimitExceeded', 'Collection size exceeded.');
+
+/** Two actions on fresh items: a counter and a conditional put. */
+function actions(id: string): TransactAction[] {
+  return [
+    {
+      update: {
+        pk: `tx#${id}`,
+        sk: 'counter',
+        UpdateExpression: 'ADD #n :one',
+        ExpressionAttributeNames: { '#n': 'n' },
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+      },
+    },
+    {
+      put: { pk: { S: `tx#${id}` }, sk: { S: 'entry' } },
+      condition: { ConditionExpression: 'attribute_not_exists(pk)' },
+    },
+  ];
+}
+
+async function cancelledWith(reasons: readonly CancellationReason[]): Promise<unknown> {
+  const cancelling = cancellingClient(reasons);
+  try {
+    return await new Table(cancelling, db.tableName, Date.now).transact(actions('injected')).catch((e: unknown) => e);
+  } finally {
+    cancelling.destroy();
+  }
+}
+
+describe('Table.transact', () => {
+  it('reports a failed condition as TransactionCancelled with every reason, having written nothing', async () => {
+    const table = new Table(client, db.tableName, Date.now);
+    await table.put({ pk: { S: 'tx#ccf' }, sk: { S: 'entry' } });
+    const error = await table.transact(actions('ccf')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransactionCancelled);
+    expect((error as TransactionCancelled).reasons).toEqual(['None', 'ConditionalCheckFailed']);
+    expect(await table.get('tx#ccf', 'counter')).toBeUndefined();
+  });
+
+  it('reports an action that does not fit its item (ValidationError) as a non-transient error, having written nothing', async () => {
+    const table = new Table(client, db.tableName, Date.now);
+    await table.put({ pk: { S: 'tx#invalid' }, sk: { S: 'counter' }, n: { S: 'not a number' } });
+    const error = await table.transact(actions('invalid')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).not.toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({
+      code: 'dynamodb.invalid_request',
+      message: 'DynamoDB TransactWriteItems refused the request: [ValidationError, None]',
+    });
+    expect(await table.get('tx#invalid', 'entry')).toBeUndefined();
+  });
+
+  it('reports a key of the wrong type (cancelled with ValidationError) as a non-transient error', async () => {
+    const table = new Table(client, db.tableName, Date.now);
+    const error = await table
+      .transact([{ put: { pk: { S: 'tx#typed' }, sk: { S: 'ok' } } }, { put: { pk: { N: '1' }, sk: { S: 'x' } } }])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).not.toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({
+      code: 'dynamodb.invalid_request',
+      message: 'DynamoDB TransactWriteItems refused the request: [None, ValidationError]',
+    });
+    expect(await table.get('tx#typed', 'ok')).toBeUndefined();
+  });
+
+  it.skipIf(externalEndpoint)(
+    'reports a transaction the local engine cancels with a conflict as transient, having written nothing',
+    async () => {
+      const table = new Table(client, db.tableName, Date.now);
+      db.setTransactionConflicts({ next: 1 });
+      const error = await table.transact(actions('conflict')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error).toMatchObject({
+        code: 'dynamodb.unavailable',
+        message: expect.stringContaining('TransactionConflict'),
+      });
+      expect(await table.get('tx#conflict', 'entry')).toBeUndefined();
+      await table.transact(actions('conflict'));
+      expect(await table.get('tx#conflict', 'entry')).toBeDefined();
+    },
+  );
+
+  it.each([
+    ['ValidationError', [none, INVALID]],
+    ['ItemCollectionSizeLimitExceeded', [COLLECTION_FULL, none]],
+    ['a permanent reason beside a failed condition', [CONDITION, INVALID]],
+  ])('reports a cancellation for %s as a non-transient error', async (_, reasons) => {
+    const error = await cancelledWith(reasons);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).not.toBeInstanceOf(TransientError);
+    expect(error).not.toBeInstanceOf(TransactionCancelled);
+    expect(error).toMatchObject({ code: 'dynamodb.invalid_request' });
+  });
+
+  it.each([
+    ['TransactionConflict', [none, CONFLICT]],
+    ['ThrottlingError', [THROTTLED, THROTTLED]],
+    ['ProvisionedThroughputExceeded', [PROVISIONED, none]],
+    ['a code DynamoDB may add later', [none, because('SomethingNew', 'new')]],
+  ])('reports a cancellation for %s as transient', async (_, reasons) => {
+    const error = await cancelledWith(reasons);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({
+      code: 'dynamodb.unavailable',
+      message: `DynamoDB TransactWriteItems cancelled: [${reasons.map((r) => r.Code).join(', ')}]`,
+    });
+  });
+
+  it.each([
+    ['alone', [none, CONDITION], ['None', 'ConditionalCheckFailed']],
+    ['beside a conflict', [CONFLICT, CONDITION], ['TransactionConflict', 'ConditionalCheckFailed']],
+  ])('reports a failed condition %s as TransactionCancelled', async (_, reasons, codes) => {
+    const error = await cancelledWith(reasons);
+    expect(error).toBeInstanceOf(TransactionCancelled);
+    expect((error as TransactionCancelled).reasons).toEqual(codes);
+  });
+
+  it('reads a reason without a code as None', async () => {
+    const error = await cancelledWith([{}, CONDITION]);
+    expect((error as TransactionCancelled).reasons).toEqual(['None', 'ConditionalCheckFailed']);
+  });
+});
+
+describe('Table.transact in a job consumer', () => {
+  const Write = defineJob('test.write', 'rpc', z.object({ reason: z.string() }));
+  const reasonsByName: Record<string, CancellationReason[]> = {
+    invalid: [none, INVALID],
+    conflict: [none, CONFLICT],
+  };
+
+  async function consumeOne(reason: string) {
+    const parked: ParkReason[] = [];
+    const consume = createConsumer(
+      [
+        handle(Write, async (job) => {
+          const cancelling = cancellingClient(reasonsByName[job.payload.reason]!);
+          try {
+            await new Table(cancelling, db.tableName, Date.now).transact(actions(job.id));
+          } finally {
+            cancelling.destroy();
+          }
+        }),
+      ],
+      memoryLogger(),
+      { park: async (_, why) => void parked.push(why) },
+    );
+    const [sealed] = sealJobs([{ job: Write, payload: { reason }, chatId: null, userId: null }], {
+      idPrefix: reason,
+      traceId: reason,
+      now: new Date(),
+    });
+    const result = await consume([
+      {
+        messageId: 'm1',
+        receiptHandle: 'r1',
+        body: JSON.stringify(sealed!.envelope),
+        attributes: { ApproximateReceiveCount: '1' },
+      },
+    ]);
+    return { parked, failed: result.batchItemFailures.map((f) => f.itemIdentifier) };
+  }
+
+  it('parks a job whose transaction DynamoDB refuses for good, instead of retrying it', async () => {
+    expect(await consumeOne('invalid')).toEqual({
+      parked: [{ code: 'dynamodb.invalid_request', message: expect.stringContaining('[None, ValidationError]') }],
+      failed: [],
+    });
+  });
+
+  it('retries a job whose transaction was cancelled by a conflict', async () => {
+    expect(await consumeOne('conflict')).toEqual({ parked: [], failed: ['m1'] });
   });
 });

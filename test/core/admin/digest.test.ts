@@ -9,7 +9,7 @@ import { containerPacers } from '../../../core/telegram/pacing.js';
 import { createSender } from '../../../core/telegram/sender.js';
 import { ensureTable } from '../../../local/aws/dynamodb.js';
 import { memoryLogger } from '../../helpers/fakes.js';
-import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
+import { type LocalTable, nearNow, startLocalTable } from '../../helpers/local-table.js';
 import { FakeClock, MemoryPace, MemoryProgress, ScriptedGateway } from '../../helpers/notify-fakes.js';
 
 const ADMIN = -1001;
@@ -39,7 +39,7 @@ const deposit = (n: number): AdminEvent => ({
 async function setup() {
   const tableName = `digest-${++tables}`;
   await ensureTable(local.client, tableName);
-  const clock = new FakeClock(1_700_000_000_000);
+  const clock = new FakeClock(nearNow());
   const gateway = new ScriptedGateway(clock);
   const progress = new MemoryProgress();
   const deliver = createSender({

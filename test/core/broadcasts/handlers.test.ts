@@ -10,7 +10,7 @@ import { containerPacers } from '../../../core/telegram/pacing.js';
 import { createSender } from '../../../core/telegram/sender.js';
 import { ensureTable } from '../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../helpers/fakes.js';
-import { type LocalTable, startLocalTable } from '../../helpers/local-table.js';
+import { type LocalTable, nearNow, startLocalTable } from '../../helpers/local-table.js';
 import { FakeClock, MemoryPace, MemoryProgress, ScriptedGateway } from '../../helpers/notify-fakes.js';
 
 const ADMIN = -1001;
@@ -28,7 +28,7 @@ afterAll(async () => {
 async function setup(users: number, inactive: number[] = [], pageSize = 50) {
   const tableName = `broadcast-${++tables}`;
   await ensureTable(local.client, tableName);
-  const clock = new FakeClock();
+  const clock = new FakeClock(nearNow());
   const stores = { client: local.client, tableName, now: () => clock.now() };
   const directory = new DynamoUserDirectory(stores);
   for (let chatId = 1; chatId <= users; chatId++) await directory.upsert({ chatId, active: true });
