@@ -67,7 +67,9 @@ describe('fault: every RPC endpoint down for a while', () => {
     );
     printFault(count);
     expect(count).toMatchObject({ in: USERS, lost: 0, duplicated: 0 });
-    expect(parked).toBe(USERS);
+    // Every user's job, plus any scheduled deposit poll (one a minute, it reads the treasury's
+    // signatures) that ran out of receives during the outage; redriven, they complete too.
+    expect(parked).toBeGreaterThanOrEqual(USERS);
     expect(await depth(stack.sqs.dlqUrls.rpc)).toBe(0);
   });
 });
