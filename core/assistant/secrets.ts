@@ -373,7 +373,12 @@ function scanPhrases(text: string, add: (start: number, end: number, kind: Secre
         let from = 0;
         for (let i = 1; i <= run.length; i++) {
           if (i < run.length && !run[i]!.punctuated) continue;
-          if (i - from >= MIN_PHRASE) checksummedWindows(run.slice(from, i), add);
+          if (i - from >= MIN_PHRASE) {
+            const group = run.slice(from, i);
+            const distinct = new Set(group.map((word) => word.index)).size;
+            // Few distinct characters (the all-zero phrase "的的…在"): common ones too, by checksum.
+            checksummedWindows(group, add, { anyWords: distinct > 1 && distinct < MIN_DISTINCT });
+          }
           from = i;
         }
       }

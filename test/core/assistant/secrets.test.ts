@@ -102,6 +102,8 @@ describe('findSecret', () => {
     ['13 words (a phrase and one more list word)', `${PHRASE} zoo`],
     ['a phrase with a typo in its last word (checksum not required)', PHRASE.replace(/\w+$/, 'zoo')],
     ['the all-zero phrase, few distinct words but a valid checksum', `${'abandon '.repeat(11)}about`],
+    ['the all-zero phrase in Chinese, written together', '的的的的的的的的的的的在'],
+    ['the all-zero phrase in Chinese, inside a sentence', '我的助记词是的的的的的的的的的的的在，帮我恢复'],
     ['24 words of the all-zero entropy, comma-separated', [...Array(23).fill('abandon'), 'art'].join(',')],
     [
       'a test vector with 8 distinct words',
