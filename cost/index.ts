@@ -9,9 +9,10 @@
  * runs them every minute whatever the traffic): with the watches the scenarios made, and with 200
  * more, so the model can scale a poll to any number of watched addresses.
  */
-import { FUNCTIONS, type FunctionName, QUEUE_NAMES, type StageSettings } from '../core/settings.js';
+import { QUEUE_NAMES, type StageSettings } from '../core/desk/settings.js';
 import { type MeterRecord, meterTotals } from '../local/aws/meter.js';
 import { startLocalStack } from '../local/index.js';
+import { FUNCTIONS, type FunctionName } from '../stacks/manifest.js';
 import {
   type BillLine,
   type Charge,

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
-import type { AlarmNotifierResult } from '../core/admin/alarms.js';
+import type { AlarmNotifierResult } from '../core/desk/admin/alarms.js';
 import { composeAlarmNotifier } from './lib/compose-alarms.js';
 import { alarmNotifierConfig } from './lib/config.js';
 import { environment, functionLogger } from './lib/runtime.js';

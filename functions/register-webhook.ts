@@ -5,10 +5,11 @@
  * come from this function's own secret bindings and are never logged.
  */
 import * as z from 'zod/mini';
-import { HttpChatGateway } from '../core/adapters/telegram-http.js';
-import { ConfigError, describeError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
-import { ENV, type WebhookSettings } from '../core/settings.js';
+import { ENV } from '../core/desk/settings.js';
+import { ConfigError, describeError } from '../core/platform/errors.js';
+import { createLogger, type Logger } from '../core/platform/log.js';
+import type { WebhookSettings } from '../core/platform/settings.js';
+import { HttpChatGateway } from '../core/platform/telegram/http.js';
 import { type SecretName, secretEnvName } from '../stacks/manifest.js';
 import { resolveSecrets } from './lib/secrets.js';
 

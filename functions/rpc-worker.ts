@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { inspectedQueuesConfig } from '../core/admin/stats.js';
-import { parseRpcEndpoints } from '../core/solana/endpoints.js';
+import { inspectedQueuesConfig } from '../core/desk/admin/stats.js';
+import { parseRpcEndpoints } from '../core/platform/rpc/endpoints.js';
 import { composeRpcWorker } from './lib/compose-rpc.js';
 import { rpcWorkerConfig } from './lib/config.js';
 import { environment, functionLogger } from './lib/runtime.js';

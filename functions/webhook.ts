@@ -8,7 +8,7 @@ const config = webhookConfig(await environment());
 const log = functionLogger('webhook', config.logLevel, [config.telegram.token, config.telegram.webhookSecret]);
 const webhook = composeWebhook(config, log);
 
-/** `POST /telegram`: Telegram's webhook. All logic is in `core/ingress`. */
+/** `POST /telegram`: Telegram's webhook. All logic is in `core/platform/ingress/`. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler((event) =>
   webhook({ headers: event.headers, body: event.body, isBase64Encoded: event.isBase64Encoded }),
 );

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
-import { stageSettings } from '../core/settings.js';
+import { stageSettings } from '../core/desk/settings.js';
 import { formatLogLine } from './dev/log-view.js';
 import { pollRealTelegram, realBotIdentity } from './dev/real-telegram.js';
 import { startTerminalChat } from './dev/terminal-chat.js';

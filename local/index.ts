@@ -13,17 +13,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { KmsIntakeKey, KmsSigningKey } from '../core/adapters/kms.js';
-import { treasuryAddress } from '../core/adapters/solana-signer.js';
-import { depositPollEnvelope } from '../core/deposits/jobs.js';
-import {
-  QUEUE_NAMES,
-  type QueueName,
-  type StageSettings,
-  stageSettings,
-  TELEGRAM_LIMITS,
-  type TelegramLimits,
-} from '../core/settings.js';
+import { depositPollEnvelope } from '../core/desk/deposits/jobs.js';
+import { QUEUE_NAMES, type QueueName, type StageSettings, stageSettings } from '../core/desk/settings.js';
+import { treasuryAddress } from '../core/desk/solana/signer.js';
+import { KmsIntakeKey, KmsSigningKey } from '../core/platform/keys/kms.js';
+import { TELEGRAM_LIMITS, type TelegramLimits } from '../core/platform/settings.js';
 import {
   assertWiring,
   FUNCTIONS,

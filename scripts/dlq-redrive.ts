@@ -1,6 +1,6 @@
 /**
  * Moves the messages of one queue's DLQ back to the queue, after the cause of their failure is fixed
- * (an RPC provider back, a bug deployed away): `core/adapters/sqs-redrive.ts` does the moving.
+ * (an RPC provider back, a bug deployed away): `core/platform/jobs/sqs-redrive.ts` does the moving.
  *
  * Usage: `npm run dlq:redrive -- <queue> [--stage <stage>] [--max <n>] [--dry-run]`
  *
@@ -12,8 +12,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { redriveDeadLetters } from '../core/adapters/sqs-redrive.js';
-import { QUEUE_NAMES, type QueueName, stageSettings } from '../core/settings.js';
+import { QUEUE_NAMES, type QueueName, stageSettings } from '../core/desk/settings.js';
+import { redriveDeadLetters } from '../core/platform/jobs/sqs-redrive.js';
 import { queueResourceNames } from '../stacks/manifest.js';
 
 const USAGE = `usage: npm run dlq:redrive -- <${QUEUE_NAMES.join('|')}> [--stage <stage>] [--max <n>] [--dry-run]`;

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type Function as SstFunction, type Stack, type StackContext, use } from 'sst/constructs';
-import { QUEUE_NAMES } from '../core/settings.js';
+import { QUEUE_NAMES } from '../core/desk/settings.js';
 import { Api } from './Api.js';
 import { ALARM_SETTINGS, FUNCTIONS, type FunctionName, type FunctionWiring } from './manifest.js';
 import { Queues } from './Queues.js';

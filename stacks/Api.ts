@@ -1,5 +1,5 @@
 import { Api as HttpApi, Script, type StackContext, use } from 'sst/constructs';
-import { stageSettings } from '../core/settings.js';
+import { stageSettings } from '../core/desk/settings.js';
 import type { WebhookRegistrationParams } from '../functions/register-webhook.js';
 import { Keys } from './Keys.js';
 import { FUNCTIONS, type FunctionWiring } from './manifest.js';

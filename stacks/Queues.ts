@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Queue, type Function as SstFunction, type Stack, type StackContext, use } from 'sst/constructs';
-import { type ConsumerSettings, QUEUE_NAMES, type QueueName, stageSettings } from '../core/settings.js';
+import { QUEUE_NAMES, type QueueName, stageSettings } from '../core/desk/settings.js';
+import type { ConsumerSettings } from '../core/platform/settings.js';
 import { Keys } from './Keys.js';
 import {
   assertWiring,

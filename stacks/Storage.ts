@@ -1,6 +1,6 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { type StackContext, use } from 'sst/constructs';
-import { TABLE_KEYS } from '../core/settings.js';
+import { TABLE_KEYS } from '../core/desk/settings.js';
 import { Keys } from './Keys.js';
 import { isProduction, statefulRemovalPolicy } from './stage.js';
 

@@ -4,13 +4,14 @@
  * the stacks (what CloudFormation declares) and by the local runtime (what `local/` runs and
  * enforces), so both agree; core never imports it. Plain data: no CDK or SDK imports.
  */
+
 import {
-  type ConsumerSettings,
   type QueueName,
   SERVICE_SECRET_PURPOSE,
   type StageSettings,
   USER_SECRET_PURPOSE,
-} from '../core/settings.js';
+} from '../core/desk/settings.js';
+import type { ConsumerSettings } from '../core/platform/settings.js';
 import { TABLE_GRANTS, type TableGrant } from './table-grants.js';
 
 /**

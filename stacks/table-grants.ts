@@ -10,7 +10,7 @@
  * A pattern is an IAM `StringLike` value matched against the whole partition key: `session#*` is every
  * key starting with `session#`; a pattern without `*` is one exact key (`users`, `gauge#payouts.open`).
  * `read` and `write` are independent (writing does not imply reading, nor the reverse). Items are
- * found in `core/adapters/dynamodb*.ts`; which stores a function builds, in `functions/lib/compose*.ts`.
+ * found in `core/platform/adapters/dynamodb*.ts`; which stores a function builds, in `functions/lib/compose*.ts`.
  *
  * Plain data: no SDK imports.
  */

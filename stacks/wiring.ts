@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type App, type FunctionProps, Function as SstFunction, type Stack } from 'sst/constructs';
-import { ENV, QUEUE_NAMES, type QueueName, stageSettings } from '../core/settings.js';
+import { ENV, QUEUE_NAMES, type QueueName, stageSettings } from '../core/desk/settings.js';
 import { consumedQueues, type FunctionWiring, type KeyGrant, type KeyName } from './manifest.js';
 import type { AppSecrets } from './Secrets.js';
 import { statefulRemovalPolicy } from './stage.js';

@@ -1,10 +1,11 @@
-import { DynamoHistoryStore, DynamoQuotaStore } from '../../core/adapters/dynamodb-ai.js';
-import { OpenAiChatModel } from '../../core/adapters/openai-chat.js';
-import { SqsJobQueue } from '../../core/adapters/sqs.js';
-import { assistantPacer, createAssistantClient } from '../../core/assistant/client.js';
-import { assistantHandlers } from '../../core/assistant/handlers.js';
-import type { Logger } from '../../core/log.js';
-import { fifoQueues } from '../../core/settings.js';
+import { assistantPacer, createAssistantClient } from '../../core/desk/assistant/client.js';
+import { DynamoHistoryStore } from '../../core/desk/assistant/dynamodb-history.js';
+import { DynamoQuotaStore } from '../../core/desk/assistant/dynamodb-quota.js';
+import { assistantHandlers } from '../../core/desk/assistant/handlers.js';
+import { OpenAiChatModel } from '../../core/desk/assistant/openai-chat.js';
+import { fifoQueues } from '../../core/desk/settings.js';
+import { SqsJobQueue } from '../../core/platform/jobs/sqs.js';
+import type { Logger } from '../../core/platform/log.js';
 import { composeConsumer } from './compose.js';
 import type { AiWorkerConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';

@@ -1,6 +1,6 @@
-import { HttpChatGateway } from '../../core/adapters/telegram-http.js';
-import { createAlarmNotifier } from '../../core/admin/alarms.js';
-import type { Logger } from '../../core/log.js';
+import { createAlarmNotifier } from '../../core/desk/admin/alarms.js';
+import type { Logger } from '../../core/platform/log.js';
+import { HttpChatGateway } from '../../core/platform/telegram/http.js';
 import { ALARM_SETTINGS } from '../../stacks/manifest.js';
 import type { AlarmNotifierConfig } from './config.js';
 

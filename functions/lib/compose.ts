@@ -1,23 +1,27 @@
-import { DynamoJobProgress } from '../../core/adapters/dynamodb.js';
+import { adminDigestHandler } from '../../core/desk/admin/digest.js';
+import { DynamoDigestStore } from '../../core/desk/admin/dynamodb-digest.js';
+import { DynamoStatsCounters } from '../../core/desk/admin/dynamodb-stats.js';
+import { TELEGRAM_COUNTER_KEY } from '../../core/desk/admin/stats.js';
+import { deskBot } from '../../core/desk/bot/bot.js';
+import { DynamoBroadcastStore } from '../../core/desk/broadcasts/dynamodb-store.js';
+import { broadcastHandlers } from '../../core/desk/broadcasts/handlers.js';
+import { fifoQueues, type QueueName } from '../../core/desk/settings.js';
 import {
-  DynamoBroadcastStore,
-  DynamoChatPace,
-  DynamoDigestStore,
-  DynamoUserDirectory,
-} from '../../core/adapters/dynamodb-notify.js';
-import { DynamoStatsCounters } from '../../core/adapters/dynamodb-stats.js';
-import { SqsDeadLetterQueue, SqsJobQueue, SqsRedelivery } from '../../core/adapters/sqs.js';
-import { HttpChatGateway } from '../../core/adapters/telegram-http.js';
-import { adminDigestHandler } from '../../core/admin/digest.js';
-import { TELEGRAM_COUNTER_KEY } from '../../core/admin/stats.js';
-import { deskBot } from '../../core/bot/bot.js';
-import { broadcastHandlers } from '../../core/broadcasts/handlers.js';
-import { type BatchResult, createConsumer, type JobHandler, type QueueRecord } from '../../core/jobs/consumer.js';
-import type { Logger } from '../../core/log.js';
-import { fifoQueues, type QueueName, TELEGRAM_LIMITS } from '../../core/settings.js';
-import { containerPacers } from '../../core/telegram/pacing.js';
-import { telegramSendHandler, userStatusHandler } from '../../core/telegram/send.js';
-import { createSender } from '../../core/telegram/sender.js';
+  type BatchResult,
+  createConsumer,
+  type JobHandler,
+  type QueueRecord,
+} from '../../core/platform/jobs/consumer.js';
+import { DynamoJobProgress } from '../../core/platform/jobs/dynamodb-progress.js';
+import { SqsDeadLetterQueue, SqsJobQueue, SqsRedelivery } from '../../core/platform/jobs/sqs.js';
+import type { Logger } from '../../core/platform/log.js';
+import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
+import { DynamoChatPace } from '../../core/platform/telegram/dynamodb-chat-pace.js';
+import { HttpChatGateway } from '../../core/platform/telegram/http.js';
+import { containerPacers } from '../../core/platform/telegram/pacing.js';
+import { telegramSendHandler, userStatusHandler } from '../../core/platform/telegram/send.js';
+import { createSender } from '../../core/platform/telegram/sender.js';
+import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-directory.js';
 import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from './config.js';
 import { composeBotWebhook } from './platform.js';
 import { dynamoClient, sqsClient } from './runtime.js';

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { parseAdminIds } from '../../core/admin/access.js';
-import { ConfigError } from '../../core/errors.js';
-import { parseIntakePublicKey } from '../../core/keys/intake.js';
-import { ENV, QUEUE_NAMES, type QueueName, type StageSettings, stageSettings } from '../../core/settings.js';
+import { parseAdminIds } from '../../core/desk/admin/access.js';
+import { ENV, QUEUE_NAMES, type QueueName, type StageSettings, stageSettings } from '../../core/desk/settings.js';
+import { ConfigError } from '../../core/platform/errors.js';
+import { parseIntakePublicKey } from '../../core/platform/keys/intake.js';
 import { type SecretName, secretEnvName } from '../../stacks/manifest.js';
 
 /**
@@ -120,7 +120,7 @@ export function webhookConfig(env: Readonly<Record<string, string | undefined>>)
 /** `ADMIN_USER_IDS`, in the config of every function that applies an admin's decision (it checks the admin again). */
 const admins = (values: Record<string, string>) => parseAdminIds(values[secretEnvName('ADMIN_USER_IDS')]!);
 
-/** The admins, as a worker that applies their decisions knows them (core/admin/access.ts). */
+/** The admins, as a worker that applies their decisions knows them (core/desk/admin/access.ts). */
 export interface AdminCheckingConfig {
   adminUserIds: ReadonlySet<number>;
 }

@@ -1,18 +1,18 @@
-import { DynamoSessionStore } from '../../core/adapters/dynamodb.js';
-import { SqsJobQueue } from '../../core/adapters/sqs.js';
-import { createUpdateProcessor } from '../../core/ingress/process.js';
-import { createWebhook } from '../../core/ingress/webhook.js';
-import type { Logger } from '../../core/log.js';
+import { fifoQueues } from '../../core/desk/settings.js';
 import { type BotModule, botInfoFrom, createTurnRunner } from '../../core/platform/bot.js';
 import type { PlatformContext } from '../../core/platform/context.js';
-import { fifoQueues } from '../../core/settings.js';
+import { createUpdateProcessor } from '../../core/platform/ingress/process.js';
+import { createWebhook } from '../../core/platform/ingress/webhook.js';
+import { SqsJobQueue } from '../../core/platform/jobs/sqs.js';
+import type { Logger } from '../../core/platform/log.js';
+import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
 import type { BotWebhookConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
 /**
  * Any bot's webhook on the platform, built once per container from validated config: sessions
  * and the update ledger in DynamoDB, jobs to SQS, the bot's turn run with no network, each update
- * applied exactly once (`core/ingress`).
+ * applied exactly once (`core/platform/ingress/`).
  */
 export function composeBotWebhook<C extends PlatformContext<object>>(
   config: BotWebhookConfig,

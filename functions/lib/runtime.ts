@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createLogger, type Logger, type LogLevel } from '../../core/log.js';
+import { createLogger, type Logger, type LogLevel } from '../../core/platform/log.js';
 import { resolveSecrets } from './secrets.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../core/platform/errors.js';
 
 /** What SST puts in `SST_Secret_value_<NAME>` when the value must be read from SSM. */
 const FROM_SSM = '__FETCH_FROM_SSM__';

@@ -20,7 +20,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE_KEYS } from '../../core/settings.js';
+import { TABLE_KEYS } from '../../core/desk/settings.js';
 import { listen, loopbackUrl } from '../ports.js';
 import { localClientConfig } from './common.js';
 import { authorizeTableRequest, type TableAccessPolicy } from './dynamodb-access.js';

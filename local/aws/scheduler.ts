@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { watchPollEnvelope } from '../../core/watches/jobs.js';
+import { watchPollEnvelope } from '../../core/desk/watches/jobs.js';
 
 /** A running local schedule. */
 export interface LocalSchedule {

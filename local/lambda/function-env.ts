@@ -3,7 +3,7 @@
  * `secretEnvName` and the AWS SDK's standard variables, exactly as the stacks set them on AWS
  * (plus the endpoint variables that point the SDK at the emulators).
  */
-import { ENV, QUEUE_NAMES, type QueueName } from '../../core/settings.js';
+import { ENV, QUEUE_NAMES, type QueueName } from '../../core/desk/settings.js';
 import {
   consumedQueues,
   type FunctionWiring,

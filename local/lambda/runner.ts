@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueName, StageSettings } from '../../core/settings.js';
+import type { QueueName, StageSettings } from '../../core/desk/settings.js';
 import { consumedQueues, type FunctionWiring } from '../../stacks/manifest.js';
 import { localClientConfig } from '../aws/common.js';
 import type { ConsumerQueue } from '../aws/sqs.js';

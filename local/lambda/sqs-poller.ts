@@ -22,7 +22,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { ConsumerSettings } from '../../core/settings.js';
+import type { ConsumerSettings } from '../../core/platform/settings.js';
 import { LOCAL_REGION } from '../aws/common.js';
 import type { Outcome } from './environment.js';
 import { sqsRecord } from './events.js';

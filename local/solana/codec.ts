@@ -4,7 +4,7 @@
  */
 
 // One base58 implementation for the project: the one core uses for user-supplied addresses.
-export { decodeBase58 as base58Decode, encodeBase58 as base58Encode } from '../../core/solana/address.js';
+export { decodeBase58 as base58Decode, encodeBase58 as base58Encode } from '../../core/desk/solana/address.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 

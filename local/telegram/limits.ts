@@ -5,7 +5,7 @@
  * `sendMessage` and `sendPhoto`). Each call counts as one message. Edits, deletions, `answerCallbackQuery`, chat actions and
  * every other method are never limited: Telegram's published limits are about messages sent.
  *
- * The limits (numbers from `TELEGRAM_LIMITS` in core/settings.ts):
+ * The limits (numbers from `TELEGRAM_LIMITS` in core/desk/settings.ts):
  * - per bot: at most `messagesPerSecond` messages in any sliding 1-second window;
  * - per private chat: a token bucket refilled at `privateChatMessagesPerSecond` holding `privateChatBurst` tokens
  *   (real Telegram lets a few messages through at once in one chat, then answers 429);
@@ -19,7 +19,7 @@
  * A refused call is not counted. An admitted call holds its place while it runs and gives it back when it fails
  * (403 blocked, 400 chat not found...): only messages really sent count, as on Telegram.
  */
-import { TELEGRAM_LIMITS, type TelegramLimits } from '../../core/settings.js';
+import { TELEGRAM_LIMITS, type TelegramLimits } from '../../core/platform/settings.js';
 import type { AdmissionPolicy, AdmissionRequest } from './admission.js';
 import { type BotApiError, tooManyRequests } from './errors.js';
 import { readBool } from './validate.js';

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod/mini';
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../../core/platform/errors.js';
 import { readText } from '../http-body.js';
 import type { TelegramPeer } from '../telegram/index.js';
 import type { TestWallets } from './test-wallet.js';

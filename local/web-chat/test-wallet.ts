@@ -11,7 +11,7 @@ import {
   SystemProgram,
   type TransactionInstruction,
 } from '@solana/web3.js';
-import { parseTransferRequest } from '../../core/deposits/claims.js';
+import { parseTransferRequest } from '../../core/desk/deposits/claims.js';
 import type { SolanaPeer } from '../solana/index.js';
 
 /**

@@ -1,10 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
-import { DynamoLedger } from '../../core/adapters/dynamodb-ledger.js';
-import { DynamoUserDirectory } from '../../core/adapters/dynamodb-notify.js';
-import { depositIdOf } from '../../core/deposits/store.js';
+import { DynamoDepositStore } from '../../core/desk/deposits/dynamodb-store.js';
+import { depositIdOf } from '../../core/desk/deposits/store.js';
+import { DynamoLedger } from '../../core/desk/ledger/dynamodb-ledger.js';
+import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-directory.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { LOCAL_ADMIN_CHAT_ID, type LocalStack } from '../../local/index.js';
 import { payRequest, pressPaidUntil, requestDeposit } from '../helpers/stack-deposits.js';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
-import { DynamoLedger } from '../../core/adapters/dynamodb-ledger.js';
-import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
-import { TransientError } from '../../core/errors.js';
+import { DynamoDepositStore } from '../../core/desk/deposits/dynamodb-store.js';
+import { DynamoLedger } from '../../core/desk/ledger/dynamodb-ledger.js';
+import { DynamoPayoutStore } from '../../core/desk/payouts/dynamodb-store.js';
+import { TransientError } from '../../core/platform/errors.js';
 import { creditDeposit } from '../helpers/deposits.js';
 import { checkCaps, checkQuiescence, moneyCommands, SOL } from '../helpers/ledger-model.js';
 import { ledgerWorld } from '../helpers/ledger-world.js';

@@ -12,9 +12,11 @@ function sources(dir: string): string[] {
 }
 
 /** The project files `file` imports (relative specifiers only), relative to the project root. */
-function imports(file: string): string[] {
+function imports(file: string, { types = true } = {}): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*'(\.[^']+)'/g)].map((m) => m[1]!);
+  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)( type)?[^'"]*?from\s*'(\.[^']+)'/g)]
+    .filter((m) => types || !m[1])
+    .map((m) => m[2]!);
   return specifiers.map((s) => normalize(join(dirname(file), s)));
 }
 
@@ -28,27 +30,44 @@ describe('layers', () => {
     expect(upward).toEqual([]);
   });
 
-  it('the platform (bots, ingress, jobs, sessions, the Telegram sender) imports nothing of the wallet desk', () => {
-    const platform = ['core/platform', 'core/ingress', 'core/jobs', 'core/sessions', 'core/telegram'];
-    const desk =
-      /^core\/(bot|wallets|deposits|payouts|ledger|watches|broadcasts|admin|assistant|vault|keys|solana|qr|i18n)(\/|\.js$)/;
-    const crossings = platform.flatMap(sources).flatMap((file) =>
+  it('core has two layers and nothing else: the platform and the desk', () => {
+    expect(readdirSync(join(ROOT, 'core')).sort()).toEqual(['desk', 'platform']);
+  });
+
+  it('the platform imports nothing of the desk', () => {
+    const crossings = sources('core/platform').flatMap((file) =>
       imports(file)
-        .filter((target) => desk.test(target))
+        .filter((target) => target.startsWith('core/desk/'))
         .map((target) => `${file} → ${target}`),
     );
     expect(crossings).toEqual([]);
   });
 
   it('the example bot builds on the platform alone', () => {
-    const desk =
-      /^core\/(bot|wallets|deposits|payouts|ledger|watches|broadcasts|admin|assistant|vault|keys|solana|qr)\//;
     const crossings = sources('examples').flatMap((file) =>
       imports(file)
-        .filter((target) => desk.test(target))
+        .filter((target) => target.startsWith('core/desk/'))
         .map((target) => `${file} → ${target}`),
     );
     expect(crossings).toEqual([]);
+  });
+
+  it('no import cycle between core files (type-only imports vanish at run time)', () => {
+    const edges = new Map(
+      sources('core').map((file) => [file, imports(file, { types: false }).map((t) => t.replace(/\.js$/, '.ts'))]),
+    );
+    const cycles: string[] = [];
+    const done = new Set<string>();
+    const visit = (file: string, path: string[]) => {
+      for (const next of edges.get(file) ?? []) {
+        const at = path.indexOf(next);
+        if (at >= 0) cycles.push([...path.slice(at), next].join(' → '));
+        else if (!done.has(next)) visit(next, [...path, next]);
+      }
+      done.add(file);
+    };
+    for (const file of edges.keys()) if (!done.has(file)) visit(file, [file]);
+    expect(cycles).toEqual([]);
   });
 
   it('the deployment manifest is plain data: no CDK, SST or SDK import', () => {

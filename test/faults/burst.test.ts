@@ -1,6 +1,6 @@
 import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionDataSchema } from '../../core/bot/context.js';
+import { SessionDataSchema } from '../../core/desk/bot/context.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, startLocalStack } from '../../local/index.js';
 import { printFault, tally } from './report.js';

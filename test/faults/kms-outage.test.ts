@@ -1,6 +1,6 @@
 import type { Connection } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
+import type { DynamoPayoutStore } from '../../core/desk/payouts/dynamodb-store.js';
 import type { LocalStack } from '../../local/index.js';
 import {
   adminGroup,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TELEGRAM_LIMITS } from '../../core/settings.js';
+import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
 import { type LocalStack, startLocalStack } from '../../local/index.js';
 import { printFault, tally } from './report.js';
 

@@ -1,8 +1,8 @@
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type AlarmNotifierResult, AlarmPostFailedError } from '../../core/admin/alarms.js';
-import { ConfigError } from '../../core/errors.js';
-import { ENV } from '../../core/settings.js';
+import { type AlarmNotifierResult, AlarmPostFailedError } from '../../core/desk/admin/alarms.js';
+import { ENV } from '../../core/desk/settings.js';
+import { ConfigError } from '../../core/platform/errors.js';
 import { composeAlarmNotifier } from '../../functions/lib/compose-alarms.js';
 import { alarmNotifierConfig } from '../../functions/lib/config.js';
 import {

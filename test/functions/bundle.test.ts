@@ -21,14 +21,14 @@ describe('webhook bundle', () => {
 
   it('contains no SSM client, no zod locales, no curve arithmetic and no QR encoder (each weighs on every cold start)', () => {
     const inputs = bundledInputs(webhook.metafile);
-    expect(inputs.filter((i) => i.includes('node_modules/uqr/') || i.startsWith('core/qr/'))).toEqual([]);
+    expect(inputs.filter((i) => i.includes('node_modules/uqr/') || i.startsWith('core/platform/qr/'))).toEqual([]);
     expect(inputs.filter((i) => i.includes('node_modules/@aws-sdk/client-ssm/'))).toEqual([]);
     expect(inputs.filter((i) => i.includes('node_modules/zod/v4/locales/'))).toEqual([]);
     expect(inputs.filter((i) => i.includes('node_modules/@noble/curves/'))).toEqual([]);
   });
 
   it('flags a forbidden package when one is present', () => {
-    expect(forbiddenInputs(['node_modules/@solana/web3.js/lib/index.esm.js', 'core/log.ts'])).toHaveLength(1);
+    expect(forbiddenInputs(['node_modules/@solana/web3.js/lib/index.esm.js', 'core/platform/log.ts'])).toHaveLength(1);
   });
 });
 
@@ -38,7 +38,7 @@ describe('rpc worker bundle', () => {
     try {
       const rpc = await buildFunction(FUNCTIONS.rpcWorker.entry, { outdir, target: 'node22', minify: true });
       const inputs = bundledInputs(rpc.metafile);
-      expect(inputs).toContain('core/qr/png.ts');
+      expect(inputs).toContain('core/platform/qr/png.ts');
       expect(inputs.some((i) => i.includes('node_modules/uqr/'))).toBe(true);
     } finally {
       await rm(outdir, { recursive: true, force: true });

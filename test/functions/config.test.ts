@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { assertValid, stageSettings } from '../../core/settings.js';
+import { assertValid, stageSettings } from '../../core/desk/settings.js';
 import {
   aiWorkerConfig,
   notifyWorkerConfig,

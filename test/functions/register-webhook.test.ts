@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../core/errors.js';
-import { ENV, stageSettings } from '../../core/settings.js';
+import { ENV, stageSettings } from '../../core/desk/settings.js';
+import { ConfigError } from '../../core/platform/errors.js';
 import {
   buildSetWebhookPayload,
   register,

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
-import { createLogger } from '../../core/log.js';
-import { PayoutDecideJob } from '../../core/payouts/jobs.js';
-import { ENV, type QueueName } from '../../core/settings.js';
+import { DynamoPayoutStore } from '../../core/desk/payouts/dynamodb-store.js';
+import { PayoutDecideJob } from '../../core/desk/payouts/jobs.js';
+import { ENV, type QueueName } from '../../core/desk/settings.js';
+import { createLogger } from '../../core/platform/log.js';
 import { composeSigner } from '../../functions/lib/compose-keys.js';
 import { signerConfig } from '../../functions/lib/config.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/aws/common.js';

@@ -26,10 +26,10 @@
 import type { SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectedQueuesConfig } from '../../core/admin/stats.js';
-import type { BatchResult } from '../../core/jobs/consumer.js';
-import { createLogger, type Logger } from '../../core/log.js';
-import { ENV, QUEUE_NAMES, type QueueName } from '../../core/settings.js';
+import { inspectedQueuesConfig } from '../../core/desk/admin/stats.js';
+import { ENV, QUEUE_NAMES, type QueueName } from '../../core/desk/settings.js';
+import type { BatchResult } from '../../core/platform/jobs/consumer.js';
+import { createLogger, type Logger } from '../../core/platform/log.js';
 import { composeNotifyWorker } from '../../functions/lib/compose.js';
 import { composeAiWorker } from '../../functions/lib/compose-ai.js';
 import { composeSigner, composeVaultWorker } from '../../functions/lib/compose-keys.js';
@@ -228,6 +228,11 @@ function nearLimitPoison(queue: QueueName): Body {
 }
 
 describe('workers (fuzzed)', () => {
+  it('puts every job type on a queue the deployment has (the platform types queues as strings)', () => {
+    const known: readonly string[] = QUEUE_NAMES;
+    expect(ALL_JOB_TYPES.filter((t) => !known.includes(t.queue)).map((t) => `${t.type} → ${t.queue}`)).toEqual([]);
+  });
+
   it('generates valid payloads for every job type', () => {
     expect(ALL_JOB_TYPES.filter((t) => !(t.type in PAYLOADS)).map((t) => t.type)).toEqual([]);
     const bad = fc

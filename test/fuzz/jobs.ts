@@ -5,39 +5,36 @@
  * with a body (run it, or park it with which reason).
  */
 import fc from 'fast-check';
-import { ADMIN_EVENT_KINDS, AdminEventJob } from '../../core/admin/events.js';
-import { AdminStatsJob, UserSeenJob } from '../../core/admin/stats.js';
-import { AdminBlockJob, AdminUserJob } from '../../core/admin/users.js';
-import { AiReplyJob, AiResetJob } from '../../core/assistant/jobs.js';
+import { ADMIN_EVENT_KINDS, AdminEventJob } from '../../core/desk/admin/events.js';
+import { AdminStatsJob, UserSeenJob } from '../../core/desk/admin/stats.js';
+import { AdminBlockJob, AdminUserJob } from '../../core/desk/admin/users.js';
+import { AiReplyJob, AiResetJob } from '../../core/desk/assistant/jobs.js';
 import {
   BroadcastCancelJob,
   BroadcastPageJob,
   BroadcastSendJob,
   BroadcastStartJob,
-} from '../../core/broadcasts/jobs.js';
+} from '../../core/desk/broadcasts/jobs.js';
 import {
   DepositCheckJob,
   DepositCreditJob,
   DepositDecideJob,
   DepositPollJob,
   DepositRequestJob,
-} from '../../core/deposits/jobs.js';
-import { type JobEnvelope, JobEnvelopeSchema, type JobType } from '../../core/jobs/envelope.js';
-import { LedgerHistoryJob } from '../../core/ledger/jobs.js';
+} from '../../core/desk/deposits/jobs.js';
+import { LedgerHistoryJob } from '../../core/desk/ledger/jobs.js';
 import {
   PayoutDecideJob,
   PayoutPrepareJob,
   PayoutRequestJob,
   PayoutSettleJob,
   PayoutSignJob,
-} from '../../core/payouts/jobs.js';
-import type { QueueName } from '../../core/settings.js';
-import { encodeBase58 } from '../../core/solana/address.js';
-import { TxSendJob } from '../../core/solana/tx-send.js';
-import { TelegramSendJob } from '../../core/telegram/send-job.js';
-import { UserStatusJob } from '../../core/users/directory.js';
-import { SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from '../../core/vault/jobs.js';
-import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from '../../core/wallets/jobs.js';
+} from '../../core/desk/payouts/jobs.js';
+import { TxSendJob } from '../../core/desk/payouts/tx-send.js';
+import type { QueueName } from '../../core/desk/settings.js';
+import { encodeBase58 } from '../../core/desk/solana/address.js';
+import { SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from '../../core/desk/vault/jobs.js';
+import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from '../../core/desk/wallets/jobs.js';
 import {
   WatchAddJob,
   WatchCheckJob,
@@ -45,7 +42,10 @@ import {
   WatchListJob,
   WatchPollJob,
   WatchRemoveJob,
-} from '../../core/watches/jobs.js';
+} from '../../core/desk/watches/jobs.js';
+import { type JobEnvelope, JobEnvelopeSchema, type JobType } from '../../core/platform/jobs/envelope.js';
+import { TelegramSendJob } from '../../core/platform/telegram/send-job.js';
+import { UserStatusJob } from '../../core/platform/users/directory.js';
 import { hugeString, type Json, mutated, truncated, unicodeText } from './mutate.js';
 
 /** Every job type of the platform. */
@@ -96,7 +96,7 @@ export const JOB_TYPES_BY_NAME: ReadonlyMap<string, JobType<unknown>> = new Map(
 export const jobTypesOf = (queue: QueueName): JobType<unknown>[] => ALL_JOB_TYPES.filter((t) => t.queue === queue);
 
 /** Why a queued envelope is garbage (not an envelope, an unknown type, a bad payload, the wrong queue); undefined if fine. */
-export function queuedJobProblem(queue: QueueName, body: string): string | undefined {
+export function queuedJobProblem(queue: string, body: string): string | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(body);

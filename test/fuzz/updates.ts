@@ -10,7 +10,7 @@
  * Bodies are then encoded the ways a webhook may receive them, or broken (see `mutate.ts`).
  */
 import fc from 'fast-check';
-import { encodeBase58 } from '../../core/solana/address.js';
+import { encodeBase58 } from '../../core/desk/solana/address.js';
 import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID } from '../../local/index.js';
 import { hugeString, type Json, mutated, truncated, unicodeText } from './mutate.js';
 

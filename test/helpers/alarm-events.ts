@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SNSEvent, SNSEventRecord } from 'aws-lambda';
-import type { AlarmState } from '../../core/admin/alarms.js';
+import type { AlarmState } from '../../core/desk/admin/alarms.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/aws/common.js';
 
 const TOPIC_ARN = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:test-alarms`;

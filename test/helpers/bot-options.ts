@@ -1,7 +1,7 @@
 import { constants, generateKeyPairSync, type KeyObject, privateDecrypt } from 'node:crypto';
-import type { BotOptions } from '../../core/bot/bot.js';
-import type { IntakeKeyService } from '../../core/keys/ports.js';
-import { stageSettings } from '../../core/settings.js';
+import type { BotOptions } from '../../core/desk/bot/bot.js';
+import { stageSettings } from '../../core/desk/settings.js';
+import type { IntakeKeyService } from '../../core/platform/keys/ports.js';
 
 /** The treasury address the test bot shows. */
 export const TEST_TREASURY = 'So11111111111111111111111111111111111111112';

@@ -1,6 +1,6 @@
-import type { DynamoDepositStore } from '../../core/adapters/dynamodb-deposits.js';
-import type { DepositClaim } from '../../core/deposits/store.js';
-import type { Language } from '../../core/i18n/index.js';
+import type { DynamoDepositStore } from '../../core/desk/deposits/dynamodb-store.js';
+import type { DepositClaim } from '../../core/desk/deposits/store.js';
+import type { Language } from '../../core/platform/i18n/index.js';
 
 /** A claim of `userId` on `reference`, open for a day from `createdAt`. */
 export const claimOf = (

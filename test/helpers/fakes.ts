@@ -1,7 +1,13 @@
-import { SessionConflictError, TransientError } from '../../core/errors.js';
-import type { JobQueue, OutgoingJob } from '../../core/jobs/envelope.js';
-import { createLogger, type Logger } from '../../core/log.js';
-import type { Outbox, SessionSave, SessionSnapshot, SessionStore, UpdateLedger } from '../../core/sessions/store.js';
+import { SessionConflictError, TransientError } from '../../core/platform/errors.js';
+import type { JobQueue, OutgoingJob } from '../../core/platform/jobs/envelope.js';
+import { createLogger, type Logger } from '../../core/platform/log.js';
+import type {
+  Outbox,
+  SessionSave,
+  SessionSnapshot,
+  SessionStore,
+  UpdateLedger,
+} from '../../core/platform/sessions/store.js';
 
 /** In-memory SessionStore + UpdateLedger with the same contract as the DynamoDB adapter. */
 export class MemorySessionStore implements SessionStore, UpdateLedger {

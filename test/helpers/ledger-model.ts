@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { Table } from '../../core/adapters/dynamodb.js';
+import { Table } from '../../core/platform/adapters/dynamodb.js';
 import type { LedgerWorld } from './ledger-world.js';
 import type { LocalTable } from './local-table.js';
 

@@ -16,7 +16,7 @@ export interface LocalTable {
 
 /**
  * Another DynamoDB to run the adapter tests against instead of dynalite, as a cross-check (e.g.
- * AWS's DynamoDB Local: `DYNAMODB_ENDPOINT=http://127.0.0.1:8000 npx vitest run test/core/adapters`).
+ * AWS's DynamoDB Local: `DYNAMODB_ENDPOINT=http://127.0.0.1:8000 npx vitest run dynamodb`).
  * Tests that need the local engine's switches (taking it away, conflicts, an on-demand TTL sweep)
  * skip themselves there (`it.skipIf(externalEndpoint)`).
  */

@@ -1,8 +1,8 @@
-import type { JobProgress } from '../../core/jobs/progress.js';
-import type { TelegramCall } from '../../core/telegram/calls.js';
-import type { ChatGateway } from '../../core/telegram/gateway.js';
-import type { Clock } from '../../core/telegram/pacing.js';
-import type { ChatPaceStore } from '../../core/telegram/sender.js';
+import type { JobProgress } from '../../core/platform/jobs/progress.js';
+import type { TelegramCall } from '../../core/platform/telegram/calls.js';
+import type { ChatGateway } from '../../core/platform/telegram/gateway.js';
+import type { Clock } from '../../core/platform/telegram/pacing.js';
+import type { ChatPaceStore } from '../../core/platform/telegram/sender.js';
 
 /** A clock whose `sleep` moves time forward at once (tests of pacing never wait for real). */
 export class FakeClock implements Clock {

@@ -1,5 +1,5 @@
 /**
- * Secrets of every kind the detector (core/assistant/secrets.ts) must catch, as fixed examples and as
+ * Secrets of every kind the detector (core/desk/assistant/secrets.ts) must catch, as fixed examples and as
  * fast-check arbitraries, with the disguises an attacker would use: zero-width and other invisible
  * characters inside, fullwidth (NFKC-equivalent) characters in place of ASCII ones. Keys are real
  * Ed25519 keypairs (made with @noble/curves, so the detector's node:crypto check is cross-checked).

@@ -5,7 +5,7 @@ import type {
   SolanaGateway,
   TokenBalance,
   TransactionMovements,
-} from '../../core/solana/gateway.js';
+} from '../../core/desk/solana/gateway.js';
 
 /** An in-memory chain behind the SolanaGateway port, for domain tests (adapters are tested on the Solana peer). */
 export class FakeSolana implements SolanaGateway {

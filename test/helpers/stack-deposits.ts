@@ -1,5 +1,5 @@
 import type { Keypair } from '@solana/web3.js';
-import { DEPOSIT_CALLBACK } from '../../core/deposits/jobs.js';
+import { DEPOSIT_CALLBACK } from '../../core/desk/deposits/jobs.js';
 import type { LocalStack } from '../../local/index.js';
 import type { PeerUser } from '../../local/telegram/actors.js';
 import { transferRequestInstruction } from '../../local/web-chat/test-wallet.js';

@@ -1,9 +1,9 @@
 import type { Composer } from 'telegraf';
-import { BotContext, parseSession, type SessionData } from '../../core/bot/context.js';
-import type { TurnRunner } from '../../core/ingress/process.js';
-import { checkUpdate, type ValidUpdate } from '../../core/ingress/update.js';
+import { BotContext, parseSession, type SessionData } from '../../core/desk/bot/context.js';
+import { stageSettings } from '../../core/desk/settings.js';
 import { botInfoFrom, createTurnRunner } from '../../core/platform/bot.js';
-import { stageSettings } from '../../core/settings.js';
+import type { TurnRunner } from '../../core/platform/ingress/process.js';
+import { checkUpdate, type ValidUpdate } from '../../core/platform/ingress/update.js';
 
 /** The bot token of turn tests (the bot is `@desk_bot`). */
 export const TEST_TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -1,12 +1,12 @@
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqsJobQueue } from '../../core/adapters/sqs.js';
-import { AdminBlockJob } from '../../core/admin/users.js';
-import { BroadcastStartJob } from '../../core/broadcasts/jobs.js';
-import { DepositDecideJob } from '../../core/deposits/jobs.js';
-import { type JobDraft, sealJobs } from '../../core/jobs/envelope.js';
-import { PayoutDecideJob } from '../../core/payouts/jobs.js';
-import { fifoQueues } from '../../core/settings.js';
+import { AdminBlockJob } from '../../core/desk/admin/users.js';
+import { BroadcastStartJob } from '../../core/desk/broadcasts/jobs.js';
+import { DepositDecideJob } from '../../core/desk/deposits/jobs.js';
+import { PayoutDecideJob } from '../../core/desk/payouts/jobs.js';
+import { fifoQueues } from '../../core/desk/settings.js';
+import { type JobDraft, sealJobs } from '../../core/platform/jobs/envelope.js';
+import { SqsJobQueue } from '../../core/platform/jobs/sqs.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import {
   LOCAL_ADMIN_CHAT_ID,

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoSessionStore } from '../../core/adapters/dynamodb.js';
-import { DynamoUserDirectory } from '../../core/adapters/dynamodb-notify.js';
+import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
+import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-directory.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import {
   LOCAL_ADMIN_CHAT_ID,

@@ -1,9 +1,9 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqsJobQueue } from '../../core/adapters/sqs.js';
-import { BroadcastCancelJob } from '../../core/broadcasts/jobs.js';
-import { sealJobs } from '../../core/jobs/envelope.js';
-import { QUEUE_NAMES, type QueueName } from '../../core/settings.js';
+import { BroadcastCancelJob } from '../../core/desk/broadcasts/jobs.js';
+import { QUEUE_NAMES, type QueueName } from '../../core/desk/settings.js';
+import { sealJobs } from '../../core/platform/jobs/envelope.js';
+import { SqsJobQueue } from '../../core/platform/jobs/sqs.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../../local/index.js';
 import type { PeerUser } from '../../local/telegram/index.js';

@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Connection, Keypair, SystemProgram, Transaction } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoWatchStore } from '../../core/adapters/dynamodb-watch-store.js';
-import { type JobDraft, sealJobs } from '../../core/jobs/envelope.js';
-import { TxSendJob } from '../../core/solana/tx-send.js';
+import { TxSendJob } from '../../core/desk/payouts/tx-send.js';
+import { DynamoWatchStore } from '../../core/desk/watches/dynamodb-store.js';
+import { type JobDraft, sealJobs } from '../../core/platform/jobs/envelope.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, startLocalStack } from '../../local/index.js';
 

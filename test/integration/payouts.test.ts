@@ -1,7 +1,7 @@
 import { type Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoPayoutStore } from '../../core/adapters/dynamodb-payouts.js';
-import type { Payout } from '../../core/payouts/store.js';
+import type { DynamoPayoutStore } from '../../core/desk/payouts/dynamodb-store.js';
+import type { Payout } from '../../core/desk/payouts/store.js';
 import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack } from '../../local/index.js';
 import {
   adminGroup,

@@ -1,8 +1,8 @@
 import { Keypair } from '@solana/web3.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Web3SolanaGateway } from '../../core/adapters/solana-web3.js';
-import { stageSettings } from '../../core/settings.js';
-import { createRpcPool } from '../../core/solana/pool.js';
+import { stageSettings } from '../../core/desk/settings.js';
+import { Web3SolanaGateway } from '../../core/desk/solana/web3.js';
+import { createRpcPool } from '../../core/platform/rpc/pool.js';
 import { type SolanaPeer, startSolanaPeer } from '../../local/solana/index.js';
 
 /** The RPC pool and the web3.js gateway against the local Solana peer's two endpoints. */

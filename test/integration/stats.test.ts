@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_NAMES } from '../../core/settings.js';
+import { QUEUE_NAMES } from '../../core/desk/settings.js';
 import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../../local/index.js';
 
 let stack: LocalStack;

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoWatchStore } from '../../core/adapters/dynamodb-watch-store.js';
-import { watchId } from '../../core/watches/jobs.js';
+import { DynamoWatchStore } from '../../core/desk/watches/dynamodb-store.js';
+import { watchId } from '../../core/desk/watches/jobs.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
 import type { PeerUser } from '../../local/telegram/index.js';

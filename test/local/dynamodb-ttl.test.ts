@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_KEYS } from '../../core/settings.js';
+import { TABLE_KEYS } from '../../core/desk/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
 import { withTransactions } from '../../local/aws/dynamodb-transactions.js';

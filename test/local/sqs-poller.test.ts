@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsumerSettings } from '../../core/settings.js';
+import type { ConsumerSettings } from '../../core/platform/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type ConsumerQueue, createConsumerQueue, type LocalSqsServer, startSqsServer } from '../../local/aws/sqs.js';
 import { buildFunction } from '../../local/lambda/build.js';

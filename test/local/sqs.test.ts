@@ -6,7 +6,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsumerSettings, QUEUE_NAMES, stageSettings } from '../../core/settings.js';
+import { QUEUE_NAMES, stageSettings } from '../../core/desk/settings.js';
+import type { ConsumerSettings } from '../../core/platform/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import {
   createConsumerQueue,

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENV, QUEUE_NAMES, stageSettings } from '../../core/settings.js';
+import { ENV, QUEUE_NAMES, stageSettings } from '../../core/desk/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/index.js';
 import { type FunctionWiring, queueResourceNames, SECRETS, secretEnvName } from '../../stacks/manifest.js';

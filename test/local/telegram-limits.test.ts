@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TELEGRAM_LIMITS, type TelegramLimits } from '../../core/settings.js';
+import { TELEGRAM_LIMITS, type TelegramLimits } from '../../core/platform/settings.js';
 import { LOCAL_ADMIN_CHAT_ID, startLocalStack } from '../../local/index.js';
 import {
   type AdmissionRequest,

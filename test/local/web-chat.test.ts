@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newReference, transferRequestUrl } from '../../core/deposits/claims.js';
+import { newReference, transferRequestUrl } from '../../core/desk/deposits/claims.js';
 import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../../local/index.js';
 import { startSolanaPeer } from '../../local/solana/index.js';
 import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../core/log.js';
+import { createLogger } from '../../core/platform/log.js';
 import { localTelegramIdentity } from '../../local/index.js';
 import { LOG_CAPTURE_DIR, REGISTERED_FILE, scanForSecrets, secretCanary } from './secrets.js';
 

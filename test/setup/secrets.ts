@@ -33,7 +33,7 @@ const NOT_BEFORE_TOKEN_CHAR = '(?![A-Za-z0-9_-])';
 /**
  * The shapes of secret a log line must never contain:
  * - `telegram-bot-token`: `<bot id>:<35 url-safe characters>`, as Telegram issues them (a subset
- *   of what `core/log.ts` scrubs, so a redacted line never matches);
+ *   of what `core/platform/log.ts` scrubs, so a redacted line never matches);
  * - `local-bot-token`: the local stack's `<bot id>:LOCAL<base64url>` (`localTelegramIdentity`);
  * - `local-webhook-secret`: the local stack's `local-whs-<base64url>` webhook secret;
  * - `local-ai-key`: the local stack's `local-ai-<base64url>` assistant provider key;

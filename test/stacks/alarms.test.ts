@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_NAMES, stageSettings } from '../../core/settings.js';
+import { QUEUE_NAMES, stageSettings } from '../../core/desk/settings.js';
 import { Alarms, alarmName } from '../../stacks/Alarms.js';
 import { Api } from '../../stacks/Api.js';
 import { ALARM_SETTINGS, FUNCTIONS, type FunctionWiring, queueResourceNames } from '../../stacks/manifest.js';

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stageSettings } from '../../core/settings.js';
+import { stageSettings } from '../../core/desk/settings.js';
 import { Api, WEBHOOK_PATH, WEBHOOK_ROUTE } from '../../stacks/Api.js';
 import { onlyResource, propertyOf, type SynthesizedTestApp, synthesizeForTest } from '../helpers/synth.js';
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DepositDecideJob } from '../../core/deposits/jobs.js';
-import { PayoutDecideJob } from '../../core/payouts/jobs.js';
-import { stageSettings } from '../../core/settings.js';
+import { DepositDecideJob } from '../../core/desk/deposits/jobs.js';
+import { PayoutDecideJob } from '../../core/desk/payouts/jobs.js';
+import { stageSettings } from '../../core/desk/settings.js';
 import { FUNCTIONS, type FunctionName, queueResourceNames } from '../../stacks/manifest.js';
 import { Queues } from '../../stacks/Queues.js';
 import { stringLike, TABLE_GRANTS, type TableAction } from '../../stacks/table-grants.js';

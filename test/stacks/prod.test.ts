@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_NAMES, stageSettings } from '../../core/settings.js';
+import { QUEUE_NAMES, stageSettings } from '../../core/desk/settings.js';
 import { Api } from '../../stacks/Api.js';
 import { Keys } from '../../stacks/Keys.js';
 import { consumedQueues, FUNCTIONS, queueResourceNames } from '../../stacks/manifest.js';

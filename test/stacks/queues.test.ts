@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_NAMES, type QueueName, stageSettings } from '../../core/settings.js';
+import { QUEUE_NAMES, type QueueName, stageSettings } from '../../core/desk/settings.js';
 import { assertWiring, consumedQueues, FUNCTIONS, queueResourceNames } from '../../stacks/manifest.js';
 import { Queues } from '../../stacks/Queues.js';
 import { type CfnResource, type SynthesizedTestApp, synthesizeForTest } from '../helpers/synth.js';

@@ -1,10 +1,10 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DepositPollJob } from '../../core/deposits/jobs.js';
-import { createConsumer, handle } from '../../core/jobs/consumer.js';
-import { JobEnvelopeSchema } from '../../core/jobs/envelope.js';
-import { stageSettings } from '../../core/settings.js';
-import { WatchPollJob } from '../../core/watches/jobs.js';
+import { DepositPollJob } from '../../core/desk/deposits/jobs.js';
+import { stageSettings } from '../../core/desk/settings.js';
+import { WatchPollJob } from '../../core/desk/watches/jobs.js';
+import { createConsumer, handle } from '../../core/platform/jobs/consumer.js';
+import { JobEnvelopeSchema } from '../../core/platform/jobs/envelope.js';
 import { queueResourceNames } from '../../stacks/manifest.js';
 import { Queues } from '../../stacks/Queues.js';
 import { depositPollRuleName, Schedule, watchPollRuleName } from '../../stacks/Schedule.js';

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_KEYS } from '../../core/settings.js';
+import { TABLE_KEYS } from '../../core/desk/settings.js';
 import { Storage } from '../../stacks/Storage.js';
 import { onlyResource, propertyOf, type SynthesizedTestApp, synthesizeForTest } from '../helpers/synth.js';
 

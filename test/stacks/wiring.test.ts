@@ -6,7 +6,7 @@ import {
   SERVICE_SECRET_PURPOSE,
   stageSettings,
   USER_SECRET_PURPOSE,
-} from '../../core/settings.js';
+} from '../../core/desk/settings.js';
 import { WEBHOOK_REGISTRATION, WEBHOOK_UNREGISTRATION } from '../../stacks/Api.js';
 import {
   consumedQueues,

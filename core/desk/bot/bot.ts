@@ -1,0 +1,223 @@
+import { Composer } from 'telegraf';
+import type { BotModule } from '../../platform/bot.js';
+import { isLanguage } from '../../platform/i18n/index.js';
+import type { JobType } from '../../platform/jobs/envelope.js';
+import { userStatus } from '../../platform/users/directory.js';
+import { adminDesk } from '../admin/conversation.js';
+import { adminEvent } from '../admin/events.js';
+import { AdminGate, handleOf } from '../admin/gate.js';
+import { seenDue, userSeen } from '../admin/stats.js';
+import { blockGate } from '../admin/users-conversation.js';
+import { assistantCommands } from '../assistant/conversation.js';
+import { depositCommands } from '../deposits/conversation.js';
+import { payoutCommands } from '../payouts/conversation.js';
+import type { PayoutSettings, VaultSettings } from '../settings.js';
+import { checkAddress } from '../solana/address.js';
+import { secretCommands, secretGuard } from '../vault/conversation.js';
+import { addressProblemReply, linkedAddresses, walletCommands, walletLabelPrompt } from '../wallets/conversation.js';
+import { WalletBalanceJob, WalletVerifyJob } from '../wallets/jobs.js';
+import { watchCommands } from '../watches/conversation.js';
+import { WatchLangJob } from '../watches/jobs.js';
+import { BotContext, parseSession } from './context.js';
+import { rateLimit } from './limits.js';
+import { CALLBACK, helpScreen, languageScreen, mainMenu, replaceScreen, showScreen } from './menus.js';
+
+function displayName(ctx: BotContext): string {
+  return ctx.from?.first_name ?? ctx.from?.username ?? '';
+}
+
+/**
+ * A command that asks the chain: addresses are checked here (syntax only; cheap, no RPC), and
+ * the question goes to the rpc queue, whose worker answers in the chat when the chain has.
+ */
+function chainQuery<P>(
+  ctx: BotContext,
+  args: string[],
+  max: number,
+  draft: (addresses: string[]) => { job: JobType<P>; payload: P },
+) {
+  const addresses = [...new Set(args)].slice(0, max);
+  if (addresses.length === 0) return ctx.reply(ctx.t('balance.usage'));
+  for (const address of addresses) {
+    const check = checkAddress(address);
+    if (!check.ok) return addressProblemReply(ctx, address, check.problem);
+  }
+  ctx.enqueue({ ...draft(addresses), chatId: ctx.chat?.id ?? null, userId: ctx.from?.id ?? null });
+  return ctx.reply(ctx.t('chain.checking'));
+}
+
+/**
+ * Records the user blocking or restarting the bot (`my_chat_member` in their private chat) as
+ * `user.status`, with their username when they have one (for the admins' `/user @name`). It runs
+ * before the block gate, so the directory knows whether a blocked user still has the bot (only
+ * Telegram makes this update, once per real change; it carries no text and queues one small job).
+ */
+function membership(): Composer<BotContext> {
+  const members = new Composer<BotContext>();
+  members.on('my_chat_member', (ctx) => {
+    if (ctx.chat.type !== 'private') return;
+    const active = ctx.myChatMember.new_chat_member.status !== 'kicked';
+    ctx.session = { ...ctx.session, joined: true };
+    ctx.enqueue(userStatus(ctx.chat.id, { active, lang: ctx.lang, username: ctx.from.username }));
+  });
+  return members;
+}
+
+/**
+ * Keeps the user directory current without a write of its own: the first update of a private
+ * chat queues `user.status` (and a "new user" admin event).
+ */
+function directory(): Composer<BotContext> {
+  const users = new Composer<BotContext>();
+  users.use((ctx, next) => {
+    if (ctx.chat?.type === 'private' && ctx.from && !ctx.session.joined) {
+      ctx.session = { ...ctx.session, joined: true };
+      ctx.enqueue(userStatus(ctx.chat.id, { active: true, lang: ctx.lang, username: ctx.from.username }));
+      ctx.enqueue(
+        adminEvent({
+          kind: 'user.new',
+          userId: ctx.from.id,
+          facts: [
+            ['user', String(ctx.from.id)],
+            ['name', handleOf(ctx.from)],
+            ['lang', ctx.from.language_code ?? '-'],
+          ],
+        }),
+      );
+    }
+    return next();
+  });
+  return users;
+}
+
+/**
+ * Reports a private chat's user as seen (`user.seen`) at most once an hour, for /stats' "active
+ * in the last 24 h": one small job and no extra write (the session is saved on every update anyway).
+ */
+function activity(): Composer<BotContext> {
+  const seen = new Composer<BotContext>();
+  seen.use((ctx, next) => {
+    if (ctx.chat?.type === 'private' && ctx.from && seenDue(ctx.session.seenAt, Date.now())) {
+      ctx.session = { ...ctx.session, seenAt: Date.now() };
+      ctx.enqueue(userSeen(ctx.from.id));
+    }
+    return next();
+  });
+  return seen;
+}
+
+export interface BotOptions {
+  /** The admin group: admin commands and buttons are taken there only, and from admins only. */
+  adminChatId: number;
+  /** The admins (`ADMIN_USER_IDS`): admin power goes by the acting user's id, never by chat membership. */
+  adminUserIds: ReadonlySet<number>;
+  /** The intake key's public key: users' secrets are sealed to it before they go anywhere. */
+  intakePublicKey: Uint8Array;
+  vault: VaultSettings;
+  /** Withdrawal limits, the network fee shown before confirming, and how long a confirmation lasts. */
+  payouts: PayoutSettings;
+  /** The treasury's address (deposit requests themselves are built by the rpc worker). */
+  treasuryAddress: string;
+  /**
+   * Report users as seen for /stats (default true). Turn tests of other features switch it off so
+   * their sessions and jobs hold only what those features do.
+   */
+  reportActivity?: boolean;
+}
+
+/** The wallet desk as a bot on the platform: its context, its session and its conversation. */
+export function deskBot(options: BotOptions): BotModule<BotContext> {
+  return { name: 'wallet-desk', context: BotContext, parseSession, composer: createBot(options) };
+}
+
+/**
+ * The wallet desk's conversation. Handlers only describe effects: they mutate `ctx.session`,
+ * call the Bot API through the outbox client, and enqueue jobs; the platform commits them.
+ */
+export function createBot(options: BotOptions): Composer<BotContext> {
+  const bot = new Composer<BotContext>();
+  // The one gate of admin power: every admin command and button is registered on it.
+  const admins = new AdminGate({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds });
+  bot.use(membership());
+  // Nothing from a user an admin blocked goes further, in any chat: no job, no reply, not even
+  // the directory's or /stats' bookkeeping below.
+  bot.use(blockGate());
+  bot.use(directory());
+  if (options.reportActivity ?? true) bot.use(activity());
+  // Admins decide payouts and deposits in bursts: they are not rate limited.
+  bot.use(rateLimit({ exemptUserIds: options.adminUserIds }));
+  // A message carrying a secret is deleted and goes no further (a pending /setsecret's value excepted).
+  bot.use(secretGuard());
+  // A pending wallet rename takes the next message, and any command or button ends it; it steps
+  // aside for a pending /setsecret.
+  bot.use(walletLabelPrompt());
+  // Then: a message that is a secret's value must be sealed and deleted before anything else sees it.
+  bot.use(
+    secretCommands({
+      intakePublicKey: options.intakePublicKey,
+      settings: options.vault,
+      admins,
+    }),
+  );
+  adminDesk(admins);
+  bot.use(admins);
+  bot.use(payoutCommands(admins, options.payouts));
+  bot.use(watchCommands());
+  bot.use(depositCommands({}, admins));
+  // `/wallets`, wallet buttons, and a Solana address sent in a private chat (linked).
+  bot.use(walletCommands());
+
+  // In groups, only commands addressed to us (telegraf matches `/cmd@our_username`) and our buttons count.
+  bot.command('start', (ctx) =>
+    ctx.session.lang ? showScreen(ctx, mainMenu(ctx.t, displayName(ctx))) : showScreen(ctx, languageScreen()),
+  );
+  bot.command('menu', (ctx) => showScreen(ctx, mainMenu(ctx.t, displayName(ctx))));
+  bot.command('help', (ctx) => showScreen(ctx, helpScreen(ctx.t)));
+  bot.command('lang', (ctx) => showScreen(ctx, languageScreen()));
+  // With no addresses: the linked wallets'.
+  bot.command('balance', (ctx) =>
+    chainQuery(ctx, ctx.args.length > 0 ? ctx.args : linkedAddresses(ctx.session), 10, (addresses) => ({
+      job: WalletBalanceJob,
+      payload: { addresses, lang: ctx.lang },
+    })),
+  );
+  bot.command('verify', (ctx) =>
+    chainQuery(ctx, ctx.args, 1, ([address]) => ({
+      job: WalletVerifyJob,
+      payload: { address: address!, lang: ctx.lang },
+    })),
+  );
+
+  bot.action(/^lang:([a-z]{2})$/, async (ctx) => {
+    const lang = ctx.match[1] ?? '';
+    if (!isLanguage(lang)) return ctx.answerCbQuery(ctx.t('button.stale'));
+    ctx.session = { ...ctx.session, lang };
+    // Watch alerts are sent in the language of the watcher: move the user's watches along.
+    if (ctx.chat?.type === 'private') {
+      ctx.enqueue({ job: WatchLangJob, payload: { lang }, chatId: ctx.chat.id, userId: ctx.from.id });
+    }
+    await ctx.answerCbQuery(ctx.t('lang.saved'));
+    await replaceScreen(ctx, mainMenu(ctx.t, displayName(ctx)));
+  });
+  bot.action(CALLBACK.menu, async (ctx) => {
+    await ctx.answerCbQuery();
+    await replaceScreen(ctx, mainMenu(ctx.t, displayName(ctx)));
+  });
+  bot.action(CALLBACK.help, async (ctx) => {
+    await ctx.answerCbQuery();
+    await replaceScreen(ctx, helpScreen(ctx.t));
+  });
+  bot.action(CALLBACK.chooseLanguage, async (ctx) => {
+    await ctx.answerCbQuery();
+    await replaceScreen(ctx, languageScreen());
+  });
+  // Any other button (forged, or from an older version of the bot) is answered, politely, and ignored.
+  bot.on('callback_query', (ctx) => ctx.answerCbQuery(ctx.t('button.stale'), { show_alert: false }));
+
+  // Free text no flow took, in a private chat: a question for the assistant; /reset.
+  bot.use(assistantCommands());
+  // Anything else in a private chat (an unknown command, a sticker…): point to the menu. Group
+  // chatter is not ours to answer.
+  bot.on('message', (ctx) => (ctx.chat.type === 'private' ? ctx.reply(ctx.t('text.unknown')) : undefined));
+  return bot;
+}

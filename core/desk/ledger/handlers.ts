@@ -1,0 +1,52 @@
+import { PoisonJobError } from '../../platform/errors.js';
+import { handle, type JobHandler } from '../../platform/jobs/consumer.js';
+import { emitFrom } from '../../platform/jobs/emit.js';
+import type { JobQueue } from '../../platform/jobs/envelope.js';
+import { notice } from '../../platform/telegram/notice.js';
+import { translator } from '../i18n.js';
+import type { PayoutStore } from '../payouts/store.js';
+import { formatSol } from '../wallets/format.js';
+import { LedgerHistoryJob } from './jobs.js';
+import type { Ledger } from './ledger.js';
+
+export interface LedgerDeps {
+  ledger: Ledger;
+  queue: JobQueue;
+  /** Where each withdrawal in `/history` stands. */
+  payouts: Pick<PayoutStore, 'get'>;
+  /** Entries `/history` shows. */
+  historySize?: number;
+}
+
+/** `ledger.history`: the user's balance and latest entries. (Deposit decisions live in core/desk/deposits/handlers.ts.) */
+export function ledgerHandlers(deps: LedgerDeps): JobHandler[] {
+  const history = handle(LedgerHistoryJob, async (job) => {
+    if (job.userId === null || job.chatId === null) throw new PoisonJobError('ledger.no_user', 'history needs a user');
+    const t = translator(job.payload.lang);
+    const [balance, entries] = await Promise.all([
+      deps.ledger.balance(job.userId),
+      deps.ledger.history(job.userId, deps.historySize ?? 10),
+    ]);
+    const lines = [t('ledger.title', { balance: formatSol(balance) })];
+    // Each withdrawal with the state its payout is in now (cooling off, waiting, paid, cancelled…).
+    const withdrawals = entries.filter((e) => e.kind === 'withdrawal');
+    const payouts = new Map(
+      (await Promise.all(withdrawals.map((e) => deps.payouts.get(e.ref)))).flatMap((p) => (p ? [[p.id, p]] : [])),
+    );
+    for (const entry of entries) {
+      lines.push(
+        t('ledger.entry', {
+          date: new Date(entry.at).toISOString().slice(0, 16).replace('T', ' '),
+          kind: t(`ledger.kind.${entry.kind}`),
+          sol: `${entry.lamports > 0n ? '+' : ''}${formatSol(entry.lamports)}`,
+        }),
+      );
+      const payout = entry.kind === 'withdrawal' ? payouts.get(entry.ref) : undefined;
+      if (payout) lines.push(t('ledger.payout', { id: payout.id, status: t(`payout.status.${payout.status}`) }));
+    }
+    if (entries.length === 0) lines.push(t('ledger.empty'));
+    await emitFrom(deps.queue, job, [notice(job.chatId, job.userId, lines.join('\n'))]);
+  });
+
+  return [history] as JobHandler[];
+}

@@ -1,0 +1,147 @@
+import type { Language } from '../../platform/i18n/index.js';
+import { handle } from '../../platform/jobs/consumer.js';
+import { emitFrom } from '../../platform/jobs/emit.js';
+import type { JobEnvelope, JobQueue } from '../../platform/jobs/envelope.js';
+import { notice } from '../../platform/telegram/notice.js';
+import { adminEvent } from '../admin/events.js';
+import { type Translate, translator } from '../i18n.js';
+import { checkAddress } from '../solana/address.js';
+import { isOnCurve } from '../solana/curve.js';
+import {
+  type AccountSummary,
+  type SolanaGateway,
+  SYSTEM_PROGRAM,
+  TOKEN_2022_PROGRAM,
+  TOKEN_PROGRAM,
+  type TokenBalance,
+} from '../solana/gateway.js';
+import type { WalletBook } from './book.js';
+import { formatSol, formatUnits, KNOWN_MINTS, shortAddress } from './format.js';
+import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from './jobs.js';
+
+export interface WalletDeps {
+  solana: SolanaGateway;
+  /** Where answers go: the notify queue. */
+  queue: JobQueue;
+}
+
+/** Replies to the chat the job came from (jobs without a chat have no one to answer). */
+function reply(deps: WalletDeps, job: JobEnvelope, html: string): Promise<void> {
+  if (job.chatId === null) return Promise.resolve();
+  return emitFrom(deps.queue, job, [notice(job.chatId, job.userId, html)]);
+}
+
+/** What an account is, from its owner program, executable flag, size and curve membership. */
+export function describeAccount(
+  t: Translate,
+  address: string,
+  account: AccountSummary | null,
+  onCurve: boolean,
+): string {
+  if (!account) return t('verify.none', { address });
+  const sol = formatSol(account.lamports);
+  if (account.executable) return t('verify.program', { address });
+  if (account.owner === SYSTEM_PROGRAM) return t(onCurve ? 'verify.wallet' : 'verify.pda', { address, sol });
+  if (account.owner === TOKEN_PROGRAM || account.owner === TOKEN_2022_PROGRAM) {
+    const program = account.owner === TOKEN_PROGRAM ? 'Token' : 'Token-2022';
+    // SPL layouts: a mint is 82 bytes, a token account 165 (Token-2022 extensions follow a 165-byte base).
+    return t(account.space === 82 ? 'verify.mint' : 'verify.token_account', { address, program });
+  }
+  return t('verify.owned', { address, owner: account.owner, sol });
+}
+
+/** The balance block of one address: SOL, then tokens (known symbols first, then by mint). */
+export function describeBalance(
+  t: Translate,
+  address: string,
+  lamports: bigint,
+  tokens: readonly TokenBalance[],
+): string {
+  const lines = [t('balance.title', { address }), t('balance.sol', { sol: formatSol(lamports) })];
+  const held = tokens.filter((token) => BigInt(token.amount) > 0n);
+  const symbol = (mint: string) => KNOWN_MINTS[mint] ?? shortAddress(mint);
+  held.sort((a, b) => Number(b.mint in KNOWN_MINTS) - Number(a.mint in KNOWN_MINTS) || a.mint.localeCompare(b.mint));
+  for (const token of held) {
+    lines.push(t('balance.token', { symbol: symbol(token.mint), amount: formatUnits(token.amount, token.decimals) }));
+  }
+  if (held.length === 0) lines.push(t('balance.no_tokens'));
+  return lines.join('\n');
+}
+
+function problemMessage(t: Translate, address: string): string | undefined {
+  const check = checkAddress(address);
+  return check.ok ? undefined : t(`address.${check.problem}`);
+}
+
+/**
+ * `wallet.verify`: one account read (shared through the RPC cache), one answer. A real wallet (a
+ * system account on the curve) goes into the asking user's book of verified wallets, the only
+ * wallets they can withdraw to.
+ */
+export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook }) {
+  return handle(WalletVerifyJob, async (job) => {
+    const t = translator(job.payload.lang as Language);
+    const { address } = job.payload;
+    const check = checkAddress(address);
+    if (!check.ok) return reply(deps, job, t(`address.${check.problem}`));
+    const account = await deps.solana.getAccount(address);
+    const onCurve = isOnCurve(check.bytes);
+    const answer = describeAccount(t, address, account, onCurve);
+    if (job.chatId === null) return;
+    const drafts = [notice(job.chatId, job.userId, answer)];
+    // A user's wallet checked out as a real wallet: it is theirs to withdraw to, and admins see it.
+    if (account?.owner === SYSTEM_PROGRAM && onCurve && !account.executable) {
+      // As of when the user asked: a removal they made since wins over this late answer.
+      if (job.userId !== null) await deps.book.add(job.userId, address, Date.parse(job.createdAt));
+      drafts.push(
+        adminEvent({
+          kind: 'wallet.verified',
+          userId: job.userId,
+          facts: [
+            ['user', String(job.userId ?? '-')],
+            ['wallet', address],
+            ['balance', `${formatSol(account.lamports)} SOL`],
+          ],
+        }),
+      );
+    }
+    await emitFrom(deps.queue, job, drafts);
+  });
+}
+
+/**
+ * `wallet.balance`: SOL and tokens per address, one answer. Per-address reads (not one
+ * getMultipleAccounts) so each is shared through the RPC cache: a balance many users ask for
+ * within the cache window costs one call.
+ */
+export function walletBalanceHandler(deps: WalletDeps) {
+  return handle(WalletBalanceJob, async (job) => {
+    const t = translator(job.payload.lang as Language);
+    const addresses = [...new Set(job.payload.addresses)];
+    const invalid = addresses.map((address) => problemMessage(t, address)).find(Boolean);
+    if (invalid) return reply(deps, job, invalid);
+    const accounts = await Promise.all(addresses.map((address) => deps.solana.getAccount(address)));
+    const blocks: string[] = [];
+    let total = 0n;
+    for (const [index, address] of addresses.entries()) {
+      const lamports = accounts[index]?.lamports ?? 0n;
+      total += lamports;
+      blocks.push(describeBalance(t, address, lamports, await deps.solana.getTokenBalances(address)));
+    }
+    if (addresses.length > 1) blocks.push(t('balance.total', { sol: formatSol(total), count: addresses.length }));
+    await reply(deps, job, blocks.join('\n\n'));
+  });
+}
+
+/**
+ * `wallet.unlink`: the user removed a linked wallet, so it leaves their verified wallets and no
+ * withdrawal can go to it. As of when they removed it (the job's `createdAt`): a verification
+ * asked before that and still in flight cannot add it back. Idempotent; says nothing (the bot
+ * has already answered the button).
+ */
+export function walletUnlinkHandler(deps: { book: WalletBook }) {
+  return handle(WalletUnlinkJob, async (job) => {
+    if (job.userId === null) return;
+    await deps.book.remove(job.userId, job.payload.address, Date.parse(job.createdAt));
+  });
+}

@@ -1,6 +1,0 @@
-import * as z from 'zod/mini';
-import { LANGUAGES } from '../i18n/index.js';
-import { defineJob } from '../jobs/envelope.js';
-
-/** The user's internal balance and latest ledger entries. */
-export const LedgerHistoryJob = defineJob('ledger.history', 'rpc', z.object({ lang: z.enum(LANGUAGES) }));

@@ -1,0 +1,99 @@
+/**
+ * The platform's settings types and Telegram's limits: how a queue is consumed, the webhook, the
+ * RPC pool, the sender. A bot's stage settings (`core/desk/settings.ts` for the desk) fill them in.
+ *
+ * This module is plain data: no SDK imports, safe to load from functions, stacks and tests.
+ */
+/** How one queue is declared and consumed (SQS event source mapping + function). */
+export interface ConsumerSettings {
+  /** FIFO queue (ordering per message group, dedupe by id, batch ≤ 10, no batching window). */
+  readonly fifo: boolean;
+  /** Messages per invocation (FIFO ≤ 10; standard ≤ 10,000 with a batching window). */
+  readonly batchSize: number;
+  /** Seconds to gather a batch before invoking (0 for FIFO). */
+  readonly maxBatchingWindowSeconds: number;
+  /** SQS event source `ScalingConfig.MaximumConcurrency` (2–1,000). */
+  readonly maxConcurrency: number;
+  /** Consumer function timeout. */
+  readonly timeoutSeconds: number;
+  /** Consumer function memory. */
+  readonly memoryMb: number;
+  /** Receives before a message is moved to the queue's DLQ. */
+  readonly maxReceiveCount: number;
+  /** Queue visibility timeout; at least 6 × `timeoutSeconds` (AWS guidance for Lambda consumers). */
+  readonly visibilityTimeoutSeconds: number;
+  /** How long messages are kept in the queue. */
+  readonly retentionSeconds: number;
+  /** How long messages are kept in the DLQ (the maximum SQS allows: 14 days). */
+  readonly dlqRetentionSeconds: number;
+}
+
+/** The webhook function and its registration with Telegram. */
+export interface WebhookSettings {
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** `setWebhook.max_connections` (1–100). */
+  readonly maxConnections: number;
+  /** `setWebhook.allowed_updates`: the update types the bot handles. */
+  readonly allowedUpdates: readonly string[];
+  /** Largest webhook body accepted; larger bodies get 413. */
+  readonly maxBodyBytes: number;
+}
+
+/** How the rpc worker uses Solana RPC. */
+export interface SolanaSettings {
+  /** Commitment for reads and confirmations. */
+  readonly commitment: 'processed' | 'confirmed' | 'finalized';
+  /** Seconds a balance or account read is shared from the cache. */
+  readonly cacheSeconds: number;
+  /** Bound on one RPC request, including the wait for a rate-limit token. */
+  readonly requestTimeoutMs: number;
+  /** Attempts of one request across endpoints before it fails as transient. */
+  readonly maxAttempts: number;
+  /** Circuit breaker per endpoint: consecutive failures that open it, and how long it stays open. */
+  readonly breaker: { readonly failureThreshold: number; readonly openSeconds: number };
+  /** Minutes between watch polls (EventBridge schedule). */
+  readonly watchPollMinutes: number;
+  /** A transaction's explorer page; `{signature}` is replaced. */
+  readonly explorerTxUrl: string;
+}
+
+/**
+ * Telegram's flood limits [core.telegram.org/bots/faq; Bot API sendMessage]. The notify worker
+ * keeps them and the local Telegram peer enforces them, both from this one object.
+ */
+export const TELEGRAM_LIMITS = {
+  /** Messages per second per bot, all chats together. */
+  messagesPerSecond: 30,
+  /** Messages per second into one private chat. */
+  privateChatMessagesPerSecond: 1,
+  /** Messages per minute into one group, supergroup or channel. */
+  groupMessagesPerMinute: 20,
+  /** Messages per second with `allow_paid_broadcast` (0.1 Star each). */
+  paidMessagesPerSecond: 1_000,
+  /** Characters in one message text. */
+  maxTextLength: 4_096,
+  /** Bytes of `callback_data` in one button. */
+  maxCallbackDataBytes: 64,
+} as const;
+export type TelegramLimits = { readonly [K in keyof typeof TELEGRAM_LIMITS]: number };
+
+/** How the notify worker batches and fans out. */
+export interface NotifySettings {
+  /** Admin events are posted as one digest per window of this many seconds. */
+  readonly digestWindowSeconds: number;
+  /** Longest a sender waits in-process for a chat's next slot; later slots send the job back. */
+  readonly maxChatWaitSeconds: number;
+  /** Users read per broadcast page job. */
+  readonly broadcastPageSize: number;
+  /** Broadcasts pay for `allow_paid_broadcast` (up to 1,000 msg/s, 0.1 Star each). */
+  readonly paidBroadcast: boolean;
+}
+
+/** Lifetimes of stored items (seconds). */
+export interface RetentionSettings {
+  /** A session idle for this long expires (TTL, filtered on read). */
+  readonly sessionIdleSeconds: number;
+  /** A processed `update_id` is remembered this long (Telegram keeps undelivered updates 24 h). */
+  readonly updateDedupeSeconds: number;
+}

@@ -1,0 +1,227 @@
+import { Keypair, PublicKey } from '@solana/web3.js';
+import { describe, expect, it } from 'vitest';
+import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from '../../../../core/desk/solana/gateway.js';
+import type { WalletBook } from '../../../../core/desk/wallets/book.js';
+import {
+  walletBalanceHandler,
+  walletUnlinkHandler,
+  walletVerifyHandler,
+} from '../../../../core/desk/wallets/handlers.js';
+import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from '../../../../core/desk/wallets/jobs.js';
+import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
+import { sealJobs } from '../../../../core/platform/jobs/envelope.js';
+import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
+import { FakeSolana } from '../../../helpers/solana-fake.js';
+
+function setup() {
+  const solana = new FakeSolana();
+  const queue = new MemoryJobQueue();
+  const verified = new Set<string>();
+  /** Every book call, with the time of the user action it was made for. */
+  const bookCalls: [string, number, string, number | undefined][] = [];
+  const book: WalletBook = {
+    add: async (userId, address, at) => {
+      bookCalls.push(['add', userId, address, at]);
+      verified.add(`${userId}:${address}`);
+    },
+    remove: async (userId, address, at) => {
+      bookCalls.push(['remove', userId, address, at]);
+      verified.delete(`${userId}:${address}`);
+    },
+    has: async (userId, address) => verified.has(`${userId}:${address}`),
+    list: async () => [],
+    count: async () => verified.size,
+  };
+  const consume = createConsumer(
+    [
+      walletVerifyHandler({ solana, queue, book }),
+      walletBalanceHandler({ solana, queue }),
+      walletUnlinkHandler({ book }),
+    ],
+    memoryLogger(),
+  );
+  const run = async (drafts: Parameters<typeof sealJobs>[0], now = new Date()) => {
+    const jobs = sealJobs(drafts, { idPrefix: 'u1', traceId: 'u1', now });
+    return consume(
+      jobs.map((j, i) => ({
+        messageId: `m${i}`,
+        receiptHandle: 'r',
+        body: JSON.stringify(j.envelope),
+        attributes: { ApproximateReceiveCount: '1' },
+      })),
+    );
+  };
+  const replies = () =>
+    queue.sent
+      .filter((j) => j.envelope.type === 'telegram.send')
+      .map((j) => (j.envelope.payload as { calls: { params: { text: string } }[] }).calls[0]!.params.text);
+  return { solana, queue, run, replies, verified, bookCalls };
+}
+
+const wallet = () => Keypair.generate().publicKey.toBase58();
+const verify = (address: string, lang: 'en' | 'zh' = 'en') => ({
+  job: WalletVerifyJob,
+  payload: { address, lang },
+  chatId: 7,
+  userId: 7,
+});
+
+describe('wallet.verify', () => {
+  it('describes a funded wallet with its SOL balance, in the user’s language', async () => {
+    const { solana, run, replies, queue } = setup();
+    const address = wallet();
+    solana.wallet(address, 1_500_000_000n);
+    await run([verify(address), verify(address, 'zh')]);
+    expect(replies()[0]).toContain('is a wallet');
+    expect(replies()[0]).toContain('1.5 SOL');
+    expect(replies()[1]).toContain('钱包');
+    expect(queue.sent[0]?.envelope).toMatchObject({ id: 'u1.0.0', chatId: 7, type: 'telegram.send' });
+    // A real wallet is worth an admin's glance: one digest event per verification.
+    const events = queue.sent.filter((j) => j.envelope.type === 'admin.event').map((j) => j.envelope.payload);
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({ kind: 'wallet.verified', facts: expect.arrayContaining([['wallet', address]]) });
+  });
+
+  it('adds a real wallet, and only a real wallet, to the asking user’s verified wallets', async () => {
+    const { solana, run, verified } = setup();
+    const real = wallet();
+    const [pda] = PublicKey.findProgramAddressSync([Buffer.from('y')], new PublicKey(TOKEN_PROGRAM));
+    solana.wallet(real, 1n);
+    solana.wallet(pda.toBase58(), 1n);
+    const asked = new Date('2030-01-02T03:04:05.678Z');
+    await run([verify(real), verify(pda.toBase58()), verify(wallet())], asked);
+    expect([...verified]).toEqual([`7:${real}`]);
+  });
+
+  it('records the wallet as of when the user asked, so a removal made since wins', async () => {
+    const { solana, run, bookCalls } = setup();
+    const real = wallet();
+    solana.wallet(real, 1n);
+    const asked = new Date('2030-01-02T03:04:05.678Z');
+    await run([verify(real)], asked);
+    expect(bookCalls).toEqual([['add', 7, real, asked.getTime()]]);
+  });
+
+  it('tells apart a PDA, a program, a mint, a token account, a data account and no account', async () => {
+    const { solana, run, replies } = setup();
+    const [pda] = PublicKey.findProgramAddressSync([Buffer.from('x')], new PublicKey(TOKEN_PROGRAM));
+    const addresses = {
+      pda: pda.toBase58(),
+      program: wallet(),
+      mint: wallet(),
+      tokenAccount: wallet(),
+      data: wallet(),
+      none: wallet(),
+    };
+    solana.wallet(addresses.pda, 1n);
+    solana.accounts.set(addresses.program, {
+      address: addresses.program,
+      lamports: 1n,
+      owner: 'BPFLoaderUpgradeab1e11111111111111111111111',
+      executable: true,
+      space: 36,
+    });
+    solana.accounts.set(addresses.mint, {
+      address: addresses.mint,
+      lamports: 1n,
+      owner: TOKEN_PROGRAM,
+      executable: false,
+      space: 82,
+    });
+    solana.accounts.set(addresses.tokenAccount, {
+      address: addresses.tokenAccount,
+      lamports: 1n,
+      owner: TOKEN_2022_PROGRAM,
+      executable: false,
+      space: 170,
+    });
+    solana.accounts.set(addresses.data, {
+      address: addresses.data,
+      lamports: 1n,
+      owner: TOKEN_PROGRAM.replace('Token', 'Other'),
+      executable: false,
+      space: 10,
+    });
+    await run(Object.values(addresses).map((a) => verify(a)));
+    const [p, prog, mint, ta, data, none] = replies();
+    expect(p).toContain('PDA');
+    expect(prog).toContain('is a program');
+    expect(mint).toContain('token mint (Token)');
+    expect(ta).toContain('token account (Token-2022)');
+    expect(data).toContain('data account of program');
+    expect(none).toContain('no account on chain');
+  });
+
+  it('answers an invalid address with the reason, without calling the chain', async () => {
+    const { solana, run, replies } = setup();
+    await run([verify('0OIl0OIl0OIl0OIl0OIl0OIl0OIl0OIl0OI'), verify('z'.repeat(44), 'zh')]);
+    expect(replies()[0]).toContain('base58');
+    expect(replies()[1]).toContain('长度');
+    expect(solana.calls).toEqual([]);
+  });
+});
+
+describe('wallet.balance', () => {
+  it('lists SOL and tokens of each address, known symbols first, with a total', async () => {
+    const { solana, run, replies } = setup();
+    const [a, b] = [wallet(), wallet()];
+    solana.wallet(a, 2_000_000_000n);
+    solana.wallet(b, 250_000_000n);
+    const odd = wallet();
+    solana.tokens.set(a, [
+      { account: wallet(), mint: odd, amount: '5', decimals: 0, program: 'token-2022' },
+      {
+        account: wallet(),
+        mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v',
+        amount: '12345678',
+        decimals: 6,
+        program: 'token',
+      },
+      { account: wallet(), mint: wallet(), amount: '0', decimals: 9, program: 'token' },
+    ]);
+    await run([{ job: WalletBalanceJob, payload: { addresses: [a, b, a], lang: 'en' }, chatId: 7, userId: 7 }]);
+    const [text] = replies();
+    expect(text).toContain('SOL: <b>2</b>');
+    expect(text!.indexOf('USDC: <b>12.345678</b>')).toBeLessThan(text!.indexOf(`${odd.slice(0, 4)}…`));
+    expect(text).toContain('No tokens.');
+    expect(text).toContain('Total: 2.25 SOL');
+    expect(solana.calls.filter((c) => c === 'getAccount')).toHaveLength(2);
+  });
+});
+
+describe('wallet.unlink', () => {
+  const unlink = (address: string, userId: number | null = 7) => ({
+    job: WalletUnlinkJob,
+    payload: { address },
+    chatId: 7,
+    userId,
+  });
+
+  it('removes the wallet from the user’s book as of the removal, idempotently, and says nothing', async () => {
+    const { solana, run, verified, bookCalls, queue } = setup();
+    const [kept, removed] = [wallet(), wallet()];
+    solana.wallet(kept, 1n);
+    solana.wallet(removed, 1n);
+    await run([verify(kept), verify(removed)]);
+    const sentBefore = queue.sent.length;
+    const at = new Date('2030-05-06T07:08:09.010Z');
+    const result = await run([unlink(removed)], at);
+    // The same job delivered again.
+    const again = await run([unlink(removed)], at);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(again.batchItemFailures).toEqual([]);
+    expect([...verified]).toEqual([`7:${kept}`]);
+    expect(bookCalls.filter((call) => call[0] === 'remove')).toEqual([
+      ['remove', 7, removed, at.getTime()],
+      ['remove', 7, removed, at.getTime()],
+    ]);
+    expect(queue.sent.length).toBe(sentBefore);
+  });
+
+  it('does nothing for a job without a user', async () => {
+    const { run, bookCalls } = setup();
+    const result = await run([unlink(wallet(), null)]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(bookCalls).toEqual([]);
+  });
+});

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { PoisonJobError, TransientError } from '../../../../core/platform/errors.js';
+import { createConsumer, handle, type QueueRecord } from '../../../../core/platform/jobs/consumer.js';
+import type { DeadLetterQueue, ParkReason } from '../../../../core/platform/jobs/dead-letters.js';
+import { defineJob, type JobEnvelope, sealJobs } from '../../../../core/platform/jobs/envelope.js';
+import { memoryLogger } from '../../../helpers/fakes.js';
+
+const Echo = defineJob('test.echo', 'notify', z.object({ text: z.string(), fail: z.optional(z.boolean()) }));
+
+function record(envelope: unknown, messageId: string, group?: string): QueueRecord {
+  return {
+    messageId,
+    receiptHandle: `receipt-${messageId}`,
+    body: typeof envelope === 'string' ? envelope : JSON.stringify(envelope),
+    attributes: { ApproximateReceiveCount: '1', ...(group ? { MessageGroupId: group } : {}) },
+  };
+}
+
+function envelopes(...payloads: { text: string; fail?: boolean }[]): JobEnvelope[] {
+  return sealJobs(
+    payloads.map((payload) => ({ job: Echo, payload, chatId: 1, userId: 1 })),
+    { idPrefix: 't', traceId: 't', now: new Date() },
+  ).map((j) => j.envelope);
+}
+
+function setup(options: { parkFails?: boolean } = {}) {
+  const seen: string[] = [];
+  const parked: { record: QueueRecord; reason: ParkReason }[] = [];
+  const log = memoryLogger();
+  const deadLetters: DeadLetterQueue = {
+    async park(record, reason) {
+      if (options.parkFails) throw new TransientError('sqs.unavailable', 'down');
+      parked.push({ record, reason });
+    },
+  };
+  const consume = createConsumer(
+    [
+      handle(Echo, async (job) => {
+        if (job.payload.text === 'poison') throw new PoisonJobError('test.refused', 'never');
+        if (job.payload.fail) throw new TransientError('test.down', 'later');
+        seen.push(job.payload.text);
+      }),
+    ],
+    log,
+    deadLetters,
+  );
+  return { seen, log, consume, parked };
+}
+
+describe('job consumer', () => {
+  it('reports only the failed records of a batch', async () => {
+    const { consume, seen } = setup();
+    const [a, b, c] = envelopes({ text: 'a' }, { text: 'b', fail: true }, { text: 'c' });
+    const result = await consume([record(a, 'm1'), record(b, 'm2'), record(c, 'm3')]);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm2' }]);
+    expect(seen.sort()).toEqual(['a', 'c']);
+  });
+
+  it('fails the rest of a message group after a failure, to keep its order', async () => {
+    const { consume, seen } = setup();
+    const [a, b, c, d] = envelopes({ text: 'a' }, { text: 'b', fail: true }, { text: 'c' }, { text: 'd' });
+    const result = await consume([
+      record(a, 'm1', 'g1'),
+      record(b, 'm2', 'g1'),
+      record(c, 'm3', 'g1'),
+      record(d, 'm4', 'g2'),
+    ]);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m2', 'm3']);
+    expect(seen.sort()).toEqual(['a', 'd']);
+  });
+
+  it('parks poison at once, with its reason, and reports it done: invalid JSON, envelope, type or payload', async () => {
+    const { consume, log, parked } = setup();
+    const [good] = envelopes({ text: 'ok' });
+    const result = await consume([
+      record('{nope', 'm1'),
+      record({ ...good, id: '' }, 'm2'),
+      record({ ...good, type: 'test.unknown' }, 'm3'),
+      record({ ...good, payload: { text: 5 } }, 'm4'),
+      record(good, 'm5'),
+    ]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(parked.map((p) => [p.record.messageId, p.reason.code])).toEqual([
+      ['m1', 'job.invalid'],
+      ['m2', 'job.invalid'],
+      ['m3', 'job.unknown_type'],
+      ['m4', 'job.invalid_payload'],
+    ]);
+    expect(log.lines.filter((l) => l.event === 'job.poison')).toHaveLength(4);
+  });
+
+  it('parks a job its handler refuses for good, and retries one that failed transiently', async () => {
+    const { consume, parked } = setup();
+    const [poison, transient] = envelopes({ text: 'poison', fail: true }, { text: 'transient', fail: true });
+    const result = await consume([record(poison, 'm1'), record(transient, 'm2')]);
+    expect(parked.map((p) => p.record.messageId)).toEqual(['m1']);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm2' }]);
+  });
+
+  it('retries poison it could not park, and fails poison when it has no DLQ', async () => {
+    const failing = setup({ parkFails: true });
+    const [good] = envelopes({ text: 'ok' });
+    expect((await failing.consume([record({ ...good, type: 'test.unknown' }, 'm1')])).batchItemFailures).toEqual([
+      { itemIdentifier: 'm1' },
+    ]);
+    const bare = createConsumer([], memoryLogger());
+    expect((await bare([record(good, 'm2')])).batchItemFailures).toEqual([{ itemIdentifier: 'm2' }]);
+  });
+});
+
+describe('sealJobs', () => {
+  it('derives the same ids from the same prefix, so a replay can be deduplicated', () => {
+    const first = envelopes({ text: 'a' }, { text: 'b' }).map((e) => e.id);
+    const second = envelopes({ text: 'a' }, { text: 'b' }).map((e) => e.id);
+    expect(first).toEqual(['t.0', 't.1']);
+    expect(second).toEqual(first);
+  });
+
+  it('refuses a payload that does not match its job type', () => {
+    expect(() =>
+      sealJobs([{ job: Echo, payload: { text: 1 } as never, chatId: null, userId: null }], {
+        idPrefix: 'x',
+        traceId: 'x',
+        now: new Date(),
+      }),
+    ).toThrow();
+  });
+});

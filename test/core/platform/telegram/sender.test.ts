@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import { TransientError } from '../../../../core/platform/errors.js';
+import { createConsumer, type QueueRecord, type Redelivery } from '../../../../core/platform/jobs/consumer.js';
+import { sealJobs } from '../../../../core/platform/jobs/envelope.js';
+import { TELEGRAM_LIMITS } from '../../../../core/platform/settings.js';
+import type { TelegramCall } from '../../../../core/platform/telegram/calls.js';
+import {
+  TelegramForbiddenError,
+  TelegramRateLimitedError,
+  TelegramRejectedError,
+} from '../../../../core/platform/telegram/gateway.js';
+import { containerPacers } from '../../../../core/platform/telegram/pacing.js';
+import { telegramSendHandler } from '../../../../core/platform/telegram/send.js';
+import { TelegramSendJob } from '../../../../core/platform/telegram/send-job.js';
+import { createSender } from '../../../../core/platform/telegram/sender.js';
+import { memoryLogger } from '../../../helpers/fakes.js';
+import { FakeClock, MemoryPace, MemoryProgress, ScriptedGateway } from '../../../helpers/notify-fakes.js';
+
+const send = (chat: number | string, text: string, extra: Record<string, unknown> = {}): TelegramCall => ({
+  method: 'sendMessage',
+  params: { chat_id: chat, text, ...extra },
+});
+
+function setup(options: { maxConcurrency?: number; maxChatWaitMs?: number } = {}) {
+  const clock = new FakeClock();
+  const gateway = new ScriptedGateway(clock);
+  const progress = new MemoryProgress();
+  const pace = new MemoryPace();
+  const deactivated: number[] = [];
+  const log = memoryLogger();
+  const deliver = createSender({
+    gateway,
+    progress,
+    pace,
+    pacers: containerPacers(TELEGRAM_LIMITS, options.maxConcurrency ?? 1, clock),
+    directory: { setActive: async (chatId, active) => void (active ? undefined : deactivated.push(chatId)) },
+    clock,
+    maxChatWaitMs: options.maxChatWaitMs ?? 5_000,
+  });
+  return { clock, gateway, progress, pace, deactivated, log, deliver };
+}
+
+describe('sender', () => {
+  it('resumes after the last call made when a job is redelivered after a transient failure', async () => {
+    const { gateway, deliver, log } = setup();
+    gateway.answer = (c, n) =>
+      c.params.text === 'b' && n === 1 ? new TransientError('telegram.unavailable', '502') : undefined;
+    const calls = [send(1, 'a'), send(1, 'b'), send(1, 'c')];
+    await expect(deliver('j1', calls, log)).rejects.toThrow(TransientError);
+    const report = await deliver('j1', calls, log);
+    expect(gateway.texts()).toEqual(['a', 'b', 'c']);
+    expect(report).toMatchObject({ sent: 2, repeat: false });
+    expect((await deliver('j1', calls, log)).repeat).toBe(true);
+    expect(gateway.texts()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('spaces messages into one private chat a second apart', async () => {
+    const { gateway, deliver, log } = setup({ maxConcurrency: 1 });
+    await deliver('j', [send(7, 'a'), send(7, 'b'), send(7, 'c')], log);
+    const at = gateway.made.map((m) => m.at);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(1000);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(1000);
+    expect(at[2]! - at[0]!).toBeLessThan(2_300);
+  });
+
+  it('keeps the per-chat limit across senders that share the pace store', async () => {
+    const a = setup();
+    const b = {
+      ...a,
+      deliver: createSender({
+        ...a,
+        pacers: containerPacers(TELEGRAM_LIMITS, 1, a.clock),
+        directory: { setActive: async () => {} },
+        clock: a.clock,
+      }),
+    };
+    await Promise.all([a.deliver('x', [send(9, 'one')], a.log), b.deliver('y', [send(9, 'two')], a.log)]);
+    const [first, second] = a.gateway.made.map((m) => m.at).sort((p, q) => p - q);
+    expect(second! - first!).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('sends at most 20 messages a minute into a group, and sends the job back when the wait is long', async () => {
+    const { gateway, deliver, clock, log } = setup({ maxChatWaitMs: 5_000 });
+    const start = clock.now();
+    const calls = Array.from({ length: 21 }, (_, i) => send(-100, `m${i}`));
+    const failure = await deliver('g', calls, log).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TransientError);
+    expect((failure as TransientError).code).toBe('telegram.chat_busy');
+    expect((failure as TransientError).retryAfterSeconds).toBeGreaterThan(50);
+    expect(gateway.made).toHaveLength(20);
+    expect(gateway.made.at(-1)!.at - start).toBeLessThan(60_000);
+  });
+
+  it("keeps this container's share of the bot limit: 30 msg/s over the maximum concurrency", async () => {
+    const { gateway, deliver, clock, log } = setup({ maxConcurrency: 5 });
+    const start = clock.now();
+    await Promise.all(Array.from({ length: 12 }, (_, i) => deliver(`b${i}`, [send(1000 + i, 'hi')], log)));
+    // 6 msg/s: 12 sends take 11 intervals of 1000/6 ms.
+    expect(gateway.made.at(-1)!.at - start).toBeGreaterThanOrEqual(11 * (1000 / 6) - 1);
+    expect(gateway.made.at(-1)!.at - start).toBeLessThan(12 * (1000 / 6));
+  });
+
+  it('uses the paid limit for allow_paid_broadcast messages', async () => {
+    const { gateway, deliver, clock, log } = setup({ maxConcurrency: 5 });
+    const start = clock.now();
+    const paid = Array.from({ length: 100 }, (_, i) => send(2000 + i, 'p', { allow_paid_broadcast: true }));
+    await Promise.all(paid.map((call, i) => deliver(`p${i}`, [call], log)));
+    // 1,000 msg/s ÷ 5 = 200/s: 100 sends in about half a second, not 100 ÷ 6 s.
+    expect(gateway.made.at(-1)!.at - start).toBeLessThan(600);
+  });
+
+  it('pauses the container and sends the job back after retry_after on a 429', async () => {
+    const { gateway, deliver, clock, log } = setup();
+    gateway.answer = (_c, n) =>
+      n === 0 ? new TelegramRateLimitedError('Too Many Requests: retry after 7', 7) : undefined;
+    const failure = await deliver('r', [send(5, 'x')], log).catch((e: unknown) => e);
+    expect((failure as TransientError).retryAfterSeconds).toBe(7);
+    const before = clock.now();
+    await deliver('other', [send(6, 'y')], log);
+    expect(gateway.made[0]!.at - before).toBeGreaterThanOrEqual(7_000 - 1);
+  });
+
+  it('waits out a short retry_after in-process and sends again, so a 429 storm costs no receive', async () => {
+    const { gateway, deliver, clock, log } = setup({ maxChatWaitMs: 5_000 });
+    gateway.answer = (_c, n) =>
+      n < 2 ? new TelegramRateLimitedError('Too Many Requests: retry after 2', 2) : undefined;
+    const start = clock.now();
+    const report = await deliver('patient', [send(5, 'x')], log);
+    expect(report.sent).toBe(1);
+    expect(gateway.made).toHaveLength(1);
+    expect(gateway.made[0]!.at - start).toBeGreaterThanOrEqual(4_000);
+    expect(log.lines.filter((l) => l.event === 'telegram.rate_limited')).toHaveLength(2);
+  });
+
+  it('sends the job back once the 429 waits of one call would pass the in-process limit', async () => {
+    const { gateway, deliver, log } = setup({ maxChatWaitMs: 5_000 });
+    let attempts = 0;
+    gateway.answer = () => {
+      attempts++;
+      return new TelegramRateLimitedError('Too Many Requests: retry after 2', 2);
+    };
+    const failure = await deliver('impatient', [send(5, 'x')], log).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TelegramRateLimitedError);
+    // Sent, waited 2 s, sent, waited 2 s, sent: a third wait would make 6 s.
+    expect(attempts).toBe(3);
+  });
+
+  it('marks a user who blocked the bot inactive and skips the rest of the job', async () => {
+    const { gateway, deliver, deactivated, progress, log } = setup();
+    gateway.answer = (c) =>
+      c.params.chat_id === 3 ? new TelegramForbiddenError('Forbidden: bot was blocked by the user') : undefined;
+    const report = await deliver('f', [send(3, 'a'), send(3, 'b')], log);
+    expect(report.blocked).toBe(true);
+    expect(deactivated).toEqual([3]);
+    expect(await progress.done('f')).toBe(2);
+    expect(gateway.made).toHaveLength(0);
+  });
+
+  it('drops a call Telegram rejects with a logged reason and a metric, and goes on', async () => {
+    const { gateway, deliver, log } = setup();
+    gateway.answer = (c) =>
+      c.params.text === 'bad' ? new TelegramRejectedError(400, "Bad Request: can't parse entities") : undefined;
+    const report = await deliver('d', [send(4, 'bad'), send(4, 'good')], log);
+    expect(report).toMatchObject({ sent: 1, dropped: 1 });
+    expect(gateway.texts()).toEqual(['good']);
+    expect(log.lines.find((l) => l.event === 'telegram.dropped')).toMatchObject({ errorCode: 400 });
+    const metric = log.lines.find((l) => l.event === 'metric') as Record<string, unknown>;
+    expect(metric.TelegramDropped).toBe(1);
+    expect(JSON.stringify(metric._aws)).toContain('"Name":"TelegramDropped"');
+  });
+
+  it('does not pace calls that are not messages (button answers, edits)', async () => {
+    const { gateway, deliver, clock, log } = setup();
+    const start = clock.now();
+    const edits: TelegramCall[] = Array.from({ length: 5 }, (_, i) => ({
+      method: 'editMessageText',
+      params: { chat_id: 8, message_id: 1, text: `v${i}` },
+    }));
+    await deliver('e', edits, log);
+    expect(gateway.made.at(-1)!.at).toBe(start);
+  });
+});
+
+describe('telegram.send job', () => {
+  function consumerWith(deliver: ReturnType<typeof createSender>) {
+    const delayed: { ids: string[]; seconds: number }[] = [];
+    const redelivery: Redelivery = {
+      async retryAfter(records, seconds) {
+        delayed.push({ ids: records.map((r) => r.messageId), seconds });
+      },
+    };
+    return { delayed, consume: createConsumer([telegramSendHandler(deliver)], memoryLogger(), undefined, redelivery) };
+  }
+  const record = (calls: TelegramCall[], messageId: string, group: string): QueueRecord => {
+    const [job] = sealJobs([{ job: TelegramSendJob, payload: { calls }, chatId: 1, userId: 1 }], {
+      idPrefix: messageId,
+      traceId: 't',
+      now: new Date(),
+    });
+    return {
+      messageId,
+      receiptHandle: `r-${messageId}`,
+      body: JSON.stringify(job!.envelope),
+      attributes: { ApproximateReceiveCount: '1', MessageGroupId: group },
+    };
+  };
+
+  it('brings a rate-limited message and the rest of its chat back after retry_after', async () => {
+    const { gateway, deliver } = setup();
+    // Longer than the 5 s the sender waits in-process.
+    gateway.answer = (c) => (c.params.text === 'first' ? new TelegramRateLimitedError('retry after 7', 7) : undefined);
+    const { consume, delayed } = consumerWith(deliver);
+    const result = await consume([
+      record([send(1, 'first')], 'm1', 'chat-1'),
+      record([send(1, 'second')], 'm2', 'chat-1'),
+      record([send(2, 'elsewhere')], 'm3', 'chat-2'),
+    ]);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m1', 'm2']);
+    expect(delayed).toEqual([{ ids: ['m1', 'm2'], seconds: 7 }]);
+    expect(gateway.texts()).toEqual(['elsewhere']);
+  });
+
+  it('splits a text over 4,096 characters on line boundaries, buttons under the last part', async () => {
+    const { gateway, deliver } = setup();
+    const { consume } = consumerWith(deliver);
+    const text = Array.from({ length: 400 }, (_, i) => `line ${i} ${'x'.repeat(10)}`).join('\n');
+    const markup = { inline_keyboard: [[{ text: 'ok', callback_data: 'ok' }]] };
+    await consume([record([send(1, text, { reply_markup: markup })], 'm', 'chat-1')]);
+    expect(gateway.made.length).toBeGreaterThan(1);
+    expect(gateway.made.every((m) => String(m.call.params.text).length <= 4096)).toBe(true);
+    expect(gateway.texts().join('\n')).toBe(text);
+    expect(gateway.made.map((m) => m.call.params.reply_markup)).toEqual([
+      ...gateway.made.slice(1).map(() => undefined),
+      markup,
+    ]);
+  });
+});
