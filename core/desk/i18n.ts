@@ -3,7 +3,7 @@
  * written for Telegram's HTML parse mode. Parameters are HTML-escaped when substituted, so
  * user-supplied text can never inject markup.
  */
-import { type Language, type Translate as PlatformTranslate, translators } from '../platform/i18n/index.js';
+import { type Translate as PlatformTranslate, translators } from '../platform/i18n/index.js';
 import { adminMessages } from './admin/catalog.js';
 import { statsMessages } from './admin/stats-catalog.js';
 import { aiMessages } from './assistant/catalog.js';

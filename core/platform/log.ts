@@ -15,6 +15,11 @@ export interface Logger {
   error(event: string, fields?: LogFields): void;
   /** A logger whose lines all carry `fields` (e.g. `{ correlationId }`). */
   child(fields: LogFields): Logger;
+  /**
+   * Emits a count metric, when the logger is backed by a metrics library (Powertools Metrics in
+   * the Lambda entries); without it, `countMetric` writes the EMF document as a log line.
+   */
+  count?(name: string, dimensions: Record<string, string>, value: number): void;
 }
 
 const SECRET_KEY = /token|secret|password|passphrase|authorization|api[-_]?key|private|mnemonic|seed|plaintext/i;

@@ -17,14 +17,14 @@ import type { Logger } from '../../core/platform/log.js';
 import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-directory.js';
 import { composeConsumer, consumeBySource } from './compose.js';
 import type { SignerConfig, VaultWorkerConfig } from './config.js';
-import { dynamoClient, sqsClient } from './runtime.js';
+import { dynamoClient, instrumented, sqsClient } from './runtime.js';
 
 /**
  * The object graphs of the two functions that use KMS directly, kept apart from `compose.ts` so
  * the KMS client (and web3.js, for the signer) never reach the webhook bundle. The KMS client takes
  * its endpoint from `AWS_ENDPOINT_URL_KMS` like the other clients.
  */
-const kmsClient = () => new KMSClient({ maxAttempts: 2 });
+const kmsClient = () => instrumented(new KMSClient({ maxAttempts: 2 }));
 
 /** The vault worker: opens intake-sealed values and keeps them as envelopes under the project key. */
 export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {

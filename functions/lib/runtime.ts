@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createLogger, type Logger, type LogLevel } from '../../core/platform/log.js';
 import { resolveSecrets } from './secrets.js';
 
 /**
@@ -10,10 +9,19 @@ import { resolveSecrets } from './secrets.js';
  */
 export const environment = (): Promise<Record<string, string | undefined>> => resolveSecrets(process.env);
 
-export const dynamoClient = () => new DynamoDBClient({ maxAttempts: 2 });
-export const sqsClient = () => new SQSClient({ maxAttempts: 2 });
+type Instrument = <C extends object>(client: C) => C;
+let instrument: Instrument = (client) => client;
 
-/** The function's logger; `secrets` are the config values it must never print. */
-export function functionLogger(service: string, level: LogLevel | undefined, secrets: readonly string[] = []): Logger {
-  return createLogger({ service, level: level ?? 'info', secrets });
+/**
+ * Wraps every SDK client built from now on (the workers' tracer: `telemetry.ts`); call it before
+ * composing. The webhook sets nothing, and its clients stay plain.
+ */
+export function instrumentClients(wrap: Instrument): void {
+  instrument = wrap;
 }
+
+/** `client`, instrumented when a tracer asked for it. */
+export const instrumented = <C extends object>(client: C): C => instrument(client);
+
+export const dynamoClient = () => instrumented(new DynamoDBClient({ maxAttempts: 2 }));
+export const sqsClient = () => instrumented(new SQSClient({ maxAttempts: 2 }));

@@ -74,6 +74,9 @@ export function lambdaReservedEnv(
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${d.name}`,
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
     _HANDLER: `index.${d.handlerExport ?? 'handler'}`,
+    // Not Lambda's own: there is no X-Ray daemon here, so Powertools Tracer stays off (on AWS the
+    // stack's active tracing gives it one).
+    POWERTOOLS_TRACE_ENABLED: 'false',
   };
 }
 

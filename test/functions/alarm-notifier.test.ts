@@ -52,10 +52,13 @@ afterAll(() => peer.stop());
 beforeEach(() => {
   refusal = undefined;
   output = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    output.push(String(chunk));
-    return true;
-  });
+  // Powertools Logger writes warnings and errors to stderr, the rest to stdout.
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+      output.push(String(chunk));
+      return true;
+    });
+  }
 });
 afterEach(() => vi.restoreAllMocks());
 

@@ -27,6 +27,14 @@ describe('webhook bundle', () => {
     expect(inputs.filter((i) => i.includes('node_modules/@noble/curves/'))).toEqual([]);
   });
 
+  it('contains no X-Ray SDK: Powertools Tracer is for the workers, its cold start cost kept off the webhook', () => {
+    const inputs = bundledInputs(webhook.metafile);
+    expect(inputs.filter((i) => /node_modules\/(aws-xray-sdk-core|@aws-lambda-powertools\/tracer)\//.test(i))).toEqual(
+      [],
+    );
+    expect(inputs.some((i) => i.includes('node_modules/@aws-lambda-powertools/logger/'))).toBe(true);
+  });
+
   it('flags a forbidden package when one is present', () => {
     expect(forbiddenInputs(['node_modules/@solana/web3.js/lib/index.esm.js', 'core/platform/log.ts'])).toHaveLength(1);
   });
