@@ -1,5 +1,5 @@
 import { Connection, PublicKey } from '@solana/web3.js';
-import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from '../core/desk/solana/gateway.js';
+import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from '../core/desk/solana/index.js';
 
 /**
  * The baseline client: what the seed bots do (`get_wallet_info(address, max_retries=3)`). Each

@@ -12,7 +12,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Keypair } from '@solana/web3.js';
 import { QUEUE_NAMES } from '../core/desk/settings.js';
-import { DynamoWatchStore } from '../core/desk/watches/dynamodb-store.js';
+import { DynamoWatchStore } from '../core/desk/watches/index.js';
 import { localClientConfig } from '../local/aws/common.js';
 import { dynamoItemBytes, type MeterRecord } from '../local/aws/meter.js';
 import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, type LogLine } from '../local/index.js';

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
-import type { AlarmNotifierResult } from '../core/desk/admin/alarms.js';
+import type { AlarmNotifierResult } from '../core/desk/admin/index.js';
 import { composeAlarmNotifier } from './lib/compose-alarms.js';
 import { alarmNotifierConfig } from './lib/config.js';
 import { createLogging, logging } from './lib/observability.js';

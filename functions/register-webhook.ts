@@ -9,7 +9,7 @@ import { ENV } from '../core/desk/settings.js';
 import { ConfigError, describeError } from '../core/platform/errors.js';
 import { createLogger, type Logger } from '../core/platform/log.js';
 import type { WebhookSettings } from '../core/platform/settings.js';
-import { HttpChatGateway } from '../core/platform/telegram/http.js';
+import { HttpChatGateway } from '../core/platform/telegram/index.js';
 import { type SecretName, secretEnvName } from '../stacks/manifest.js';
 import { resolveSecrets } from './lib/secrets.js';
 

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { inspectedQueuesConfig } from '../core/desk/admin/stats.js';
-import { parseRpcEndpoints } from '../core/platform/rpc/endpoints.js';
+import { inspectedQueuesConfig } from '../core/desk/admin/index.js';
+import { parseRpcEndpoints } from '../core/platform/rpc/index.js';
 import { composeRpcWorker } from './lib/compose-rpc.js';
 import { rpcWorkerConfig } from './lib/config.js';
 import { environment } from './lib/runtime.js';

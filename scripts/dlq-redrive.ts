@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { QUEUE_NAMES, type QueueName, stageSettings } from '../core/desk/settings.js';
-import { redriveDeadLetters } from '../core/platform/jobs/sqs-redrive.js';
+import { redriveDeadLetters } from '../core/platform/jobs/index.js';
 import { queueResourceNames } from '../stacks/manifest.js';
 
 const USAGE = `usage: npm run dlq:redrive -- <${QUEUE_NAMES.join('|')}> [--stage <stage>] [--max <n>] [--dry-run]`;

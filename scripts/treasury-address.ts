@@ -15,9 +15,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import * as z from 'zod/mini';
-import { treasuryAddress } from '../core/desk/solana/signer.js';
+import { treasuryAddress } from '../core/desk/solana/index.js';
 import { AppError } from '../core/platform/errors.js';
-import { KmsIntakeKey, KmsSigningKey } from '../core/platform/keys/kms.js';
+import { KmsIntakeKey, KmsSigningKey } from '../core/platform/keys/index.js';
 import { keyAlias } from '../stacks/manifest.js';
 
 /** Must equal `APP_NAME` in sst.config.ts. */

@@ -3,9 +3,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type StackContext, use } from 'sst/constructs';
-import { depositPollEnvelope } from '../core/desk/deposits/jobs.js';
+import { depositPollEnvelope } from '../core/desk/deposits/index.js';
 import { stageSettings } from '../core/desk/settings.js';
-import { watchPollEnvelope } from '../core/desk/watches/jobs.js';
+import { watchPollEnvelope } from '../core/desk/watches/index.js';
 import { Queues } from './Queues.js';
 
 /** Physical name of the watch poll rule of a stage (the rpc queue's policy names the rule by it). */

@@ -1,8 +1,8 @@
 import type { Composer } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import { OutboxTelegram, type PlatformContext } from './context.js';
-import type { TurnRunner } from './ingress/process.js';
-import type { TelegramCall } from './telegram/calls.js';
+import type { TurnRunner } from './ingress/index.js';
+import type { TelegramCall } from './telegram/index.js';
 
 /**
  * A bot on the platform: its conversation (a telegraf composer over its own context class) and

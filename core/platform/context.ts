@@ -1,7 +1,7 @@
 import { Context, Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
-import type { JobDraft } from './jobs/envelope.js';
-import type { TelegramCall } from './telegram/calls.js';
+import type { JobDraft } from './jobs/index.js';
+import type { TelegramCall } from './telegram/index.js';
 
 /**
  * A `Telegram` client that performs no I/O: every API call becomes a `TelegramCall` in the

@@ -1,10 +1,13 @@
-import { assistantPacer, createAssistantClient } from '../../core/desk/assistant/client.js';
-import { DynamoHistoryStore } from '../../core/desk/assistant/dynamodb-history.js';
-import { DynamoQuotaStore } from '../../core/desk/assistant/dynamodb-quota.js';
-import { assistantHandlers } from '../../core/desk/assistant/handlers.js';
-import { OpenAiChatModel } from '../../core/desk/assistant/openai-chat.js';
+import {
+  assistantHandlers,
+  assistantPacer,
+  createAssistantClient,
+  DynamoHistoryStore,
+  DynamoQuotaStore,
+  OpenAiChatModel,
+} from '../../core/desk/assistant/index.js';
 import { fifoQueues } from '../../core/desk/settings.js';
-import { SqsJobQueue } from '../../core/platform/jobs/sqs.js';
+import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { composeConsumer } from './compose.js';
 import type { AiWorkerConfig } from './config.js';

@@ -1,6 +1,6 @@
-import { createAlarmNotifier } from '../../core/desk/admin/alarms.js';
+import { createAlarmNotifier } from '../../core/desk/admin/index.js';
 import type { Logger } from '../../core/platform/log.js';
-import { HttpChatGateway } from '../../core/platform/telegram/http.js';
+import { HttpChatGateway } from '../../core/platform/telegram/index.js';
 import { ALARM_SETTINGS } from '../../stacks/manifest.js';
 import type { AlarmNotifierConfig } from './config.js';
 

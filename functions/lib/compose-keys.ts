@@ -1,20 +1,26 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDepositStore } from '../../core/desk/deposits/dynamodb-store.js';
-import { depositDecisionHandlers } from '../../core/desk/deposits/handlers.js';
-import { DynamoLedger } from '../../core/desk/ledger/dynamodb-ledger.js';
-import { DynamoPayoutStore } from '../../core/desk/payouts/dynamodb-store.js';
-import { type PayoutSigner, payoutSignerHandlers } from '../../core/desk/payouts/handlers.js';
-import { PayoutDecideJob } from '../../core/desk/payouts/jobs.js';
+import { DynamoDepositStore, depositDecisionHandlers } from '../../core/desk/deposits/index.js';
+import { DynamoLedger } from '../../core/desk/ledger/index.js';
+import {
+  DynamoPayoutStore,
+  PayoutDecideJob,
+  type PayoutSigner,
+  payoutSignerHandlers,
+} from '../../core/desk/payouts/index.js';
 import { fifoQueues } from '../../core/desk/settings.js';
-import { buildSignedTransfer, treasuryAddress } from '../../core/desk/solana/signer.js';
-import { vaultHandlers } from '../../core/desk/vault/handlers.js';
-import { SqsJobQueue } from '../../core/platform/jobs/sqs.js';
-import { DynamoSecretStore } from '../../core/platform/keys/dynamodb-secrets.js';
-import { KmsDataKeys, KmsIntakeKey, KmsSigningKey } from '../../core/platform/keys/kms.js';
-import type { SigningKey } from '../../core/platform/keys/ports.js';
-import { createEnvelopeVault } from '../../core/platform/keys/vault.js';
+import { buildSignedTransfer, treasuryAddress } from '../../core/desk/solana/index.js';
+import { vaultHandlers } from '../../core/desk/vault/index.js';
+import { SqsJobQueue } from '../../core/platform/jobs/index.js';
+import type { SigningKey } from '../../core/platform/keys/index.js';
+import {
+  createEnvelopeVault,
+  DynamoSecretStore,
+  KmsDataKeys,
+  KmsIntakeKey,
+  KmsSigningKey,
+} from '../../core/platform/keys/index.js';
 import type { Logger } from '../../core/platform/log.js';
-import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-directory.js';
+import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer, consumeBySource } from './compose.js';
 import type { SignerConfig, VaultWorkerConfig } from './config.js';
 import { dynamoClient, instrumented, sqsClient } from './runtime.js';

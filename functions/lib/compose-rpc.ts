@@ -1,29 +1,29 @@
-import { DynamoSeenUsers } from '../../core/desk/admin/dynamodb-seen-users.js';
-import { DynamoStatsCounters } from '../../core/desk/admin/dynamodb-stats.js';
-import { adminStatsHandler, rpcCounterFlusher, userSeenHandler } from '../../core/desk/admin/stats.js';
-import { adminUserHandlers } from '../../core/desk/admin/users.js';
-import { DynamoDepositStore } from '../../core/desk/deposits/dynamodb-store.js';
-import { depositHandlers } from '../../core/desk/deposits/handlers.js';
-import { DynamoLedger } from '../../core/desk/ledger/dynamodb-ledger.js';
-import { ledgerHandlers } from '../../core/desk/ledger/handlers.js';
-import { DynamoPayoutStore } from '../../core/desk/payouts/dynamodb-store.js';
-import { payoutChainHandlers } from '../../core/desk/payouts/handlers.js';
-import { txSendHandler } from '../../core/desk/payouts/tx-send.js';
+import {
+  adminStatsHandler,
+  adminUserHandlers,
+  DynamoSeenUsers,
+  DynamoStatsCounters,
+  rpcCounterFlusher,
+  userSeenHandler,
+} from '../../core/desk/admin/index.js';
+import { DynamoDepositStore, depositHandlers } from '../../core/desk/deposits/index.js';
+import { DynamoLedger, ledgerHandlers } from '../../core/desk/ledger/index.js';
+import { DynamoPayoutStore, payoutChainHandlers, txSendHandler } from '../../core/desk/payouts/index.js';
 import { fifoQueues } from '../../core/desk/settings.js';
-import { DynamoTxStore } from '../../core/desk/solana/dynamodb-tx-store.js';
-import { Web3SolanaGateway } from '../../core/desk/solana/web3.js';
-import { DynamoWalletBook } from '../../core/desk/wallets/dynamodb-book.js';
-import { walletBalanceHandler, walletUnlinkHandler, walletVerifyHandler } from '../../core/desk/wallets/handlers.js';
-import { DynamoWatchStore } from '../../core/desk/watches/dynamodb-store.js';
-import { watchHandlers } from '../../core/desk/watches/handlers.js';
-import type { InspectedQueues } from '../../core/platform/jobs/depths.js';
-import { SqsJobQueue, SqsQueueDepths } from '../../core/platform/jobs/sqs.js';
+import { DynamoTxStore, Web3SolanaGateway } from '../../core/desk/solana/index.js';
+import {
+  DynamoWalletBook,
+  walletBalanceHandler,
+  walletUnlinkHandler,
+  walletVerifyHandler,
+} from '../../core/desk/wallets/index.js';
+import { DynamoWatchStore, watchHandlers } from '../../core/desk/watches/index.js';
+import type { InspectedQueues } from '../../core/platform/jobs/index.js';
+import { SqsJobQueue, SqsQueueDepths } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
-import { DynamoRpcCache } from '../../core/platform/rpc/dynamodb-cache.js';
-import { parseRpcEndpoints } from '../../core/platform/rpc/endpoints.js';
-import { createRpcPool } from '../../core/platform/rpc/pool.js';
-import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
-import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-directory.js';
+import { createRpcPool, DynamoRpcCache, parseRpcEndpoints } from '../../core/platform/rpc/index.js';
+import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
+import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer } from './compose.js';
 import type { RpcWorkerConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';

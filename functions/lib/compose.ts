@@ -1,27 +1,33 @@
-import { adminDigestHandler } from '../../core/desk/admin/digest.js';
-import { DynamoDigestStore } from '../../core/desk/admin/dynamodb-digest.js';
-import { DynamoStatsCounters } from '../../core/desk/admin/dynamodb-stats.js';
-import { TELEGRAM_COUNTER_KEY } from '../../core/desk/admin/stats.js';
-import { deskBot } from '../../core/desk/bot/bot.js';
-import { DynamoBroadcastStore } from '../../core/desk/broadcasts/dynamodb-store.js';
-import { broadcastHandlers } from '../../core/desk/broadcasts/handlers.js';
+import {
+  adminDigestHandler,
+  DynamoDigestStore,
+  DynamoStatsCounters,
+  TELEGRAM_COUNTER_KEY,
+} from '../../core/desk/admin/index.js';
+import { deskBot } from '../../core/desk/bot/index.js';
+import { broadcastHandlers, DynamoBroadcastStore } from '../../core/desk/broadcasts/index.js';
 import { fifoQueues, type QueueName } from '../../core/desk/settings.js';
 import {
   type BatchResult,
   createConsumer,
+  DynamoJobProgress,
   type JobHandler,
   type QueueRecord,
-} from '../../core/platform/jobs/consumer.js';
-import { DynamoJobProgress } from '../../core/platform/jobs/dynamodb-progress.js';
-import { SqsDeadLetterQueue, SqsJobQueue, SqsRedelivery } from '../../core/platform/jobs/sqs.js';
+  SqsDeadLetterQueue,
+  SqsJobQueue,
+  SqsRedelivery,
+} from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
-import { DynamoChatPace } from '../../core/platform/telegram/dynamodb-chat-pace.js';
-import { HttpChatGateway } from '../../core/platform/telegram/http.js';
-import { containerPacers } from '../../core/platform/telegram/pacing.js';
-import { telegramSendHandler, userStatusHandler } from '../../core/platform/telegram/send.js';
-import { createSender } from '../../core/platform/telegram/sender.js';
-import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-directory.js';
+import {
+  containerPacers,
+  createSender,
+  DynamoChatPace,
+  HttpChatGateway,
+  telegramSendHandler,
+  userStatusHandler,
+} from '../../core/platform/telegram/index.js';
+import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from './config.js';
 import { composeBotWebhook } from './platform.js';
 import { dynamoClient, sqsClient } from './runtime.js';

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { parseAdminIds } from '../../core/desk/admin/access.js';
+import { parseAdminIds } from '../../core/desk/admin/index.js';
 import { ENV, QUEUE_NAMES, type QueueName, type StageSettings, stageSettings } from '../../core/desk/settings.js';
 import { ConfigError } from '../../core/platform/errors.js';
-import { parseIntakePublicKey } from '../../core/platform/keys/intake.js';
+import { parseIntakePublicKey } from '../../core/platform/keys/index.js';
 import { type SecretName, secretEnvName } from '../../stacks/manifest.js';
 
 /**

@@ -1,11 +1,10 @@
 import { fifoQueues } from '../../core/desk/settings.js';
 import { type BotModule, botInfoFrom, createTurnRunner } from '../../core/platform/bot.js';
 import type { PlatformContext } from '../../core/platform/context.js';
-import { createUpdateProcessor } from '../../core/platform/ingress/process.js';
-import { createWebhook } from '../../core/platform/ingress/webhook.js';
-import { SqsJobQueue } from '../../core/platform/jobs/sqs.js';
+import { createUpdateProcessor, createWebhook } from '../../core/platform/ingress/index.js';
+import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
-import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
+import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
 import type { BotWebhookConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 

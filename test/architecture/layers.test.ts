@@ -70,6 +70,24 @@ describe('layers', () => {
     expect(cycles).toEqual([]);
   });
 
+  it("every feature folder is used through its index.ts alone (the desk's catalogs are gathered by core/desk/i18n.ts)", () => {
+    const features = ['core/platform', 'core/desk'].flatMap((layer) =>
+      readdirSync(join(ROOT, layer), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => `${layer}/${entry.name}`),
+    );
+    for (const feature of features) expect(sources(feature), feature).toContain(`${feature}/index.ts`);
+    const users = ['core', 'functions', 'examples', 'bench', 'scripts', 'cost', 'stacks'].flatMap(sources);
+    const reachingIn = users.flatMap((file) =>
+      imports(file)
+        .filter((target) => features.includes(dirname(target)) && dirname(target) !== dirname(file))
+        .filter((target) => !target.endsWith('/index.js'))
+        .filter((target) => !(file === 'core/desk/i18n.ts' && target.endsWith('catalog.js')))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(reachingIn).toEqual([]);
+  });
+
   it('the deployment manifest is plain data: no CDK, SST or SDK import', () => {
     for (const file of ['stacks/manifest.ts', 'stacks/table-grants.ts']) {
       const text = readFileSync(join(ROOT, file), 'utf8');

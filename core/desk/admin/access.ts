@@ -1,5 +1,5 @@
 import { PoisonJobError } from '../../platform/errors.js';
-import type { JobEnvelope } from '../../platform/jobs/envelope.js';
+import type { JobEnvelope } from '../../platform/jobs/index.js';
 
 /**
  * The worker's half of the admin gate: a job that carries an admin's decision (a broadcast, a

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { describeError, TransientError, ValidationError } from '../../platform/errors.js';
 import { escapeHtml } from '../../platform/i18n/index.js';
 import type { Logger } from '../../platform/log.js';
-import { type ChatGateway, TelegramForbiddenError, TelegramRejectedError } from '../../platform/telegram/gateway.js';
+import { type ChatGateway, TelegramForbiddenError, TelegramRejectedError } from '../../platform/telegram/index.js';
 
 /** The states of a CloudWatch alarm. */
 export const ALARM_STATES = ['ALARM', 'OK', 'INSUFFICIENT_DATA'] as const;

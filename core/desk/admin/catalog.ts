@@ -1,4 +1,4 @@
-import { catalog } from '../../platform/i18n/catalog.js';
+import { catalog } from '../../platform/i18n/index.js';
 
 /** The admin desk (English and Simplified Chinese; the type checker requires both). */
 export const adminMessages = catalog(

@@ -1,12 +1,11 @@
 import * as z from 'zod/mini';
 import { TransientError } from '../../platform/errors.js';
 import { escapeHtml } from '../../platform/i18n/index.js';
-import { handle } from '../../platform/jobs/consumer.js';
-import type { JobEnvelope } from '../../platform/jobs/envelope.js';
+import type { JobEnvelope } from '../../platform/jobs/index.js';
+import { handle } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
 import { TELEGRAM_LIMITS } from '../../platform/settings.js';
-import type { TelegramCall } from '../../platform/telegram/calls.js';
-import type { Deliver } from '../../platform/telegram/sender.js';
+import type { Deliver, TelegramCall } from '../../platform/telegram/index.js';
 import { type AdminEvent, AdminEventJob, type AdminEventKind } from './events.js';
 
 /** An event as a digest keeps it: the event, its job id (for idempotency) and when it happened. */

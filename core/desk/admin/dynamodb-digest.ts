@@ -1,4 +1,4 @@
-import { ConditionFailed, type Item, Table, type TableOptions } from '../../platform/adapters/dynamodb.js';
+import { ConditionFailed, type Item, Table, type TableOptions } from '../../platform/adapters/index.js';
 import { type DigestEntry, DigestEntrySchema, type DigestStore, type DigestWindow } from './digest.js';
 
 const DAY = 86_400;

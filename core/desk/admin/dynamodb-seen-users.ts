@@ -1,4 +1,4 @@
-import { ConditionFailed, Table, type TableOptions } from '../../platform/adapters/dynamodb.js';
+import { ConditionFailed, Table, type TableOptions } from '../../platform/adapters/index.js';
 import type { SeenUsers } from './stats.js';
 
 const DAY_SECONDS = 86_400;

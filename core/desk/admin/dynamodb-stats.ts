@@ -1,4 +1,4 @@
-import { type Item, Table, type TableOptions } from '../../platform/adapters/dynamodb.js';
+import { type Item, Table, type TableOptions } from '../../platform/adapters/index.js';
 import type { CounterSeries, Counts, StatsCounters } from './stats.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { defineJob, type JobDraft } from '../../platform/jobs/envelope.js';
+import { defineJob, type JobDraft } from '../../platform/jobs/index.js';
 import { TELEGRAM_LIMITS } from '../../platform/settings.js';
 
 /** What admins hear about. */

@@ -1,7 +1,7 @@
 import { Composer, type MiddlewareFn, type NarrowedContext, type Types } from 'telegraf';
 import type { User } from 'telegraf/types';
-import type { JobDraft } from '../../platform/jobs/envelope.js';
-import type { BotContext } from '../bot/context.js';
+import type { JobDraft } from '../../platform/jobs/index.js';
+import type { BotContext } from '../bot/index.js';
 import type { MessageKey } from '../i18n.js';
 
 /** Who the admins are, and the one chat where they act as admins. */

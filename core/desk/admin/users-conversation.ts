@@ -1,5 +1,5 @@
 import { Composer } from 'telegraf';
-import type { BotContext } from '../bot/context.js';
+import type { BotContext } from '../bot/index.js';
 import type { AdminGate } from './gate.js';
 import { AdminBlockJob, AdminUserJob, parseUserTarget } from './users.js';
 

@@ -2,16 +2,21 @@ import * as z from 'zod/mini';
 import type { Translate } from '../../desk/i18n.js';
 import { PoisonJobError, SessionConflictError, TransientError } from '../../platform/errors.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
-import { handle, type JobHandler } from '../../platform/jobs/consumer.js';
-import { emitFrom } from '../../platform/jobs/emit.js';
-import { defineJob, type JobEnvelope, type JobQueue } from '../../platform/jobs/envelope.js';
-import type { SessionStore } from '../../platform/sessions/store.js';
-import { notice } from '../../platform/telegram/notice.js';
-import { USERNAME, type UserDirectory, type UserRecord } from '../../platform/users/directory.js';
+import {
+  defineJob,
+  emitFrom,
+  handle,
+  type JobEnvelope,
+  type JobHandler,
+  type JobQueue,
+} from '../../platform/jobs/index.js';
+import type { SessionStore } from '../../platform/sessions/index.js';
+import { notice } from '../../platform/telegram/index.js';
+import { USERNAME, type UserDirectory, type UserRecord } from '../../platform/users/index.js';
 import { translator } from '../i18n.js';
-import type { Ledger } from '../ledger/ledger.js';
-import type { WalletBook } from '../wallets/book.js';
-import { formatSol } from '../wallets/format.js';
+import type { Ledger } from '../ledger/index.js';
+import { formatSol } from '../solana/index.js';
+import type { WalletBook } from '../wallets/index.js';
 import { assertAdmin } from './access.js';
 
 /** Whom an admin means: a user id (a private chat's id is its user's), or a username. */

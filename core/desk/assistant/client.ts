@@ -2,8 +2,8 @@
  * The assistant's way of asking its model: pacing, per-request timeouts, retries and the answer's
  * deadline around a {@link ChatModel}, which itself makes exactly one request per call.
  */
-import { shareOf } from '../../platform/rpc/rate-limit.js';
-import { type Clock, SendPacer, systemClock } from '../../platform/telegram/pacing.js';
+import { shareOf } from '../../platform/rpc/index.js';
+import { type Clock, SendPacer, systemClock } from '../../platform/telegram/index.js';
 import { AiRateLimitedError, AiTimeoutError, AiUnavailableError } from './errors.js';
 import type { ChatAnswer, ChatMessage, ChatModel } from './model.js';
 

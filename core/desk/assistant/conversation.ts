@@ -1,5 +1,5 @@
 import { Composer } from 'telegraf';
-import type { BotContext } from '../bot/context.js';
+import type { BotContext } from '../bot/index.js';
 import { AiReplyJob, AiResetJob } from './jobs.js';
 import { findSecret } from './secrets.js';
 

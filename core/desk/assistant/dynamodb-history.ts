@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ConditionFailed, Table, type TableOptions } from '../../platform/adapters/dynamodb.js';
+import { ConditionFailed, Table, type TableOptions } from '../../platform/adapters/index.js';
 import { type Conversation, HistoryConflictError, type HistoryStore, type Turn } from './history.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ConditionFailed, Table, type TableOptions } from '../../platform/adapters/dynamodb.js';
+import { ConditionFailed, Table, type TableOptions } from '../../platform/adapters/index.js';
 import type { QuotaStore } from './quota.js';
 
 const pk = (userId: number) => `ai#${userId}`;

@@ -1,14 +1,18 @@
 import type { Translate } from '../../desk/i18n.js';
 import { AppError, PoisonJobError } from '../../platform/errors.js';
-import { handle, type JobHandler } from '../../platform/jobs/consumer.js';
-import { type JobDraft, type JobEnvelope, type JobQueue, sealJobs } from '../../platform/jobs/envelope.js';
+import {
+  handle,
+  type JobDraft,
+  type JobEnvelope,
+  type JobHandler,
+  type JobQueue,
+  sealJobs,
+} from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
-import type { TelegramCall } from '../../platform/telegram/calls.js';
-import { notice } from '../../platform/telegram/notice.js';
-import { TelegramSendJob } from '../../platform/telegram/send-job.js';
-import { splitText } from '../../platform/telegram/split.js';
+import type { TelegramCall } from '../../platform/telegram/index.js';
+import { notice, splitText, TelegramSendJob } from '../../platform/telegram/index.js';
 import { utcDay } from '../../platform/time.js';
-import { adminEvent } from '../admin/events.js';
+import { adminEvent } from '../admin/index.js';
 import { translator } from '../i18n.js';
 import type { AiSettings } from '../settings.js';
 import type { AssistantClient } from './client.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../platform/http/retry-after.js';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../platform/http/index.js';
 import { AiRateLimitedError, AiRejectedError, AiTimeoutError, AiUnavailableError } from './errors.js';
 import type { ChatAnswer, ChatModel, ChatRequest, FinishReason } from './model.js';
 

@@ -1,26 +1,29 @@
 import { Composer } from 'telegraf';
 import type { BotModule } from '../../platform/bot.js';
 import { isLanguage } from '../../platform/i18n/index.js';
-import type { JobType } from '../../platform/jobs/envelope.js';
-import { userStatus } from '../../platform/users/directory.js';
-import { adminDesk } from '../admin/conversation.js';
-import { adminEvent } from '../admin/events.js';
-import { AdminGate, handleOf } from '../admin/gate.js';
-import { seenDue, userSeen } from '../admin/stats.js';
-import { blockGate } from '../admin/users-conversation.js';
-import { assistantCommands } from '../assistant/conversation.js';
-import { depositCommands } from '../deposits/conversation.js';
-import { payoutCommands } from '../payouts/conversation.js';
+import type { JobType } from '../../platform/jobs/index.js';
+import { userStatus } from '../../platform/users/index.js';
+import { AdminGate, adminDesk, adminEvent, blockGate, handleOf, seenDue, userSeen } from '../admin/index.js';
+import { assistantCommands } from '../assistant/index.js';
+import { broadcastCommands } from '../broadcasts/index.js';
+import { depositCommands } from '../deposits/index.js';
+import { payoutCommands } from '../payouts/index.js';
+import { replaceScreen, showScreen } from '../screens.js';
 import type { PayoutSettings, VaultSettings } from '../settings.js';
-import { checkAddress } from '../solana/address.js';
-import { secretCommands, secretGuard } from '../vault/conversation.js';
-import { addressProblemReply, linkedAddresses, walletCommands, walletLabelPrompt } from '../wallets/conversation.js';
-import { WalletBalanceJob, WalletVerifyJob } from '../wallets/jobs.js';
-import { watchCommands } from '../watches/conversation.js';
-import { WatchLangJob } from '../watches/jobs.js';
+import { checkAddress } from '../solana/index.js';
+import { secretCommands, secretGuard } from '../vault/index.js';
+import {
+  addressProblemReply,
+  linkedAddresses,
+  WalletBalanceJob,
+  WalletVerifyJob,
+  walletCommands,
+  walletLabelPrompt,
+} from '../wallets/index.js';
+import { WatchLangJob, watchCommands } from '../watches/index.js';
 import { BotContext, parseSession } from './context.js';
 import { rateLimit } from './limits.js';
-import { CALLBACK, helpScreen, languageScreen, mainMenu, replaceScreen, showScreen } from './menus.js';
+import { CALLBACK, helpScreen, languageScreen, mainMenu } from './menus.js';
 
 function displayName(ctx: BotContext): string {
   return ctx.from?.first_name ?? ctx.from?.username ?? '';
@@ -160,6 +163,7 @@ export function createBot(options: BotOptions): Composer<BotContext> {
     }),
   );
   adminDesk(admins);
+  broadcastCommands(admins);
   bot.use(admins);
   bot.use(payoutCommands(admins, options.payouts));
   bot.use(watchCommands());

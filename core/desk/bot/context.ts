@@ -2,12 +2,12 @@ import * as z from 'zod/mini';
 import type { Translate } from '../../desk/i18n.js';
 import { PlatformContext } from '../../platform/context.js';
 import { LANGUAGES, type Language, pickLanguage } from '../../platform/i18n/index.js';
-import { adminSessionFields } from '../admin/session.js';
-import { broadcastSessionFields } from '../broadcasts/session.js';
+import { adminSessionFields } from '../admin/index.js';
+import { broadcastSessionFields } from '../broadcasts/index.js';
 import { translator } from '../i18n.js';
-import { payoutSessionFields } from '../payouts/session.js';
-import { vaultSessionFields } from '../vault/session.js';
-import { walletSessionFields } from '../wallets/session.js';
+import { payoutSessionFields } from '../payouts/index.js';
+import { vaultSessionFields } from '../vault/index.js';
+import { walletSessionFields } from '../wallets/index.js';
 
 /**
  * Abuse control's token buckets for one (chat, user) (core/desk/bot/limits.ts): the tokens left for

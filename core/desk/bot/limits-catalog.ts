@@ -1,4 +1,4 @@
-import { catalog } from '../../platform/i18n/catalog.js';
+import { catalog } from '../../platform/i18n/index.js';
 
 /**
  * Abuse control (English and Simplified Chinese; the type checker requires both). Plain text, no

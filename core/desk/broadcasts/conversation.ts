@@ -1,4 +1,4 @@
-import type { AdminGate } from '../admin/gate.js';
+import type { AdminGate } from '../admin/index.js';
 import {
   BroadcastCancelJob,
   type BroadcastMessage,

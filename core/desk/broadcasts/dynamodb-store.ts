@@ -1,4 +1,4 @@
-import { ConditionFailed, type Item, Table, type TableOptions } from '../../platform/adapters/dynamodb.js';
+import { ConditionFailed, type Item, Table, type TableOptions } from '../../platform/adapters/index.js';
 import { isLanguage } from '../../platform/i18n/index.js';
 import { BroadcastMessageSchema } from './jobs.js';
 import type { Broadcast, BroadcastStatus, BroadcastStore, SendOutcome } from './store.js';

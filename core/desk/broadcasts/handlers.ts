@@ -1,12 +1,17 @@
 import { PoisonJobError } from '../../platform/errors.js';
-import { handle, type JobHandler } from '../../platform/jobs/consumer.js';
-import { emitFrom } from '../../platform/jobs/emit.js';
-import { type JobDraft, type JobEnvelope, type JobQueue, sealJobs } from '../../platform/jobs/envelope.js';
+import {
+  emitFrom,
+  handle,
+  type JobDraft,
+  type JobEnvelope,
+  type JobHandler,
+  type JobQueue,
+  sealJobs,
+} from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
-import type { TelegramCall } from '../../platform/telegram/calls.js';
-import type { Deliver } from '../../platform/telegram/sender.js';
-import type { UserDirectory } from '../../platform/users/directory.js';
-import { assertAdmin } from '../admin/access.js';
+import type { Deliver, TelegramCall } from '../../platform/telegram/index.js';
+import type { UserDirectory } from '../../platform/users/index.js';
+import { assertAdmin } from '../admin/index.js';
 import { type MessageKey, translator } from '../i18n.js';
 import { BroadcastCancelJob, BroadcastPageJob, BroadcastSendJob, BroadcastStartJob, CALLBACK_CANCEL } from './jobs.js';
 import { type Broadcast, type BroadcastStore, type SendOutcome, settled } from './store.js';

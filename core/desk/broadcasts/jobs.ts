@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { defineJob } from '../../platform/jobs/envelope.js';
+import { defineJob } from '../../platform/jobs/index.js';
 
 /** A message entity as Telegram sends it (offsets in UTF-16 code units); passed through as is. */
 export const EntitySchema = z.looseObject({

@@ -1,4 +1,4 @@
-import { catalog } from '../../platform/i18n/catalog.js';
+import { catalog } from '../../platform/i18n/index.js';
 
 /** Deposits by reference (English and Simplified Chinese; the type checker requires both). */
 export const depositMessages = catalog(

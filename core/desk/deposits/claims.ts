@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { encodeBase58 } from '../solana/address.js';
-import { LAMPORTS_PER_SOL } from '../wallets/format.js';
+import { encodeBase58, LAMPORTS_PER_SOL } from '../solana/index.js';
 
 /**
  * Deposits by reference (Solana Pay transfer requests).

@@ -1,7 +1,7 @@
 import { Composer } from 'telegraf';
-import { type AdminGate, decisionButtons, handleOf } from '../admin/gate.js';
-import type { BotContext } from '../bot/context.js';
-import { LedgerHistoryJob } from '../ledger/jobs.js';
+import { type AdminGate, decisionButtons, handleOf } from '../admin/index.js';
+import type { BotContext } from '../bot/index.js';
+import { LedgerHistoryJob } from '../ledger/index.js';
 import { newReference, parseDepositAmount } from './claims.js';
 import { DEPOSIT_CALLBACK, DepositCheckJob, DepositCreditJob, DepositDecideJob, DepositRequestJob } from './jobs.js';
 

@@ -7,8 +7,9 @@ import {
   type TableOptions,
   type TransactAction,
   TransactionCancelled,
-} from '../../platform/adapters/dynamodb.js';
+} from '../../platform/adapters/index.js';
 import { isLanguage, type Language } from '../../platform/i18n/index.js';
+import { PENDING_DEPOSITS } from '../ledger/index.js';
 import {
   type DepositClaim,
   type DepositDecision,
@@ -21,8 +22,6 @@ import {
   type UnattributedReason,
 } from './store.js';
 
-/** Deposits found and not yet decided (the gauge `/stats` reads through the ledger). */
-export const PENDING_DEPOSITS = 'deposits.pending';
 /** The one partition listing claims by creation time, for the scheduled poll. */
 const CLAIM_INDEX = 'depclaims#open';
 /** A claim is kept this long after it expires (a late "I've paid" still finds its owner), then TTL removes it. */

@@ -1,17 +1,14 @@
 import { PoisonJobError, TransientError } from '../../platform/errors.js';
-import { handle, type JobHandler } from '../../platform/jobs/consumer.js';
-import { emitFrom } from '../../platform/jobs/emit.js';
-import type { JobDraft, JobEnvelope, JobQueue } from '../../platform/jobs/envelope.js';
-import { qrPng } from '../../platform/qr/png.js';
-import { notice } from '../../platform/telegram/notice.js';
-import { TelegramSendJob } from '../../platform/telegram/send-job.js';
-import type { UserDirectory } from '../../platform/users/directory.js';
-import { assertAdmin } from '../admin/access.js';
-import { adminEvent } from '../admin/events.js';
+import type { JobDraft, JobEnvelope, JobQueue } from '../../platform/jobs/index.js';
+import { emitFrom, handle, type JobHandler } from '../../platform/jobs/index.js';
+import { qrPng } from '../../platform/qr/index.js';
+import { notice, TelegramSendJob } from '../../platform/telegram/index.js';
+import type { UserDirectory } from '../../platform/users/index.js';
+import { adminEvent, assertAdmin } from '../admin/index.js';
 import { translator } from '../i18n.js';
 import type { DepositSettings } from '../settings.js';
-import type { SolanaGateway, TransactionMovements } from '../solana/gateway.js';
-import { formatSol, shortAddress } from '../wallets/format.js';
+import type { SolanaGateway, TransactionMovements } from '../solana/index.js';
+import { formatSol, shortAddress } from '../solana/index.js';
 import { transferRequestUrl } from './claims.js';
 import {
   DEPOSIT_CALLBACK,

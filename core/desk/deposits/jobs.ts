@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { LANGUAGES } from '../../platform/i18n/index.js';
-import { defineJob } from '../../platform/jobs/envelope.js';
-import { SHORT_ID } from '../../platform/jobs/short-id.js';
+import { defineJob, SHORT_ID } from '../../platform/jobs/index.js';
 
 const reference = z.string().check(z.regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/));
 const lang = z.enum(LANGUAGES);

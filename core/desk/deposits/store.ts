@@ -1,5 +1,5 @@
 import type { Language } from '../../platform/i18n/index.js';
-import { shortId } from '../../platform/jobs/short-id.js';
+import { shortId } from '../../platform/jobs/index.js';
 
 /** The short id of a deposit, carried by its admin buttons and typed in `/credit`. */
 export const depositIdOf = (signature: string): string => shortId(`deposit:${signature}`);

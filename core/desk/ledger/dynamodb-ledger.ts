@@ -4,9 +4,9 @@ import {
   type TableOptions,
   type TransactAction,
   TransactionCancelled,
-} from '../../platform/adapters/dynamodb.js';
-import { PENDING_DEPOSITS } from '../deposits/dynamodb-store.js';
+} from '../../platform/adapters/index.js';
 import type { HoldStatus, Ledger, LedgerEntry, PayoutHold } from './ledger.js';
+import { PENDING_DEPOSITS } from './ledger.js';
 
 const NEW_ITEM = { ConditionExpression: 'attribute_not_exists(pk)' };
 

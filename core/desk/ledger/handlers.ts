@@ -1,11 +1,10 @@
 import { PoisonJobError } from '../../platform/errors.js';
-import { handle, type JobHandler } from '../../platform/jobs/consumer.js';
-import { emitFrom } from '../../platform/jobs/emit.js';
-import type { JobQueue } from '../../platform/jobs/envelope.js';
-import { notice } from '../../platform/telegram/notice.js';
+import type { JobQueue } from '../../platform/jobs/index.js';
+import { emitFrom, handle, type JobHandler } from '../../platform/jobs/index.js';
+import { notice } from '../../platform/telegram/index.js';
 import { translator } from '../i18n.js';
-import type { PayoutStore } from '../payouts/store.js';
-import { formatSol } from '../wallets/format.js';
+import type { PayoutStore } from '../payouts/index.js';
+import { formatSol } from '../solana/index.js';
 import { LedgerHistoryJob } from './jobs.js';
 import type { Ledger } from './ledger.js';
 

@@ -1,3 +1,6 @@
+/** Deposits found and not yet decided: a gauge the deposit store moves and `/stats` reads through the ledger. */
+export const PENDING_DEPOSITS = 'deposits.pending';
+
 /** One movement of a user's internal balance. Amounts are lamports; credits positive, debits negative. */
 export interface LedgerEntry {
   /** Unix milliseconds. */

@@ -1,4 +1,4 @@
-import { catalog } from '../../platform/i18n/catalog.js';
+import { catalog } from '../../platform/i18n/index.js';
 
 /** Withdrawal safety: the confirmation screen, the cooling-off period, cancelling, states in /history. */
 export const withdrawMessages = catalog(

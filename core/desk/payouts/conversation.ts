@@ -1,9 +1,8 @@
 import { Composer } from 'telegraf';
-import { type AdminGate, decisionButtons } from '../admin/gate.js';
-import type { BotContext } from '../bot/context.js';
+import { type AdminGate, decisionButtons } from '../admin/index.js';
+import type { BotContext } from '../bot/index.js';
 import type { PayoutSettings } from '../settings.js';
-import { checkAddress } from '../solana/address.js';
-import { formatSol, parseSol } from '../wallets/format.js';
+import { checkAddress, formatSol, parseSol } from '../solana/index.js';
 import {
   PAYOUT_CALLBACK,
   PAYOUT_CANCEL,

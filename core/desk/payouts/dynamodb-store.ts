@@ -8,7 +8,7 @@ import {
   Table,
   type TableOptions,
   TransactionCancelled,
-} from '../../platform/adapters/dynamodb.js';
+} from '../../platform/adapters/index.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
 import type {
   AuditEntry,

@@ -1,19 +1,24 @@
 import { PoisonJobError } from '../../platform/errors.js';
-import { handle, type JobHandler } from '../../platform/jobs/consumer.js';
-import { emitFrom } from '../../platform/jobs/emit.js';
-import { type JobDraft, type JobEnvelope, type JobQueue, sealJobs } from '../../platform/jobs/envelope.js';
-import { shortId } from '../../platform/jobs/short-id.js';
-import { KeyServiceUnavailableError } from '../../platform/keys/errors.js';
-import { notice } from '../../platform/telegram/notice.js';
+import {
+  emitFrom,
+  handle,
+  type JobDraft,
+  type JobEnvelope,
+  type JobHandler,
+  type JobQueue,
+  sealJobs,
+  shortId,
+} from '../../platform/jobs/index.js';
+import { KeyServiceUnavailableError } from '../../platform/keys/index.js';
+import { notice } from '../../platform/telegram/index.js';
 import { utcDay } from '../../platform/time.js';
-import { assertAdmin } from '../admin/access.js';
-import { adminEvent } from '../admin/events.js';
+import { adminEvent, assertAdmin } from '../admin/index.js';
 import { translator } from '../i18n.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Ledger } from '../ledger/index.js';
 import type { PayoutSettings } from '../settings.js';
-import type { SolanaGateway } from '../solana/gateway.js';
-import type { WalletBook } from '../wallets/book.js';
-import { formatSol } from '../wallets/format.js';
+import type { SolanaGateway } from '../solana/index.js';
+import { formatSol } from '../solana/index.js';
+import type { WalletBook } from '../wallets/index.js';
 import {
   PAYOUT_CALLBACK,
   PAYOUT_CANCEL,

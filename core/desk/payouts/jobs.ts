@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { LANGUAGES } from '../../platform/i18n/index.js';
-import { defineJob } from '../../platform/jobs/envelope.js';
+import { defineJob } from '../../platform/jobs/index.js';
 
 /** A payout id: 16 characters of base32 from the request's job id (short enough for callback data). */
 export const PayoutIdSchema = z.string().check(z.regex(/^[a-z2-7]{16}$/, 'a payout id'));

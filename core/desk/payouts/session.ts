@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { LinkedWalletSchema } from '../wallets/session.js';
+import { LinkedWalletSchema } from '../wallets/index.js';
 
 /** The withdrawals feature's session fields. */
 export const payoutSessionFields = {

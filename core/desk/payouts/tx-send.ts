@@ -1,14 +1,11 @@
 import * as z from 'zod/mini';
 import { PoisonJobError, TransientError } from '../../platform/errors.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
-import { handle } from '../../platform/jobs/consumer.js';
-import { emitFrom } from '../../platform/jobs/emit.js';
-import { defineJob, type JobQueue } from '../../platform/jobs/envelope.js';
-import { notice } from '../../platform/telegram/notice.js';
+import { defineJob, emitFrom, handle, type JobQueue } from '../../platform/jobs/index.js';
+import { notice } from '../../platform/telegram/index.js';
 import { translator } from '../i18n.js';
-import type { SolanaGateway } from '../solana/gateway.js';
-import { firstSignature, MAX_TRANSACTION_BYTES } from '../solana/transaction.js';
-import type { TxStatus, TxStore } from '../solana/tx-store.js';
+import type { SolanaGateway, TxStatus, TxStore } from '../solana/index.js';
+import { firstSignature, MAX_TRANSACTION_BYTES } from '../solana/index.js';
 import { PayoutIdSchema, PayoutSettleJob } from './jobs.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ConditionFailed, Table, type TableOptions } from '../../platform/adapters/dynamodb.js';
+import { ConditionFailed, Table, type TableOptions } from '../../platform/adapters/index.js';
 import type { TxRecord, TxStatus, TxStore } from './tx-store.js';
 
 const NEW_ITEM = { ConditionExpression: 'attribute_not_exists(pk)' };

@@ -15,7 +15,7 @@ import {
   type VersionedTransaction,
 } from '@solana/web3.js';
 import { AppError } from '../../platform/errors.js';
-import type { SigningKey } from '../../platform/keys/ports.js';
+import type { SigningKey } from '../../platform/keys/index.js';
 import { checkAddress, encodeBase58 } from './address.js';
 
 /** The SPL Memo program (v2): its data is UTF-8 text, recorded in the transaction's logs. */

@@ -1,4 +1,4 @@
-import type { EncryptionContext } from '../../platform/keys/ports.js';
+import type { EncryptionContext } from '../../platform/keys/index.js';
 import { SERVICE_SECRET_PURPOSE, USER_SECRET_PURPOSE } from '../settings.js';
 
 /** Whose a secret is: the user's own, or the deployment's (a service credential, stored by an admin). */

@@ -1,9 +1,9 @@
 import { Composer } from 'telegraf';
 import { ValidationError } from '../../platform/errors.js';
-import { sealForIntake } from '../../platform/keys/intake.js';
-import type { AdminGate } from '../admin/gate.js';
-import { findSecret } from '../assistant/secrets.js';
-import type { BotContext } from '../bot/context.js';
+import { sealForIntake } from '../../platform/keys/index.js';
+import type { AdminGate } from '../admin/index.js';
+import { findSecret } from '../assistant/index.js';
+import type { BotContext } from '../bot/index.js';
 import type { VaultSettings } from '../settings.js';
 import { secretContext } from './context.js';
 import { SECRET_NAME, SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from './jobs.js';

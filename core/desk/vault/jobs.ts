@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { LANGUAGES } from '../../platform/i18n/index.js';
-import { defineJob } from '../../platform/jobs/envelope.js';
+import { defineJob } from '../../platform/jobs/index.js';
 
 /** A secret's name: what the user calls it (`binance_api`, `okx-secret`…). */
 export const SECRET_NAME = /^[A-Za-z0-9_-]{1,32}$/;

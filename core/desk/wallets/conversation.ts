@@ -1,20 +1,19 @@
 import { Composer } from 'telegraf';
 import type { Message } from 'telegraf/types';
 import { escapeHtml } from '../../platform/i18n/index.js';
-import type { BotContext, SessionData } from '../bot/context.js';
+import type { BotContext, SessionData } from '../bot/index.js';
+import { replaceScreen, showScreen } from '../screens.js';
+import { type AddressProblem, checkAddress } from '../solana/index.js';
+import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from './jobs.js';
 import {
-  CALLBACK,
   removeConfirmScreen,
   renamePromptScreen,
-  replaceScreen,
-  showScreen,
   WALLET_ACTION_CODES,
+  WALLET_CALLBACK,
   type WalletAction,
   walletScreen,
   walletsScreen,
-} from '../bot/menus.js';
-import { type AddressProblem, checkAddress } from '../solana/address.js';
-import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from './jobs.js';
+} from './screens.js';
 import { type LinkedWallet, MAX_LABEL_CHARS, MAX_WALLETS } from './session.js';
 
 export { MAX_WALLETS } from './session.js';
@@ -147,7 +146,7 @@ export function walletCommands(): Composer<BotContext> {
     return showScreen(ctx, walletsScreen(ctx.t, ctx.session.wallets ?? []));
   });
 
-  wallets.action(CALLBACK.wallets, async (ctx) => {
+  wallets.action(WALLET_CALLBACK.list, async (ctx) => {
     if (ctx.chat?.type !== 'private') return ctx.answerCbQuery(ctx.t('wallet.private'));
     await ctx.answerCbQuery();
     await replaceScreen(ctx, walletsScreen(ctx.t, ctx.session.wallets ?? []));

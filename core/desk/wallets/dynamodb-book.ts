@@ -6,7 +6,7 @@ import {
   Table,
   type TableOptions,
   TransactionCancelled,
-} from '../../platform/adapters/dynamodb.js';
+} from '../../platform/adapters/index.js';
 import type { WalletBook } from './book.js';
 
 /** Wallets verified and not removed, all users together. */

@@ -1,22 +1,24 @@
 import type { Language } from '../../platform/i18n/index.js';
-import { handle } from '../../platform/jobs/consumer.js';
-import { emitFrom } from '../../platform/jobs/emit.js';
-import type { JobEnvelope, JobQueue } from '../../platform/jobs/envelope.js';
-import { notice } from '../../platform/telegram/notice.js';
-import { adminEvent } from '../admin/events.js';
+import type { JobEnvelope, JobQueue } from '../../platform/jobs/index.js';
+import { emitFrom, handle } from '../../platform/jobs/index.js';
+import { notice } from '../../platform/telegram/index.js';
+import { adminEvent } from '../admin/index.js';
 import { type Translate, translator } from '../i18n.js';
-import { checkAddress } from '../solana/address.js';
-import { isOnCurve } from '../solana/curve.js';
 import {
   type AccountSummary,
+  checkAddress,
+  formatSol,
+  formatUnits,
+  isOnCurve,
+  KNOWN_MINTS,
   type SolanaGateway,
   SYSTEM_PROGRAM,
+  shortAddress,
   TOKEN_2022_PROGRAM,
   TOKEN_PROGRAM,
   type TokenBalance,
-} from '../solana/gateway.js';
+} from '../solana/index.js';
 import type { WalletBook } from './book.js';
-import { formatSol, formatUnits, KNOWN_MINTS, shortAddress } from './format.js';
 import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from './jobs.js';
 
 export interface WalletDeps {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { LANGUAGES } from '../../platform/i18n/index.js';
-import { defineJob } from '../../platform/jobs/envelope.js';
+import { defineJob } from '../../platform/jobs/index.js';
 
 const address = z.string().check(z.minLength(32), z.maxLength(44));
 const lang = z.enum(LANGUAGES);

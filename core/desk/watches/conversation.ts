@@ -1,8 +1,7 @@
 import { Composer } from 'telegraf';
-import type { BotContext } from '../bot/context.js';
-import { checkAddress } from '../solana/address.js';
-import { addressProblemReply } from '../wallets/conversation.js';
-import { parseSol } from '../wallets/format.js';
+import type { BotContext } from '../bot/index.js';
+import { checkAddress, parseSol } from '../solana/index.js';
+import { addressProblemReply } from '../wallets/index.js';
 import { WATCH_CALLBACK, WatchAddJob, WatchListJob, WatchRemoveJob } from './jobs.js';
 
 const HTML = { parse_mode: 'HTML' } as const;

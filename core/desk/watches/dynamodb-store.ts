@@ -1,10 +1,4 @@
-import {
-  ConditionFailed,
-  type Item,
-  MAX_BATCH_GET,
-  Table,
-  type TableOptions,
-} from '../../platform/adapters/dynamodb.js';
+import { ConditionFailed, type Item, MAX_BATCH_GET, Table, type TableOptions } from '../../platform/adapters/index.js';
 import { isLanguage, type Language } from '../../platform/i18n/index.js';
 import type { AddressPage, ChatWatch, Watcher, WatchSnapshot, WatchStore } from './store.js';
 

@@ -1,13 +1,17 @@
 import type { Translate } from '../../desk/i18n.js';
-import { handle } from '../../platform/jobs/consumer.js';
-import { emitFrom } from '../../platform/jobs/emit.js';
-import { type JobEnvelope, type JobQueue, type OutgoingJob, sealJobs } from '../../platform/jobs/envelope.js';
+import {
+  emitFrom,
+  handle,
+  type JobEnvelope,
+  type JobQueue,
+  type OutgoingJob,
+  sealJobs,
+} from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
-import { notice } from '../../platform/telegram/notice.js';
+import { notice } from '../../platform/telegram/index.js';
 import { translator } from '../i18n.js';
-import { checkAddress } from '../solana/address.js';
-import type { SolanaGateway } from '../solana/gateway.js';
-import { formatSol } from '../wallets/format.js';
+import type { SolanaGateway } from '../solana/index.js';
+import { checkAddress, formatSol } from '../solana/index.js';
 import { WatchCheckJob, WatchPollJob } from './jobs.js';
 import { CHECK_BATCH, type Watcher, type WatchSnapshot, type WatchStore } from './store.js';
 import { watchlistHandlers } from './watchlist.js';

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { LANGUAGES } from '../../platform/i18n/index.js';
-import { defineJob } from '../../platform/jobs/envelope.js';
-import { SHORT_ID, shortId } from '../../platform/jobs/short-id.js';
+import { defineJob, SHORT_ID, shortId } from '../../platform/jobs/index.js';
 import { CHECK_BATCH } from './store.js';
 
 const address = z.string().check(z.minLength(32), z.maxLength(44));

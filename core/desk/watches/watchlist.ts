@@ -1,14 +1,11 @@
 import type { Translate } from '../../desk/i18n.js';
-import { handle } from '../../platform/jobs/consumer.js';
-import { emitFrom } from '../../platform/jobs/emit.js';
-import type { JobDraft, JobEnvelope, JobQueue } from '../../platform/jobs/envelope.js';
+import type { JobDraft, JobEnvelope, JobQueue } from '../../platform/jobs/index.js';
+import { emitFrom, handle } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
-import type { TelegramCall } from '../../platform/telegram/calls.js';
-import { notice } from '../../platform/telegram/notice.js';
-import { TelegramSendJob } from '../../platform/telegram/send-job.js';
+import type { TelegramCall } from '../../platform/telegram/index.js';
+import { notice, TelegramSendJob } from '../../platform/telegram/index.js';
 import { translator } from '../i18n.js';
-import { checkAddress } from '../solana/address.js';
-import { formatSol, shortAddress } from '../wallets/format.js';
+import { checkAddress, formatSol, shortAddress } from '../solana/index.js';
 import {
   MAX_WATCHES,
   WATCH_CALLBACK,

@@ -1,9 +1,8 @@
 import { SessionConflictError, TransientError } from '../errors.js';
-import { type JobDraft, type JobQueue, sealJobs } from '../jobs/envelope.js';
+import { type JobDraft, type JobQueue, sealJobs } from '../jobs/index.js';
 import type { Logger } from '../log.js';
-import type { Outbox, SessionStore, UpdateLedger } from '../sessions/store.js';
-import { planDelivery, type TelegramCall } from '../telegram/calls.js';
-import { TelegramSendJob } from '../telegram/send-job.js';
+import type { Outbox, SessionStore, UpdateLedger } from '../sessions/index.js';
+import { planDelivery, type TelegramCall, TelegramSendJob } from '../telegram/index.js';
 import type { ValidUpdate } from './update.js';
 
 /** What the bot decided for one update, with no effect performed yet. */

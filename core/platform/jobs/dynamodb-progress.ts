@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Table } from '../adapters/dynamodb.js';
+import { Table } from '../adapters/index.js';
 import type { JobProgress } from './progress.js';
 /** Job progress items `pk = job#<id>`, `sk = progress`, expiring after the DLQ retention. */
 export class DynamoJobProgress implements JobProgress {

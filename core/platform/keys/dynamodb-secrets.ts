@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConditionFailed, type Item, Table } from '../adapters/dynamodb.js';
+import { ConditionFailed, type Item, Table } from '../adapters/index.js';
 import type { SecretStore, StoredSecret } from './store.js';
 
 export interface SecretStoreOptions {

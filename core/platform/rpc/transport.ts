@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '../http/retry-after.js';
+import { parseRetryAfter } from '../http/index.js';
 import { type FailureKind, RpcEndpointError, RpcResponseError } from './errors.js';
 import { classifyError, type JsonRpcId, type RpcOutcome, readResponse } from './jsonrpc.js';
 

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { type Condition, ConditionFailed, Table } from '../adapters/dynamodb.js';
+import { type Condition, ConditionFailed, Table } from '../adapters/index.js';
 import { SessionConflictError } from '../errors.js';
 import {
   type Outbox,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { JobEnvelopeSchema } from '../jobs/envelope.js';
-import { TelegramCallSchema } from '../telegram/calls.js';
+import { JobEnvelopeSchema } from '../jobs/index.js';
+import { TelegramCallSchema } from '../telegram/index.js';
 
 /**
  * What an update produced, kept so that a redelivery of the same update re-emits exactly

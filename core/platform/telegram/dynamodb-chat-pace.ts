@@ -1,4 +1,4 @@
-import { ConditionFailed, Table, type TableOptions } from '../adapters/dynamodb.js';
+import { ConditionFailed, Table, type TableOptions } from '../adapters/index.js';
 import type { ChatPaceStore } from './sender.js';
 
 const DAY = 86_400;

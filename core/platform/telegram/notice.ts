@@ -1,4 +1,4 @@
-import type { JobDraft } from '../jobs/envelope.js';
+import type { JobDraft } from '../jobs/index.js';
 import { TelegramSendJob } from './send-job.js';
 
 /** A button under a notice: its label and callback data. */

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { defineJob } from '../jobs/envelope.js';
+import { defineJob } from '../jobs/index.js';
 import { TelegramCallSchema } from './calls.js';
 
 /**

@@ -1,5 +1,5 @@
-import { handle } from '../jobs/consumer.js';
-import { type UserDirectory, UserStatusJob } from '../users/directory.js';
+import { handle } from '../jobs/index.js';
+import { type UserDirectory, UserStatusJob } from '../users/index.js';
 import { TelegramSendJob } from './send-job.js';
 import type { Deliver } from './sender.js';
 import { splitLongMessages } from './split.js';

@@ -1,9 +1,9 @@
 import { describeError, TransientError } from '../errors.js';
-import type { JobProgress } from '../jobs/progress.js';
+import type { JobProgress } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import { countMetric } from '../metrics.js';
 import { TELEGRAM_LIMITS, type TelegramLimits } from '../settings.js';
-import type { UserDirectory } from '../users/directory.js';
+import type { UserDirectory } from '../users/index.js';
 import { chatKind, MESSAGE_METHODS, type TelegramCall, targetChat } from './calls.js';
 import {
   type ChatGateway,

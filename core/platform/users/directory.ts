@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { LANGUAGES, type Language } from '../i18n/index.js';
-import { defineJob, type JobDraft } from '../jobs/envelope.js';
+import { defineJob, type JobDraft } from '../jobs/index.js';
 
 /**
  * A Telegram username as the directory keeps it (without the `@`). Telegram's are 5–32 letters,

@@ -1,4 +1,4 @@
-import { ConditionFailed, type Item, Table, type TableOptions } from '../adapters/dynamodb.js';
+import { ConditionFailed, type Item, Table, type TableOptions } from '../adapters/index.js';
 import { isLanguage } from '../i18n/index.js';
 import type { UserDirectory, UserEntry, UserPage, UserRecord } from './directory.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSol, formatUnits, shortAddress } from '../../../../core/desk/wallets/format.js';
+import { formatSol, formatUnits, shortAddress } from '../../../../core/desk/solana/format.js';
 
 describe('formatUnits', () => {
   it('formats base units exactly, without floats', () => {

@@ -1,0 +1,2 @@
+/** HTTP helpers: the folder's public face. */
+export * from './retry-after.js';

@@ -1,0 +1,3 @@
+/** Sessions: the session store port and its DynamoDB store: the folder's public face. */
+export * from './dynamodb-store.js';
+export * from './store.js';

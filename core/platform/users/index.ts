@@ -1,0 +1,3 @@
+/** Users: the user directory port and its DynamoDB store: the folder's public face. */
+export * from './directory.js';
+export * from './dynamodb-directory.js';
