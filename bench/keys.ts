@@ -10,8 +10,7 @@ import { userSecretContext } from '../core/desk/vault/context.js';
 import { KmsDataKeys, KmsSigningKey } from '../core/platform/keys/kms.js';
 import type { EncryptionContext } from '../core/platform/keys/ports.js';
 import { createEnvelopeVault, type KeyVault } from '../core/platform/keys/vault.js';
-import { localClientConfig } from '../local/aws/common.js';
-import { type KmsEmulator, startKmsEmulator } from '../local/kms/index.js';
+import { type KmsEmulator, localClientConfig, startKmsEmulator } from '../local/index.js';
 import { formatNumber, goalRow, percentile, type Row } from './stats.js';
 
 /** What the key benchmarks measure. */

@@ -6,9 +6,7 @@ import { Connection, PublicKey } from '@solana/web3.js';
 import { WalletBalanceJob } from '../core/desk/wallets/jobs.js';
 import { DynamoWatchStore } from '../core/desk/watches/dynamodb-store.js';
 import { type JobDraft, sealJobs } from '../core/platform/jobs/envelope.js';
-import { localClientConfig } from '../local/aws/common.js';
-import { type LocalStack, type LogLine, startLocalStack } from '../local/index.js';
-import type { RpcCall } from '../local/solana/index.js';
+import { type LocalStack, type LogLine, localClientConfig, type RpcCall, startLocalStack } from '../local/index.js';
 import { runNaive } from './naive.js';
 import { formatNumber as fixed, goalRow, type Row, ratioRow } from './stats.js';
 

@@ -12,9 +12,13 @@ import { SqsJobQueue } from '../core/platform/jobs/sqs.js';
 import { TELEGRAM_LIMITS } from '../core/platform/settings.js';
 import { HttpChatGateway } from '../core/platform/telegram/http.js';
 import { DynamoUserDirectory } from '../core/platform/users/dynamodb-directory.js';
-import { localClientConfig } from '../local/aws/common.js';
-import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../local/index.js';
-import type { ApiCall } from '../local/telegram/index.js';
+import {
+  type ApiCall,
+  LOCAL_ADMIN_CHAT_ID,
+  type LocalStack,
+  localClientConfig,
+  startLocalStack,
+} from '../local/index.js';
 import { eachLimit } from './rpc.js';
 import { formatNumber, goalRow, type Row } from './stats.js';
 
