@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildFunction } from '../../local/lambda/build.js';
-import { type FunctionDefinition, FunctionPool } from '../../local/lambda/pool.js';
-import type { BehaviourEvent } from '../fixtures/functions/behaviour.js';
+import { buildFunction } from '../../../local/lambda/build.js';
+import { type FunctionDefinition, FunctionPool } from '../../../local/lambda/pool.js';
+import type { BehaviourEvent } from '../../fixtures/functions/behaviour.js';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/functions/${name}`, import.meta.url));
+const fixture = (name: string): string => fileURLToPath(new URL(`../../fixtures/functions/${name}`, import.meta.url));
 
 let outdir: string;
 let behaviour: string;

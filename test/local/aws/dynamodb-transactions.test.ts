@@ -17,9 +17,9 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
-import { CLIENT_TOKEN_TTL_MS, TransactionTokens } from '../../local/aws/dynamodb-transactions.js';
+import { localClientConfig } from '../../../local/aws/common.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import { CLIENT_TOKEN_TTL_MS, TransactionTokens } from '../../../local/aws/dynamodb-transactions.js';
 
 const TABLE = 'tx-table';
 let dataDir: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollRealTelegram } from '../../local/dev/real-telegram.js';
-import { type LocalStack, localTelegramIdentity, startLocalStack } from '../../local/index.js';
-import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
+import { pollRealTelegram } from '../../../local/dev/real-telegram.js';
+import { type LocalStack, localTelegramIdentity, startLocalStack } from '../../../local/index.js';
+import { startTelegramPeer, type TelegramPeer } from '../../../local/telegram/index.js';
 
 /**
  * `npm run dev` with a token: updates are long-polled from Telegram and handed to the local

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { apiGatewayTime, isTextContentType } from '../../local/lambda/events.js';
-import { httpEvent, lambdaContext, sqsEvent, telegramWebhookEvent } from '../helpers/events.js';
+import { apiGatewayTime, isTextContentType } from '../../../local/lambda/events.js';
+import { httpEvent, lambdaContext, sqsEvent, telegramWebhookEvent } from '../../helpers/events.js';
 
 describe('isTextContentType', () => {
   it('passes text, JSON, XML and JavaScript as text and everything else (form posts included) as binary', () => {

@@ -6,17 +6,17 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_NAMES, stageSettings } from '../../core/desk/settings.js';
-import type { ConsumerSettings } from '../../core/platform/settings.js';
-import { localClientConfig } from '../../local/aws/common.js';
+import { QUEUE_NAMES, stageSettings } from '../../../core/desk/settings.js';
+import type { ConsumerSettings } from '../../../core/platform/settings.js';
+import { localClientConfig } from '../../../local/aws/common.js';
 import {
   createConsumerQueue,
   type LocalSqs,
   type LocalSqsServer,
   startLocalSqs,
   startSqsServer,
-} from '../../local/aws/sqs.js';
-import { queueResourceNames } from '../../stacks/manifest.js';
+} from '../../../local/aws/sqs.js';
+import { queueResourceNames } from '../../../stacks/manifest.js';
 
 const settings = stageSettings('local');
 

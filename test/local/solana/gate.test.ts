@@ -1,6 +1,6 @@
 import { Connection, Keypair, LAMPORTS_PER_SOL } from '@solana/web3.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type SolanaPeer, startSolanaPeer } from '../../local/solana/index.js';
+import { type SolanaPeer, startSolanaPeer } from '../../../local/solana/index.js';
 
 let peer: SolanaPeer;
 const others: SolanaPeer[] = [];

@@ -19,7 +19,7 @@ import {
   VerifyCommand,
 } from '@aws-sdk/client-kms';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type KmsEmulator, startKmsEmulator } from '../../local/kms/index.js';
+import { type KmsEmulator, startKmsEmulator } from '../../../local/kms/index.js';
 
 const ACCOUNT = '000000000000';
 

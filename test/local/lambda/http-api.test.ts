@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFunction } from '../../local/lambda/build.js';
-import { HTTP_API_MAX_BODY_BYTES, type LocalHttpApi, startHttpApi } from '../../local/lambda/http-api.js';
-import { FunctionPool } from '../../local/lambda/pool.js';
+import { buildFunction } from '../../../local/lambda/build.js';
+import { HTTP_API_MAX_BODY_BYTES, type LocalHttpApi, startHttpApi } from '../../../local/lambda/http-api.js';
+import { FunctionPool } from '../../../local/lambda/pool.js';
 
-const fixture = fileURLToPath(new URL('../fixtures/functions/http-echo.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../../fixtures/functions/http-echo.ts', import.meta.url));
 
 let outdir: string;
 let pool: FunctionPool;

@@ -6,17 +6,22 @@ import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsumerSettings } from '../../core/platform/settings.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type ConsumerQueue, createConsumerQueue, type LocalSqsServer, startSqsServer } from '../../local/aws/sqs.js';
-import { buildFunction } from '../../local/lambda/build.js';
-import type { Outcome } from '../../local/lambda/environment.js';
-import { FunctionPool } from '../../local/lambda/pool.js';
-import { SqsPoller, settleBatch } from '../../local/lambda/sqs-poller.js';
-import type { ConsumerInstruction } from '../fixtures/functions/sqs-consumer.js';
-import { sqsRecord } from '../helpers/events.js';
+import type { ConsumerSettings } from '../../../core/platform/settings.js';
+import { localClientConfig } from '../../../local/aws/common.js';
+import {
+  type ConsumerQueue,
+  createConsumerQueue,
+  type LocalSqsServer,
+  startSqsServer,
+} from '../../../local/aws/sqs.js';
+import { buildFunction } from '../../../local/lambda/build.js';
+import type { Outcome } from '../../../local/lambda/environment.js';
+import { FunctionPool } from '../../../local/lambda/pool.js';
+import { SqsPoller, settleBatch } from '../../../local/lambda/sqs-poller.js';
+import type { ConsumerInstruction } from '../../fixtures/functions/sqs-consumer.js';
+import { sqsRecord } from '../../helpers/events.js';
 
-const fixture = fileURLToPath(new URL('../fixtures/functions/sqs-consumer.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../../fixtures/functions/sqs-consumer.ts', import.meta.url));
 
 let outdir: string;
 let bundle: string;

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltFunction, buildFunction, ESM_BANNER } from '../../local/lambda/build.js';
+import { type BuiltFunction, buildFunction, ESM_BANNER } from '../../../local/lambda/build.js';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/functions/${name}`, import.meta.url));
+const fixture = (name: string): string => fileURLToPath(new URL(`../../fixtures/functions/${name}`, import.meta.url));
 
 let outdir: string;
 let built: BuiltFunction;

@@ -12,7 +12,7 @@ import {
   VersionedTransaction,
 } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SolanaPeer, startSolanaPeer } from '../../local/solana/index.js';
+import { type SolanaPeer, startSolanaPeer } from '../../../local/solana/index.js';
 
 const FEE = 5_000;
 /** Rent-exempt minimum of an empty account: a transfer creating one must bring at least this much. */
@@ -305,7 +305,7 @@ describe('SolanaPeer', () => {
     const from = await funded();
     const to = Keypair.generate().publicKey;
     const tx = await transfer(connection, from, to, RENT);
-    const { base58Encode } = await import('../../local/solana/codec.js');
+    const { base58Encode } = await import('../../../local/solana/codec.js');
     const rpc = async (method: string, params: unknown[]) => {
       const res = await fetch(peer.urls[1]!, {
         method: 'POST',

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatRequest, defaultReply, type LlmPeer, startLlmPeer } from '../../local/llm/index.js';
+import { type ChatRequest, defaultReply, type LlmPeer, startLlmPeer } from '../../../local/llm/index.js';
 
 const KEY = 'sk-local-test-key';
 

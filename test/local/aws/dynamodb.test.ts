@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TABLE_KEYS } from '../../core/desk/settings.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { ensureTable, type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
-import { listen, loopbackUrl } from '../../local/ports.js';
+import { TABLE_KEYS } from '../../../core/desk/settings.js';
+import { localClientConfig } from '../../../local/aws/common.js';
+import { ensureTable, type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import { listen, loopbackUrl } from '../../../local/ports.js';
 
 let dataDir: string;
 const running: LocalDynamoDb[] = [];

@@ -16,11 +16,11 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
-import { accessKeyIdOf, functionAccessKeyId } from '../../local/aws/dynamodb-access.js';
-import { FUNCTIONS } from '../../stacks/manifest.js';
-import { rejection } from '../helpers/rejection.js';
+import { localClientConfig } from '../../../local/aws/common.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import { accessKeyIdOf, functionAccessKeyId } from '../../../local/aws/dynamodb-access.js';
+import { FUNCTIONS } from '../../../stacks/manifest.js';
+import { rejection } from '../../helpers/rejection.js';
 
 const TABLE = 'access-table';
 let dataDir: string;

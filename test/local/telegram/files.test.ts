@@ -10,8 +10,8 @@ import {
   type TgFile,
   type TgMessage,
   telegramLimits,
-} from '../../local/telegram/index.js';
-import { jpegHeader, tinyPng } from './png.js';
+} from '../../../local/telegram/index.js';
+import { jpegHeader, tinyPng } from '../png.js';
 
 const TOKEN = '123456:TEST-token_for-the-photos';
 const BOT = { id: 123456, username: 'photo_test_bot', first_name: 'Photos' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MarkupError, parseHtml, parseMarkdown, parseMarkdownV2 } from '../../local/telegram/index.js';
+import { MarkupError, parseHtml, parseMarkdown, parseMarkdownV2 } from '../../../local/telegram/index.js';
 
 const htmlError = (text: string): string => {
   try {

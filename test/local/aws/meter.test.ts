@@ -21,8 +21,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
+import { localClientConfig } from '../../../local/aws/common.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
 import {
   dynamoItemBytes,
   type Meter,
@@ -32,10 +32,10 @@ import {
   sqsBilledRequests,
   startMeter,
   writeUnitsFor,
-} from '../../local/aws/meter.js';
-import { type LocalSqsServer, startSqsServer } from '../../local/aws/sqs.js';
-import { type LocalStack, startLocalStack } from '../../local/index.js';
-import { type KmsEmulator, startKmsEmulator } from '../../local/kms/index.js';
+} from '../../../local/aws/meter.js';
+import { type LocalSqsServer, startSqsServer } from '../../../local/aws/sqs.js';
+import { type LocalStack, startLocalStack } from '../../../local/index.js';
+import { type KmsEmulator, startKmsEmulator } from '../../../local/kms/index.js';
 
 const TABLE = 'meter-table';
 const CALLER = 'meter-test';

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { Connection, LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { treasuryAddress } from '../../core/desk/solana/signer.js';
-import { KmsSigningKey } from '../../core/platform/keys/kms.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, startLocalStack } from '../../local/index.js';
-import { secretEnvName } from '../../stacks/manifest.js';
+import { treasuryAddress } from '../../../core/desk/solana/signer.js';
+import { KmsSigningKey } from '../../../core/platform/keys/kms.js';
+import { localClientConfig } from '../../../local/aws/common.js';
+import { type LocalStack, startLocalStack } from '../../../local/index.js';
+import { secretEnvName } from '../../../stacks/manifest.js';
 
 const dirs: string[] = [];
 afterAll(async () => {

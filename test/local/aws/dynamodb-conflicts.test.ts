@@ -11,9 +11,9 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
-import { CONFLICT_REASON, conflictReasons, TransactionConflicts } from '../../local/aws/dynamodb-conflicts.js';
+import { localClientConfig } from '../../../local/aws/common.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import { CONFLICT_REASON, conflictReasons, TransactionConflicts } from '../../../local/aws/dynamodb-conflicts.js';
 
 /** A `random` that returns these values in turn, then 0.5 forever. */
 const scripted =

@@ -13,12 +13,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_KEYS } from '../../core/desk/settings.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../local/aws/dynamodb.js';
-import { withTransactions } from '../../local/aws/dynamodb-transactions.js';
-import { sweepExpired, TimeToLiveSpecs, TTL_MAX_AGE_SECONDS } from '../../local/aws/dynamodb-ttl.js';
-import { listen, loopbackUrl } from '../../local/ports.js';
+import { TABLE_KEYS } from '../../../core/desk/settings.js';
+import { localClientConfig } from '../../../local/aws/common.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../../../local/aws/dynamodb.js';
+import { withTransactions } from '../../../local/aws/dynamodb-transactions.js';
+import { sweepExpired, TimeToLiveSpecs, TTL_MAX_AGE_SECONDS } from '../../../local/aws/dynamodb-ttl.js';
+import { listen, loopbackUrl } from '../../../local/ports.js';
 
 const TABLE = 'ttl-table';
 /** The emulator's clock: TTL compares with it, as AWS compares with the real time. */

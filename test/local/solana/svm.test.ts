@@ -2,8 +2,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, Keypair, PublicKey, TransactionInstruction } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
-import { startSolanaPeer } from '../../local/solana/index.js';
-import { SvmUnavailableError, startSvm } from '../../local/solana/svm.js';
+import { startSolanaPeer } from '../../../local/solana/index.js';
+import { SvmUnavailableError, startSvm } from '../../../local/solana/svm.js';
 
 const MEMO_PROGRAM = new PublicKey('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr');
 

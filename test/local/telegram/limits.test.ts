@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TELEGRAM_LIMITS, type TelegramLimits } from '../../core/platform/settings.js';
-import { LOCAL_ADMIN_CHAT_ID, startLocalStack } from '../../local/index.js';
+import { TELEGRAM_LIMITS, type TelegramLimits } from '../../../core/platform/settings.js';
+import { LOCAL_ADMIN_CHAT_ID, startLocalStack } from '../../../local/index.js';
 import {
   type AdmissionRequest,
   startTelegramPeer,
@@ -10,7 +10,7 @@ import {
   type TelegramPeer,
   type TgUpdate,
   telegramLimits,
-} from '../../local/telegram/index.js';
+} from '../../../local/telegram/index.js';
 
 const TOKEN = '123456:TEST-token_for-the-limits';
 const BOT = { id: 123456, username: 'limits_test_bot', first_name: 'Limits' };

@@ -9,7 +9,7 @@ import {
   type TelegramPeerOptions,
   type TgUpdate,
   tooManyRequests,
-} from '../../local/telegram/index.js';
+} from '../../../local/telegram/index.js';
 
 const TOKEN = '123456:TEST-token_for-the-peer';
 const BOT = { id: 123456, username: 'desk_test_bot', first_name: 'Desk' };
