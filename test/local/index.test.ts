@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import { ENV, QUEUE_NAMES, stageSettings } from '../../core/desk/settings.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/index.js';
 import { type FunctionWiring, queueResourceNames, SECRETS, secretEnvName } from '../../stacks/manifest.js';
+import { listeningServers } from './stack/reachable.js';
 
 const stacks: LocalStack[] = [];
 afterEach(async () => {
@@ -155,6 +156,23 @@ describe('startLocalStack', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('stops every service it started, last first, and removes its temp dir when a starter fails', async () => {
+    // A stage of its own, so no other test file's temp dirs are counted.
+    const ours = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('local-stack-failing-'));
+    const before = { servers: listeningServers(), dirs: await ours() };
+    await expect(
+      startLocalStack({
+        stage: 'failing',
+        functionWiring: {
+          webhook: { entry: 'test/fixtures/functions/missing.ts', secrets: [], sendsTo: [], table: 'none' },
+        },
+        onFunctionLog: () => undefined,
+      }),
+    ).rejects.toThrow();
+    expect(listeningServers()).toBe(before.servers);
+    expect(await ours()).toEqual(before.dirs);
   });
 
   it('serves the webhook route, registers it with the Telegram peer and feeds consumers from their queue', async () => {

@@ -2,13 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { Connection, LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
+import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { treasuryAddress } from '../../../core/desk/solana/signer.js';
 import { KmsSigningKey } from '../../../core/platform/keys/kms.js';
 import { localClientConfig } from '../../../local/aws/common.js';
 import { type LocalStack, startLocalStack } from '../../../local/index.js';
+import { LOCAL_TREASURY_LAMPORTS, solanaRpcUrls, startStackSolana } from '../../../local/stack/solana.js';
 import { secretEnvName } from '../../../stacks/manifest.js';
+import { reachable } from './reachable.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -52,5 +54,28 @@ describe('SolanaPeer in startLocalStack', () => {
     });
     // Stopping the stack stopped the peer.
     await expect(fetch(first.url, { method: 'POST' })).rejects.toThrow();
+  });
+});
+
+describe('startStackSolana', () => {
+  it("funds the treasury key's address unless a treasury is given, and stops the peer", async () => {
+    const address = Keypair.generate().publicKey.toBase58();
+    const peer = await startStackSolana({ treasuryKeyAddress: address });
+    try {
+      expect(peer.treasury).toMatchObject({ address, lamports: LOCAL_TREASURY_LAMPORTS });
+      expect(JSON.parse(solanaRpcUrls(peer, 7))).toEqual(peer.urls.map((url, priority) => ({ url, rps: 7, priority })));
+    } finally {
+      await peer.stop();
+    }
+    for (const url of peer.urls) expect(await reachable(url)).toBe(false);
+
+    const given = { address: Keypair.generate().publicKey.toBase58(), lamports: 5n };
+    const other = await startStackSolana({ treasuryKeyAddress: address, peer: { treasury: given, endpoints: 1 } });
+    try {
+      expect(other.treasury).toMatchObject(given);
+      expect(other.urls).toHaveLength(1);
+    } finally {
+      await other.stop();
+    }
   });
 });
