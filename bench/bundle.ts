@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
-import { buildFunction } from '../local/lambda/build.js';
+import { buildFunction } from '../local/index.js';
 import { FUNCTIONS } from '../stacks/manifest.js';
 import { median, type Row, ratioRow } from './stats.js';
 

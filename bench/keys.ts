@@ -5,12 +5,13 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { ed25519 } from '@noble/curves/ed25519';
 import { Keypair, PublicKey, SystemProgram, Transaction, TransactionInstruction } from '@solana/web3.js';
 import { stageSettings } from '../core/desk/settings.js';
+
 import { buildSignedTransfer, MEMO_PROGRAM_ID } from '../core/desk/solana/index.js';
 import { userSecretContext } from '../core/desk/vault/index.js';
 import type { EncryptionContext } from '../core/platform/keys/index.js';
 import { createEnvelopeVault, type KeyVault, KmsDataKeys, KmsSigningKey } from '../core/platform/keys/index.js';
-import { localClientConfig } from '../local/aws/common.js';
-import { type KmsEmulator, startKmsEmulator } from '../local/kms/index.js';
+import { type KmsEmulator, localClientConfig, startKmsEmulator } from '../local/index.js';
+
 import { formatNumber, goalRow, percentile, type Row } from './stats.js';
 
 /** What the key benchmarks measure. */

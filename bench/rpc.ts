@@ -3,12 +3,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Connection, PublicKey } from '@solana/web3.js';
+
 import { WalletBalanceJob } from '../core/desk/wallets/index.js';
 import { DynamoWatchStore } from '../core/desk/watches/index.js';
 import { type JobDraft, sealJobs } from '../core/platform/jobs/index.js';
-import { localClientConfig } from '../local/aws/common.js';
-import { type LocalStack, type LogLine, startLocalStack } from '../local/index.js';
-import type { RpcCall } from '../local/solana/index.js';
+import { type LocalStack, type LogLine, localClientConfig, type RpcCall, startLocalStack } from '../local/index.js';
+
 import { runNaive } from './naive.js';
 import { formatNumber as fixed, goalRow, type Row, ratioRow } from './stats.js';
 

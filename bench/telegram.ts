@@ -8,11 +8,17 @@ import { BroadcastStartJob, DynamoBroadcastStore } from '../core/desk/broadcasts
 import { fifoQueues } from '../core/desk/settings.js';
 import { type JobDraft, SqsJobQueue, sealJobs } from '../core/platform/jobs/index.js';
 import { TELEGRAM_LIMITS } from '../core/platform/settings.js';
+
 import { HttpChatGateway } from '../core/platform/telegram/index.js';
 import { DynamoUserDirectory } from '../core/platform/users/index.js';
-import { localClientConfig } from '../local/aws/common.js';
-import { LOCAL_ADMIN_CHAT_ID, type LocalStack, startLocalStack } from '../local/index.js';
-import type { ApiCall } from '../local/telegram/index.js';
+import {
+  type ApiCall,
+  LOCAL_ADMIN_CHAT_ID,
+  type LocalStack,
+  localClientConfig,
+  startLocalStack,
+} from '../local/index.js';
+
 import { eachLimit } from './rpc.js';
 import { formatNumber, goalRow, type Row } from './stats.js';
 

@@ -10,8 +10,7 @@
  * more, so the model can scale a poll to any number of watched addresses.
  */
 import { QUEUE_NAMES, type StageSettings } from '../core/desk/settings.js';
-import { type MeterRecord, meterTotals } from '../local/aws/meter.js';
-import { startLocalStack } from '../local/index.js';
+import { type MeterRecord, meterTotals, startLocalStack } from '../local/index.js';
 import { FUNCTIONS, type FunctionName } from '../stacks/manifest.js';
 import {
   type BillLine,

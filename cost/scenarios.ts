@@ -13,11 +13,17 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Keypair } from '@solana/web3.js';
 import { QUEUE_NAMES } from '../core/desk/settings.js';
 import { DynamoWatchStore } from '../core/desk/watches/index.js';
-import { localClientConfig } from '../local/aws/common.js';
-import { dynamoItemBytes, type MeterRecord } from '../local/aws/meter.js';
-import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, type LogLine } from '../local/index.js';
-import type { PeerUser } from '../local/telegram/index.js';
-import { transferRequestInstruction } from '../local/web-chat/test-wallet.js';
+import {
+  dynamoItemBytes,
+  LOCAL_ADMIN_CHAT_ID,
+  LOCAL_ADMIN_USER_ID,
+  type LocalStack,
+  type LogLine,
+  localClientConfig,
+  type MeterRecord,
+  type PeerUser,
+  transferRequestInstruction,
+} from '../local/index.js';
 import { DYNAMO_ITEM_OVERHEAD_BYTES, type FunctionUsage, type KindName, type Measurement } from './model.js';
 
 const SOL = 1_000_000_000n;

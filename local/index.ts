@@ -1,56 +1,60 @@
 /**
- * The embedded local AWS runtime: DynamoDB (dynalite), SQS (fauxqs), the KMS emulator, the Telegram
- * Bot API peer, the Solana JSON-RPC peer, the LLM peer and the Lambda runner, started in one process from the same stage settings
- * the stacks deploy.
+ * The embedded local AWS runtime, and the entry of the `local/` package: DynamoDB (dynalite), SQS
+ * (fauxqs), the KMS emulator, the Telegram Bot API peer, the Solana JSON-RPC peer, the LLM peer and
+ * the Lambda runner, started in one process from the same stage settings the stacks deploy.
  *
  * Production code cannot tell it apart from AWS: functions get the stack's environment
  * variables, with the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>` pointing at the emulators.
+ *
+ * `startLocalStack` composes one starter per service (`stack/`); code outside `local/` imports
+ * from this file only (see README.md).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { depositPollEnvelope } from '../core/desk/deposits/jobs.js';
-import { QUEUE_NAMES, type QueueName, type StageSettings, stageSettings } from '../core/desk/settings.js';
-import { treasuryAddress } from '../core/desk/solana/signer.js';
-import { KmsIntakeKey, KmsSigningKey } from '../core/platform/keys/kms.js';
-import { TELEGRAM_LIMITS, type TelegramLimits } from '../core/platform/settings.js';
-import {
-  assertWiring,
-  FUNCTIONS,
-  type FunctionWiring,
-  KEY_NAMES,
-  type KeyName,
-  keyAlias,
-  type SecretName,
-} from '../stacks/manifest.js';
-import { localClientConfig } from './aws/common.js';
-import { startLocalDynamoDb, tableNameFor } from './aws/dynamodb.js';
+import { type QueueName, type StageSettings, stageSettings } from '../core/desk/settings.js';
+import type { TelegramLimits } from '../core/platform/settings.js';
+import { assertWiring, FUNCTIONS, type FunctionWiring, type KeyName } from '../stacks/manifest.js';
 import type { ConflictMode } from './aws/dynamodb-conflicts.js';
-import { type Meter, startMeter } from './aws/meter.js';
-import { startSchedule, startWatchSchedule } from './aws/scheduler.js';
-import { type LocalSqs, startLocalSqs } from './aws/sqs.js';
-import { type KmsEmulator, startKmsEmulator } from './kms/index.js';
+import type { Meter } from './aws/meter.js';
+import type { KmsEmulator } from './kms/index.js';
 import type { LogLine } from './lambda/environment.js';
-import { functionEnv, type StackWiring, stackEnv } from './lambda/function-env.js';
-import { type LocalRunner, type RunnerStats, startRunner } from './lambda/runner.js';
-import { type LlmPeer, startLlmPeer } from './llm/index.js';
-import { type SolanaPeer, type SolanaPeerOptions, startSolanaPeer } from './solana/index.js';
+import { type StackWiring, stackEnv } from './lambda/function-env.js';
+import type { RunnerStats } from './lambda/runner.js';
+import type { LlmPeer } from './llm/index.js';
+import type { SolanaPeer, SolanaPeerOptions } from './solana/index.js';
+import { startStackDataDir } from './stack/data-dir.js';
+import { startStackDynamoDb } from './stack/dynamodb.js';
+import { startStackFunctions } from './stack/functions.js';
+import { botIdOf, type LocalTelegramOptions, localTelegramIdentity } from './stack/identity.js';
+import { startStackKms } from './stack/kms.js';
+import { startStackLlm } from './stack/llm.js';
+import { meteredWiring, startStackMeter } from './stack/meter.js';
+import { startStackSchedules } from './stack/schedules.js';
+import { Services } from './stack/services.js';
+import { solanaRpcUrls, startStackSolana } from './stack/solana.js';
+import { queueUrlsOf, startStackSqs } from './stack/sqs.js';
+import { startStackTelegram } from './stack/telegram.js';
+import { localSecrets } from './stack/wiring.js';
 import type { RetryPolicy } from './telegram/delivery.js';
-import { startTelegramPeer, type TelegramLimiter, type TelegramPeer, telegramLimits } from './telegram/index.js';
+import type { TelegramLimiter, TelegramPeer } from './telegram/index.js';
 
+// What code outside `local/` may use (bench/, cost/, scripts/, test helpers): the package's API.
+export { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, localClientConfig } from './aws/common.js';
+export { dynamoItemBytes, type Meter, type MeterRecord, meterTotals } from './aws/meter.js';
+export { type KmsEmulator, startKmsEmulator } from './kms/index.js';
+export { type BuiltFunction, buildFunction } from './lambda/build.js';
 export type { LogLine } from './lambda/environment.js';
 export type { RunnerStats } from './lambda/runner.js';
-
-/** Telegram identity of the local bot. */
-export interface LocalTelegramOptions {
-  readonly token: string;
-  readonly botUsername: string;
-  readonly webhookSecret: string;
-}
+export type { LlmPeer } from './llm/index.js';
+export type { RpcCall, SolanaPeer } from './solana/index.js';
+export {
+  LOCAL_ADMIN_CHAT_ID,
+  LOCAL_ADMIN_USER_ID,
+  type LocalTelegramOptions,
+  localTelegramIdentity,
+} from './stack/identity.js';
+export type { ApiCall, PeerUser, TelegramPeer, TgUpdate } from './telegram/index.js';
+export { transferRequestInstruction } from './web-chat/test-wallet.js';
 
 /** How to start a local stack. */
 export interface LocalStackOptions {
@@ -171,159 +175,82 @@ export interface LocalStack {
 }
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const LOCAL_BOT_ID = 123_456_789;
-const LOCAL_TREASURY_LAMPORTS = 1_000_000_000_000n;
 /** Each local RPC endpoint as the functions see it in `SOLANA_RPC_URLS`. */
 const LOCAL_RPC_RPS = 50;
-/** The admin group of the local bot: admin events and alarms are posted there. */
-export const LOCAL_ADMIN_CHAT_ID = -1_001_000_000_001;
-/** The local admin (the web chat's admin pane writes and presses buttons as this user). */
-export const LOCAL_ADMIN_USER_ID = 1_000;
-/** The app name in key aliases (`APP_NAME` of sst.config.ts, which `local/` does not import). */
-const APP = 'wallet-desk';
-const KEY_SPECS = { project: 'SYMMETRIC_DEFAULT', treasury: 'ECC_NIST_EDWARDS25519', intake: 'RSA_2048' } as const;
-
-/** A fresh local bot identity: a token in Telegram's format and a random webhook secret. */
-export function localTelegramIdentity(): LocalTelegramOptions {
-  return {
-    token: `${LOCAL_BOT_ID}:LOCAL${randomBytes(24).toString('base64url')}`,
-    botUsername: 'local_desk_bot',
-    // Recognisable, so the test run's log grep can find it anywhere it leaked.
-    webhookSecret: `local-whs-${randomBytes(24).toString('base64url')}`,
-  };
-}
 
 /**
- * Starts DynamoDB, SQS (every queue and DLQ of the stage) and the Telegram peer on free loopback
- * ports, then, unless `functions: false`, builds and runs the functions and registers the
- * webhook with the peer exactly as the deploy script does with Telegram.
+ * Starts KMS (the stage's keys), then DynamoDB, SQS (every queue and DLQ of the stage), the Telegram,
+ * Solana and LLM peers side by side on free loopback ports; then, when asked, the meter; unless
+ * `functions: false`, builds and runs the functions and registers the webhook with the peer exactly
+ * as the deploy script does with Telegram; then the schedules. Each is one starter of `stack/`;
+ * a failed start stops those already up, last first, as `stop()` does.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const stage = options.stage ?? 'local';
   const settings = stageSettings(stage);
   assertWiring(settings);
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `local-stack-${stage}-`)));
-  await mkdir(dataDir, { recursive: true });
   const identity = options.telegram ?? localTelegramIdentity();
   const bot = { ...identity, id: botIdOf(identity.token) };
-  const limiter =
-    options.telegramLimits === undefined || options.telegramLimits === false
-      ? undefined
-      : telegramLimits(options.telegramLimits === true ? TELEGRAM_LIMITS : options.telegramLimits);
-
-  const cleanups: Array<() => Promise<void>> = [];
-  const cleanup = async (): Promise<void> => {
-    for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
-    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
-  };
-
+  const functions = options.functionWiring ?? FUNCTIONS;
+  const services = new Services();
   try {
-    const kms = track(await startKmsEmulator({ dataDir }), cleanups);
-    const keyIds = await localKeys(kms, stage);
-    const kmsClient = new KMSClient({ ...localClientConfig(kms.endpoint), maxAttempts: 2 });
-    cleanups.push(async () => kmsClient.destroy());
-    const treasuryKey = new KmsSigningKey({ client: kmsClient, keyId: keyIds.treasury });
-    const intakePublicKey = await new KmsIntakeKey({ client: kmsClient, keyId: keyIds.intake }).publicKey();
+    const dataDir = await services.start(startStackDataDir(stage, options.dataDir));
+    const kms = await services.start(startStackKms({ dataDir: dataDir.path, stage }));
     const [dynamodb, sqs, telegram, solana, llm] = await Promise.all([
-      startLocalDynamoDb({
-        dataDir,
-        tableName: tableNameFor(stage),
-        // What IAM does on AWS: each function may touch only the items of its table grant.
-        access: Object.fromEntries(
-          Object.entries(options.functionWiring ?? FUNCTIONS).map(([name, wiring]) => [name, wiring.table]),
-        ),
-      }).then((db) => track(db, cleanups)),
-      startLocalSqs(stage, settings).then((q) => track(q, cleanups)),
-      startTelegramPeer({
-        token: bot.token,
-        bot: { id: bot.id, username: bot.botUsername, first_name: 'Local Desk' },
-        ...(limiter !== undefined && { admission: limiter }),
-        ...(options.telegramRetry !== undefined && { retry: options.telegramRetry }),
-      }).then((peer) => {
-        peer.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
-        return track(peer, cleanups);
-      }),
-      startLocalSolana(await treasuryAddress(treasuryKey), options.solana).then((peer) => track(peer, cleanups)),
-      // Recognisable, so the test run's log grep can find the key anywhere it leaked.
-      startLlmPeer({ apiKey: `local-ai-${randomBytes(24).toString('base64url')}` }).then((peer) =>
-        track(peer, cleanups),
-      ),
+      services.start(startStackDynamoDb({ dataDir: dataDir.path, stage, functions })),
+      services.start(startStackSqs({ stage, settings })),
+      services.start(startStackTelegram({ bot, limits: options.telegramLimits, retry: options.telegramRetry })),
+      services.start(startStackSolana({ treasuryKeyAddress: kms.treasuryAddress, peer: options.solana })),
+      services.start(startStackLlm()),
     ]);
-
     const wiring: StackWiring = {
       stage,
       tableName: dynamodb.tableName,
-      queueUrls: mapQueues(sqs, (q) => q.url),
-      dlqUrls: mapQueues(sqs, (q) => q.dlqUrl),
+      queueUrls: queueUrlsOf(sqs, 'url'),
+      dlqUrls: queueUrlsOf(sqs, 'dlqUrl'),
       dynamodbEndpoint: dynamodb.endpoint,
       sqsEndpoint: sqs.endpoint,
-      kmsEndpoint: kms.endpoint,
-      keyIds,
-      telegramApiRoot: options.telegramApiRoot ?? telegram.apiRoot,
+      kmsEndpoint: kms.emulator.endpoint,
+      keyIds: kms.keyIds,
+      telegramApiRoot: options.telegramApiRoot ?? telegram.peer.apiRoot,
       aiBaseUrl: options.aiProvider?.baseUrl ?? llm.baseUrl,
-      secrets: secretsOf(bot, {
+      secrets: localSecrets(bot, {
         solanaRpcUrls: options.solanaCluster?.rpcUrls ?? solanaRpcUrls(solana, options.solanaRps ?? LOCAL_RPC_RPS),
         treasuryAddress: options.solanaCluster?.treasuryAddress ?? solana.treasury?.address ?? '',
-        intakePublicKey: Buffer.from(intakePublicKey).toString('base64'),
+        intakePublicKey: kms.intakePublicKey,
         aiApiKey: options.aiProvider?.apiKey ?? llm.apiKey,
       }),
       ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     };
     const meter = options.meter
-      ? track(await startMeter({ dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, kms: kms.endpoint }), cleanups)
+      ? await services.start(
+          startStackMeter({ dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, kms: kms.emulator.endpoint }),
+        )
       : undefined;
-    const functionWiring = options.functionWiring ?? FUNCTIONS;
-    const metered: StackWiring = meter ? meteredWiring(wiring, meter) : wiring;
-
-    let runner: LocalRunner | undefined;
-    let webhookUrl: string | undefined;
-    if (options.functions ?? true) {
-      runner = track(
-        await startRunner({
-          stage,
-          settings,
-          functions: functionWiring,
-          root: PROJECT_ROOT,
-          outdir: join(dataDir, 'build'),
-          env: (fn) => ({
-            ...functionEnv(fn, metered, nameOf(functionWiring, fn)),
-            ...(meter && { AWS_SDK_UA_APP_ID: nameOf(functionWiring, fn) }),
-          }),
-          sqs: { endpoint: meter?.endpoints.sqs ?? sqs.endpoint, queues: sqs.queues },
-          ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
-        }),
-        cleanups,
-      );
-      webhookUrl = runner.routeUrls.webhook;
-      if (webhookUrl && !options.telegramApiRoot) await setWebhook(telegram.apiRoot, bot, webhookUrl, settings);
-    }
-    // What EventBridge does on AWS (stacks/Schedule.ts): a watch poll on the rpc queue every few minutes.
-    const schedule = track(
-      startWatchSchedule({
-        client: new SQSClient(localClientConfig(meter?.endpoints.sqs ?? sqs.endpoint)),
-        queueUrl: sqs.queues.rpc.url,
-        minutes: settings.solana.watchPollMinutes,
-      }),
-      cleanups,
+    const sqsEndpoint = meter?.endpoints.sqs ?? sqs.endpoint;
+    const running =
+      (options.functions ?? true)
+        ? await services.start(
+            startStackFunctions({
+              stage,
+              settings,
+              functions,
+              root: PROJECT_ROOT,
+              outdir: join(dataDir.path, 'build'),
+              wiring: meter ? meteredWiring(wiring, meter) : wiring,
+              userAgentAppIds: meter !== undefined,
+              sqs: { endpoint: sqsEndpoint, queues: sqs.queues },
+              onLog: options.onFunctionLog,
+              // With another Bot API root (real Telegram), updates come from elsewhere.
+              registerWebhook: options.telegramApiRoot ? undefined : { apiRoot: telegram.peer.apiRoot, bot },
+            }),
+          )
+        : undefined;
+    // Metered runs fire the schedules themselves (`watchPoll()` still works with the timers off).
+    const schedules = await services.start(
+      startStackSchedules({ sqsEndpoint, queueUrl: sqs.queues.rpc.url, settings, timers: !meter }),
     );
-    // And a deposit poll: open claims, and the treasury's new incoming transfers.
-    const depositSchedule = track(
-      startSchedule({
-        client: new SQSClient(localClientConfig(meter?.endpoints.sqs ?? sqs.endpoint)),
-        queueUrl: sqs.queues.rpc.url,
-        minutes: settings.deposits.pollMinutes,
-        envelope: depositPollEnvelope,
-      }),
-      cleanups,
-    );
-    // Metered runs fire the schedule themselves (`watchPoll()` still works once its timer is off).
-    if (meter) {
-      await schedule.stop();
-      await depositSchedule.stop();
-    }
 
-    let stopping: Promise<void> | undefined;
     return {
       stage,
       settings,
@@ -339,120 +266,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           return dynamodb.transactionConflicts;
         },
       },
-      sqs: {
-        endpoint: sqs.endpoint,
-        queueUrls: mapQueues(sqs, (q) => q.url),
-        dlqUrls: mapQueues(sqs, (q) => q.dlqUrl),
-      },
-      kms: Object.assign(kms, { keyIds }),
-      telegram,
-      ...(limiter !== undefined && { telegramLimits: limiter }),
+      sqs: { endpoint: sqs.endpoint, queueUrls: wiring.queueUrls, dlqUrls: wiring.dlqUrls },
+      kms: Object.assign(kms.emulator, { keyIds: kms.keyIds }),
+      telegram: telegram.peer,
+      ...(telegram.limiter !== undefined && { telegramLimits: telegram.limiter }),
       solana,
       llm,
       bot,
-      webhookUrl,
-      ...(runner ? { runner: { stats: runner.stats, crash: runner.crash } } : {}),
+      webhookUrl: running?.webhookUrl,
+      ...(running ? { runner: { stats: running.runner.stats, crash: running.runner.crash } } : {}),
       ...(meter && { meter }),
-      watchPoll: () => schedule.fire(),
-      depositPoll: () => depositSchedule.fire(),
-      stop() {
-        stopping ??= cleanup();
-        return stopping;
-      },
+      watchPoll: () => schedules.watchPoll(),
+      depositPoll: () => schedules.depositPoll(),
+      stop: () => services.stop(),
     };
   } catch (error) {
-    await cleanup();
+    await services.stop();
     throw error;
-  }
-}
-
-function track<T extends { stop(): Promise<void> }>(resource: T, cleanups: Array<() => Promise<void>>): T {
-  cleanups.push(() => resource.stop());
-  return resource;
-}
-
-/** The wiring with the metering proxies as the endpoints, and queue URLs on the SQS proxy's origin. */
-function meteredWiring(wiring: StackWiring, meter: Meter): StackWiring {
-  const queues = (urls: Readonly<Record<QueueName, string>>) =>
-    Object.fromEntries(QUEUE_NAMES.map((q) => [q, meter.meteredQueueUrl(urls[q])])) as Record<QueueName, string>;
-  return {
-    ...wiring,
-    dynamodbEndpoint: meter.endpoints.dynamodb,
-    sqsEndpoint: meter.endpoints.sqs,
-    kmsEndpoint: meter.endpoints.kms,
-    queueUrls: queues(wiring.queueUrls),
-    dlqUrls: queues(wiring.dlqUrls),
-  };
-}
-
-/** A function's name in the wiring (its SDK app id when metered). */
-function nameOf(functions: Readonly<Record<string, FunctionWiring>>, fn: FunctionWiring): string {
-  return Object.entries(functions).find(([, wiring]) => wiring === fn)?.[0] ?? 'unknown';
-}
-
-function mapQueues(sqs: LocalSqs, pick: (queue: LocalSqs['queues'][QueueName]) => string): Record<QueueName, string> {
-  return Object.fromEntries(QUEUE_NAMES.map((name) => [name, pick(sqs.queues[name])])) as Record<QueueName, string>;
-}
-
-/** The stage's keys in the emulator, created on first start and kept with the data directory. */
-async function localKeys(kms: KmsEmulator, stage: string): Promise<Record<KeyName, string>> {
-  const ids = await Promise.all(KEY_NAMES.map((name) => kms.ensureKey(keyAlias(APP, stage, name), KEY_SPECS[name])));
-  return Object.fromEntries(KEY_NAMES.map((name, i) => [name, ids[i]!])) as Record<KeyName, string>;
-}
-
-/** The Solana peer, funding the given treasury or the treasury key's address. */
-function startLocalSolana(treasuryKeyAddress: string, options: Partial<SolanaPeerOptions> = {}): Promise<SolanaPeer> {
-  const treasury = options.treasury ?? { address: treasuryKeyAddress, lamports: LOCAL_TREASURY_LAMPORTS };
-  return startSolanaPeer({ ...options, treasury });
-}
-
-/** `SOLANA_RPC_URLS`: every endpoint of the peer, in priority order. */
-function solanaRpcUrls(peer: SolanaPeer, rps: number): string {
-  return JSON.stringify(peer.urls.map((url, priority) => ({ url, rps, priority })));
-}
-
-function secretsOf(
-  bot: LocalTelegramOptions,
-  values: { solanaRpcUrls: string; treasuryAddress: string; intakePublicKey: string; aiApiKey: string },
-): Record<SecretName, string> {
-  return {
-    TELEGRAM_BOT_TOKEN: bot.token,
-    TELEGRAM_WEBHOOK_SECRET: bot.webhookSecret,
-    TELEGRAM_BOT_USERNAME: bot.botUsername,
-    SOLANA_RPC_URLS: values.solanaRpcUrls,
-    ADMIN_CHAT_ID: String(LOCAL_ADMIN_CHAT_ID),
-    TREASURY_ADDRESS: values.treasuryAddress,
-    VAULT_INTAKE_KEY: values.intakePublicKey,
-    ADMIN_USER_IDS: String(LOCAL_ADMIN_USER_ID),
-    AI_API_KEY: values.aiApiKey,
-  };
-}
-
-function botIdOf(token: string): number {
-  const id = Number(token.split(':')[0]);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Error('A bot token starts with the bot id: "<id>:<secret>"');
-  return id;
-}
-
-/** The deploy script's `setWebhook` call, made to the peer. */
-async function setWebhook(
-  apiRoot: string,
-  bot: LocalTelegramOptions,
-  url: string,
-  settings: StageSettings,
-): Promise<void> {
-  const response = await fetch(`${apiRoot}/bot${bot.token}/setWebhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      url,
-      secret_token: bot.webhookSecret,
-      allowed_updates: settings.webhook.allowedUpdates,
-      max_connections: settings.webhook.maxConnections,
-    }),
-  });
-  const body = (await response.json()) as { ok?: boolean; description?: string };
-  if (!response.ok || body.ok !== true) {
-    throw new Error(`setWebhook on the local Telegram peer failed: ${response.status} ${body.description ?? ''}`);
   }
 }

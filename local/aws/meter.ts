@@ -340,12 +340,17 @@ function readAll(req: IncomingMessage): Promise<Buffer> {
 }
 
 const APP_ID = /(?:^|\s)app\/([^\s]+)/;
+/**
+ * What Powertools appends to `AWS_SDK_UA_APP_ID` when it loads (`<id>/PT/NO-OP/<version>/PTEnv/<env>`),
+ * which the SDK then writes with dashes: `app/webhook-PT-NO-OP-2.36.0-PTEnv-AWS_Lambda_nodejs20.x`.
+ */
+const POWERTOOLS_SUFFIX = /-PT-NO-OP-.*$/;
 
 function callerOf(headers: IncomingMessage['headers']): string {
   for (const name of ['x-amz-user-agent', 'user-agent']) {
     const value = headers[name];
     const match = typeof value === 'string' ? APP_ID.exec(value) : null;
-    if (match?.[1]) return match[1];
+    if (match?.[1]) return match[1].replace(POWERTOOLS_SUFFIX, '') || 'local';
   }
   return 'local';
 }

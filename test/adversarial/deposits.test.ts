@@ -5,8 +5,7 @@ import { DynamoDepositStore } from '../../core/desk/deposits/dynamodb-store.js';
 import { depositIdOf } from '../../core/desk/deposits/store.js';
 import { DynamoLedger } from '../../core/desk/ledger/dynamodb-ledger.js';
 import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-directory.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { LOCAL_ADMIN_CHAT_ID, type LocalStack } from '../../local/index.js';
+import { LOCAL_ADMIN_CHAT_ID, type LocalStack, localClientConfig } from '../../local/index.js';
 import { payRequest, pressPaidUntil, requestDeposit } from '../helpers/stack-deposits.js';
 import { adminGroup, localAdmin, startPayoutStack, waitForText } from '../helpers/stack-payouts.js';
 

@@ -1,8 +1,7 @@
 import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionDataSchema } from '../../core/desk/bot/context.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, startLocalStack } from '../../local/index.js';
+import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
 import { printFault, tally } from './report.js';
 
 const USERS = 1_000;

@@ -1,5 +1,4 @@
-import type { LocalStack } from '../../local/index.js';
-import type { PeerUser } from '../../local/telegram/index.js';
+import type { LocalStack, PeerUser } from '../../local/index.js';
 
 /**
  * The fault-injection suite's ledger: each scenario counts what went in and what came out, prints

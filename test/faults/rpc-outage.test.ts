@@ -1,8 +1,7 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, startLocalStack } from '../../local/index.js';
+import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
 import { main as redrive } from '../../scripts/dlq-redrive.js';
 import { printFault, tally, walletAnswers } from './report.js';
 

@@ -6,8 +6,7 @@
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, startLocalStack } from '../../local/index.js';
+import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
 
 export interface FuzzStack {
   stack: LocalStack;

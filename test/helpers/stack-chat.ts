@@ -1,5 +1,4 @@
-import type { LogLine } from '../../local/index.js';
-import type { PeerUser, TelegramPeer } from '../../local/telegram/index.js';
+import type { LogLine, PeerUser, TelegramPeer } from '../../local/index.js';
 
 /** Presses a button as `user` and waits for the bot to answer the press; returns the answer's text. */
 export async function pressAndWait(

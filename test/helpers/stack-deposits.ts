@@ -1,8 +1,6 @@
 import type { Keypair } from '@solana/web3.js';
 import { DEPOSIT_CALLBACK } from '../../core/desk/deposits/jobs.js';
-import type { LocalStack } from '../../local/index.js';
-import type { PeerUser } from '../../local/telegram/actors.js';
-import { transferRequestInstruction } from '../../local/web-chat/test-wallet.js';
+import { type LocalStack, type PeerUser, transferRequestInstruction } from '../../local/index.js';
 import { scanQr } from './qr.js';
 
 /**

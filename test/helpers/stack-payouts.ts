@@ -2,8 +2,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Connection, Keypair, type PublicKey } from '@solana/web3.js';
 import { DynamoPayoutStore } from '../../core/desk/payouts/dynamodb-store.js';
 import { formatSol } from '../../core/desk/solana/format.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../../local/index.js';
+import {
+  LOCAL_ADMIN_CHAT_ID,
+  LOCAL_ADMIN_USER_ID,
+  type LocalStack,
+  localClientConfig,
+  startLocalStack,
+} from '../../local/index.js';
 import { payRequest, pressPaidUntil, requestDeposit } from './stack-deposits.js';
 
 /**

@@ -7,15 +7,15 @@ import { PayoutDecideJob } from '../../core/desk/payouts/jobs.js';
 import { fifoQueues } from '../../core/desk/settings.js';
 import { type JobDraft, sealJobs } from '../../core/platform/jobs/envelope.js';
 import { SqsJobQueue } from '../../core/platform/jobs/sqs.js';
-import { localClientConfig } from '../../local/aws/common.js';
 import {
   LOCAL_ADMIN_CHAT_ID,
   LOCAL_ADMIN_USER_ID,
   type LocalStack,
   type LogLine,
+  localClientConfig,
   startLocalStack,
+  type TgUpdate,
 } from '../../local/index.js';
-import type { TgUpdate } from '../../local/telegram/index.js';
 import { unexpectedProblems } from '../helpers/stack-chat.js';
 
 let stack: LocalStack;

@@ -2,15 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
 import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-directory.js';
-import { localClientConfig } from '../../local/aws/common.js';
 import {
   LOCAL_ADMIN_CHAT_ID,
   LOCAL_ADMIN_USER_ID,
   type LocalStack,
   type LogLine,
+  localClientConfig,
+  type PeerUser,
   startLocalStack,
 } from '../../local/index.js';
-import type { PeerUser } from '../../local/telegram/index.js';
 import { unexpectedProblems } from '../helpers/stack-chat.js';
 
 let stack: LocalStack;

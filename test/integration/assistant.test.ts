@@ -3,9 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
 import { utcDay } from '../../core/platform/time.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
-import type { PeerUser } from '../../local/telegram/index.js';
+import { type LocalStack, type LogLine, localClientConfig, type PeerUser, startLocalStack } from '../../local/index.js';
 import {
   anySecret,
   aroundText,

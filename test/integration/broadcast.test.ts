@@ -4,9 +4,14 @@ import { BroadcastCancelJob } from '../../core/desk/broadcasts/jobs.js';
 import { QUEUE_NAMES, type QueueName } from '../../core/desk/settings.js';
 import { sealJobs } from '../../core/platform/jobs/envelope.js';
 import { SqsJobQueue } from '../../core/platform/jobs/sqs.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../../local/index.js';
-import type { PeerUser } from '../../local/telegram/index.js';
+import {
+  LOCAL_ADMIN_CHAT_ID,
+  LOCAL_ADMIN_USER_ID,
+  type LocalStack,
+  localClientConfig,
+  type PeerUser,
+  startLocalStack,
+} from '../../local/index.js';
 
 let stack: LocalStack;
 let sqs: SQSClient;

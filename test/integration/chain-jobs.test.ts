@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TxSendJob } from '../../core/desk/payouts/tx-send.js';
 import { DynamoWatchStore } from '../../core/desk/watches/dynamodb-store.js';
 import { type JobDraft, sealJobs } from '../../core/platform/jobs/envelope.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, startLocalStack } from '../../local/index.js';
+import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
 
 let stack: LocalStack;
 let sqs: SQSClient;

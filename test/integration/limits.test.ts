@@ -2,9 +2,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimitState } from '../../core/desk/bot/context.js';
 import { JOB_BUCKET, MESSAGE_BUCKET } from '../../core/desk/bot/limits.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
-import type { PeerUser } from '../../local/telegram/index.js';
+import { type LocalStack, type LogLine, localClientConfig, type PeerUser, startLocalStack } from '../../local/index.js';
 import { pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
 
 let stack: LocalStack;

@@ -1,7 +1,6 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, startLocalStack } from '../../local/index.js';
+import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
 
 let stack: LocalStack;
 let sqs: SQSClient;

@@ -1,7 +1,6 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
+import { type LocalStack, type LogLine, localClientConfig, startLocalStack } from '../../local/index.js';
 import { secretCanary } from '../setup/secrets.js';
 
 let stack: LocalStack;

@@ -2,9 +2,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoWalletBook } from '../../core/desk/wallets/dynamodb-book.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
-import type { PeerUser } from '../../local/telegram/index.js';
+import { type LocalStack, type LogLine, localClientConfig, type PeerUser, startLocalStack } from '../../local/index.js';
 import { pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
 
 let stack: LocalStack;

@@ -3,9 +3,7 @@ import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoWatchStore } from '../../core/desk/watches/dynamodb-store.js';
 import { watchId } from '../../core/desk/watches/jobs.js';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, type LogLine, startLocalStack } from '../../local/index.js';
-import type { PeerUser } from '../../local/telegram/index.js';
+import { type LocalStack, type LogLine, localClientConfig, type PeerUser, startLocalStack } from '../../local/index.js';
 import { pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
 
 let stack: LocalStack;

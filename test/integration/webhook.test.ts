@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig } from '../../local/aws/common.js';
-import { type LocalStack, localTelegramIdentity, startLocalStack } from '../../local/index.js';
+import { type LocalStack, localClientConfig, localTelegramIdentity, startLocalStack } from '../../local/index.js';
 import { textUpdate } from '../helpers/updates.js';
 
 let dataDir: string;

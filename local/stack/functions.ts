@@ -1,0 +1,95 @@
+/**
+ * The stack's functions: the Lambda runner (bundles, environments, the HTTP API and the SQS
+ * pollers), and the webhook registered with the Telegram peer as the deploy script registers it.
+ */
+import type { QueueName, StageSettings } from '../../core/desk/settings.js';
+import type { FunctionWiring } from '../../stacks/manifest.js';
+import type { ConsumerQueue } from '../aws/sqs.js';
+import type { LogLine } from '../lambda/environment.js';
+import { functionEnv, type StackWiring } from '../lambda/function-env.js';
+import { type LocalRunner, startRunner } from '../lambda/runner.js';
+import type { LocalTelegramOptions } from './identity.js';
+
+/** The running functions of a stack. */
+export interface StackFunctions {
+  readonly runner: LocalRunner;
+  /** The webhook route's URL (`http://127.0.0.1:PORT/telegram`) when a function serves it. */
+  readonly webhookUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** How to run the functions. */
+export interface StackFunctionsOptions {
+  readonly stage: string;
+  readonly settings: StageSettings;
+  readonly functions: Readonly<Record<string, FunctionWiring>>;
+  /** The project root the entries are relative to. */
+  readonly root: string;
+  /** Where the bundles go. */
+  readonly outdir: string;
+  /** Where everything is, as the functions must see it (the metering proxies' endpoints when metered). */
+  readonly wiring: StackWiring;
+  /** Name each function's SDK in its user agent (`AWS_SDK_UA_APP_ID`), for the meter. */
+  readonly userAgentAppIds?: boolean;
+  /** The SQS endpoint and queues the pollers receive from. */
+  readonly sqs: { readonly endpoint: string; readonly queues: Readonly<Record<QueueName, ConsumerQueue>> };
+  readonly onLog?: ((line: LogLine) => void) | undefined;
+  /** Registers the webhook with this Bot API root (the local peer); not at all when absent. */
+  readonly registerWebhook?: { readonly apiRoot: string; readonly bot: LocalTelegramOptions } | undefined;
+}
+
+/** Builds and runs the functions, then registers the webhook route when asked to. */
+export async function startStackFunctions(options: StackFunctionsOptions): Promise<StackFunctions> {
+  const { functions } = options;
+  const runner = await startRunner({
+    stage: options.stage,
+    settings: options.settings,
+    functions,
+    root: options.root,
+    outdir: options.outdir,
+    env: (fn) => ({
+      ...functionEnv(fn, options.wiring, nameOf(functions, fn)),
+      ...(options.userAgentAppIds && { AWS_SDK_UA_APP_ID: nameOf(functions, fn) }),
+    }),
+    sqs: options.sqs,
+    ...(options.onLog ? { onLog: options.onLog } : {}),
+  });
+  const webhookUrl = runner.routeUrls.webhook;
+  try {
+    if (webhookUrl && options.registerWebhook) {
+      await setWebhook(options.registerWebhook.apiRoot, options.registerWebhook.bot, webhookUrl, options.settings);
+    }
+  } catch (error) {
+    await runner.stop();
+    throw error;
+  }
+  return { runner, webhookUrl, stop: () => runner.stop() };
+}
+
+/** A function's name in the wiring (its SDK app id when metered). */
+function nameOf(functions: Readonly<Record<string, FunctionWiring>>, fn: FunctionWiring): string {
+  return Object.entries(functions).find(([, wiring]) => wiring === fn)?.[0] ?? 'unknown';
+}
+
+/** The deploy script's `setWebhook` call, made to the peer. */
+async function setWebhook(
+  apiRoot: string,
+  bot: LocalTelegramOptions,
+  url: string,
+  settings: StageSettings,
+): Promise<void> {
+  const response = await fetch(`${apiRoot}/bot${bot.token}/setWebhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      url,
+      secret_token: bot.webhookSecret,
+      allowed_updates: settings.webhook.allowedUpdates,
+      max_connections: settings.webhook.maxConnections,
+    }),
+  });
+  const body = (await response.json()) as { ok?: boolean; description?: string };
+  if (!response.ok || body.ok !== true) {
+    throw new Error(`setWebhook on the local Telegram peer failed: ${response.status} ${body.description ?? ''}`);
+  }
+}

@@ -1,0 +1,33 @@
+/** The stack's Telegram: the Bot API peer for the local bot, with its admin group and, if asked, Telegram's flood limits. */
+import { TELEGRAM_LIMITS, type TelegramLimits } from '../../core/platform/settings.js';
+import type { RetryPolicy } from '../telegram/delivery.js';
+import { startTelegramPeer, type TelegramLimiter, type TelegramPeer, telegramLimits } from '../telegram/index.js';
+import { LOCAL_ADMIN_CHAT_ID, type LocalTelegramOptions } from './identity.js';
+
+/** The running Telegram peer of a stack. */
+export interface StackTelegram {
+  readonly peer: TelegramPeer;
+  /** The peer's rate limiter when limits are on. */
+  readonly limiter: TelegramLimiter | undefined;
+  stop(): Promise<void>;
+}
+
+/** Starts the peer for `bot`, with the admin group `LOCAL_ADMIN_CHAT_ID`. */
+export async function startStackTelegram(options: {
+  bot: LocalTelegramOptions & { readonly id: number };
+  /** `true` for `TELEGRAM_LIMITS`, or other numbers; off when absent or `false`. */
+  limits?: boolean | TelegramLimits | undefined;
+  retry?: RetryPolicy | undefined;
+}): Promise<StackTelegram> {
+  const { bot, limits } = options;
+  const limiter =
+    limits === undefined || limits === false ? undefined : telegramLimits(limits === true ? TELEGRAM_LIMITS : limits);
+  const peer = await startTelegramPeer({
+    token: bot.token,
+    bot: { id: bot.id, username: bot.botUsername, first_name: 'Local Desk' },
+    ...(limiter !== undefined && { admission: limiter }),
+    ...(options.retry !== undefined && { retry: options.retry }),
+  });
+  peer.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
+  return { peer, limiter, stop: () => peer.stop() };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { QUEUE_NAMES, type QueueName, stageSettings } from '../../../core/desk/settings.js';
+import type { ConsumerQueue } from '../../../local/aws/sqs.js';
+import type { StackWiring } from '../../../local/lambda/function-env.js';
+import { startStackDataDir } from '../../../local/stack/data-dir.js';
+import { startStackFunctions } from '../../../local/stack/functions.js';
+import { botIdOf, localTelegramIdentity } from '../../../local/stack/identity.js';
+import { startStackTelegram } from '../../../local/stack/telegram.js';
+import { localSecrets } from '../../../local/stack/wiring.js';
+import type { FunctionWiring } from '../../../stacks/manifest.js';
+import { listeningServers, reachable } from './reachable.js';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const settings = stageSettings('local');
+const identity = localTelegramIdentity();
+const bot = { ...identity, id: botIdOf(identity.token) };
+const FUNCTIONS: Record<string, FunctionWiring> = {
+  webhook: { entry: 'test/fixtures/functions/http-echo.ts', secrets: [], sendsTo: [], table: 'none' },
+};
+const nowhere = 'http://127.0.0.1:9';
+const queueUrls = Object.fromEntries(QUEUE_NAMES.map((q) => [q, `${nowhere}/000000000000/${q}`])) as Record<
+  QueueName,
+  string
+>;
+/** Where everything is: nowhere, as the echo function reaches for nothing. */
+const wiring: StackWiring = {
+  stage: 'local',
+  tableName: 'local-table',
+  queueUrls,
+  dlqUrls: queueUrls,
+  dynamodbEndpoint: nowhere,
+  sqsEndpoint: nowhere,
+  kmsEndpoint: nowhere,
+  keyIds: { project: 'p', treasury: 't', intake: 'i' },
+  telegramApiRoot: nowhere,
+  aiBaseUrl: nowhere,
+  secrets: localSecrets(bot, { solanaRpcUrls: '[]', treasuryAddress: '', intakePublicKey: '', aiApiKey: '' }),
+};
+
+async function start(registerWebhook: { apiRoot: string; bot: typeof bot } | undefined) {
+  const dataDir = await startStackDataDir('local');
+  try {
+    return {
+      dataDir,
+      functions: await startStackFunctions({
+        stage: 'local',
+        settings,
+        functions: FUNCTIONS,
+        root: ROOT,
+        outdir: `${dataDir.path}/build`,
+        wiring,
+        sqs: { endpoint: nowhere, queues: {} as Record<QueueName, ConsumerQueue> },
+        onLog: () => undefined,
+        registerWebhook,
+      }),
+    };
+  } catch (error) {
+    await dataDir.stop();
+    throw error;
+  }
+}
+
+describe('startStackFunctions', () => {
+  it('runs the functions, registers the webhook route with the peer, and stops them', async () => {
+    const telegram = await startStackTelegram({ bot });
+    try {
+      const { dataDir, functions } = await start({ apiRoot: telegram.peer.apiRoot, bot });
+      try {
+        expect(functions.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telegram$/);
+        expect(telegram.peer.webhookInfo().url).toBe(functions.webhookUrl);
+        const echoed = await fetch(functions.webhookUrl ?? '', { method: 'POST', body: '{}' });
+        expect(echoed.ok).toBe(true);
+        expect(functions.runner.stats().functions.webhook?.invocations).toBe(1);
+      } finally {
+        await functions.stop();
+        await dataDir.stop();
+      }
+      expect(await reachable(functions.webhookUrl ?? '')).toBe(false);
+    } finally {
+      await telegram.stop();
+    }
+  });
+
+  it('leaves the webhook unregistered without a peer to register it with', async () => {
+    const { dataDir, functions } = await start(undefined);
+    await functions.stop();
+    await dataDir.stop();
+    expect(functions.webhookUrl).toBeDefined();
+  });
+
+  it('stops the runner it started when the webhook cannot be registered', async () => {
+    const before = listeningServers();
+    await expect(start({ apiRoot: nowhere, bot })).rejects.toThrow();
+    expect(listeningServers()).toBe(before);
+  });
+});

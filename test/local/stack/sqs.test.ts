@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { QUEUE_NAMES, stageSettings } from '../../../core/desk/settings.js';
+import { queueUrlsOf, startStackSqs } from '../../../local/stack/sqs.js';
+import { reachable } from './reachable.js';
+
+describe('startStackSqs', () => {
+  it('starts SQS with every queue and DLQ of the stage, and stops it', async () => {
+    const sqs = await startStackSqs({ stage: 'local', settings: stageSettings('local') });
+    try {
+      const urls = queueUrlsOf(sqs, 'url');
+      const dlqUrls = queueUrlsOf(sqs, 'dlqUrl');
+      expect(Object.keys(urls).sort()).toEqual([...QUEUE_NAMES].sort());
+      for (const name of QUEUE_NAMES) {
+        expect(urls[name]).toBe(sqs.queues[name].url);
+        expect(dlqUrls[name]).toBe(sqs.queues[name].dlqUrl);
+        expect(new URL(urls[name]).origin).toBe(sqs.endpoint);
+      }
+    } finally {
+      await sqs.stop();
+    }
+    expect(await reachable(sqs.endpoint)).toBe(false);
+  });
+});
