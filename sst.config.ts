@@ -2,17 +2,14 @@ import type { SSTConfig } from 'sst';
 import type { App } from 'sst/constructs';
 import { Alarms } from './stacks/Alarms.js';
 import { Api } from './stacks/Api.js';
+import { APP_NAME, deployRegion } from './stacks/app.js';
+import { deployParameterReader, refuseUnsetSecrets } from './stacks/deploy-check.js';
 import { Keys } from './stacks/Keys.js';
 import { Queues } from './stacks/Queues.js';
 import { Schedule } from './stacks/Schedule.js';
 import { Secrets } from './stacks/Secrets.js';
 import { Storage } from './stacks/Storage.js';
 import { isProduction } from './stacks/stage.js';
-
-/** The app's name; stacks are named `<stage>-wallet-desk-<Stack>`. */
-export const APP_NAME = 'wallet-desk';
-/** Frankfurt: a few milliseconds from the Bot API servers in Amsterdam. */
-export const DEFAULT_REGION = 'eu-central-1';
 
 /**
  * Adds the stacks of the app, in dependency order. Shared by `sst` itself, `scripts/synth.ts`
@@ -33,9 +30,22 @@ export function addStacks(app: App): void {
 
 export default {
   config() {
-    return { name: APP_NAME, region: DEFAULT_REGION };
+    // `sst --region` still wins over this, as it does for the scripts (stacks/app.ts).
+    return { name: APP_NAME, region: deployRegion() };
   },
-  stacks(app) {
+  async stacks(app) {
     addStacks(app);
+    // `sst deploy` (and `build`, `diff`): refuse a stage whose functions would start without a
+    // secret, before anything is deployed. Never in `sst dev`, `sst remove`, synth or the tests.
+    if (app.mode === 'deploy') {
+      const [{ useAWSCredentials }, { VisibleError }] = await Promise.all([
+        import('sst/credentials.js'),
+        import('sst/error.js'),
+      ]);
+      await refuseUnsetSecrets(app, {
+        read: deployParameterReader(app.region, useAWSCredentials),
+        refusal: (message) => new VisibleError(message),
+      });
+    }
   },
 } satisfies SSTConfig;

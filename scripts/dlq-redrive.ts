@@ -2,24 +2,30 @@
  * Moves the messages of one queue's DLQ back to the queue, after the cause of their failure is fixed
  * (an RPC provider back, a bug deployed away): `core/platform/jobs/sqs-redrive.ts` does the moving.
  *
- * Usage: `npm run dlq:redrive -- <queue> [--stage <stage>] [--max <n>] [--dry-run]`
+ * Usage: `npm run dlq:redrive -- <queue> [--stage <stage>] [--region <region>] [--max <n>] [--dry-run]`
  *
  * `<queue>` is one of the stage's queues (rpc, notify, ai, vault, payouts); the DLQ and the queue are
- * found by the names the stacks give them (`<stage>-<queue>-dlq`, `.fifo` for FIFO queues). Uses the
- * default AWS credential and region chain; `AWS_ENDPOINT_URL_SQS` points it at another endpoint (the
- * local stack's SQS, printed by `npm run dev`). `--stage` defaults to `local`.
+ * found by the names the stacks give them (`<stage>-<queue>-dlq`, `.fifo` for FIFO queues), in the
+ * stage's region as `sst` resolves it (stacks/app.ts: `--region`, else the app's region), whatever
+ * `AWS_REGION` or the profile says; credentials come from the default AWS chain.
+ * `AWS_ENDPOINT_URL_SQS` points it at another endpoint (the local stack's SQS, printed by
+ * `npm run dev`). `--stage` defaults to `local`, the local stack's stage, in the local stack's region.
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { QUEUE_NAMES, type QueueName, stageSettings } from '../core/desk/settings.js';
 import { redriveDeadLetters } from '../core/platform/jobs/index.js';
+import { deployRegion } from '../stacks/app.js';
 import { queueResourceNames } from '../stacks/manifest.js';
 
-const USAGE = `usage: npm run dlq:redrive -- <${QUEUE_NAMES.join('|')}> [--stage <stage>] [--max <n>] [--dry-run]`;
+/** The stage `npm run dev` runs by default (`local/dev.ts`), never deployed by `sst`. */
+const LOCAL_STAGE = 'local';
+
+const USAGE = `usage: npm run dlq:redrive -- <${QUEUE_NAMES.join('|')}> [--stage <stage>] [--region <region>] [--max <n>] [--dry-run]`;
 
 export interface RedriveDeps {
-  /** The SQS client (default: `new SQSClient({})`, configured from the environment). */
+  /** The SQS client (default: an `SQSClient` in the stage's region, credentials from the environment). */
   readonly client?: SQSClient;
   readonly write?: (text: string) => void;
   readonly writeError?: (text: string) => void;
@@ -28,6 +34,8 @@ export interface RedriveDeps {
 interface Args {
   queue: QueueName;
   stage: string;
+  /** `--region`, if given. */
+  region: string | undefined;
   max: number | undefined;
   dryRun: boolean;
 }
@@ -35,7 +43,12 @@ interface Args {
 function parse(argv: readonly string[]): Args {
   const { values, positionals } = parseArgs({
     args: [...argv],
-    options: { stage: { type: 'string', default: 'local' }, max: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    options: {
+      stage: { type: 'string', default: 'local' },
+      region: { type: 'string' },
+      max: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -45,7 +58,13 @@ function parse(argv: readonly string[]): Args {
   if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(values.stage)) throw new Error('--stage must be letters, digits and hyphens');
   const max = values.max === undefined ? undefined : Number(values.max);
   if (max !== undefined && !(Number.isSafeInteger(max) && max > 0)) throw new Error('--max must be a whole number > 0');
-  return { queue: queue as QueueName, stage: values.stage, max, dryRun: values['dry-run'] ?? false };
+  return {
+    queue: queue as QueueName,
+    stage: values.stage,
+    region: values.region === undefined ? undefined : deployRegion(values.region),
+    max,
+    dryRun: values['dry-run'] ?? false,
+  };
 }
 
 /** Redrives one DLQ; resolves to the process exit code (1 when anything could not be moved). */
@@ -61,7 +80,10 @@ export async function main(argv: readonly string[], deps: RedriveDeps = {}): Pro
   }
   const settings = stageSettings(args.stage).queues[args.queue];
   const names = queueResourceNames(args.stage, args.queue, settings);
-  const client = deps.client ?? new SQSClient({});
+  // The local stack's SQS keeps queues per region, its own; loaded only for it (it is heavy).
+  const region =
+    args.region ?? (args.stage === LOCAL_STAGE ? (await import('../local/index.js')).LOCAL_REGION : deployRegion());
+  const client = deps.client ?? new SQSClient({ region });
   try {
     const urlOf = async (name: string) => (await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
     const [from, to] = await Promise.all([urlOf(names.dlq), urlOf(names.queue)]);
@@ -84,7 +106,7 @@ export async function main(argv: readonly string[], deps: RedriveDeps = {}): Pro
     return result.failed > 0 ? 1 : 0;
   } catch (error) {
     const message = error instanceof Error ? error.message || error.name : String(error);
-    writeError(`dlq:redrive: ${names.dlq}: ${message.replace(/\s+/g, ' ').slice(0, 300)}\n`);
+    writeError(`dlq:redrive: ${names.dlq} in ${region}: ${message.replace(/\s+/g, ' ').slice(0, 300)}\n`);
     return 1;
   } finally {
     if (!deps.client) client.destroy();

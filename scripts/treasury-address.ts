@@ -5,11 +5,12 @@
  * first deploy of a stage, which creates the keys; private keys never leave KMS, so this is the only
  * way to learn them.
  *
- * Usage: `npm run treasury:address -- --stage <stage> [--app <app>]`
+ * Usage: `npm run treasury:address -- --stage <stage> [--app <app>] [--region <region>]`
  *
- * Uses the default AWS credential and region chain; `AWS_ENDPOINT_URL_KMS` points it at another KMS
- * endpoint (the local emulator). `--app` defaults to `wallet-desk`, the `APP_NAME` of sst.config.ts,
- * which is not imported because it loads every stack (aws-cdk-lib) just to read one string.
+ * Looks in the stage's region as `sst` does (stacks/app.ts: `--region`, else the app's region), not
+ * in `AWS_REGION` or the profile's region; credentials come from the default AWS chain.
+ * `AWS_ENDPOINT_URL_KMS` points it at another KMS endpoint (the local emulator). `--app` defaults to
+ * the app's name, `APP_NAME`.
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,10 +19,8 @@ import * as z from 'zod/mini';
 import { treasuryAddress } from '../core/desk/solana/index.js';
 import { AppError } from '../core/platform/errors.js';
 import { KmsIntakeKey, KmsSigningKey } from '../core/platform/keys/index.js';
+import { APP_NAME, DEFAULT_REGION, deployRegion } from '../stacks/app.js';
 import { keyAlias } from '../stacks/manifest.js';
-
-/** Must equal `APP_NAME` in sst.config.ts. */
-const DEFAULT_APP = 'wallet-desk';
 
 /** SST stage and app names: letters, digits and hyphens, starting with a letter. */
 const NAME_RULE = 'letters, digits and hyphens, starting with a letter';
@@ -29,7 +28,7 @@ const name = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]*$/, NAME_RULE));
 const Args = z.object({ stage: name, app: name });
 
 export interface TreasuryAddressDeps {
-  /** The KMS client (default: `new KMSClient({})`, configured from the environment). */
+  /** The KMS client (default: a `KMSClient` in the stage's region, credentials from the environment). */
   readonly client?: KMSClient;
   /** Where the result goes (default: stdout). */
   readonly write?: (text: string) => void;
@@ -37,7 +36,7 @@ export interface TreasuryAddressDeps {
   readonly writeError?: (text: string) => void;
 }
 
-const USAGE = 'usage: npm run treasury:address -- --stage <stage> [--app <app>]';
+const USAGE = 'usage: npm run treasury:address -- --stage <stage> [--app <app>] [--region <region>]';
 
 /** Looks the stage's treasury key up and prints its address; resolves to the process exit code. */
 export async function main(argv: readonly string[], deps: TreasuryAddressDeps = {}): Promise<number> {
@@ -45,32 +44,36 @@ export async function main(argv: readonly string[], deps: TreasuryAddressDeps = 
   const writeError = deps.writeError ?? ((text: string) => process.stderr.write(text));
 
   let args: z.infer<typeof Args>;
+  let region: string;
   try {
     const { values } = parseArgs({
       args: [...argv],
-      options: { stage: { type: 'string' }, app: { type: 'string', default: DEFAULT_APP } },
+      options: { stage: { type: 'string' }, app: { type: 'string', default: APP_NAME }, region: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     });
     if (values.stage === undefined) throw new Error('--stage is required');
-    const parsed = Args.safeParse(values);
+    const parsed = Args.safeParse({ stage: values.stage, app: values.app });
     if (!parsed.success) throw new Error(`--stage and --app must be ${NAME_RULE}`);
     args = parsed.data;
+    region = deployRegion(values.region);
   } catch (error) {
     writeError(`treasury:address: ${oneLine(error)}\n${USAGE}\n`);
     return 1;
   }
 
   const alias = keyAlias(args.app, args.stage, 'treasury');
-  const client = deps.client ?? new KMSClient({});
+  // `sst secrets set` needs `--region` too when the stage is not in the app's region.
+  const flags = `--stage ${args.stage}${region === DEFAULT_REGION ? '' : ` --region ${region}`}`;
+  const client = deps.client ?? new KMSClient({ region });
   try {
     const address = await treasuryAddress(new KmsSigningKey({ client, keyId: alias }));
     write(
       [
-        `Treasury address of stage ${args.stage} (${alias}):`,
+        `Treasury address of stage ${args.stage} (${alias}, ${region}):`,
         `  ${address}`,
         'Store it as the stage secret:',
-        `  npx sst secrets set TREASURY_ADDRESS ${address} --stage ${args.stage}`,
+        `  npx sst secrets set TREASURY_ADDRESS ${address} ${flags}`,
         '',
       ].join('\n'),
     );
@@ -79,7 +82,7 @@ export async function main(argv: readonly string[], deps: TreasuryAddressDeps = 
     write(
       [
         `Intake public key of stage ${args.stage} (${intakeAlias}), which the webhook seals secrets to:`,
-        `  npx sst secrets set VAULT_INTAKE_KEY ${intake} --stage ${args.stage}`,
+        `  npx sst secrets set VAULT_INTAKE_KEY ${intake} ${flags}`,
         '',
       ].join('\n'),
     );
@@ -89,7 +92,7 @@ export async function main(argv: readonly string[], deps: TreasuryAddressDeps = 
     // The adapter's message names only the failed operation; the SDK's own reason ("Region is
     // missing", "connect ECONNREFUSED", "Alias ... is not found") is what an operator can act on.
     const cause = error instanceof AppError && error.cause !== undefined ? ` (${oneLine(error.cause)})` : '';
-    writeError(`treasury:address: cannot read ${alias}${code}: ${oneLine(error)}${cause}\n`);
+    writeError(`treasury:address: cannot read ${alias} in ${region}${code}: ${oneLine(error)}${cause}\n`);
     return 1;
   } finally {
     if (!deps.client) client.destroy();

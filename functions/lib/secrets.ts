@@ -27,18 +27,11 @@ export async function resolveSecrets(
     .map((key) => ({ key, name: SECRET_ENV.exec(key)?.[1] }))
     .filter((entry): entry is { key: string; name: string } => entry.name !== undefined);
   if (pending.length === 0) return { ...env };
-  const fetched = new Map<string, string>();
-  for (const root of [env.SST_SSM_PREFIX ?? '', `/sst/${env.SST_APP}/.fallback/`]) {
-    const missing = pending.filter((p) => !fetched.has(p.name));
-    for (let i = 0; i < missing.length; i += 10) {
-      const chunk = missing.slice(i, i + 10);
-      const found = await read(chunk.map((p) => `${root}Secret/${p.name}/value`));
-      for (const p of chunk) {
-        const value = found.get(`${root}Secret/${p.name}/value`);
-        if (value !== undefined) fetched.set(p.name, value);
-      }
-    }
-  }
+  const fetched = await readSecrets(
+    pending.map((p) => p.name),
+    secretRoots(env.SST_APP, env.SST_SSM_PREFIX ?? ''),
+    read,
+  );
   const unset = pending.filter((p) => !fetched.has(p.name)).map((p) => p.name);
   if (unset.length > 0) {
     throw new ConfigError(`Secrets not set for this stage: ${unset.join(', ')} (npx sst secrets set <NAME> <value>)`);
@@ -46,13 +39,45 @@ export async function resolveSecrets(
   return { ...env, ...Object.fromEntries(pending.map((p) => [p.key, fetched.get(p.name)])) };
 }
 
+/** Where SST keeps an app's secrets, in the order they are read: the stage's prefix, then the app-wide fallback. */
+export function secretRoots(app: string | undefined, stagePrefix: string): string[] {
+  return [stagePrefix, `/sst/${app}/.fallback/`];
+}
+
+/**
+ * Reads each secret of `names` under the first of `roots` that has it (`<root>Secret/<NAME>/value`),
+ * in batches of 10 (GetParameters' limit); returns the values found, by secret name. Shared by the
+ * functions (at a cold start) and the deploy's check (stacks/deploy-check.ts), so both agree on
+ * what "set" means.
+ */
+export async function readSecrets(
+  names: readonly string[],
+  roots: readonly string[],
+  read: ParameterReader,
+): Promise<Map<string, string>> {
+  const fetched = new Map<string, string>();
+  for (const root of roots) {
+    const missing = names.filter((name) => !fetched.has(name));
+    for (let i = 0; i < missing.length; i += 10) {
+      const chunk = missing.slice(i, i + 10);
+      const found = await read(chunk.map((name) => `${root}Secret/${name}/value`));
+      for (const name of chunk) {
+        const value = found.get(`${root}Secret/${name}/value`);
+        if (value !== undefined) fetched.set(name, value);
+      }
+    }
+  }
+  return fetched;
+}
+
 /**
  * SSM `GetParameters` as one signed JSON request. The SDK's SSM client would add ~200 KB to
  * every bundle for this single cold-start call; the SigV4 signer and hash are already in the
  * bundle through the DynamoDB and SQS clients. Credentials and region come from the Lambda
- * environment; the endpoint honours `AWS_ENDPOINT_URL_SSM` like the SDK does.
+ * environment; the endpoint honours `AWS_ENDPOINT_URL_SSM` like the SDK does. With `decrypt: false`
+ * a SecureString comes back still encrypted: enough to learn that it is set, never its value.
  */
-export function ssmReader(env: Env): ParameterReader {
+export function ssmReader(env: Env, { decrypt = true }: { decrypt?: boolean } = {}): ParameterReader {
   return async (names) => {
     const region = env.AWS_REGION;
     const accessKeyId = env.AWS_ACCESS_KEY_ID;
@@ -71,7 +96,7 @@ export function ssmReader(env: Env): ParameterReader {
         ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
       },
     });
-    const body = JSON.stringify({ Names: names, WithDecryption: true });
+    const body = JSON.stringify({ Names: names, WithDecryption: decrypt });
     const request = await signer.sign({
       method: 'POST',
       protocol: endpoint.protocol,

@@ -144,6 +144,6 @@ describe('npm run dlq:redrive', () => {
   it('says which DLQ it could not find', async () => {
     const errors: string[] = [];
     expect(await main(['rpc', '--stage', 'nostage'], { client, writeError: (t) => errors.push(t) })).toBe(1);
-    expect(errors.join('')).toMatch(/^dlq:redrive: nostage-rpc-dlq: /);
+    expect(errors.join('')).toMatch(/^dlq:redrive: nostage-rpc-dlq in eu-central-1: /);
   });
 });
