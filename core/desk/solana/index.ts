@@ -1,5 +1,6 @@
 /** Solana for the desk: addresses, SOL amounts, transactions, the gateway port and its web3 adapter, the treasury signer: the folder's public face. */
 export * from './address.js';
+export * from './amount.js';
 export * from './curve.js';
 export * from './dynamodb-tx-store.js';
 export * from './format.js';
