@@ -109,12 +109,13 @@ export async function setSessionBlocked(
     const snapshot = await deps.sessions.load(key);
     const data = isRecord(snapshot.data) ? snapshot.data : undefined;
     if ((data?.blocked === true) === blocked) return false;
-    let next: Record<string, unknown>;
-    if (blocked) next = data ? { ...data, blocked: true } : { joined: true, blocked: true };
-    else {
-      const { blocked: _, ...rest } = data ?? {};
-      next = rest;
-    }
+    // A new block (or an unblock) is told afresh: the notice flag goes with either.
+    const { blocked: _, blockNoticed: __, ...rest } = data ?? {};
+    const next: Record<string, unknown> = blocked
+      ? data
+        ? { ...rest, blocked: true }
+        : { joined: true, blocked: true }
+      : rest;
     const newest = snapshot.processed.at(-1);
     try {
       await deps.sessions.save({
@@ -158,7 +159,7 @@ function statusOf(t: Translate, user: UserRecord): string {
  *   gets "no such user".
  * - `admin.block` marks the user blocked in the directory (broadcasts skip them) and sets the flag
  *   in their private-chat session (the webhook's `blockGate` then ignores them); unblocking clears
- *   both. An admin is never blocked. The blocked user is not told. Both steps are idempotent and
+ *   both. An admin is never blocked. The blocked user is told once, by the webhook, when they next write. Both steps are idempotent and
  *   run in that order, so a redelivered job completes a half-done block; the confirmation goes to
  *   the admin chat once (its id derives from the job's).
  */
