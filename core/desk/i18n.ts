@@ -37,7 +37,9 @@ const coreEn = {
   'address.not_base58': 'That is not a Solana address: it has characters base58 does not use.',
   'address.wrong_length': 'That is not a Solana address: it has the wrong length.',
   'address.off_curve':
-    'That address is a program-derived address (PDA): no wallet can sign for it, so it cannot be yours to deposit from.',
+    'That address is off the ed25519 curve (a program-derived address, PDA): no key signs for it, so it is not a wallet.',
+  'address.program': 'That is the address of the {name} program, not a wallet: nobody holds a key for it.',
+  'address.mint': 'That is the address of the {name} token mint, not a wallet.',
   'chain.checking': 'Checking the chain…',
   'amount.not_number':
     '<code>{text}</code> is not an amount of SOL. Write digits with at most one decimal point, like 1.5: from {min} to {max} SOL, at most 9 decimals.',
@@ -66,6 +68,8 @@ const coreEn = {
   'balance.total': '<b>Total: {sol} SOL</b> in {count} wallets',
   'wallet.linked': '👛 Linked <code>{address}</code> (wallet {count} of {max}). Checking it on chain…',
   'wallet.already': '<code>{address}</code> is already linked. See /wallets.',
+  'wallet.unlinked':
+    'So I unlinked it: only wallets can be linked, and it no longer takes one of your {max} wallet slots. Send the address of a wallet you hold instead.',
   'wallet.limit': 'You already have {max} linked wallets. Remove one in /wallets first.',
   'wallet.private': 'Wallets are linked and managed in a private chat with me.',
   'wallets.title': '👛 <b>Your wallets</b> ({count} of {max})\nPick one, or send another Solana address to link it.',
@@ -185,7 +189,9 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'text.unknown': '没有理解您的消息。发送 /menu 查看可用功能。',
   'address.not_base58': '这不是 Solana 地址：包含 base58 不使用的字符。',
   'address.wrong_length': '这不是 Solana 地址：长度不正确。',
-  'address.off_curve': '该地址是程序派生地址（PDA）：没有钱包可以为它签名，不能用它充值。',
+  'address.off_curve': '该地址不在 ed25519 曲线上（程序派生地址，PDA）：没有私钥能为它签名，所以它不是钱包。',
+  'address.program': '这是 {name} 程序的地址，不是钱包：没有人持有它的私钥。',
+  'address.mint': '这是 {name} 代币铸造账户的地址，不是钱包。',
   'chain.checking': '正在查询链上数据…',
   'amount.not_number':
     '<code>{text}</code> 不是有效的 SOL 数量。请只用数字和最多一个小数点，例如 1.5：范围 {min} 到 {max} SOL，最多 9 位小数。',
@@ -210,6 +216,7 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'balance.total': '<b>合计：{sol} SOL</b>，共 {count} 个钱包',
   'wallet.linked': '👛 已绑定 <code>{address}</code>（第 {count} 个，共可绑定 {max} 个）。正在查询链上数据…',
   'wallet.already': '<code>{address}</code> 已经绑定。发送 /wallets 查看。',
+  'wallet.unlinked': '因此我已解除绑定：只能绑定钱包，它不再占用您的 {max} 个钱包名额。请改为发送您持有的钱包地址。',
   'wallet.limit': '您已绑定 {max} 个钱包。请先在 /wallets 中移除一个。',
   'wallet.private': '请在与我的私聊中绑定和管理钱包。',
   'wallets.title': '👛 <b>您的钱包</b>（{count} / {max}）\n请选择一个钱包，或发送新的 Solana 地址进行绑定。',

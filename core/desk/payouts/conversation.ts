@@ -3,7 +3,8 @@ import { type AdminGate, decisionButtons } from '../admin/index.js';
 import { amountProblemText, limitsInSol, withdrawLimits } from '../amounts.js';
 import type { BotContext } from '../bot/index.js';
 import type { PayoutSettings } from '../settings.js';
-import { checkAddress, formatSol, parseAmount } from '../solana/index.js';
+import { checkAddress, formatSol, knownNonWallet, parseAmount } from '../solana/index.js';
+import { nonWalletReply } from '../wallets/index.js';
 import {
   PAYOUT_CALLBACK,
   PAYOUT_CANCEL,
@@ -53,6 +54,8 @@ export function payoutCommands(gate: AdminGate, settings: PayoutCommandSettings)
     const { lamports } = parsed;
     const check = checkAddress(wallet);
     if (!check.ok) return ctx.reply(ctx.t(`address.${check.problem}`));
+    const known = knownNonWallet(check.address, check.bytes);
+    if (known) return nonWalletReply(ctx, check.address, known);
     ctx.session = { ...ctx.session, withdrawDraft: { wallet, lamports: lamports.toString(), since: now() } };
     const screen = {
       sol: formatSol(lamports),

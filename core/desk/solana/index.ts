@@ -5,6 +5,7 @@ export * from './curve.js';
 export * from './dynamodb-tx-store.js';
 export * from './format.js';
 export * from './gateway.js';
+export * from './kinds.js';
 export * from './signer.js';
 export * from './transaction.js';
 export * from './tx-store.js';

@@ -343,7 +343,7 @@ describe('admin.block', () => {
     expect(saves).toBe(3);
     expect(h.replies()).toEqual([]);
     expect(h.log.lines.find((l) => l.event === 'job.failed')).toMatchObject({
-      error: { code: 'admin.session_contended' },
+      error: { code: 'session.contended' },
     });
   });
 });

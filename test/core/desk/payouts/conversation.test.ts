@@ -14,7 +14,8 @@ const alice = { id: 501, first_name: 'Alice' };
 const admin = { id: TEST_ADMIN_ID, first_name: 'Ada' };
 const adminChat = { id: TEST_ADMIN_CHAT_ID, type: 'supergroup', title: 'Desk admins' };
 const group = { id: -100_777, type: 'group', title: 'Traders' };
-const WALLET = 'So11111111111111111111111111111111111111112';
+// A wallet: a key on the curve (a mint or a program is refused at once).
+const WALLET = 'GmaDrppBC7P5ARKV8g3djiwP89vz1jLK23V2GBjuAEGB';
 const PAYOUT_ID = 'abcdefghijklmnop';
 const USAGE = 'Send /withdraw &lt;amount in SOL&gt; &lt;wallet&gt;';
 const session = { lang: 'en' as const, joined: true as const };
