@@ -1,10 +1,12 @@
 /**
  * Deploy-time handlers of the SST `Script` in stacks/Api.ts: `register` (on create and update)
- * points Telegram's webhook at this stage's API with `setWebhook`; `unregister` (on delete) calls
- * `deleteWebhook`. Script params carry only public values; the bot token and the webhook secret
+ * points Telegram's webhook at this stage's API with `setWebhook` and sets the desk's command
+ * menus (`setMyCommands` per language, for private chats and for the admin chat); `unregister`
+ * (on delete) calls `deleteWebhook`. Script params carry only public values; the bot token and the webhook secret
  * come from this function's own secret bindings and are never logged.
  */
 import * as z from 'zod/mini';
+import { commandMenus } from '../core/desk/bot/index.js';
 import { ENV } from '../core/desk/settings.js';
 import { ConfigError, describeError } from '../core/platform/errors.js';
 import { createLogger, type Logger } from '../core/platform/log.js';
@@ -67,14 +69,27 @@ export async function register(event: unknown): Promise<void> {
   if (!parsed.success) {
     throw new ConfigError('Script params are not webhook registration params', { cause: parsed.error });
   }
-  const env = await readEnvironment(['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET']);
+  const env = await readEnvironment(['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'ADMIN_CHAT_ID']);
   const payload = buildSetWebhookPayload(parsed.data.params, env.secrets.TELEGRAM_WEBHOOK_SECRET);
+  const adminChatId = parseAdminChatId(env.secrets.ADMIN_CHAT_ID);
   await env.telegram.call({ method: 'setWebhook', params: { ...payload } });
   env.log.info('webhook.registered', {
     url: payload.url,
     allowedUpdates: payload.allowed_updates,
     maxConnections: payload.max_connections,
   });
+  const menus = commandMenus(adminChatId);
+  for (const menu of menus) await env.telegram.call({ method: 'setMyCommands', params: { ...menu } });
+  env.log.info('commands.registered', { lists: menus.length });
+}
+
+/** `ADMIN_CHAT_ID`: a numeric chat id (the admin group's is negative); the error never echoes it. */
+function parseAdminChatId(value: string): number {
+  const id = Number(value);
+  if (!/^-?\d{1,20}$/.test(value) || !Number.isSafeInteger(id)) {
+    throw new ConfigError('ADMIN_CHAT_ID must be a numeric Telegram chat id');
+  }
+  return id;
 }
 
 /**

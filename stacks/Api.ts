@@ -13,10 +13,13 @@ export const WEBHOOK_PATH = '/telegram';
 /** The only route: Telegram POSTs updates to `WEBHOOK_PATH` (HTTP API payload format 2.0). */
 export const WEBHOOK_ROUTE = `POST ${WEBHOOK_PATH}`;
 
-/** The deploy-time function registering the webhook: it needs the token and the webhook secret, nothing else. */
+/**
+ * The deploy-time function registering the webhook and the command menus: it needs the token, the
+ * webhook secret and the admin chat (whose command menu it sets), nothing else.
+ */
 export const WEBHOOK_REGISTRATION = {
   entry: 'functions/register-webhook.ts',
-  secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'],
+  secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'ADMIN_CHAT_ID'],
   sendsTo: [],
   table: 'none',
 } as const satisfies FunctionWiring;
@@ -27,7 +30,7 @@ export const WEBHOOK_UNREGISTRATION = {
   secrets: ['TELEGRAM_BOT_TOKEN'],
 } as const satisfies FunctionWiring;
 
-/** Two Bot API calls and, at most, one SSM read: generous, but far below SST's 15-minute script default. */
+/** Six Bot API calls and, at most, one SSM read: generous, but far below SST's 15-minute script default. */
 const REGISTRATION_TIMEOUT_SECONDS = 30;
 
 /**

@@ -7,6 +7,7 @@ import { type Translate as PlatformTranslate, translators } from '../platform/i1
 import { adminMessages } from './admin/catalog.js';
 import { statsMessages } from './admin/stats-catalog.js';
 import { aiMessages } from './assistant/catalog.js';
+import { commandMessages } from './bot/commands-catalog.js';
 import { limitMessages } from './bot/limits-catalog.js';
 import { depositMessages } from './deposits/catalog.js';
 import { withdrawMessages } from './payouts/catalog.js';
@@ -21,15 +22,36 @@ const coreEn = {
   'menu.language': '🌐 Language',
   'menu.back': '⬅️ Back',
   'menu.wallets': '👛 Wallets',
-  'help.text':
-    '<b>Help</b>\nSend a Solana address to link it as your wallet (up to {max}).\n/start – start or restart\n/menu – main menu\n/wallets – your linked wallets: rename, remove, balance\n/lang – change language\n/help – this help\n/balance – balances of your linked wallets\n/balance &lt;address…&gt; – SOL and token balances of any addresses\n/verify &lt;address&gt; – what an address is on chain\n/deposit [SOL] – a deposit request (Solana Pay) that only you can be credited for\n/history – your internal balance and its ledger\n/withdraw &lt;SOL&gt; &lt;wallet&gt; – withdraw to a verified wallet\n/secrets – your stored secrets (masked)\n/setsecret &lt;name&gt; – store a secret (I delete your message)\n/checksecret, /delsecret &lt;name&gt; – check or delete one\n/watch &lt;address&gt; [SOL] – alert me when its balance moves\n/watches – your watches\n\n💬 Anything else you write goes to the assistant, which answers questions about Solana and this bot (it cannot see your wallets or secrets, nor move funds).\n/reset – make the assistant forget our conversation',
+  'menu.balance': '💰 Balance',
+  'menu.deposit': '📥 Deposit',
+  'menu.withdraw': '📤 Withdraw',
+  'menu.history': '📒 History',
+  'menu.watches': '👁 Watches',
+  'menu.assistant': '💬 Assistant',
+  'menu.loading': 'One moment…',
+  'menu.private': 'Open a private chat with me for this.',
+  'menu.assistant_text':
+    '💬 <b>Assistant</b>\nJust write your question as a message, in your own words: about Solana, wallets, fees, or how this bot works. It cannot see your wallets or secrets, nor move funds.\nSend /reset to make it forget the conversation.',
   'button.stale': 'This button is no longer valid. Send /menu for a fresh menu.',
   'text.unknown': 'I did not understand that. Send /menu to see what I can do.',
   'address.not_base58': 'That is not a Solana address: it has characters base58 does not use.',
   'address.wrong_length': 'That is not a Solana address: it has the wrong length.',
   'address.off_curve':
-    'That address is a program-derived address (PDA): no wallet can sign for it, so it cannot be yours to deposit from.',
+    'That address is off the ed25519 curve (a program-derived address, PDA): no key signs for it, so it is not a wallet.',
+  'address.program': 'That is the address of the {name} program, not a wallet: nobody holds a key for it.',
+  'address.mint': 'That is the address of the {name} token mint, not a wallet.',
   'chain.checking': 'Checking the chain…',
+  'amount.not_number':
+    '<code>{text}</code> is not an amount of SOL. Write digits with at most one decimal point, like 1.5: from {min} to {max} SOL, at most 9 decimals.',
+  'amount.not_positive': 'An amount must be more than 0 SOL: from {min} to {max} SOL, at most 9 decimals.',
+  'amount.too_many_decimals':
+    '<code>{text}</code> has more than 9 decimals: the smallest amount of SOL is 0.000000001 (1 lamport). Use from {min} to {max} SOL.',
+  'amount.too_small':
+    '<code>{text}</code> SOL is below the minimum of {min} SOL (the maximum is {max} SOL, at most 9 decimals).',
+  'amount.too_large':
+    '<code>{text}</code> SOL is above the maximum of {max} SOL (the minimum is {min} SOL, at most 9 decimals).',
+  'verify.usage':
+    'Send /verify &lt;address&gt; to learn what a Solana address is on chain: a wallet, a program, a token mint or a token account.',
   'verify.none': '<code>{address}</code> has no account on chain yet (0 SOL). It appears once it receives SOL.',
   'verify.wallet': '✅ <code>{address}</code> is a wallet (system account) holding <b>{sol} SOL</b>.',
   'verify.pda': '<code>{address}</code> is a system account off the ed25519 curve (a PDA) holding {sol} SOL.',
@@ -46,6 +68,8 @@ const coreEn = {
   'balance.total': '<b>Total: {sol} SOL</b> in {count} wallets',
   'wallet.linked': '👛 Linked <code>{address}</code> (wallet {count} of {max}). Checking it on chain…',
   'wallet.already': '<code>{address}</code> is already linked. See /wallets.',
+  'wallet.unlinked':
+    'So I unlinked it: only wallets can be linked, and it no longer takes one of your {max} wallet slots. Send the address of a wallet you hold instead.',
   'wallet.limit': 'You already have {max} linked wallets. Remove one in /wallets first.',
   'wallet.private': 'Wallets are linked and managed in a private chat with me.',
   'wallets.title': '👛 <b>Your wallets</b> ({count} of {max})\nPick one, or send another Solana address to link it.',
@@ -83,10 +107,9 @@ const coreEn = {
   'broadcast.cancel': '⏹ Cancel',
   'broadcast.cancelling': 'Cancelling…',
   'withdraw.usage':
-    'Send /withdraw &lt;amount in SOL&gt; &lt;wallet&gt;, to one of your verified wallets (verify one with /verify &lt;address&gt;).',
+    'Send /withdraw &lt;amount in SOL&gt; &lt;wallet&gt;: from {min} to {max} SOL (at most 9 decimals), to one of your verified wallets (link one by sending its address; see /wallets).',
   'withdraw.private': 'Withdrawals are made in a private chat with me.',
   'withdraw.checking': '⏳ Checking your withdrawal request…',
-  'withdraw.limits': 'A withdrawal must be between {min} and {max} SOL.',
   'withdraw.unverified':
     '<code>{wallet}</code> is not one of your verified wallets. Verify it first with /verify {wallet}.',
   'withdraw.cap': 'That is over your daily withdrawal limit. You can still withdraw {left} SOL today.',
@@ -138,6 +161,7 @@ const en = {
   ...depositMessages.en,
   ...statsMessages.en,
   ...limitMessages.en,
+  ...commandMessages.en,
 };
 
 export type MessageKey = keyof typeof en;
@@ -151,14 +175,32 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'menu.language': '🌐 语言',
   'menu.back': '⬅️ 返回',
   'menu.wallets': '👛 钱包',
-  'help.text':
-    '<b>帮助</b>\n发送 Solana 地址即可绑定为您的钱包（最多 {max} 个）。\n/start – 开始或重新开始\n/menu – 主菜单\n/wallets – 已绑定的钱包：重命名、移除、查询余额\n/lang – 切换语言\n/help – 查看帮助\n/balance – 查询已绑定钱包的余额\n/balance &lt;地址…&gt; – 查询任意地址的 SOL 和代币余额\n/verify &lt;地址&gt; – 查看地址在链上的类型\n/deposit [SOL] – 生成只属于您的充值请求（Solana Pay）\n/history – 内部余额及流水\n/withdraw &lt;SOL&gt; &lt;钱包&gt; – 提现到已验证的钱包\n/secrets – 已保存的密钥（已遮盖）\n/setsecret &lt;名称&gt; – 保存密钥（我会删除您的消息）\n/checksecret、/delsecret &lt;名称&gt; – 检查或删除\n/watch &lt;地址&gt; [SOL] – 余额变动时提醒我\n/watches – 我的监控\n\n💬 您写的其他内容会交给助手，它能回答关于 Solana 和本机器人的问题（它看不到您的钱包和密钥，也无法转移资金）。\n/reset – 让助手忘记我们的对话',
+  'menu.balance': '💰 余额',
+  'menu.deposit': '📥 充值',
+  'menu.withdraw': '📤 提现',
+  'menu.history': '📒 账单',
+  'menu.watches': '👁 关注',
+  'menu.assistant': '💬 助手',
+  'menu.loading': '请稍候…',
+  'menu.private': '请在与我的私聊中使用此功能。',
+  'menu.assistant_text':
+    '💬 <b>助手</b>\n直接用自己的话发送问题即可：关于 Solana、钱包、手续费或本机器人的用法。它看不到您的钱包和密钥，也无法转移资金。\n发送 /reset 让它忘记对话。',
   'button.stale': '此按钮已失效。请发送 /menu 获取新菜单。',
   'text.unknown': '没有理解您的消息。发送 /menu 查看可用功能。',
   'address.not_base58': '这不是 Solana 地址：包含 base58 不使用的字符。',
   'address.wrong_length': '这不是 Solana 地址：长度不正确。',
-  'address.off_curve': '该地址是程序派生地址（PDA）：没有钱包可以为它签名，不能用它充值。',
+  'address.off_curve': '该地址不在 ed25519 曲线上（程序派生地址，PDA）：没有私钥能为它签名，所以它不是钱包。',
+  'address.program': '这是 {name} 程序的地址，不是钱包：没有人持有它的私钥。',
+  'address.mint': '这是 {name} 代币铸造账户的地址，不是钱包。',
   'chain.checking': '正在查询链上数据…',
+  'amount.not_number':
+    '<code>{text}</code> 不是有效的 SOL 数量。请只用数字和最多一个小数点，例如 1.5：范围 {min} 到 {max} SOL，最多 9 位小数。',
+  'amount.not_positive': '数量必须大于 0 SOL：范围 {min} 到 {max} SOL，最多 9 位小数。',
+  'amount.too_many_decimals':
+    '<code>{text}</code> 超过 9 位小数：SOL 的最小单位是 0.000000001（1 lamport）。请输入 {min} 到 {max} SOL。',
+  'amount.too_small': '<code>{text}</code> SOL 低于最小值 {min} SOL（最大 {max} SOL，最多 9 位小数）。',
+  'amount.too_large': '<code>{text}</code> SOL 超过最大值 {max} SOL（最小 {min} SOL，最多 9 位小数）。',
+  'verify.usage': '发送 /verify &lt;地址&gt; 查看 Solana 地址在链上是什么：钱包、程序、代币铸造账户还是代币账户。',
   'verify.none': '<code>{address}</code> 在链上还没有账户（0 SOL）。收到 SOL 后才会出现。',
   'verify.wallet': '✅ <code>{address}</code> 是钱包（系统账户），余额 <b>{sol} SOL</b>。',
   'verify.pda': '<code>{address}</code> 是不在 ed25519 曲线上的系统账户（PDA），余额 {sol} SOL。',
@@ -174,6 +216,7 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'balance.total': '<b>合计：{sol} SOL</b>，共 {count} 个钱包',
   'wallet.linked': '👛 已绑定 <code>{address}</code>（第 {count} 个，共可绑定 {max} 个）。正在查询链上数据…',
   'wallet.already': '<code>{address}</code> 已经绑定。发送 /wallets 查看。',
+  'wallet.unlinked': '因此我已解除绑定：只能绑定钱包，它不再占用您的 {max} 个钱包名额。请改为发送您持有的钱包地址。',
   'wallet.limit': '您已绑定 {max} 个钱包。请先在 /wallets 中移除一个。',
   'wallet.private': '请在与我的私聊中绑定和管理钱包。',
   'wallets.title': '👛 <b>您的钱包</b>（{count} / {max}）\n请选择一个钱包，或发送新的 Solana 地址进行绑定。',
@@ -209,10 +252,9 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'broadcast.cancel': '⏹ 取消',
   'broadcast.cancelling': '正在取消…',
   'withdraw.usage':
-    '发送 /withdraw &lt;SOL 数量&gt; &lt;钱包地址&gt;，提现到您已验证的钱包（先用 /verify &lt;地址&gt; 验证）。',
+    '发送 /withdraw &lt;SOL 数量&gt; &lt;钱包地址&gt;：{min} 到 {max} SOL（最多 9 位小数），提现到您已验证的钱包（发送钱包地址即可绑定；见 /wallets）。',
   'withdraw.private': '请在与我的私聊中提现。',
   'withdraw.checking': '⏳ 正在检查您的提现申请…',
-  'withdraw.limits': '单笔提现需在 {min} 到 {max} SOL 之间。',
   'withdraw.unverified': '<code>{wallet}</code> 不是您已验证的钱包。请先用 /verify {wallet} 验证。',
   'withdraw.cap': '已超过您的每日提现额度。今天还可提现 {left} SOL。',
   'withdraw.insufficient': '您的余额为 {balance} SOL，不足以提现该金额。请用 /deposit 充值。',
@@ -258,6 +300,7 @@ const zh: Record<MessageKey, string> = {
   ...depositMessages.zh,
   ...statsMessages.zh,
   ...limitMessages.zh,
+  ...commandMessages.zh,
 };
 
 /** The desk's translator, by language. */

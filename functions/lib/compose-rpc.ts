@@ -57,8 +57,14 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
   const book = new DynamoWalletBook(stores);
   const ledger = new DynamoLedger(stores);
   const payouts = new DynamoPayoutStore(stores);
+  // The webhook's sessions: an admin's block is a flag in them, and a linked non-wallet leaves them.
+  const sessions = new DynamoSessionStore({
+    ...stores,
+    sessionIdleSeconds: settings.retention.sessionIdleSeconds,
+    updateDedupeSeconds: settings.retention.updateDedupeSeconds,
+  });
   const handlers = [
-    walletVerifyHandler({ solana, queue, book }),
+    walletVerifyHandler({ solana, queue, book, sessions }),
     walletBalanceHandler({ solana, queue }),
     walletUnlinkHandler({ book }),
     ...depositHandlers({
@@ -90,11 +96,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
     ...adminUserHandlers({
       admins: config.adminUserIds,
       directory: users,
-      sessions: new DynamoSessionStore({
-        ...stores,
-        sessionIdleSeconds: settings.retention.sessionIdleSeconds,
-        updateDedupeSeconds: settings.retention.updateDedupeSeconds,
-      }),
+      sessions,
       ledger,
       wallets: book,
       queue,

@@ -1,14 +1,16 @@
 /**
  * The stack's functions: the Lambda runner (bundles, environments, the HTTP API and the SQS
- * pollers), and the webhook registered with the Telegram peer as the deploy script registers it.
+ * pollers), and the webhook and command menus registered with the Telegram peer as the deploy
+ * script registers them.
  */
+import { commandMenus } from '../../core/desk/bot/index.js';
 import type { QueueName, StageSettings } from '../../core/desk/settings.js';
 import type { FunctionWiring } from '../../stacks/manifest.js';
 import type { ConsumerQueue } from '../aws/sqs.js';
 import type { LogLine } from '../lambda/environment.js';
 import { functionEnv, type StackWiring } from '../lambda/function-env.js';
 import { type LocalRunner, startRunner } from '../lambda/runner.js';
-import type { LocalTelegramOptions } from './identity.js';
+import { LOCAL_ADMIN_CHAT_ID, type LocalTelegramOptions } from './identity.js';
 
 /** The running functions of a stack. */
 export interface StackFunctions {
@@ -71,25 +73,30 @@ function nameOf(functions: Readonly<Record<string, FunctionWiring>>, fn: Functio
   return Object.entries(functions).find(([, wiring]) => wiring === fn)?.[0] ?? 'unknown';
 }
 
-/** The deploy script's `setWebhook` call, made to the peer. */
+/** The deploy script's calls, made to the peer: `setWebhook`, then the command menus (`setMyCommands`). */
 async function setWebhook(
   apiRoot: string,
   bot: LocalTelegramOptions,
   url: string,
   settings: StageSettings,
 ): Promise<void> {
-  const response = await fetch(`${apiRoot}/bot${bot.token}/setWebhook`, {
+  await callPeer(apiRoot, bot, 'setWebhook', {
+    url,
+    secret_token: bot.webhookSecret,
+    allowed_updates: settings.webhook.allowedUpdates,
+    max_connections: settings.webhook.maxConnections,
+  });
+  for (const menu of commandMenus(LOCAL_ADMIN_CHAT_ID)) await callPeer(apiRoot, bot, 'setMyCommands', menu);
+}
+
+async function callPeer(apiRoot: string, bot: LocalTelegramOptions, method: string, params: object): Promise<void> {
+  const response = await fetch(`${apiRoot}/bot${bot.token}/${method}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      url,
-      secret_token: bot.webhookSecret,
-      allowed_updates: settings.webhook.allowedUpdates,
-      max_connections: settings.webhook.maxConnections,
-    }),
+    body: JSON.stringify(params),
   });
   const body = (await response.json()) as { ok?: boolean; description?: string };
   if (!response.ok || body.ok !== true) {
-    throw new Error(`setWebhook on the local Telegram peer failed: ${response.status} ${body.description ?? ''}`);
+    throw new Error(`${method} on the local Telegram peer failed: ${response.status} ${body.description ?? ''}`);
   }
 }

@@ -23,6 +23,7 @@ export type {
   Delivery,
   MessageVersion,
   SentMessage,
+  TgBotCommand,
   TgCallbackQuery,
   TgChat,
   TgChatMember,

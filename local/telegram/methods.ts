@@ -6,7 +6,7 @@
 import { BotApiError, badRequest, Descriptions } from './errors.js';
 import { imageInfo, type StoredFile } from './files.js';
 import type { ChatState, PeerStore, StoredMessage } from './store.js';
-import type { TgInlineKeyboardMarkup, TgMessageEntity, WebhookInfo } from './types.js';
+import type { TgBotCommand, TgInlineKeyboardMarkup, TgMessageEntity, WebhookInfo } from './types.js';
 import type { LongPoll, UpdateQueue } from './updates.js';
 import {
   finishCaption,
@@ -15,10 +15,13 @@ import {
   type Params,
   readAllowedUpdates,
   readBool,
+  readBotCommands,
   readCaption,
   readChatAction,
   readChatId,
   readClampedInt,
+  readCommandLanguage,
+  readCommandScope,
   readFormattedText,
   readInputFile,
   readInt,
@@ -42,6 +45,13 @@ export interface PeerRuntime {
   /** Removes the webhook; returns false when there was none. */
   deleteWebhook(): boolean;
   webhookInfo(): WebhookInfo;
+  /** The bot's command lists, by {@link commandListKey}. */
+  readonly commandLists: Map<string, TgBotCommand[]>;
+}
+
+/** Where a command list is kept: its scope (with the chat and user it names) and its language (`''` for all). */
+export function commandListKey(scope: string, languageCode = ''): string {
+  return `${scope}|${languageCode}`;
 }
 
 /** Everything a handler gets for one call. */
@@ -292,6 +302,33 @@ const deleteWebhook: MethodHandler = ({ runtime, params }) => {
 
 const getWebhookInfo: MethodHandler = ({ runtime }) => runtime.webhookInfo();
 
+/** The key of the list a `*MyCommands` call names; a scope naming a chat needs a chat the bot knows. */
+function commandList(runtime: PeerRuntime, params: Params): string {
+  const scope = readCommandScope(params);
+  const language = readCommandLanguage(params);
+  if (!('chatId' in scope)) return commandListKey(scope.type, language);
+  const chat = typeof scope.chatId === 'number' ? runtime.store.chat(scope.chatId) : undefined;
+  if (chat === undefined || !chat.known) throw new BotApiError(400, Descriptions.chatNotFound);
+  const user = scope.type === 'chat_member' ? `:${scope.userId}` : '';
+  return commandListKey(`${scope.type}:${chat.chat.id}${user}`, language);
+}
+
+const setMyCommands: MethodHandler = ({ runtime, params }) => {
+  const commands = readBotCommands(params);
+  const key = commandList(runtime, params);
+  if (commands.length === 0) runtime.commandLists.delete(key);
+  else runtime.commandLists.set(key, commands);
+  return true;
+};
+
+const getMyCommands: MethodHandler = ({ runtime, params }) =>
+  (runtime.commandLists.get(commandList(runtime, params)) ?? []).map((command) => ({ ...command }));
+
+const deleteMyCommands: MethodHandler = ({ runtime, params }) => {
+  runtime.commandLists.delete(commandList(runtime, params));
+  return true;
+};
+
 /** Telegram caps long polls at 50 seconds. */
 const MAX_POLL_TIMEOUT_SECONDS = 50;
 
@@ -330,6 +367,9 @@ const HANDLERS = {
   deleteWebhook,
   getWebhookInfo,
   getUpdates,
+  setMyCommands,
+  getMyCommands,
+  deleteMyCommands,
 } satisfies Record<string, MethodHandler>;
 
 /** Canonical method names (the Bot API matches method names case-insensitively). */

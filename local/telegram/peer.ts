@@ -16,9 +16,9 @@ import { type RetryPolicy, WebhookDelivery } from './delivery.js';
 import { BotApiError, Descriptions } from './errors.js';
 import { withFileSummaries } from './files.js';
 import { type ApiResponse, errorResponse, fileRoute, readParams, route, writeResponse } from './http.js';
-import { allowedInWebhookResponse, Described, findMethod, type PeerRuntime } from './methods.js';
+import { allowedInWebhookResponse, commandListKey, Described, findMethod, type PeerRuntime } from './methods.js';
 import { type CallbackQueryState, PeerStore } from './store.js';
-import type { ApiCall, Delivery, SentMessage, TgUpdate, WebhookInfo } from './types.js';
+import type { ApiCall, Delivery, SentMessage, TgBotCommand, TgUpdate, WebhookInfo } from './types.js';
 import { LongPoll, UpdateQueue, updateTypeOf } from './updates.js';
 import { isUpdateAllowed, type WebhookRequest } from './validate.js';
 
@@ -70,6 +70,11 @@ export interface TelegramPeer {
   waitFor<T>(predicate: () => T | undefined | false | null, timeoutMs?: number): Promise<T>;
   /** Like `getWebhookInfo`. */
   webhookInfo(): WebhookInfo;
+  /**
+   * The command list set for a scope (`default`, `all_private_chats`, `chat:<id>`…) and language (`''`: all),
+   * like `getMyCommands`; empty when none is set.
+   */
+  myCommands(scope?: string, languageCode?: string): TgBotCommand[];
   /** Every webhook attempt, in order. */
   deliveries(): Delivery[];
   /** Resolves when every queued update was delivered (2xx) or given up, and methods in responses ran. */
@@ -97,6 +102,7 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
   readonly updates = new UpdateQueue();
   readonly poll = new LongPoll(this.updates);
   readonly callbackQueryTimeoutMs: number;
+  readonly commandLists = new Map<string, TgBotCommand[]>();
   apiRoot = '';
   private readonly server: Server;
   private readonly admission: AdmissionPolicy;
@@ -310,6 +316,10 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
     this.webhook.delivery.stop();
     this.webhook = undefined;
     return true;
+  }
+
+  myCommands(scope = 'default', languageCode = ''): TgBotCommand[] {
+    return (this.commandLists.get(commandListKey(scope, languageCode)) ?? []).map((command) => ({ ...command }));
   }
 
   webhookInfo(): WebhookInfo {

@@ -209,3 +209,9 @@ export interface Delivery {
   gaveUp: boolean;
   startedAt: number;
 }
+
+/** `BotCommand`: one entry of the bot's command menu. */
+export interface TgBotCommand {
+  command: string;
+  description: string;
+}

@@ -9,7 +9,13 @@
 import { BotApiError, badRequest, Descriptions } from './errors.js';
 import { UploadedFile } from './files.js';
 import { characterCount, type FormattedText, MarkupError, parseMarkup, trimFormatted } from './markup.js';
-import type { TgInlineKeyboardButton, TgInlineKeyboardMarkup, TgMessageEntity, UpdateType } from './types.js';
+import type {
+  TgBotCommand,
+  TgInlineKeyboardButton,
+  TgInlineKeyboardMarkup,
+  TgMessageEntity,
+  UpdateType,
+} from './types.js';
 
 /** Decoded method parameters. */
 export type Params = Record<string, unknown>;
@@ -399,4 +405,61 @@ export function readWebhookRequest(params: Params): WebhookRequest {
     request.secretToken = secret;
   }
   return request;
+}
+
+/** A validated `BotCommandScope`: its type, and the chat (and user) it names. */
+export type CommandScope =
+  | { type: 'default' | 'all_private_chats' | 'all_group_chats' | 'all_chat_administrators' }
+  | { type: 'chat' | 'chat_administrators'; chatId: number | string }
+  | { type: 'chat_member'; chatId: number | string; userId: number };
+
+const GLOBAL_SCOPES = new Set(['default', 'all_private_chats', 'all_group_chats', 'all_chat_administrators']);
+const CHAT_SCOPES = new Set(['chat', 'chat_administrators', 'chat_member']);
+
+/** `scope` of the `*MyCommands` methods; absent means `default`, as in the Bot API. */
+export function readCommandScope(params: Params): CommandScope {
+  const value = readJson(params, 'scope', "can't parse BotCommandScope JSON object");
+  if (value === undefined) return { type: 'default' };
+  if (!isRecord(value) || typeof value.type !== 'string') throw badRequest("can't parse BotCommandScope JSON object");
+  const { type } = value;
+  if (GLOBAL_SCOPES.has(type)) return { type } as CommandScope;
+  if (!CHAT_SCOPES.has(type)) throw badRequest('unsupported bot command scope type');
+  const chatId = readChatId(value);
+  if (type !== 'chat_member') return { type: type as 'chat' | 'chat_administrators', chatId };
+  const userId = readInt(value, 'user_id');
+  if (userId === undefined) throw badRequest('user not found');
+  return { type: 'chat_member', chatId, userId };
+}
+
+/** `language_code` of the `*MyCommands` methods: empty (every language) or two lowercase letters (ISO 639-1). */
+export function readCommandLanguage(params: Params): string {
+  const code = readString(params, 'language_code') ?? '';
+  if (code !== '' && !/^[a-z]{2}$/.test(code)) throw badRequest('invalid language code specified');
+  return code;
+}
+
+/** Most commands in one list. */
+export const MAX_BOT_COMMANDS = 100;
+
+/**
+ * `commands` of `setMyCommands`: at most 100, each a command of 1–32 lowercase English letters, digits
+ * and underscores (no slash) and a description of 1–256 characters, as Telegram checks them.
+ */
+export function readBotCommands(params: Params): TgBotCommand[] {
+  const value = readJson(params, 'commands', "can't parse commands JSON object");
+  if (value === undefined) throw badRequest('parameter "commands" is required');
+  if (!Array.isArray(value)) throw badRequest("can't parse commands JSON object");
+  if (value.length > MAX_BOT_COMMANDS) throw badRequest('too many commands specified');
+  return value.map((item) => {
+    if (!isRecord(item)) throw badRequest("can't parse BotCommand JSON object");
+    if (typeof item.command !== 'string') throw badRequest('can\'t parse BotCommand: Can\'t find field "command"');
+    if (typeof item.description !== 'string') {
+      throw badRequest('can\'t parse BotCommand: Can\'t find field "description"');
+    }
+    if (!/^[a-z0-9_]{1,32}$/.test(item.command)) throw badRequest('BOT_COMMAND_INVALID');
+    const description = item.description.trim();
+    if (description === '') throw badRequest('command description must be non-empty');
+    if ([...description].length > 256) throw badRequest('command description is too long');
+    return { command: item.command, description };
+  });
 }

@@ -134,9 +134,9 @@ describe('deposits on the local stack (attacks)', () => {
       ['0', 'more than 0 SOL'],
       ['1e30', 'not an amount'],
       ['abc', 'not an amount'],
-      ['0.0000000001', 'at most 9 decimals'],
-      ['1.1234567891', 'at most 9 decimals'],
-      ['99999999999', 'more than a deposit request may ask for'],
+      ['0.0000000001', 'more than 9 decimals'],
+      ['1.1234567891', 'more than 9 decimals'],
+      ['99999999999', 'above the maximum of 1000000 SOL'],
     ] as const) {
       await user.sendText(`/deposit ${amount}`);
       await waitForText(stack, 807, says);

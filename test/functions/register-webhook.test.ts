@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { commandsFor } from '../../core/desk/bot/index.js';
+import { translator } from '../../core/desk/i18n.js';
 import { ENV, stageSettings } from '../../core/desk/settings.js';
 import { ConfigError } from '../../core/platform/errors.js';
 import {
@@ -18,6 +20,7 @@ const PARAMS: WebhookRegistrationParams = {
 };
 const TOKEN = '123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr';
 const SECRET = 'webhook_Secret-42';
+const ADMIN_CHAT = -100_777;
 
 describe('buildSetWebhookPayload', () => {
   it('builds the setWebhook body from the url, the secret and settings.webhook', () => {
@@ -52,6 +55,7 @@ describe('webhook registration against the Telegram peer', () => {
   let output: string[];
   beforeAll(async () => {
     peer = await startTelegramPeer({ token: TOKEN, bot: { id: 123456789, username: 'desk_bot', first_name: 'Desk' } });
+    peer.group(ADMIN_CHAT, 'Desk admins');
   });
   afterAll(() => peer.stop());
   beforeEach(() => {
@@ -63,6 +67,7 @@ describe('webhook registration against the Telegram peer', () => {
     vi.stubEnv(ENV.telegramApiRoot, peer.apiRoot);
     vi.stubEnv(secretEnvName('TELEGRAM_BOT_TOKEN'), TOKEN);
     vi.stubEnv(secretEnvName('TELEGRAM_WEBHOOK_SECRET'), SECRET);
+    vi.stubEnv(secretEnvName('ADMIN_CHAT_ID'), String(ADMIN_CHAT));
   });
   afterEach(() => {
     vi.restoreAllMocks();
@@ -81,6 +86,25 @@ describe('webhook registration against the Telegram peer', () => {
     expect(output.join('')).toContain('webhook.registered');
     expect(output.join('')).not.toContain(SECRET);
     expect(output.join('')).not.toContain(TOKEN.split(':')[1]);
+  });
+
+  it('sets the command menus: user commands in private chats, admin commands in the admin chat, in both languages', async () => {
+    await register({ params: PARAMS });
+    const names = (list: { command: string }[]) => list.map((c) => c.command);
+    expect(names(peer.myCommands('all_private_chats'))).toEqual(commandsFor('user').map((c) => c.name));
+    expect(peer.myCommands('all_private_chats', 'zh').find((c) => c.command === 'withdraw')?.description).toBe(
+      translator('zh')('command.withdraw'),
+    );
+    expect(names(peer.myCommands(`chat:${ADMIN_CHAT}`))).toEqual([...commandsFor('admin').map((c) => c.name), 'help']);
+    expect(names(peer.myCommands(`chat:${ADMIN_CHAT}`, 'zh'))).toContain('broadcast');
+    expect(output.join('')).toContain('commands.registered');
+  });
+
+  it('refuses to run without a numeric ADMIN_CHAT_ID, before calling Telegram', async () => {
+    const before = peer.calls().length;
+    vi.stubEnv(secretEnvName('ADMIN_CHAT_ID'), 'admins');
+    await expect(register({ params: PARAMS })).rejects.toThrow('ADMIN_CHAT_ID must be a numeric Telegram chat id');
+    expect(peer.calls()).toHaveLength(before);
   });
 
   it('fails with Telegram’s reason, and without the token, when Telegram refuses', async () => {

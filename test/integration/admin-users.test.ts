@@ -111,23 +111,29 @@ describe('admin desk: users on the local stack', () => {
 
     const blocked = await adminSays('/block @zoe_e2e', '🚫');
     expect(blocked).toBe(
-      '🚫 Blocked 1301 (@Zoe_E2E). The bot ignores their messages and buttons, and broadcasts skip them; they are not told. /unblock 1301 lets them back.',
+      '🚫 Blocked 1301 (@Zoe_E2E). The bot ignores their messages and buttons, and broadcasts skip them; they are told so once, when they next write. /unblock 1301 lets them back.',
     );
     expect(await directory.get(1301)).toMatchObject({ blocked: true });
     expect((await sessions.load('1301:1301')).data).toMatchObject({ blocked: true, joined: true });
     expect((await directory.activePage(null, 1_000)).chatIds).not.toContain(1301);
 
-    // The blocked user writes and presses: nothing answers, nothing changes.
+    // The blocked user writes and presses: told once that they are blocked, then nothing answers.
     const sentBefore = user.botMessages().length;
     const hello = await user.sendText('hello?');
     const menu = await user.sendText('/menu');
     expect(await pressAnswer(user, languages.message_id, 'lang:zh')).toBe('Not available.');
     await stack.telegram.idle(30_000);
     await sleep(1_500); // room for anything queued to arrive through the notify queue
-    expect(user.botMessages()).toHaveLength(sentBefore);
-    expect(user.botMessages().at(-1)?.text).toBe(languages.text);
+    expect(
+      user
+        .botMessages()
+        .slice(sentBefore)
+        .map((m) => m.text),
+    ).toEqual([
+      '⛔ An admin has blocked your account at this desk, so I no longer answer your messages. If you think this is a mistake, contact the desk’s admins.',
+    ]);
     const session = await sessions.load('1301:1301');
-    expect(session.data).toMatchObject({ blocked: true });
+    expect(session.data).toMatchObject({ blocked: true, blockNoticed: true });
     expect(session.data).not.toHaveProperty('lang');
     // Both were taken (their ids recorded) and queued nothing (the outbox kept is the latest update's).
     const ids = session.processed.map((p) => p.updateId);
@@ -145,8 +151,9 @@ describe('admin desk: users on the local stack', () => {
     expect(await directory.get(1301)).not.toHaveProperty('blocked');
     expect((await directory.activePage(null, 1_000)).chatIds).toContain(1301);
 
+    expect((await sessions.load('1301:1301')).data).not.toHaveProperty('blockNoticed');
     await user.sendText('/help');
-    const help = await stack.telegram.waitFor(() => user.botMessages().at(sentBefore), 20_000);
+    const help = await stack.telegram.waitFor(() => user.botMessages().at(sentBefore + 1), 20_000);
     expect(help.text).toContain('Help');
   });
 

@@ -164,7 +164,7 @@ describe('watch alerts on the local stack', () => {
     await bob.sendText(`/watch ${address} lots`);
     await waitForMessage(
       bob.id,
-      'lots is not an amount of SOL. Write it like 0.5 or 1,5 (at most 9 decimals), or leave it out to hear about every change.',
+      'lots is not an amount of SOL. Write digits with at most one decimal point, like 1.5: from 0.000000001 to 1000000000 SOL, at most 9 decimals.',
     );
     await bob.sendText('/watch 0x1234567890abcdef1234567890abcdef12345678');
     await waitForMessage(

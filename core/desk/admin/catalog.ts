@@ -15,9 +15,11 @@ export const adminMessages = catalog(
     'admin.user.status_blocked': 'blocked by an admin',
     'admin.block.admin': '{who} is an admin: admins cannot be blocked.',
     'admin.block.done':
-      '🚫 Blocked {who}. The bot ignores their messages and buttons, and broadcasts skip them; they are not told. /unblock {id} lets them back.',
+      '🚫 Blocked {who}. The bot ignores their messages and buttons, and broadcasts skip them; they are told so once, when they next write. /unblock {id} lets them back.',
     'admin.unblock.done': '✅ Unblocked {who}. The bot answers them again.',
     'admin.blocked_press': 'Not available.',
+    'admin.blocked_notice':
+      '⛔ An admin has blocked your account at this desk, so I no longer answer your messages. If you think this is a mistake, contact the desk’s admins.',
     'admin.not_admin': 'Sorry, only the bot’s admins can do that.',
   } as const,
   {
@@ -33,9 +35,11 @@ export const adminMessages = catalog(
     'admin.user.status_blocked': '已被管理员封禁',
     'admin.block.admin': '{who} 是管理员：管理员不能被封禁。',
     'admin.block.done':
-      '🚫 已封禁 {who}。机器人将忽略其消息和按钮，广播也会跳过该用户；不会通知对方。发送 /unblock {id} 可解除封禁。',
+      '🚫 已封禁 {who}。机器人将忽略其消息和按钮，广播也会跳过该用户；对方下次发消息时会收到一次封禁通知。发送 /unblock {id} 可解除封禁。',
     'admin.unblock.done': '✅ 已解除封禁 {who}。机器人会重新回复该用户。',
     'admin.blocked_press': '暂不可用。',
+    'admin.blocked_notice':
+      '⛔ 管理员已封禁您在本服务台的账户，我将不再回复您的消息。如认为有误，请联系服务台的管理员。',
     'admin.not_admin': '抱歉，只有机器人管理员可以执行此操作。',
   },
 );

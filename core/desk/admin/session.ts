@@ -7,6 +7,8 @@ export const adminSessionFields = {
    * `/unblock`: the bot then ignores everything this session brings (core/desk/admin/users-conversation.ts).
    */
   blocked: z.optional(z.literal(true)),
+  /** The blocked user was told they are blocked (once per block: blocking and unblocking clear it). */
+  blockNoticed: z.optional(z.literal(true)),
   /** When this session last reported its user as seen (`user.seen`, ms), for /stats' "active in the last 24 h". */
   seenAt: z.optional(z.int().check(z.minimum(0))),
   /** Set on the first update of a private chat, once the user is in the directory. */

@@ -42,17 +42,21 @@ export function adminUsers(gate: AdminGate): void {
  * Lets nothing from a user an admin blocked reach the bot, in any chat: their private chat,
  * groups, buttons (`blocked` in the user's private-chat session, set by the `admin.block` job; in
  * another chat the webhook reads that session too, as `actorSession`). No reply, no job (not even
- * `user.seen` or the directory's `user.status`: the gate runs before them), no state change. A
- * button press is still answered, with a neutral text, so the client stops spinning; the user is
- * never told they are blocked. Only `my_chat_member` (the user blocking or restarting the bot)
- * is recorded before the gate.
+ * `user.seen` or the directory's `user.status`: the gate runs before them). The first message they
+ * send in their private chat after the block is answered, once, that an admin blocked them
+ * (`blockNoticed` is kept in the session, so later messages stay unanswered; blocking or
+ * unblocking clears it); a button press is answered with a neutral text, so the client stops
+ * spinning; nothing else is answered. Only `my_chat_member` (the user blocking or restarting the
+ * bot) is recorded before the gate.
  */
 export function blockGate(): Composer<BotContext> {
   const gate = new Composer<BotContext>();
   gate.use((ctx, next) => {
     if (!ctx.blocked) return next();
     if (ctx.callbackQuery) return ctx.answerCbQuery(ctx.t('admin.blocked_press'));
-    return undefined;
+    if (ctx.message === undefined || ctx.chat?.type !== 'private' || ctx.session.blockNoticed) return undefined;
+    ctx.session = { ...ctx.session, blockNoticed: true };
+    return ctx.reply(ctx.t('admin.blocked_notice'));
   });
   return gate;
 }

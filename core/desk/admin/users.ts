@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { Translate } from '../../desk/i18n.js';
-import { PoisonJobError, SessionConflictError, TransientError } from '../../platform/errors.js';
+import { PoisonJobError } from '../../platform/errors.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
 import {
   defineJob,
@@ -10,7 +10,7 @@ import {
   type JobHandler,
   type JobQueue,
 } from '../../platform/jobs/index.js';
-import type { SessionStore } from '../../platform/sessions/index.js';
+import { amendSession, type SessionStore } from '../../platform/sessions/index.js';
 import { notice } from '../../platform/telegram/index.js';
 import { USERNAME, type UserDirectory, type UserRecord } from '../../platform/users/index.js';
 import { translator } from '../i18n.js';
@@ -84,57 +84,25 @@ export interface AdminUsersDeps {
 /** The key of a user's private-chat session (chat id = user id), as the webhook's processor forms it. */
 export const privateSessionKey = (userId: number) => `${userId}:${userId}`;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
- * Sets or clears `blocked` in a user's private-chat session, under the store's optimistic lock:
- * on a conflict (the user's own update committed in between) it reads again and retries, so the
- * flag and whatever that update wrote both survive. The rest of the data is kept as it is, and so
- * is the list of processed updates (the save re-appends the newest; a session that has none gets
- * the placeholder update 0, which no Telegram update carries). Blocking a user whose session has
- * expired starts one that is already `joined` (they are in the directory), so their return is not
- * announced as a new user. Returns false when nothing needed writing.
+ * Sets or clears `blocked` in a user's private-chat session (`amendSession`: under the store's
+ * optimistic lock, retried on a conflict, so the flag and whatever the user's own update wrote
+ * both survive). Blocking a user whose session has expired starts one that is already `joined`
+ * (they are in the directory), so their return is not announced as a new user. Returns false
+ * when nothing needed writing.
  */
-export async function setSessionBlocked(
+export function setSessionBlocked(
   deps: Pick<AdminUsersDeps, 'sessions' | 'maxAttempts' | 'sleep' | 'random'>,
   userId: number,
   blocked: boolean,
 ): Promise<boolean> {
-  const key = privateSessionKey(userId);
-  const maxAttempts = deps.maxAttempts ?? 8;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = deps.random ?? Math.random;
-  for (let attempt = 1; ; attempt++) {
-    const snapshot = await deps.sessions.load(key);
-    const data = isRecord(snapshot.data) ? snapshot.data : undefined;
-    if ((data?.blocked === true) === blocked) return false;
-    let next: Record<string, unknown>;
-    if (blocked) next = data ? { ...data, blocked: true } : { joined: true, blocked: true };
-    else {
-      const { blocked: _, ...rest } = data ?? {};
-      next = rest;
-    }
-    const newest = snapshot.processed.at(-1);
-    try {
-      await deps.sessions.save({
-        key,
-        data: next,
-        expectedVersion: snapshot.version,
-        update: newest ?? { updateId: 0 },
-        processed: newest ? snapshot.processed.slice(0, -1) : [],
-      });
-      return true;
-    } catch (error) {
-      if (!(error instanceof SessionConflictError)) throw error;
-      if (attempt >= maxAttempts) {
-        throw new TransientError('admin.session_contended', `Session of user ${userId} stayed contended`, {
-          cause: error,
-        });
-      }
-      await sleep(random() * Math.min(200, 5 * 2 ** attempt));
-    }
-  }
+  return amendSession(deps, privateSessionKey(userId), (data) => {
+    if ((data?.blocked === true) === blocked) return undefined;
+    // A new block (or an unblock) is told afresh: the notice flag goes with either.
+    const { blocked: _, blockNoticed: __, ...rest } = data ?? {};
+    if (!blocked) return rest;
+    return data ? { ...rest, blocked: true } : { joined: true, blocked: true };
+  });
 }
 
 /** `12345 (@alice)`, or the id alone: plain text, escaped by the translator like any parameter. */
@@ -158,7 +126,7 @@ function statusOf(t: Translate, user: UserRecord): string {
  *   gets "no such user".
  * - `admin.block` marks the user blocked in the directory (broadcasts skip them) and sets the flag
  *   in their private-chat session (the webhook's `blockGate` then ignores them); unblocking clears
- *   both. An admin is never blocked. The blocked user is not told. Both steps are idempotent and
+ *   both. An admin is never blocked. The blocked user is told once, by the webhook, when they next write. Both steps are idempotent and
  *   run in that order, so a redelivered job completes a half-done block; the confirmation goes to
  *   the admin chat once (its id derives from the job's).
  */

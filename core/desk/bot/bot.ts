@@ -23,6 +23,7 @@ import {
 import { WatchLangJob, watchCommands } from '../watches/index.js';
 import { BotContext, parseSession } from './context.js';
 import { rateLimit } from './limits.js';
+import { menuActions } from './menu-actions.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu } from './menus.js';
 
 function displayName(ctx: BotContext): string {
@@ -37,10 +38,11 @@ function chainQuery<P>(
   ctx: BotContext,
   args: string[],
   max: number,
+  usage: 'balance.usage' | 'verify.usage',
   draft: (addresses: string[]) => { job: JobType<P>; payload: P },
 ) {
   const addresses = [...new Set(args)].slice(0, max);
-  if (addresses.length === 0) return ctx.reply(ctx.t('balance.usage'));
+  if (addresses.length === 0) return ctx.reply(ctx.t(usage), { parse_mode: 'HTML' });
   for (const address of addresses) {
     const check = checkAddress(address);
     if (!check.ok) return addressProblemReply(ctx, address, check.problem);
@@ -176,17 +178,26 @@ export function createBot(options: BotOptions): Composer<BotContext> {
     ctx.session.lang ? showScreen(ctx, mainMenu(ctx.t, displayName(ctx))) : showScreen(ctx, languageScreen()),
   );
   bot.command('menu', (ctx) => showScreen(ctx, mainMenu(ctx.t, displayName(ctx))));
-  bot.command('help', (ctx) => showScreen(ctx, helpScreen(ctx.t)));
+  // Admins in the admin chat see their commands too.
+  const isAdminHere = (ctx: BotContext) =>
+    ctx.chat?.id === options.adminChatId && ctx.from !== undefined && options.adminUserIds.has(ctx.from.id);
+  bot.command('help', (ctx) => showScreen(ctx, helpScreen(ctx.t, { admin: isAdminHere(ctx) })));
   bot.command('lang', (ctx) => showScreen(ctx, languageScreen()));
   // With no addresses: the linked wallets'.
   bot.command('balance', (ctx) =>
-    chainQuery(ctx, ctx.args.length > 0 ? ctx.args : linkedAddresses(ctx.session), 10, (addresses) => ({
-      job: WalletBalanceJob,
-      payload: { addresses, lang: ctx.lang },
-    })),
+    chainQuery(
+      ctx,
+      ctx.args.length > 0 ? ctx.args : linkedAddresses(ctx.session),
+      10,
+      'balance.usage',
+      (addresses) => ({
+        job: WalletBalanceJob,
+        payload: { addresses, lang: ctx.lang },
+      }),
+    ),
   );
   bot.command('verify', (ctx) =>
-    chainQuery(ctx, ctx.args, 1, ([address]) => ({
+    chainQuery(ctx, ctx.args, 1, 'verify.usage', ([address]) => ({
       job: WalletVerifyJob,
       payload: { address: address!, lang: ctx.lang },
     })),
@@ -209,8 +220,9 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   });
   bot.action(CALLBACK.help, async (ctx) => {
     await ctx.answerCbQuery();
-    await replaceScreen(ctx, helpScreen(ctx.t));
+    await replaceScreen(ctx, helpScreen(ctx.t, { admin: isAdminHere(ctx) }));
   });
+  bot.use(menuActions(options.payouts));
   bot.action(CALLBACK.chooseLanguage, async (ctx) => {
     await ctx.answerCbQuery();
     await replaceScreen(ctx, languageScreen());

@@ -2,7 +2,8 @@ import type { Translate } from '../../desk/i18n.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
 import { translator } from '../i18n.js';
 import { MAIN_MENU_CALLBACK, type Screen } from '../screens.js';
-import { MAX_WALLETS, WALLET_CALLBACK } from '../wallets/index.js';
+import { WALLET_CALLBACK } from '../wallets/index.js';
+import { helpText } from './commands.js';
 
 /** Callback data of the menu buttons; compact (≤ 64 bytes) and parsed strictly by the handlers. */
 export const CALLBACK = {
@@ -10,6 +11,12 @@ export const CALLBACK = {
   menu: MAIN_MENU_CALLBACK,
   help: 'menu:help',
   chooseLanguage: 'menu:lang',
+  balance: 'menu:balance',
+  deposit: 'menu:deposit',
+  withdraw: 'menu:withdraw',
+  history: 'menu:history',
+  watches: 'menu:watches',
+  assistant: 'menu:assistant',
 } as const;
 
 export function languageScreen(): Screen {
@@ -23,24 +30,40 @@ export function languageScreen(): Screen {
   };
 }
 
+/** The desk's real actions, two by two: every one answers (a screen, or a job whose answer follows). */
 export function mainMenu(t: Translate, name: string): Screen {
   return {
     text: t('menu.title', { name }),
     keyboard: {
       inline_keyboard: [
-        [{ text: t('menu.wallets'), callback_data: WALLET_CALLBACK.list }],
         [
-          { text: t('menu.help'), callback_data: CALLBACK.help },
+          { text: t('menu.wallets'), callback_data: WALLET_CALLBACK.list },
+          { text: t('menu.balance'), callback_data: CALLBACK.balance },
+        ],
+        [
+          { text: t('menu.deposit'), callback_data: CALLBACK.deposit },
+          { text: t('menu.withdraw'), callback_data: CALLBACK.withdraw },
+        ],
+        [
+          { text: t('menu.history'), callback_data: CALLBACK.history },
+          { text: t('menu.watches'), callback_data: CALLBACK.watches },
+        ],
+        [
+          { text: t('menu.assistant'), callback_data: CALLBACK.assistant },
           { text: t('menu.language'), callback_data: CALLBACK.chooseLanguage },
         ],
+        [{ text: t('menu.help'), callback_data: CALLBACK.help }],
       ],
     },
   };
 }
 
-export function helpScreen(t: Translate): Screen {
-  return {
-    text: t('help.text', { max: MAX_WALLETS }),
-    keyboard: { inline_keyboard: [[{ text: t('menu.back'), callback_data: CALLBACK.menu }]] },
-  };
+/** A screen of text with Back to the main menu. */
+export function backScreen(t: Translate, text: string): Screen {
+  return { text, keyboard: { inline_keyboard: [[{ text: t('menu.back'), callback_data: CALLBACK.menu }]] } };
+}
+
+/** `/help`: every command the user may use; admins in the admin chat also see theirs. */
+export function helpScreen(t: Translate, options: { admin: boolean } = { admin: false }): Screen {
+  return backScreen(t, helpText(t, options));
 }

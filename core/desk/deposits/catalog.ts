@@ -16,11 +16,8 @@ export const depositMessages = catalog(
     'deposit.pending': '💰 Received {sol} SOL for your deposit request. An admin will confirm it shortly.',
     'deposit.credited': '✅ Your deposit of {sol} SOL is confirmed and credited. Balance: {balance} SOL',
     'deposit.rejected': 'Your deposit of {sol} SOL was rejected by an admin. Ask them if you think it is yours.',
-    'deposit.amount.not_number':
-      'That is not an amount. Send /deposit, or /deposit &lt;SOL&gt; such as /deposit 1.5 (digits and one decimal point; no signs or exponents).',
-    'deposit.amount.not_positive': 'A deposit must be more than 0 SOL.',
-    'deposit.amount.too_many_decimals': 'SOL has at most 9 decimals (1 lamport = 0.000000001 SOL).',
-    'deposit.amount.too_large': 'That is more than a deposit request may ask for (1,000,000 SOL at most).',
+    'deposit.usage':
+      '💰 Send /deposit &lt;SOL&gt;, like /deposit 1.5 (up to {max} SOL, at most 9 decimals), for a Solana Pay request of that amount, or /deposit alone to let your wallet ask the amount. Each request is yours alone; /history shows what was credited.',
     'deposit.deciding': 'Deciding… the outcome follows in this chat.',
     'deposit.private': 'Deposits are made in a private chat with me.',
   } as const,
@@ -38,11 +35,8 @@ export const depositMessages = catalog(
     'deposit.pending': '💰 已收到您的充值 {sol} SOL，管理员将尽快确认。',
     'deposit.credited': '✅ 您的充值 {sol} SOL 已确认入账。余额：{balance} SOL',
     'deposit.rejected': '您的充值 {sol} SOL 被管理员拒绝。如有疑问请联系管理员。',
-    'deposit.amount.not_number':
-      '这不是有效金额。请发送 /deposit，或 /deposit &lt;SOL&gt;，例如 /deposit 1.5（只能用数字和一个小数点，不能有正负号或指数）。',
-    'deposit.amount.not_positive': '充值金额必须大于 0 SOL。',
-    'deposit.amount.too_many_decimals': 'SOL 最多 9 位小数（1 lamport = 0.000000001 SOL）。',
-    'deposit.amount.too_large': '超出单个充值请求的上限（最多 1,000,000 SOL）。',
+    'deposit.usage':
+      '💰 发送 /deposit &lt;SOL&gt;，例如 /deposit 1.5（最多 {max} SOL，最多 9 位小数），生成该金额的 Solana Pay 请求；或只发送 /deposit，由钱包询问金额。每个请求只属于您；/history 查看入账记录。',
     'deposit.deciding': '处理中…结果将发送到本群。',
     'deposit.private': '请在与我的私聊中充值。',
   },

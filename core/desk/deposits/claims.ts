@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { encodeBase58, LAMPORTS_PER_SOL } from '../solana/index.js';
+import { type AmountLimits, encodeBase58, LAMPORTS_PER_SOL, parseAmount } from '../solana/index.js';
 
 /**
  * Deposits by reference (Solana Pay transfer requests).
@@ -69,7 +69,7 @@ export function parseTransferRequest(url: string): TransferRequest | undefined {
   const amount = query.get('amount');
   let lamports: bigint | undefined;
   if (amount !== null) {
-    const parsed = parseDepositAmount(amount);
+    const parsed = parseAmount(amount, DEPOSIT_LIMITS);
     if (!parsed.ok) return undefined;
     lamports = parsed.lamports;
   }
@@ -82,29 +82,8 @@ export function parseTransferRequest(url: string): TransferRequest | undefined {
   };
 }
 
-/** Why a `/deposit` amount is refused. */
-export type AmountProblem = 'not_number' | 'not_positive' | 'too_many_decimals' | 'too_large';
-
 /** Largest amount a request may ask for (SOL): far beyond any real deposit, well inside a u64 of lamports. */
 export const MAX_REQUEST_SOL = 1_000_000n;
 
-/**
- * A SOL amount typed by a person (`"1.5"`, `"0,25"`), to lamports, with the reason when it is not
- * one: signs, exponents and words are `not_number`, zero is `not_positive`, more than 9 decimals
- * (below one lamport) is `too_many_decimals`, over {@link MAX_REQUEST_SOL} is `too_large`.
- */
-export function parseDepositAmount(
-  text: string,
-): { ok: true; lamports: bigint } | { ok: false; problem: AmountProblem } {
-  const trimmed = text.trim();
-  if (/^-/.test(trimmed) && /^-\d/.test(trimmed)) return { ok: false, problem: 'not_positive' };
-  const match = /^(\d+)(?:[.,](\d+))?$/.exec(trimmed);
-  if (!match) return { ok: false, problem: 'not_number' };
-  const [, whole, fraction = ''] = match;
-  if (fraction.length > 9) return { ok: false, problem: 'too_many_decimals' };
-  if (whole!.length > 7 || BigInt(whole!) > MAX_REQUEST_SOL) return { ok: false, problem: 'too_large' };
-  const lamports = BigInt(whole!) * LAMPORTS_PER_SOL + BigInt(fraction.padEnd(9, '0'));
-  if (lamports > MAX_REQUEST_SOL * LAMPORTS_PER_SOL) return { ok: false, problem: 'too_large' };
-  if (lamports === 0n) return { ok: false, problem: 'not_positive' };
-  return { ok: true, lamports };
-}
+/** What a deposit request may ask for: from one lamport to {@link MAX_REQUEST_SOL}. */
+export const DEPOSIT_LIMITS: AmountLimits = { minLamports: 1n, maxLamports: MAX_REQUEST_SOL * LAMPORTS_PER_SOL };

@@ -1,8 +1,10 @@
 import { Composer } from 'telegraf';
 import { type AdminGate, decisionButtons, handleOf } from '../admin/index.js';
+import { amountProblemText, limitsInSol } from '../amounts.js';
 import type { BotContext } from '../bot/index.js';
 import { LedgerHistoryJob } from '../ledger/index.js';
-import { newReference, parseDepositAmount } from './claims.js';
+import { parseAmount } from '../solana/index.js';
+import { DEPOSIT_LIMITS, newReference } from './claims.js';
 import { DEPOSIT_CALLBACK, DepositCheckJob, DepositCreditJob, DepositDecideJob, DepositRequestJob } from './jobs.js';
 
 export interface DepositCommandOptions {
@@ -12,6 +14,11 @@ export interface DepositCommandOptions {
 
 const HTML = { parse_mode: 'HTML' } as const;
 const CREDIT_USAGE = 'Usage: /credit &lt;signature or deposit id&gt; &lt;user id&gt;';
+
+/** How to ask for a deposit, with the largest amount a request may name. */
+export function depositUsage(ctx: BotContext): string {
+  return ctx.t('deposit.usage', { max: limitsInSol(DEPOSIT_LIMITS).max });
+}
 
 /**
  * Deposits by reference: `/deposit [SOL]` draws a fresh reference for this user and queues
@@ -30,9 +37,9 @@ export function depositCommands(options: DepositCommandOptions, gate: AdminGate)
     const [amount, ...rest] = ctx.args;
     let lamports: bigint | null = null;
     if (amount !== undefined) {
-      const parsed = parseDepositAmount(amount);
-      if (!parsed.ok || rest.length > 0)
-        return ctx.reply(ctx.t(`deposit.amount.${parsed.ok ? 'not_number' : parsed.problem}`), HTML);
+      if (rest.length > 0) return ctx.reply(depositUsage(ctx), HTML);
+      const parsed = parseAmount(amount, DEPOSIT_LIMITS);
+      if (!parsed.ok) return ctx.reply(amountProblemText(ctx.t, parsed.problem, amount, DEPOSIT_LIMITS), HTML);
       lamports = parsed.lamports;
     }
     ctx.enqueue({

@@ -1,8 +1,10 @@
 import { Composer } from 'telegraf';
 import { type AdminGate, decisionButtons } from '../admin/index.js';
+import { amountProblemText, limitsInSol, withdrawLimits } from '../amounts.js';
 import type { BotContext } from '../bot/index.js';
 import type { PayoutSettings } from '../settings.js';
-import { checkAddress, formatSol, parseSol } from '../solana/index.js';
+import { checkAddress, formatSol, knownNonWallet, parseAmount } from '../solana/index.js';
+import { nonWalletReply } from '../wallets/index.js';
 import {
   PAYOUT_CALLBACK,
   PAYOUT_CANCEL,
@@ -19,6 +21,11 @@ export type PayoutCommandSettings = Pick<
 >;
 
 const HTML = { parse_mode: 'HTML' } as const;
+
+/** How to withdraw, with the limits. */
+export function withdrawUsage(ctx: BotContext, settings: Pick<PayoutSettings, 'minLamports' | 'maxLamports'>): string {
+  return ctx.t('withdraw.usage', limitsInSol(withdrawLimits(settings)));
+}
 
 /**
  * Withdrawals, as the webhook sees them. `/withdraw <SOL> <wallet>` in a private chat is checked
@@ -38,16 +45,17 @@ export function payoutCommands(gate: AdminGate, settings: PayoutCommandSettings)
   payouts.command('withdraw', (ctx) => {
     if (ctx.chat.type !== 'private') return ctx.reply(ctx.t('withdraw.private'));
     const [amount, wallet] = ctx.args;
-    const lamports = amount === undefined ? undefined : parseSol(amount);
-    if (lamports === undefined || wallet === undefined || ctx.args.length !== 2) {
-      return ctx.reply(ctx.t('withdraw.usage'), HTML);
+    const limits = withdrawLimits(settings);
+    if (amount === undefined || wallet === undefined || ctx.args.length !== 2) {
+      return ctx.reply(withdrawUsage(ctx, settings), HTML);
     }
-    if (lamports < BigInt(settings.minLamports) || lamports > BigInt(settings.maxLamports)) {
-      const limits = { min: formatSol(BigInt(settings.minLamports)), max: formatSol(BigInt(settings.maxLamports)) };
-      return ctx.reply(ctx.t('withdraw.limits', limits));
-    }
+    const parsed = parseAmount(amount, limits);
+    if (!parsed.ok) return ctx.reply(amountProblemText(ctx.t, parsed.problem, amount, limits), HTML);
+    const { lamports } = parsed;
     const check = checkAddress(wallet);
     if (!check.ok) return ctx.reply(ctx.t(`address.${check.problem}`));
+    const known = knownNonWallet(check.address, check.bytes);
+    if (known) return nonWalletReply(ctx, check.address, known);
     ctx.session = { ...ctx.session, withdrawDraft: { wallet, lamports: lamports.toString(), since: now() } };
     const screen = {
       sol: formatSol(lamports),

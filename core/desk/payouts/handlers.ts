@@ -13,6 +13,7 @@ import { KeyServiceUnavailableError } from '../../platform/keys/index.js';
 import { notice } from '../../platform/telegram/index.js';
 import { utcDay } from '../../platform/time.js';
 import { adminEvent, assertAdmin } from '../admin/index.js';
+import { amountProblemText, withdrawLimits } from '../amounts.js';
 import { translator } from '../i18n.js';
 import type { Ledger } from '../ledger/index.js';
 import type { PayoutSettings } from '../settings.js';
@@ -199,9 +200,11 @@ export function payoutChainHandlers(deps: PayoutChainDeps): JobHandler[] {
     const say = (html: string) => emitFrom(deps.queue, job, [notice(chatId, userId, html)]);
     const lamports = BigInt(job.payload.lamports);
     const { wallet } = job.payload;
-    if (lamports < BigInt(settings.minLamports) || lamports > BigInt(settings.maxLamports)) {
-      const limits = { min: formatSol(BigInt(settings.minLamports)), max: formatSol(BigInt(settings.maxLamports)) };
-      return say(t('withdraw.limits', limits));
+    // The limits may have changed since the webhook checked them.
+    const limits = withdrawLimits(settings);
+    if (lamports < limits.minLamports || lamports > limits.maxLamports) {
+      const problem = lamports < limits.minLamports ? 'too_small' : 'too_large';
+      return say(amountProblemText(t, problem, formatSol(lamports), limits));
     }
     if (!(await deps.book.has(userId, wallet))) return say(t('withdraw.unverified', { wallet }));
 

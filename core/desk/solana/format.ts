@@ -29,14 +29,3 @@ export const KNOWN_MINTS: Readonly<Record<string, string>> = {
 export function shortAddress(address: string): string {
   return address.length > 12 ? `${address.slice(0, 4)}…${address.slice(-4)}` : address;
 }
-
-/**
- * `"1.5"` → `1500000000n`: a decimal SOL amount typed by a person, to lamports. Undefined for
- * anything else (signs, exponents, more than 9 decimals, more than a u64 of lamports).
- */
-export function parseSol(text: string): bigint | undefined {
-  const match = /^(\d{1,11})(?:[.,](\d{1,9}))?$/.exec(text.trim());
-  if (!match) return undefined;
-  const lamports = BigInt(match[1]!) * LAMPORTS_PER_SOL + BigInt((match[2] ?? '').padEnd(9, '0') || '0');
-  return lamports > 0n && lamports < 2n ** 64n ? lamports : undefined;
-}

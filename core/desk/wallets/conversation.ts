@@ -3,7 +3,7 @@ import type { Message } from 'telegraf/types';
 import { escapeHtml } from '../../platform/i18n/index.js';
 import type { BotContext, SessionData } from '../bot/index.js';
 import { replaceScreen, showScreen } from '../screens.js';
-import { type AddressProblem, checkAddress } from '../solana/index.js';
+import { type AddressProblem, checkAddress, type KnownNonWallet, knownNonWallet } from '../solana/index.js';
 import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from './jobs.js';
 import {
   removeConfirmScreen,
@@ -36,6 +36,13 @@ const ACTIONS_BY_CODE = new Map(Object.entries(WALLET_ACTION_CODES).map(([action
 /** The reply to an address that is not one: the text as sent (escaped, cut) and what is wrong. */
 export function addressProblemReply(ctx: BotContext, text: string, problem: AddressProblem) {
   return ctx.reply(`<code>${escapeHtml(text.slice(0, 64))}</code>: ${ctx.t(`address.${problem}`)}`, HTML);
+}
+
+/** The reply to an address that is known not to be a wallet (a program, a mint, a PDA): it is not linked. */
+export function nonWalletReply(ctx: BotContext, address: string, known: KnownNonWallet) {
+  const reason =
+    known.kind === 'off_curve' ? ctx.t('address.off_curve') : ctx.t(`address.${known.kind}`, { name: known.name });
+  return ctx.reply(`<code>${escapeHtml(address)}</code>: ${reason}`, HTML);
 }
 
 /** The addresses of the user's linked wallets, in the order they were linked. */
@@ -113,6 +120,9 @@ function link(ctx: BotContext, text: string) {
   const check = checkAddress(text);
   if (!check.ok) return addressProblemReply(ctx, text, check.problem);
   const { address } = check;
+  // Programs, well-known mints and PDAs are refused at once (no RPC here); the rest the chain tells.
+  const known = knownNonWallet(address, check.bytes);
+  if (known) return nonWalletReply(ctx, address, known);
   const wallets = ctx.session.wallets ?? [];
   if (wallets.some((wallet) => wallet.address === address)) {
     return ctx.reply(ctx.t('wallet.already', { address }), HTML);
@@ -121,7 +131,7 @@ function link(ctx: BotContext, text: string) {
   ctx.session = { ...ctx.session, wallets: [...wallets, { address }] };
   ctx.enqueue({
     job: WalletVerifyJob,
-    payload: { address, lang: ctx.lang },
+    payload: { address, lang: ctx.lang, link: true },
     chatId: ctx.chat?.id ?? null,
     userId: ctx.from?.id ?? null,
   });

@@ -1,6 +1,7 @@
 import type { Language } from '../../platform/i18n/index.js';
 import type { JobEnvelope, JobQueue } from '../../platform/jobs/index.js';
 import { emitFrom, handle } from '../../platform/jobs/index.js';
+import { amendSession, type SessionAmendDeps } from '../../platform/sessions/index.js';
 import { notice } from '../../platform/telegram/index.js';
 import { adminEvent } from '../admin/index.js';
 import { type Translate, translator } from '../i18n.js';
@@ -11,6 +12,7 @@ import {
   formatUnits,
   isOnCurve,
   KNOWN_MINTS,
+  knownNonWallet,
   type SolanaGateway,
   SYSTEM_PROGRAM,
   shortAddress,
@@ -20,6 +22,7 @@ import {
 } from '../solana/index.js';
 import type { WalletBook } from './book.js';
 import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from './jobs.js';
+import { MAX_WALLETS } from './session.js';
 
 export interface WalletDeps {
   solana: SolanaGateway;
@@ -76,11 +79,25 @@ function problemMessage(t: Translate, address: string): string | undefined {
 }
 
 /**
- * `wallet.verify`: one account read (shared through the RPC cache), one answer. A real wallet (a
- * system account on the curve) goes into the asking user's book of verified wallets, the only
- * wallets they can withdraw to.
+ * Whether the chain shows a wallet: an address on the curve (someone holds its key) that is no
+ * well-known program or mint, with no account yet or a system account that is not executable.
+ * Programs, mints, token accounts, other programs' data accounts and PDAs are not.
  */
-export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook }) {
+export function isWalletAccount(address: string, bytes: Uint8Array, account: AccountSummary | null): boolean {
+  if (knownNonWallet(address, bytes)) return false;
+  return account === null || (account.owner === SYSTEM_PROGRAM && !account.executable);
+}
+
+/** The user's private-chat session key (`<chat>:<user>`, the chat being the user's own). */
+const privateSession = (userId: number) => `${userId}:${userId}`;
+
+/**
+ * `wallet.verify`: one account read (shared through the RPC cache), one answer. A real wallet
+ * ({@link isWalletAccount}) goes into the asking user's book of verified wallets, the only wallets
+ * they can withdraw to. An address the user linked (`link`) that is not a wallet is unlinked from
+ * their session (its slot is free again) and they are told why, in their language.
+ */
+export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook; sessions: SessionAmendDeps['sessions'] }) {
   return handle(WalletVerifyJob, async (job) => {
     const t = translator(job.payload.lang as Language);
     const { address } = job.payload;
@@ -88,11 +105,20 @@ export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook }) {
     if (!check.ok) return reply(deps, job, t(`address.${check.problem}`));
     const account = await deps.solana.getAccount(address);
     const onCurve = isOnCurve(check.bytes);
-    const answer = describeAccount(t, address, account, onCurve);
+    const wallet = isWalletAccount(address, check.bytes, account);
+    let answer = describeAccount(t, address, account, onCurve);
+    if (!wallet && job.payload.link && job.userId !== null) {
+      await amendSession(deps, privateSession(job.userId), (data) => {
+        const linked = Array.isArray(data?.wallets) ? (data.wallets as { address?: unknown }[]) : [];
+        if (!linked.some((w) => w.address === address)) return undefined;
+        return { ...data, wallets: linked.filter((w) => w.address !== address) };
+      });
+      answer = `${answer}\n${t('wallet.unlinked', { max: MAX_WALLETS })}`;
+    }
     if (job.chatId === null) return;
     const drafts = [notice(job.chatId, job.userId, answer)];
     // A user's wallet checked out as a real wallet: it is theirs to withdraw to, and admins see it.
-    if (account?.owner === SYSTEM_PROGRAM && onCurve && !account.executable) {
+    if (wallet) {
       // As of when the user asked: a removal they made since wins over this late answer.
       if (job.userId !== null) await deps.book.add(job.userId, address, Date.parse(job.createdAt));
       drafts.push(
@@ -102,7 +128,7 @@ export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook }) {
           facts: [
             ['user', String(job.userId ?? '-')],
             ['wallet', address],
-            ['balance', `${formatSol(account.lamports)} SOL`],
+            ['balance', `${formatSol(account?.lamports ?? 0n)} SOL`],
           ],
         }),
       );
@@ -124,13 +150,20 @@ export function walletBalanceHandler(deps: WalletDeps) {
     if (invalid) return reply(deps, job, invalid);
     const accounts = await Promise.all(addresses.map((address) => deps.solana.getAccount(address)));
     const blocks: string[] = [];
+    // The total counts wallets only: a program's or a token account's lamports are no one's SOL to spend.
     let total = 0n;
+    let wallets = 0;
     for (const [index, address] of addresses.entries()) {
-      const lamports = accounts[index]?.lamports ?? 0n;
-      total += lamports;
+      const account = accounts[index] ?? null;
+      const lamports = account?.lamports ?? 0n;
+      const check = checkAddress(address);
+      if (check.ok && isWalletAccount(address, check.bytes, account)) {
+        total += lamports;
+        wallets += 1;
+      }
       blocks.push(describeBalance(t, address, lamports, await deps.solana.getTokenBalances(address)));
     }
-    if (addresses.length > 1) blocks.push(t('balance.total', { sol: formatSol(total), count: addresses.length }));
+    if (wallets > 1) blocks.push(t('balance.total', { sol: formatSol(total), count: wallets }));
     await reply(deps, job, blocks.join('\n\n'));
   });
 }

@@ -5,8 +5,15 @@ import { defineJob } from '../../platform/jobs/index.js';
 const address = z.string().check(z.minLength(32), z.maxLength(44));
 const lang = z.enum(LANGUAGES);
 
-/** What is this address (wallet, PDA, program, token account, mint…) and how much SOL does it hold? */
-export const WalletVerifyJob = defineJob('wallet.verify', 'rpc', z.object({ address, lang }));
+/**
+ * What is this address (wallet, PDA, program, token account, mint…) and how much SOL does it hold?
+ * `link`: the user linked it by sending it; if the chain shows it is not a wallet, it is unlinked.
+ */
+export const WalletVerifyJob = defineJob(
+  'wallet.verify',
+  'rpc',
+  z.object({ address, lang, link: z.optional(z.literal(true)) }),
+);
 
 /** SOL and SPL token balances (Token and Token-2022) of up to 10 addresses, with a total. */
 export const WalletBalanceJob = defineJob(

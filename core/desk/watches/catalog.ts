@@ -6,8 +6,6 @@ export const watchMessages = catalog(
     'watch.usage':
       'Send /watch &lt;address&gt; to hear about every balance change of any Solana address, or /watch &lt;address&gt; &lt;SOL&gt; to hear only about changes of at least that much. /watches lists your watches.',
     'watch.private': 'Watches are set up in a private chat with me.',
-    'watch.bad_threshold':
-      '<code>{text}</code> is not an amount of SOL. Write it like 0.5 or 1,5 (at most 9 decimals), or leave it out to hear about every change.',
     'watch.added':
       '👁 Watching <code>{address}</code> (watch {count} of {max}). I will tell you whenever its balance changes.',
     'watch.added_threshold':
@@ -26,8 +24,6 @@ export const watchMessages = catalog(
     'watch.usage':
       '发送 /watch &lt;地址&gt; 即可在任意 Solana 地址的余额每次变动时收到通知；发送 /watch &lt;地址&gt; &lt;SOL&gt; 则只在变动不少于该数量时通知。/watches 查看您的关注列表。',
     'watch.private': '请在与我的私聊中设置关注。',
-    'watch.bad_threshold':
-      '<code>{text}</code> 不是有效的 SOL 数量。请写成 0.5 或 1,5 这样的格式（最多 9 位小数），或不填以接收每次变动的通知。',
     'watch.added': '👁 已关注 <code>{address}</code>（第 {count} 个，最多 {max} 个）。余额每次变动时我都会通知您。',
     'watch.added_threshold':
       '👁 已关注 <code>{address}</code>（第 {count} 个，最多 {max} 个）。余额变动不少于 {threshold} SOL 时我会通知您。',

@@ -1,6 +1,7 @@
 import { Composer } from 'telegraf';
+import { amountProblemText } from '../amounts.js';
 import type { BotContext } from '../bot/index.js';
-import { checkAddress, parseSol } from '../solana/index.js';
+import { type AmountLimits, type AmountParse, checkAddress, LAMPORTS_PER_SOL, parseAmount } from '../solana/index.js';
 import { addressProblemReply } from '../wallets/index.js';
 import { WATCH_CALLBACK, WatchAddJob, WatchListJob, WatchRemoveJob } from './jobs.js';
 
@@ -8,13 +9,16 @@ const HTML = { parse_mode: 'HTML' } as const;
 /** "0", "0.0", "0,00"…: no threshold, every change counts. */
 const ZERO = /^0{1,11}(?:[.,]0{1,9})?$/;
 
+/** A watch threshold: from one lamport to a billion SOL (more than there is). */
+export const THRESHOLD_LIMITS: AmountLimits = { minLamports: 1n, maxLamports: 1_000_000_000n * LAMPORTS_PER_SOL };
+
 /**
  * A threshold typed by the user, in SOL ("0.5", "1,5"), to lamports: absent or zero means every
- * change (0n); undefined when it is not an amount (signs, exponents, more than 9 decimals).
+ * change (0n); otherwise {@link parseAmount}'s answer, with its reason when it is not an amount.
  */
-export function parseThreshold(text: string | undefined): bigint | undefined {
-  if (text === undefined || ZERO.test(text)) return 0n;
-  return parseSol(text);
+export function parseThreshold(text: string | undefined): AmountParse {
+  if (text === undefined || ZERO.test(text.normalize('NFKC').trim())) return { ok: true, lamports: 0n };
+  return parseAmount(text, THRESHOLD_LIMITS);
 }
 
 /**
@@ -39,12 +43,11 @@ export function watchCommands(): Composer<BotContext> {
     const check = checkAddress(text);
     if (!check.ok) return addressProblemReply(ctx, text, check.problem);
     const threshold = parseThreshold(amount);
-    if (threshold === undefined) {
-      return ctx.reply(ctx.t('watch.bad_threshold', { text: (amount ?? '').slice(0, 32) }), HTML);
-    }
+    if (!threshold.ok)
+      return ctx.reply(amountProblemText(ctx.t, threshold.problem, amount ?? '', THRESHOLD_LIMITS), HTML);
     ctx.enqueue({
       job: WatchAddJob,
-      payload: { address: check.address, thresholdLamports: threshold.toString(), lang: ctx.lang },
+      payload: { address: check.address, thresholdLamports: threshold.lamports.toString(), lang: ctx.lang },
       chatId: ctx.chat.id,
       userId: ctx.from.id,
     });

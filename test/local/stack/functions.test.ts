@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { commandMenus } from '../../../core/desk/bot/index.js';
 import { QUEUE_NAMES, type QueueName, stageSettings } from '../../../core/desk/settings.js';
 import type { ConsumerQueue } from '../../../local/aws/sqs.js';
 import type { StackWiring } from '../../../local/lambda/function-env.js';
 import { startStackDataDir } from '../../../local/stack/data-dir.js';
 import { startStackFunctions } from '../../../local/stack/functions.js';
-import { botIdOf, localTelegramIdentity } from '../../../local/stack/identity.js';
+import { botIdOf, LOCAL_ADMIN_CHAT_ID, localTelegramIdentity } from '../../../local/stack/identity.js';
 import { startStackTelegram } from '../../../local/stack/telegram.js';
 import { localSecrets } from '../../../local/stack/wiring.js';
 import type { FunctionWiring } from '../../../stacks/manifest.js';
@@ -61,13 +62,19 @@ async function start(registerWebhook: { apiRoot: string; bot: typeof bot } | und
 }
 
 describe('startStackFunctions', () => {
-  it('runs the functions, registers the webhook route with the peer, and stops them', async () => {
+  it('runs the functions, registers the webhook route and the command menus with the peer, and stops them', async () => {
     const telegram = await startStackTelegram({ bot });
     try {
       const { dataDir, functions } = await start({ apiRoot: telegram.peer.apiRoot, bot });
       try {
         expect(functions.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telegram$/);
         expect(telegram.peer.webhookInfo().url).toBe(functions.webhookUrl);
+        // As the deploy script sets them: user commands in private chats, admin ones in the admin chat, both languages.
+        for (const menu of commandMenus(LOCAL_ADMIN_CHAT_ID)) {
+          const scope = menu.scope.type === 'chat' ? `chat:${menu.scope.chat_id}` : menu.scope.type;
+          expect(telegram.peer.myCommands(scope, menu.language_code)).toEqual(menu.commands);
+        }
+        expect(telegram.peer.myCommands('all_private_chats', 'zh').map((c) => c.command)).toContain('deposit');
         const echoed = await fetch(functions.webhookUrl ?? '', { method: 'POST', body: '{}' });
         expect(echoed.ok).toBe(true);
         expect(functions.runner.stats().functions.webhook?.invocations).toBe(1);

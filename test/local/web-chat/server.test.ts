@@ -20,6 +20,38 @@ const SKIPPED = `skipped: Chromium not found at ${CHROMIUM} (apt-get install chr
 if (!hasChromium) console.warn(`web chat page in a browser: ${SKIPPED}`);
 
 const silent = () => undefined;
+
+/** The main menu's buttons, in order, in each language. */
+const MENU_BUTTONS = {
+  en: [
+    '👛 Wallets',
+    '💰 Balance',
+    '📥 Deposit',
+    '📤 Withdraw',
+    '📒 History',
+    '👁 Watches',
+    '💬 Assistant',
+    '🌐 Language',
+    '❓ Help',
+  ],
+  zh: ['👛 钱包', '💰 余额', '📥 充值', '📤 提现', '📒 账单', '👁 关注', '💬 助手', '🌐 语言', '❓ 帮助'],
+} as const;
+
+/** What a menu button must answer with (a word of the screen it opens, or of the answer that follows). */
+const MENU_ANSWERS = {
+  en: [
+    'wallets',
+    '/balance',
+    '/deposit',
+    '/withdraw',
+    'History',
+    'watching',
+    '/reset',
+    'Choose your language',
+    '/help',
+  ],
+  zh: ['钱包', '/balance', '/deposit', '/withdraw', '账单', '关注', '/reset', 'Choose your language', '/help'],
+} as const;
 const BOT_WAIT_MS = 20_000;
 
 /** `sendPhoto` as a bot makes it: multipart, a PNG Blob, `reply_markup` as JSON text. */
@@ -60,6 +92,8 @@ describe.skipIf(!hasChromium)(
     let browser: Browser;
     let page: Page;
     const pageErrors: string[] = [];
+    /** Where the menu walk's screenshots go: a tmp dir of this run, never committed. */
+    let shots: string | undefined;
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'web-chat-'));
@@ -108,11 +142,7 @@ describe.skipIf(!hasChromium)(
       // The HTML the bot sent is drawn from its entities: <b> became a strong element.
       expect(await menu.locator('strong').textContent()).toBe('Solana wallet desk');
       expect(await menu.locator('.meta').textContent()).toContain('edited');
-      expect(await menu.locator('.keyboard button').allTextContents()).toEqual([
-        '👛 Wallets',
-        '❓ Help',
-        '🌐 Language',
-      ]);
+      expect(await menu.locator('.keyboard button').allTextContents()).toEqual(MENU_BUTTONS.en);
       await userPane.locator('.toast', { hasText: 'Language set to English.' }).waitFor({ timeout: BOT_WAIT_MS });
 
       // One message, edited in place, as in the peer's own record.
@@ -272,6 +302,64 @@ describe.skipIf(!hasChromium)(
       expect((await api('/api/wallet', { userId: 'x' })).status).toBe(400);
       expect((await api('/api/pay', { userId: 7301, url: 'solana:nope', sol: 1 })).status).toBe(400);
     });
+
+    it.each(['en', 'zh'] as const)(
+      'walks the main menu (%s): every button gives a meaningful answer, in the chosen language',
+      { timeout: 120_000 },
+      async (lang) => {
+        const userId = lang === 'en' ? 7310 : 7311;
+        await page.fill('#user-id', String(userId));
+        await page.fill('#user-name', 'Mo');
+        await page.click('#who button[type=submit]');
+        await page.locator('#status', { hasText: `live · user ${userId}` }).waitFor();
+        const userPane = page.locator('#user-pane');
+        const bots = userPane.locator('.msg.bot');
+        const say = async (text: string) => {
+          await userPane.locator('.composer input').fill(text);
+          await userPane.locator('.composer input').press('Enter');
+        };
+        await say('/start');
+        const prompt = bots.filter({ hasText: 'Choose your language' }).last();
+        await prompt.waitFor({ timeout: BOT_WAIT_MS });
+        await prompt.getByRole('button', { name: lang === 'en' ? 'English' : '中文' }).click();
+        await bots.filter({ hasText: 'Mo' }).last().waitFor({ timeout: BOT_WAIT_MS });
+
+        // Kept after the run (the stack's data dir is removed), for a person to look at.
+        shots ??= await mkdtemp(join(tmpdir(), 'web-chat-menu-'));
+        const buttons = MENU_BUTTONS[lang];
+        for (const [index, name] of buttons.entries()) {
+          // A fresh menu for each button: the last bot message, as /menu sends it.
+          const before = await bots.count();
+          await say('/menu');
+          await expect.poll(() => bots.count(), { timeout: BOT_WAIT_MS }).toBe(before + 1);
+          const menu = bots.last();
+          const id = await menu.getAttribute('data-message-id');
+          const menuText = (await menu.locator('.text').textContent()) ?? (await menu.textContent()) ?? '';
+          expect(await menu.locator('.keyboard button').allTextContents()).toEqual([...buttons]);
+          await menu.getByRole('button', { name, exact: true }).click();
+
+          // The answer: the menu edited into a screen, or a new message (a job's answer) after it.
+          const pressed = userPane.locator(`.msg.bot[data-message-id="${id}"]`);
+          let answer = '';
+          await expect
+            .poll(
+              async () => {
+                const edited = (await pressed.textContent()) ?? '';
+                const count = await bots.count();
+                answer = count > before + 1 ? ((await bots.last().textContent()) ?? '') : edited;
+                return count > before + 1 || !edited.includes(menuText.trim().slice(0, 12)) ? answer : '';
+              },
+              { timeout: BOT_WAIT_MS, message: `${lang} ${name}` },
+            )
+            .not.toBe('');
+          expect(answer, name).toContain(MENU_ANSWERS[lang][index]);
+          expect(answer, name).not.toMatch(/no longer valid|已失效|did not understand|没有理解/);
+          await page.screenshot({ path: join(shots, `menu-${lang}-${index + 1}.png`), fullPage: true });
+        }
+        expect(pageErrors).toEqual([]);
+        console.info(`web chat menu walk (${lang}): screenshots in ${shots}`);
+      },
+    );
   },
 );
 

@@ -143,12 +143,24 @@ describe('/block and /unblock', () => {
 describe('blockGate', () => {
   const BLOCKED: SessionData = { lang: 'en', joined: true, blocked: true };
 
-  it('drops every message of a blocked session silently and keeps the block', async () => {
+  it('tells a blocked user once, in their language, that they are blocked, and nothing more', async () => {
+    const first = await say(alice, '/withdraw 1 So11111111111111111111111111111111111111112', undefined, BLOCKED);
+    expect(texts(first)).toEqual([
+      '⛔ An admin has blocked your account at this desk, so I no longer answer your messages. If you think this is a mistake, contact the desk’s admins.',
+    ]);
+    expect(first.jobs).toEqual([]);
+    expect(first.session).toEqual({ ...BLOCKED, blockNoticed: true });
+    const zh = await say(alice, 'hello', undefined, { ...BLOCKED, lang: 'zh' });
+    expect(texts(zh)[0]).toContain('管理员已封禁');
+  });
+
+  it('drops every later message of a blocked session silently and keeps the block', async () => {
+    const told: SessionData = { ...BLOCKED, blockNoticed: true };
     for (const text of ['/start', '/balance', 'hello', '/wallets', 'So11111111111111111111111111111111111111112']) {
-      const turn = await say(alice, text, undefined, BLOCKED);
+      const turn = await say(alice, text, undefined, told);
       expect(turn.calls).toEqual([]);
       expect(turn.jobs).toEqual([]);
-      expect(turn.session).toEqual(BLOCKED);
+      expect(turn.session).toEqual(told);
     }
   });
 
@@ -194,8 +206,8 @@ describe('blockGate', () => {
     for (const session of [BLOCKED, { blocked: true } as SessionData]) {
       const turn = await live(valid(textUpdate(alice, '/start')), session);
       expect(turn.jobs).toEqual([]);
-      expect(turn.calls).toEqual([]);
-      expect(turn.session).toEqual(session);
+      expect(turn.calls.map((c) => c.method)).toEqual(['sendMessage']);
+      expect(turn.session).toEqual({ ...session, blockNoticed: true });
     }
     // The same update from a user who is not blocked reports them.
     const free = await live(valid(textUpdate(alice, '/start')), {});

@@ -210,7 +210,7 @@ describe('admin.block', () => {
 
     await h.run(blockJob({ username: 'carol' }));
     expect(h.replies()).toEqual([
-      '🚫 Blocked 601 (@carol). The bot ignores their messages and buttons, and broadcasts skip them; they are not told. /unblock 601 lets them back.',
+      '🚫 Blocked 601 (@carol). The bot ignores their messages and buttons, and broadcasts skip them; they are told so once, when they next write. /unblock 601 lets them back.',
     ]);
     // Nothing goes to the blocked user.
     expect(h.queue.sent.filter((j) => j.envelope.chatId === 601)).toEqual([]);
@@ -233,6 +233,22 @@ describe('admin.block', () => {
     expect((await h.sessions.load(key(611))).data).toEqual({ joined: true });
     expect(await h.directory.get(611)).toEqual({ chatId: 611, active: true, lang: 'zh' });
     expect(await reachable(h.directory)).toEqual([611]);
+  });
+
+  it('clears the "told they are blocked" flag on unblock, so a new block is told afresh', async () => {
+    const h = await setup();
+    await h.directory.upsert({ chatId: 612, active: true });
+    await h.sessions.save({
+      key: key(612),
+      data: { joined: true, blocked: true, blockNoticed: true },
+      expectedVersion: 0,
+      update: { updateId: 1 },
+      processed: [],
+    });
+    await h.run(blockJob({ id: 612 }, false));
+    expect((await h.sessions.load(key(612))).data).toEqual({ joined: true });
+    await h.run(blockJob({ id: 612 }));
+    expect((await h.sessions.load(key(612))).data).toEqual({ joined: true, blocked: true });
   });
 
   it('completes a block on redelivery without a second write or a second confirmation id', async () => {
@@ -327,7 +343,7 @@ describe('admin.block', () => {
     expect(saves).toBe(3);
     expect(h.replies()).toEqual([]);
     expect(h.log.lines.find((l) => l.event === 'job.failed')).toMatchObject({
-      error: { code: 'admin.session_contended' },
+      error: { code: 'session.contended' },
     });
   });
 });

@@ -40,10 +40,10 @@ describe('/deposit', () => {
     ['-1', 'more than 0 SOL'],
     ['1e30', 'not an amount'],
     ['abc', 'not an amount'],
-    ['0.0000000001', 'at most 9 decimals'],
-    ['1.1234567891', 'at most 9 decimals'],
-    ['5000000', 'at most'],
-    ['1 2', 'not an amount'],
+    ['0.0000000001', 'more than 9 decimals'],
+    ['1.1234567891', 'more than 9 decimals'],
+    ['5000000', 'above the maximum of 1000000 SOL'],
+    ['1 2', 'Send /deposit &lt;SOL&gt;'],
   ])('refuses %s with a reason and queues nothing', async (amount, reason) => {
     const turn = await run(valid(textUpdate(alice, `/deposit ${amount}`)), session);
     expect(turn.jobs).toEqual([]);

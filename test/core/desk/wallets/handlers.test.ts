@@ -1,6 +1,6 @@
 import { Keypair, PublicKey } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
-import { TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from '../../../../core/desk/solana/gateway.js';
+import { SYSTEM_PROGRAM, TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from '../../../../core/desk/solana/gateway.js';
 import type { WalletBook } from '../../../../core/desk/wallets/book.js';
 import {
   walletBalanceHandler,
@@ -10,7 +10,7 @@ import {
 import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from '../../../../core/desk/wallets/jobs.js';
 import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
 import { sealJobs } from '../../../../core/platform/jobs/envelope.js';
-import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
+import { MemoryJobQueue, MemorySessionStore, memoryLogger } from '../../../helpers/fakes.js';
 import { FakeSolana } from '../../../helpers/solana-fake.js';
 
 function setup() {
@@ -32,9 +32,10 @@ function setup() {
     list: async () => [],
     count: async () => verified.size,
   };
+  const sessions = new MemorySessionStore();
   const consume = createConsumer(
     [
-      walletVerifyHandler({ solana, queue, book }),
+      walletVerifyHandler({ solana, queue, book, sessions }),
       walletBalanceHandler({ solana, queue }),
       walletUnlinkHandler({ book }),
     ],
@@ -55,7 +56,7 @@ function setup() {
     queue.sent
       .filter((j) => j.envelope.type === 'telegram.send')
       .map((j) => (j.envelope.payload as { calls: { params: { text: string } }[] }).calls[0]!.params.text);
-  return { solana, queue, run, replies, verified, bookCalls };
+  return { solana, queue, run, replies, verified, bookCalls, sessions };
 }
 
 const wallet = () => Keypair.generate().publicKey.toBase58();
@@ -89,8 +90,12 @@ describe('wallet.verify', () => {
     solana.wallet(real, 1n);
     solana.wallet(pda.toBase58(), 1n);
     const asked = new Date('2030-01-02T03:04:05.678Z');
-    await run([verify(real), verify(pda.toBase58()), verify(wallet())], asked);
-    expect([...verified]).toEqual([`7:${real}`]);
+    const fresh = wallet();
+    const program = wallet();
+    solana.accounts.set(program, { address: program, lamports: 1n, owner: SYSTEM_PROGRAM, executable: true, space: 0 });
+    await run([verify(real), verify(pda.toBase58()), verify(fresh), verify(program)], asked);
+    // A key on the curve with no account yet is a wallet too (it exists once it receives SOL).
+    expect([...verified]).toEqual([`7:${real}`, `7:${fresh}`]);
   });
 
   it('records the wallet as of when the user asked, so a removal made since wins', async () => {
@@ -152,6 +157,42 @@ describe('wallet.verify', () => {
     expect(none).toContain('no account on chain');
   });
 
+  it.each([
+    ['a mint', { owner: TOKEN_PROGRAM, executable: false, space: 82 }, 'token mint'],
+    ['a token account', { owner: TOKEN_2022_PROGRAM, executable: false, space: 165 }, 'token account'],
+    ['a program', { owner: 'BPFLoaderUpgradeab1e11111111111111111111111', executable: true, space: 36 }, 'program'],
+  ])('unlinks %s the user linked, freeing its slot, and says why, in their language', async (_, kind, says) => {
+    const { solana, run, replies, sessions, verified } = setup();
+    const [other, address] = [wallet(), wallet()];
+    solana.accounts.set(address, { address, lamports: 1n, ...kind });
+    await sessions.save({
+      key: '7:7',
+      data: { lang: 'zh', joined: true, wallets: [{ address: other }, { address, label: 'x' }] },
+      expectedVersion: 0,
+      update: { updateId: 5 },
+      processed: [],
+    });
+    await run([{ ...verify(address), payload: { address, lang: 'en', link: true } }]);
+    expect((await sessions.load('7:7')).data).toEqual({ lang: 'zh', joined: true, wallets: [{ address: other }] });
+    expect(replies()[0]).toContain(says);
+    expect(replies()[0]).toContain('So I unlinked it');
+    expect(verified.size).toBe(0);
+    await run([{ ...verify(address, 'zh'), payload: { address, lang: 'zh', link: true } }]);
+    expect(replies()[1]).toContain('已解除绑定');
+  });
+
+  it('leaves the session alone for a /verify of a non-wallet (not a link) and for a real wallet', async () => {
+    const { solana, run, replies, sessions } = setup();
+    const [mint, real] = [wallet(), wallet()];
+    solana.accounts.set(mint, { address: mint, lamports: 1n, owner: TOKEN_PROGRAM, executable: false, space: 82 });
+    solana.wallet(real, 1n);
+    const data = { joined: true, wallets: [{ address: mint }, { address: real }] };
+    await sessions.save({ key: '7:7', data, expectedVersion: 0, update: { updateId: 5 }, processed: [] });
+    await run([verify(mint), { ...verify(real), payload: { address: real, lang: 'en', link: true } }]);
+    expect((await sessions.load('7:7')).data).toEqual(data);
+    expect(replies().join('\n')).not.toContain('unlinked');
+  });
+
   it('answers an invalid address with the reason, without calling the chain', async () => {
     const { solana, run, replies } = setup();
     await run([verify('0OIl0OIl0OIl0OIl0OIl0OIl0OIl0OIl0OI'), verify('z'.repeat(44), 'zh')]);
@@ -186,6 +227,29 @@ describe('wallet.balance', () => {
     expect(text).toContain('No tokens.');
     expect(text).toContain('Total: 2.25 SOL');
     expect(solana.calls.filter((c) => c === 'getAccount')).toHaveLength(2);
+  });
+
+  it('adds only wallets into the total: a program’s or token account’s lamports are not counted', async () => {
+    const { solana, run, replies } = setup();
+    const [a, b, tokenAccount] = [wallet(), wallet(), wallet()];
+    solana.wallet(a, 1_000_000_000n);
+    solana.wallet(b, 500_000_000n);
+    solana.accounts.set(tokenAccount, {
+      address: tokenAccount,
+      lamports: 2_039_280n,
+      owner: TOKEN_PROGRAM,
+      executable: false,
+      space: 165,
+    });
+    await run([
+      {
+        job: WalletBalanceJob,
+        payload: { addresses: [a, b, tokenAccount, SYSTEM_PROGRAM], lang: 'en' },
+        chatId: 7,
+        userId: 7,
+      },
+    ]);
+    expect(replies()[0]).toContain('Total: 1.5 SOL</b> in 2 wallets');
   });
 });
 
