@@ -163,7 +163,8 @@ export function createSender(deps: SenderDeps) {
       } catch (error) {
         if (error instanceof TelegramForbiddenError) {
           const chat = targetChat(call);
-          log.warn('telegram.forbidden', { method: call.method, chat });
+          // The user blocked the bot (or left the chat): their choice, not a failure of ours.
+          log.info('telegram.forbidden', { method: call.method, chat });
           if (typeof chat === 'number' && chatKind(chat) === 'private') await deps.directory.setActive(chat, false);
           await deps.progress.record(jobId, calls.length);
           return { ...report, blocked: true };

@@ -150,7 +150,7 @@ describe('sender', () => {
     expect(attempts).toBe(3);
   });
 
-  it('marks a user who blocked the bot inactive and skips the rest of the job', async () => {
+  it('marks a user who blocked the bot inactive and skips the rest of the job, logging it as an event, not a problem', async () => {
     const { gateway, deliver, deactivated, progress, log } = setup();
     gateway.answer = (c) =>
       c.params.chat_id === 3 ? new TelegramForbiddenError('Forbidden: bot was blocked by the user') : undefined;
@@ -159,6 +159,8 @@ describe('sender', () => {
     expect(deactivated).toEqual([3]);
     expect(await progress.done('f')).toBe(2);
     expect(gateway.made).toHaveLength(0);
+    expect(log.lines.find((l) => l.event === 'telegram.forbidden')).toMatchObject({ level: 'info', chat: 3 });
+    expect(log.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 
   it('drops a call Telegram rejects with a logged reason and a metric, and goes on', async () => {
