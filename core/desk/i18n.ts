@@ -95,7 +95,16 @@ const coreEn = {
   'tx.failed': '❌ Transaction failed on chain: <code>{signature}</code>',
   'tx.expired': '⌛ Transaction expired without landing (nothing was sent twice): <code>{signature}</code>',
   'watch.changed': '🔔 <b>Balance changed</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b> ({delta} SOL)',
-  'broadcast.usage': 'Send /broadcast followed by the message for every user (formatting is kept).',
+  'broadcast.usage':
+    'Send /broadcast followed by the message for every user. Format it in your Telegram app (bold, italic, underline, strikethrough, spoiler, code, links, quotes): the formatting is kept, and you see the message as users will before it goes.',
+  'broadcast.too_long': 'The message is {length} characters long; Telegram takes at most 4,096. Nothing was queued.',
+  'broadcast.too_many': 'The message has {count} formatted parts; Telegram takes at most 100. Nothing was queued.',
+  'broadcast.format_unsupported':
+    'Formatting of type "{type}" cannot be broadcast (bold, italic, underline, strikethrough, spoiler, code, pre, links and quotes can). Nothing was queued.',
+  'broadcast.format_range':
+    'The "{type}" formatting at {offset} (length {length}) lies outside the message ({total} characters). Nothing was queued.',
+  'broadcast.format_invalid':
+    'The "{type}" formatting is not valid (a link must start with https://, http:// or tg://). Nothing was queued.',
   'broadcast.confirm': '📣 The message above goes to every active user. Send it?',
   'broadcast.send': '📣 Send',
   'broadcast.discard': '✖ Discard',
@@ -240,7 +249,15 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'tx.failed': '❌ 交易在链上执行失败：<code>{signature}</code>',
   'tx.expired': '⌛ 交易已过期且未上链（未重复发送）：<code>{signature}</code>',
   'watch.changed': '🔔 <b>余额变动</b>\n<code>{address}</code>\n{old} SOL → <b>{new} SOL</b>（{delta} SOL）',
-  'broadcast.usage': '发送 /broadcast 加上要发给所有用户的消息（保留格式）。',
+  'broadcast.usage':
+    '发送 /broadcast 加上要发给所有用户的消息。可在 Telegram 应用中设置格式（粗体、斜体、下划线、删除线、剧透、代码、链接、引用）：格式会保留，发送前你会看到用户将收到的样子。',
+  'broadcast.too_long': '消息长 {length} 个字符；Telegram 最多接受 4,096 个。未加入队列。',
+  'broadcast.too_many': '消息有 {count} 处格式；Telegram 最多接受 100 处。未加入队列。',
+  'broadcast.format_unsupported':
+    '“{type}”类型的格式不能广播（可用：粗体、斜体、下划线、删除线、剧透、代码、代码块、链接和引用）。未加入队列。',
+  'broadcast.format_range':
+    '位于 {offset}（长度 {length}）的“{type}”格式超出了消息范围（共 {total} 个字符）。未加入队列。',
+  'broadcast.format_invalid': '“{type}”格式无效（链接须以 https://、http:// 或 tg:// 开头）。未加入队列。',
   'broadcast.confirm': '📣 上面的消息将发给所有活跃用户。确认发送？',
   'broadcast.send': '📣 发送',
   'broadcast.discard': '✖ 放弃',

@@ -26,8 +26,11 @@ export interface PeerUser {
   readonly info: TgUser;
   /** True after {@link block} until {@link unblock} or the user writes again. */
   readonly blocked: boolean;
-  /** The user sends a text message to the bot (a blocked bot is restarted first, as Telegram's "Restart" does). */
-  sendText(text: string): Promise<TgUpdate>;
+  /**
+   * The user sends a text message to the bot (a blocked bot is restarted first, as Telegram's "Restart" does),
+   * with the formatting their client gave it (`formatting`: bold, links…; offsets in UTF-16 code units).
+   */
+  sendText(text: string, formatting?: readonly TgMessageEntity[]): Promise<TgUpdate>;
   /**
    * The user presses the inline button with `callbackData` under the bot's message `messageId`.
    * Throws (a test error, not an API error) when the message or button does not exist: users only press what they see.
@@ -59,8 +62,8 @@ export interface PeerGroup {
   readonly id: number;
   readonly title: string;
   readonly chat: TgChat;
-  /** `from` writes `text` in the group. */
-  sendText(from: PeerUser, text: string): Promise<TgUpdate>;
+  /** `from` writes `text` in the group, with the formatting their client gave it. */
+  sendText(from: PeerUser, text: string, formatting?: readonly TgMessageEntity[]): Promise<TgUpdate>;
   /** `from` presses a button under a bot message in the group. */
   pressButton(from: PeerUser, messageId: number, callbackData: string): Promise<TgUpdate>;
   messages(): TgMessage[];
@@ -76,13 +79,20 @@ function detectEntities(text: string): TgMessageEntity[] {
   return entities;
 }
 
-/** A user's message in `chat`. */
-export function userMessage(host: ActorHost, chat: ChatState, from: TgUser, text: string): TgUpdate {
+/** A user's message in `chat`: the commands Telegram detects, and the formatting the user's client gave it. */
+export function userMessage(
+  host: ActorHost,
+  chat: ChatState,
+  from: TgUser,
+  text: string,
+  formatting: readonly TgMessageEntity[] = [],
+): TgUpdate {
+  const entities = [...detectEntities(text), ...structuredClone(formatting)];
   const message = host.store.addMessage(chat.chat.id, {
     fromBot: false,
     from,
     text,
-    entities: detectEntities(text),
+    entities: entities.sort((a, b) => a.offset - b.offset || b.length - a.length),
   });
   return host.enqueue({ update_id: host.store.nextUpdateId(), message: host.store.toTgMessage(message) });
 }
@@ -150,10 +160,10 @@ export class User implements PeerUser {
     return this.chat.blocked;
   }
 
-  async sendText(text: string): Promise<TgUpdate> {
+  async sendText(text: string, formatting?: readonly TgMessageEntity[]): Promise<TgUpdate> {
     if (this.chat.blocked) await this.unblock();
     this.chat.known = true;
-    return userMessage(this.peer, this.chat, this.info, text);
+    return userMessage(this.peer, this.chat, this.info, text, formatting);
   }
 
   async pressButton(messageId: number, callbackData: string): Promise<TgUpdate> {
@@ -215,8 +225,8 @@ export class Group implements PeerGroup {
     return structuredClone(this.state.chat);
   }
 
-  async sendText(from: PeerUser, text: string): Promise<TgUpdate> {
-    return userMessage(this.peer, this.state, from.info, text);
+  async sendText(from: PeerUser, text: string, formatting?: readonly TgMessageEntity[]): Promise<TgUpdate> {
+    return userMessage(this.peer, this.state, from.info, text, formatting);
   }
 
   async pressButton(from: PeerUser, messageId: number, callbackData: string): Promise<TgUpdate> {

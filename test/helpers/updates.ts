@@ -6,6 +6,7 @@ export interface UserSpec {
   id: number;
   first_name?: string;
   language_code?: string;
+  username?: string;
 }
 
 const user = (spec: UserSpec) => ({
@@ -13,6 +14,7 @@ const user = (spec: UserSpec) => ({
   is_bot: false,
   first_name: spec.first_name ?? `User${spec.id}`,
   ...(spec.language_code ? { language_code: spec.language_code } : {}),
+  ...(spec.username ? { username: spec.username } : {}),
 });
 
 const privateChat = (spec: UserSpec) => ({

@@ -157,6 +157,21 @@ describe('admin desk: users on the local stack', () => {
     expect(help.text).toContain('Help');
   });
 
+  it('shows the language a user picked with /lang, not the one they first came with', { timeout: 90_000 }, async () => {
+    const user = stack.telegram.user(1311, { first_name: 'Li', language_code: 'en' });
+    await user.sendText('/menu');
+    await stack.telegram.waitFor(() => user.lastBotMessage(), 20_000);
+    expect((await eventually(() => directory.get(1311))).lang).toBe('en');
+    await user.sendText('/lang');
+    const languages = await stack.telegram.waitFor(
+      () => user.botMessages().find((m) => m.text.includes('Choose your language')),
+      20_000,
+    );
+    expect(await pressAnswer(user, languages.message_id, 'lang:zh')).toBe('语言已设置为中文。');
+    await eventually(async () => ((await directory.get(1311))?.lang === 'zh' ? true : undefined));
+    expect(await adminSays('/user 1311', '👤')).toContain('Language: 中文');
+  });
+
   it('refuses to block an admin and says "no such user" for a stranger', { timeout: 60_000 }, async () => {
     expect(await adminSays(`/block ${LOCAL_ADMIN_USER_ID}`, String(LOCAL_ADMIN_USER_ID))).toBe(
       `${LOCAL_ADMIN_USER_ID} is an admin: admins cannot be blocked.`,

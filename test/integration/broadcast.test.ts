@@ -113,13 +113,22 @@ describe('broadcast on the local stack', () => {
     expect(after.map((m) => [m.chatId, m.text])).toEqual([[outsider.id, answer.text]]);
   });
 
-  it('sends an admin broadcast once to every active user, skips the blocked one, and finishes within the limits', async () => {
+  it('sends an admin broadcast, formatting kept, once to every active user, skips the blocked one, and finishes within the limits', async () => {
     const group = stack.telegram.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
     const admin = stack.telegram.user(LOCAL_ADMIN_USER_ID, { first_name: 'Ada' });
-    // The peer's group messages carry command entities only, so the formatting stays literal text.
-    const text = 'Hello <b>all</b>';
+    // Formatting comes as the admin's own entities (offsets in UTF-16 code units, after emoji and
+    // Chinese); tags and `&` typed in the text are text, and reach users as typed.
+    const text = '🎉 新功能 <b>all</b> & more: fees drop on Monday, see docs';
+    const command = `/broadcast ${text}`;
+    const at = (part: string) => command.indexOf(part);
+    const formatting = [
+      { type: 'bold', offset: at('fees drop'), length: 'fees drop'.length },
+      { type: 'italic', offset: at('Monday'), length: 'Monday'.length },
+      { type: 'text_link', offset: at('docs'), length: 4, url: 'https://example.com/docs' },
+    ];
+    const shifted = formatting.map((e) => ({ ...e, offset: e.offset - '/broadcast '.length }));
     const before = adminMessages().length;
-    await group.sendText(admin, `/broadcast ${text}`);
+    await group.sendText(admin, command, formatting);
     const confirm = await stack.telegram.waitFor(
       () =>
         adminMessages().find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'bc:go')),
@@ -127,7 +136,9 @@ describe('broadcast on the local stack', () => {
     );
     const replies = adminMessages().slice(before);
     expect(replies.map((m) => m.text)).toEqual([text, confirm.text]);
-    expect(replies[0]?.entities).toEqual([]);
+    // The preview is the message as sent: the same text, the same formatting.
+    expect(replies[0]?.entities).toEqual(shifted);
+    expect(text.slice(shifted[0]!.offset, shifted[0]!.offset + shifted[0]!.length)).toBe('fees drop');
     expect(confirm.text).toContain('Send it?');
 
     const rejected = stack.telegramLimits!.stats().tooManyRequests;
@@ -148,8 +159,21 @@ describe('broadcast on the local stack', () => {
     for (const user of users) {
       const got = user.botMessages().filter((m) => m.text === text);
       expect(got, `user ${user.id}`).toHaveLength(user === blockedUser ? 0 : 1);
+      for (const m of got) expect(m.entities, `user ${user.id}`).toEqual(shifted);
     }
     expect(admin.botMessages()).toEqual([]);
     expect(stack.telegramLimits!.stats().tooManyRequests - rejected).toBe(0);
+  });
+
+  it('refuses formatting out of the text with a clear message, and drafts nothing', async () => {
+    const group = stack.telegram.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
+    const admin = stack.telegram.user(LOCAL_ADMIN_USER_ID, { first_name: 'Ada' });
+    const before = adminMessages().length;
+    await group.sendText(admin, '/broadcast 你好', [{ type: 'bold', offset: 11, length: 5 }]);
+    const refusal = await stack.telegram.waitFor(() => adminMessages().at(before), 10_000);
+    expect(refusal.text).toBe(
+      'The "bold" formatting at 0 (length 5) lies outside the message (2 characters). Nothing was queued.',
+    );
+    expect(refusal.reply_markup).toBeUndefined();
   });
 });

@@ -1,8 +1,7 @@
 import * as z from 'zod/mini';
 import { TransientError } from '../../platform/errors.js';
 import { escapeHtml } from '../../platform/i18n/index.js';
-import type { JobEnvelope } from '../../platform/jobs/index.js';
-import { handle } from '../../platform/jobs/index.js';
+import { handle, JobDeferredError, type JobEnvelope } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
 import { TELEGRAM_LIMITS } from '../../platform/settings.js';
 import type { Deliver, TelegramCall } from '../../platform/telegram/index.js';
@@ -215,9 +214,7 @@ export function adminDigestHandler(options: DigestOptions) {
     const end = window.openedAt >= start + options.windowMs ? window.openedAt : start;
     const wait = end + options.windowMs - now();
     if (wait > 0) {
-      throw new TransientError('admin.digest_open', 'The digest window is still open', {
-        retryAfterSeconds: Math.ceil(wait / 1000),
-      });
+      throw new JobDeferredError('admin.digest_open', 'The digest window is still open', wait / 1000);
     }
     await flush(key, start, log);
   });

@@ -207,8 +207,11 @@ export function createBot(options: BotOptions): Composer<BotContext> {
     const lang = ctx.match[1] ?? '';
     if (!isLanguage(lang)) return ctx.answerCbQuery(ctx.t('button.stale'));
     ctx.session = { ...ctx.session, lang };
-    // Watch alerts are sent in the language of the watcher: move the user's watches along.
     if (ctx.chat?.type === 'private') {
+      // The directory keeps the language the bot now speaks (an admin's `/user` reads it there; a
+      // session that expires starts over with `user.status` at its next update), and watch alerts
+      // go out in the watcher's language: move both along.
+      ctx.enqueue(userStatus(ctx.chat.id, { active: true, lang, username: ctx.from.username }));
       ctx.enqueue({ job: WatchLangJob, payload: { lang }, chatId: ctx.chat.id, userId: ctx.from.id });
     }
     await ctx.answerCbQuery(ctx.t('lang.saved'));

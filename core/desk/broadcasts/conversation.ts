@@ -1,37 +1,33 @@
 import type { AdminGate } from '../admin/index.js';
-import {
-  BroadcastCancelJob,
-  type BroadcastMessage,
-  BroadcastMessageSchema,
-  BroadcastStartJob,
-  CALLBACK_CANCEL,
-  type Entity,
-} from './jobs.js';
+import type { Translate } from '../i18n.js';
+import { BroadcastCancelJob, BroadcastStartJob, CALLBACK_CANCEL } from './jobs.js';
+import { broadcastFrom, type DraftProblem, messageParams } from './message.js';
 
 export const BROADCAST_CALLBACK = { send: 'bc:go', discard: 'bc:drop', cancel: /^bc:stop:([A-Za-z0-9_-]{1,40})$/ };
 
-/**
- * The text after a `/broadcast` command, with the entities that fall in it shifted to match
- * (offsets are UTF-16 code units, as JavaScript strings count). Undefined when nothing follows.
- */
-export function broadcastFrom(text: string, entities: readonly Entity[] = []): BroadcastMessage | undefined {
-  const command = /^\/broadcast(@\w+)?(\s+|$)/.exec(text);
-  if (!command) return undefined;
-  const skip = command[0].length;
-  const body = text.slice(skip);
-  if (body.trim() === '') return undefined;
-  const shifted = entities.flatMap((e) => {
-    const start = Math.max(e.offset, skip);
-    const end = Math.min(e.offset + e.length, text.length);
-    return end > start && e.type !== 'bot_command' ? [{ ...e, offset: start - skip, length: end - start }] : [];
-  });
-  const parsed = BroadcastMessageSchema.safeParse({ text: body, entities: shifted });
-  return parsed.success ? parsed.data : undefined;
+/** The admin's answer to a `/broadcast` that cannot be queued as written. */
+function problemText(t: Translate, p: DraftProblem): string {
+  switch (p.problem) {
+    case 'usage':
+      return t('broadcast.usage');
+    case 'too_long':
+      return t('broadcast.too_long', { length: p.length });
+    case 'too_many':
+      return t('broadcast.too_many', { count: p.count });
+    case 'unsupported':
+      return t('broadcast.format_unsupported', { type: p.type });
+    case 'out_of_range':
+      return t('broadcast.format_range', { type: p.type, offset: p.offset, length: p.length, total: p.textLength });
+    case 'invalid':
+      return t('broadcast.format_invalid', { type: p.type });
+  }
 }
 
 /**
  * Broadcasts, registered on the admin gate (an admin, by user id, in the admin chat; nobody else):
- * `/broadcast <text>` shows the message as users will get it and asks to confirm; "Send" turns
+ * `/broadcast <text>` keeps the admin's own formatting (their message's entities: see
+ * `broadcastFrom`), shows the message exactly as users will get it and asks to confirm; a draft
+ * whose formatting cannot be sent is refused with the reason; "Send" turns
  * the question into the broadcast's progress message and queues `broadcast.start`; the
  * progress message's "Cancel" queues `broadcast.cancel`. Both jobs name the acting admin
  * (`userId`), whom the notify worker checks again.
@@ -40,10 +36,14 @@ export function broadcastCommands(gate: AdminGate): void {
   const { adminChatId } = gate.access;
 
   gate.command('broadcast', async (ctx) => {
-    const message = broadcastFrom(ctx.message.text, ctx.message.entities as Entity[] | undefined);
-    if (!message) return ctx.reply(ctx.t('broadcast.usage'));
+    const draft = broadcastFrom(ctx.message.text, ctx.message.entities);
+    if (!draft.ok) return ctx.reply(problemText(ctx.t, draft));
+    const { message } = draft;
     ctx.session = { ...ctx.session, broadcastDraft: message };
-    await ctx.reply(message.text, { entities: message.entities as never });
+    // The preview is the very message every user gets: the same text and entities, no parse mode.
+    const { text, ...formatting } = messageParams(message);
+    // telegraf's types predate some entity types (expandable_blockquote); the schema checked them.
+    await ctx.reply(text, formatting as never);
     await ctx.reply(ctx.t('broadcast.confirm'), {
       reply_markup: {
         inline_keyboard: [

@@ -1,6 +1,6 @@
 import { ConditionFailed, type Item, Table, type TableOptions } from '../../platform/adapters/index.js';
 import { isLanguage } from '../../platform/i18n/index.js';
-import { BroadcastMessageSchema } from './jobs.js';
+import { BroadcastMessageSchema } from './message.js';
 import type { Broadcast, BroadcastStatus, BroadcastStore, SendOutcome } from './store.js';
 
 const DAY = 86_400;

@@ -14,6 +14,7 @@ import type { UserDirectory } from '../../platform/users/index.js';
 import { assertAdmin } from '../admin/index.js';
 import { type MessageKey, translator } from '../i18n.js';
 import { BroadcastCancelJob, BroadcastPageJob, BroadcastSendJob, BroadcastStartJob, CALLBACK_CANCEL } from './jobs.js';
+import { messageParams } from './message.js';
 import { type Broadcast, type BroadcastStore, type SendOutcome, settled } from './store.js';
 
 /** The directory as a broadcast reads it. */
@@ -190,8 +191,7 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
       method: 'sendMessage',
       params: {
         chat_id: job.chatId,
-        text: b.message.text,
-        ...(b.message.entities.length > 0 ? { entities: b.message.entities } : {}),
+        ...messageParams(b.message),
         ...(deps.paid ? { allow_paid_broadcast: true } : {}),
       },
     };

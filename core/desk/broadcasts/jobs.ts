@@ -1,20 +1,6 @@
 import * as z from 'zod/mini';
 import { defineJob } from '../../platform/jobs/index.js';
-
-/** A message entity as Telegram sends it (offsets in UTF-16 code units); passed through as is. */
-export const EntitySchema = z.looseObject({
-  type: z.string().check(z.minLength(1), z.maxLength(32)),
-  offset: z.int().check(z.minimum(0)),
-  length: z.int().check(z.minimum(1)),
-});
-export type Entity = z.infer<typeof EntitySchema>;
-
-/** What every recipient gets: the admin's text with its formatting as entities (no parse mode). */
-export const BroadcastMessageSchema = z.object({
-  text: z.string().check(z.minLength(1), z.maxLength(4096)),
-  entities: z.array(EntitySchema).check(z.maxLength(100)),
-});
-export type BroadcastMessage = z.infer<typeof BroadcastMessageSchema>;
+import { BroadcastMessageSchema } from './message.js';
 
 /** `broadcast.start`: an admin confirmed; creates the broadcast and queues its first page. */
 export const BroadcastStartJob = defineJob(

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { BroadcastMessageSchema } from './jobs.js';
+import { BroadcastMessageSchema } from './message.js';
 
 /** The broadcasts feature's session fields (an admin's). */
 export const broadcastSessionFields = {
-  /** An admin's `/broadcast` waiting for confirmation. */
-  broadcastDraft: z.optional(BroadcastMessageSchema),
+  /** An admin's `/broadcast` waiting for confirmation; one no longer valid reads as none (the rest of the session stays). */
+  broadcastDraft: z.catch(z.optional(BroadcastMessageSchema), undefined),
 };

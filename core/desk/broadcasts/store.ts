@@ -1,5 +1,5 @@
 import type { Language } from '../../platform/i18n/index.js';
-import type { BroadcastMessage } from './jobs.js';
+import type { BroadcastMessage } from './message.js';
 
 export type BroadcastStatus = 'running' | 'cancelled' | 'done';
 /** How one recipient's send ended. */

@@ -35,6 +35,27 @@ export interface Redelivery {
   retryAfter(records: readonly QueueRecord[], seconds: number): Promise<void>;
 }
 
+/**
+ * Not a failure: the job is not due yet (a digest window still open, a chat's next send slot
+ * further off than a container should wait). The consumer logs it at debug as `job.deferred`,
+ * never as a failure, and brings the record (and the rest of its message group) back after
+ * `retryAfterSeconds` through its `Redelivery`, as SQS counts every receive, a deferral too, toward
+ * the queue's `maxReceiveCount`.
+ */
+export class JobDeferredError extends Error {
+  /** A stable dotted code saying why (`admin.digest_open`, `telegram.chat_busy`). */
+  readonly reason: string;
+  /** Whole seconds until the job is due, at least 1. */
+  readonly retryAfterSeconds: number;
+
+  constructor(reason: string, message: string, retryAfterSeconds: number) {
+    super(message);
+    this.name = 'JobDeferredError';
+    this.reason = reason;
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
 type Outcome = { done: true } | { done: false; poison?: ParkReason; retryAfterSeconds?: number };
 
 /**
@@ -46,8 +67,10 @@ type Outcome = { done: true } | { done: false; poison?: ParkReason; retryAfterSe
  *   the DLQ at once with its reason, and reported done. Bad input is kept, never dropped.
  * - Anything else that fails (transient errors, unexpected exceptions) fails only that record,
  *   so SQS redelivers it, and after `maxReceiveCount` moves it to the DLQ itself.
- * Records of one message group (a FIFO chat) run in order; once one fails the rest of its group
- * is failed too, to keep the order. Different groups run concurrently. A failure that says when
+ * - A handler throwing `JobDeferredError` (not due yet) is no failure: logged at debug as
+ *   `job.deferred` and brought back after its delay.
+ * Records of one message group (a FIFO chat) run in order; once one fails (or is deferred) the
+ * rest of its group is failed too, to keep the order. Different groups run concurrently. A failure that says when
  * to retry (`TransientError.retryAfterSeconds`) brings its record and the rest of its group back
  * at that time through `redelivery`, instead of after the visibility timeout.
  */
@@ -88,6 +111,10 @@ export function createConsumer(
       jobLog.info('job.done');
       return { done: true };
     } catch (error) {
+      if (error instanceof JobDeferredError) {
+        jobLog.debug('job.deferred', { reason: error.reason, retryAfterSeconds: error.retryAfterSeconds });
+        return { done: false, retryAfterSeconds: error.retryAfterSeconds };
+      }
       if (error instanceof PoisonJobError || (error instanceof AppError && !(error instanceof TransientError))) {
         return { done: false, poison: { code: error.code, message: error.message } };
       }

@@ -1,5 +1,5 @@
 import { describeError, TransientError } from '../errors.js';
-import type { JobProgress } from '../jobs/index.js';
+import { JobDeferredError, type JobProgress } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import { countMetric } from '../metrics.js';
 import { TELEGRAM_LIMITS, type TelegramLimits } from '../settings.js';
@@ -64,7 +64,7 @@ const PACE_ATTEMPTS = 20;
  * - each container sends at its share of the bot's rate (a `SendPacer`); message calls also
  *   take a slot in their chat (one per second in a private chat, 20 per minute in a group),
  *   reserved in the shared `ChatPaceStore`; a slot further off than `maxChatWaitMs` sends the
- *   job back (a `TransientError` with `retryAfterSeconds`) instead of holding the container;
+ *   job back (a `JobDeferredError`: not a failure) instead of holding the container;
  * - 429: the container pauses for `retry_after` and slows down (see `SendPacer.slowDown`); the
  *   call is made again after it while the waits stay within `maxChatWaitMs`, else the job comes
  *   back after `retry_after`;
@@ -91,9 +91,11 @@ export function createSender(deps: SenderDeps) {
       const now = clock.now();
       const slot = nextChatSlot(recent, kind, now, limits);
       if (slot - now > maxChatWaitMs) {
-        throw new TransientError('telegram.chat_busy', `The chat's next send slot is ${slot - now} ms away`, {
-          retryAfterSeconds: Math.ceil((slot - now) / 1000),
-        });
+        throw new JobDeferredError(
+          'telegram.chat_busy',
+          `The chat's next send slot is ${slot - now} ms away`,
+          (slot - now) / 1000,
+        );
       }
       if (await deps.pace.save(chat, keepRecent([...recent, slot], now, limits), version)) {
         if (slot > now) await clock.sleep(slot - now);
@@ -161,7 +163,8 @@ export function createSender(deps: SenderDeps) {
       } catch (error) {
         if (error instanceof TelegramForbiddenError) {
           const chat = targetChat(call);
-          log.warn('telegram.forbidden', { method: call.method, chat });
+          // The user blocked the bot (or left the chat): their choice, not a failure of ours.
+          log.info('telegram.forbidden', { method: call.method, chat });
           if (typeof chat === 'number' && chatKind(chat) === 'private') await deps.directory.setActive(chat, false);
           await deps.progress.record(jobId, calls.length);
           return { ...report, blocked: true };

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DigestEntry } from '../../../core/desk/admin/digest.js';
 import { DynamoDigestStore } from '../../../core/desk/admin/dynamodb-digest.js';
 import { DynamoBroadcastStore } from '../../../core/desk/broadcasts/dynamodb-store.js';
+import type { BroadcastMessage } from '../../../core/desk/broadcasts/message.js';
 import { type Broadcast, type SendOutcome, settled } from '../../../core/desk/broadcasts/store.js';
 import type { TableOptions } from '../../../core/platform/adapters/dynamodb.js';
 import { DynamoChatPace } from '../../../core/platform/telegram/dynamodb-chat-pace.js';
@@ -398,7 +399,10 @@ describe('DynamoDigestStore', () => {
   });
 });
 
-const MESSAGE = { text: 'Big news: the bot has a new feature', entities: [{ type: 'bold', offset: 0, length: 8 }] };
+const MESSAGE: BroadcastMessage = {
+  text: 'Big news: the bot has a new feature',
+  entities: [{ type: 'bold', offset: 0, length: 8 }],
+};
 const draft = (id: string, total = 100) => ({
   id,
   message: MESSAGE,

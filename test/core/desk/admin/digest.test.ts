@@ -58,9 +58,10 @@ async function setup() {
   });
   const store = new DynamoDigestStore({ client: local.client, tableName, now: () => clock.now() });
   const delayed = new Map<string, number>();
+  const log = memoryLogger();
   const consume = createConsumer(
     [adminDigestHandler({ store, deliver, adminChatId: ADMIN, windowMs: WINDOW, now: () => clock.now() })],
-    memoryLogger(),
+    log,
     undefined,
     {
       retryAfter: async (records, seconds) => {
@@ -90,10 +91,25 @@ async function setup() {
     }
     return failed;
   }
-  return { clock, gateway, progress, record, run, delayed, store };
+  return { clock, gateway, progress, record, run, delayed, store, log };
 }
 
 describe('admin digest', () => {
+  it('waits out its window as a deferral: a normal digest logs no warning or error', async () => {
+    const { clock, gateway, record, run, delayed, log } = await setup();
+    const waiting = await run([record(deposit(1)), record(deposit(2))]);
+    expect(waiting).toHaveLength(1);
+    expect(delayed.get(waiting[0]!.messageId)).toBe(WINDOW / 1000);
+    clock.time += WINDOW;
+    expect(await run(waiting)).toEqual([]);
+    expect(gateway.made).toHaveLength(1);
+    expect(log.lines.filter((l) => l.event === 'job.deferred')).toEqual([
+      expect.objectContaining({ level: 'debug', reason: 'admin.digest_open' }),
+    ]);
+    expect(log.lines.some((l) => l.event === 'admin.digest_sent')).toBe(true);
+    expect(log.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+  });
+
   it('posts 100 events of one window as at most 2 messages, once the window ends', async () => {
     const { clock, gateway, record, run, delayed } = await setup();
     const records = Array.from({ length: 100 }, (_, n) => {

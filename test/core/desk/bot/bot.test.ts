@@ -28,6 +28,14 @@ describe('wallet desk bot', () => {
     expect(String(turn.calls[1]?.params.text)).toContain('钱包');
   });
 
+  it("records a private chat's language choice in the user directory (what an admin's /user reads)", async () => {
+    const turn = await run(valid(callbackUpdate({ ...alice, username: 'alice_b' }, 'lang:zh', 7)), { joined: true });
+    expect(turn.jobs.map((j) => [j.job.type, j.payload])).toEqual([
+      ['user.status', { active: true, lang: 'zh', username: 'alice_b' }],
+      ['watch.lang', { lang: 'zh' }],
+    ]);
+  });
+
   it('escapes the user name in the menu markup', async () => {
     const turn = await run(valid(textUpdate(alice, '/menu')), { lang: 'en' });
     expect(String(turn.calls[0]?.params.text)).toContain('Alice &lt;admin&gt;');

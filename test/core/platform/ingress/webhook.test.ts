@@ -103,11 +103,13 @@ describe('webhook', () => {
     const retry = await post(update);
     expect(retry.statusCode).toBe(200);
     expect(JSON.parse(retry.body).method).toBe('answerCallbackQuery');
-    // The menu edit, the new user's directory entry and admin event, and their watches' language.
+    // The menu edit, the new user's directory entry and admin event, then the language they picked
+    // (in the directory and their watches).
     expect(queue.sent.map((j) => j.envelope.type)).toEqual([
       'telegram.send',
       'user.status',
       'admin.event',
+      'user.status',
       'watch.lang',
     ]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { PoisonJobError, TransientError } from '../../../../core/platform/errors.js';
-import { createConsumer, handle, type QueueRecord } from '../../../../core/platform/jobs/consumer.js';
+import { createConsumer, handle, JobDeferredError, type QueueRecord } from '../../../../core/platform/jobs/consumer.js';
 import type { DeadLetterQueue, ParkReason } from '../../../../core/platform/jobs/dead-letters.js';
 import { defineJob, type JobEnvelope, sealJobs } from '../../../../core/platform/jobs/envelope.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
@@ -106,6 +106,48 @@ describe('job consumer', () => {
     ]);
     const bare = createConsumer([], memoryLogger());
     expect((await bare([record(good, 'm2')])).batchItemFailures).toEqual([{ itemIdentifier: 'm2' }]);
+  });
+});
+
+describe('job consumer: deferrals', () => {
+  function deferring() {
+    const log = memoryLogger();
+    const delayed: [string, number][] = [];
+    const consume = createConsumer(
+      [
+        handle(Echo, async (job) => {
+          if (job.payload.text === 'later') throw new JobDeferredError('test.not_due', 'not due yet', 2.2);
+        }),
+      ],
+      log,
+      undefined,
+      {
+        retryAfter: async (records, seconds) =>
+          void delayed.push(...records.map((r) => [r.messageId, seconds] as [string, number])),
+      },
+    );
+    return { log, delayed, consume };
+  }
+
+  it('brings a deferred job and the rest of its group back after its delay, logged at debug and never as a failure', async () => {
+    const { consume, log, delayed } = deferring();
+    const [a, b, c] = envelopes({ text: 'later' }, { text: 'next' }, { text: 'other' });
+    const result = await consume([record(a, 'm1', 'g1'), record(b, 'm2', 'g1'), record(c, 'm3', 'g2')]);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m1', 'm2']);
+    expect(delayed).toEqual([
+      ['m1', 3],
+      ['m2', 3],
+    ]);
+    expect(log.lines.find((l) => l.event === 'job.deferred')).toMatchObject({
+      level: 'debug',
+      reason: 'test.not_due',
+      retryAfterSeconds: 3,
+    });
+    expect(log.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+  });
+
+  it('defers by at least one second, however close the job is to due', () => {
+    expect(new JobDeferredError('test.not_due', 'now', 0).retryAfterSeconds).toBe(1);
   });
 });
 

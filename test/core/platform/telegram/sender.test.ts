@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { TransientError } from '../../../../core/platform/errors.js';
-import { createConsumer, type QueueRecord, type Redelivery } from '../../../../core/platform/jobs/consumer.js';
+import {
+  createConsumer,
+  JobDeferredError,
+  type QueueRecord,
+  type Redelivery,
+} from '../../../../core/platform/jobs/consumer.js';
 import { sealJobs } from '../../../../core/platform/jobs/envelope.js';
 import { TELEGRAM_LIMITS } from '../../../../core/platform/settings.js';
 import type { TelegramCall } from '../../../../core/platform/telegram/calls.js';
@@ -79,14 +84,14 @@ describe('sender', () => {
     expect(second! - first!).toBeGreaterThanOrEqual(1000);
   });
 
-  it('sends at most 20 messages a minute into a group, and sends the job back when the wait is long', async () => {
+  it('sends at most 20 messages a minute into a group, and defers the job (not a failure) when the wait is long', async () => {
     const { gateway, deliver, clock, log } = setup({ maxChatWaitMs: 5_000 });
     const start = clock.now();
     const calls = Array.from({ length: 21 }, (_, i) => send(-100, `m${i}`));
-    const failure = await deliver('g', calls, log).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(TransientError);
-    expect((failure as TransientError).code).toBe('telegram.chat_busy');
-    expect((failure as TransientError).retryAfterSeconds).toBeGreaterThan(50);
+    const deferral = await deliver('g', calls, log).catch((e: unknown) => e);
+    expect(deferral).toBeInstanceOf(JobDeferredError);
+    expect((deferral as JobDeferredError).reason).toBe('telegram.chat_busy');
+    expect((deferral as JobDeferredError).retryAfterSeconds).toBeGreaterThan(50);
     expect(gateway.made).toHaveLength(20);
     expect(gateway.made.at(-1)!.at - start).toBeLessThan(60_000);
   });
@@ -145,7 +150,7 @@ describe('sender', () => {
     expect(attempts).toBe(3);
   });
 
-  it('marks a user who blocked the bot inactive and skips the rest of the job', async () => {
+  it('marks a user who blocked the bot inactive and skips the rest of the job, logging it as an event, not a problem', async () => {
     const { gateway, deliver, deactivated, progress, log } = setup();
     gateway.answer = (c) =>
       c.params.chat_id === 3 ? new TelegramForbiddenError('Forbidden: bot was blocked by the user') : undefined;
@@ -154,6 +159,8 @@ describe('sender', () => {
     expect(deactivated).toEqual([3]);
     expect(await progress.done('f')).toBe(2);
     expect(gateway.made).toHaveLength(0);
+    expect(log.lines.find((l) => l.event === 'telegram.forbidden')).toMatchObject({ level: 'info', chat: 3 });
+    expect(log.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 
   it('drops a call Telegram rejects with a logged reason and a metric, and goes on', async () => {
