@@ -4,7 +4,13 @@
  * Without `TELEGRAM_BOT_TOKEN`: the local stack with the Telegram peer (Telegram's rate limits on),
  * a chat in this terminal (type messages, press buttons by number) and a web chat page with the
  * admin chat beside it (`WEB_CHAT_PORT`, 8787 by default or a free port when that one is taken).
- * Data lives in `.local-data/`, so a restart keeps sessions.
+ * Data lives in `.local-data/<stage>/` (or `LOCAL_DATA_DIR`), so a restart keeps everything: sessions,
+ * the ledger, the local chain (accounts, balances, transactions), the Telegram peer's chats (both
+ * web chat transcripts) and the test wallets the web chat lends. The bot's "View the transaction"
+ * link opens the web chat's own page of the transaction on the local chain.
+ *
+ * Ctrl-C (SIGINT, or Ctrl-C at the terminal chat's prompt) and SIGTERM stop everything, save the
+ * local state and exit with code 0.
  *
  * With `SOLANA_RPC_URLS` and `TREASURY_ADDRESS` (and internet), the functions use that cluster,
  * e.g. devnet, instead of the local Solana peer.
@@ -17,21 +23,28 @@
  * webhook delivery would (secret header, retry on non-2xx, the method in a 2xx body executed).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { stageSettings } from '../core/desk/settings.js';
 import { formatLogLine } from './dev/log-view.js';
 import { pollRealTelegram, realBotIdentity } from './dev/real-telegram.js';
 import { startTerminalChat } from './dev/terminal-chat.js';
-import { LOCAL_ADMIN_CHAT_ID, startLocalStack } from './index.js';
-import { startWebChat, type WebChat } from './web-chat/server.js';
+import { LOCAL_ADMIN_CHAT_ID, type LocalStack, localTelegramIdentity, startLocalStack } from './index.js';
+import { openWebChat, transactionUrlTemplate, type WebChat } from './web-chat/server.js';
 import { testWallets } from './web-chat/test-wallet.js';
+
+// The local runtime is Node 20 and the deployed one Node 22: the AWS SDK's warning about it is noise
+// here. It is read when a client is made, in this process (the stack's KMS and SQS clients) as in
+// the functions, so it is set before anything starts and passed to the functions too.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const token = process.env.TELEGRAM_BOT_TOKEN;
 const stage = process.env.STAGE ?? 'local';
 const webChatPort = ((port) => (Number.isSafeInteger(port) && port >= 0 && port < 65_536 ? port : 8787))(
   Number(process.env.WEB_CHAT_PORT ?? 8787),
 );
-const dataDir = `.local-data/${stage}`;
+const dataDir = process.env.LOCAL_DATA_DIR ?? `.local-data/${stage}`;
 
 /** With SOLANA_RPC_URLS and TREASURY_ADDRESS set, the functions use that cluster (e.g. devnet). */
 const cluster =
@@ -44,15 +57,50 @@ const aiProvider = process.env.AI_API_KEY
   ? { baseUrl: process.env.AI_BASE_URL ?? stageSettings(stage).ai.baseUrl, apiKey: process.env.AI_API_KEY }
   : undefined;
 
+/** What is running, stopped in reverse on the way out. */
+const running: { stack?: LocalStack; webChat?: WebChat } = {};
+let stopping: Promise<void> | undefined;
+
+/** Stops the web chat and the stack (which saves the local state), then exits with `code` (1 if stopping failed). */
+function shutdown(code = 0): Promise<void> {
+  stopping ??= (async () => {
+    console.log('\nStopping…');
+    let exitCode = code;
+    for (const stop of [() => running.webChat?.stop(), () => running.stack?.stop()]) {
+      try {
+        await stop();
+      } catch (error) {
+        console.error(`Stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+        exitCode = 1;
+      }
+    }
+    process.exit(exitCode);
+  })();
+  return stopping;
+}
+
 async function main(): Promise<void> {
+  // Registered first: a signal during the start stops what is up once the start is over.
+  let signalled = false;
+  const onSignal = () => {
+    signalled = true;
+    if (running.stack) void shutdown();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   const real = token ? await realBotIdentity(token) : undefined;
+  // The page's port is bound first: the bot's explorer link points at its transaction view.
+  const page = real ? undefined : await openWebChat(webChatPort);
+  if (page) running.webChat = page;
+  const localChain = cluster === undefined;
   const stack = await startLocalStack({
     stage,
     dataDir,
-    // The local runtime is Node 20 and the deployed one Node 22: the SDK's warning about it is noise here.
     extraEnv: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     onFunctionLog: (line) => console.log(formatLogLine(line)),
     ...(cluster ? { solanaCluster: cluster } : {}),
+    ...(page && localChain ? { explorerTxUrl: transactionUrlTemplate(page) } : {}),
     ...(aiProvider ? { aiProvider } : {}),
     ...(real
       ? {
@@ -61,15 +109,19 @@ async function main(): Promise<void> {
         }
       : { telegram: await localIdentity(), telegramLimits: true }),
   });
-  const webChat: WebChat | undefined = real
-    ? undefined
-    : await startWebChat({
-        peer: stack.telegram,
-        adminChatId: LOCAL_ADMIN_CHAT_ID,
-        port: webChatPort,
-        // Test wallets live on the local peer: not when the functions use a real cluster.
-        ...(cluster ? {} : { wallets: testWallets(stack.solana) }),
-      });
+  running.stack = stack;
+  if (signalled) return shutdown();
+  page?.serve({
+    peer: stack.telegram,
+    adminChatId: LOCAL_ADMIN_CHAT_ID,
+    // Test wallets and transactions live on the local peer: not when the functions use a real cluster.
+    ...(localChain
+      ? {
+          wallets: await testWallets(stack.solana, { file: join(dataDir, 'test-wallets.json') }),
+          transactions: (signature: string) => stack.solana.transaction(signature),
+        }
+      : {}),
+  });
   console.log(`\nLocal stack "${stage}" is up (data in ${dataDir}/).`);
   console.log(`  webhook      ${stack.webhookUrl}`);
   console.log(`  DynamoDB     ${stack.dynamodb.endpoint}   SQS ${stack.sqs.endpoint}`);
@@ -79,14 +131,6 @@ async function main(): Promise<void> {
       : `  Solana       local peer at ${stack.solana.urls.join(', ')} (treasury ${stack.solana.treasury?.address})`,
   );
   console.log(`  Assistant    ${aiProvider ? aiProvider.baseUrl : `local LLM peer at ${stack.llm.baseUrl}`}`);
-  const shutdown = async () => {
-    console.log('\nStopping…');
-    await webChat?.stop();
-    await stack.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
 
   if (real) {
     console.log(`  Telegram     real, as @${real.username}: open https://t.me/${real.username} and send /start\n`);
@@ -94,8 +138,9 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`  Telegram     local peer at ${stack.telegram.apiRoot} (rate limits on)`);
-  console.log(`  web chat     ${webChat?.url}   (you and the admin chat, in a browser)\n`);
+  console.log(`  web chat     ${page?.url}   (you and the admin chat, in a browser)\n`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // Ctrl-C at the prompt (the terminal is in raw mode: no signal is sent) ends the chat, as `:quit` does.
   await startTerminalChat({ stack, rl });
   await shutdown();
 }
@@ -105,12 +150,10 @@ async function main(): Promise<void> {
  * and the registered webhook secret survive `npm run dev` being restarted.
  */
 async function localIdentity() {
-  const { readFile, writeFile, mkdir } = await import('node:fs/promises');
-  const file = `${dataDir}/identity.json`;
+  const file = join(dataDir, 'identity.json');
   try {
     return JSON.parse(await readFile(file, 'utf8')) as { token: string; botUsername: string; webhookSecret: string };
   } catch {
-    const { localTelegramIdentity } = await import('./index.js');
     const identity = localTelegramIdentity();
     await mkdir(dataDir, { recursive: true });
     await writeFile(file, JSON.stringify(identity), { mode: 0o600 });
@@ -118,4 +161,9 @@ async function localIdentity() {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  console.error(`npm run dev failed: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
+}

@@ -12,7 +12,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type QueueName, type StageSettings, stageSettings } from '../core/desk/settings.js';
-import type { TelegramLimits } from '../core/platform/settings.js';
+import { explorerTxUrlProblem, type TelegramLimits } from '../core/platform/settings.js';
 import { assertWiring, FUNCTIONS, type FunctionWiring, type KeyName } from '../stacks/manifest.js';
 import type { ConflictMode } from './aws/dynamodb-conflicts.js';
 import type { Meter } from './aws/meter.js';
@@ -60,7 +60,11 @@ export { transferRequestInstruction } from './web-chat/test-wallet.js';
 export interface LocalStackOptions {
   /** Stage name; `local` by default. */
   stage?: string;
-  /** Where DynamoDB data and bundles live; a fresh temp dir (removed on stop) by default. Dev passes `.local-data/<stage>`. */
+  /**
+   * Where DynamoDB data and bundles live; a fresh temp dir (removed on stop) by default. Dev passes
+   * `.local-data/<stage>`. A given directory also keeps the local chain and the Telegram peer's
+   * chats across restarts (`solana-chain.json`, `telegram-peer.json`).
+   */
   dataDir?: string;
   /** Build and run the webhook over HTTP and the consumers via SQS pollers (default true). */
   functions?: boolean;
@@ -97,6 +101,12 @@ export interface LocalStackOptions {
    * its `SOLANA_RPC_URLS` JSON and the treasury address to scan.
    */
   solanaCluster?: { rpcUrls: string; treasuryAddress: string };
+  /**
+   * The functions' explorer link template (`EXPLORER_TX_URL`, `{signature}` replaced). By default the
+   * stage's (`settings.solana.explorerTxUrl`) with a `solanaCluster`, and none on the local chain,
+   * which no public explorer knows: `npm run dev` gives the web chat's transaction page.
+   */
+  explorerTxUrl?: string;
   /**
    * The `rps` declared for every local peer endpoint in the functions' `SOLANA_RPC_URLS` (50 by
    * default). Benchmarks set it to the cap they enforce on the peer with `endpoint(i).setRateLimit`.
@@ -189,6 +199,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stage = options.stage ?? 'local';
   const settings = stageSettings(stage);
   assertWiring(settings);
+  const explorerProblem = options.explorerTxUrl === undefined ? undefined : explorerTxUrlProblem(options.explorerTxUrl);
+  if (explorerProblem) throw new Error(`explorerTxUrl ${explorerProblem}`);
   const identity = options.telegram ?? localTelegramIdentity();
   const bot = { ...identity, id: botIdOf(identity.token) };
   const functions = options.functionWiring ?? FUNCTIONS;
@@ -199,8 +211,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const [dynamodb, sqs, telegram, solana, llm] = await Promise.all([
       services.start(startStackDynamoDb({ dataDir: dataDir.path, stage, functions })),
       services.start(startStackSqs({ stage, settings })),
-      services.start(startStackTelegram({ bot, limits: options.telegramLimits, retry: options.telegramRetry })),
-      services.start(startStackSolana({ treasuryKeyAddress: kms.treasuryAddress, peer: options.solana })),
+      services.start(
+        startStackTelegram({
+          bot,
+          limits: options.telegramLimits,
+          retry: options.telegramRetry,
+          stateFile: dataDir.stateFile('telegram-peer'),
+        }),
+      ),
+      services.start(
+        startStackSolana({
+          treasuryKeyAddress: kms.treasuryAddress,
+          peer: options.solana,
+          stateFile: dataDir.stateFile('solana-chain'),
+        }),
+      ),
       services.start(startStackLlm()),
     ]);
     const wiring: StackWiring = {
@@ -214,6 +239,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       keyIds: kms.keyIds,
       telegramApiRoot: options.telegramApiRoot ?? telegram.peer.apiRoot,
       aiBaseUrl: options.aiProvider?.baseUrl ?? llm.baseUrl,
+      explorerTxUrl:
+        options.explorerTxUrl ?? (options.solanaCluster ? (settings.solana.explorerTxUrl ?? undefined) : undefined),
       secrets: localSecrets(bot, {
         solanaRpcUrls: options.solanaCluster?.rpcUrls ?? solanaRpcUrls(solana, options.solanaRps ?? LOCAL_RPC_RPS),
         treasuryAddress: options.solanaCluster?.treasuryAddress ?? solana.treasury?.address ?? '',

@@ -114,6 +114,8 @@ export interface FunctionWiring {
    * the admins' `/stats`; it is given every queue's and DLQ's URL. One function at most.
    */
   readonly inspectsQueues?: true;
+  /** Links transactions to an explorer in what it tells users: given the stage's `EXPLORER_TX_URL` (when it has one). */
+  readonly linksTransactions?: true;
 }
 
 export const FUNCTIONS = {
@@ -199,6 +201,8 @@ export const FUNCTIONS = {
     alsoConsumes: ['decisions'],
     table: TABLE_GRANTS.signer,
     keys: [{ key: 'treasury', actions: ['kms:Sign', 'kms:GetPublicKey'] }],
+    // The paid withdrawal's message links the transaction.
+    linksTransactions: true,
   },
   /** Posts CloudWatch alarms (via SNS, stacks/Alarms.ts) to the admin chat; not run by `local/`. */
   alarmNotifier: {

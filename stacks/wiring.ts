@@ -127,7 +127,8 @@ export function talksToTelegram(wiring: FunctionWiring): boolean {
  * The environment a function reads its wiring from (names from `ENV`, shared with `local/`): its
  * stage, the table, the URL of each queue it sends to or consumes (a consumer changes its own
  * messages' visibility), every queue's and DLQ's URL if it inspects queues, and the Bot API root
- * if it talks to Telegram, and the assistant provider's base URL if it holds the provider's key.
+ * if it talks to Telegram, the assistant provider's base URL if it holds the provider's key, and
+ * the stage's explorer link template if it links transactions (and the stage has one).
  */
 export function functionEnvironment(
   stage: string,
@@ -155,6 +156,8 @@ export function functionEnvironment(
   }
   if (talksToTelegram(wiring)) environment[ENV.telegramApiRoot] = TELEGRAM_API_ROOT;
   if (wiring.secrets.includes('AI_API_KEY')) environment[ENV.aiBaseUrl] = stageSettings(stage).ai.baseUrl;
+  const explorer = stageSettings(stage).solana.explorerTxUrl;
+  if (wiring.linksTransactions && explorer !== null) environment[ENV.explorerTxUrl] = explorer;
   for (const grant of wiring.keys ?? []) environment[ENV.keyId[grant.key]] = keyOf(resources, grant.key).keyArn;
   return environment;
 }

@@ -128,8 +128,8 @@ const coreEn = {
     '📝 Withdrawal <code>{id}</code> of <b>{sol} SOL</b> to <code>{wallet}</code> is waiting for an admin to approve it.',
   'withdraw.approved': '👍 Withdrawal <code>{id}</code> of {sol} SOL was approved and is being sent.',
   'withdraw.rejected': '🚫 Withdrawal <code>{id}</code> of {sol} SOL was rejected by an admin.',
-  'withdraw.paid':
-    '✅ Withdrawal <code>{id}</code>: <b>{sol} SOL</b> sent to <code>{wallet}</code>.\n<a href="{link}">View the transaction</a>',
+  'withdraw.paid': '✅ Withdrawal <code>{id}</code>: <b>{sol} SOL</b> sent to <code>{wallet}</code>.',
+  'withdraw.paid_link': '<a href="{link}">View the transaction</a>',
   'withdraw.failed':
     '❌ Withdrawal <code>{id}</code> of {sol} SOL could not be sent; nothing left the treasury. The admins have been told.',
   'payout.deciding': 'Deciding… the outcome follows in this chat.',
@@ -279,8 +279,8 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'withdraw.requested': '📝 提现 <code>{id}</code>：<b>{sol} SOL</b> 到 <code>{wallet}</code>，正在等待管理员审批。',
   'withdraw.approved': '👍 提现 <code>{id}</code>（{sol} SOL）已获批准，正在发送。',
   'withdraw.rejected': '🚫 提现 <code>{id}</code>（{sol} SOL）已被管理员拒绝。',
-  'withdraw.paid':
-    '✅ 提现 <code>{id}</code>：<b>{sol} SOL</b> 已发送到 <code>{wallet}</code>。\n<a href="{link}">查看交易</a>',
+  'withdraw.paid': '✅ 提现 <code>{id}</code>：<b>{sol} SOL</b> 已发送到 <code>{wallet}</code>。',
+  'withdraw.paid_link': '<a href="{link}">查看交易</a>',
   'withdraw.failed': '❌ 提现 <code>{id}</code>（{sol} SOL）发送失败，资金未离开金库。已通知管理员。',
   'payout.deciding': '处理中…结果将发送到本群。',
   'secret.private': '密钥只能在与我的私聊中保存。',

@@ -10,12 +10,13 @@
  * admins' decisions (payouts, deposits): only the webhook, where admins press the buttons, may send
  * to it, so no other function can cause a decision whatever it puts on the queues it may send to.
  */
-import type {
-  ConsumerSettings,
-  NotifySettings,
-  RetentionSettings,
-  SolanaSettings,
-  WebhookSettings,
+import {
+  type ConsumerSettings,
+  explorerTxUrlProblem,
+  type NotifySettings,
+  type RetentionSettings,
+  type SolanaSettings,
+  type WebhookSettings,
 } from '../platform/settings.js';
 
 export const QUEUE_NAMES = ['rpc', 'notify', 'ai', 'vault', 'payouts', 'decisions'] as const;
@@ -359,6 +360,9 @@ export function assertValid(settings: StageSettings): void {
     problems.push('ai: requestsPerSecond > 0, maxAttempts ≥ 1 and dailyQuestionsPerUser ≥ 1 are needed');
   if (ai.history.maxTurns < 0 || ai.history.maxBytes < 1_024)
     problems.push('ai: history needs maxTurns ≥ 0, maxBytes ≥ 1024');
+  const explorer = settings.solana.explorerTxUrl;
+  const explorerProblem = explorer === null ? undefined : explorerTxUrlProblem(explorer);
+  if (explorerProblem) problems.push(`solana: explorerTxUrl ${explorerProblem}`);
   if (problems.length > 0) throw new Error(`Invalid stage settings: ${problems.join('; ')}`);
 }
 
@@ -390,6 +394,8 @@ export const ENV = {
   telegramApiRoot: 'TELEGRAM_API_ROOT',
   /** The assistant provider's Chat Completions base URL (`AiSettings.baseUrl` on AWS). */
   aiBaseUrl: 'AI_BASE_URL',
+  /** A transaction's explorer page, `{signature}` replaced (`SolanaSettings.explorerTxUrl` on AWS); unset: no link. */
+  explorerTxUrl: 'EXPLORER_TX_URL',
 } as const satisfies Record<string, unknown>;
 
 /** Encryption-context purpose of per-user secrets. */

@@ -54,8 +54,28 @@ export interface SolanaSettings {
   readonly breaker: { readonly failureThreshold: number; readonly openSeconds: number };
   /** Minutes between watch polls (EventBridge schedule). */
   readonly watchPollMinutes: number;
-  /** A transaction's explorer page; `{signature}` is replaced. */
-  readonly explorerTxUrl: string;
+  /**
+   * A transaction's explorer page, `{signature}` replaced (`EXPLORER_TX_URL` of the functions that
+   * link transactions); `null`: no link (a chain no public explorer knows).
+   */
+  readonly explorerTxUrl: string | null;
+}
+
+/** What is wrong with an explorer link template (an http(s) URL with `{signature}` once), or `undefined`. */
+export function explorerTxUrlProblem(template: string): string | undefined {
+  if (template.split('{signature}').length !== 2) return 'must contain {signature} exactly once';
+  try {
+    const url = new URL(template.replace('{signature}', 'signature'));
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
+  } catch {
+    return 'must be an http(s) URL';
+  }
+  return undefined;
+}
+
+/** The explorer page of `signature` from a template; none without one. */
+export function explorerTxLink(template: string | undefined, signature: string): string | undefined {
+  return template === undefined ? undefined : template.replace('{signature}', encodeURIComponent(signature));
 }
 
 /**

@@ -85,7 +85,7 @@ export function composeSigner(config: SignerConfig, log: Logger) {
     queue,
     settings: settings.payouts,
     treasury: config.treasuryAddress,
-    explorerUrl: (signature) => settings.solana.explorerTxUrl.replace('{signature}', signature),
+    explorerTxUrl: config.explorerTxUrl,
   });
   const decisionHandlers = [
     ...payoutHandlers.filter((handler) => handler.job === PayoutDecideJob),

@@ -3,6 +3,7 @@ import { parseAdminIds } from '../../core/desk/admin/index.js';
 import { ENV, QUEUE_NAMES, type QueueName, type StageSettings, stageSettings } from '../../core/desk/settings.js';
 import { ConfigError } from '../../core/platform/errors.js';
 import { parseIntakePublicKey } from '../../core/platform/keys/index.js';
+import { explorerTxUrlProblem } from '../../core/platform/settings.js';
 import { type SecretName, secretEnvName } from '../../stacks/manifest.js';
 
 /**
@@ -21,6 +22,9 @@ const base58Address = z.string().check(z.regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 
 const username = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'a Telegram username without @'));
 const userIds = z.string().check(z.regex(/^\d{1,20}(,\d{1,20})*$/, 'comma-separated numeric Telegram user ids'));
 const base64 = z.string().check(z.regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'));
+const explorerTxUrl = z
+  .string()
+  .check(z.refine((template) => explorerTxUrlProblem(template) === undefined, 'an http(s) URL with {signature} once'));
 const logLevel = z.optional(z.enum(['debug', 'info', 'warn', 'error', 'silent']));
 
 function parse<S extends z.ZodMiniObject>(schema: S, env: Readonly<Record<string, string | undefined>>): z.infer<S> {
@@ -248,6 +252,8 @@ export interface SignerConfig extends ConsumerConfig, AdminCheckingConfig {
   treasuryAddress: string;
   /** The decisions queue it also consumes, and that queue's DLQ. */
   decisions: { queueUrl: string; deadLetterQueueUrl: string };
+  /** A paid withdrawal's explorer link template (`{signature}`); no link when unset. */
+  explorerTxUrl: string | undefined;
 }
 
 /** Config of the signer: the table, its queues, the treasury key and address (no RPC, no Telegram). */
@@ -258,10 +264,12 @@ export function signerConfig(env: Readonly<Record<string, string | undefined>>):
     [ENV.keyId.treasury]: nonEmpty,
     ...secret('TREASURY_ADDRESS', base58Address),
     ...secret('ADMIN_USER_IDS', userIds),
+    [ENV.explorerTxUrl]: z.optional(explorerTxUrl),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
     ...consumerBase(values, 'payouts'),
+    explorerTxUrl: values[ENV.explorerTxUrl],
     adminUserIds: admins(values),
     queueUrls: { notify: values[ENV.queueUrl.notify]!, rpc: values[ENV.queueUrl.rpc]! },
     treasuryKeyId: values[ENV.keyId.treasury]!,

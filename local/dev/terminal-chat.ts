@@ -7,7 +7,8 @@ interface Shown {
 
 /**
  * A person's chat with the local bot in the terminal. Lines are sent as messages; `:N` presses
- * button N of the bot's latest keyboard; `:user ID` switches user; `:quit` leaves. The bot's
+ * button N of the bot's latest keyboard; `:user ID` switches user; `:quit` or Ctrl-C leaves (at a
+ * terminal, readline takes Ctrl-C as a key and closes: the pending question is aborted). The bot's
  * messages and edits are printed as they happen.
  */
 export async function startTerminalChat({ stack, rl }: { stack: LocalStack; rl: Interface }): Promise<void> {
@@ -44,7 +45,8 @@ export async function startTerminalChat({ stack, rl }: { stack: LocalStack; rl: 
   render();
   try {
     for (;;) {
-      const line = (await rl.question('you › ')).trim();
+      const line = await ask(rl);
+      if (line === undefined) return;
       if (line === ':quit' || line === ':q') return;
       if (line === '') continue;
       const press = /^:(\d+)$/.exec(line);
@@ -67,5 +69,15 @@ export async function startTerminalChat({ stack, rl }: { stack: LocalStack; rl: 
   } finally {
     clearInterval(timer);
     rl.close();
+  }
+}
+
+/** The next line, trimmed; `undefined` once the interface was closed under the question (Ctrl-C). */
+async function ask(rl: Interface): Promise<string | undefined> {
+  try {
+    return (await rl.question('you › ')).trim();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'AbortError') return undefined;
+    throw error;
   }
 }

@@ -30,6 +30,8 @@ export interface StackWiring {
   readonly telegramApiRoot: string;
   /** The local LLM peer's base URL (`AI_BASE_URL`). */
   readonly aiBaseUrl: string;
+  /** The explorer link template (`EXPLORER_TX_URL`) of the functions that link transactions; none when absent. */
+  readonly explorerTxUrl?: string | undefined;
   /** Secret values (SST passes plain values to functions in dev, as `SST_Secret_value_<NAME>`). */
   readonly secrets: Readonly<Record<SecretName, string>>;
   /** Added to every function's environment last (wins over the rest). */
@@ -72,6 +74,7 @@ export function stackEnv(w: StackWiring): Record<string, string> {
     ...dlqEnv(w, QUEUE_NAMES),
     ...keyEnv(w, KEY_NAMES),
     ...secretEnv(w, SECRETS),
+    ...(w.explorerTxUrl !== undefined && { [ENV.explorerTxUrl]: w.explorerTxUrl }),
     ...w.extraEnv,
   };
 }
@@ -100,6 +103,7 @@ export function functionEnv(wiring: FunctionWiring, w: StackWiring, name?: strin
       (wiring.keys ?? []).map((grant) => grant.key),
     ),
     ...secretEnv(w, wiring.secrets),
+    ...(wiring.linksTransactions && w.explorerTxUrl !== undefined ? { [ENV.explorerTxUrl]: w.explorerTxUrl } : {}),
     ...(name === undefined ? {} : { AWS_ACCESS_KEY_ID: functionAccessKeyId(name) }),
     ...w.extraEnv,
   };

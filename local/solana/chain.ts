@@ -92,19 +92,26 @@ const landsWithError = (err: TransactionErrorJson): boolean => typeof err === 'o
 export class Chain {
   readonly ledger = new Ledger();
   /** Pays airdrops and the test helpers' fees and rent. */
-  readonly faucet = Keypair.generate();
+  readonly faucet: Keypair;
   readonly #svm: Svm;
   readonly clock: SlotClock;
+  readonly #listeners = new Set<() => void>();
   #dropNext = 0;
   #airdrops = 0;
 
-  private constructor(svm: Svm, clock: SlotClock) {
+  private constructor(svm: Svm, clock: SlotClock, faucet: Keypair) {
     this.#svm = svm;
     this.clock = clock;
+    this.faucet = faucet;
   }
 
-  static async create(svm: Svm, clock: SlotClock): Promise<Chain> {
-    const chain = new Chain(svm, clock);
+  /**
+   * A chain with a funded faucet; given the `faucet` of a chain being restored, its account is
+   * not written (the restored accounts hold it).
+   */
+  static async create(svm: Svm, clock: SlotClock, restored?: { faucet: Keypair }): Promise<Chain> {
+    const chain = new Chain(svm, clock, restored?.faucet ?? Keypair.generate());
+    if (restored) return chain;
     await chain.setAccount(chain.faucet.publicKey.toBase58(), {
       lamports: FAUCET_LAMPORTS,
       data: new Uint8Array(0),
@@ -113,6 +120,15 @@ export class Chain {
       rentEpoch: 0n,
     });
     return chain;
+  }
+
+  /** Calls `listener` after every change of accounts or transactions (to save the chain). */
+  onChange(listener: () => void): void {
+    this.#listeners.add(listener);
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
   }
 
   /** Accounts by address (`null` where none exists). */
@@ -133,6 +149,7 @@ export class Chain {
       account: { ...account, owner: toBytes(account.owner) },
     });
     this.ledger.touch(address);
+    this.#changed();
   }
 
   /** The next `n` accepted transactions get a signature but never land. */
@@ -271,6 +288,7 @@ export class Chain {
       postTokenBalances,
     };
     this.ledger.add(record);
+    this.#changed();
   }
 
   /** Token balances of the token accounts among a transaction's accounts, before and after. */

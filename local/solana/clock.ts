@@ -26,17 +26,28 @@ export interface ClockOptions {
   finalizeAfterMs: number;
 }
 
+/** Where a chain's time starts: slot 0's time and the seed of its blockhashes (kept across restarts). */
+export interface ClockOrigin {
+  readonly startedAt: number;
+  readonly seed: Uint8Array;
+}
+
 /** Slots, blockhashes and the commitment a landed transaction has reached. */
 export class SlotClock {
   readonly genesisHash: string;
   readonly options: ClockOptions;
-  readonly #startedAt = Date.now();
-  readonly #seed = randomBytes(16);
+  /** Slot 0's time and the blockhash seed: a chain restored with the same origin keeps counting its slots. */
+  readonly origin: ClockOrigin;
+  readonly #startedAt: number;
+  readonly #seed: Uint8Array;
   /** blockhash → slot, for the last {@link RING_SIZE} blocks handed out. */
   readonly #recent = new Map<string, number>();
 
-  constructor(options: ClockOptions) {
+  constructor(options: ClockOptions, origin: ClockOrigin = { startedAt: Date.now(), seed: randomBytes(16) }) {
     this.options = options;
+    this.origin = origin;
+    this.#startedAt = origin.startedAt;
+    this.#seed = origin.seed;
     this.genesisHash = this.#hashOf(-1);
   }
 

@@ -12,6 +12,7 @@ export { METHOD_NAMES } from './methods.js';
 export type {
   EndpointControls,
   EndpointCounters,
+  LandedTransaction,
   RpcCall,
   RpcCallFilter,
   RpcOutcome,

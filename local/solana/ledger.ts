@@ -59,6 +59,11 @@ export class Ledger {
     this.#touched.add(address);
   }
 
+  /** Every landed transaction, in landing order. */
+  records(): IterableIterator<TxRecord> {
+    return this.#bySignature.values();
+  }
+
   get(signature: string): TxRecord | undefined {
     return this.#bySignature.get(signature);
   }

@@ -10,8 +10,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Keypair } from '@solana/web3.js';
 import { readBody } from '../http-body.js';
 import { close, listen, loopbackUrl } from '../ports.js';
+import type { StateSaver } from '../state-file.js';
 import { Chain } from './chain.js';
-import { SlotClock } from './clock.js';
+import type { Commitment } from './clock.js';
 import { RpcCode, RpcError } from './errors.js';
 import { admit, type DownMode, EndpointState } from './gate.js';
 import { type SvmHelpers, svmHelpers } from './helpers.js';
@@ -25,7 +26,8 @@ import {
   serializeResponse,
 } from './http.js';
 import { findMethod } from './methods.js';
-import { type Svm, startSvm } from './svm.js';
+import { chainSaver, readChainState, restoreChain, restoredClock, restoredFaucet } from './persistence.js';
+import { type Svm, startSvm, type TransactionErrorJson } from './svm.js';
 
 /** How to start a peer. */
 export interface SolanaPeerOptions {
@@ -37,8 +39,31 @@ export interface SolanaPeerOptions {
   confirmAfterMs?: number;
   /** ... and `finalized` after this (default: 32 slots, as Solana roots blocks ~32 slots back). */
   finalizeAfterMs?: number;
-  /** A wallet funded at start (a system account holding `lamports`; no transaction is recorded). */
+  /**
+   * A wallet funded at start (a system account holding `lamports`; no transaction is recorded).
+   * A restored chain that already has the account keeps its balance.
+   */
   treasury?: SolanaTreasuryOptions;
+  /**
+   * Where the chain is kept across restarts (`persistence.ts`): restored from it at start when it
+   * exists, saved to it a moment after each change and on `stop()`. Not kept when absent.
+   */
+  stateFile?: string;
+}
+
+/** A landed transaction as a person reads it (the web chat's transaction page). */
+export interface LandedTransaction {
+  signature: string;
+  slot: number;
+  /** Unix seconds. */
+  blockTime: number;
+  commitment: Commitment;
+  /** Why it failed (the fee was still charged), or `null`. */
+  err: TransactionErrorJson | null;
+  fee: bigint;
+  /** Every account it named, with its lamports before and after. */
+  accounts: Array<{ address: string; signer: boolean; writable: boolean; preLamports: bigint; postLamports: bigint }>;
+  logs: string[];
 }
 
 /** The treasury to fund: by address, or by keypair (then exposed for signing locally). */
@@ -123,6 +148,8 @@ export interface SolanaPeer {
   counters(): EndpointCounters[];
   /** The next `n` transactions accepted by `sendTransaction` get their signature but never land. */
   dropNextTransactions(n: number): void;
+  /** The landed transaction with `signature`, or `undefined`. */
+  transaction(signature: string): LandedTransaction | undefined;
   /** Closes every endpoint and the SVM. Idempotent. */
   stop(): Promise<void>;
 }
@@ -142,12 +169,16 @@ export async function startSolanaPeer(options: SolanaPeerOptions = {}): Promise<
   if (!(slotMs > 0)) throw new Error('slotMs must be positive');
   const confirmAfterMs = options.confirmAfterMs ?? slotMs;
   const finalizeAfterMs = Math.max(options.finalizeAfterMs ?? 32 * slotMs, confirmAfterMs);
+  const state = options.stateFile === undefined ? undefined : await readChainState(options.stateFile);
   const svm = await startSvm();
   let peer: Peer | undefined;
   try {
-    const chain = await Chain.create(svm, new SlotClock({ slotMs, confirmAfterMs, finalizeAfterMs }));
+    const clock = restoredClock({ slotMs, confirmAfterMs, finalizeAfterMs }, state);
+    const chain = await Chain.create(svm, clock, state && { faucet: restoredFaucet(state, options.stateFile!) });
+    if (state) await restoreChain(chain, state, options.stateFile!);
+    const saver = options.stateFile === undefined ? undefined : chainSaver(chain, options.stateFile);
     const treasury = options.treasury && (await fundTreasury(chain, options.treasury));
-    peer = new Peer(svm, chain, treasury, count);
+    peer = new Peer(svm, chain, treasury, count, saver);
     await peer.listenAll();
     return peer;
   } catch (error) {
@@ -156,10 +187,11 @@ export async function startSolanaPeer(options: SolanaPeerOptions = {}): Promise<
   }
 }
 
+/** Funds the treasury, unless the (restored) chain already has its account. */
 async function fundTreasury(chain: Chain, options: SolanaTreasuryOptions): Promise<SolanaTreasury> {
   const keypair = 'keypair' in options ? options.keypair : undefined;
   const address = keypair ? keypair.publicKey.toBase58() : (options as { address: string }).address;
-  await svmHelpers(chain).setAccount(address, { lamports: options.lamports });
+  if (!(await chain.account(address))) await svmHelpers(chain).setAccount(address, { lamports: options.lamports });
   return { address, lamports: options.lamports, keypair };
 }
 
@@ -180,6 +212,7 @@ class Peer implements SolanaPeer {
   readonly #chain: Chain;
   readonly #endpoints: Endpoint[] = [];
   readonly #log: RpcCall[] = [];
+  readonly #saver: StateSaver | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(
@@ -187,9 +220,11 @@ class Peer implements SolanaPeer {
     chain: Chain,
     readonly treasury: SolanaTreasury | undefined,
     count: number,
+    saver: StateSaver | undefined,
   ) {
     this.#svm = svm;
     this.#chain = chain;
+    this.#saver = saver;
     this.svm = svmHelpers(chain);
     for (let index = 0; index < count; index++) {
       const server = createServer((req, res) => void this.#handle(index, req, res));
@@ -251,11 +286,38 @@ class Peer implements SolanaPeer {
     this.#chain.dropNext(n);
   }
 
+  transaction(signature: string): LandedTransaction | undefined {
+    const record = this.#chain.ledger.get(signature);
+    if (!record) return undefined;
+    const signers = record.tx.header.numRequiredSignatures;
+    return {
+      signature: record.signature,
+      slot: record.slot,
+      blockTime: record.blockTime,
+      commitment: this.#chain.clock.commitmentOf(record.landedAt),
+      err: record.err,
+      fee: record.outcome.fee,
+      accounts: record.keys.keys.map((address, index) => ({
+        address,
+        signer: index < signers,
+        writable: record.keys.writable[index] ?? false,
+        preLamports: record.preBalances[index] ?? 0n,
+        postLamports: record.postBalances[index] ?? 0n,
+      })),
+      logs: [...record.outcome.logs],
+    };
+  }
+
+  /** Closes the endpoints, saves the chain (when it is kept) and stops the SVM. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       await Promise.all(this.#endpoints.map((endpoint) => endpoint.transition.catch(() => undefined)));
       await Promise.all(this.#endpoints.map((endpoint) => close(endpoint.server)));
-      await this.#svm.stop();
+      try {
+        await this.#saver?.flush();
+      } finally {
+        await this.#svm.stop();
+      }
     })();
     return this.#stopping;
   }

@@ -1,4 +1,7 @@
-/** The stack's data directory: DynamoDB's files, the KMS keys and the function bundles. */
+/**
+ * The stack's data directory: DynamoDB's files, the KMS keys, the function bundles and, in a given
+ * (kept) directory, the state of the Solana and Telegram peers.
+ */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +11,8 @@ export interface StackDataDir {
   readonly path: string;
   /** Whether it is a fresh temp dir of this stack (removed on stop) rather than a given one (kept). */
   readonly owned: boolean;
+  /** Where a peer keeps `name`'s state across restarts: in a kept directory only (a temp one is removed on stop). */
+  stateFile(name: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -19,6 +24,7 @@ export async function startStackDataDir(stage: string, dataDir?: string): Promis
   return {
     path,
     owned,
+    stateFile: (name) => (owned ? undefined : join(path, `${name}.json`)),
     stop: async () => {
       if (owned) await rm(path, { recursive: true, force: true });
     },

@@ -18,6 +18,8 @@ export async function startStackTelegram(options: {
   /** `true` for `TELEGRAM_LIMITS`, or other numbers; off when absent or `false`. */
   limits?: boolean | TelegramLimits | undefined;
   retry?: RetryPolicy | undefined;
+  /** Where the peer keeps its chats across restarts; not kept when absent. */
+  stateFile?: string | undefined;
 }): Promise<StackTelegram> {
   const { bot, limits } = options;
   const limiter =
@@ -27,6 +29,7 @@ export async function startStackTelegram(options: {
     bot: { id: bot.id, username: bot.botUsername, first_name: 'Local Desk' },
     ...(limiter !== undefined && { admission: limiter }),
     ...(options.retry !== undefined && { retry: options.retry }),
+    ...(options.stateFile !== undefined && { stateFile: options.stateFile }),
   });
   peer.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins');
   return { peer, limiter, stop: () => peer.stop() };

@@ -126,6 +126,17 @@ export class FileStore {
     return this.byId.get(fileId);
   }
 
+  /** Every stored file, in upload order. */
+  all(): StoredFile[] {
+    return [...this.byId.values()];
+  }
+
+  /** Puts back a file stored before a restart, under its ids and path. */
+  restore(file: StoredFile): void {
+    this.byId.set(file.file_id, file);
+    this.byPath.set(file.file_path, file);
+  }
+
   /** The file a download path names. */
   atPath(filePath: string): StoredFile | undefined {
     return this.byPath.get(filePath);

@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { StateSaver } from '../state-file.js';
 import { type ActorHost, Group, type PeerGroup, type PeerUser, User } from './actors.js';
 import { type AdmissionPolicy, type AdmissionRequest, admitAll } from './admission.js';
 import { type RetryPolicy, WebhookDelivery } from './delivery.js';
@@ -17,6 +18,7 @@ import { BotApiError, Descriptions } from './errors.js';
 import { withFileSummaries } from './files.js';
 import { type ApiResponse, errorResponse, fileRoute, readParams, route, writeResponse } from './http.js';
 import { allowedInWebhookResponse, commandListKey, Described, findMethod, type PeerRuntime } from './methods.js';
+import { readTelegramState, restoreTelegram, telegramSaver } from './persistence.js';
 import { type CallbackQueryState, PeerStore } from './store.js';
 import type { ApiCall, Delivery, SentMessage, TgBotCommand, TgUpdate, WebhookInfo } from './types.js';
 import { LongPoll, UpdateQueue, updateTypeOf } from './updates.js';
@@ -38,6 +40,11 @@ export interface TelegramPeerOptions {
   callbackQueryTimeoutMs?: number;
   /** The gate every call passes; `telegramLimits()` enforces Telegram's rate limits. Default: admit everything. */
   admission?: AdmissionPolicy;
+  /**
+   * Where users, chats, messages and photos are kept across restarts (`persistence.ts`): restored at
+   * start when the file exists (and is of this bot), saved a moment after each change and on `stop()`.
+   */
+  stateFile?: string;
 }
 
 /** A running peer. */
@@ -92,7 +99,9 @@ const unixNow = (): number => Math.floor(Date.now() / 1000);
 
 /** Starts a peer on 127.0.0.1 and resolves once it accepts requests. */
 export async function startTelegramPeer(options: TelegramPeerOptions): Promise<TelegramPeer> {
+  const state = options.stateFile === undefined ? undefined : await readTelegramState(options.stateFile);
   const peer = new Peer(options);
+  if (state !== undefined) restoreTelegram(peer.store, state);
   await peer.listen(options.port ?? 0);
   return peer;
 }
@@ -114,9 +123,11 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
   private lastError: { date: number; message: string } | undefined;
   private pendingResponseCalls = 0;
   private stopped = false;
+  private readonly saver: StateSaver | undefined;
 
   constructor(private readonly options: TelegramPeerOptions) {
     this.store = new PeerStore(options.bot);
+    this.saver = options.stateFile === undefined ? undefined : telegramSaver(this.store, options.stateFile);
     this.admission = options.admission ?? admitAll;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
@@ -244,6 +255,7 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
           : { ok: false, error_code: 500, description: `Internal Server Error: ${String(error)}` };
     }
     this.record(method, params, response, viaWebhookResponse, at);
+    this.saver?.changed();
     return response;
   }
 
@@ -364,16 +376,20 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
     if (isUpdateAllowed(updateTypeOf(update), this.updates.allowedUpdates)) {
       this.updates.push(structuredClone(update));
     }
+    this.saver?.changed();
     return update;
   }
 
   user(id: number, opts?: { first_name?: string; username?: string; language_code?: string }): PeerUser {
     if (opts !== undefined || !this.store.users.has(id)) this.store.upsertUser(id, opts);
+    // The user may change their chat without an update (`seed`).
+    this.saver?.changed();
     return new User(this, id);
   }
 
   group(id: number, title: string): PeerGroup {
     const state = this.store.upsertGroup(id, title);
+    this.saver?.changed();
     return new Group(this, state);
   }
 
@@ -450,6 +466,7 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
     ].join('\n');
   }
 
+  /** Stops delivery and the server, then saves the state (when it is kept). */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -460,6 +477,7 @@ class Peer implements TelegramPeer, PeerRuntime, ActorHost {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+    await this.saver?.flush();
   }
 }
 

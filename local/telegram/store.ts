@@ -103,6 +103,17 @@ export class PeerStore {
     this.lastUpdateId = 100_000_000 + Math.floor(Math.random() * 1_000_000);
   }
 
+  /** The counters a restored store continues from (`persistence.ts`). */
+  counters(): { seq: number; lastUpdateId: number } {
+    return { seq: this.seq, lastUpdateId: this.lastUpdateId };
+  }
+
+  /** Continues from saved counters: message order and update ids keep increasing across a restart. */
+  restoreCounters(counters: { seq: number; lastUpdateId: number }): void {
+    this.seq = counters.seq;
+    this.lastUpdateId = counters.lastUpdateId;
+  }
+
   /** The next `update_id`; ids only increase. */
   nextUpdateId(): number {
     this.lastUpdateId += 1;

@@ -16,8 +16,10 @@ import type { AddressInfo } from 'node:net';
 import * as z from 'zod/mini';
 import { AppError } from '../../core/platform/errors.js';
 import { readText } from '../http-body.js';
+import type { LandedTransaction } from '../solana/index.js';
 import type { TelegramPeer } from '../telegram/index.js';
 import type { TestWallets } from './test-wallet.js';
+import { transactionPage } from './tx-page.js';
 import { pageView } from './view.js';
 
 /** How to start the page. */
@@ -33,6 +35,11 @@ export interface WebChatOptions {
   pollMs?: number;
   /** Test wallets lent to web chat users, so a person can deposit (no wallet section without them). */
   wallets?: TestWallets;
+  /**
+   * The local chain's landed transactions, for the page at `/tx/<signature>` (the explorer link of
+   * `npm run dev`, {@link transactionUrlTemplate}); no such page without it.
+   */
+  transactions?: (signature: string) => LandedTransaction | undefined;
 }
 
 /** A running page. */
@@ -41,6 +48,15 @@ export interface WebChat {
   readonly url: string;
   stop(): Promise<void>;
 }
+
+/** A page whose port is bound but which serves nothing yet (503) until `serve`. */
+export interface OpenWebChat extends WebChat {
+  /** Starts serving with `options` (their `port` is ignored: the page is already bound). */
+  serve(options: WebChatOptions): WebChat;
+}
+
+/** The page's transaction view as an explorer URL template (`{signature}` replaced), for the functions' `EXPLORER_TX_URL`. */
+export const transactionUrlTemplate = (page: Pick<WebChat, 'url'>): string => `${page.url}tx/{signature}`;
 
 /** A request the page server refuses; `status` is the HTTP status it answers with. */
 export class WebChatRequestError extends AppError {
@@ -61,6 +77,7 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  '/tx.css': { file: 'tx.css', type: 'text/css; charset=utf-8' },
 };
 
 const SECURITY_HEADERS = {
@@ -95,6 +112,8 @@ const PayBody = z.object({
   sol: z.number().check(z.minimum(0.001), z.maximum(4)),
 });
 const UserName = z.string().check(z.minLength(1), z.maxLength(64));
+/** A transaction signature: 64 bytes in base58. */
+const Signature = z.string().check(z.regex(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/));
 /** A Bot API `file_id` (base64url). */
 const FileId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,256}$/));
 /** A photo never changes under its file id: the page may cache it instead of fetching it on every redraw. */
@@ -102,22 +121,42 @@ const PHOTO_CACHE_CONTROL = 'private, max-age=86400, immutable';
 
 /** Starts the page on 127.0.0.1. */
 export async function startWebChat(options: WebChatOptions): Promise<WebChat> {
-  const page = new WebChatServer(options);
-  await page.listen(options.port ?? 0);
+  return (await openWebChat(options.port)).serve(options);
+}
+
+/**
+ * Binds the page's port on 127.0.0.1 (`port`, or a free one when it is taken) before it has anything
+ * to serve, so its URL is known first: `npm run dev` gives the functions the page's transaction view
+ * as their explorer link, then starts the stack, then calls `serve`.
+ */
+export async function openWebChat(port = 0): Promise<OpenWebChat> {
+  const page = new WebChatServer();
+  await page.listen(port);
   return page;
 }
 
-class WebChatServer implements WebChat {
+class WebChatServer implements OpenWebChat {
   url = '';
   private readonly server: Server;
-  private readonly admin: { id: number; first_name: string };
+  private admin = DEFAULT_ADMIN;
   private readonly streams = new Set<() => void>();
   private readonly files = new Map<string, Buffer>();
   private port = 0;
+  private served: WebChatOptions | undefined;
 
-  constructor(private readonly options: WebChatOptions) {
-    this.admin = options.admin ?? DEFAULT_ADMIN;
+  constructor() {
     this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  serve(options: WebChatOptions): WebChat {
+    this.admin = options.admin ?? DEFAULT_ADMIN;
+    this.served = options;
+    return this;
+  }
+
+  private get options(): WebChatOptions {
+    if (this.served === undefined) throw new WebChatRequestError(503, 'The local stack is still starting');
+    return this.served;
   }
 
   async listen(port: number): Promise<void> {
@@ -166,6 +205,9 @@ class WebChatServer implements WebChat {
         res.writeHead(204, SECURITY_HEADERS);
         res.end();
         return;
+      }
+      if (req.method === 'GET' && url.pathname.startsWith('/tx/')) {
+        return this.transaction(url.pathname.slice('/tx/'.length), res);
       }
       if (req.method === 'GET' && url.pathname === '/api/events') return this.events(url, res);
       if (req.method === 'GET' && url.pathname.startsWith('/api/photo/')) {
@@ -238,6 +280,17 @@ class WebChatServer implements WebChat {
       'cache-control': PHOTO_CACHE_CONTROL,
     });
     res.end(file.bytes);
+  }
+
+  /** The page of a transaction on the local chain (HTML: it is opened from the explorer link in a chat). */
+  private transaction(rawSignature: string, res: ServerResponse): void {
+    const transactions = this.options.transactions;
+    if (transactions === undefined) throw new WebChatRequestError(404, 'There is no local chain');
+    const signature = Signature.safeParse(rawSignature);
+    const found = signature.success ? transactions(signature.data) : undefined;
+    const status = !signature.success ? 400 : found === undefined ? 404 : 200;
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS });
+    res.end(transactionPage(signature.success ? signature.data : rawSignature, found));
   }
 
   /** Server-sent events: the whole view, again whenever it changes. */

@@ -2,7 +2,9 @@
  * Test wallets for the web chat page: a person chatting with the local bot cannot sign a Solana
  * transfer from a wallet of their own, so the page lends each web chat user one, funded by the local
  * Solana peer, and pays the bot's Solana Pay deposit requests from it (a System transfer with the
- * request's reference as a read-only key, as wallet apps do), so the deposit flow runs offline. Local only: keys live in this process's memory.
+ * request's reference as a read-only key, as wallet apps do), so the deposit flow runs offline.
+ * Local only: the keys live in this process's memory and, given a `file` (`npm run dev` keeps it in
+ * the data directory), in that file, so a restart lends each user the same wallet again.
  */
 import {
   Keypair,
@@ -11,8 +13,10 @@ import {
   SystemProgram,
   type TransactionInstruction,
 } from '@solana/web3.js';
+import * as z from 'zod/mini';
 import { parseTransferRequest } from '../../core/desk/deposits/claims.js';
 import type { SolanaPeer } from '../solana/index.js';
+import { Base64, fromBase64, LocalStateError, readState, toBase64, writeState } from '../state-file.js';
 
 /**
  * The instruction a Solana Pay wallet builds for a SOL transfer request: a System transfer to the
@@ -53,14 +57,42 @@ export interface TestWallets {
 }
 
 const FUNDING = 5_000_000_000n;
+const WHAT = 'test wallets file';
 
-export function testWallets(solana: SolanaPeer): TestWallets {
+/** The file's shape: each web chat user's wallet, by its 64-byte secret key. */
+export const TestWalletsSchema = z.object({
+  version: z.literal(1),
+  wallets: z.array(z.object({ userId: z.int().check(z.positive()), secretKey: Base64 })),
+});
+
+/**
+ * The page's test wallets on `solana`; with a `file`, the wallets lent before a restart (a
+ * `LocalStateError` when it is invalid) and every new one kept there.
+ */
+export async function testWallets(solana: SolanaPeer, options: { file?: string } = {}): Promise<TestWallets> {
+  const { file } = options;
   const wallets = new Map<number, Keypair>();
+  const saved = file === undefined ? undefined : await readState(file, TestWalletsSchema, WHAT);
+  for (const entry of saved?.wallets ?? []) {
+    try {
+      wallets.set(entry.userId, Keypair.fromSecretKey(fromBase64(entry.secretKey)));
+    } catch (error) {
+      throw new LocalStateError(file!, WHAT, `user ${entry.userId}: ${(error as Error).message}`);
+    }
+  }
+  const save = (): Promise<void> =>
+    file === undefined
+      ? Promise.resolve()
+      : writeState(file, {
+          version: 1,
+          wallets: [...wallets].map(([userId, wallet]) => ({ userId, secretKey: toBase64(wallet.secretKey) })),
+        } satisfies z.infer<typeof TestWalletsSchema>);
   async function walletOf(userId: number): Promise<Keypair> {
     let wallet = wallets.get(userId);
     if (!wallet) {
       wallet = Keypair.generate();
       wallets.set(userId, wallet);
+      await save();
       await solana.svm.airdrop(wallet.publicKey, FUNDING);
     }
     return wallet;

@@ -85,7 +85,7 @@ export function ledgerWorld(table: LocalTable, options: { users: number; setting
         queue,
         settings,
         treasury,
-        explorerUrl: (s) => `https://explorer.test/tx/${s}`,
+        explorerTxUrl: 'https://explorer.test/tx/{signature}',
         admins: new Set([42]),
       }),
       txSendHandler({

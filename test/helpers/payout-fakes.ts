@@ -97,6 +97,8 @@ export interface PayoutHarnessOptions {
   treasury?: string;
   /** The user's internal balance, credited through a confirmed deposit (default 1,000 SOL). */
   balanceLamports?: bigint;
+  /** The explorer link template (`EXPLORER_TX_URL`); `null`: none. */
+  explorerTxUrl?: string | null;
 }
 
 /**
@@ -126,7 +128,8 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
   const now = () => Date.now() + clock.offsetMs;
   const parked: { record: QueueRecord; reason: ParkReason }[] = [];
   const delayed: { messageIds: string[]; seconds: number }[] = [];
-  const explorerUrl = (signature: string) => `https://explorer.test/tx/${signature}`;
+  const explorerTxUrl =
+    options.explorerTxUrl === null ? undefined : (options.explorerTxUrl ?? 'https://explorer.test/tx/{signature}');
 
   const consume = createConsumer(
     [
@@ -139,7 +142,7 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
         queue,
         settings,
         treasury,
-        explorerUrl,
+        explorerTxUrl,
         now,
       }),
       txSendHandler({
@@ -283,7 +286,7 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
     parked,
     delayed,
     recipient,
-    explorerUrl,
+    explorerTxUrl,
     deliver,
     pending,
     take,

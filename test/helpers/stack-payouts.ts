@@ -9,18 +9,31 @@ import {
   localClientConfig,
   startLocalStack,
 } from '../../local/index.js';
+import { openWebChat, transactionUrlTemplate } from '../../local/web-chat/server.js';
 import { payRequest, pressPaidUntil, requestDeposit } from './stack-deposits.js';
 
 /**
  * A local stack for payouts (50-ms slots, so blockhashes expire as they would on a busy chain), a
- * connection to its chain, and its payout store, to read payouts as the functions left them.
+ * connection to its chain, and its payout store, to read payouts as the functions left them. With
+ * `webChat`, the web chat page as `npm run dev` runs it: the explorer link points at its transaction
+ * view (stop it with the stack).
  */
-export async function startPayoutStack() {
-  const stack = await startLocalStack({ onFunctionLog: () => undefined, solana: { slotMs: 50 } });
+export async function startPayoutStack(options: { webChat?: boolean } = {}) {
+  const page = options.webChat ? await openWebChat() : undefined;
+  const stack = await startLocalStack({
+    onFunctionLog: () => undefined,
+    solana: { slotMs: 50 },
+    ...(page && { explorerTxUrl: transactionUrlTemplate(page) }),
+  });
+  const webChat = page?.serve({
+    peer: stack.telegram,
+    adminChatId: LOCAL_ADMIN_CHAT_ID,
+    transactions: (signature) => stack.solana.transaction(signature),
+  });
   const chain = new Connection(stack.solana.urls[0]!, { commitment: 'confirmed', disableRetryOnRateLimit: true });
   const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
   const payouts = new DynamoPayoutStore({ client, tableName: stack.dynamodb.tableName });
-  return { stack, chain, payouts };
+  return { stack, chain, payouts, webChat };
 }
 
 /** Successful transactions that reached `wallet` from the treasury: less its airdrop and its deposit. */

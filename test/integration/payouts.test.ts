@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoPayoutStore } from '../../core/desk/payouts/dynamodb-store.js';
 import type { Payout } from '../../core/desk/payouts/store.js';
 import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack } from '../../local/index.js';
+import type { WebChat } from '../../local/web-chat/server.js';
 import {
   adminGroup,
   approvalFor as approvalOn,
@@ -17,11 +18,15 @@ import {
 let stack: LocalStack;
 let chain: Connection;
 let payouts: DynamoPayoutStore;
+let webChat: WebChat | undefined;
 
 beforeAll(async () => {
-  ({ stack, chain, payouts } = await startPayoutStack());
+  ({ stack, chain, payouts, webChat } = await startPayoutStack({ webChat: true }));
 });
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await webChat?.stop();
+  await stack?.stop();
+});
 
 const waitForText = (chatId: number, includes: string, timeoutMs = 30_000) =>
   waitForTextIn(stack, chatId, includes, timeoutMs);
@@ -74,6 +79,15 @@ describe('payouts on the local stack', { timeout: 90_000 }, () => {
     expect(paid.text).toContain('0.25 SOL');
     expect(paid.text).toContain('View the transaction');
     const payout = await payoutUntil(id, (p) => p.status === 'paid');
+    // The link opens the web chat's page of the transaction on the local chain (no public explorer knows it).
+    const link = paid.entities.find((entity) => entity.type === 'text_link')?.url;
+    expect(link).toBe(`${webChat!.url}tx/${payout.tx!.signature}`);
+    const page = await fetch(link!);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(payout.tx!.signature);
+    expect(html).toContain(wallet.toBase58());
+    expect(html).toContain('+0.25');
     expect(payout.history.map((h) => h.status)).toEqual(['cooling', 'requested', 'approved', 'sent', 'paid']);
     expect(payout.history[2]?.by).toBe(`admin:${LOCAL_ADMIN_USER_ID}`);
     expect((await stack.solana.svm.balance(wallet)) - walletBefore).toBe(250_000_000n);

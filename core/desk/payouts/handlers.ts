@@ -10,6 +10,7 @@ import {
   shortId,
 } from '../../platform/jobs/index.js';
 import { KeyServiceUnavailableError } from '../../platform/keys/index.js';
+import { explorerTxLink } from '../../platform/settings.js';
 import { notice } from '../../platform/telegram/index.js';
 import { utcDay } from '../../platform/time.js';
 import { adminEvent, assertAdmin } from '../admin/index.js';
@@ -74,8 +75,8 @@ export interface PayoutSignerDeps extends PayoutBase {
   /** The admins (`ADMIN_USER_IDS`): a `payout.decide` by anyone else is poison. */
   admins: ReadonlySet<number>;
   signer: PayoutSigner;
-  /** The explorer page of a transaction. */
-  explorerUrl: (signature: string) => string;
+  /** A transaction's explorer page, `{signature}` replaced (`EXPLORER_TX_URL`); no link when absent. */
+  explorerTxUrl: string | undefined;
 }
 
 /** A blockhash older than this is not signed with (valid ~60–90 s; the send needs time to land). */
@@ -532,10 +533,15 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
         if (hold !== 'settled') log.error('payout.settle_unheld', { payoutId, hold });
       }
       if (!paid) return;
-      const link = deps.explorerUrl(signature);
+      const link = explorerTxLink(deps.explorerTxUrl, signature);
+      const paidText = t('withdraw.paid', { id: payoutId, sol: formatSol(paid.lamports), wallet: paid.wallet });
       return emitFrom(deps.queue, job, [
-        flow.tell(paid, t('withdraw.paid', { id: payoutId, sol: formatSol(paid.lamports), wallet: paid.wallet, link })),
-        adminEvent({ kind: 'withdrawal.paid', userId: paid.userId, facts: flow.facts(paid, ['tx', link]) }),
+        flow.tell(paid, link === undefined ? paidText : `${paidText}\n${t('withdraw.paid_link', { link })}`),
+        adminEvent({
+          kind: 'withdrawal.paid',
+          userId: paid.userId,
+          facts: flow.facts(paid, ['tx', link ?? signature]),
+        }),
       ]);
     }
     if (outcome === 'failed')

@@ -101,7 +101,7 @@ describe.skipIf(!hasChromium)(
       chat = await startWebChat({
         peer: stack.telegram,
         adminChatId: LOCAL_ADMIN_CHAT_ID,
-        wallets: testWallets(stack.solana),
+        wallets: await testWallets(stack.solana),
       });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -524,7 +524,7 @@ describe('web chat test wallet', () => {
     const solana = await startSolanaPeer({ slotMs: 20, treasury: { address: treasury, lamports: 1_000_000_000n } });
     const peer = await startTelegramPeer({ token: '1:T', bot: { id: 1, username: 'web_bot', first_name: 'Web' } });
     peer.group(-100_700, 'Admins');
-    const chat = await startWebChat({ peer, adminChatId: -100_700, wallets: testWallets(solana) });
+    const chat = await startWebChat({ peer, adminChatId: -100_700, wallets: await testWallets(solana) });
     try {
       const reference = newReference();
       const url = transferRequestUrl({ recipient: treasury, reference, lamports: 250_000_000n, label: 'Desk' });

@@ -38,6 +38,20 @@ const sendPayloads = (h: PayoutHarness) =>
 const unique = <T>(values: readonly T[]) => [...new Set(values)];
 
 describe('payout flow', () => {
+  it('links the paid transaction only when the stage has an explorer: without one, the admins get the signature', async () => {
+    const h = payoutHarness(table, { explorerTxUrl: null });
+    const { job, payoutId } = await h.request(1_000_000_000n);
+    expect((await h.deliver(job)).batchItemFailures).toEqual([]);
+    expect(await h.deliver(h.decide(payoutId, true, 42, 'Ann'))).toEqual({ batchItemFailures: [] });
+    expect(await h.drain()).toEqual([]);
+    const paid = await h.store.get(payoutId);
+    expect(paid?.status).toBe('paid');
+    const told = h.notices().at(-1)?.text ?? '';
+    expect(told).toContain(`Withdrawal <code>${payoutId}</code>`);
+    expect(told).not.toContain('<a href');
+    expect(h.events().at(-1)?.facts).toContainEqual(['tx', paid!.tx!.signature]);
+  });
+
   it('pays an approved withdrawal: request, admin approval, KMS signature, send, settle', async () => {
     const h = payoutHarness(table);
     const lamports = 1_500_000_000n;
@@ -102,7 +116,7 @@ describe('payout flow', () => {
       ['sent', 'signer'],
       ['paid', 'chain'],
     ]);
-    const link = h.explorerUrl(recorded!.tx!.signature);
+    const link = `https://explorer.test/tx/${recorded!.tx!.signature}`;
     expect(h.notices().at(-1)?.text).toContain(`<a href="${link}">`);
     expect(h.events().map((e) => e.kind)).toEqual(['withdrawal.requested', 'withdrawal.approved', 'withdrawal.paid']);
     expect(h.events()[1]?.facts).toContainEqual(['by', 'Ann']);
