@@ -44,6 +44,9 @@ const aiProvider = process.env.AI_API_KEY
   ? { baseUrl: process.env.AI_BASE_URL ?? stageSettings(stage).ai.baseUrl, apiKey: process.env.AI_API_KEY }
   : undefined;
 
+/** With PRICE_URLS set, balances are valued from those sources (e.g. CoinGecko) instead of the offline price peer. */
+const priceSources = process.env.PRICE_URLS;
+
 async function main(): Promise<void> {
   const real = token ? await realBotIdentity(token) : undefined;
   const stack = await startLocalStack({
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
     onFunctionLog: (line) => console.log(formatLogLine(line)),
     ...(cluster ? { solanaCluster: cluster } : {}),
     ...(aiProvider ? { aiProvider } : {}),
+    ...(priceSources ? { priceUrls: priceSources } : {}),
     ...(real
       ? {
           telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(24).toString('base64url') },
@@ -79,6 +83,9 @@ async function main(): Promise<void> {
       : `  Solana       local peer at ${stack.solana.urls.join(', ')} (treasury ${stack.solana.treasury?.address})`,
   );
   console.log(`  Assistant    ${aiProvider ? aiProvider.baseUrl : `local LLM peer at ${stack.llm.baseUrl}`}`);
+  console.log(
+    `  Prices       ${priceSources ? 'the sources in PRICE_URLS' : `local price peer at ${stack.prices.url}`}`,
+  );
   const shutdown = async () => {
     console.log('\nStopping…');
     await webChat?.stop();

@@ -10,6 +10,7 @@ import { aiMessages } from './assistant/catalog.js';
 import { limitMessages } from './bot/limits-catalog.js';
 import { depositMessages } from './deposits/catalog.js';
 import { withdrawMessages } from './payouts/catalog.js';
+import { priceMessages } from './prices/catalog.js';
 import { watchMessages } from './watches/catalog.js';
 
 const coreEn = {
@@ -136,6 +137,7 @@ const en = {
   ...withdrawMessages.en,
   ...adminMessages.en,
   ...depositMessages.en,
+  ...priceMessages.en,
   ...statsMessages.en,
   ...limitMessages.en,
 };
@@ -256,6 +258,7 @@ const zh: Record<MessageKey, string> = {
   ...withdrawMessages.zh,
   ...adminMessages.zh,
   ...depositMessages.zh,
+  ...priceMessages.zh,
   ...statsMessages.zh,
   ...limitMessages.zh,
 };

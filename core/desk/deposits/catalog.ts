@@ -23,6 +23,8 @@ export const depositMessages = catalog(
     'deposit.amount.too_large': 'That is more than a deposit request may ask for (1,000,000 SOL at most).',
     'deposit.deciding': 'Deciding… the outcome follows in this chat.',
     'deposit.private': 'Deposits are made in a private chat with me.',
+    'deposit.treasury':
+      '🏦 <b>Treasury address</b> (tap to copy). Fund it with SOL before approving payouts. Users deposit with /deposit, whose reference credits them; a plain transfer here is unattributed.\n<code>{address}</code>',
   } as const,
   {
     'deposit.preparing': '正在生成您的充值请求…',
@@ -45,5 +47,7 @@ export const depositMessages = catalog(
     'deposit.amount.too_large': '超出单个充值请求的上限（最多 1,000,000 SOL）。',
     'deposit.deciding': '处理中…结果将发送到本群。',
     'deposit.private': '请在与我的私聊中充值。',
+    'deposit.treasury':
+      '🏦 <b>金库地址</b>（点击复制）。批准提现前请先向其转入 SOL。用户请用 /deposit 充值，凭引用入账；直接转到此地址的款项无法归属用户。\n<code>{address}</code>',
   },
 );
