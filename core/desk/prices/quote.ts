@@ -19,9 +19,12 @@ const price = z.number().check(z.positive(), z.lt(1e15));
  * The answer of CoinGecko's `GET /simple/token_price/solana?contract_addresses=…&vs_currencies=usd,cny`
  * (and of the local price peer, which speaks the same shape): `{ "<mint>": { "usd": 1.0, "cny": 7.2 } }`.
  * Other fields (`last_updated_at`, other currencies) are dropped; a mint the source does not know is
- * simply absent; anything else (a non-object, a non-positive price) fails the whole answer.
+ * simply absent; anything else (a non-object, a key that is no address such as an error's `status`,
+ * a non-positive price) fails the whole answer.
  */
-const TokenPriceAnswer = z.record(z.string(), z.object({ usd: z.optional(price), cny: z.optional(price) }));
+/** A mint address as a key (letters and digits only: some platforms lowercase it, so not strictly base58). */
+const mintKey = z.string().check(z.regex(/^[0-9A-Za-z]{32,44}$/));
+const TokenPriceAnswer = z.record(mintKey, z.object({ usd: z.optional(price), cny: z.optional(price) }));
 
 /** The URL of one request for `mints` to a source configured as `base` (its query string, e.g. an API key, kept). */
 export function tokenPriceUrl(base: string, mints: readonly string[]): string {
