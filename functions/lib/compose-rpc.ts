@@ -88,7 +88,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       resendEveryMs: 2_000,
     }),
     ...watchHandlers({ store: new DynamoWatchStore(stores), solana, queue }),
-    ...ledgerHandlers({ ledger, queue, payouts }),
+    ...ledgerHandlers({ ledger, queue, payouts, prices }),
     ...payoutChainHandlers({
       ledger,
       store: payouts,

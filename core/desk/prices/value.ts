@@ -1,5 +1,6 @@
 import type { Language } from '../../platform/i18n/index.js';
-import type { Fiat, MintPrice } from './quote.js';
+import type { Translate } from '../i18n.js';
+import type { Fiat, MintPrice, PriceTable } from './quote.js';
 
 /** The currencies a user reads values in: USD, and CNY too in 中文. */
 export const fiatsFor = (lang: Language): readonly Fiat[] => (lang === 'zh' ? ['usd', 'cny'] : ['usd']);
@@ -28,3 +29,35 @@ export function fiatValue(amount: number, price: MintPrice | undefined, lang: La
 
 /** `amount` base units of a token with `decimals`, as whole tokens (a display number, not money arithmetic). */
 export const wholeTokens = (amount: bigint | string, decimals: number): number => Number(amount) / 10 ** decimals;
+
+/**
+ * Prices for one answer in the reader's language: `table` is `undefined` when the source did not
+ * answer (amounts are shown without values, and the answer says so); `shown` counts the values written.
+ */
+export interface Valuation {
+  readonly lang: Language;
+  readonly table: PriceTable | undefined;
+  shown: number;
+}
+
+export const valuationOf = (lang: Language, table: PriceTable | undefined): Valuation => ({ lang, table, shown: 0 });
+
+/** `line ≈ $1.23` when the source knows the mint; `line` unchanged otherwise (or without a valuation). */
+export function valued(
+  t: Translate,
+  line: string,
+  amount: number,
+  mint: string,
+  valuation: Valuation | undefined,
+): string {
+  const value = valuation && fiatValue(amount, valuation.table?.get(mint), valuation.lang);
+  if (!valuation || value === undefined) return line;
+  valuation.shown++;
+  return `${line} ${t('price.value', { value })}`;
+}
+
+/** The closing line about values: indicative when any was shown, unavailable when the source was down. */
+export function valuationNote(t: Translate, valuation: Valuation): string | undefined {
+  if (valuation.table === undefined) return t('price.unavailable');
+  return valuation.shown > 0 ? t('price.indicative') : undefined;
+}

@@ -4,7 +4,15 @@ import { emitFrom, handle } from '../../platform/jobs/index.js';
 import { notice } from '../../platform/telegram/index.js';
 import { adminEvent } from '../admin/index.js';
 import { type Translate, translator } from '../i18n.js';
-import { fiatValue, type PriceSource, type PriceTable, WSOL_MINT, wholeTokens } from '../prices/index.js';
+import {
+  type PriceSource,
+  type Valuation,
+  valuationNote,
+  valuationOf,
+  valued,
+  WSOL_MINT,
+  wholeTokens,
+} from '../prices/index.js';
 import {
   type AccountSummary,
   checkAddress,
@@ -31,30 +39,6 @@ export interface WalletDeps {
 /** Balances with their indicative value: the price source (the rpc worker's), asked once per answer. */
 export interface BalanceDeps extends WalletDeps {
   prices?: PriceSource;
-}
-
-/**
- * Prices for one answer in the reader's language: `table` is `undefined` when the source did not
- * answer (the balance is shown without values, and says so); `shown` counts the values written.
- */
-export interface Valuation {
-  readonly lang: Language;
-  readonly table: PriceTable | undefined;
-  shown: number;
-}
-
-/** ` ≈ $1.23` after a line, when the source knows the mint; nothing otherwise. */
-function valued(t: Translate, line: string, amount: number, mint: string, valuation: Valuation | undefined): string {
-  const value = valuation && fiatValue(amount, valuation.table?.get(mint), valuation.lang);
-  if (!valuation || value === undefined) return line;
-  valuation.shown++;
-  return `${line} ${t('price.value', { value })}`;
-}
-
-/** The closing line about values: indicative when any was shown, unavailable when the source was down. */
-export function valuationNote(t: Translate, valuation: Valuation): string | undefined {
-  if (valuation.table === undefined) return t('price.unavailable');
-  return valuation.shown > 0 ? t('price.indicative') : undefined;
 }
 
 /** Replies to the chat the job came from (jobs without a chat have no one to answer). */
@@ -161,7 +145,7 @@ export function walletBalanceHandler(deps: BalanceDeps) {
       Promise.all(addresses.map((address) => deps.solana.getAccount(address))),
       deps.prices?.prices(),
     ]);
-    const valuation: Valuation | undefined = deps.prices && { lang: job.payload.lang as Language, table, shown: 0 };
+    const valuation = deps.prices && valuationOf(job.payload.lang as Language, table);
     const blocks: string[] = [];
     let total = 0n;
     for (const [index, address] of addresses.entries()) {
