@@ -13,7 +13,9 @@ const config = rpcWorkerConfig(env);
 const telemetry = workerTelemetry(
   'rpc-worker',
   config.logLevel,
-  parseRpcEndpoints(config.solanaRpcUrls).map((endpoint) => endpoint.url),
+  [...parseRpcEndpoints(config.solanaRpcUrls), ...parseRpcEndpoints(config.priceUrls, 'PRICE_URLS')].map(
+    (endpoint) => endpoint.url,
+  ),
 );
 const log = telemetry.log;
 const { consume, pool, counters } = composeRpcWorker(config, log, inspectedQueuesConfig(env));

@@ -79,6 +79,9 @@ function shutdown(code = 0): Promise<void> {
   return stopping;
 }
 
+/** With PRICE_URLS set, balances are valued from those sources (e.g. CoinGecko) instead of the offline price peer. */
+const priceSources = process.env.PRICE_URLS;
+
 async function main(): Promise<void> {
   // Registered first: a signal during the start stops what is up once the start is over.
   let signalled = false;
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
     ...(cluster ? { solanaCluster: cluster } : {}),
     ...(page && localChain ? { explorerTxUrl: transactionUrlTemplate(page) } : {}),
     ...(aiProvider ? { aiProvider } : {}),
+    ...(priceSources ? { priceUrls: priceSources } : {}),
     ...(real
       ? {
           telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(24).toString('base64url') },
@@ -131,6 +135,9 @@ async function main(): Promise<void> {
       : `  Solana       local peer at ${stack.solana.urls.join(', ')} (treasury ${stack.solana.treasury?.address})`,
   );
   console.log(`  Assistant    ${aiProvider ? aiProvider.baseUrl : `local LLM peer at ${stack.llm.baseUrl}`}`);
+  console.log(
+    `  Prices       ${priceSources ? 'the sources in PRICE_URLS' : `local price peer at ${stack.prices.url}`}`,
+  );
 
   if (real) {
     console.log(`  Telegram     real, as @${real.username}: open https://t.me/${real.username} and send /start\n`);

@@ -1,7 +1,7 @@
 /**
  * The embedded local AWS runtime, and the entry of the `local/` package: DynamoDB (dynalite), SQS
- * (fauxqs), the KMS emulator, the Telegram Bot API peer, the Solana JSON-RPC peer, the LLM peer and
- * the Lambda runner, started in one process from the same stage settings the stacks deploy.
+ * (fauxqs), the KMS emulator, the Telegram Bot API peer, the Solana JSON-RPC peer, the LLM peer, the
+ * price peer and the Lambda runner, started in one process from the same stage settings the stacks deploy.
  *
  * Production code cannot tell it apart from AWS: functions get the stack's environment
  * variables, with the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>` pointing at the emulators.
@@ -21,6 +21,7 @@ import type { LogLine } from './lambda/environment.js';
 import { type StackWiring, stackEnv } from './lambda/function-env.js';
 import type { RunnerStats } from './lambda/runner.js';
 import type { LlmPeer } from './llm/index.js';
+import type { PricePeer } from './prices/index.js';
 import type { SolanaPeer, SolanaPeerOptions } from './solana/index.js';
 import { startStackDataDir } from './stack/data-dir.js';
 import { startStackDynamoDb } from './stack/dynamodb.js';
@@ -29,6 +30,7 @@ import { botIdOf, type LocalTelegramOptions, localTelegramIdentity } from './sta
 import { startStackKms } from './stack/kms.js';
 import { startStackLlm } from './stack/llm.js';
 import { meteredWiring, startStackMeter } from './stack/meter.js';
+import { priceUrls, startStackPrices } from './stack/prices.js';
 import { startStackSchedules } from './stack/schedules.js';
 import { Services } from './stack/services.js';
 import { solanaRpcUrls, startStackSolana } from './stack/solana.js';
@@ -46,6 +48,7 @@ export { type BuiltFunction, buildFunction } from './lambda/build.js';
 export type { LogLine } from './lambda/environment.js';
 export type { RunnerStats } from './lambda/runner.js';
 export type { LlmPeer } from './llm/index.js';
+export { LOCAL_PRICES, type PricePeer } from './prices/index.js';
 export type { RpcCall, SolanaPeer } from './solana/index.js';
 export {
   LOCAL_ADMIN_CHAT_ID,
@@ -118,6 +121,11 @@ export interface LocalStackOptions {
    */
   aiProvider?: { baseUrl: string; apiKey: string };
   /**
+   * Real price sources for the rpc worker instead of the local price peer (`npm run dev` with
+   * `PRICE_URLS`): their `PRICE_URLS` JSON. The peer runs either way.
+   */
+  priceUrls?: string;
+  /**
    * Meter every AWS request (`npm run cost`): the functions, the SQS pollers and the watch schedule
    * reach DynamoDB, SQS and KMS through metering proxies (`stack.meter`), and each function's SDK
    * names it in its user agent (`AWS_SDK_UA_APP_ID`). The schedule's timer is off, so nothing runs
@@ -164,6 +172,8 @@ export interface LocalStack {
   readonly solana: SolanaPeer;
   /** The assistant's LLM peer: the functions' `AI_BASE_URL`, with its key as their `AI_API_KEY`. */
   readonly llm: LlmPeer;
+  /** The offline price peer: the functions' `PRICE_URLS` (unless `priceUrls` was given). */
+  readonly prices: PricePeer;
   /** The bot identity the peer and the functions share. */
   readonly bot: LocalTelegramOptions & { readonly id: number };
   /** `http://127.0.0.1:PORT/telegram` when functions are on. */
@@ -187,6 +197,8 @@ export interface LocalStack {
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Each local RPC endpoint as the functions see it in `SOLANA_RPC_URLS`. */
 const LOCAL_RPC_RPS = 50;
+/** The local price peer's endpoint as the functions see it in `PRICE_URLS`. */
+const LOCAL_PRICE_RPS = 10;
 
 /**
  * Starts KMS (the stage's keys), then DynamoDB, SQS (every queue and DLQ of the stage), the Telegram,
@@ -208,7 +220,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const dataDir = await services.start(startStackDataDir(stage, options.dataDir));
     const kms = await services.start(startStackKms({ dataDir: dataDir.path, stage }));
-    const [dynamodb, sqs, telegram, solana, llm] = await Promise.all([
+    const [dynamodb, sqs, telegram, solana, llm, prices] = await Promise.all([
       services.start(startStackDynamoDb({ dataDir: dataDir.path, stage, functions })),
       services.start(startStackSqs({ stage, settings })),
       services.start(
@@ -227,6 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
       ),
       services.start(startStackLlm()),
+      services.start(startStackPrices()),
     ]);
     const wiring: StackWiring = {
       stage,
@@ -243,6 +256,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         options.explorerTxUrl ?? (options.solanaCluster ? (settings.solana.explorerTxUrl ?? undefined) : undefined),
       secrets: localSecrets(bot, {
         solanaRpcUrls: options.solanaCluster?.rpcUrls ?? solanaRpcUrls(solana, options.solanaRps ?? LOCAL_RPC_RPS),
+        priceUrls: options.priceUrls ?? priceUrls(prices, LOCAL_PRICE_RPS),
         treasuryAddress: options.solanaCluster?.treasuryAddress ?? solana.treasury?.address ?? '',
         intakePublicKey: kms.intakePublicKey,
         aiApiKey: options.aiProvider?.apiKey ?? llm.apiKey,
@@ -299,6 +313,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(telegram.limiter !== undefined && { telegramLimits: telegram.limiter }),
       solana,
       llm,
+      prices,
       bot,
       webhookUrl: running?.webhookUrl,
       ...(running ? { runner: { stats: running.runner.stats, crash: running.runner.crash } } : {}),

@@ -22,6 +22,7 @@ const HOW_TO_SET: Readonly<Record<Exclude<SecretName, FromKeys>, string>> = {
   TELEGRAM_WEBHOOK_SECRET: '"$(openssl rand -hex 32)"',
   TELEGRAM_BOT_USERNAME: "'<the bot username, without @>'",
   SOLANA_RPC_URLS: `'[{"url":"https://api.mainnet-beta.solana.com","rps":8,"priority":1}]'`,
+  PRICE_URLS: `'[{"url":"https://api.coingecko.com/api/v3/simple/token_price/solana","rps":0.5,"priority":1}]'`,
   ADMIN_CHAT_ID: "'<the admin group id, e.g. -1001234567890>'",
   ADMIN_USER_IDS: "'<the admins’ user ids, comma-separated>'",
   AI_API_KEY: "'<the API key of the assistant provider>'",

@@ -63,6 +63,11 @@ export const SECRETS = [
   'TELEGRAM_BOT_USERNAME',
   /** JSON list of Solana RPC endpoints: `[{ url, rps, methodRps?, priority }]` (URLs often embed API keys). */
   'SOLANA_RPC_URLS',
+  /**
+   * JSON list of price sources, the same shape: `[{ url, rps, priority }]`, each answering as CoinGecko's
+   * `simple/token_price/solana` does (a demo or pro API key may ride in the URL's query).
+   */
+  'PRICE_URLS',
   /** Chat id of the admin group or channel (negative for groups). */
   'ADMIN_CHAT_ID',
   /** The treasury's deposit address (base58), shown to users and scanned for deposits. */
@@ -149,7 +154,8 @@ export const FUNCTIONS = {
   rpcWorker: {
     entry: 'functions/rpc-worker.ts',
     // ADMIN_USER_IDS: deposit decisions and the admin desk's jobs are checked against the admins again.
-    secrets: ['SOLANA_RPC_URLS', 'TREASURY_ADDRESS', 'ADMIN_USER_IDS'],
+    // PRICE_URLS: balances carry their indicative value; prices are fetched here only.
+    secrets: ['SOLANA_RPC_URLS', 'PRICE_URLS', 'TREASURY_ADDRESS', 'ADMIN_USER_IDS'],
     // rpc: a watch poll fans out into watch checks on its own queue; payouts: a payout's
     // transaction outcome goes back to the signer.
     sendsTo: ['notify', 'rpc', 'payouts'],

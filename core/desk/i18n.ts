@@ -11,6 +11,7 @@ import { commandMessages } from './bot/commands-catalog.js';
 import { limitMessages } from './bot/limits-catalog.js';
 import { depositMessages } from './deposits/catalog.js';
 import { withdrawMessages } from './payouts/catalog.js';
+import { priceMessages } from './prices/catalog.js';
 import { watchMessages } from './watches/catalog.js';
 
 const coreEn = {
@@ -168,6 +169,7 @@ const en = {
   ...withdrawMessages.en,
   ...adminMessages.en,
   ...depositMessages.en,
+  ...priceMessages.en,
   ...statsMessages.en,
   ...limitMessages.en,
   ...commandMessages.en,
@@ -315,6 +317,7 @@ const zh: Record<MessageKey, string> = {
   ...withdrawMessages.zh,
   ...adminMessages.zh,
   ...depositMessages.zh,
+  ...priceMessages.zh,
   ...statsMessages.zh,
   ...limitMessages.zh,
   ...commandMessages.zh,

@@ -6,9 +6,10 @@ import {
   rpcCounterFlusher,
   userSeenHandler,
 } from '../../core/desk/admin/index.js';
-import { DynamoDepositStore, depositHandlers } from '../../core/desk/deposits/index.js';
+import { DynamoDepositStore, depositHandlers, treasuryQrHandler } from '../../core/desk/deposits/index.js';
 import { DynamoLedger, ledgerHandlers } from '../../core/desk/ledger/index.js';
 import { DynamoPayoutStore, payoutChainHandlers, txSendHandler } from '../../core/desk/payouts/index.js';
+import { createPriceSource, PRICED_MINTS } from '../../core/desk/prices/index.js';
 import { fifoQueues } from '../../core/desk/settings.js';
 import { DynamoTxStore, Web3SolanaGateway } from '../../core/desk/solana/index.js';
 import {
@@ -30,7 +31,8 @@ import { dynamoClient, sqsClient } from './runtime.js';
 
 /**
  * The rpc worker's object graph: one RPC pool per container (its rate share is
- * cap ÷ the queue's maximum concurrency), the web3.js gateway over it, and the job handlers.
+ * cap ÷ the queue's maximum concurrency), the web3.js gateway over it, the price source under the
+ * same rules (and the same shared cache), and the job handlers.
  * Kept apart from `compose.ts` so web3.js never reaches the webhook bundle.
  *
  * It also answers the admins' `/stats` (it alone may read the depth of every queue, `inspected`)
@@ -41,11 +43,19 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
   const { settings, tableName } = config;
   const stores = { client: dynamoClient(), tableName };
   const sqs = sqsClient();
+  const cache = new DynamoRpcCache(stores);
   const pool = createRpcPool({
     endpoints: parseRpcEndpoints(config.solanaRpcUrls),
     maxConcurrency: settings.queues.rpc.maxConcurrency,
     settings: settings.solana,
-    cache: new DynamoRpcCache(stores),
+    cache,
+    log,
+  });
+  const prices = createPriceSource({
+    sources: parseRpcEndpoints(config.priceUrls, 'PRICE_URLS'),
+    mints: PRICED_MINTS,
+    maxConcurrency: settings.queues.rpc.maxConcurrency,
+    cache,
     log,
   });
   const solana = new Web3SolanaGateway({ fetch: pool.fetch, commitment: settings.solana.commitment });
@@ -65,7 +75,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
   });
   const handlers = [
     walletVerifyHandler({ solana, queue, book, sessions }),
-    walletBalanceHandler({ solana, queue }),
+    walletBalanceHandler({ solana, queue, prices }),
     walletUnlinkHandler({ book }),
     ...depositHandlers({
       solana,
@@ -74,6 +84,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       treasury: config.treasuryAddress,
       settings: settings.deposits,
     }),
+    treasuryQrHandler({ admins: config.adminUserIds, queue, treasury: config.treasuryAddress }),
     txSendHandler({
       solana,
       queue,
@@ -83,7 +94,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       resendEveryMs: 2_000,
     }),
     ...watchHandlers({ store: new DynamoWatchStore(stores), solana, queue }),
-    ...ledgerHandlers({ ledger, queue, payouts }),
+    ...ledgerHandlers({ ledger, queue, payouts, prices }),
     ...payoutChainHandlers({
       ledger,
       store: payouts,

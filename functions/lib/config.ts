@@ -195,6 +195,8 @@ export interface RpcWorkerConfig extends ConsumerConfig, AdminCheckingConfig {
   queueUrls: Pick<Record<QueueName, string>, 'notify' | 'rpc' | 'payouts'>;
   /** The raw `SOLANA_RPC_URLS` secret; parsed by the RPC pool (it names problems without echoing URLs). */
   solanaRpcUrls: string;
+  /** The raw `PRICE_URLS` secret (the same shape); parsed with `parseRpcEndpoints(json, 'PRICE_URLS')`. */
+  priceUrls: string;
   treasuryAddress: string;
 }
 
@@ -203,6 +205,7 @@ export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>
   const schema = z.extend(consumerSchema('rpc'), {
     ...queueUrls(['notify', 'rpc', 'payouts']),
     ...secret('SOLANA_RPC_URLS'),
+    ...secret('PRICE_URLS'),
     ...secret('TREASURY_ADDRESS', base58Address),
     ...secret('ADMIN_USER_IDS', userIds),
   });
@@ -216,6 +219,7 @@ export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>
       payouts: values[ENV.queueUrl.payouts]!,
     },
     solanaRpcUrls: values[secretEnvName('SOLANA_RPC_URLS')]!,
+    priceUrls: values[secretEnvName('PRICE_URLS')]!,
     treasuryAddress: values[secretEnvName('TREASURY_ADDRESS')]!,
   };
 }

@@ -5,13 +5,20 @@ import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalTelegramOptions } f
 /** Every secret of the manifest, for the local bot and the given values. */
 export function localSecrets(
   bot: LocalTelegramOptions,
-  values: { solanaRpcUrls: string; treasuryAddress: string; intakePublicKey: string; aiApiKey: string },
+  values: {
+    solanaRpcUrls: string;
+    priceUrls: string;
+    treasuryAddress: string;
+    intakePublicKey: string;
+    aiApiKey: string;
+  },
 ): Record<SecretName, string> {
   return {
     TELEGRAM_BOT_TOKEN: bot.token,
     TELEGRAM_WEBHOOK_SECRET: bot.webhookSecret,
     TELEGRAM_BOT_USERNAME: bot.botUsername,
     SOLANA_RPC_URLS: values.solanaRpcUrls,
+    PRICE_URLS: values.priceUrls,
     ADMIN_CHAT_ID: String(LOCAL_ADMIN_CHAT_ID),
     TREASURY_ADDRESS: values.treasuryAddress,
     VAULT_INTAKE_KEY: values.intakePublicKey,

@@ -35,18 +35,24 @@ describe('webhook bundle', () => {
     expect(inputs.some((i) => i.includes('node_modules/@aws-lambda-powertools/logger/'))).toBe(true);
   });
 
+  it('fetches no prices: the price source and its adapter are the rpc worker’s alone', () => {
+    const inputs = bundledInputs(webhook.metafile);
+    expect(inputs.filter((i) => /^core\/desk\/prices\/(source|quote)\.ts$/.test(i))).toEqual([]);
+  });
+
   it('flags a forbidden package when one is present', () => {
     expect(forbiddenInputs(['node_modules/@solana/web3.js/lib/index.esm.js', 'core/platform/log.ts'])).toHaveLength(1);
   });
 });
 
 describe('rpc worker bundle', () => {
-  it('draws deposit QR codes with the small encoder it carries', async () => {
+  it('draws deposit and treasury QR codes with the small encoder it carries, and fetches prices', async () => {
     const outdir = await mkdtemp(join(tmpdir(), 'bundle-'));
     try {
       const rpc = await buildFunction(FUNCTIONS.rpcWorker.entry, { outdir, target: 'node22', minify: true });
       const inputs = bundledInputs(rpc.metafile);
       expect(inputs).toContain('core/platform/qr/png.ts');
+      expect(inputs).toContain('core/desk/prices/source.ts');
       expect(inputs.some((i) => i.includes('node_modules/uqr/'))).toBe(true);
     } finally {
       await rm(outdir, { recursive: true, force: true });

@@ -32,6 +32,7 @@ const env = {
   SST_Secret_value_TELEGRAM_BOT_USERNAME: 'desk_bot',
   SST_Secret_value_ADMIN_CHAT_ID: '-1001234567890',
   SST_Secret_value_SOLANA_RPC_URLS: '[]',
+  SST_Secret_value_PRICE_URLS: '[{"url":"https://prices.example/token_price/solana","rps":1}]',
   SST_Secret_value_TREASURY_ADDRESS: 'So11111111111111111111111111111111111111112',
   SST_Secret_value_ADMIN_USER_IDS: '900,901',
   SST_Secret_value_VAULT_INTAKE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -104,6 +105,13 @@ describe('config', () => {
       /TREASURY_ADDRESS/,
     );
     expect(() => rpcWorkerConfig({ ...env, SST_Secret_value_SOLANA_RPC_URLS: undefined })).toThrow(/SOLANA_RPC_URLS/);
+  });
+
+  it('gives the rpc worker its price sources, and no other function', () => {
+    expect(rpcWorkerConfig(env).priceUrls).toBe(env.SST_Secret_value_PRICE_URLS);
+    expect(() => rpcWorkerConfig({ ...env, SST_Secret_value_PRICE_URLS: undefined })).toThrow(/PRICE_URLS/);
+    expect(() => rpcWorkerConfig({ ...env, SST_Secret_value_PRICE_URLS: '' })).toThrow(/PRICE_URLS/);
+    expect(JSON.stringify(webhookConfig(env))).not.toContain('prices.example');
   });
 });
 

@@ -45,7 +45,9 @@ const ENGLISH: Script = {
   noLabel: 'none',
   renamePrompt: (a) => `✏️ Send the new label for ${a} (1 to 32 characters), or /cancel to keep the current one.`,
   renamed: (a, label) => `✏️ Label saved.\n\n👛 Wallet 1\nAddress: ${a}\nLabel: ${label}`,
-  balance: (a) => `Balance of ${a}\nSOL: 1.5\nNo tokens.`,
+  // Valued at the local price peer's made-up SOL price ($150, ¥1,080).
+  balance: (a) =>
+    `Balance of ${a}\nSOL: 1.5 ≈ $225.00\nNo tokens.\n\n≈ values are indicative, at market prices; not a quote.`,
   confirm: (a) => `🗑 Remove ${a} from your wallets? Withdrawals can then no longer go to it.`,
   removed: 'Wallet removed.',
   stale: 'This button is no longer valid. Send /menu for a fresh menu.',
@@ -69,7 +71,7 @@ const CHINESE: Script = {
   noLabel: '无',
   renamePrompt: (a) => `✏️ 请发送 ${a} 的新标签（1 到 32 个字符），或发送 /cancel 保留原标签。`,
   renamed: (a, label) => `✏️ 标签已保存。\n\n👛 钱包 1\n地址：${a}\n标签：${label}`,
-  balance: (a) => `${a} 的余额\nSOL：1.5\n没有代币。`,
+  balance: (a) => `${a} 的余额\nSOL：1.5 ≈ $225.00 / ¥1,620.00\n没有代币。\n\n≈ 为按市场价估算的参考价值，并非报价。`,
   confirm: (a) => `🗑 确定从您的钱包中移除 ${a}？移除后将无法再提现到该地址。`,
   removed: '钱包已移除。',
   stale: '此按钮已失效。请发送 /menu 获取新菜单。',

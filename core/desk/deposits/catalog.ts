@@ -20,6 +20,8 @@ export const depositMessages = catalog(
       '💰 Send /deposit &lt;SOL&gt;, like /deposit 1.5 (up to {max} SOL, at most 9 decimals), for a Solana Pay request of that amount, or /deposit alone to let your wallet ask the amount. Each request is yours alone; /history shows what was credited.',
     'deposit.deciding': 'Deciding… the outcome follows in this chat.',
     'deposit.private': 'Deposits are made in a private chat with me.',
+    'deposit.treasury':
+      '🏦 <b>Treasury address</b> (tap to copy). Fund it with SOL before approving payouts. Users deposit with /deposit, whose reference credits them; a plain transfer here is unattributed.\n<code>{address}</code>',
   } as const,
   {
     'deposit.preparing': '正在生成您的充值请求…',
@@ -39,5 +41,7 @@ export const depositMessages = catalog(
       '💰 发送 /deposit &lt;SOL&gt;，例如 /deposit 1.5（最多 {max} SOL，最多 9 位小数），生成该金额的 Solana Pay 请求；或只发送 /deposit，由钱包询问金额。每个请求只属于您；/history 查看入账记录。',
     'deposit.deciding': '处理中…结果将发送到本群。',
     'deposit.private': '请在与我的私聊中充值。',
+    'deposit.treasury':
+      '🏦 <b>金库地址</b>（点击复制）。批准提现前请先向其转入 SOL。用户请用 /deposit 充值，凭引用入账；直接转到此地址的款项无法归属用户。\n<code>{address}</code>',
   },
 );

@@ -5,7 +5,14 @@ import type { BotContext } from '../bot/index.js';
 import { LedgerHistoryJob } from '../ledger/index.js';
 import { parseAmount } from '../solana/index.js';
 import { DEPOSIT_LIMITS, newReference } from './claims.js';
-import { DEPOSIT_CALLBACK, DepositCheckJob, DepositCreditJob, DepositDecideJob, DepositRequestJob } from './jobs.js';
+import {
+  DEPOSIT_CALLBACK,
+  DepositCheckJob,
+  DepositCreditJob,
+  DepositDecideJob,
+  DepositRequestJob,
+  TreasuryQrJob,
+} from './jobs.js';
 
 export interface DepositCommandOptions {
   /** Draws a claim's reference (32 random bytes; injected for tests). */
@@ -101,6 +108,11 @@ export function depositCommands(options: DepositCommandOptions, gate: AdminGate)
       userId: ctx.from.id,
     });
     return ctx.reply(`Crediting deposit ${deposit.slice(0, 16)} to user ${userId}…`);
+  });
+  // `/treasury`: the treasury address as a QR code and as text, for admins only (funding it is
+  // theirs; users deposit through their own reference'd request, which alone credits them).
+  gate.command('treasury', (ctx) => {
+    ctx.enqueue({ job: TreasuryQrJob, payload: { lang: ctx.lang }, chatId: ctx.chat.id, userId: ctx.from.id });
   });
   return deposits;
 }

@@ -6,3 +6,4 @@ export * from './dynamodb-store.js';
 export * from './handlers.js';
 export * from './jobs.js';
 export * from './store.js';
+export * from './treasury.js';

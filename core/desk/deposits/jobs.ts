@@ -29,6 +29,12 @@ export const DepositCheckJob = defineJob('deposit.check', 'rpc', z.object({ refe
  */
 export const DepositPollJob = defineJob('deposit.poll', 'rpc', z.object({}));
 
+/**
+ * `/treasury` in the admin chat: the treasury address as a QR code image (drawn here, in the rpc
+ * worker, so the webhook bundle carries no QR encoder) with the address as text to copy.
+ */
+export const TreasuryQrJob = defineJob('deposit.treasury', 'rpc', z.object({ lang }));
+
 /** An admin confirmed or rejected a pending deposit (from the digest's buttons; only the webhook may send decisions). */
 export const DepositDecideJob = defineJob(
   'deposit.decide',

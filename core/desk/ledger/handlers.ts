@@ -4,6 +4,7 @@ import { emitFrom, handle, type JobHandler } from '../../platform/jobs/index.js'
 import { notice } from '../../platform/telegram/index.js';
 import { translator } from '../i18n.js';
 import type { PayoutStore } from '../payouts/index.js';
+import { type PriceSource, valuationNote, valuationOf, valued, WSOL_MINT, wholeTokens } from '../prices/index.js';
 import { formatSol } from '../solana/index.js';
 import { LedgerHistoryJob } from './jobs.js';
 import type { Ledger } from './ledger.js';
@@ -15,18 +16,24 @@ export interface LedgerDeps {
   payouts: Pick<PayoutStore, 'get'>;
   /** Entries `/history` shows. */
   historySize?: number;
+  /** The balance's indicative value (the rpc worker's price source). */
+  prices?: PriceSource;
 }
 
-/** `ledger.history`: the user's balance and latest entries. (Deposit decisions live in core/desk/deposits/handlers.ts.) */
+/** `ledger.history`: the user's balance (with its indicative value, given a price source) and latest entries. (Deposit decisions live in core/desk/deposits/handlers.ts.) */
 export function ledgerHandlers(deps: LedgerDeps): JobHandler[] {
   const history = handle(LedgerHistoryJob, async (job) => {
     if (job.userId === null || job.chatId === null) throw new PoisonJobError('ledger.no_user', 'history needs a user');
     const t = translator(job.payload.lang);
-    const [balance, entries] = await Promise.all([
+    const [balance, entries, table] = await Promise.all([
       deps.ledger.balance(job.userId),
       deps.ledger.history(job.userId, deps.historySize ?? 10),
+      deps.prices?.prices(),
     ]);
-    const lines = [t('ledger.title', { balance: formatSol(balance) })];
+    const valuation = deps.prices && valuationOf(job.payload.lang, table);
+    const lines = [
+      valued(t, t('ledger.title', { balance: formatSol(balance) }), wholeTokens(balance, 9), WSOL_MINT, valuation),
+    ];
     // Each withdrawal with the state its payout is in now (cooling off, waiting, paid, cancelled…).
     const withdrawals = entries.filter((e) => e.kind === 'withdrawal');
     const payouts = new Map(
@@ -44,6 +51,8 @@ export function ledgerHandlers(deps: LedgerDeps): JobHandler[] {
       if (payout) lines.push(t('ledger.payout', { id: payout.id, status: t(`payout.status.${payout.status}`) }));
     }
     if (entries.length === 0) lines.push(t('ledger.empty'));
+    const note = valuation && valuationNote(t, valuation);
+    if (note) lines.push('', note);
     await emitFrom(deps.queue, job, [notice(job.chatId, job.userId, lines.join('\n'))]);
   });
 

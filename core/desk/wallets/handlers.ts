@@ -6,6 +6,15 @@ import { notice } from '../../platform/telegram/index.js';
 import { adminEvent } from '../admin/index.js';
 import { type Translate, translator } from '../i18n.js';
 import {
+  type PriceSource,
+  type Valuation,
+  valuationNote,
+  valuationOf,
+  valued,
+  WSOL_MINT,
+  wholeTokens,
+} from '../prices/index.js';
+import {
   type AccountSummary,
   checkAddress,
   formatSol,
@@ -28,6 +37,11 @@ export interface WalletDeps {
   solana: SolanaGateway;
   /** Where answers go: the notify queue. */
   queue: JobQueue;
+}
+
+/** Balances with their indicative value: the price source (the rpc worker's), asked once per answer. */
+export interface BalanceDeps extends WalletDeps {
+  prices?: PriceSource;
 }
 
 /** Replies to the chat the job came from (jobs without a chat have no one to answer). */
@@ -61,13 +75,16 @@ export function describeBalance(
   address: string,
   lamports: bigint,
   tokens: readonly TokenBalance[],
+  valuation?: Valuation,
 ): string {
-  const lines = [t('balance.title', { address }), t('balance.sol', { sol: formatSol(lamports) })];
+  const sol = valued(t, t('balance.sol', { sol: formatSol(lamports) }), wholeTokens(lamports, 9), WSOL_MINT, valuation);
+  const lines = [t('balance.title', { address }), sol];
   const held = tokens.filter((token) => BigInt(token.amount) > 0n);
   const symbol = (mint: string) => KNOWN_MINTS[mint] ?? shortAddress(mint);
   held.sort((a, b) => Number(b.mint in KNOWN_MINTS) - Number(a.mint in KNOWN_MINTS) || a.mint.localeCompare(b.mint));
   for (const token of held) {
-    lines.push(t('balance.token', { symbol: symbol(token.mint), amount: formatUnits(token.amount, token.decimals) }));
+    const line = t('balance.token', { symbol: symbol(token.mint), amount: formatUnits(token.amount, token.decimals) });
+    lines.push(valued(t, line, wholeTokens(token.amount, token.decimals), token.mint, valuation));
   }
   if (held.length === 0) lines.push(t('balance.no_tokens'));
   return lines.join('\n');
@@ -140,15 +157,21 @@ export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook; sessi
 /**
  * `wallet.balance`: SOL and tokens per address, one answer. Per-address reads (not one
  * getMultipleAccounts) so each is shared through the RPC cache: a balance many users ask for
- * within the cache window costs one call.
+ * within the cache window costs one call. With a price source, each amount whose mint it knows
+ * carries its indicative value (USD; and CNY in 中文), and the answer says values are indicative,
+ * or that they are unavailable when the source is down (the balances are shown all the same).
  */
-export function walletBalanceHandler(deps: WalletDeps) {
+export function walletBalanceHandler(deps: BalanceDeps) {
   return handle(WalletBalanceJob, async (job) => {
     const t = translator(job.payload.lang as Language);
     const addresses = [...new Set(job.payload.addresses)];
     const invalid = addresses.map((address) => problemMessage(t, address)).find(Boolean);
     if (invalid) return reply(deps, job, invalid);
-    const accounts = await Promise.all(addresses.map((address) => deps.solana.getAccount(address)));
+    const [accounts, table] = await Promise.all([
+      Promise.all(addresses.map((address) => deps.solana.getAccount(address))),
+      deps.prices?.prices(),
+    ]);
+    const valuation = deps.prices && valuationOf(job.payload.lang as Language, table);
     const blocks: string[] = [];
     // The total counts wallets only: a program's or a token account's lamports are no one's SOL to spend.
     let total = 0n;
@@ -161,9 +184,14 @@ export function walletBalanceHandler(deps: WalletDeps) {
         total += lamports;
         wallets += 1;
       }
-      blocks.push(describeBalance(t, address, lamports, await deps.solana.getTokenBalances(address)));
+      blocks.push(describeBalance(t, address, lamports, await deps.solana.getTokenBalances(address), valuation));
     }
-    if (wallets > 1) blocks.push(t('balance.total', { sol: formatSol(total), count: wallets }));
+    if (wallets > 1) {
+      const line = t('balance.total', { sol: formatSol(total), count: wallets });
+      blocks.push(valued(t, line, wholeTokens(total, 9), WSOL_MINT, valuation));
+    }
+    const note = valuation && valuationNote(t, valuation);
+    if (note) blocks.push(note);
     await reply(deps, job, blocks.join('\n\n'));
   });
 }

@@ -34,26 +34,25 @@ const EndpointListSchema = z
   .array(EndpointSchema, 'must be a JSON array of endpoints')
   .check(z.minLength(1, 'must list at least one endpoint'));
 
-const SECRET = 'SOLANA_RPC_URLS';
-
 /**
- * Parses the `SOLANA_RPC_URLS` secret: a JSON array of
+ * Parses the `SOLANA_RPC_URLS` secret (or another list of the same shape, named `secret` in the
+ * errors, such as the price sources' `PRICE_URLS`): a JSON array of
  * `{ url, rps, methodRps?, priority? }` (`priority` defaults to 0). Throws `ConfigError`
  * naming what is wrong and where (`[1].rps: rps must be > 0`), but never echoing a value: a
  * malformed secret may still contain a working API key, so not even the JSON parser's message
  * (which quotes the input) is kept as the cause.
  */
-export function parseRpcEndpoints(json: string): RpcEndpoint[] {
+export function parseRpcEndpoints(json: string, secret = 'SOLANA_RPC_URLS'): RpcEndpoint[] {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch {
-    throw new ConfigError(`${SECRET} is not valid JSON`);
+    throw new ConfigError(`${secret} is not valid JSON`);
   }
   const parsed = EndpointListSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}${safeMessage(issue)}`);
-    throw new ConfigError(`Invalid ${SECRET}: ${problems.join('; ')}`);
+    throw new ConfigError(`Invalid ${secret}: ${problems.join('; ')}`);
   }
   const endpoints = parsed.data.map((e) => ({
     url: e.url,
@@ -64,7 +63,7 @@ export function parseRpcEndpoints(json: string): RpcEndpoint[] {
   const seen = new Map<string, number>();
   endpoints.forEach((endpoint, index) => {
     const first = seen.get(endpoint.url);
-    if (first !== undefined) throw new ConfigError(`Invalid ${SECRET}: [${index}] repeats the URL of [${first}]`);
+    if (first !== undefined) throw new ConfigError(`Invalid ${secret}: [${index}] repeats the URL of [${first}]`);
     seen.set(endpoint.url, index);
   });
   return endpoints;

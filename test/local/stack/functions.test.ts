@@ -35,7 +35,13 @@ const wiring: StackWiring = {
   keyIds: { project: 'p', treasury: 't', intake: 'i' },
   telegramApiRoot: nowhere,
   aiBaseUrl: nowhere,
-  secrets: localSecrets(bot, { solanaRpcUrls: '[]', treasuryAddress: '', intakePublicKey: '', aiApiKey: '' }),
+  secrets: localSecrets(bot, {
+    solanaRpcUrls: '[]',
+    priceUrls: '[]',
+    treasuryAddress: '',
+    intakePublicKey: '',
+    aiApiKey: '',
+  }),
 };
 
 async function start(registerWebhook: { apiRoot: string; bot: typeof bot } | undefined) {

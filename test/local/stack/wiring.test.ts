@@ -8,6 +8,7 @@ describe('localSecrets', () => {
     const bot = localTelegramIdentity();
     const secrets = localSecrets(bot, {
       solanaRpcUrls: '[]',
+      priceUrls: 'P',
       treasuryAddress: 'T',
       intakePublicKey: 'K',
       aiApiKey: 'A',
@@ -19,6 +20,7 @@ describe('localSecrets', () => {
       ADMIN_CHAT_ID: String(LOCAL_ADMIN_CHAT_ID),
       ADMIN_USER_IDS: String(LOCAL_ADMIN_USER_ID),
       TREASURY_ADDRESS: 'T',
+      PRICE_URLS: 'P',
     });
   });
 });

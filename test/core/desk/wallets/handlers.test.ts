@@ -1,5 +1,6 @@
 import { Keypair, PublicKey } from '@solana/web3.js';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPriceSource, PRICED_MINTS, type PriceSource } from '../../../../core/desk/prices/index.js';
 import { SYSTEM_PROGRAM, TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from '../../../../core/desk/solana/gateway.js';
 import type { WalletBook } from '../../../../core/desk/wallets/book.js';
 import {
@@ -10,10 +11,11 @@ import {
 import { WalletBalanceJob, WalletUnlinkJob, WalletVerifyJob } from '../../../../core/desk/wallets/jobs.js';
 import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
 import { sealJobs } from '../../../../core/platform/jobs/envelope.js';
+import { type PricePeer, startPricePeer } from '../../../../local/prices/index.js';
 import { MemoryJobQueue, MemorySessionStore, memoryLogger } from '../../../helpers/fakes.js';
 import { FakeSolana } from '../../../helpers/solana-fake.js';
 
-function setup() {
+function setup(prices?: PriceSource) {
   const solana = new FakeSolana();
   const queue = new MemoryJobQueue();
   const verified = new Set<string>();
@@ -36,7 +38,7 @@ function setup() {
   const consume = createConsumer(
     [
       walletVerifyHandler({ solana, queue, book, sessions }),
-      walletBalanceHandler({ solana, queue }),
+      walletBalanceHandler({ solana, queue, ...(prices && { prices }) }),
       walletUnlinkHandler({ book }),
     ],
     memoryLogger(),
@@ -250,6 +252,84 @@ describe('wallet.balance', () => {
       },
     ]);
     expect(replies()[0]).toContain('Total: 1.5 SOL</b> in 2 wallets');
+  });
+});
+
+describe('wallet.balance with a price source', () => {
+  let peer: PricePeer;
+  beforeAll(async () => {
+    peer = await startPricePeer();
+  });
+  afterAll(() => peer?.stop());
+  const prices = () =>
+    createPriceSource({
+      sources: [{ url: peer.url, rps: 100, methodRps: {}, priority: 0 }],
+      mints: PRICED_MINTS,
+      maxConcurrency: 1,
+      requestTimeoutMs: 300,
+      budgetMs: 600,
+    });
+
+  function holder(solana: FakeSolana) {
+    const [a, b, odd] = [wallet(), wallet(), wallet()];
+    solana.wallet(a, 1_500_000_000n);
+    solana.wallet(b, 500_000_000n);
+    solana.tokens.set(a, [
+      {
+        account: wallet(),
+        mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v',
+        amount: '12345678',
+        decimals: 6,
+        program: 'token',
+      },
+      // BONK: well known, but the local source has no price for it.
+      {
+        account: wallet(),
+        mint: 'DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263',
+        amount: '100000',
+        decimals: 5,
+        program: 'token',
+      },
+      { account: wallet(), mint: odd, amount: '5', decimals: 0, program: 'token' },
+    ]);
+    return [a, b] as const;
+  }
+
+  it('values SOL and the tokens the source knows in USD, marked indicative', async () => {
+    const { solana, run, replies } = setup(prices());
+    const [a, b] = holder(solana);
+    await run([{ job: WalletBalanceJob, payload: { addresses: [a, b], lang: 'en' }, chatId: 7, userId: 7 }]);
+    const [text] = replies();
+    expect(text).toContain('SOL: <b>1.5</b> ≈ $225.00');
+    expect(text).toContain('USDC: <b>12.345678</b> ≈ $12.35');
+    expect(text).toMatch(/BONK: <b>1<\/b>\n/);
+    expect(text).toContain('<b>Total: 2 SOL</b> in 2 wallets ≈ $300.00');
+    expect(text).not.toContain('¥');
+    expect(text!.endsWith('≈ values are indicative, at market prices; not a quote.')).toBe(true);
+  });
+
+  it('adds CNY for a 中文 reader', async () => {
+    const { solana, run, replies } = setup(prices());
+    const [a] = holder(solana);
+    await run([{ job: WalletBalanceJob, payload: { addresses: [a], lang: 'zh' }, chatId: 7, userId: 7 }]);
+    const [text] = replies();
+    expect(text).toContain('SOL：<b>1.5</b> ≈ $225.00 / ¥1,620.00');
+    expect(text).toContain('≈ 为按市场价估算的参考价值，并非报价。');
+  });
+
+  it('shows the balance without values, and says so, when the source is down', async () => {
+    peer.setOutage('down');
+    try {
+      const { solana, run, replies } = setup(prices());
+      const [a] = holder(solana);
+      await run([{ job: WalletBalanceJob, payload: { addresses: [a], lang: 'en' }, chatId: 7, userId: 7 }]);
+      const [text] = replies();
+      expect(text).toContain('SOL: <b>1.5</b>\n');
+      expect(text).not.toContain('≈');
+      expect(text).toContain('Value in USD unavailable right now');
+    } finally {
+      peer.reset();
+    }
   });
 });
 

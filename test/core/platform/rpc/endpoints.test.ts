@@ -59,6 +59,11 @@ describe('parseRpcEndpoints', () => {
     expect(error.message).not.toContain('example');
     expect(JSON.stringify(error.cause ?? null)).not.toContain(KEY);
   });
+
+  it('names another list of the same shape (the price sources) in its errors', () => {
+    expect(() => parseRpcEndpoints('[]', 'PRICE_URLS')).toThrow(/^Invalid PRICE_URLS: must list at least one endpoint/);
+    expect(() => parseRpcEndpoints('{', 'PRICE_URLS')).toThrow(/^PRICE_URLS is not valid JSON/);
+  });
 });
 
 describe('redactUrl', () => {
