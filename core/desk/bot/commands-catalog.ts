@@ -44,6 +44,7 @@ export const commandMessages = catalog(
     'command.broadcast.args': '<text>',
     'command.credit': 'Credit an unattributed deposit to a user',
     'command.credit.args': '<deposit id or signature> <user id>',
+    'command.treasury': 'The treasury address, with its QR code',
     'help.title': '<b>Help</b>',
     'help.intro': 'Send a Solana address to link it as your wallet (up to {max}).',
     'help.assistant':
@@ -87,6 +88,7 @@ export const commandMessages = catalog(
     'command.broadcast.args': '<内容>',
     'command.credit': '把无归属的充值记入某用户',
     'command.credit.args': '<充值 ID 或签名> <用户 ID>',
+    'command.treasury': '金库地址及其二维码',
     'help.title': '<b>帮助</b>',
     'help.intro': '发送 Solana 地址即可绑定为您的钱包（最多 {max} 个）。',
     'help.assistant':

@@ -52,6 +52,7 @@ export const DESK_COMMANDS: readonly DeskCommand[] = [
   admin('unblock'),
   admin('broadcast'),
   admin('credit'),
+  admin('treasury', false),
 ];
 
 export const commandsFor = (audience: CommandAudience) => DESK_COMMANDS.filter((c) => c.audience === audience);
