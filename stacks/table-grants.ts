@@ -62,8 +62,9 @@ const USERS = ['users', 'username#*'] as const;
  */
 export const TABLE_GRANTS = {
   webhook: {
-    read: ['session#*', 'update#*'],
-    write: ['session#*', 'update#*'],
+    // `pace#`: a reply in the webhook response takes its chat's send slot, as the notify worker's sends do.
+    read: ['session#*', 'update#*', 'pace#*'],
+    write: ['session#*', 'update#*', 'pace#*'],
   },
   notifyWorker: {
     read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast'],

@@ -1,10 +1,11 @@
 import { fifoQueues } from '../../core/desk/settings.js';
 import { type BotModule, botInfoFrom, createTurnRunner } from '../../core/platform/bot.js';
 import type { PlatformContext } from '../../core/platform/context.js';
-import { createUpdateProcessor, createWebhook } from '../../core/platform/ingress/index.js';
+import { createReplyPacer, createUpdateProcessor, createWebhook } from '../../core/platform/ingress/index.js';
 import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
+import { DynamoChatPace } from '../../core/platform/telegram/index.js';
 import type { BotWebhookConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
@@ -41,6 +42,7 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
       ledger: store,
       queue,
       runTurn,
+      pacer: createReplyPacer(new DynamoChatPace({ client: dynamoClient(), tableName: config.tableName })),
       log: log.child({ bot: bot.name }),
     }),
     log,

@@ -28,14 +28,14 @@ export class MemoryProgress implements JobProgress {
 
 /** Chat pace in memory, with the same conditional-save contract as the DynamoDB store. */
 export class MemoryPace implements ChatPaceStore {
-  readonly chats = new Map<string, { recent: number[]; version: number }>();
+  readonly chats = new Map<string, { recent: number[]; version: number; through?: number }>();
   async load(chat: number | string) {
     const state = this.chats.get(String(chat)) ?? { recent: [], version: 0 };
-    return { recent: [...state.recent], version: state.version };
+    return { ...state, recent: [...state.recent] };
   }
-  async save(chat: number | string, recent: number[], version: number) {
+  async save(chat: number | string, recent: number[], version: number, through?: number) {
     if ((this.chats.get(String(chat))?.version ?? 0) !== version) return false;
-    this.chats.set(String(chat), { recent, version: version + 1 });
+    this.chats.set(String(chat), { recent, version: version + 1, ...(through !== undefined && { through }) });
     return true;
   }
 }

@@ -1,4 +1,11 @@
-import type { LogLine, PeerUser, TelegramPeer } from '../../local/index.js';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type LocalStack,
+  type LogLine,
+  localClientConfig,
+  type PeerUser,
+  type TelegramPeer,
+} from '../../local/index.js';
 
 /** Presses a button as `user` and waits for the bot to answer the press; returns the answer's text. */
 export async function pressAndWait(
@@ -30,4 +37,32 @@ export function unexpectedProblems(logs: readonly LogLine[]): { lines: number; p
     }
   });
   return { lines: lines.length, problems: lines.filter((l) => l.level === 'warn' || l.level === 'error') };
+}
+
+/**
+ * Waits until everything the bot was asked to say has been said: every update delivered (and the
+ * calls in webhook responses made), and the notify queue empty, nothing waiting and nothing in
+ * flight (a job leaves the queue only once its calls are made). Polls; throws after `timeoutMs`.
+ */
+export async function allSent(stack: LocalStack, timeoutMs = 60_000): Promise<void> {
+  const sqs = new SQSClient(localClientConfig(stack.sqs.endpoint));
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      await stack.telegram.idle(Math.max(1, deadline - Date.now()));
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: stack.sqs.queueUrls.notify,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      const left =
+        Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+      if (left === 0) return;
+      if (Date.now() > deadline) throw new Error(`${left} notify job(s) still queued after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    sqs.destroy();
+  }
 }

@@ -77,9 +77,12 @@ export class DynamoSessionStore implements SessionStore, UpdateLedger {
   }
 
   async save(save: SessionSave): Promise<void> {
-    const processed = [...save.processed, save.update]
-      .slice(-this.rememberUpdates)
-      .map((entry, index, all) => (index < all.length - this.rememberOutboxes ? { updateId: entry.updateId } : entry));
+    const processed = [...save.processed, save.update].slice(-this.rememberUpdates).map((entry, index, all) => {
+      if (index >= all.length - this.rememberOutboxes) return entry;
+      return entry.repliesQueued
+        ? { updateId: entry.updateId, repliesQueued: true as const }
+        : { updateId: entry.updateId };
+    });
     const now = this.table.nowSeconds();
     const condition: Condition =
       save.expectedVersion === 0

@@ -13,8 +13,15 @@ export const OutboxSchema = z.object({
 });
 export type Outbox = z.infer<typeof OutboxSchema>;
 
-/** An update already applied to a session; the newest few keep their outbox. */
-export const ProcessedUpdateSchema = z.object({ updateId: z.int(), outbox: z.optional(OutboxSchema) });
+/**
+ * An update already applied to a session; the newest few keep their outbox. `repliesQueued`: its
+ * new messages to the chat went through the notify queue, and the chat's later replies follow them.
+ */
+export const ProcessedUpdateSchema = z.object({
+  updateId: z.int(),
+  outbox: z.optional(OutboxSchema),
+  repliesQueued: z.optional(z.literal(true)),
+});
 export type ProcessedUpdate = z.infer<typeof ProcessedUpdateSchema>;
 
 /** A session as read: its data (undefined when new or expired), version and recent updates. */

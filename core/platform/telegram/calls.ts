@@ -43,9 +43,16 @@ const ORDER_FREE = new Set(['answerCallbackQuery', 'sendChatAction']);
  * Splits a turn's calls into the one that rides in the webhook response (saving a round trip)
  * and the rest, which must be sent in order by a worker. Order within the chat is kept:
  * a chat-visible call goes in the response only when it is the only chat-visible call.
+ * `messageReply: false`: no new message rides in the response (the chat's rate is used up).
  */
-export function planDelivery(calls: readonly TelegramCall[]): { reply?: TelegramCall; queued: TelegramCall[] } {
-  const eligible = (c: TelegramCall) => WEBHOOK_REPLY_METHODS.has(c.method) && c.files === undefined;
+export function planDelivery(
+  calls: readonly TelegramCall[],
+  options: { messageReply?: boolean } = {},
+): { reply?: TelegramCall; queued: TelegramCall[] } {
+  const eligible = (c: TelegramCall) =>
+    WEBHOOK_REPLY_METHODS.has(c.method) &&
+    c.files === undefined &&
+    (options.messageReply !== false || !MESSAGE_METHODS.has(c.method));
   const orderFree = calls.find((c) => ORDER_FREE.has(c.method) && eligible(c));
   const visible = calls.filter((c) => !ORDER_FREE.has(c.method));
   const reply = orderFree ?? (visible.length === 1 && eligible(visible[0]!) ? visible[0] : undefined);

@@ -4,8 +4,9 @@ import type { ChatPaceStore } from './sender.js';
 const DAY = 86_400;
 
 /**
- * Recent send times per chat, `pk = pace#<chat>`, `sk = pace`: `recent` (a list of ms times) and
- * `version`, saved conditionally on the version loaded. Items expire a day after the last send.
+ * Recent send times per chat, `pk = pace#<chat>`, `sk = pace`: `recent` (a list of ms times),
+ * `through` (an update id, see {@link ChatPaceStore}) and `version`, saved conditionally on the
+ * version loaded. Items expire a day after the last send.
  */
 export class DynamoChatPace implements ChatPaceStore {
   private readonly table: Table;
@@ -14,13 +15,18 @@ export class DynamoChatPace implements ChatPaceStore {
     this.table = new Table(options.client, options.tableName, options.now ?? Date.now);
   }
 
-  async load(chat: number | string): Promise<{ recent: number[]; version: number }> {
+  async load(chat: number | string): Promise<{ recent: number[]; version: number; through?: number }> {
     const item = await this.table.get(`pace#${chat}`, 'pace');
     const recent = (item?.recent?.L ?? []).map((v) => Number(v.N)).filter(Number.isFinite);
-    return { recent, version: Number(item?.version?.N ?? '0') };
+    const through = Number(item?.through?.N);
+    return {
+      recent,
+      version: Number(item?.version?.N ?? '0'),
+      ...(item?.through?.N !== undefined && Number.isSafeInteger(through) && { through }),
+    };
   }
 
-  async save(chat: number | string, recent: number[], version: number): Promise<boolean> {
+  async save(chat: number | string, recent: number[], version: number, through?: number): Promise<boolean> {
     try {
       await this.table.put(
         {
@@ -28,6 +34,7 @@ export class DynamoChatPace implements ChatPaceStore {
           sk: { S: 'pace' },
           recent: { L: recent.map((at) => ({ N: String(at) })) },
           version: { N: String(version + 1) },
+          ...(through !== undefined && { through: { N: String(through) } }),
           expiresAt: { N: String(this.table.nowSeconds() + DAY) },
         },
         version === 0

@@ -7,7 +7,7 @@ import { splitLongMessages } from './split.js';
 /** `telegram.send`: the calls a producer asked for, in order, texts over 4,096 characters split. */
 export function telegramSendHandler(deliver: Deliver) {
   return handle(TelegramSendJob, async (job, log) => {
-    await deliver(job.id, splitLongMessages(job.payload.calls), log);
+    await deliver(job.id, splitLongMessages(job.payload.calls), log, job.payload.update);
   });
 }
 

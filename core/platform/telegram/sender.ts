@@ -14,15 +14,17 @@ import {
 import { type Clock, keepRecent, nextChatSlot, type Pacers, systemClock } from './pacing.js';
 
 /**
- * The recent send times of each chat, shared by every sender so that the per-chat limits hold
- * across concurrent containers. `save` is conditional on the version loaded: two senders can
- * never take the same slot.
+ * The recent send times of each chat, shared by every sender (and by the webhook, for the reply
+ * it carries in its response) so that the per-chat limits hold across concurrent containers.
+ * `save` is conditional on the version loaded: two senders can never take the same slot.
+ * `through`: the newest update whose replies, queued by the webhook, have all taken their slot
+ * here (the webhook lets no later reply of that chat overtake them).
  */
 export interface ChatPaceStore {
-  /** The chat's recent send times (ascending) and the version to save against. */
-  load(chat: number | string): Promise<{ recent: number[]; version: number }>;
-  /** Saves `recent` if nobody saved since `version`; false if somebody did (load again). */
-  save(chat: number | string, recent: number[], version: number): Promise<boolean>;
+  /** The chat's recent send times (ascending), `through`, and the version to save against. */
+  load(chat: number | string): Promise<{ recent: number[]; version: number; through?: number }>;
+  /** Saves `recent` and `through` if nobody saved since `version`; false if somebody did (load again). */
+  save(chat: number | string, recent: number[], version: number, through?: number): Promise<boolean>;
 }
 
 export interface SenderDeps {
@@ -83,11 +85,14 @@ export function createSender(deps: SenderDeps) {
   const clock = deps.clock ?? systemClock;
   const maxChatWaitMs = deps.maxChatWaitMs ?? 5_000;
 
-  /** Reserves the chat's next slot and waits for it; a slot too far off defers the job. */
-  async function chatSlot(chat: number | string): Promise<void> {
+  /**
+   * Reserves the chat's next slot and waits for it; a slot too far off defers the job. `through`:
+   * this is the last message of the replies the webhook queued for update `through` (see {@link ChatPaceStore}).
+   */
+  async function chatSlot(chat: number | string, through?: number): Promise<void> {
     const kind = chatKind(chat);
     for (let attempt = 0; attempt < PACE_ATTEMPTS; attempt++) {
-      const { recent, version } = await deps.pace.load(chat);
+      const { recent, version, through: before } = await deps.pace.load(chat);
       const now = clock.now();
       const slot = nextChatSlot(recent, kind, now, limits);
       if (slot - now > maxChatWaitMs) {
@@ -97,7 +102,8 @@ export function createSender(deps: SenderDeps) {
           (slot - now) / 1000,
         );
       }
-      if (await deps.pace.save(chat, keepRecent([...recent, slot], now, limits), version)) {
+      const reached = through === undefined || before === undefined ? (through ?? before) : Math.max(through, before);
+      if (await deps.pace.save(chat, keepRecent([...recent, slot], now, limits), version, reached)) {
         if (slot > now) await clock.sleep(slot - now);
         return;
       }
@@ -115,10 +121,10 @@ export function createSender(deps: SenderDeps) {
     }
   }
 
-  async function send(call: TelegramCall, log: Logger): Promise<void> {
+  async function send(call: TelegramCall, log: Logger, through?: number): Promise<void> {
     const chat = targetChat(call);
     if (MESSAGE_METHODS.has(call.method)) {
-      if (chat !== undefined) await chatSlot(chat);
+      if (chat !== undefined) await chatSlot(chat, through);
       await (call.params.allow_paid_broadcast === true ? deps.pacers.paid : deps.pacers.standard).take();
     }
     try {
@@ -134,11 +140,11 @@ export function createSender(deps: SenderDeps) {
   }
 
   /** {@link send}, made again after each 429's `retry_after` while the waits fit in `maxChatWaitMs`. */
-  async function sendPatiently(call: TelegramCall, log: Logger): Promise<void> {
+  async function sendPatiently(call: TelegramCall, log: Logger, through?: number): Promise<void> {
     let waitedMs = 0;
     for (;;) {
       try {
-        return await send(call, log);
+        return await send(call, log, through);
       } catch (error) {
         if (!(error instanceof TelegramRateLimitedError)) throw error;
         const waitMs = (error.retryAfterSeconds ?? 1) * 1000;
@@ -150,15 +156,25 @@ export function createSender(deps: SenderDeps) {
     }
   }
 
-  /** Makes `calls` for job `jobId` in order, resuming after the last call a delivery recorded. */
-  return async function deliver(jobId: string, calls: readonly TelegramCall[], log: Logger): Promise<DeliveryReport> {
+  /**
+   * Makes `calls` for job `jobId` in order, resuming after the last call a delivery recorded.
+   * `update`: the calls are replies the webhook queued for that update (marked when the last
+   * message's slot is taken, so the chat's later replies may ride in the webhook response again).
+   */
+  return async function deliver(
+    jobId: string,
+    calls: readonly TelegramCall[],
+    log: Logger,
+    update?: number,
+  ): Promise<DeliveryReport> {
+    const lastMessage = calls.findLastIndex((call) => MESSAGE_METHODS.has(call.method));
     const start = await deps.progress.done(jobId);
     const report: DeliveryReport = { sent: 0, dropped: 0, blocked: false, repeat: start >= calls.length };
     if (start > 0 && !report.repeat) log.info('telegram.resumed', { from: start, of: calls.length });
     for (let index = start; index < calls.length; index++) {
       const call = calls[index]!;
       try {
-        await sendPatiently(call, log);
+        await sendPatiently(call, log, index === lastMessage ? update : undefined);
         report.sent++;
       } catch (error) {
         if (error instanceof TelegramForbiddenError) {

@@ -62,6 +62,12 @@ describe('DynamoChatPace', () => {
     expect((await rawItem(options, 'pace#42', 'pace'))?.expiresAt).toEqual({ N: String(nowSeconds() + 86_400) });
   });
 
+  it('keeps the update the webhook’s queued replies are through with', async () => {
+    const pace = new DynamoChatPace(await freshTable());
+    expect(await pace.save(42, [clock], 0, 1_234)).toBe(true);
+    expect(await pace.load(42)).toEqual({ recent: [clock], version: 1, through: 1_234 });
+  });
+
   it('refuses a save against a version somebody else saved since, keeping theirs', async () => {
     const pace = new DynamoChatPace(await freshTable());
     expect(await pace.save(7, [1], 0)).toBe(true);
