@@ -88,6 +88,8 @@ describe('webhook on the local stack', () => {
     const user = stack.telegram.user(202);
     await user.sendText('hello');
     await stack.telegram.waitFor(() => user.lastBotMessage(), 10_000);
+    // The chat's send slot (1 message per second) is free again, so the reply rides in the response.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const update = textUpdate({ id: 202 }, '/help');
     const first = await (await post(stack, update)).json();
     const second = await (await post(stack, update)).json();

@@ -1,7 +1,10 @@
+import { ed25519 } from '@noble/curves/ed25519';
 import { Keypair, PublicKey } from '@solana/web3.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkAddress, decodeBase58, encodeBase58 } from '../../../../core/desk/solana/address.js';
 import { isOnCurve } from '../../../../core/desk/solana/curve.js';
+import { TOKEN_PROGRAM } from '../../../../core/desk/solana/gateway.js';
 
 describe('checkAddress', () => {
   it('accepts a wallet address and decodes it exactly like web3.js', () => {
@@ -40,6 +43,36 @@ describe('checkAddress', () => {
     expect(PublicKey.isOnCurve(pda.toBytes())).toBe(false);
     expect(checkAddress(pda.toBase58())).toMatchObject({ ok: true });
     expect(isOnCurve(pda.toBytes())).toBe(false);
+  });
+
+  it('agrees with @noble/curves on curve membership: random bytes, real keys, PDAs and the edge encodings', () => {
+    const noble = (bytes: Uint8Array) => {
+      try {
+        ed25519.ExtendedPoint.fromHex(bytes);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => isOnCurve(bytes) === noble(bytes)),
+      { numRuns: 2000 },
+    );
+    const le = (n: bigint, sign: boolean) => {
+      const out = new Uint8Array(32);
+      for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn);
+      if (sign) out[31]! |= 0x80;
+      return out;
+    };
+    const p = 2n ** 255n - 19n;
+    const edges: Uint8Array[] = [0n, 1n, 2n, p - 1n, p, p + 1n, 2n ** 255n - 1n].flatMap((y) => [le(y, false), le(y, true)]);
+    for (let i = 0; i < 50; i++) edges.push(Keypair.generate().publicKey.toBytes());
+    for (let i = 0; i < 20; i++) {
+      const seed = Buffer.from(`seed-${i}`);
+      edges.push(PublicKey.findProgramAddressSync([seed], new PublicKey(TOKEN_PROGRAM))[0].toBytes());
+    }
+    for (const bytes of edges) expect(isOnCurve(bytes)).toBe(noble(bytes));
+    expect(isOnCurve(new Uint8Array(31))).toBe(false);
   });
 
   it('agrees with web3.js on curve membership for many random keys', () => {

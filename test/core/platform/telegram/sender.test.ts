@@ -77,7 +77,7 @@ describe('sender', () => {
     // A job that is sent back before its last message leaves the mark where it was.
     const slow = setup({ maxChatWaitMs: 500 });
     await slow.pace.save(8, [slow.clock.now()], 0, 40);
-    await expect(slow.deliver('k', [send(8, 'a')], slow.log, 42)).rejects.toBeInstanceOf(TransientError);
+    await expect(slow.deliver('k', [send(8, 'a')], slow.log, 42)).rejects.toBeInstanceOf(JobDeferredError);
     expect(await slow.pace.load(8)).toMatchObject({ through: 40 });
     // An ordinary job (no update) keeps the mark too.
     clock.time += 5_000;
