@@ -1,6 +1,8 @@
+import { PublicKey } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../../core/desk/bot/bot.js';
 import { PAYOUT_CALLBACK, PAYOUT_CANCEL, WITHDRAW_CALLBACK } from '../../../../core/desk/payouts/jobs.js';
+import { TOKEN_PROGRAM } from '../../../../core/desk/solana/gateway.js';
 import { TEST_ADMIN_CHAT_ID, TEST_ADMIN_ID, testBotOptions } from '../../../helpers/bot-options.js';
 import { turnRunner, validUpdate as valid } from '../../../helpers/turns.js';
 import { callbackUpdate, pressIn, textUpdate } from '../../../helpers/updates.js';
@@ -162,6 +164,22 @@ describe('/withdraw', () => {
     expect(turn.jobs).toEqual([]);
     expect(texts(turn)).toHaveLength(1);
     expect(texts(turn)[0]).toContain(problem);
+  });
+
+  it.each([
+    ['the System program', '11111111111111111111111111111111', 'address of the System program, not a wallet'],
+    ['the USDC mint', 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v', 'address of the USDC token mint'],
+    [
+      'a PDA',
+      PublicKey.findProgramAddressSync([Buffer.from('vault')], new PublicKey(TOKEN_PROGRAM))[0].toBase58(),
+      'off the ed25519 curve',
+    ],
+  ])('refuses %s as a destination at once, saying why, with no confirmation screen', async (_, address, reason) => {
+    const turn = await run(valid(textUpdate(alice, `/withdraw 1.5 ${address}`)), session);
+    expect(turn.jobs).toEqual([]);
+    expect(texts(turn)).toEqual([expect.stringContaining(reason)]);
+    expect(texts(turn)[0]).not.toContain('verify');
+    expect(turn.session).not.toHaveProperty('withdrawDraft');
   });
 });
 
