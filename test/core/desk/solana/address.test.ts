@@ -65,7 +65,10 @@ describe('checkAddress', () => {
       return out;
     };
     const p = 2n ** 255n - 19n;
-    const edges: Uint8Array[] = [0n, 1n, 2n, p - 1n, p, p + 1n, 2n ** 255n - 1n].flatMap((y) => [le(y, false), le(y, true)]);
+    const edges: Uint8Array[] = [0n, 1n, 2n, p - 1n, p, p + 1n, 2n ** 255n - 1n].flatMap((y) => [
+      le(y, false),
+      le(y, true),
+    ]);
     for (let i = 0; i < 50; i++) edges.push(Keypair.generate().publicKey.toBytes());
     for (let i = 0; i < 20; i++) {
       const seed = Buffer.from(`seed-${i}`);

@@ -2,7 +2,6 @@ import { Keypair, PublicKey } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../../core/desk/bot/bot.js';
 import type { SessionData } from '../../../../core/desk/bot/context.js';
-import { encodeBase58 } from '../../../../core/desk/solana/address.js';
 import { TOKEN_PROGRAM } from '../../../../core/desk/solana/gateway.js';
 import { type LinkedWallet, MAX_WALLETS } from '../../../../core/desk/wallets/session.js';
 import { testBotOptions } from '../../../helpers/bot-options.js';
