@@ -97,32 +97,40 @@ describe('abuse control on the local stack', () => {
     const user = stack.telegram.user(1203, { first_name: 'Tap' });
     await user.sendText('/menu');
     await stack.telegram.idle(30_000);
-    const menu = user.lastBotMessage()!;
-    // Help, Back, Help, Back…: 19 presses after /menu use up the burst of 20.
-    const [help, back] = ['menu:help', 'menu:main'];
+    const menuId = user.lastBotMessage()!.message_id;
+    const menu = () => user.botMessages().find((m) => m.message_id === menuId)!;
     const showing = (data: string) =>
       stack.telegram.waitFor(() => {
-        const message = user.lastBotMessage();
-        const buttons = message?.reply_markup?.inline_keyboard.flat() ?? [];
-        return buttons.some((b) => b.callback_data === data) ? message : undefined;
+        const buttons = menu().reply_markup?.inline_keyboard.flat() ?? [];
+        return buttons.some((b) => b.callback_data === data) ? menu() : undefined;
       }, 20_000);
-    for (let i = 0; i < MESSAGE_BUCKET.burst - 1; i++) {
-      const [pressing, next] = i % 2 === 0 ? [help, back] : [back, help];
-      expect(await press(user, menu.message_id, pressing)).toBeUndefined();
-      // The edit follows the answer, through the notify queue.
-      await showing(next);
+    // Texts drain the bucket fast (their answers are new messages); each press in between is
+    // answered, and an accepted one edits the menu (Help ⇄ Back) before the next. However slow the
+    // machine, the bucket empties: five texts cost more than the seconds they take give back.
+    let [pressing, next] = ['menu:help', 'menu:main'];
+    let accepted = 0;
+    let refused: string | undefined;
+    for (let round = 0; round < MESSAGE_BUCKET.burst && refused === undefined; round++) {
+      await flood(user, 5, (i) => `/drain ${round}.${i}`);
+      const answer = await press(user, menuId, pressing);
+      if (answer !== undefined && PRESS_REFUSED.test(answer)) refused = answer;
+      else {
+        expect(answer).toBeUndefined();
+        accepted++;
+        await showing(next);
+        [pressing, next] = [next, pressing];
+      }
     }
-    const before = user.lastBotMessage()!;
-    const data = before.reply_markup!.inline_keyboard.flat()[0]!.callback_data!;
-    expect(await press(user, menu.message_id, data)).toMatch(PRESS_REFUSED);
-    await stack.telegram.idle(30_000);
-    expect(user.lastBotMessage()).toEqual(before);
-    // Pressing again is answered again (every press is), still without a word in the chat.
-    expect(await press(user, menu.message_id, data)).toMatch(PRESS_REFUSED);
+    expect(refused).toMatch(PRESS_REFUSED);
+    // Pressing again at once is answered again (every press is), still without an edit.
+    expect(await press(user, menuId, pressing)).toMatch(PRESS_REFUSED);
+    await allSent(stack);
     // Give an edit that should not exist the time to arrive through the notify queue.
     await sleep(1_000);
-    expect(user.lastBotMessage()).toEqual(before);
-    expect(stack.telegram.sent(user.id)).toHaveLength(1);
+    expect(menu().history).toHaveLength(accepted);
+    // The refusals were answers to the presses only: the chat got no notice for them (the one
+    // notice there is the texts' own).
+    expect(botTexts(user.id).filter((text) => text === SLOW.en).length).toBeLessThanOrEqual(1);
   });
 
   it('in a group, answers only commands addressed to it, and chatter costs nothing', { timeout: 120_000 }, async () => {
