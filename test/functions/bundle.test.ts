@@ -48,6 +48,10 @@ describe('webhook bundle', () => {
     expect(users).toEqual(['node-fetch/lib/index.mjs']);
   });
 
+  it('is ASCII only: one raw non-ASCII character makes Node decode, and V8 hold, the whole source as two-byte text', () => {
+    expect(code.match(/\P{ASCII}.{0,20}/gu) ?? []).toEqual([]);
+  });
+
   it('names its largest modules, largest first, a package by its name', () => {
     const largest = largestModules(webhook.metafile, 5);
     expect(largest).toHaveLength(5);
