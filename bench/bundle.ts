@@ -76,11 +76,11 @@ async function importMs(file: string, env: Record<string, string>): Promise<numb
  * Webhook bundle size and cold import time against a baseline bundle built in the same run, and
  * the five modules that weigh most in the webhook bundle (`notes`). The webhook is bundled as
  * deployed (the project's `BUNDLE_ALIASES`), the baseline as SST bundles a bare bot.
- * Imports alternate between the two so machine noise hits both alike.
+ * Imports alternate between the two, each first every other round, so machine noise hits both alike.
  */
 export async function benchBundle(
   env: Record<string, string>,
-  rounds = 9,
+  rounds = 15,
 ): Promise<{ rows: Row[]; forbidden: string[]; notes: string[] }> {
   const outdir = join('.build', 'bench');
   await mkdir(outdir, { recursive: true });
@@ -94,8 +94,9 @@ export async function benchBundle(
   const ours: number[] = [];
   const theirs: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    ours.push(await importMs(webhook.outfile, env));
-    theirs.push(await importMs(baseline.outfile, env));
+    // Each goes first every other round, so neither is always the one a busy machine slows.
+    const order = i % 2 === 0 ? [webhook, baseline] : [baseline, webhook];
+    for (const built of order) (built === webhook ? ours : theirs).push(await importMs(built.outfile, env));
   }
   return {
     rows: [
