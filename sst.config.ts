@@ -5,6 +5,7 @@ import { Api } from './stacks/Api.js';
 import { APP_NAME, deployRegion } from './stacks/app.js';
 import { deployParameterReader, refuseUnsetSecrets } from './stacks/deploy-check.js';
 import { Keys } from './stacks/Keys.js';
+import { BUNDLE_ALIASES } from './stacks/manifest.js';
 import { Queues } from './stacks/Queues.js';
 import { Schedule } from './stacks/Schedule.js';
 import { Secrets } from './stacks/Secrets.js';
@@ -20,8 +21,10 @@ export function addStacks(app: App): void {
     runtime: 'nodejs22.x',
     architecture: 'arm_64',
     tracing: 'active',
-    // Bundle size is cold-start time: minify, and ship ESM (top-level await for config loading).
-    nodejs: { format: 'esm', minify: true },
+    // Bundle size is cold-start time: minify, leave out what no function runs (BUNDLE_ALIASES),
+    // and ship ESM (top-level await for config loading). esbuild resolves the aliases from the
+    // working directory, the project root `sst` runs in.
+    nodejs: { format: 'esm', minify: true, esbuild: { alias: { ...BUNDLE_ALIASES } } },
   });
   // Non-production stages are disposable: `sst remove` deletes everything, data included.
   if (!isProduction(app.stage)) app.setDefaultRemovalPolicy('destroy');

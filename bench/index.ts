@@ -15,10 +15,12 @@ import { benchWebhookPath } from './webhook.js';
 async function main() {
   const stack = await startLocalStack({ functions: false });
   const rows: Row[] = [];
+  const notes: string[] = [];
   try {
     rows.push(...(await benchWebhookPath(stack)));
     const bundle = await benchBundle(stack.env);
     rows.push(...bundle.rows);
+    notes.push(...bundle.notes);
     if (bundle.forbidden.length > 0) throw new Error(`webhook bundle contains ${bundle.forbidden.join(', ')}`);
   } finally {
     await stack.stop();
@@ -36,7 +38,8 @@ async function main() {
   rows.push(...assistant.rows);
   printTable(rows);
   console.log('\nwebhook bundle: no @solana/web3.js, no KMS client');
-  for (const note of [...rpc.notes, ...telegram.notes, ...payouts.notes, ...assistant.notes]) console.log(note);
+  for (const note of [...notes, ...rpc.notes, ...telegram.notes, ...payouts.notes, ...assistant.notes])
+    console.log(note);
 }
 
 await main();

@@ -220,6 +220,15 @@ export const FUNCTIONS = {
 } as const satisfies Record<string, FunctionWiring>;
 export type FunctionName = keyof typeof FUNCTIONS;
 
+/**
+ * Modules every function bundle takes from elsewhere (esbuild's `alias`: SST's `nodejs.esbuild`
+ * in sst.config.ts, and `buildFunction` in local/lambda/build.ts), so what runs locally is what
+ * is uploaded. Paths are relative to the project root. `whatwg-url`: see functions/lib/whatwg-url.ts.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  'whatwg-url': './functions/lib/whatwg-url.ts',
+};
+
 /** Every queue a function consumes: `consumes`, then `alsoConsumes`. */
 export function consumedQueues(wiring: FunctionWiring): QueueName[] {
   return wiring.consumes ? [wiring.consumes, ...(wiring.alsoConsumes ?? [])] : [];

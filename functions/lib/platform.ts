@@ -20,8 +20,10 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
   log: Logger,
 ) {
   const { settings, telegram } = config;
+  // One client for every table access: each SDK client costs a cold start its own set-up and connection pool.
+  const dynamo = dynamoClient();
   const store = new DynamoSessionStore({
-    client: dynamoClient(),
+    client: dynamo,
     tableName: config.tableName,
     sessionIdleSeconds: settings.retention.sessionIdleSeconds,
     updateDedupeSeconds: settings.retention.updateDedupeSeconds,
@@ -42,7 +44,7 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
       ledger: store,
       queue,
       runTurn,
-      pacer: createReplyPacer(new DynamoChatPace({ client: dynamoClient(), tableName: config.tableName })),
+      pacer: createReplyPacer(new DynamoChatPace({ client: dynamo, tableName: config.tableName })),
       log: log.child({ bot: bot.name }),
     }),
     log,

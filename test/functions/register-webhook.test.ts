@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commandsFor } from '../../core/desk/bot/index.js';
-import { translator } from '../../core/desk/i18n.js';
+import { conversationTranslator } from '../../core/desk/i18n.js';
 import { ENV, stageSettings } from '../../core/desk/settings.js';
 import { ConfigError } from '../../core/platform/errors.js';
 import {
@@ -93,7 +93,7 @@ describe('webhook registration against the Telegram peer', () => {
     const names = (list: { command: string }[]) => list.map((c) => c.command);
     expect(names(peer.myCommands('all_private_chats'))).toEqual(commandsFor('user').map((c) => c.name));
     expect(peer.myCommands('all_private_chats', 'zh').find((c) => c.command === 'withdraw')?.description).toBe(
-      translator('zh')('command.withdraw'),
+      conversationTranslator('zh')('command.withdraw'),
     );
     expect(names(peer.myCommands(`chat:${ADMIN_CHAT}`))).toEqual([...commandsFor('admin').map((c) => c.name), 'help']);
     expect(names(peer.myCommands(`chat:${ADMIN_CHAT}`, 'zh'))).toContain('broadcast');

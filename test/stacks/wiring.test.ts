@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ENV,
@@ -9,6 +11,7 @@ import {
 } from '../../core/desk/settings.js';
 import { WEBHOOK_REGISTRATION, WEBHOOK_UNREGISTRATION } from '../../stacks/Api.js';
 import {
+  BUNDLE_ALIASES,
   consumedQueues,
   FUNCTIONS,
   type FunctionWiring,
@@ -29,6 +32,7 @@ import {
   synthesizeForTest,
 } from '../helpers/synth.js';
 
+const ROOT = join(import.meta.dirname, '..', '..');
 const STAGE = 'test';
 const settings = stageSettings(STAGE).queues;
 
@@ -93,7 +97,20 @@ describe('Function wiring', () => {
     for (const id of Object.keys(WIRED)) expect(app.fn(id).resource.Type).toBe('AWS::Lambda::Function');
   });
 
+  it('bundles with module aliases that name files of the project', () => {
+    expect(Object.keys(BUNDLE_ALIASES)).toContain('whatwg-url');
+    for (const path of Object.values(BUNDLE_ALIASES)) expect(existsSync(join(ROOT, path)), path).toBe(true);
+  });
+
   describe.each(Object.entries(WIRED))('%s', (id, wiring) => {
+    it('is bundled with the module aliases of BUNDLE_ALIASES, as local/ bundles it', () => {
+      expect(app.fn(id).props.nodejs).toMatchObject({
+        format: 'esm',
+        minify: true,
+        esbuild: { alias: BUNDLE_ALIASES },
+      });
+    });
+
     it('reads its stage and the table name from the environment', () => {
       const env = environmentOf(id);
       expect(env[ENV.stage]).toBe(STAGE);

@@ -2,7 +2,7 @@ import { Composer, type MiddlewareFn, type NarrowedContext, type Types } from 't
 import type { User } from 'telegraf/types';
 import type { JobDraft } from '../../platform/jobs/index.js';
 import type { BotContext } from '../bot/index.js';
-import type { MessageKey } from '../i18n.js';
+import type { ConversationKey } from '../i18n.js';
 
 /** Who the admins are, and the one chat where they act as admins. */
 export interface AdminAccess {
@@ -85,7 +85,7 @@ export const handleOf = (from: User): string =>
  */
 export function decisionButtons(
   decide: (id: string, approve: boolean, admin: { id: number; name: string }) => Omit<JobDraft, 'chatId'>,
-  answer: MessageKey,
+  answer: ConversationKey,
 ): MiddlewareFn<AdminButtonContext> {
   return async (ctx) => {
     const id = ctx.match[2]!;

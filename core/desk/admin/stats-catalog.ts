@@ -1,7 +1,7 @@
 import { catalog } from '../../platform/i18n/index.js';
 
 /** The admin desk: /stats (English and Simplified Chinese; the type checker requires both). */
-export const statsMessages = catalog(
+export const statsMessages = /* @__PURE__ */ catalog(
   {
     'stats.title': '📊 <b>Desk statistics</b>',
     'stats.users':

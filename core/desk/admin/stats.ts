@@ -6,7 +6,7 @@
  */
 
 import * as z from 'zod/mini';
-import type { Translate } from '../../desk/i18n.js';
+import type { JobTranslate } from '../../desk/i18n.js';
 import { ConfigError, describeError } from '../../platform/errors.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
 import type { InspectedQueues, QueueDepth, QueueDepths } from '../../platform/jobs/index.js';
@@ -14,7 +14,7 @@ import { defineJob, emitFrom, handle, type JobDraft, type JobQueue } from '../..
 import type { Logger } from '../../platform/log.js';
 import type { RpcPoolStats } from '../../platform/rpc/index.js';
 import { notice } from '../../platform/telegram/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import { ENV, QUEUE_NAMES, type QueueName } from '../settings.js';
 import { assertAdmin } from './access.js';
 
@@ -193,11 +193,11 @@ export interface StatsSnapshot {
 }
 
 /**
- * The `/stats` message (Telegram HTML; every figure and endpoint escaped by the translator).
+ * The `/stats` message (Telegram HTML; every figure and endpoint escaped by the jobTranslator).
  * Verified wallets, pending deposits and open payouts are gauges moved in the same transactions
  * as the changes they count (no table scan).
  */
-export function renderStats(t: Translate, s: StatsSnapshot): string {
+export function renderStats(t: JobTranslate, s: StatsSnapshot): string {
   const unknown = t('stats.unknown');
   const figure = (n: number | undefined) => (n === undefined ? unknown : String(n));
   const lines = [
@@ -282,7 +282,7 @@ export function adminStatsHandler(deps: StatsDeps) {
         read('payouts', () => deps.pending.payouts()),
         read('wallets', () => deps.wallets()),
       ]);
-    const html = renderStats(translator(job.payload.lang), {
+    const html = renderStats(jobTranslator(job.payload.lang), {
       activeUsers,
       allUsers,
       seenLastDay,

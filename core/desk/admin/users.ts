@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { Translate } from '../../desk/i18n.js';
+import type { JobTranslate } from '../../desk/i18n.js';
 import { PoisonJobError } from '../../platform/errors.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
 import {
@@ -13,7 +13,7 @@ import {
 import { amendSession, type SessionStore } from '../../platform/sessions/index.js';
 import { notice } from '../../platform/telegram/index.js';
 import { USERNAME, type UserDirectory, type UserRecord } from '../../platform/users/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import type { Ledger } from '../ledger/index.js';
 import { formatSol } from '../solana/index.js';
 import type { WalletBook } from '../wallets/index.js';
@@ -105,12 +105,12 @@ export function setSessionBlocked(
   });
 }
 
-/** `12345 (@alice)`, or the id alone: plain text, escaped by the translator like any parameter. */
+/** `12345 (@alice)`, or the id alone: plain text, escaped by the jobTranslator like any parameter. */
 function who(user: UserRecord): string {
   return user.username ? `${user.chatId} (@${user.username})` : String(user.chatId);
 }
 
-function statusOf(t: Translate, user: UserRecord): string {
+function statusOf(t: JobTranslate, user: UserRecord): string {
   const states: string[] = [];
   if (user.blocked) states.push(t('admin.user.status_blocked'));
   if (!user.active) states.push(t('admin.user.status_left'));
@@ -142,7 +142,7 @@ export function adminUserHandlers(deps: AdminUsersDeps): JobHandler[] {
 
   const lookup = handle(AdminUserJob, async (job) => {
     assertAdmin(deps.admins, job);
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     const user = await resolve(job.payload.target);
     if (!user) return reply(job, t('admin.user.unknown', { target: targetLabel(job.payload.target) }));
     const [balance, wallets] = await Promise.all([deps.ledger.balance(user.chatId), deps.wallets.list(user.chatId)]);
@@ -150,7 +150,7 @@ export function adminUserHandlers(deps: AdminUsersDeps): JobHandler[] {
       t('admin.user.card', {
         id: user.chatId,
         username: user.username ? `@${user.username}` : '—',
-        lang: user.lang ? translator(user.lang)('lang.name') : '—',
+        lang: user.lang ? jobTranslator(user.lang)('lang.name') : '—',
         status: statusOf(t, user),
         balance: formatSol(balance),
         count: wallets.length,
@@ -163,7 +163,7 @@ export function adminUserHandlers(deps: AdminUsersDeps): JobHandler[] {
   const block = handle(AdminBlockJob, async (job, log) => {
     assertAdmin(deps.admins, job);
     const { target, lang } = job.payload;
-    const t = translator(lang);
+    const t = jobTranslator(lang);
     const user = await resolve(target);
     if (!user) return reply(job, t('admin.user.unknown', { target: targetLabel(target) }));
     if (job.payload.block && deps.admins.has(user.chatId))

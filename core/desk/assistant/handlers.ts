@@ -1,4 +1,4 @@
-import type { Translate } from '../../desk/i18n.js';
+import type { JobTranslate } from '../../desk/i18n.js';
 import { AppError, PoisonJobError } from '../../platform/errors.js';
 import {
   handle,
@@ -13,7 +13,7 @@ import type { TelegramCall } from '../../platform/telegram/index.js';
 import { notice, splitText, TelegramSendJob } from '../../platform/telegram/index.js';
 import { utcDay } from '../../platform/time.js';
 import { adminEvent } from '../admin/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import type { AiSettings } from '../settings.js';
 import type { AssistantClient } from './client.js';
 import { AiRateLimitedError, AiRejectedError, AiTimeoutError, AiUnavailableError } from './errors.js';
@@ -82,7 +82,7 @@ function replyHandler(deps: AssistantDeps) {
   const now = deps.now ?? Date.now;
   return handle(AiReplyJob, async (job, log) => {
     const { chatId, userId } = chatOf(job);
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     const send = sender(deps, job);
     const conversation = await deps.history.load(userId);
     const recorded = conversation.turns.find((turn) => turn.job === job.id);
@@ -163,7 +163,7 @@ function providerRejected(status: number): JobDraft {
 }
 
 /** The answer as Telegram HTML parts of at most 4,096 characters, with a note when it was cut short (`t`). */
-export function renderAnswer(text: string, cutNote?: Translate): string[] {
+export function renderAnswer(text: string, cutNote?: JobTranslate): string[] {
   const html = markdownToTelegramHtml(text) + (cutNote ? `\n\n<i>${cutNote('ai.cut')}</i>` : '');
   return splitText(html, { html: true });
 }

@@ -166,8 +166,12 @@ const BLOB_RUN = /[A-Za-z0-9+/_-]+={0,2}/g;
 const ALNUM_RUN = /[A-Za-z0-9]+/g;
 const HEX = /^[0-9a-fA-F]+$/;
 const BASE58 = /^[1-9A-HJ-NP-Za-km-z]+$/;
-/** Words that make a 32-byte base64 value without base64's own marks a seed rather than a mistyped address. */
-const SECRET_CONTEXT = /private.?key|secret|seed|私钥|密钥|秘钥|种子/i;
+/**
+ * Words that make a 32-byte base64 value without base64's own marks a seed rather than a mistyped
+ * address: private key, secret, seed, and 私钥, 密钥, 秘钥, 种子 written as escapes, so every bundle
+ * stays ASCII (one raw CJK character makes Node decode, and V8 hold, the whole bundle as two-byte text).
+ */
+const SECRET_CONTEXT = /private.?key|secret|seed|\u79C1\u94A5|\u5BC6\u94A5|\u79D8\u94A5|\u79CD\u5B50/i;
 const RANDOM_LOOKING = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s);
 
 /** Every secret in the normalized text, possibly overlapping. */

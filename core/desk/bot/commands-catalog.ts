@@ -6,7 +6,7 @@ import { catalog } from '../../platform/i18n/index.js';
  * `BotCommand.description`, at most 256 characters, shows no markup; `/help` escapes them);
  * `.args` are the arguments `/help` shows after the command.
  */
-export const commandMessages = catalog(
+export const commandMessages = /* @__PURE__ */ catalog(
   {
     'command.start': 'Start or restart',
     'command.menu': 'Main menu',

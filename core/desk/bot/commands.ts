@@ -1,5 +1,5 @@
 import { escapeHtml, LANGUAGES, type Language } from '../../platform/i18n/index.js';
-import { type MessageKey, type Translate, translator } from '../i18n.js';
+import { type ConversationKey, type ConversationTranslate, conversationTranslator } from '../i18n.js';
 import { MAX_WALLETS } from '../wallets/index.js';
 
 /** Who may use a command: every user in their private chat, or admins in the admin chat. */
@@ -8,17 +8,17 @@ export type CommandAudience = 'user' | 'admin';
 /** One command of the desk: its name, where its description lives in the catalogs, who uses it. */
 export interface DeskCommand {
   readonly name: string;
-  readonly description: MessageKey;
+  readonly description: ConversationKey;
   /** The arguments `/help` shows after the name (`<SOL> <wallet>`), if it takes any. */
-  readonly args?: MessageKey;
+  readonly args?: ConversationKey;
   readonly audience: CommandAudience;
 }
 
 /** A command whose catalog keys are `command.<name>` (and `command.<name>.args` when it takes arguments). */
 const command = (audience: CommandAudience, name: string, args = false): DeskCommand => ({
   name,
-  description: `command.${name}` as MessageKey,
-  ...(args ? { args: `command.${name}.args` as MessageKey } : {}),
+  description: `command.${name}` as ConversationKey,
+  ...(args ? { args: `command.${name}.args` as ConversationKey } : {}),
   audience,
 });
 const user = (name: string, args = false) => command('user', name, args);
@@ -57,7 +57,7 @@ export const DESK_COMMANDS: readonly DeskCommand[] = [
 
 export const commandsFor = (audience: CommandAudience) => DESK_COMMANDS.filter((c) => c.audience === audience);
 
-function helpLine(t: Translate, command: DeskCommand): string {
+function helpLine(t: ConversationTranslate, command: DeskCommand): string {
   const args = command.args ? ` ${escapeHtml(t(command.args))}` : '';
   return `/${command.name}${args} – ${escapeHtml(t(command.description))}`;
 }
@@ -66,7 +66,7 @@ function helpLine(t: Translate, command: DeskCommand): string {
  * `/help`: every command a user may use; with `admin`, the admin commands after them (only
  * admins in the admin chat are shown those).
  */
-export function helpText(t: Translate, options: { admin: boolean }): string {
+export function helpText(t: ConversationTranslate, options: { admin: boolean }): string {
   const parts = [
     [t('help.title'), t('help.intro', { max: MAX_WALLETS }), ...commandsFor('user').map((c) => helpLine(t, c))].join(
       '\n',
@@ -106,7 +106,7 @@ export function commandMenus(adminChatId: number): SetMyCommandsParams[] {
   ];
   return scopes.flatMap(({ scope, commands }) =>
     LANGUAGES.map((lang) => {
-      const t = translator(lang);
+      const t = conversationTranslator(lang);
       return {
         commands: commands.map((c) => ({ command: c.name, description: t(c.description) })),
         scope,

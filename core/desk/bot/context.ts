@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
-import type { Translate } from '../../desk/i18n.js';
+import type { ConversationTranslate } from '../../desk/i18n.js';
 import { PlatformContext } from '../../platform/context.js';
 import { LANGUAGES, type Language, pickLanguage } from '../../platform/i18n/index.js';
 import { adminSessionFields } from '../admin/index.js';
 import { broadcastSessionFields } from '../broadcasts/index.js';
-import { translator } from '../i18n.js';
+import { conversationTranslator } from '../i18n.js';
 import { payoutSessionFields } from '../payouts/index.js';
 import { vaultSessionFields } from '../vault/index.js';
 import { walletSessionFields } from '../wallets/index.js';
@@ -43,7 +43,7 @@ export function parseSession(data: unknown): SessionData {
   return parsed.success ? parsed.data : {};
 }
 
-/** The desk's context: the platform's, with the desk's session, language, translator and block. */
+/** The desk's context: the platform's, with the desk's session, language, conversationTranslator and block. */
 export class BotContext extends PlatformContext<SessionData> {
   /** The user's language: their choice, else their client's, else English. */
   get lang(): Language {
@@ -51,8 +51,8 @@ export class BotContext extends PlatformContext<SessionData> {
   }
 
   /** Translates into the user's language. */
-  get t(): Translate {
-    return translator(this.lang);
+  get t(): ConversationTranslate {
+    return conversationTranslator(this.lang);
   }
 
   /** An admin blocked the acting user (`blocked` in their private-chat session), whatever the chat. */

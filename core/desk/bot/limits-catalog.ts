@@ -4,7 +4,7 @@ import { catalog } from '../../platform/i18n/index.js';
  * Abuse control (English and Simplified Chinese; the type checker requires both). Plain text, no
  * markup: the same strings answer button presses (`answerCallbackQuery` shows no HTML, ≤ 200 chars).
  */
-export const limitMessages = catalog(
+export const limitMessages = /* @__PURE__ */ catalog(
   {
     'limit.slow_down':
       '⏳ That is a lot at once! Please give me about {seconds} seconds, then try again. I skip what you send until then.',

@@ -1,7 +1,7 @@
 import { Composer, type Telegram } from 'telegraf';
 import { OutboxTelegram } from '../../platform/context.js';
 import { ConfigError } from '../../platform/errors.js';
-import type { MessageKey } from '../i18n.js';
+import type { ConversationKey } from '../i18n.js';
 import type { BotContext, RateLimitState } from './context.js';
 
 /** A token bucket: it holds at most `burst` tokens and gains one every `refillMs`. */
@@ -110,7 +110,7 @@ export function rateLimit(options: RateLimitOptions = {}): Composer<BotContext> 
    * Says no: a toast for a button, one message per window for a message, nothing for the rest.
    * `kept` is what to store; `now` is when the notice, if any, goes out.
    */
-  function refuse(ctx: BotContext, kept: Buckets, now: number, key: MessageKey, wait: number, answer: boolean) {
+  function refuse(ctx: BotContext, kept: Buckets, now: number, key: ConversationKey, wait: number, answer: boolean) {
     // Whole ms first, so float noise cannot add a second.
     const text = ctx.t(key, { seconds: Math.max(1, Math.ceil(Math.round(wait) / 1000)) });
     if (ctx.callbackQuery) {

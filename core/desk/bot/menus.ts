@@ -1,6 +1,6 @@
-import type { Translate } from '../../desk/i18n.js';
+import type { ConversationTranslate } from '../../desk/i18n.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
-import { translator } from '../i18n.js';
+import { conversationTranslator } from '../i18n.js';
 import { MAIN_MENU_CALLBACK, type Screen } from '../screens.js';
 import { WALLET_CALLBACK } from '../wallets/index.js';
 import { helpText } from './commands.js';
@@ -21,17 +21,20 @@ export const CALLBACK = {
 
 export function languageScreen(): Screen {
   return {
-    text: translator('en')('lang.prompt'),
+    text: conversationTranslator('en')('lang.prompt'),
     keyboard: {
       inline_keyboard: [
-        LANGUAGES.map((lang) => ({ text: translator(lang)('lang.name'), callback_data: CALLBACK.language(lang) })),
+        LANGUAGES.map((lang) => ({
+          text: conversationTranslator(lang)('lang.name'),
+          callback_data: CALLBACK.language(lang),
+        })),
       ],
     },
   };
 }
 
 /** The desk's real actions, two by two: every one answers (a screen, or a job whose answer follows). */
-export function mainMenu(t: Translate, name: string): Screen {
+export function mainMenu(t: ConversationTranslate, name: string): Screen {
   return {
     text: t('menu.title', { name }),
     keyboard: {
@@ -59,11 +62,11 @@ export function mainMenu(t: Translate, name: string): Screen {
 }
 
 /** A screen of text with Back to the main menu. */
-export function backScreen(t: Translate, text: string): Screen {
+export function backScreen(t: ConversationTranslate, text: string): Screen {
   return { text, keyboard: { inline_keyboard: [[{ text: t('menu.back'), callback_data: CALLBACK.menu }]] } };
 }
 
 /** `/help`: every command the user may use; admins in the admin chat also see theirs. */
-export function helpScreen(t: Translate, options: { admin: boolean } = { admin: false }): Screen {
+export function helpScreen(t: ConversationTranslate, options: { admin: boolean } = { admin: false }): Screen {
   return backScreen(t, helpText(t, options));
 }

@@ -1,12 +1,12 @@
 import type { AdminGate } from '../admin/index.js';
-import type { Translate } from '../i18n.js';
+import type { ConversationTranslate } from '../i18n.js';
 import { BroadcastCancelJob, BroadcastStartJob, CALLBACK_CANCEL } from './jobs.js';
 import { broadcastFrom, type DraftProblem, messageParams } from './message.js';
 
 export const BROADCAST_CALLBACK = { send: 'bc:go', discard: 'bc:drop', cancel: /^bc:stop:([A-Za-z0-9_-]{1,40})$/ };
 
 /** The admin's answer to a `/broadcast` that cannot be queued as written. */
-function problemText(t: Translate, p: DraftProblem): string {
+function problemText(t: ConversationTranslate, p: DraftProblem): string {
   switch (p.problem) {
     case 'usage':
       return t('broadcast.usage');

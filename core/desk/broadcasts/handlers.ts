@@ -12,7 +12,7 @@ import type { Logger } from '../../platform/log.js';
 import type { Deliver, TelegramCall } from '../../platform/telegram/index.js';
 import type { UserDirectory } from '../../platform/users/index.js';
 import { assertAdmin } from '../admin/index.js';
-import { type MessageKey, translator } from '../i18n.js';
+import { type JobKey, jobTranslator } from '../i18n.js';
 import { BroadcastCancelJob, BroadcastPageJob, BroadcastSendJob, BroadcastStartJob, CALLBACK_CANCEL } from './jobs.js';
 import { messageParams } from './message.js';
 import { type Broadcast, type BroadcastStore, type SendOutcome, settled } from './store.js';
@@ -47,8 +47,8 @@ const number = (n: number) => n.toLocaleString('en-US');
 
 /** The admin's progress message for a broadcast, with a cancel button while it runs. */
 export function progressCall(b: Broadcast, messageId = b.progressMessageId): TelegramCall {
-  const t = translator(b.lang);
-  const key: MessageKey =
+  const t = jobTranslator(b.lang);
+  const key: JobKey =
     b.status === 'done' ? 'broadcast.done' : b.status === 'cancelled' ? 'broadcast.cancelled' : 'broadcast.progress';
   const text = t(key, {
     id: b.id,

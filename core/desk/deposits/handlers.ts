@@ -5,7 +5,7 @@ import { qrPng } from '../../platform/qr/index.js';
 import { notice, TelegramSendJob } from '../../platform/telegram/index.js';
 import type { UserDirectory } from '../../platform/users/index.js';
 import { adminEvent, assertAdmin } from '../admin/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import type { DepositSettings } from '../settings.js';
 import type { SolanaGateway, TransactionMovements } from '../solana/index.js';
 import { formatSol, shortAddress } from '../solana/index.js';
@@ -86,7 +86,7 @@ function messagesOf(settled: Settled): JobDraft[] {
   switch (settled.kind) {
     case 'pending': {
       const d = settled.deposit;
-      const t = translator(d.lang);
+      const t = jobTranslator(d.lang);
       return [
         notice(d.userId!, d.userId, t('deposit.pending', { sol: formatSol(d.lamports) })),
         adminEvent({
@@ -127,7 +127,7 @@ function messagesOf(settled: Settled): JobDraft[] {
 /** The owner's "credited" notice and the admins' event, for a credit by `by`. */
 function creditMessages(decision: Extract<DepositDecision, { outcome: 'credited' }>, by: string): JobDraft[] {
   const { deposit, balance } = decision;
-  const user = translator(deposit.lang);
+  const user = jobTranslator(deposit.lang);
   return [
     notice(
       deposit.userId!,
@@ -242,7 +242,7 @@ export function depositHandlers(deps: DepositDeps): JobHandler[] {
       createdAt,
       expiresAt: createdAt + deps.settings.claimHours * 3_600_000,
     });
-    const t = translator(lang);
+    const t = jobTranslator(lang);
     const url = transferRequestUrl({
       recipient: deps.treasury,
       reference,
@@ -298,7 +298,7 @@ export function depositHandlers(deps: DepositDeps): JobHandler[] {
     if (!claim || (job.userId !== null && job.userId !== claim.userId)) {
       if (job.chatId !== null) {
         await emitFrom(deps.queue, job, [
-          notice(job.chatId, job.userId, translator(job.payload.lang)('deposit.unknown')),
+          notice(job.chatId, job.userId, jobTranslator(job.payload.lang)('deposit.unknown')),
         ]);
       }
       return;
@@ -306,7 +306,7 @@ export function depositHandlers(deps: DepositDeps): JobHandler[] {
     const { settled } = await settleAll(deps, reference);
     const drafts = settled.flatMap(messagesOf);
     if (drafts.length === 0 && job.chatId !== null) {
-      drafts.push(notice(job.chatId, job.userId, translator(claim.lang)('deposit.none')));
+      drafts.push(notice(job.chatId, job.userId, jobTranslator(claim.lang)('deposit.none')));
     }
     await emitFrom(deps.queue, job, drafts);
     log.info('deposit.checked', { reference: shortAddress(reference), signatures: settled.length });
@@ -422,7 +422,7 @@ function decisionMessages(decision: DepositDecision, id: string, adminName: stri
     case 'rejected': {
       const d = decision.deposit;
       return [
-        notice(d.userId!, d.userId, translator(d.lang)('deposit.rejected', { sol: formatSol(d.lamports) })),
+        notice(d.userId!, d.userId, jobTranslator(d.lang)('deposit.rejected', { sol: formatSol(d.lamports) })),
         adminEvent({
           kind: 'deposit.rejected',
           userId: d.userId,

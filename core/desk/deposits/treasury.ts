@@ -3,7 +3,7 @@ import { emitFrom, handle } from '../../platform/jobs/index.js';
 import { qrPng } from '../../platform/qr/index.js';
 import { TelegramSendJob } from '../../platform/telegram/index.js';
 import { assertAdmin } from '../admin/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import { TreasuryQrJob } from './jobs.js';
 
 /**
@@ -15,7 +15,7 @@ export function treasuryQrHandler(deps: { admins: ReadonlySet<number>; queue: Jo
   return handle(TreasuryQrJob, async (job) => {
     assertAdmin(deps.admins, job);
     if (job.chatId === null) return;
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     await emitFrom(deps.queue, job, [
       {
         job: TelegramSendJob,

@@ -2,7 +2,7 @@ import { PoisonJobError } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/jobs/index.js';
 import { emitFrom, handle, type JobHandler } from '../../platform/jobs/index.js';
 import { notice } from '../../platform/telegram/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import type { PayoutStore } from '../payouts/index.js';
 import { type PriceSource, valuationNote, valuationOf, valued, WSOL_MINT, wholeTokens } from '../prices/index.js';
 import { formatSol } from '../solana/index.js';
@@ -24,7 +24,7 @@ export interface LedgerDeps {
 export function ledgerHandlers(deps: LedgerDeps): JobHandler[] {
   const history = handle(LedgerHistoryJob, async (job) => {
     if (job.userId === null || job.chatId === null) throw new PoisonJobError('ledger.no_user', 'history needs a user');
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     const [balance, entries, table] = await Promise.all([
       deps.ledger.balance(job.userId),
       deps.ledger.history(job.userId, deps.historySize ?? 10),

@@ -15,7 +15,7 @@ import { notice } from '../../platform/telegram/index.js';
 import { utcDay } from '../../platform/time.js';
 import { adminEvent, assertAdmin } from '../admin/index.js';
 import { amountProblemText, withdrawLimits } from '../amounts.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import type { Ledger } from '../ledger/index.js';
 import type { PayoutSettings } from '../settings.js';
 import type { SolanaGateway } from '../solana/index.js';
@@ -140,7 +140,7 @@ function payoutFlow(deps: PayoutBase) {
     const failed = await change(job, payout.id, guard, { status: 'failed' }, audit(job, 'failed', by, reason));
     if (!failed) return;
     await release(failed);
-    const t = translator(failed.lang);
+    const t = jobTranslator(failed.lang);
     await emitFrom(deps.queue, job, [
       tell(failed, t('withdraw.failed', { id: failed.id, sol: formatSol(failed.lamports) })),
       adminEvent({ kind: 'withdrawal.failed', userId: failed.userId, facts: facts(failed, ['reason', reason]) }),
@@ -158,7 +158,7 @@ function payoutFlow(deps: PayoutBase) {
   const announce = (payout: Payout): JobDraft[] => [
     tell(
       payout,
-      translator(payout.lang)('withdraw.requested', {
+      jobTranslator(payout.lang)('withdraw.requested', {
         id: payout.id,
         sol: formatSol(payout.lamports),
         wallet: payout.wallet,
@@ -197,7 +197,7 @@ export function payoutChainHandlers(deps: PayoutChainDeps): JobHandler[] {
   const request = handle(PayoutRequestJob, async (job, log) => {
     const { userId, chatId } = job;
     if (userId === null || chatId === null) throw new PoisonJobError('payout.no_user', 'a payout request needs a user');
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     const say = (html: string) => emitFrom(deps.queue, job, [notice(chatId, userId, html)]);
     const lamports = BigInt(job.payload.lamports);
     const { wallet } = job.payload;
@@ -318,7 +318,7 @@ export function payoutChainHandlers(deps: PayoutChainDeps): JobHandler[] {
     if (!payout || job.userId === null || payout.userId !== job.userId) {
       throw new PoisonJobError('payout.not_yours', `payout ${payoutId} is not the user's`);
     }
-    const t = translator(payout.lang);
+    const t = jobTranslator(payout.lang);
     const cancellable = payout.status === 'cooling' || payout.status === 'requested';
     const cancelled = cancellable
       ? await flow.change(
@@ -436,7 +436,7 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
         notice(job.chatId, job.userId, `Payout <code>${payoutId}</code>: ${state}. Your press changed nothing.`),
       ]);
     }
-    const t = translator(next.lang);
+    const t = jobTranslator(next.lang);
     if (!approve) await flow.release(next);
     await emitFrom(deps.queue, job, [
       ...(approve ? [flow.prepare(next)] : []),
@@ -514,7 +514,7 @@ export function payoutSignerHandlers(deps: PayoutSignerDeps): JobHandler[] {
     const { payoutId, signature, outcome } = job.payload;
     const payout = await store.get(payoutId);
     if (!payout) throw new PoisonJobError('payout.unknown', `no payout ${payoutId}`);
-    const t = translator(payout.lang);
+    const t = jobTranslator(payout.lang);
     const guard: TransitionGuard = { status: 'sent', signature };
     log.info('payout.outcome', { payoutId, signature, outcome, attempt: payout.attempt });
     if (outcome === 'confirmed') {

@@ -3,7 +3,7 @@ import { PoisonJobError, TransientError } from '../../platform/errors.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
 import { defineJob, emitFrom, handle, type JobQueue } from '../../platform/jobs/index.js';
 import { notice } from '../../platform/telegram/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import type { SolanaGateway, TxStatus, TxStore } from '../solana/index.js';
 import { firstSignature, MAX_TRANSACTION_BYTES } from '../solana/index.js';
 import { PayoutIdSchema, PayoutSettleJob } from './jobs.js';
@@ -94,7 +94,9 @@ export function txSendHandler(deps: TxSendDeps) {
     const target = job.payload.notify;
     const { payoutId } = job.payload;
     await emitFrom(deps.queue, job, [
-      ...(target ? [notice(target.chatId, job.userId, translator(target.lang)(`tx.${outcome}`, { signature }))] : []),
+      ...(target
+        ? [notice(target.chatId, job.userId, jobTranslator(target.lang)(`tx.${outcome}`, { signature }))]
+        : []),
       ...(payoutId
         ? [{ job: PayoutSettleJob, payload: { payoutId, signature, outcome }, chatId: null, userId: job.userId }]
         : []),

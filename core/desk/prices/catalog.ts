@@ -1,7 +1,7 @@
 import { catalog } from '../../platform/i18n/index.js';
 
 /** Texts of indicative values (balances), in English and Simplified Chinese. */
-export const priceMessages = catalog(
+export const priceMessages = /* @__PURE__ */ catalog(
   {
     'price.value': '≈ {value}',
     'price.indicative': '≈ values are indicative, at market prices; not a quote.',

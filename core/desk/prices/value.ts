@@ -1,5 +1,5 @@
 import type { Language } from '../../platform/i18n/index.js';
-import type { Translate } from '../i18n.js';
+import type { JobTranslate } from '../i18n.js';
 import type { Fiat, MintPrice, PriceTable } from './quote.js';
 
 /** The currencies a user reads values in: USD, and CNY too in 中文. */
@@ -44,7 +44,7 @@ export const valuationOf = (lang: Language, table: PriceTable | undefined): Valu
 
 /** `line ≈ $1.23` when the source knows the mint; `line` unchanged otherwise (or without a valuation). */
 export function valued(
-  t: Translate,
+  t: JobTranslate,
   line: string,
   amount: number,
   mint: string,
@@ -57,7 +57,7 @@ export function valued(
 }
 
 /** The closing line about values: indicative when any was shown, unavailable when the source was down. */
-export function valuationNote(t: Translate, valuation: Valuation): string | undefined {
+export function valuationNote(t: JobTranslate, valuation: Valuation): string | undefined {
   if (valuation.table === undefined) return t('price.unavailable');
   return valuation.shown > 0 ? t('price.indicative') : undefined;
 }

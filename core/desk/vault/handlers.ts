@@ -5,7 +5,7 @@ import type { IntakeKeyService, KeyVault, SecretStore } from '../../platform/key
 import { CiphertextRejectedError, openIntake, WrongContextError } from '../../platform/keys/index.js';
 import { notice } from '../../platform/telegram/index.js';
 import { assertAdmin } from '../admin/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import type { VaultSettings } from '../settings.js';
 import { type SecretScope, secretContext } from './context.js';
 import { SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from './jobs.js';
@@ -54,7 +54,7 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
 
   const store = handle(SecretStoreJob, async (job, log) => {
     const { userId, chatId, ownerId, context } = owner(job, deps.admins);
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     const { name } = job.payload;
     let value: string;
     try {
@@ -90,7 +90,7 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
 
   const list = handle(SecretListJob, async (job) => {
     const { userId, chatId, ownerId } = owner(job, deps.admins);
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     const secrets = await deps.secrets.list(ownerId);
     if (secrets.length === 0) return say(job, chatId, userId, t('secret.none'));
     const lines = secrets.map((secret) =>
@@ -105,7 +105,7 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
 
   const remove = handle(SecretDeleteJob, async (job) => {
     const { userId, chatId, ownerId } = owner(job, deps.admins);
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     const { name } = job.payload;
     const deleted = await deps.secrets.delete(ownerId, name);
     await say(job, chatId, userId, t(deleted ? 'secret.deleted' : 'secret.missing', { name }));
@@ -113,7 +113,7 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
 
   const check = handle(SecretCheckJob, async (job, log) => {
     const { userId, chatId, ownerId, context } = owner(job, deps.admins);
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     const { name } = job.payload;
     const secret = await deps.secrets.get(ownerId, name);
     if (!secret) return say(job, chatId, userId, t('secret.missing', { name }));

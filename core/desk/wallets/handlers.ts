@@ -4,7 +4,7 @@ import { emitFrom, handle } from '../../platform/jobs/index.js';
 import { amendSession, type SessionAmendDeps } from '../../platform/sessions/index.js';
 import { notice } from '../../platform/telegram/index.js';
 import { adminEvent } from '../admin/index.js';
-import { type Translate, translator } from '../i18n.js';
+import { type JobTranslate, jobTranslator } from '../i18n.js';
 import {
   type PriceSource,
   type Valuation,
@@ -52,7 +52,7 @@ function reply(deps: WalletDeps, job: JobEnvelope, html: string): Promise<void> 
 
 /** What an account is, from its owner program, executable flag, size and curve membership. */
 export function describeAccount(
-  t: Translate,
+  t: JobTranslate,
   address: string,
   account: AccountSummary | null,
   onCurve: boolean,
@@ -71,7 +71,7 @@ export function describeAccount(
 
 /** The balance block of one address: SOL, then tokens (known symbols first, then by mint). */
 export function describeBalance(
-  t: Translate,
+  t: JobTranslate,
   address: string,
   lamports: bigint,
   tokens: readonly TokenBalance[],
@@ -90,7 +90,7 @@ export function describeBalance(
   return lines.join('\n');
 }
 
-function problemMessage(t: Translate, address: string): string | undefined {
+function problemMessage(t: JobTranslate, address: string): string | undefined {
   const check = checkAddress(address);
   return check.ok ? undefined : t(`address.${check.problem}`);
 }
@@ -116,7 +116,7 @@ const privateSession = (userId: number) => `${userId}:${userId}`;
  */
 export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook; sessions: SessionAmendDeps['sessions'] }) {
   return handle(WalletVerifyJob, async (job) => {
-    const t = translator(job.payload.lang as Language);
+    const t = jobTranslator(job.payload.lang as Language);
     const { address } = job.payload;
     const check = checkAddress(address);
     if (!check.ok) return reply(deps, job, t(`address.${check.problem}`));
@@ -163,7 +163,7 @@ export function walletVerifyHandler(deps: WalletDeps & { book: WalletBook; sessi
  */
 export function walletBalanceHandler(deps: BalanceDeps) {
   return handle(WalletBalanceJob, async (job) => {
-    const t = translator(job.payload.lang as Language);
+    const t = jobTranslator(job.payload.lang as Language);
     const addresses = [...new Set(job.payload.addresses)];
     const invalid = addresses.map((address) => problemMessage(t, address)).find(Boolean);
     if (invalid) return reply(deps, job, invalid);

@@ -1,4 +1,4 @@
-import type { Translate } from '../i18n.js';
+import type { ConversationTranslate } from '../i18n.js';
 import { MAIN_MENU_CALLBACK, type Screen } from '../screens.js';
 import { shortAddress } from '../solana/index.js';
 import { type LinkedWallet, MAX_LABEL_CHARS, MAX_WALLETS } from './session.js';
@@ -35,7 +35,7 @@ export function walletName(wallet: LinkedWallet): string {
 }
 
 /** The linked wallets, one button each, and Back to the main menu. */
-export function walletsScreen(t: Translate, wallets: readonly LinkedWallet[]): Screen {
+export function walletsScreen(t: ConversationTranslate, wallets: readonly LinkedWallet[]): Screen {
   return {
     text: wallets.length === 0 ? t('wallets.none') : t('wallets.title', { count: wallets.length, max: MAX_WALLETS }),
     keyboard: {
@@ -50,7 +50,7 @@ export function walletsScreen(t: Translate, wallets: readonly LinkedWallet[]): S
 }
 
 /** One wallet: its address (copyable), its label, and what can be done with it. */
-export function walletScreen(t: Translate, wallet: LinkedWallet, index: number, notice?: string): Screen {
+export function walletScreen(t: ConversationTranslate, wallet: LinkedWallet, index: number, notice?: string): Screen {
   const screen = t('wallet.screen', {
     number: index + 1,
     address: wallet.address,
@@ -73,7 +73,7 @@ export function walletScreen(t: Translate, wallet: LinkedWallet, index: number, 
 }
 
 /** Asks for a wallet's new label; Cancel goes back to the wallet. */
-export function renamePromptScreen(t: Translate, wallet: LinkedWallet, index: number): Screen {
+export function renamePromptScreen(t: ConversationTranslate, wallet: LinkedWallet, index: number): Screen {
   return {
     text: t('wallet.rename_prompt', { address: wallet.address, max: MAX_LABEL_CHARS }),
     keyboard: {
@@ -85,7 +85,7 @@ export function renamePromptScreen(t: Translate, wallet: LinkedWallet, index: nu
 }
 
 /** Asks to confirm a removal; No goes back to the wallet. */
-export function removeConfirmScreen(t: Translate, wallet: LinkedWallet, index: number): Screen {
+export function removeConfirmScreen(t: ConversationTranslate, wallet: LinkedWallet, index: number): Screen {
   return {
     text: t('wallet.remove_confirm', { address: wallet.address }),
     keyboard: {

@@ -1,11 +1,26 @@
+/**
+ * Watch alerts, in English and Simplified Chinese (the type checker requires both), split by who says
+ * each text so a function's bundle carries only its own (core/desk/i18n.ts).
+ */
 import { catalog } from '../../platform/i18n/index.js';
 
-/** Watch alerts (English and Simplified Chinese; the type checker requires both). */
-export const watchMessages = catalog(
+/** Said by the webhook (the conversation). */
+export const watchConversationMessages = /* @__PURE__ */ catalog(
   {
     'watch.usage':
       'Send /watch &lt;address&gt; to hear about every balance change of any Solana address, or /watch &lt;address&gt; &lt;SOL&gt; to hear only about changes of at least that much. /watches lists your watches.',
     'watch.private': 'Watches are set up in a private chat with me.',
+  } as const,
+  {
+    'watch.usage':
+      '发送 /watch &lt;地址&gt; 即可在任意 Solana 地址的余额每次变动时收到通知；发送 /watch &lt;地址&gt; &lt;SOL&gt; 则只在变动不少于该数量时通知。/watches 查看您的关注列表。',
+    'watch.private': '请在与我的私聊中设置关注。',
+  },
+);
+
+/** Said by the workers (jobs). */
+export const watchJobMessages = /* @__PURE__ */ catalog(
+  {
     'watch.added':
       '👁 Watching <code>{address}</code> (watch {count} of {max}). I will tell you whenever its balance changes.',
     'watch.added_threshold':
@@ -21,9 +36,6 @@ export const watchMessages = catalog(
     'watches.gone': 'That watch is no longer in your list.',
   } as const,
   {
-    'watch.usage':
-      '发送 /watch &lt;地址&gt; 即可在任意 Solana 地址的余额每次变动时收到通知；发送 /watch &lt;地址&gt; &lt;SOL&gt; 则只在变动不少于该数量时通知。/watches 查看您的关注列表。',
-    'watch.private': '请在与我的私聊中设置关注。',
     'watch.added': '👁 已关注 <code>{address}</code>（第 {count} 个，最多 {max} 个）。余额每次变动时我都会通知您。',
     'watch.added_threshold':
       '👁 已关注 <code>{address}</code>（第 {count} 个，最多 {max} 个）。余额变动不少于 {threshold} SOL 时我会通知您。',

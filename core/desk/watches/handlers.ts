@@ -1,4 +1,4 @@
-import type { Translate } from '../../desk/i18n.js';
+import type { JobTranslate } from '../../desk/i18n.js';
 import {
   emitFrom,
   handle,
@@ -9,7 +9,7 @@ import {
 } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
 import { notice } from '../../platform/telegram/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import type { SolanaGateway } from '../solana/index.js';
 import { checkAddress, formatSol } from '../solana/index.js';
 import { WatchCheckJob, WatchPollJob } from './jobs.js';
@@ -36,8 +36,8 @@ export interface BalanceChange {
   readonly to: bigint;
 }
 
-/** The watcher's notice of a change, in their language (values are HTML-escaped by the translator). */
-export function describeChange(t: Translate, change: BalanceChange): string {
+/** The watcher's notice of a change, in their language (values are HTML-escaped by the jobTranslator). */
+export function describeChange(t: JobTranslate, change: BalanceChange): string {
   const delta = change.to - change.from.lamports;
   return t('watch.changed', {
     address: change.address,
@@ -134,7 +134,7 @@ async function noticesOf(deps: WatchDeps, job: JobEnvelope, change: BalanceChang
   const watchers = (await deps.store.watchers(change.address)).filter((w) => passesThreshold(change, w));
   const now = deps.now?.() ?? new Date();
   return watchers.flatMap((watcher) =>
-    sealJobs([notice(watcher.chatId, watcher.userId, describeChange(translator(watcher.lang), change))], {
+    sealJobs([notice(watcher.chatId, watcher.userId, describeChange(jobTranslator(watcher.lang), change))], {
       idPrefix: noticeIdPrefix(change, watcher.chatId),
       traceId: job.traceId,
       now,

@@ -1,10 +1,10 @@
-import type { Translate } from '../../desk/i18n.js';
+import type { JobTranslate } from '../../desk/i18n.js';
 import type { JobDraft, JobEnvelope, JobQueue } from '../../platform/jobs/index.js';
 import { emitFrom, handle } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
 import type { TelegramCall } from '../../platform/telegram/index.js';
 import { notice, TelegramSendJob } from '../../platform/telegram/index.js';
-import { translator } from '../i18n.js';
+import { jobTranslator } from '../i18n.js';
 import { checkAddress, formatSol, shortAddress } from '../solana/index.js';
 import {
   MAX_WATCHES,
@@ -34,7 +34,7 @@ export interface WatchlistScreen {
  * optional first line saying what just happened. Fits Telegram's 4,096 characters with
  * `MAX_WATCHES` watches.
  */
-export function watchlistScreen(t: Translate, watches: readonly ChatWatch[], heading?: string): WatchlistScreen {
+export function watchlistScreen(t: JobTranslate, watches: readonly ChatWatch[], heading?: string): WatchlistScreen {
   const lines =
     watches.length === 0
       ? [t('watches.none')]
@@ -110,7 +110,7 @@ export function watchAddHandler(deps: WatchlistDeps) {
     const owner = ownerOf(job, log);
     if (!owner) return;
     const { address, lang } = job.payload;
-    const t = translator(lang);
+    const t = jobTranslator(lang);
     const check = checkAddress(address);
     if (!check.ok) return say(deps, job, owner.chatId, t(`address.${check.problem}`));
     const thresholdLamports = BigInt(job.payload.thresholdLamports);
@@ -143,7 +143,7 @@ export function watchListHandler(deps: WatchlistDeps) {
     const { lang } = job.payload;
     const watches = await deps.store.watchlist(owner.chatId);
     await followLanguage(deps.store, owner, lang, watches);
-    const screen = watchlistScreen(translator(lang), watches);
+    const screen = watchlistScreen(jobTranslator(lang), watches);
     await send(deps, job, owner.chatId, [
       {
         method: 'sendMessage',
@@ -164,7 +164,7 @@ export function watchRemoveHandler(deps: WatchlistDeps) {
   return handle(WatchRemoveJob, async (job, log) => {
     const owner = ownerOf(job, log);
     if (!owner) return;
-    const t = translator(job.payload.lang);
+    const t = jobTranslator(job.payload.lang);
     const watches = await deps.store.watchlist(owner.chatId);
     const target = watches.find((watch) => watchId(watch.address) === job.payload.watch);
     const removed = target !== undefined && (await deps.store.removeWatcher(target.address, owner.chatId));

@@ -13,17 +13,41 @@ export function escapeHtml(text: string): string {
 
 export type Translate<K extends string = string> = (key: K, params?: Record<string, string | number>) => string;
 
-/** A translator factory over a bot's catalogs; unknown `{placeholders}` are left visible so they get noticed. */
-export function translators<K extends string>(
-  catalogs: Readonly<Record<Language, Readonly<Record<K, string>>>>,
-): (language: Language) => Translate<K> {
+/** A bot's messages in every language, under the same keys (see `catalog`). */
+export type Catalog = { readonly [L in Language]: Readonly<Record<string, string>> };
+
+/** The keys of a catalog. */
+export type CatalogKey<C extends Catalog> = C extends { readonly en: infer E } ? keyof E & string : never;
+
+/**
+ * A translator factory over a bot's catalogs, each key defined in one of them only (a key found
+ * twice throws); unknown `{placeholders}` are left visible so they get noticed. A bot may have
+ * several, each over the catalogs of what one function says, so that a function's bundle carries
+ * only its texts: annotate the calls of `catalog` and `translators` as pure (`@__PURE__`), and
+ * the bundler drops those a function does not use.
+ */
+export function translators<const C extends readonly Catalog[]>(
+  catalogs: C,
+): (language: Language) => Translate<CatalogKey<C[number]>> {
+  const merged = Object.fromEntries(LANGUAGES.map((language) => [language, merge(catalogs.map((c) => c[language]))]));
   return (language) => {
-    const catalog = catalogs[language];
+    const texts = merged[language]!;
     return (key, params = {}) =>
-      catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+      texts[key]!.replace(/\{(\w+)\}/g, (whole, name: string) =>
         name in params ? escapeHtml(String(params[name])) : whole,
       );
   };
+}
+
+function merge(parts: readonly Readonly<Record<string, string>>[]): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const part of parts) {
+    for (const [key, text] of Object.entries(part)) {
+      if (key in texts) throw new Error(`Message key ${key} is defined twice`);
+      texts[key] = text;
+    }
+  }
+  return texts;
 }
 
 /** Picks the user's language: their choice, else their Telegram client's, else English. */

@@ -40,6 +40,17 @@ describe('buildFunction', () => {
     await expect(module.handler()).resolves.toEqual({ telegraf: 'function', dirname: 'string' });
   });
 
+  it('takes the project’s module aliases as SST does (BUNDLE_ALIASES), and none when given `{}`', async () => {
+    const fromNodeModules = (b: BuiltFunction, name: string) =>
+      Object.keys(b.metafile.inputs).some((input) => input.includes(`node_modules/${name}/`));
+    expect(fromNodeModules(built, 'node-fetch')).toBe(true);
+    expect(fromNodeModules(built, 'whatwg-url')).toBe(false);
+    expect(Object.keys(built.metafile.inputs)).toContain('functions/lib/whatwg-url.ts');
+    const bare = await buildFunction(fixture('cjs-dependency.ts'), { outdir: join(outdir, 'bare'), alias: {} });
+    expect(fromNodeModules(bare, 'whatwg-url')).toBe(true);
+    expect(bare.bytes).toBeGreaterThan(built.bytes);
+  });
+
   it('makes a smaller bundle when minify is on, for the node22 target as well', async () => {
     const minified = await buildFunction(fixture('cjs-dependency.ts'), {
       outdir: join(outdir, 'min'),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createBot } from '../../../../core/desk/bot/bot.js';
 import { commandMenus, commandsFor, DESK_COMMANDS } from '../../../../core/desk/bot/commands.js';
 import { CALLBACK, mainMenu } from '../../../../core/desk/bot/menus.js';
-import { translator } from '../../../../core/desk/i18n.js';
+import { conversationTranslator } from '../../../../core/desk/i18n.js';
 import { TEST_ADMIN_CHAT_ID, TEST_ADMIN_ID, testBotOptions } from '../../../helpers/bot-options.js';
 import { turnRunner, validUpdate as valid, withoutLimits } from '../../../helpers/turns.js';
 import { callbackUpdate, pressIn, textUpdate } from '../../../helpers/updates.js';
@@ -23,7 +23,7 @@ describe('the declared commands', () => {
     const help = texts(turn)[0]!;
     for (const command of commandsFor('user')) expect(help).toContain(`/${command.name}`);
     for (const command of commandsFor('admin')) expect(help).not.toMatch(new RegExp(`/${command.name}\\b`));
-    expect(help).toContain(translator(lang)('command.deposit'));
+    expect(help).toContain(conversationTranslator(lang)('command.deposit'));
   });
 
   it('/help shows an admin in the admin chat their commands too, and the same admin in private only the user ones', async () => {
@@ -42,7 +42,7 @@ describe('the declared commands', () => {
   it.each(commandsFor('user').map((c) => c.name))('/%s is answered in a private chat, not as unknown', async (name) => {
     for (const lang of LANGS) {
       const turn = await run(valid(textUpdate(alice, `/${name}`)), { lang, joined: true });
-      const unknown = translator(lang)('text.unknown');
+      const unknown = conversationTranslator(lang)('text.unknown');
       expect(turn.calls.length + turn.jobs.length).toBeGreaterThan(0);
       expect(texts(turn)).not.toContain(unknown);
     }
@@ -57,7 +57,7 @@ describe('the declared commands', () => {
     for (const lang of LANGS) {
       const turn = await run(valid(textUpdate(alice, '/verify')), { lang, joined: true });
       expect(turn.jobs).toEqual([]);
-      expect(texts(turn)).toEqual([translator(lang)('verify.usage')]);
+      expect(texts(turn)).toEqual([conversationTranslator(lang)('verify.usage')]);
       expect(texts(turn)[0]).toContain('/verify');
       expect(texts(turn)[0]).not.toContain('/balance');
     }
@@ -77,7 +77,7 @@ describe('Telegram command menus (setMyCommands)', () => {
     expect(menus[0]!.commands.map((c) => c.command)).toEqual(commandsFor('user').map((c) => c.name));
     expect(menus[2]!.commands.map((c) => c.command)).toEqual([...commandsFor('admin').map((c) => c.name), 'help']);
     expect(menus[1]!.commands.find((c) => c.command === 'deposit')?.description).toBe(
-      translator('zh')('command.deposit'),
+      conversationTranslator('zh')('command.deposit'),
     );
   });
 
@@ -96,7 +96,10 @@ describe('Telegram command menus (setMyCommands)', () => {
 
 describe('the main menu', () => {
   const buttons = (lang: 'en' | 'zh') =>
-    mainMenu(translator(lang), 'Alice').keyboard.inline_keyboard.flat() as { text: string; callback_data: string }[];
+    mainMenu(conversationTranslator(lang), 'Alice').keyboard.inline_keyboard.flat() as {
+      text: string;
+      callback_data: string;
+    }[];
 
   it('offers the desk’s real actions', () => {
     expect(buttons('en').map((b) => b.callback_data)).toEqual([
@@ -123,7 +126,7 @@ describe('the main menu', () => {
       // A screen in place of the menu, or a job whose answer follows with the press answered.
       expect(said.length, button.text).toBeGreaterThan(3);
       if (!edit) expect(turn.jobs.length, button.text).toBe(1);
-      expect(said).not.toBe(translator(lang)('button.stale'));
+      expect(said).not.toBe(conversationTranslator(lang)('button.stale'));
     }
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { amountProblemText } from '../../../../core/desk/amounts.js';
-import { translator } from '../../../../core/desk/i18n.js';
+import { conversationTranslator } from '../../../../core/desk/i18n.js';
 import { parseAmount } from '../../../../core/desk/solana/amount.js';
 
 // The withdrawal limits of the default stage: 0.01 to 10 SOL.
@@ -64,7 +64,7 @@ describe('amountProblemText', () => {
 
   it.each(problems)('states the limits and decimals in the first answer (%s), in both languages', (problem) => {
     for (const lang of ['en', 'zh'] as const) {
-      const text = amountProblemText(translator(lang), problem, '42', LIMITS);
+      const text = amountProblemText(conversationTranslator(lang), problem, '42', LIMITS);
       expect(text).toContain('0.01');
       expect(text).toContain('10');
       expect(text).toMatch(/9|0\.000000001/);
@@ -72,13 +72,13 @@ describe('amountProblemText', () => {
   });
 
   it('gives each problem its own reason', () => {
-    const t = translator('en');
+    const t = conversationTranslator('en');
     const texts = new Set(problems.map((problem) => amountProblemText(t, problem, 'x', LIMITS)));
     expect(texts.size).toBe(problems.length);
   });
 
   it('escapes what was typed and cuts a huge digit string', () => {
-    const t = translator('en');
+    const t = conversationTranslator('en');
     expect(amountProblemText(t, 'not_number', '<b>1</b>', LIMITS)).toContain('&lt;b&gt;1&lt;/b&gt;');
     const huge = amountProblemText(t, 'too_large', '9'.repeat(5000), LIMITS);
     expect(huge.length).toBeLessThan(300);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { translator } from '../../../../core/desk/i18n.js';
+import { jobTranslator } from '../../../../core/desk/i18n.js';
 import { encodeBase58 } from '../../../../core/desk/solana/address.js';
 import {
   describeChange,
@@ -324,7 +324,7 @@ describe('watch notices', () => {
   const change = { address: addressOf(9), from: { lamports: 2n * SOL, version: 1_700_000_000_123 }, to: 1n };
 
   it('show old and new balance and a signed delta', () => {
-    expect(describeChange(translator('en'), change)).toContain('2 SOL → <b>0.000000001 SOL</b> (-1.999999999 SOL)');
+    expect(describeChange(jobTranslator('en'), change)).toContain('2 SOL → <b>0.000000001 SOL</b> (-1.999999999 SOL)');
   });
 
   it('pass a threshold equal to the change, not one above it', () => {
