@@ -1,42 +1,34 @@
-import { startLocalStack } from '../local/index.js';
-import { benchAssistant } from './assistant.js';
-import { benchBundle } from './bundle.js';
-import { benchKeys } from './keys.js';
-import { benchPayouts } from './payouts.js';
-import { benchRpc } from './rpc.js';
-import { printTable, type Row } from './stats.js';
-import { benchTelegram } from './telegram.js';
-import { benchWebhookPath } from './webhook.js';
+import { runSection, type SectionName, type SectionReport, sectionsFrom } from './sections.js';
+import { formatTable } from './stats.js';
 
 /**
- * `npm run bench`: one table of ratios, each against a baseline measured in the same run on
- * the same machine (absolute times are printed beside them, never asserted).
+ * `npm run bench [-- <section>...]`: one table of ratios, each against a baseline measured in the
+ * same run on the same machine (absolute times are printed beside them, never asserted). With no
+ * section named, every section runs; a section that fails is reported under the table, and the
+ * others still run.
  */
-async function main() {
-  const stack = await startLocalStack({ functions: false });
-  const rows: Row[] = [];
+async function main(args: readonly string[]): Promise<number> {
+  let names: SectionName[];
   try {
-    rows.push(...(await benchWebhookPath(stack)));
-    const bundle = await benchBundle(stack.env);
-    rows.push(...bundle.rows);
-    if (bundle.forbidden.length > 0) throw new Error(`webhook bundle contains ${bundle.forbidden.join(', ')}`);
-  } finally {
-    await stack.stop();
+    names = sectionsFrom(args);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 1;
   }
-  // The RPC benches run on their own stack, with functions, once the webhook stack is gone.
-  const rpc = await benchRpc();
-  rows.push(...rpc.rows);
-  // At Telegram's 30 msg/s a 10,000-user broadcast takes about 6 minutes per sender measured.
-  const telegram = await benchTelegram({ users: Number(process.env.BENCH_BROADCAST_USERS ?? 10_000) });
-  rows.push(...telegram.rows);
-  rows.push(...(await benchKeys()));
-  const payouts = await benchPayouts();
-  rows.push(...payouts.rows);
-  const assistant = await benchAssistant(Number(process.env.BENCH_ASSISTANT_USERS ?? 200));
-  rows.push(...assistant.rows);
-  printTable(rows);
-  console.log('\nwebhook bundle: no @solana/web3.js, no KMS client');
-  for (const note of [...rpc.notes, ...telegram.notes, ...payouts.notes, ...assistant.notes]) console.log(note);
+  const reports: SectionReport[] = [];
+  const failures: string[] = [];
+  for (const name of names) {
+    try {
+      reports.push(await runSection(name, 'full'));
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).stack ?? error}`);
+    }
+  }
+  console.log(formatTable(reports.flatMap((report) => report.rows)));
+  const notes = reports.flatMap((report) => report.notes);
+  if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
+  for (const failure of failures) console.error(`\nsection failed: ${failure}`);
+  return failures.length > 0 ? 1 : 0;
 }
 
-await main();
+process.exitCode = await main(process.argv.slice(2));
