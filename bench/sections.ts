@@ -4,7 +4,7 @@ import { benchBundle } from './bundle.js';
 import { benchKeys, DEFAULT_KEYS_BENCH, type KeysBenchOptions } from './keys.js';
 import { benchPayouts } from './payouts.js';
 import { benchRpc, DEFAULT_RPC_BENCH, type RpcBenchOptions } from './rpc.js';
-import type { Row } from './stats.js';
+import { formatTable, type Row } from './stats.js';
 import { benchTelegram, type TelegramBenchOptions } from './telegram.js';
 import { benchWebhookPath } from './webhook.js';
 
@@ -88,4 +88,29 @@ export function sectionsFrom(args: readonly string[]): SectionName[] {
 
 export function runSection(name: SectionName, scale: Scale): Promise<SectionReport> {
   return SECTIONS[name](scale);
+}
+
+/** What a bench run prints: the table with the notes under it, and each section that failed, with why. */
+export interface BenchOutput {
+  readonly output: string;
+  readonly failures: string[];
+}
+
+/** Runs `names` one after another; a section that fails is reported, and the others still run. */
+export async function runBench(
+  names: readonly SectionName[],
+  run: (name: SectionName) => Promise<SectionReport> = (name) => runSection(name, 'full'),
+): Promise<BenchOutput> {
+  const reports: SectionReport[] = [];
+  const failures: string[] = [];
+  for (const name of names) {
+    try {
+      reports.push(await run(name));
+    } catch (error) {
+      failures.push(`section ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
+    }
+  }
+  const notes = reports.flatMap((report) => report.notes);
+  const table = formatTable(reports.flatMap((report) => report.rows));
+  return { output: notes.length > 0 ? `${table}\n\n${notes.join('\n')}` : table, failures };
 }
