@@ -40,6 +40,7 @@ export async function benchAssistant(users = 200): Promise<{ rows: Row[]; notes:
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    if (answered.size === 0) throw new Error(`assistant: not one of ${users} questions was answered`);
     const times = [...answered.values()];
     const stats = stack.llm.stats();
     const last = Math.max(...times);

@@ -1,21 +1,45 @@
 import { Connection, Keypair, SystemProgram, Transaction } from '@solana/web3.js';
-import { LOCAL_ADMIN_CHAT_ID, LOCAL_ADMIN_USER_ID, type LocalStack, startLocalStack } from '../local/index.js';
+import { type LocalStack, startLocalStack } from '../local/index.js';
+import {
+  adminGroup,
+  approvalFor,
+  localAdmin,
+  userWithBalance,
+  waitForText,
+  withdraw,
+} from '../test/helpers/stack-payouts.js';
 import { goalRow, median, type Row } from './stats.js';
+
+/** What each user deposits (under the automatic credit threshold) and then withdraws. */
+const DEPOSIT_LAMPORTS = 200_000_000n;
+const WITHDRAW_SOL = '0.05';
+/** Deposits are credited once finalized: 2 s here instead of 32 slots, as nothing measured waits for it. */
+const FINALIZE_AFTER_MS = 2_000;
 
 /**
  * A withdrawal end to end on the local stack, from the admin's approval to the user's "sent"
  * message: decide, prepare (RPC), sign (KMS), tx.send until confirmed, settle, notify. The
  * baseline, measured in the same run, is the bare chain: a transfer signed in-process, sent and
  * followed to `confirmed` with the same RPC calls.
+ *
+ * Withdrawals are backed by the ledger, so each of the `samples` users first gets a balance the
+ * way users do (a deposit request paid from their wallet and credited), then asks to withdraw;
+ * all of that runs at once, before the measure. The admin then approves the withdrawals one after
+ * another, each once the previous user was told theirs is sent.
  */
 export async function benchPayouts(samples = 8): Promise<{ rows: Row[]; notes: string[] }> {
-  const stack = await startLocalStack({ onFunctionLog: () => undefined });
+  const stack = await startLocalStack({
+    onFunctionLog: () => undefined,
+    solana: { finalizeAfterMs: FINALIZE_AFTER_MS },
+  });
   try {
     const chain = new Connection(stack.solana.urls[0]!, { commitment: 'confirmed', disableRetryOnRateLimit: true });
     const direct: number[] = [];
     for (let i = 0; i < samples; i++) direct.push(await directTransfer(stack, chain));
+    const userIds = Array.from({ length: samples }, (_, i) => 9_100 + i);
+    const waiting = await Promise.all(userIds.map((userId) => requestedWithdrawal(stack, userId)));
     const payout: number[] = [];
-    for (let i = 0; i < samples; i++) payout.push(await approvedPayout(stack, 9_100 + i));
+    for (const request of waiting) payout.push(await approvedPayout(stack, request));
     const p50 = median(payout);
     return {
       rows: [
@@ -55,33 +79,21 @@ async function directTransfer(stack: LocalStack, chain: Connection): Promise<num
   return performance.now() - started;
 }
 
-async function approvedPayout(stack: LocalStack, userId: number): Promise<number> {
-  const wallet = Keypair.generate().publicKey.toBase58();
-  await stack.solana.svm.airdrop(wallet, 1_000_000n);
-  const user = stack.telegram.user(userId);
-  const waitFor = (chatId: number, includes: string) =>
-    stack.telegram.waitFor(() => stack.telegram.sent(chatId).find((m) => m.text.includes(includes)), 60_000);
-  await user.sendText(`/verify ${wallet}`);
-  await waitFor(userId, 'is a wallet');
-  await user.sendText(`/withdraw 0.05 ${wallet}`);
-  const screen = await stack.telegram.waitFor(
-    () =>
-      user.botMessages().find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'wd:ok')),
-    60_000,
-  );
-  await user.pressButton(screen.message_id, 'wd:ok');
-  const { message, data } = await stack.telegram.waitFor(() => {
-    for (const m of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
-      const button = m.reply_markup?.inline_keyboard
-        .flat()
-        .find((b) => b.callback_data?.startsWith('po:ok:') && m.text.includes(wallet));
-      if (button) return { message: m, data: button.callback_data! };
-    }
-    return undefined;
-  }, 60_000);
-  const admin = stack.telegram.user(LOCAL_ADMIN_USER_ID, { first_name: 'Admin' });
+/** A user with a credited deposit who asked to withdraw part of it, and the admin's approve button for it. */
+async function requestedWithdrawal(stack: LocalStack, userId: number) {
+  const { user, wallet } = await userWithBalance(stack, userId, DEPOSIT_LAMPORTS);
+  await withdraw(stack, user, WITHDRAW_SOL, wallet.toBase58());
+  // The first withdrawal to an address cools off before the admins see it.
+  const approval = await approvalFor(stack, wallet);
+  return { userId, approval };
+}
+
+async function approvedPayout(
+  stack: LocalStack,
+  { userId, approval }: Awaited<ReturnType<typeof requestedWithdrawal>>,
+): Promise<number> {
   const started = performance.now();
-  await stack.telegram.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins').pressButton(admin, message.message_id, data);
-  await waitFor(userId, 'sent to');
+  await adminGroup(stack).pressButton(localAdmin(stack), approval.message.message_id, approval.data);
+  await waitForText(stack, userId, 'sent to', 60_000);
   return performance.now() - started;
 }

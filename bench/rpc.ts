@@ -324,6 +324,7 @@ async function runBurst(bench: Bench, addresses: readonly string[], prefix: stri
     () => addresses.length,
   );
   loop.disable();
+  if (completed === 0) throw new Error(`${prefix}: not one of ${addresses.length} jobs finished`);
   const calls = callsSince(stack, started);
   return {
     jobs: addresses.length,
@@ -612,7 +613,7 @@ function cacheRows(cache: CacheResult): Row[] {
 function watchRows(watch: WatchResult): Row[] {
   const tag = `watch poll, ${count(watch.addresses)} addresses`;
   const polls = watch.polls > 1 ? ` (${watch.polls} polls: the schedule fired too)` : '';
-  const needed = (watch.addresses / 100) * watch.polls;
+  const needed = Math.ceil(watch.addresses / 100) * watch.polls;
   return [
     ratioRow(`${tag}: getMultipleAccounts calls${polls}`, watch.getMultipleAccounts, needed, 'calls', 1),
     atLeastRow(`${tag}: checks done ÷ emitted`, watch.checksDone, watch.checks, 'checks', 1),

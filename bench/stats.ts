@@ -43,12 +43,11 @@ export function formatNumber(n: number): string {
   return n >= 100 ? n.toFixed(0) : n.toFixed(2);
 }
 
-export function printTable(rows: readonly Row[]): void {
+/** The rows as a Markdown table, one line per row under a header. */
+export function formatTable(rows: readonly Row[]): string {
   const header = ['figure', 'value', 'baseline (same run)', 'ratio', 'goal'];
   const cells = rows.map((r) => [r.figure, r.value, r.baseline, `${r.ratio.toFixed(3)}×`, r.goal]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const c of cells) console.log(line(c));
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
 }

@@ -14,6 +14,7 @@ import { DynamoUserDirectory } from '../core/platform/users/index.js';
 import {
   type ApiCall,
   LOCAL_ADMIN_CHAT_ID,
+  LOCAL_ADMIN_USER_ID,
   type LocalStack,
   localClientConfig,
   startLocalStack,
@@ -135,7 +136,8 @@ async function ourBroadcast(
       lang: 'en',
     },
     chatId: null,
-    userId: null,
+    // Only an admin's `broadcast.start` runs: the admin pressed "Send".
+    userId: LOCAL_ADMIN_USER_ID,
   };
   await queue.send(sealJobs([draft], { idPrefix: 'bench-broadcast', traceId: 'bench', now: new Date() }));
   const store = new DynamoBroadcastStore({ client: dynamo, tableName: stack.dynamodb.tableName });
@@ -143,6 +145,7 @@ async function ourBroadcast(
   while (Date.now() < deadline && (await store.get('bench'))?.status !== 'done') await sleep(1_000);
   await sleep(2_000); // redeliveries, if any, would show up as duplicates
   const b = await store.get('bench');
+  if (b?.status !== 'done') throw new Error(`our broadcast did not finish: ${b ? b.status : 'never started'}`);
   const stats = stack.telegramLimits?.stats();
   return {
     figures: figures(stack, fromSeq, expected, stats?.tooManyRequests ?? 0),

@@ -76,7 +76,7 @@ export async function benchWebhookPath(stack: LocalStack, updates = 600, users =
 
   // Warm both paths (connections, JIT, first session writes) before measuring.
   for (let u = 0; u < users; u++) await handler(event(languagePress(1_000_000 + u, 10_000 + u), secret), context);
-  for (let u = 0; u < 20; u++) await raw(10_000 + u, -u - 1);
+  for (let u = 0; u < Math.min(users, 20); u++) await raw(10_000 + u, -u - 1);
 
   const ours: number[] = [];
   const baseline: number[] = [];
