@@ -316,9 +316,19 @@ const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>
     solana: { ...base.solana, explorerTxUrl: 'https://explorer.solana.com/tx/{signature}' },
     payouts: { ...base.payouts, coolingSeconds: 86_400 },
   }),
+  // Short waits, for the test suite's local stacks: a refused RPC endpoint is tried again after
+  // 2 s instead of 30, a payout after 2 s of KMS trouble instead of 10, admin digests close after
+  // 1 s instead of 5, a first payout cools for 1 s. The same steps, retries and DLQ after
+  // `maxReceiveCount` receives, in seconds instead of minutes.
+  quick: (base) => ({
+    ...base,
+    solana: { ...base.solana, breaker: { ...base.solana.breaker, openSeconds: 2 } },
+    notify: { ...base.notify, digestWindowSeconds: 1 },
+    payouts: { ...base.payouts, keyRetrySeconds: 2, coolingSeconds: 1 },
+  }),
 };
 
-/** Settings of one stage (`prod` raises caps; every other stage, local included, uses the base). */
+/** Settings of one stage (`prod` raises caps, `quick` shortens waits; every other stage, local included, uses the base). */
 export function stageSettings(stage: string): StageSettings {
   const settings = OVERRIDES[stage]?.(BASE) ?? BASE;
   assertValid(settings);

@@ -1,4 +1,5 @@
 import type { LocalStack, PeerUser } from '../../local/index.js';
+import { allSent } from '../helpers/stack-chat.js';
 
 /**
  * The fault-injection suite's ledger: each scenario counts what went in and what came out, prints
@@ -48,8 +49,9 @@ export function printFault(count: FaultCount): void {
 }
 
 /**
- * Waits until each user was told their wallet (`wallets[i]`) is a wallet (`/verify`), then a while
- * longer for any duplicate to show up; returns one user id per such answer.
+ * Waits until each user was told their wallet (`wallets[i]`) is a wallet (`/verify`), then until
+ * nothing is left that could still answer (the rpc and notify queues empty, nothing in flight), so
+ * that any duplicate has shown up; returns one user id per such answer.
  */
 export async function walletAnswers(
   stack: LocalStack,
@@ -60,6 +62,6 @@ export async function walletAnswers(
   const answers = (user: PeerUser, i: number) =>
     user.botMessages().filter((m) => m.text.includes(`${wallets[i]} is a wallet`));
   await stack.telegram.waitFor(() => users.every((user, i) => answers(user, i).length > 0) || undefined, timeoutMs);
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await allSent(stack, timeoutMs, ['rpc']);
   return users.flatMap((user, i) => answers(user, i).map(() => String(user.id)));
 }

@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { QueueName } from '../../core/desk/settings.js';
 import {
   type LocalStack,
   type LogLine,
@@ -41,25 +42,42 @@ export function unexpectedProblems(logs: readonly LogLine[]): { lines: number; p
 
 /**
  * Waits until everything the bot was asked to say has been said: every update delivered (and the
- * calls in webhook responses made), and the notify queue empty, nothing waiting and nothing in
- * flight (a job leaves the queue only once its calls are made). Polls; throws after `timeoutMs`.
+ * calls in webhook responses made), every queue of `upstream` (the workers whose jobs end in
+ * messages, e.g. `['ai']`) empty, then the notify queue empty: nothing waiting, delayed or in
+ * flight. A job leaves its queue only once what it sends on is queued, so the queues are read in
+ * that order. Polls; throws after `timeoutMs`.
  */
-export async function allSent(stack: LocalStack, timeoutMs = 60_000): Promise<void> {
+export async function allSent(
+  stack: LocalStack,
+  timeoutMs = 60_000,
+  upstream: readonly Exclude<QueueName, 'notify'>[] = [],
+): Promise<void> {
   const sqs = new SQSClient(localClientConfig(stack.sqs.endpoint));
   const deadline = Date.now() + timeoutMs;
+  const depth = async (queue: QueueName) => {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.sqs.queueUrls[queue],
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    return (
+      Number(Attributes.ApproximateNumberOfMessages) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible) +
+      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+    );
+  };
   try {
     for (;;) {
       await stack.telegram.idle(Math.max(1, deadline - Date.now()));
-      const { Attributes = {} } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: stack.sqs.queueUrls.notify,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      const left =
-        Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+      let left = 0;
+      for (const queue of [...upstream, 'notify'] as const) left += await depth(queue);
       if (left === 0) return;
-      if (Date.now() > deadline) throw new Error(`${left} notify job(s) still queued after ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`${left} job(s) still queued after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {

@@ -16,11 +16,12 @@ import { payRequest, pressPaidUntil, requestDeposit } from './stack-deposits.js'
  * A local stack for payouts (50-ms slots, so blockhashes expire as they would on a busy chain), a
  * connection to its chain, and its payout store, to read payouts as the functions left them. With
  * `webChat`, the web chat page as `npm run dev` runs it: the explorer link points at its transaction
- * view (stop it with the stack).
+ * view (stop it with the stack). `stage` picks the stage settings (`local` by default).
  */
-export async function startPayoutStack(options: { webChat?: boolean } = {}) {
+export async function startPayoutStack(options: { webChat?: boolean; stage?: string } = {}) {
   const page = options.webChat ? await openWebChat() : undefined;
   const stack = await startLocalStack({
+    ...(options.stage && { stage: options.stage }),
     onFunctionLog: () => undefined,
     solana: { slotMs: 50 },
     ...(page && { explorerTxUrl: transactionUrlTemplate(page) }),
