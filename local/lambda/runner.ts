@@ -92,6 +92,9 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     [];
   const routes: Array<HttpRoute & { readonly name: string }> = [];
   const onInvokeError = options.onInvokeError ?? logInvokeError;
+  // Once stopping, the environments are killed under their invocations: those crashes are the
+  // stop itself (the SQS messages come back on the next start), not failures to report.
+  let stopRequested = false;
 
   for (const { name, wiring, bundle } of built) {
     const consumer = wiring.consumes === undefined ? undefined : settings.queues[wiring.consumes];
@@ -120,7 +123,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     const invoke = async (event: unknown): Promise<InvokeResult> => {
       const result = await pool.invoke(event);
       durations.set(name, (durations.get(name) ?? 0) + result.durationMs);
-      if (!result.ok) onInvokeError(functionName, result);
+      if (!result.ok && !(stopRequested && result.kind === 'crash')) onInvokeError(functionName, result);
       return result;
     };
     const routeKey = HTTP_ROUTES[name];
@@ -162,6 +165,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     }),
     crash: (name) => pools.get(name)?.crashBusy() ?? 0,
     stop() {
+      stopRequested = true;
       stopping ??= (async () => {
         await http?.stop();
         await Promise.all([...[...pollers.values()].map((p) => p.stop()), ...[...pools.values()].map((p) => p.stop())]);

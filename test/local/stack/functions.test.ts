@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { commandMenus } from '../../../core/desk/bot/index.js';
 import { QUEUE_NAMES, type QueueName, stageSettings } from '../../../core/desk/settings.js';
 import type { ConsumerQueue } from '../../../local/aws/sqs.js';
@@ -99,6 +99,27 @@ describe('startStackFunctions', () => {
     await functions.stop();
     await dataDir.stop();
     expect(functions.webhookUrl).toBeDefined();
+  });
+
+  it('reports no crash for the invocations the stop itself ends (Ctrl-C mid-request)', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const { dataDir, functions } = await start(undefined);
+      const inFlight = fetch(functions.webhookUrl ?? '', {
+        method: 'POST',
+        headers: { 'x-echo-sleep': '20000' },
+        body: '{}',
+      }).catch(() => undefined);
+      await expect.poll(() => functions.runner.stats().functions.webhook?.busy, { timeout: 20_000 }).toBe(1);
+      await functions.stop();
+      await dataDir.stop();
+      await inFlight;
+      // The killed invocation settles as a crash (counted), after the stop returned.
+      await expect.poll(() => functions.runner.stats().functions.webhook?.errors, { timeout: 20_000 }).toBe(1);
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('stops the runner it started when the webhook cannot be registered', async () => {
