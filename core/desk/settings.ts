@@ -197,7 +197,8 @@ const BASE: StageSettings = {
       // It waits on the provider for seconds per answer and is billed for it by the GB-second:
       // the least memory Lambda offers (the bundle is small: no web3.js, no KMS client).
       memoryMb: 128,
-      maxReceiveCount: 3,
+      // The worker retries the provider itself; these are for our own outages and crashes.
+      maxReceiveCount: 5,
     }),
     // Storing and checking user secrets (KMS data keys): light, rare, no external rate limit.
     vault: consumer({

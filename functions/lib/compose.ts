@@ -135,5 +135,10 @@ export function composeConsumer(
     url: config.deadLetterQueueUrl,
     fifo: config.settings.queues[queue].fifo,
   });
-  return createConsumer(handlers, log, deadLetters, new SqsRedelivery({ client, url: config.queueUrl }));
+  const redelivery = new SqsRedelivery({
+    client,
+    url: config.queueUrl,
+    visibilityTimeoutSeconds: config.settings.queues[queue].visibilityTimeoutSeconds,
+  });
+  return createConsumer(handlers, log, deadLetters, redelivery);
 }

@@ -33,6 +33,23 @@ export interface BatchResult {
  */
 export interface Redelivery {
   retryAfter(records: readonly QueueRecord[], seconds: number): Promise<void>;
+  /**
+   * When to bring back a failure that did not say (a DynamoDB blip, an unexpected error), by how
+   * many times the message was received; absent, it comes back after the queue's visibility timeout.
+   */
+  backoffSeconds?(receiveCount: number): number | undefined;
+}
+
+/**
+ * The retry schedule for failures that do not say when to retry: 5 s, 15 s, 45 s, 135 s… (×3 each
+ * receive), never later than the queue's visibility timeout. A short outage of our own table or
+ * queue then delays a job by seconds, not by the whole visibility timeout (3 minutes for a
+ * notify job, holding its chat's FIFO group); a long one still reaches the DLQ after
+ * `maxReceiveCount` receives, which the stage's settings size for it.
+ */
+export function failureBackoffSeconds(receiveCount: number, visibilityTimeoutSeconds: number): number {
+  const exponent = Math.max(0, Math.min(20, Math.floor(receiveCount) - 1));
+  return Math.min(visibilityTimeoutSeconds, 5 * 3 ** exponent);
 }
 
 /**
@@ -66,7 +83,8 @@ type Outcome = { done: true } | { done: false; poison?: ParkReason; retryAfterSe
  *   `PoisonJobError` or another non-transient `AppError`) can never succeed: it is parked in
  *   the DLQ at once with its reason, and reported done. Bad input is kept, never dropped.
  * - Anything else that fails (transient errors, unexpected exceptions) fails only that record,
- *   so SQS redelivers it, and after `maxReceiveCount` moves it to the DLQ itself.
+ *   so SQS redelivers it (after `redelivery.backoffSeconds`, else the visibility timeout), and
+ *   after `maxReceiveCount` moves it to the DLQ itself.
  * - A handler throwing `JobDeferredError` (not due yet) is no failure: logged at debug as
  *   `job.deferred` and brought back after its delay.
  * Records of one message group (a FIFO chat) run in order; once one fails (or is deferred) the
@@ -118,7 +136,9 @@ export function createConsumer(
       if (error instanceof PoisonJobError || (error instanceof AppError && !(error instanceof TransientError))) {
         return { done: false, poison: { code: error.code, message: error.message } };
       }
-      const retryAfterSeconds = error instanceof TransientError ? error.retryAfterSeconds : undefined;
+      const retryAfterSeconds =
+        (error instanceof TransientError ? error.retryAfterSeconds : undefined) ??
+        redelivery?.backoffSeconds?.(Number(record.attributes.ApproximateReceiveCount) || 1);
       jobLog.warn('job.failed', { error: describeError(error), ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
       return retryAfterSeconds ? { done: false, retryAfterSeconds } : { done: false };
     }

@@ -8,7 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { ConfigError, TransientError } from '../errors.js';
-import type { QueueRecord, Redelivery } from './consumer.js';
+import { failureBackoffSeconds, type QueueRecord, type Redelivery } from './consumer.js';
 import type { DeadLetterQueue, ParkReason } from './dead-letters.js';
 import type { InspectedQueues, QueueDepth, QueueDepths } from './depths.js';
 import type { JobQueue, OutgoingJob } from './envelope.js';
@@ -169,7 +169,12 @@ const MAX_VISIBILITY_SECONDS = 43_200;
  * (a consumer may change its own queue's messages; the event source mapping grants it).
  */
 export class SqsRedelivery implements Redelivery {
-  constructor(private readonly options: { client: SQSClient; url: string }) {}
+  constructor(private readonly options: { client: SQSClient; url: string; visibilityTimeoutSeconds?: number }) {}
+
+  backoffSeconds(receiveCount: number): number | undefined {
+    const visibility = this.options.visibilityTimeoutSeconds;
+    return visibility === undefined ? undefined : failureBackoffSeconds(receiveCount, visibility);
+  }
 
   async retryAfter(records: readonly QueueRecord[], seconds: number): Promise<void> {
     const timeout = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(seconds)));

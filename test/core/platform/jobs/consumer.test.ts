@@ -1,19 +1,26 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { PoisonJobError, TransientError } from '../../../../core/platform/errors.js';
-import { createConsumer, handle, JobDeferredError, type QueueRecord } from '../../../../core/platform/jobs/consumer.js';
+import {
+  createConsumer,
+  failureBackoffSeconds,
+  handle,
+  JobDeferredError,
+  type QueueRecord,
+} from '../../../../core/platform/jobs/consumer.js';
 import type { DeadLetterQueue, ParkReason } from '../../../../core/platform/jobs/dead-letters.js';
 import { defineJob, type JobEnvelope, sealJobs } from '../../../../core/platform/jobs/envelope.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
 
 const Echo = defineJob('test.echo', 'notify', z.object({ text: z.string(), fail: z.optional(z.boolean()) }));
 
-function record(envelope: unknown, messageId: string, group?: string): QueueRecord {
+function record(envelope: unknown, messageId: string, group?: string, receiveCount = 1): QueueRecord {
   return {
     messageId,
     receiptHandle: `receipt-${messageId}`,
     body: typeof envelope === 'string' ? envelope : JSON.stringify(envelope),
-    attributes: { ApproximateReceiveCount: '1', ...(group ? { MessageGroupId: group } : {}) },
+    attributes: { ApproximateReceiveCount: String(receiveCount), ...(group ? { MessageGroupId: group } : {}) },
   };
 }
 
@@ -148,6 +155,59 @@ describe('job consumer: deferrals', () => {
 
   it('defers by at least one second, however close the job is to due', () => {
     expect(new JobDeferredError('test.not_due', 'now', 0).retryAfterSeconds).toBe(1);
+  });
+});
+
+describe('job consumer: backoff of failures that do not say when', () => {
+  function backingOff() {
+    const delayed: [string, number][] = [];
+    const consume = createConsumer(
+      [
+        handle(Echo, async (job) => {
+          if (job.payload.fail) throw new Error('DynamoDB GetItem failed: TimeoutError');
+          if (job.payload.text === 'told') throw new TransientError('test.busy', 'later', { retryAfterSeconds: 7 });
+        }),
+      ],
+      memoryLogger(),
+      undefined,
+      {
+        retryAfter: async (records, seconds) =>
+          void delayed.push(...records.map((r) => [r.messageId, seconds] as [string, number])),
+        backoffSeconds: (receiveCount) => failureBackoffSeconds(receiveCount, 180),
+      },
+    );
+    return { delayed, consume };
+  }
+
+  it('brings a failure and the rest of its group back after 5 s, then 15 s, not after the visibility timeout', async () => {
+    const { consume, delayed } = backingOff();
+    const [a, b] = envelopes({ text: 'a', fail: true }, { text: 'b' });
+    expect((await consume([record(a, 'm1', 'chat', 1), record(b, 'm2', 'chat', 1)])).batchItemFailures).toHaveLength(2);
+    await consume([record(a, 'm3', undefined, 2)]);
+    expect(delayed).toEqual([
+      ['m1', 5],
+      ['m2', 5],
+      ['m3', 15],
+    ]);
+  });
+
+  it("keeps a failure's own retry time over the schedule", async () => {
+    const { consume, delayed } = backingOff();
+    const [a] = envelopes({ text: 'told' });
+    await consume([record(a, 'm1', undefined, 3)]);
+    expect(delayed).toEqual([['m1', 7]]);
+  });
+
+  it('grows with each receive and never waits longer than the visibility timeout', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000 }), fc.integer({ min: 1, max: 43_200 }), (n, visibility) => {
+        const now = failureBackoffSeconds(n, visibility);
+        expect(now).toBeGreaterThanOrEqual(Math.min(5, visibility));
+        expect(now).toBeLessThanOrEqual(visibility);
+        expect(failureBackoffSeconds(n + 1, visibility)).toBeGreaterThanOrEqual(now);
+      }),
+    );
+    expect([1, 2, 3, 4, 5, 6].map((n) => failureBackoffSeconds(n, 180))).toEqual([5, 15, 45, 135, 180, 180]);
   });
 });
 

@@ -246,4 +246,11 @@ describe('SqsRedelivery', () => {
     };
     await expect(redelivery.retryAfter([record], 1)).rejects.toMatchObject({ code: 'sqs.unavailable' });
   });
+
+  it("backs a silent failure off by the schedule, capped at the queue's visibility timeout; without one, not at all", () => {
+    const url = sqs.queues.notify.url;
+    const backoff = new SqsRedelivery({ client, url, visibilityTimeoutSeconds: 30 });
+    expect([1, 2, 3, 4].map((n) => backoff.backoffSeconds(n))).toEqual([5, 15, 30, 30]);
+    expect(new SqsRedelivery({ client, url }).backoffSeconds(1)).toBeUndefined();
+  });
 });
