@@ -26,7 +26,7 @@ describe('fault: DynamoDB goes away for 30 s under load', () => {
   }, async () => {
     const users = Array.from({ length: USERS }, (_, i) => stack.telegram.user(40_000 + i, { first_name: `D${i}` }));
     for (const user of users) await user.sendText('/start');
-    await stack.telegram.idle(60_000);
+    await stack.telegram.idle(120_000);
     const before = new Map(users.map((u) => [u.id, u.botMessages().length]));
 
     // Each user writes every 2.5 s for 40 s; DynamoDB is down from 5 s to 35 s.
