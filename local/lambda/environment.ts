@@ -7,6 +7,7 @@
  * the sandbox; the pool then starts a fresh one (a cold start) for the next invocation.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -60,6 +61,32 @@ interface Pending {
 }
 
 let nextInvocationId = 1;
+
+/**
+ * How many init phases run at once in this process. On AWS each environment inits on its own
+ * CPU; here they share this machine's cores, so forty cold starts at once (a burst of new users)
+ * would each take forty times as long, pass the 10-s init limit, be killed and start again, for
+ * ever. Past this many, a cold start waits its turn before its init phase (and its limit) begins.
+ */
+const initGate = (() => {
+  const slots = Math.max(2, availableParallelism());
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    async enter(): Promise<void> {
+      if (running < slots) {
+        running += 1;
+        return;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    leave(): void {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    },
+  };
+})();
 
 const failure = (kind: FailureKind, errorType: string, errorMessage: string): Failure => ({
   ok: false,
@@ -130,15 +157,24 @@ export class ExecutionEnvironment {
       sourceMaps: config.sourceMaps ?? false,
       logStreamName: `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomHex()}`,
     };
-    const worker = new Worker(source, {
-      eval: true,
-      workerData: init,
-      env: { ...config.env },
-      resourceLimits: { maxOldGenerationSizeMb: config.memoryMb },
-      stdout: config.onLog !== undefined,
-      stderr: config.onLog !== undefined,
-    });
-    return new ExecutionEnvironment(worker, config);
+    await initGate.enter();
+    let worker: Worker;
+    try {
+      worker = new Worker(source, {
+        eval: true,
+        workerData: init,
+        env: { ...config.env },
+        resourceLimits: { maxOldGenerationSizeMb: config.memoryMb },
+        stdout: config.onLog !== undefined,
+        stderr: config.onLog !== undefined,
+      });
+    } catch (error) {
+      initGate.leave();
+      throw error;
+    }
+    const environment = new ExecutionEnvironment(worker, config);
+    void environment.ready.then(() => initGate.leave());
+    return environment;
   }
 
   /** False once the Worker has exited or been killed; a dead environment is never reused. */

@@ -78,6 +78,9 @@ describe('fault: DynamoDB goes away for 30 s under load', () => {
     const count = tally('dynamodb-outage (answers)', sent, answered, {
       'webhook 5xx': failed.filter((d) => (d.status ?? 0) >= 500).length,
       'gave up': deliveries.filter((d) => d.gaveUp).length,
+      // Notify jobs that failed while the table was gone: each comes back within seconds.
+      'notify retries': logs.filter((l) => l.functionName.endsWith('notifyWorker') && l.line.includes('"job.failed"'))
+        .length,
     });
     printFault(count);
     expect(count).toMatchObject({ in: USERS * 16, lost: 0, duplicated: 0 });

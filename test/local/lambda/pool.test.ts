@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +12,14 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../../fixtures/
 let outdir: string;
 let behaviour: string;
 let initError: string;
+let initBusy: string;
 beforeAll(async () => {
   outdir = await mkdtemp(join(tmpdir(), 'pool-test-'));
-  [behaviour, initError] = (await Promise.all(
-    ['behaviour.ts', 'init-error.ts'].map(async (name) => (await buildFunction(fixture(name), { outdir })).outfile),
-  )) as [string, string];
+  [behaviour, initError, initBusy] = (await Promise.all(
+    ['behaviour.ts', 'init-error.ts', 'init-busy.ts'].map(
+      async (name) => (await buildFunction(fixture(name), { outdir })).outfile,
+    ),
+  )) as [string, string, string];
 });
 afterAll(() => rm(outdir, { recursive: true, force: true }));
 
@@ -137,5 +140,18 @@ describe('FunctionPool', () => {
 
     expect(results.every((r) => r.ok)).toBe(true);
     expect(p.stats()).toMatchObject({ maxBusy: 2, environments: 2, coldStarts: 2, invocations: 6 });
+  });
+
+  it('runs no more init phases at once than the machine has cores, so a burst of cold starts all pass the init limit', async () => {
+    const p = pool({ name: 'test-init-busy', bundle: initBusy, env: { INIT_BUSY_MS: '300' }, concurrency: 12 });
+    const results = await Promise.all(Array.from({ length: 12 }, () => p.invoke({})));
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.errorType))).toEqual(Array(12).fill('ok'));
+    const inits = results.map((r) => (r.ok ? (r.payload as { initStart: number; initEnd: number }) : undefined));
+    // The most init phases that ran at the same moment (each init's start, counted against the others).
+    const overlap = Math.max(
+      ...inits.map((a) => inits.filter((b) => b && a && b.initStart <= a.initStart && a.initStart < b.initEnd).length),
+    );
+    expect(overlap).toBeLessThanOrEqual(Math.max(2, availableParallelism()));
+    expect(p.stats().coldStarts).toBe(12);
   });
 });
