@@ -277,7 +277,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               settings,
               functions,
               root: PROJECT_ROOT,
-              outdir: join(dataDir.path, 'build'),
               wiring: meter ? meteredWiring(wiring, meter) : wiring,
               userAgentAppIds: meter !== undefined,
               sqs: { endpoint: sqsEndpoint, queues: sqs.queues },

@@ -3,13 +3,13 @@
  * environments, serves the HTTP routes through a local HTTP API and feeds each consumer from
  * its queue through SQS pollers — all sized by the stage settings the stack uses.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueName, StageSettings } from '../../core/desk/settings.js';
 import { consumedQueues, type FunctionWiring } from '../../stacks/manifest.js';
 import { localClientConfig } from '../aws/common.js';
 import type { ConsumerQueue } from '../aws/sqs.js';
-import { buildFunction } from './build.js';
+import { buildFunctionCached } from './build-cache.js';
 import type { LogLine } from './environment.js';
 import { type HttpRoute, type LocalHttpApi, startHttpApi } from './http-api.js';
 import { FunctionPool, type InvokeResult, type PoolStats } from './pool.js';
@@ -25,8 +25,8 @@ export interface RunnerOptions {
   /** The app's functions (`FUNCTIONS`); entries are relative to `root`. */
   readonly functions: Readonly<Record<string, FunctionWiring>>;
   readonly root: string;
-  /** Where bundles are written (one folder per function). */
-  readonly outdir: string;
+  /** Where bundles are kept between runs (see `buildFunctionCached`); shared by every stack. */
+  readonly buildCache: string;
   /** The environment of each function. */
   readonly env: (wiring: FunctionWiring) => Record<string, string>;
   readonly sqs: { readonly endpoint: string; readonly queues: Readonly<Record<QueueName, ConsumerQueue>> };
@@ -78,8 +78,8 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
   );
   const built = await Promise.all(
     runnable.map(async ([name, wiring]) => {
-      const bundle = await buildFunction(resolve(options.root, wiring.entry), {
-        outdir: join(options.outdir, name),
+      const bundle = await buildFunctionCached(resolve(options.root, wiring.entry), {
+        cacheDir: options.buildCache,
         sourcemap: 'linked',
       });
       return { name, wiring, bundle: bundle.outfile };

@@ -1,5 +1,5 @@
 /**
- * The stack's data directory: DynamoDB's files, the KMS keys, the function bundles and, in a given
+ * The stack's data directory: DynamoDB's files, the KMS keys and, in a given
  * (kept) directory, the state of the Solana and Telegram peers.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';

@@ -3,6 +3,7 @@
  * pollers), and the webhook and command menus registered with the Telegram peer as the deploy
  * script registers them.
  */
+import { join } from 'node:path';
 import { commandMenus } from '../../core/desk/bot/index.js';
 import type { QueueName, StageSettings } from '../../core/desk/settings.js';
 import type { FunctionWiring } from '../../stacks/manifest.js';
@@ -27,8 +28,6 @@ export interface StackFunctionsOptions {
   readonly functions: Readonly<Record<string, FunctionWiring>>;
   /** The project root the entries are relative to. */
   readonly root: string;
-  /** Where the bundles go. */
-  readonly outdir: string;
   /** Where everything is, as the functions must see it (the metering proxies' endpoints when metered). */
   readonly wiring: StackWiring;
   /** Name each function's SDK in its user agent (`AWS_SDK_UA_APP_ID`), for the meter. */
@@ -48,7 +47,8 @@ export async function startStackFunctions(options: StackFunctionsOptions): Promi
     settings: options.settings,
     functions,
     root: options.root,
-    outdir: options.outdir,
+    // Kept with the project's dependencies, shared by every stack that runs these sources.
+    buildCache: join(options.root, 'node_modules', '.cache', 'local-lambda'),
     env: (fn) => ({
       ...functionEnv(fn, options.wiring, nameOf(functions, fn)),
       ...(options.userAgentAppIds && { AWS_SDK_UA_APP_ID: nameOf(functions, fn) }),

@@ -54,7 +54,6 @@ async function start(registerWebhook: { apiRoot: string; bot: typeof bot } | und
         settings,
         functions: FUNCTIONS,
         root: ROOT,
-        outdir: `${dataDir.path}/build`,
         wiring,
         sqs: { endpoint: nowhere, queues: {} as Record<QueueName, ConsumerQueue> },
         onLog: () => undefined,
