@@ -75,13 +75,13 @@ beforeAll(async () => {
   await warmUp();
   await windowStart();
   for (const user of users) await user.sendText('/start');
-  await stack.telegram.waitFor(() => users.every((u) => u.lastBotMessage() !== undefined), 20_000);
+  await stack.telegram.waitFor(() => users.every((u) => u.lastBotMessage() !== undefined), 60_000);
   // The directory entries (`user.status`) and the digest, whose opener is held until its window ends.
   await settle();
   blockedUser = users.at(-1)!;
   await blockedUser.block();
   await settle();
-}, 90_000);
+}, 150_000);
 afterAll(() => stack?.stop());
 
 const adminMessages = () => stack.telegram.sent(LOCAL_ADMIN_CHAT_ID);
