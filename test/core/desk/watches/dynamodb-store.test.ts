@@ -64,6 +64,18 @@ describe('DynamoWatchStore', () => {
     expect(pages.flat()).toEqual([...addresses].sort());
   });
 
+  it('lists when each address’s snapshot last moved, and nothing for one not seen yet', async () => {
+    const store = await freshStore();
+    const [seen, unseen] = [addressOf(1), addressOf(2)];
+    await store.addWatcher(seen, watcher(1));
+    await store.addWatcher(unseen, watcher(1));
+    const movedAt = clock;
+    expect(await store.updateSnapshot(seen, 0, 5n)).toBe(true);
+    const page = await store.listAddresses(undefined, 10);
+    expect([...page.changedAt]).toEqual([[seen, movedAt]]);
+    expect(page.addresses).toEqual([seen, unseen].sort());
+  });
+
   it('keeps an address listed while, and only while, someone watches it', async () => {
     const store = await freshStore();
     const [address, other] = [addressOf(1), addressOf(2)];
@@ -183,7 +195,7 @@ describe('watch.poll and watch.check on DynamoDB', () => {
     const store = await freshStore();
     const solana = new FakeSolana();
     const queue = new MemoryJobQueue();
-    const consume = createConsumer([...watchHandlers({ store, solana, queue })], memoryLogger());
+    const consume = createConsumer([...watchHandlers({ store, solana, queue, pollMinutes: 1 })], memoryLogger());
     const deliver = async (envelopes: readonly JobEnvelope[]) =>
       (
         await consume(
@@ -199,7 +211,8 @@ describe('watch.poll and watch.check on DynamoDB', () => {
       const [poll] = sealJobs([{ job: WatchPollJob, payload: {}, chatId: null, userId: null }], {
         idPrefix: id,
         traceId: id,
-        now: new Date(),
+        // The store's clock: the snapshots it moved are minutes old, so every address is due.
+        now: new Date(clock),
       });
       const before = queue.sent.length;
       expect(await deliver([poll!.envelope])).toEqual([]);
