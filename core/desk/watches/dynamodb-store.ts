@@ -39,9 +39,10 @@ export class DynamoWatchStore implements WatchStore {
   }
 
   async addWatcher(address: string, watcher: Watcher): Promise<void> {
+    // No copy of the address beside its key: every poll reads this item, and pays by its bytes.
     await this.table.update(WATCHSET, addressSk(address), {
-      UpdateExpression: 'ADD chats :chat SET address = :address',
-      ExpressionAttributeValues: { ':chat': { NS: [String(watcher.chatId)] }, ':address': { S: address } },
+      UpdateExpression: 'ADD chats :chat',
+      ExpressionAttributeValues: { ':chat': { NS: [String(watcher.chatId)] } },
     });
     const threshold = { S: watcher.thresholdLamports.toString() };
     await this.table.put({

@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeBase58 } from '../../../../core/desk/solana/address.js';
 import { DynamoWatchStore } from '../../../../core/desk/watches/dynamodb-store.js';
@@ -74,6 +74,20 @@ describe('DynamoWatchStore', () => {
     const page = await store.listAddresses(undefined, 10);
     expect([...page.changedAt]).toEqual([[seen, movedAt]]);
     expect(page.addresses).toEqual([seen, unseen].sort());
+  });
+
+  it('keeps the listed item small: the address only in its key (every poll reads every listed item)', async () => {
+    const store = await freshStore();
+    const address = addressOf(3);
+    await store.addWatcher(address, watcher(1));
+    expect(await store.updateSnapshot(address, 0, 5n)).toBe(true);
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: `watch-${tables}`,
+        Key: { pk: { S: 'watchset' }, sk: { S: `addr#${address}` } },
+      }),
+    );
+    expect(Object.keys(Item ?? {}).sort()).toEqual(['chats', 'lamports', 'pk', 'sk', 'updatedAt', 'version']);
   });
 
   it('keeps an address listed while, and only while, someone watches it', async () => {
