@@ -266,6 +266,9 @@ export function chargesOf(m: Measurement, deployment: Deployment): Charge[] {
   return combine([{ charges, times: 1 }]);
 }
 
+/** What listing a watched address that is not due may cost. */
+const LISTING_ITEMS: readonly LineItem[] = ['dynamoReads', 'lambdaCompute', 'logs'];
+
 /**
  * The charges of one watch poll with `addresses` watched, of which the share `checkShare` is due
  * (checked) at a poll, from three measured polls: `base` with `w` addresses, `listed` with `extra`
@@ -286,12 +289,15 @@ export function watchPollCharges(
   const { base: p0, w, listed, checked, extra } = polls;
   if (!(extra > 0)) throw new Error('the listed and checked polls must watch more addresses than the base one');
   const clamp = (charges: Charge[]) => charges.map((c) => ({ ...c, quantity: Math.max(0, c.quantity) }));
+  // Listing an address that is not due reads it and takes time and log bytes, nothing else: any
+  // other difference between the two polls (a snapshot write when one of the base addresses moved
+  // meanwhile) is not the listed addresses' doing.
   const perListed = clamp(
     combine([
       { charges: listed, times: 1 / extra },
       { charges: p0, times: -1 / extra },
     ]),
-  );
+  ).filter((c) => LISTING_ITEMS.includes(c.item));
   const perChecked = clamp(
     combine([
       { charges: checked, times: 1 / extra },

@@ -27,7 +27,7 @@ import {
 import { DYNAMO_ITEM_OVERHEAD_BYTES, type FunctionUsage, type KindName, type Measurement } from './model.js';
 
 const SOL = 1_000_000_000n;
-const SETTLE_TIMEOUT_MS = 90_000;
+const SETTLE_TIMEOUT_MS = 180_000;
 /** How long nothing may happen before the stack counts as idle. */
 const QUIET_MS = 300;
 

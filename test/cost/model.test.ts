@@ -207,9 +207,11 @@ describe('watchPollCharges', () => {
       { item: 'dynamoReads', source: 'rpcWorker', quantity: 7 },
       { item: 'lambdaRequests', source: 'rpcWorker', quantity: 2 },
     ];
+    // A base address moved meanwhile: one snapshot write that is not the listed addresses' doing.
     const listed: Charge[] = [
       { item: 'dynamoReads', source: 'rpcWorker', quantity: 107 },
       { item: 'lambdaRequests', source: 'rpcWorker', quantity: 2 },
+      { item: 'dynamoWrites', source: 'rpcWorker', quantity: 1 },
     ];
     const checked: Charge[] = [
       { item: 'dynamoReads', source: 'rpcWorker', quantity: 607 },
@@ -224,6 +226,7 @@ describe('watchPollCharges', () => {
     expect(
       quantity(tenth(1_000), 'dynamoReads', 'rpcWorker') - quantity(tenth(0), 'dynamoReads', 'rpcWorker'),
     ).toBeCloseTo(1_000 * (0.9 * 0.5 + 0.1 * 3), 8);
+    expect(quantity(tenth(50_000), 'dynamoWrites', 'rpcWorker')).toBe(0);
     // Fewer invocations with more addresses (batching noise) is no negative cost per address.
     expect(quantity(tenth(10_000), 'lambdaRequests', 'rpcWorker')).toBe(2);
     expect(() => watchPollCharges({ ...polls, extra: 0 }, 1)).toThrow();
