@@ -87,9 +87,9 @@ export function watchCheckShare(
  * (Additive, so conservative: the ai worker asks a batch's questions side by side.)
  */
 export const EXTERNAL_WAIT_MS = {
-  /** One Bot API call from us-east-1 (notify worker). */
+  /** One Bot API call from eu-central-1 (notify worker). */
   telegramCall: 150,
-  /** One JSON-RPC call to a paid provider near us-east-1 (rpc worker). */
+  /** One JSON-RPC call to a paid provider near eu-central-1 (rpc worker). */
   rpcCall: 80,
   /** One Chat Completions answer of a few hundred tokens (ai worker). */
   llmAnswer: 6_000,
@@ -496,9 +496,9 @@ export const CUTS: Readonly<Record<string, string>> = {
   'apiRequests:api':
     'a Lambda function URL instead of the HTTP API has no per-request charge (the webhook checks the secret token itself): what stacks/Api.ts deploys',
   'dynamoWrites:webhook':
-    'every update commits the session item (conditional put; 1 KB a unit), which keeps the latest outbox and 20 update ids: a lean session is 1–2 WRU. Leaving the update ids out of the item for sessionless kinds, or moving the latest outbox to the update ledger item, would make most commits 1 WRU',
+    'every update commits the session item (conditional put; 1 KB a unit), its JSON deflated past 200 bytes: most commits are 1 WRU; a /start also writes the user record and its admin event',
   'dynamoWrites:notifyWorker':
-    "per message the notify worker writes the chat's pace item and the job's progress, and a new chat's user record: record progress only for jobs of more than one call (a single call has nothing to resume: −1 WRU a message)",
+    "per message the notify worker writes the chat's pace item and the job's progress, and a new chat's user record: no progress for a single-call job alone in its batch (its crash window is the one that exists already: −1 WRU a message)",
   'dynamoReads:notifyWorker':
     'each job reads its progress and each message its chat’s pace item, strongly consistent: a job of one call needs no progress read',
   'dynamoWrites:rpcWorker':
@@ -506,7 +506,7 @@ export const CUTS: Readonly<Record<string, string>> = {
   'lambdaCompute:aiWorker':
     'billed while it waits for the LLM (assumed 6 s an answer) at 128 MB, the least Lambda offers: a fuller batch shares one wait (5 questions side by side), and streaming the answer would not shorten the wait',
   'lambdaCompute:rpcWorker':
-    'mostly waiting: for rate-limit tokens (rps ÷ maxConcurrency per container: /balance’s 6 calls wait ~0.5 s) and for answers. One getMultipleAccounts / one batched JSON-RPC request for a user’s wallets, and 256 MB instead of 512 MB',
+    'mostly waiting, at 256 MB already: for rate-limit tokens and for answers. One getMultipleAccounts / one batched JSON-RPC request for a user’s wallets',
   'lambdaCompute:webhook': 'webhook at 512 MB: try 256 MB (halves GB-s if the duration holds; check cold starts)',
   'lambdaCompute:notifyWorker':
     'the worker sleeps in-process for a chat’s next 1 msg/s slot (up to 5 s, billed): send a turn’s texts as one message, or send the job back with a delay instead of waiting',
