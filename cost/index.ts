@@ -15,6 +15,7 @@ import { type MeterRecord, meterTotals, startLocalStack } from '../local/index.j
 import { FUNCTIONS, type FunctionName } from '../stacks/manifest.js';
 import {
   type BillLine,
+  byService,
   type Charge,
   COLD_START_SHARE,
   chargesOf,
@@ -370,12 +371,28 @@ function report({ measured, kinds, input, poll, deployment, pollMinutes }: Repor
   console.log(
     `\n$ PER MILLION UPDATES (traffic under the mix, every service): ${usd(mix.usd)}   goal < $${GOALS.usdPerMillionUpdates}: ${mix.usd < GOALS.usdPerMillionUpdates ? 'ok' : 'MISSED'}`,
   );
+  console.log(
+    `  by service: ${byService(mix.charges)
+      .map(([service, v]) => `${service} ${usd(v)}`)
+      .join(' · ')}`,
+  );
   const byItem = new Map<LineItem, number>();
   for (const c of mix.charges) byItem.set(c.item, (byItem.get(c.item) ?? 0) + chargeUsd(c));
   console.log(
     `  ${[...byItem]
       .sort((a, b) => b[1] - a[1])
       .map(([item, v]) => `${LINE_ITEMS[item].label} ${usd(v)}`)
+      .join(' · ')}`,
+  );
+  const biggestMonth = month(input, GOALS.month.mau);
+  console.log(
+    `  all-in at ${GOALS.month.mau.toLocaleString('en-US')} MAU, by service ($/month): ${byService([
+      ...biggestMonth.traffic,
+      ...biggestMonth.polls,
+      ...biggestMonth.storage,
+      ...biggestMonth.fixed,
+    ])
+      .map(([service, v]) => `${service} ${usd(v)}`)
       .join(' · ')}`,
   );
   console.log('\nTOP LINE ITEMS per million updates (traffic)');

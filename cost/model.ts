@@ -124,22 +124,22 @@ const GIB = 1024 ** 3;
 
 /** What the bill is made of, each line priced by one entry of `PRICES`. */
 export const LINE_ITEMS = {
-  apiRequests: { label: 'API Gateway requests', price: 'apiGatewayHttpRequest', unit: 'req' },
-  lambdaRequests: { label: 'Lambda requests', price: 'lambdaRequest', unit: 'inv' },
-  lambdaCompute: { label: 'Lambda compute', price: 'lambdaGbSecondArm', unit: 'GB-s' },
-  dynamoReads: { label: 'DynamoDB reads', price: 'dynamoReadRequestUnit', unit: 'RRU' },
-  dynamoWrites: { label: 'DynamoDB writes', price: 'dynamoWriteRequestUnit', unit: 'WRU' },
-  dynamoStorage: { label: 'DynamoDB storage', price: 'dynamoStorageGbMonth', unit: 'GB-mo' },
-  dynamoPitr: { label: 'DynamoDB PITR', price: 'dynamoPitrGbMonth', unit: 'GB-mo' },
-  sqsStandard: { label: 'SQS standard', price: 'sqsStandardRequest', unit: 'req' },
-  sqsFifo: { label: 'SQS FIFO', price: 'sqsFifoRequest', unit: 'req' },
-  kmsSymmetric: { label: 'KMS requests (sym/RSA)', price: 'kmsSymmetricRequest', unit: 'req' },
-  kmsAsymmetric: { label: 'KMS requests (Ed25519)', price: 'kmsAsymmetricRequest', unit: 'req' },
-  kmsKeys: { label: 'KMS keys', price: 'kmsKeyMonth', unit: 'key-mo' },
-  kmsRotations: { label: 'KMS rotated versions', price: 'kmsRotatedKeyMonth', unit: 'key-mo' },
-  logs: { label: 'CloudWatch Logs ingestion', price: 'logsIngestedGb', unit: 'GB' },
-  alarms: { label: 'CloudWatch alarms', price: 'alarmMetricMonth', unit: 'metric-mo' },
-} as const satisfies Record<string, { label: string; price: PriceName; unit: string }>;
+  apiRequests: { service: 'API Gateway', label: 'API Gateway requests', price: 'apiGatewayHttpRequest', unit: 'req' },
+  lambdaRequests: { service: 'Lambda', label: 'Lambda requests', price: 'lambdaRequest', unit: 'inv' },
+  lambdaCompute: { service: 'Lambda', label: 'Lambda compute', price: 'lambdaGbSecondArm', unit: 'GB-s' },
+  dynamoReads: { service: 'DynamoDB', label: 'DynamoDB reads', price: 'dynamoReadRequestUnit', unit: 'RRU' },
+  dynamoWrites: { service: 'DynamoDB', label: 'DynamoDB writes', price: 'dynamoWriteRequestUnit', unit: 'WRU' },
+  dynamoStorage: { service: 'DynamoDB', label: 'DynamoDB storage', price: 'dynamoStorageGbMonth', unit: 'GB-mo' },
+  dynamoPitr: { service: 'DynamoDB', label: 'DynamoDB PITR', price: 'dynamoPitrGbMonth', unit: 'GB-mo' },
+  sqsStandard: { service: 'SQS', label: 'SQS standard', price: 'sqsStandardRequest', unit: 'req' },
+  sqsFifo: { service: 'SQS', label: 'SQS FIFO', price: 'sqsFifoRequest', unit: 'req' },
+  kmsSymmetric: { service: 'KMS', label: 'KMS requests (sym/RSA)', price: 'kmsSymmetricRequest', unit: 'req' },
+  kmsAsymmetric: { service: 'KMS', label: 'KMS requests (Ed25519)', price: 'kmsAsymmetricRequest', unit: 'req' },
+  kmsKeys: { service: 'KMS', label: 'KMS keys', price: 'kmsKeyMonth', unit: 'key-mo' },
+  kmsRotations: { service: 'KMS', label: 'KMS rotated versions', price: 'kmsRotatedKeyMonth', unit: 'key-mo' },
+  logs: { service: 'CloudWatch', label: 'CloudWatch Logs ingestion', price: 'logsIngestedGb', unit: 'GB' },
+  alarms: { service: 'CloudWatch', label: 'CloudWatch alarms', price: 'alarmMetricMonth', unit: 'metric-mo' },
+} as const satisfies Record<string, { service: string; label: string; price: PriceName; unit: string }>;
 export type LineItem = keyof typeof LINE_ITEMS;
 
 /** A quantity of one line item, and who incurs it (a function, `api`, `event source`, `schedule`, `fixed`…). */
@@ -147,6 +147,16 @@ export interface Charge {
   readonly item: LineItem;
   readonly source: string;
   readonly quantity: number;
+}
+
+/** The AWS service a line item is billed by. */
+export const serviceOf = (item: LineItem): string => LINE_ITEMS[item].service;
+
+/** Dollars of a list of charges by AWS service, largest first. */
+export function byService(charges: readonly Charge[], prices = PRICES): [string, number][] {
+  const sums = new Map<string, number>();
+  for (const c of charges) sums.set(serviceOf(c.item), (sums.get(serviceOf(c.item)) ?? 0) + chargeUsd(c, prices));
+  return [...sums].sort((a, b) => b[1] - a[1]);
 }
 
 /** Dollars of one charge. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  byService,
   type Charge,
   COLD_START_SHARE,
   chargesOf,
@@ -24,6 +25,7 @@ import {
   perMillionUpdates,
   rankCharges,
   SECONDS_PER_MONTH,
+  serviceOf,
   TABLE_KEY_REFRESH_SECONDS,
   totalUsd,
   USAGE_MIX,
@@ -169,6 +171,25 @@ describe('chargesOf', () => {
 });
 
 describe('charges and dollars', () => {
+  it('groups dollars by AWS service, largest first', () => {
+    const charges: Charge[] = [
+      { item: 'dynamoWrites', source: 'webhook', quantity: 1e6 },
+      { item: 'dynamoReads', source: 'webhook', quantity: 1e6 },
+      { item: 'lambdaRequests', source: 'webhook', quantity: 1e6 },
+      { item: 'lambdaCompute', source: 'webhook', quantity: 1 },
+    ];
+    const services = byService(charges);
+    expect(services.map(([service]) => service)).toEqual(['DynamoDB', 'Lambda']);
+    expect(services[0]![1]).toBeCloseTo(
+      (PRICES.dynamoWriteRequestUnit.usd + PRICES.dynamoReadRequestUnit.usd) * 1e6,
+      12,
+    );
+    expect(services[1]![1]).toBeCloseTo(PRICES.lambdaRequest.usd * 1e6 + PRICES.lambdaGbSecondArm.usd, 12);
+    expect(new Set(Object.keys(LINE_ITEMS).map((item) => serviceOf(item as Charge['item'])))).toEqual(
+      new Set(['API Gateway', 'Lambda', 'DynamoDB', 'SQS', 'KMS', 'CloudWatch']),
+    );
+  });
+
   it('prices a million write units at the table’s price', () => {
     expect(chargeUsd({ item: 'dynamoWrites', source: 'x', quantity: 1e6 })).toBeCloseTo(
       PRICES.dynamoWriteRequestUnit.usd * 1e6,
