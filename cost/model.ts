@@ -7,7 +7,8 @@
  * Every assumption the model makes beyond the measurements is a named constant in this file; every
  * price is in `prices.ts`.
  *
- * Included: API Gateway HTTP API requests, Lambda requests and GB-s (init phases included), DynamoDB
+ * Included: API Gateway HTTP API requests (when the webhook sits behind one; the stacks give it a
+ * function URL, which has no charge of its own), Lambda requests and GB-s (init phases included), DynamoDB
  * on-demand read/write units, storage and point-in-time recovery, SQS requests (the functions', the
  * event source mappings' and the schedule's; FIFO priced as FIFO), KMS requests (by key type) and
  * key-months, CloudWatch Logs ingestion and alarms.
@@ -26,8 +27,8 @@ export const KINDS = {
   walletVerify: { label: 'link a wallet (wallet.verify)', updates: 1 },
   aiReply: { label: 'question to the assistant (ai.reply)', updates: 1 },
   watch: { label: '/watch an address', updates: 1 },
-  deposit: { label: '/deposit + "I\'ve deposited" + admin confirms', updates: 3 },
-  withdraw: { label: '/withdraw + admin approves (payout)', updates: 2 },
+  deposit: { label: '/deposit, paid, "I\'ve paid" (credited automatically)', updates: 2 },
+  withdraw: { label: '/withdraw + confirm + admin approves (payout)', updates: 3 },
   setSecret: { label: '/setsecret + the value', updates: 2 },
 } as const satisfies Record<string, { label: string; updates: number }>;
 export type KindName = keyof typeof KINDS;
@@ -36,7 +37,7 @@ export const KIND_NAMES = Object.keys(KINDS) as KindName[];
 /**
  * ASSUMPTION — the usage mix: how many times a month one active user does each kind. A wallet desk
  * is checked often and moves money rarely: mostly menu presses, balances and questions.
- * (37.1 updates per MAU per month in all.)
+ * (36.9 updates per MAU per month in all.)
  */
 export const USAGE_MIX: Readonly<Record<KindName, number>> = {
   start: 1,
@@ -50,8 +51,34 @@ export const USAGE_MIX: Readonly<Record<KindName, number>> = {
   setSecret: 0.1,
 };
 
-/** ASSUMPTION — addresses watched per MAU (each polled every `watchPollMinutes`). */
+/** ASSUMPTION — addresses watched per MAU (each listed at every poll, checked as `WATCH_CADENCE` says). */
 export const WATCHED_ADDRESSES_PER_USER = 0.5;
+
+/**
+ * ASSUMPTION — how lately watched addresses moved: the share whose balance moved within the last
+ * hour (checked at every poll) and within the last day but not the hour (every 5 minutes); the
+ * rest have been still for a day or more (every 15 minutes). Most watched wallets move a few times
+ * a week; a busy exchange wallet moves all the time.
+ */
+export const WATCH_ACTIVITY = { movedWithinHour: 0.05, movedWithinDay: 0.15 } as const;
+
+/**
+ * The mean share of watched addresses one poll checks, under `WATCH_ACTIVITY`, for polls every
+ * `pollMinutes` and the poller's cadence (`everyMinutes`: an hour quiet, a day quiet).
+ */
+export function watchCheckShare(
+  pollMinutes: number,
+  everyMinutes: { readonly hourQuiet: number; readonly dayQuiet: number },
+  activity: { readonly movedWithinHour: number; readonly movedWithinDay: number } = WATCH_ACTIVITY,
+): number {
+  const share = (every: number) => Math.min(1, pollMinutes / every);
+  const dayQuiet = 1 - activity.movedWithinHour - activity.movedWithinDay;
+  return (
+    activity.movedWithinHour +
+    activity.movedWithinDay * share(everyMinutes.hourQuiet) +
+    dayQuiet * share(everyMinutes.dayQuiet)
+  );
+}
 
 /**
  * ASSUMPTIONS — waits the local peers do not have. On AWS a function is billed while it waits for
@@ -60,9 +87,9 @@ export const WATCHED_ADDRESSES_PER_USER = 0.5;
  * (Additive, so conservative: the ai worker asks a batch's questions side by side.)
  */
 export const EXTERNAL_WAIT_MS = {
-  /** One Bot API call from us-east-1 (notify worker). */
+  /** One Bot API call from eu-central-1 (notify worker). */
   telegramCall: 150,
-  /** One JSON-RPC call to a paid provider near us-east-1 (rpc worker). */
+  /** One JSON-RPC call to a paid provider near eu-central-1 (rpc worker). */
   rpcCall: 80,
   /** One Chat Completions answer of a few hundred tokens (ai worker). */
   llmAnswer: 6_000,
@@ -97,22 +124,22 @@ const GIB = 1024 ** 3;
 
 /** What the bill is made of, each line priced by one entry of `PRICES`. */
 export const LINE_ITEMS = {
-  apiRequests: { label: 'API Gateway requests', price: 'apiGatewayHttpRequest', unit: 'req' },
-  lambdaRequests: { label: 'Lambda requests', price: 'lambdaRequest', unit: 'inv' },
-  lambdaCompute: { label: 'Lambda compute', price: 'lambdaGbSecondArm', unit: 'GB-s' },
-  dynamoReads: { label: 'DynamoDB reads', price: 'dynamoReadRequestUnit', unit: 'RRU' },
-  dynamoWrites: { label: 'DynamoDB writes', price: 'dynamoWriteRequestUnit', unit: 'WRU' },
-  dynamoStorage: { label: 'DynamoDB storage', price: 'dynamoStorageGbMonth', unit: 'GB-mo' },
-  dynamoPitr: { label: 'DynamoDB PITR', price: 'dynamoPitrGbMonth', unit: 'GB-mo' },
-  sqsStandard: { label: 'SQS standard', price: 'sqsStandardRequest', unit: 'req' },
-  sqsFifo: { label: 'SQS FIFO', price: 'sqsFifoRequest', unit: 'req' },
-  kmsSymmetric: { label: 'KMS requests (sym/RSA)', price: 'kmsSymmetricRequest', unit: 'req' },
-  kmsAsymmetric: { label: 'KMS requests (Ed25519)', price: 'kmsAsymmetricRequest', unit: 'req' },
-  kmsKeys: { label: 'KMS keys', price: 'kmsKeyMonth', unit: 'key-mo' },
-  kmsRotations: { label: 'KMS rotated versions', price: 'kmsRotatedKeyMonth', unit: 'key-mo' },
-  logs: { label: 'CloudWatch Logs ingestion', price: 'logsIngestedGb', unit: 'GB' },
-  alarms: { label: 'CloudWatch alarms', price: 'alarmMetricMonth', unit: 'metric-mo' },
-} as const satisfies Record<string, { label: string; price: PriceName; unit: string }>;
+  apiRequests: { service: 'API Gateway', label: 'API Gateway requests', price: 'apiGatewayHttpRequest', unit: 'req' },
+  lambdaRequests: { service: 'Lambda', label: 'Lambda requests', price: 'lambdaRequest', unit: 'inv' },
+  lambdaCompute: { service: 'Lambda', label: 'Lambda compute', price: 'lambdaGbSecondArm', unit: 'GB-s' },
+  dynamoReads: { service: 'DynamoDB', label: 'DynamoDB reads', price: 'dynamoReadRequestUnit', unit: 'RRU' },
+  dynamoWrites: { service: 'DynamoDB', label: 'DynamoDB writes', price: 'dynamoWriteRequestUnit', unit: 'WRU' },
+  dynamoStorage: { service: 'DynamoDB', label: 'DynamoDB storage', price: 'dynamoStorageGbMonth', unit: 'GB-mo' },
+  dynamoPitr: { service: 'DynamoDB', label: 'DynamoDB PITR', price: 'dynamoPitrGbMonth', unit: 'GB-mo' },
+  sqsStandard: { service: 'SQS', label: 'SQS standard', price: 'sqsStandardRequest', unit: 'req' },
+  sqsFifo: { service: 'SQS', label: 'SQS FIFO', price: 'sqsFifoRequest', unit: 'req' },
+  kmsSymmetric: { service: 'KMS', label: 'KMS requests (sym/RSA)', price: 'kmsSymmetricRequest', unit: 'req' },
+  kmsAsymmetric: { service: 'KMS', label: 'KMS requests (Ed25519)', price: 'kmsAsymmetricRequest', unit: 'req' },
+  kmsKeys: { service: 'KMS', label: 'KMS keys', price: 'kmsKeyMonth', unit: 'key-mo' },
+  kmsRotations: { service: 'KMS', label: 'KMS rotated versions', price: 'kmsRotatedKeyMonth', unit: 'key-mo' },
+  logs: { service: 'CloudWatch', label: 'CloudWatch Logs ingestion', price: 'logsIngestedGb', unit: 'GB' },
+  alarms: { service: 'CloudWatch', label: 'CloudWatch alarms', price: 'alarmMetricMonth', unit: 'metric-mo' },
+} as const satisfies Record<string, { service: string; label: string; price: PriceName; unit: string }>;
 export type LineItem = keyof typeof LINE_ITEMS;
 
 /** A quantity of one line item, and who incurs it (a function, `api`, `event source`, `schedule`, `fixed`…). */
@@ -120,6 +147,16 @@ export interface Charge {
   readonly item: LineItem;
   readonly source: string;
   readonly quantity: number;
+}
+
+/** The AWS service a line item is billed by. */
+export const serviceOf = (item: LineItem): string => LINE_ITEMS[item].service;
+
+/** Dollars of a list of charges by AWS service, largest first. */
+export function byService(charges: readonly Charge[], prices = PRICES): [string, number][] {
+  const sums = new Map<string, number>();
+  for (const c of charges) sums.set(serviceOf(c.item), (sums.get(serviceOf(c.item)) ?? 0) + chargeUsd(c, prices));
+  return [...sums].sort((a, b) => b[1] - a[1]);
 }
 
 /** Dollars of one charge. */
@@ -185,6 +222,11 @@ export interface Deployment {
   readonly initMs: Readonly<Record<string, number>>;
   /** Key ids (or aliases, ARNs) of asymmetric keys other than RSA 2048 (the treasury's). */
   readonly asymmetricKeys: readonly string[];
+  /**
+   * What Telegram's updates come in through: the webhook function's own URL (`stacks/Api.ts`),
+   * which bills nothing beyond the invocation, or an API Gateway HTTP API, billed per request.
+   */
+  readonly ingress: 'functionUrl' | 'httpApi';
 }
 
 /** Who incurs a metered request: the calling function, or the event source mapping / schedule acting for AWS. */
@@ -193,10 +235,15 @@ export function sourceOf(request: MeteredRequest): string {
   return request.service === 'sqs' && request.operation.startsWith('SendMessage') ? 'schedule' : 'event source';
 }
 
-/** Turns one measurement into billable quantities. Idle (empty) long polls are left to `fixedCharges`. */
+/**
+ * Turns one measurement into billable quantities. Idle (empty) long polls are left to `fixedCharges`;
+ * updates cost an API Gateway request each only behind an HTTP API (a function URL has no charge of its own).
+ */
 export function chargesOf(m: Measurement, deployment: Deployment): Charge[] {
   const charges: Charge[] = [];
-  if (m.updates > 0) charges.push({ item: 'apiRequests', source: 'api', quantity: m.updates });
+  if (m.updates > 0 && deployment.ingress === 'httpApi') {
+    charges.push({ item: 'apiRequests', source: 'api', quantity: m.updates });
+  }
   for (const r of m.requests) {
     if (r.empty) continue;
     const source = sourceOf(r);
@@ -229,29 +276,59 @@ export function chargesOf(m: Measurement, deployment: Deployment): Charge[] {
   return combine([{ charges, times: 1 }]);
 }
 
+/** What listing a watched address that is not due may cost. */
+const LISTING_ITEMS: readonly LineItem[] = ['dynamoReads', 'lambdaCompute', 'logs'];
+
 /**
- * The charges of one watch poll with `addresses` watched, from two polls measured with `w1` and
- * `w2` addresses: a base plus a per-address part, each line interpolated on its own (never below 0).
+ * The charges of one watch poll with `addresses` watched, of which the share `checkShare` is due
+ * (checked) at a poll, from three measured polls: `base` with `w` addresses, `listed` with `extra`
+ * more addresses listed but none of them due, and `checked` with the same `extra` all due. Each
+ * line is interpolated on its own (never below 0): a base, plus per address what listing it costs
+ * and, for the due share, what checking it adds.
  */
 export function watchPollCharges(
-  p1: readonly Charge[],
-  w1: number,
-  p2: readonly Charge[],
-  w2: number,
+  polls: {
+    readonly base: readonly Charge[];
+    readonly w: number;
+    readonly listed: readonly Charge[];
+    readonly checked: readonly Charge[];
+    readonly extra: number;
+  },
+  checkShare: number,
 ): (addresses: number) => Charge[] {
-  if (w2 <= w1) throw new Error('the second watch poll must watch more addresses than the first');
-  const per = combine([
-    { charges: p2, times: 1 / (w2 - w1) },
-    { charges: p1, times: -1 / (w2 - w1) },
-  ]).map((c) => ({ ...c, quantity: Math.max(0, c.quantity) }));
-  const base = combine([
-    { charges: p1, times: 1 },
-    { charges: per, times: -w1 },
-  ]).map((c) => ({ ...c, quantity: Math.max(0, c.quantity) }));
+  const { base: p0, w, listed, checked, extra } = polls;
+  if (!(extra > 0)) throw new Error('the listed and checked polls must watch more addresses than the base one');
+  const clamp = (charges: Charge[]) => charges.map((c) => ({ ...c, quantity: Math.max(0, c.quantity) }));
+  // Listing an address that is not due reads it and takes time and log bytes, nothing else: any
+  // other difference between the two polls (a snapshot write when one of the base addresses moved
+  // meanwhile) is not the listed addresses' doing.
+  const perListed = clamp(
+    combine([
+      { charges: listed, times: 1 / extra },
+      { charges: p0, times: -1 / extra },
+    ]),
+  ).filter((c) => LISTING_ITEMS.includes(c.item));
+  const perChecked = clamp(
+    combine([
+      { charges: checked, times: 1 / extra },
+      { charges: p0, times: -1 / extra },
+    ]),
+  );
+  const perAddress = combine([
+    { charges: perListed, times: 1 - checkShare },
+    { charges: perChecked, times: checkShare },
+  ]);
+  // The base poll's own addresses were all due (first sightings, or just moved).
+  const fixed = clamp(
+    combine([
+      { charges: p0, times: 1 },
+      { charges: perChecked, times: -w },
+    ]),
+  );
   return (addresses) =>
     combine([
-      { charges: base, times: 1 },
-      { charges: per, times: addresses },
+      { charges: fixed, times: 1 },
+      { charges: perAddress, times: addresses },
     ]);
 }
 
@@ -361,6 +438,39 @@ export function month(input: ModelInput, mau: number): Month {
   };
 }
 
+/** The goals of issue 18: all-in under $3 per million updates, and 100k MAU under $60 a month. */
+export const GOALS = {
+  usdPerMillionUpdates: 3,
+  month: { mau: 100_000, usd: 60 },
+} as const;
+
+/** One goal, the figure it is judged on, and whether that figure meets it. */
+export interface GoalCheck {
+  readonly goal: string;
+  readonly usd: number;
+  readonly met: boolean;
+}
+
+/**
+ * The goals against the model: $ per million updates for traffic under the mix and all-in at
+ * `GOALS.month.mau` (smaller deployments are dominated by the fixed charges), and that month's total.
+ */
+export function checkGoals(input: ModelInput): GoalCheck[] {
+  const perMillion = GOALS.usdPerMillionUpdates;
+  const traffic = perMillionUpdates(input).usd;
+  const m = month(input, GOALS.month.mau);
+  const mau = GOALS.month.mau.toLocaleString('en-US');
+  return [
+    { goal: `traffic under the mix < $${perMillion} per million updates`, usd: traffic, met: traffic < perMillion },
+    {
+      goal: `all-in at ${mau} MAU < $${perMillion} per million updates`,
+      usd: m.perMillionUpdates,
+      met: m.perMillionUpdates < perMillion,
+    },
+    { goal: `all-in at ${mau} MAU < $${GOALS.month.usd} a month`, usd: m.totalUsd, met: m.totalUsd < GOALS.month.usd },
+  ];
+}
+
 /** One line of the bill, merged over groups: an item and who incurs it. */
 export interface BillLine {
   readonly item: LineItem;
@@ -390,15 +500,15 @@ export const topLines = (m: Month, count = 6): BillLine[] =>
  */
 export const CUTS: Readonly<Record<string, string>> = {
   'dynamoReads:watch poll':
-    "watch.check reads its 100 addresses' snapshots with one consistent range Query of the watchset partition (4 KB per RRU, about 3 units a check); polling every 5 min instead of every minute divides it by 5, and polling only addresses whose watchers were active lately shrinks the set",
+    'every poll lists the whole watch list (eventually consistent, 8 KB per RRU) to find the due addresses: keep the quiet ones in partitions by cadence slot so a poll reads only what is due',
   'lambdaCompute:watch poll':
-    'one getMultipleAccounts per 100 addresses every minute: poll every 5 min, or only addresses whose watchers were active lately',
+    'one getMultipleAccounts per 100 due addresses (quiet ones every 5 or 15 min already): list only the addresses due (a partition per cadence slot) instead of the whole watch list every minute',
   'apiRequests:api':
-    'a Lambda function URL instead of the HTTP API has no per-request charge (the webhook checks the secret token itself): −$1.00 per million updates',
+    'a Lambda function URL instead of the HTTP API has no per-request charge (the webhook checks the secret token itself): what stacks/Api.ts deploys',
   'dynamoWrites:webhook':
-    'every update commits the session item (conditional put; 1 KB a unit), which keeps the latest outbox and 20 update ids: a lean session is 1–2 WRU. Leaving the update ids out of the item for sessionless kinds, or moving the latest outbox to the update ledger item, would make most commits 1 WRU',
+    'every update commits the session item (conditional put; 1 KB a unit), its JSON deflated past 200 bytes: most commits are 1 WRU; a /start also writes the user record and its admin event',
   'dynamoWrites:notifyWorker':
-    "per message the notify worker writes the chat's pace item and the job's progress, and a new chat's user record: record progress only for jobs of more than one call (a single call has nothing to resume: −1 WRU a message)",
+    "per message the notify worker writes the chat's pace item and the job's progress, and a new chat's user record: no progress for a single-call job alone in its batch (its crash window is the one that exists already: −1 WRU a message)",
   'dynamoReads:notifyWorker':
     'each job reads its progress and each message its chat’s pace item, strongly consistent: a job of one call needs no progress read',
   'dynamoWrites:rpcWorker':
@@ -406,7 +516,7 @@ export const CUTS: Readonly<Record<string, string>> = {
   'lambdaCompute:aiWorker':
     'billed while it waits for the LLM (assumed 6 s an answer) at 128 MB, the least Lambda offers: a fuller batch shares one wait (5 questions side by side), and streaming the answer would not shorten the wait',
   'lambdaCompute:rpcWorker':
-    'mostly waiting: for rate-limit tokens (rps ÷ maxConcurrency per container: /balance’s 6 calls wait ~0.5 s) and for answers. One getMultipleAccounts / one batched JSON-RPC request for a user’s wallets, and 256 MB instead of 512 MB',
+    'mostly waiting, at 256 MB already: for rate-limit tokens and for answers. One getMultipleAccounts / one batched JSON-RPC request for a user’s wallets',
   'lambdaCompute:webhook': 'webhook at 512 MB: try 256 MB (halves GB-s if the duration holds; check cold starts)',
   'lambdaCompute:notifyWorker':
     'the worker sleeps in-process for a chat’s next 1 msg/s slot (up to 5 s, billed): send a turn’s texts as one message, or send the job back with a delay instead of waiting',

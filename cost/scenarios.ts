@@ -8,11 +8,11 @@
  * measured part and are not counted. Each scenario uses fresh users, so `/start` meets a new chat.
  */
 
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Keypair } from '@solana/web3.js';
 import { QUEUE_NAMES } from '../core/desk/settings.js';
-import { DynamoWatchStore } from '../core/desk/watches/index.js';
+import { DynamoWatchStore, isDue } from '../core/desk/watches/index.js';
 import {
   dynamoItemBytes,
   LOCAL_ADMIN_CHAT_ID,
@@ -27,9 +27,13 @@ import {
 import { DYNAMO_ITEM_OVERHEAD_BYTES, type FunctionUsage, type KindName, type Measurement } from './model.js';
 
 const SOL = 1_000_000_000n;
-const SETTLE_TIMEOUT_MS = 90_000;
+const SETTLE_TIMEOUT_MS = 180_000;
 /** How long nothing may happen before the stack counts as idle. */
 const QUIET_MS = 300;
+
+const DAY_MS = 86_400_000;
+/** The watch poll's interval on the local stack (`solana.watchPollMinutes` of the base settings). */
+const POLL_MS = 60_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -216,21 +220,55 @@ export class Harness {
     return count;
   }
 
-  /** Adds `count` watched addresses (one watcher each) straight to the table, unmetered. */
-  async seedWatches(count: number): Promise<void> {
+  /**
+   * Adds `count` watched addresses (one watcher each) straight to the table, unmetered, as the
+   * poller leaves quiet ones: a snapshot that last moved two days ago, and an address that is not
+   * due at this poll nor the next few (so a poll now lists them without checking any).
+   */
+  async seedQuietWatches(count: number): Promise<string[]> {
     const store = this.#watchStore();
+    const now = Date.now();
+    const changedAt = now - 2 * DAY_MS;
+    const notDueSoon = (address: string) =>
+      [0, 1, 2, 3].every((m) => !isDue(address, changedAt, now + m * 60_000, POLL_MS));
+    const addresses: string[] = [];
+    while (addresses.length < count) {
+      const address = Keypair.generate().publicKey.toBase58();
+      if (notDueSoon(address)) addresses.push(address);
+    }
     for (let i = 0; i < count; i += 20) {
       await Promise.all(
-        Array.from({ length: Math.min(20, count - i) }, (_, j) =>
-          store.addWatcher(Keypair.generate().publicKey.toBase58(), {
+        addresses.slice(i, i + 20).map(async (address, j) => {
+          await store.addWatcher(address, {
             chatId: 90_000 + i + j,
             userId: 90_000 + i + j,
             lang: 'en',
             thresholdLamports: 0n,
-          }),
-        ),
+          });
+          await this.#setSnapshotTime(address, changedAt);
+        }),
       );
     }
+    return addresses;
+  }
+
+  /** Marks the snapshots of `addresses` as moved just now (so every poll checks them). */
+  async markMoved(addresses: readonly string[]): Promise<void> {
+    for (let i = 0; i < addresses.length; i += 20) {
+      await Promise.all(addresses.slice(i, i + 20).map((address) => this.#setSnapshotTime(address, Date.now())));
+    }
+  }
+
+  async #setSnapshotTime(address: string, at: number): Promise<void> {
+    await this.#dynamo.send(
+      new UpdateItemCommand({
+        TableName: this.stack.dynamodb.tableName,
+        Key: { pk: { S: 'watchset' }, sk: { S: `addr#${address}` } },
+        UpdateExpression: 'SET lamports = if_not_exists(lamports, :zero), #version = :at, updatedAt = :at',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':zero': { S: '0' }, ':at': { N: String(at) } },
+      }),
+    );
   }
 
   #watchStore(): DynamoWatchStore {
@@ -301,7 +339,7 @@ export function scenarios(h: Harness): Record<KindName, Scenario> {
   const verify = later<{ user: PeerUser; address: string }>();
   const asker = later<PeerUser>();
   const watch = later<{ user: PeerUser; address: string }>();
-  const depositor = later<{ user: PeerUser; address: string; request: { messageId: number; data: string } }>();
+  const depositor = later<{ user: PeerUser; wallet: Keypair }>();
   const keeper = later<PeerUser>();
   // Not a real secret: random letters the vault stores like any other value.
   const secretValue = `cost-demo-${Keypair.generate().publicKey.toBase58().slice(0, 24)}`;
@@ -370,7 +408,12 @@ export function scenarios(h: Harness): Record<KindName, Scenario> {
         const user = await started();
         const wallet = await h.fundedWallet();
         await user.sendText(wallet.publicKey.toBase58());
-        // A deposit request, paid by the wallet as a Solana Pay wallet would, and left to finalize.
+        depositor.set({ user, wallet });
+      },
+      async act() {
+        // A deposit request, paid by the wallet as a Solana Pay wallet would and left to finalize,
+        // then "I've paid": the finalized payment is credited to the request's owner (1 SOL: automatic).
+        const { user, wallet } = depositor.get();
         await user.sendText('/deposit 1');
         await h.settle();
         const request = await h.button(user.id, (d) => d.startsWith('dp:paid:'));
@@ -379,11 +422,6 @@ export function scenarios(h: Harness): Record<KindName, Scenario> {
         await h.stack.solana.svm.send([transferRequestInstruction(wallet.publicKey, url).instruction], [wallet]);
         // 32 slots of 50 ms finalize it; wait a little longer.
         await new Promise((resolve) => setTimeout(resolve, 2_500));
-        depositor.set({ user, address: wallet.publicKey.toBase58(), request });
-      },
-      async act() {
-        // "I've paid": the finalized payment is credited to the request's owner (1 SOL: automatic).
-        const { user, request } = depositor.get();
         await user.pressButton(request.messageId, request.data);
         await h.settle();
       },
@@ -391,7 +429,8 @@ export function scenarios(h: Harness): Record<KindName, Scenario> {
     withdraw: {
       async setup() {},
       async act() {
-        const { user, address } = depositor.get();
+        const { user, wallet } = depositor.get();
+        const address = wallet.publicKey.toBase58();
         await user.sendText(`/withdraw 0.05 ${address}`);
         await h.settle();
         const confirm = await h.button(user.id, (d) => d === 'wd:ok');

@@ -25,8 +25,8 @@ export const alarmName = (app: string, stage: string, name: string): string => `
  * - one alarm per DLQ: any visible message (a job failed `maxReceiveCount` times or was parked as poison);
  * - one alarm per consumer: `100 × Errors ÷ Invocations` over the period (invocations that threw;
  *   partial batch failures are retried messages and end up in the DLQ alarm instead);
- * - one alarm on the HTTP API's `5xx` count (the webhook answers 5xx only for transient
- *   infrastructure failures, or Lambda failed outright).
+ * - one alarm on the webhook function URL's `Url5xxCount` (the webhook answers 5xx only for
+ *   transient infrastructure failures, or Lambda failed outright).
  *
  * The topic is not encrypted at rest, by choice: it carries alarm names, states and CloudWatch's
  * reason text, never user data or secrets. CloudWatch cannot publish to a topic under the AWS-managed
@@ -39,7 +39,7 @@ export function Alarms({ app, stack }: StackContext) {
   const { table, key } = use(Storage);
   const { secrets } = use(Secrets);
   const { deadLetterQueues, consumers } = use(Queues);
-  const { api } = use(Api);
+  const { webhook } = use(Api);
   const named = (name: string) => alarmName(app.name, stack.stage, name);
 
   const topic = new sns.Topic(stack, 'AlarmTopic', { displayName: `${app.name} ${stack.stage} alarms` });
@@ -106,9 +106,9 @@ export function Alarms({ app, stack }: StackContext) {
   const errors = ALARM_SETTINGS.webhookServerErrors;
   alarms.push(
     new cloudwatch.Metric({
-      namespace: 'AWS/ApiGateway',
-      metricName: '5xx',
-      dimensionsMap: { ApiId: api.httpApiId },
+      namespace: 'AWS/Lambda',
+      metricName: 'Url5xxCount',
+      dimensionsMap: { FunctionName: webhook.functionName },
       statistic: cloudwatch.Stats.SUM,
       period: Duration.seconds(errors.periodSeconds),
     }).createAlarm(stack, 'WebhookServerErrorsAlarm', {

@@ -1,4 +1,4 @@
-import { Api as HttpApi, Script, type StackContext, use } from 'sst/constructs';
+import { Script, type StackContext, use } from 'sst/constructs';
 import { stageSettings } from '../core/desk/settings.js';
 import type { WebhookRegistrationParams } from '../functions/register-webhook.js';
 import { Keys } from './Keys.js';
@@ -8,10 +8,11 @@ import { Secrets } from './Secrets.js';
 import { Storage } from './Storage.js';
 import { type WiringResources, wiredFunction } from './wiring.js';
 
-/** Path Telegram delivers updates to, appended to the API URL when registering the webhook. */
-export const WEBHOOK_PATH = '/telegram';
-/** The only route: Telegram POSTs updates to `WEBHOOK_PATH` (HTTP API payload format 2.0). */
-export const WEBHOOK_ROUTE = `POST ${WEBHOOK_PATH}`;
+/**
+ * Path Telegram delivers updates to, appended to the webhook function's URL when registering the
+ * webhook. A function URL sends every path to the function; the path only names the endpoint.
+ */
+export const WEBHOOK_PATH = 'telegram';
 
 /**
  * The deploy-time function registering the webhook and the command menus: it needs the token, the
@@ -34,10 +35,16 @@ export const WEBHOOK_UNREGISTRATION = {
 const REGISTRATION_TIMEOUT_SECONDS = 30;
 
 /**
- * Ingress: the HTTP API with `POST /telegram` → the webhook function (sized by
- * `stageSettings(stage).webhook`), and an SST `Script` that on every deploy points Telegram's
- * webhook at this API (`setWebhook` with the secret token, allowed updates and max connections)
- * and on removal deletes it (`deleteWebhook`).
+ * Ingress: the webhook function (sized by `stageSettings(stage).webhook`) behind its own Lambda
+ * function URL, and an SST `Script` that on every deploy points Telegram's webhook at that URL
+ * (`setWebhook` with the secret token, allowed updates and max connections) and on removal deletes
+ * it (`deleteWebhook`).
+ *
+ * A function URL, not an API Gateway HTTP API: it costs nothing beyond the function's own
+ * invocation, where the HTTP API bills every update (see docs/cost.md), and it passes the same
+ * payload format 2.0 event. Its auth type is NONE, as the HTTP API route's was: Telegram cannot
+ * sign requests, so the webhook itself refuses (401) any request without the secret token, in
+ * constant time, before reading or storing anything (`core/platform/ingress/webhook.ts`).
  */
 export function Api({ stack }: StackContext) {
   const { table, key } = use(Storage);
@@ -50,10 +57,12 @@ export function Api({ stack }: StackContext) {
   const webhook = wiredFunction(stack, 'webhook', FUNCTIONS.webhook, resources, {
     timeout: settings.timeoutSeconds,
     memorySize: settings.memoryMb,
+    // Telegram calls us server to server: no browser, so no CORS.
+    url: { authorizer: 'none', cors: false },
   });
-  // Telegram calls us server to server: no browser, so no CORS.
-  const api = new HttpApi(stack, 'api', { cors: false, routes: { [WEBHOOK_ROUTE]: webhook } });
-  const webhookUrl = `${api.url}${WEBHOOK_PATH}`;
+  if (webhook.url === undefined) throw new Error('the webhook function has no URL');
+  // The function URL ends with a slash.
+  const webhookUrl = `${webhook.url}${WEBHOOK_PATH}`;
 
   // Script functions run at deploy time only, so they must never be live-dev stubs.
   const registration = { timeout: REGISTRATION_TIMEOUT_SECONDS, enableLiveDev: false };
@@ -73,6 +82,6 @@ export function Api({ stack }: StackContext) {
   };
   new Script(stack, 'webhookRegistration', { onCreate: register, onUpdate: register, onDelete: unregister, params });
 
-  stack.addOutputs({ ApiUrl: api.url, WebhookUrl: webhookUrl });
-  return { api, webhook };
+  stack.addOutputs({ WebhookUrl: webhookUrl });
+  return { webhook };
 }

@@ -23,7 +23,7 @@ export interface AlarmSettings {
   readonly deadLetterQueue: { readonly periodSeconds: number; readonly threshold: number };
   /** A consumer's `100 × Errors ÷ Invocations` above `thresholdPercent` (no invocations: not breaching). */
   readonly workerErrorRate: { readonly periodSeconds: number; readonly thresholdPercent: number };
-  /** The HTTP API's `5xx` count, summed over the period, at or above `threshold`. */
+  /** The webhook function URL's `Url5xxCount`, summed over the period, at or above `threshold`. */
   readonly webhookServerErrors: { readonly periodSeconds: number; readonly threshold: number };
   /** The function posting alarms to the admin chat, invoked asynchronously by SNS. */
   readonly notifier: {

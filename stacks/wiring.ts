@@ -63,7 +63,7 @@ export interface WiringResources {
 }
 
 /** The per-function knobs that are not wiring (sizing comes from `stageSettings`). */
-export type WiredFunctionProps = Pick<FunctionProps, 'timeout' | 'memorySize' | 'enableLiveDev'> & {
+export type WiredFunctionProps = Pick<FunctionProps, 'timeout' | 'memorySize' | 'enableLiveDev' | 'url'> & {
   /** Export of `wiring.entry` that is the handler (default `handler`). */
   readonly handlerExport?: string;
 };

@@ -171,7 +171,9 @@ const BASE: StageSettings = {
       maxBatchingWindowSeconds: 1,
       maxConcurrency: 5,
       timeoutSeconds: 30,
-      memoryMb: 512,
+      // It mostly waits (for the providers' answers and its share of their rate) and is billed
+      // for it by the GB-second: 256 MB, not 512 (docs/cost.md).
+      memoryMb: 256,
       maxReceiveCount: 5,
     }),
     // Outgoing Telegram messages: FIFO so a chat's messages keep their order (group = chat).
@@ -355,7 +357,7 @@ export function assertValid(settings: StageSettings): void {
     problems.push(`logs: retentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
   const w = settings.webhook;
   if (w.maxConnections < 1 || w.maxConnections > 100) problems.push('webhook: maxConnections must be 1–100');
-  if (w.timeoutSeconds > 29) problems.push('webhook: timeout must stay under the HTTP API 30 s limit');
+  if (w.timeoutSeconds > 29) problems.push('webhook: timeout must stay under 30 s');
   const p = settings.payouts;
   if (!(p.minLamports > 0 && p.minLamports <= p.maxLamports && p.maxLamports <= p.dailyCapLamports))
     problems.push('payouts: need 0 < minLamports ≤ maxLamports ≤ dailyCapLamports');

@@ -93,7 +93,12 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       budgetMs: (settings.queues.rpc.timeoutSeconds * 1000 * 2) / 3,
       resendEveryMs: 2_000,
     }),
-    ...watchHandlers({ store: new DynamoWatchStore(stores), solana, queue }),
+    ...watchHandlers({
+      store: new DynamoWatchStore(stores),
+      solana,
+      queue,
+      pollMinutes: settings.solana.watchPollMinutes,
+    }),
     ...ledgerHandlers({ ledger, queue, payouts, prices }),
     ...payoutChainHandlers({
       ledger,

@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
+  byService,
   type Charge,
   COLD_START_SHARE,
   chargesOf,
   chargeUsd,
+  checkGoals,
   combine,
   cutFor,
   type Deployment,
   ESM_IDLE,
   EXTERNAL_WAIT_MS,
   fixedCharges,
+  GOALS,
   KIND_NAMES,
+  KINDS,
   type KindName,
   LAMBDA_PLATFORM_LOG_BYTES,
   LINE_ITEMS,
@@ -21,20 +25,25 @@ import {
   perMillionUpdates,
   rankCharges,
   SECONDS_PER_MONTH,
+  serviceOf,
   TABLE_KEY_REFRESH_SECONDS,
   totalUsd,
   USAGE_MIX,
   updatesPerUser,
+  WATCH_ACTIVITY,
   WATCH_POLL_SOURCE,
+  watchCheckShare,
   watchPollCharges,
 } from '../../cost/model.js';
-import { PRICES } from '../../cost/prices.js';
+import { PRICE_TABLE_INFO, PRICES } from '../../cost/prices.js';
+import { DEFAULT_REGION } from '../../stacks/app.js';
 
 const GIB = 1024 ** 3;
 const deployment: Deployment = {
   memoryMb: { webhook: 512, notifyWorker: 256, aiWorker: 256 },
   initMs: { webhook: 200 },
   asymmetricKeys: ['treasury-key-id'],
+  ingress: 'httpApi',
 };
 
 const quantity = (charges: readonly Charge[], item: Charge['item'], source: string) =>
@@ -44,6 +53,10 @@ describe('the price table', () => {
   it('prices every line item and names a source page for every price', () => {
     for (const line of Object.values(LINE_ITEMS)) expect(PRICES[line.price].usd).toBeGreaterThan(0);
     for (const price of Object.values(PRICES)) expect(price.source).toMatch(/^https:\/\/aws\.amazon\.com\//);
+  });
+
+  it('is for the region the stages deploy to', () => {
+    expect(PRICE_TABLE_INFO.region).toBe(DEFAULT_REGION);
   });
 });
 
@@ -119,8 +132,14 @@ describe('chargesOf', () => {
   };
   const charges = chargesOf(measurement, deployment);
 
-  it('bills one HTTP API request per update and the metered units to their callers', () => {
+  it('bills one HTTP API request per update behind an HTTP API, none behind a function URL', () => {
     expect(quantity(charges, 'apiRequests', 'api')).toBe(2);
+    const viaUrl = chargesOf(measurement, { ...deployment, ingress: 'functionUrl' });
+    expect(viaUrl.filter((c) => c.item === 'apiRequests')).toEqual([]);
+    expect(totalUsd(charges) - totalUsd(viaUrl)).toBeCloseTo(2 * PRICES.apiGatewayHttpRequest.usd, 12);
+  });
+
+  it('bills the metered units to their callers', () => {
     expect(quantity(charges, 'dynamoReads', 'webhook')).toBe(1);
     expect(quantity(charges, 'dynamoWrites', 'webhook')).toBe(3);
   });
@@ -152,14 +171,36 @@ describe('chargesOf', () => {
 });
 
 describe('charges and dollars', () => {
+  it('groups dollars by AWS service, largest first', () => {
+    const charges: Charge[] = [
+      { item: 'dynamoWrites', source: 'webhook', quantity: 1e6 },
+      { item: 'dynamoReads', source: 'webhook', quantity: 1e6 },
+      { item: 'lambdaRequests', source: 'webhook', quantity: 1e6 },
+      { item: 'lambdaCompute', source: 'webhook', quantity: 1 },
+    ];
+    const services = byService(charges);
+    expect(services.map(([service]) => service)).toEqual(['DynamoDB', 'Lambda']);
+    expect(services[0]![1]).toBeCloseTo(
+      (PRICES.dynamoWriteRequestUnit.usd + PRICES.dynamoReadRequestUnit.usd) * 1e6,
+      12,
+    );
+    expect(services[1]![1]).toBeCloseTo(PRICES.lambdaRequest.usd * 1e6 + PRICES.lambdaGbSecondArm.usd, 12);
+    expect(new Set(Object.keys(LINE_ITEMS).map((item) => serviceOf(item as Charge['item'])))).toEqual(
+      new Set(['API Gateway', 'Lambda', 'DynamoDB', 'SQS', 'KMS', 'CloudWatch']),
+    );
+  });
+
   it('prices a million write units at the table’s price', () => {
-    expect(chargeUsd({ item: 'dynamoWrites', source: 'x', quantity: 1e6 })).toBeCloseTo(0.625, 10);
+    expect(chargeUsd({ item: 'dynamoWrites', source: 'x', quantity: 1e6 })).toBeCloseTo(
+      PRICES.dynamoWriteRequestUnit.usd * 1e6,
+      10,
+    );
     expect(
       totalUsd([
         { item: 'apiRequests', source: 'api', quantity: 1e6 },
         { item: 'lambdaRequests', source: 'webhook', quantity: 1e6 },
       ]),
-    ).toBeCloseTo(1.2, 10);
+    ).toBeCloseTo((PRICES.apiGatewayHttpRequest.usd + PRICES.lambdaRequest.usd) * 1e6, 10);
   });
 
   it('combines charges of the same item and source, scaled', () => {
@@ -181,22 +222,52 @@ describe('charges and dollars', () => {
 });
 
 describe('watchPollCharges', () => {
-  it('interpolates a base and a per-address part from two polls, never below zero', () => {
-    const p1: Charge[] = [
-      { item: 'dynamoReads', source: 'rpcWorker', quantity: 3 },
+  it('adds per address what listing costs and, for the due share, what checking adds; never below zero', () => {
+    // 2 addresses, both due: 1 + 2 × 3 reads. +200 listed, none due: +100 reads. +200 all due: +600 reads.
+    const base: Charge[] = [
+      { item: 'dynamoReads', source: 'rpcWorker', quantity: 7 },
       { item: 'lambdaRequests', source: 'rpcWorker', quantity: 2 },
     ];
-    const p2: Charge[] = [
-      { item: 'dynamoReads', source: 'rpcWorker', quantity: 203 },
+    // A base address moved meanwhile: one snapshot write that is not the listed addresses' doing.
+    const listed: Charge[] = [
+      { item: 'dynamoReads', source: 'rpcWorker', quantity: 107 },
+      { item: 'lambdaRequests', source: 'rpcWorker', quantity: 2 },
+      { item: 'dynamoWrites', source: 'rpcWorker', quantity: 1 },
+    ];
+    const checked: Charge[] = [
+      { item: 'dynamoReads', source: 'rpcWorker', quantity: 607 },
       { item: 'lambdaRequests', source: 'rpcWorker', quantity: 1 },
     ];
-    const at = watchPollCharges(p1, 2, p2, 202);
-    expect(quantity(at(2), 'dynamoReads', 'rpcWorker')).toBeCloseTo(3, 10);
-    expect(quantity(at(1_002), 'dynamoReads', 'rpcWorker')).toBeCloseTo(1_003, 10);
-    expect(quantity(at(0), 'dynamoReads', 'rpcWorker')).toBeCloseTo(1, 10);
+    const polls = { base, w: 2, listed, checked, extra: 200 };
+    const everyPoll = watchPollCharges(polls, 1);
+    expect(quantity(everyPoll(2), 'dynamoReads', 'rpcWorker')).toBeCloseTo(7, 10);
+    expect(quantity(everyPoll(1_002), 'dynamoReads', 'rpcWorker')).toBeCloseTo(3_007, 10);
+    // A tenth due: 0.5 a listed address + 0.1 × (3 − 0.5) for checking it.
+    const tenth = watchPollCharges(polls, 0.1);
+    expect(
+      quantity(tenth(1_000), 'dynamoReads', 'rpcWorker') - quantity(tenth(0), 'dynamoReads', 'rpcWorker'),
+    ).toBeCloseTo(1_000 * (0.9 * 0.5 + 0.1 * 3), 8);
+    expect(quantity(tenth(50_000), 'dynamoWrites', 'rpcWorker')).toBe(0);
     // Fewer invocations with more addresses (batching noise) is no negative cost per address.
-    expect(quantity(at(10_000), 'lambdaRequests', 'rpcWorker')).toBe(2);
-    expect(() => watchPollCharges(p1, 5, p2, 5)).toThrow();
+    expect(quantity(tenth(10_000), 'lambdaRequests', 'rpcWorker')).toBe(2);
+    expect(() => watchPollCharges({ ...polls, extra: 0 }, 1)).toThrow();
+  });
+});
+
+describe('watchCheckShare', () => {
+  it('checks the recently moved at every poll and the quiet ones once per interval', () => {
+    const cadence = { hourQuiet: 5, dayQuiet: 15 };
+    expect(watchCheckShare(1, cadence, { movedWithinHour: 1, movedWithinDay: 0 })).toBe(1);
+    expect(watchCheckShare(1, cadence, { movedWithinHour: 0, movedWithinDay: 1 })).toBeCloseTo(1 / 5, 12);
+    expect(watchCheckShare(1, cadence, { movedWithinHour: 0, movedWithinDay: 0 })).toBeCloseTo(1 / 15, 12);
+    expect(watchCheckShare(1, cadence)).toBeCloseTo(
+      WATCH_ACTIVITY.movedWithinHour +
+        WATCH_ACTIVITY.movedWithinDay / 5 +
+        (1 - WATCH_ACTIVITY.movedWithinHour - WATCH_ACTIVITY.movedWithinDay) / 15,
+      12,
+    );
+    // Polls every 10 minutes check the hour-quiet ones at every poll.
+    expect(watchCheckShare(10, cadence, { movedWithinHour: 0, movedWithinDay: 1 })).toBe(1);
   });
 });
 
@@ -222,7 +293,7 @@ describe('fixedCharges', () => {
 describe('the monthly model', () => {
   /** Every kind costs one HTTP API request per update and nothing else. */
   const kinds = Object.fromEntries(
-    KIND_NAMES.map((k) => [k, [{ item: 'apiRequests', source: 'api', quantity: k === 'deposit' ? 3 : 1 } as Charge]]),
+    KIND_NAMES.map((k) => [k, [{ item: 'apiRequests', source: 'api', quantity: KINDS[k].updates } as Charge]]),
   ) as Record<KindName, Charge[]>;
   const mix = Object.fromEntries(KIND_NAMES.map((k) => [k, 0])) as Record<KindName, number>;
   mix.menu = 10;
@@ -238,26 +309,52 @@ describe('the monthly model', () => {
   };
 
   it('counts updates per user from the mix and the kinds’ update counts', () => {
-    expect(updatesPerUser(mix)).toBe(13);
-    expect(updatesPerUser()).toBeCloseTo(37.1, 10);
+    expect(updatesPerUser(mix)).toBe(12);
+    expect(updatesPerUser()).toBeCloseTo(36.9, 10);
     expect(USAGE_MIX.menu).toBeGreaterThan(USAGE_MIX.withdraw);
   });
 
   it('prices a million updates of traffic under the mix', () => {
-    // Each update is one HTTP API request here: $1.00 per million.
-    expect(perMillionUpdates(input).usd).toBeCloseTo(1, 10);
+    // Each update is one HTTP API request here.
+    expect(perMillionUpdates(input).usd).toBeCloseTo(PRICES.apiGatewayHttpRequest.usd * 1e6, 10);
   });
 
   it('adds traffic, polls, storage and fixed charges for a month, and divides by the updates', () => {
     const m = month(input, 1_000);
-    expect(m.updates).toBe(13_000);
-    expect(m.usd.traffic).toBeCloseTo(13_000 / 1e6, 12);
-    expect(m.usd.polls).toBeCloseTo(1_000 * (1 + 500) * (0.125 / 1e6), 12);
-    expect(m.usd.storage).toBeCloseTo(0.25 + 0.2, 12);
+    expect(m.updates).toBe(12_000);
+    expect(m.usd.traffic).toBeCloseTo(12_000 * PRICES.apiGatewayHttpRequest.usd, 12);
+    expect(m.usd.polls).toBeCloseTo(1_000 * (1 + 500) * PRICES.dynamoReadRequestUnit.usd, 12);
+    expect(m.usd.storage).toBeCloseTo(PRICES.dynamoStorageGbMonth.usd + PRICES.dynamoPitrGbMonth.usd, 12);
     expect(m.usd.fixed).toBe(2);
     expect(m.totalUsd).toBeCloseTo(m.usd.traffic + m.usd.polls + m.usd.storage + m.usd.fixed, 12);
-    expect(m.perMillionUpdates).toBeCloseTo((m.totalUsd / 13_000) * 1e6, 6);
+    expect(m.perMillionUpdates).toBeCloseTo((m.totalUsd / 12_000) * 1e6, 6);
     expect(m.polls.every((c) => c.source.startsWith(WATCH_POLL_SOURCE))).toBe(true);
+  });
+
+  it('judges the goals: $3 per million updates (traffic, and all-in at 100k MAU) and 100k MAU under $60 a month', () => {
+    expect(GOALS).toEqual({ usdPerMillionUpdates: 3, month: { mau: 100_000, usd: 60 } });
+    // 100k MAU of 12 updates: 1.2M updates a month.
+    const at = (usdPerUpdate: number, fixedUsd: number): ModelInput => ({
+      ...input,
+      kinds: Object.fromEntries(
+        KIND_NAMES.map((k) => [
+          k,
+          [{ item: 'lambdaRequests', source: 'webhook', quantity: usdPerUpdate / PRICES.lambdaRequest.usd } as Charge],
+        ]),
+      ) as Record<KindName, Charge[]>,
+      watchPoll: () => [],
+      storageBytesPerUser: 0,
+      fixed: [{ item: 'kmsKeys', source: 'fixed', quantity: fixedUsd / PRICES.kmsKeyMonth.usd }],
+    });
+    // 11 occurrences make 12 updates (a deposit is 2): $2 an occurrence is $1.83 per million updates.
+    const cheap = checkGoals(at(2e-6, 1));
+    expect(cheap.map((g) => g.met)).toEqual([true, true, true]);
+    expect(cheap[0]!.usd).toBeCloseTo((11 * 2) / 12, 10);
+    expect(cheap[2]!.usd).toBeCloseTo(month(at(2e-6, 1), 100_000).totalUsd, 10);
+    // Traffic under $3/M, but $40 of fixed charges over 1.2M updates is $33/M more.
+    expect(checkGoals(at(2e-6, 40)).map((g) => g.met)).toEqual([true, false, true]);
+    expect(checkGoals(at(2e-6, 70)).map((g) => g.met)).toEqual([true, false, false]);
+    expect(checkGoals(at(4e-6, 0)).map((g) => g.met)).toEqual([false, false, true]);
   });
 
   it('ranks the biggest lines with their share, and finds what would cut them', () => {
@@ -274,9 +371,11 @@ describe('the monthly model', () => {
       ['dynamoWrites', 'webhook'],
       ['apiRequests', 'api'],
     ]);
-    expect(top[0]!.usd).toBeCloseTo(2.5, 10);
-    expect(top[0]!.share).toBeCloseTo(2.5 / 3.55, 10);
-    expect(cutFor({ item: 'dynamoReads', source: `${WATCH_POLL_SOURCE}rpcWorker` })).toMatch(/watch\.check/);
+    const writes = 4e6 * PRICES.dynamoWriteRequestUnit.usd;
+    const all = writes + 1e6 * PRICES.apiGatewayHttpRequest.usd + 1e5 * PRICES.sqsFifoRequest.usd;
+    expect(top[0]!.usd).toBeCloseTo(writes, 10);
+    expect(top[0]!.share).toBeCloseTo(writes / all, 10);
+    expect(cutFor({ item: 'dynamoReads', source: `${WATCH_POLL_SOURCE}rpcWorker` })).toMatch(/watch list/);
     expect(cutFor({ item: 'dynamoReads', source: 'aiWorker' })).toMatch(/eventually consistent/);
   });
 });

@@ -2,7 +2,6 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_NAMES, stageSettings } from '../../core/desk/settings.js';
 import { Alarms, alarmName } from '../../stacks/Alarms.js';
-import { Api } from '../../stacks/Api.js';
 import { ALARM_SETTINGS, FUNCTIONS, type FunctionWiring, queueResourceNames } from '../../stacks/manifest.js';
 import {
   actionsOf,
@@ -125,8 +124,8 @@ describe('Alarms stack', () => {
     }
   });
 
-  it('alarms when the HTTP API answers 5xx at least the threshold number of times', () => {
-    const found = metricAlarms('AWS/ApiGateway', '5xx');
+  it("alarms when the webhook's function URL answers 5xx at least the threshold number of times", () => {
+    const found = metricAlarms('AWS/Lambda', 'Url5xxCount');
     expect(found).toHaveLength(1);
     const errors = ALARM_SETTINGS.webhookServerErrors;
     expect(found[0]!.Properties).toMatchObject({
@@ -136,9 +135,9 @@ describe('Alarms stack', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
-    const api = dimensionTarget(propertyOf<Dimension[]>(found[0]!, 'Dimensions'), 'ApiId');
-    expect(api.resource.Type).toBe('AWS::ApiGatewayV2::Api');
-    expect(api.logicalId).toBe(onlyResource(app.template(Api), 'AWS::ApiGatewayV2::Api').logicalId);
+    const target = dimensionTarget(propertyOf<Dimension[]>(found[0]!, 'Dimensions'), 'FunctionName');
+    const webhook = app.fn('webhook');
+    expect(target).toMatchObject({ stackName: webhook.stackName, logicalId: webhook.logicalId });
   });
 
   it('notifies the topic when an alarm fires and when it recovers, and on nothing else', () => {

@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stageSettings } from '../../core/desk/settings.js';
-import { Api, WEBHOOK_PATH, WEBHOOK_ROUTE } from '../../stacks/Api.js';
+import { Api, WEBHOOK_PATH } from '../../stacks/Api.js';
 import { onlyResource, propertyOf, type SynthesizedTestApp, synthesizeForTest } from '../helpers/synth.js';
 
 const STAGE = 'test';
@@ -15,35 +15,53 @@ beforeAll(async () => {
   template = app.template(Api);
 });
 
-/** The Script's `UserParams`, with the API endpoint token replaced by `endpoint`. */
-function scriptParams(endpoint: string): { params: unknown; apiLogicalId: string } {
+/** The Script's `UserParams`, with the function URL token replaced by `endpoint`. */
+function scriptParams(endpoint: string): { params: unknown; urlLogicalId: string } {
   const script = onlyResource(template, 'Custom::SSTScript').resource;
   const join = propertyOf<{ 'Fn::Join': [string, unknown[]] }>(script, 'UserParams')['Fn::Join'];
-  let apiLogicalId = '';
+  let urlLogicalId = '';
   const text = join[1]
     .map((part) => {
       if (typeof part === 'string') return part;
       const [logicalId, attribute] = (part as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
-      expect(attribute).toBe('ApiEndpoint');
-      apiLogicalId = logicalId;
+      expect(attribute).toBe('FunctionUrl');
+      urlLogicalId = logicalId;
       return endpoint;
     })
     .join(join[0]);
-  return { params: JSON.parse(text), apiLogicalId };
+  return { params: JSON.parse(text), urlLogicalId };
 }
 
 describe('Api stack', () => {
-  it('routes POST /telegram to the webhook function with payload format 2.0', () => {
+  it('serves the webhook function at its own function URL, with no API Gateway in front (no per-update charge)', () => {
     const fn = app.fn('webhook');
     expect(fn.stackName).toBe('test-wallet-desk-Api');
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: WEBHOOK_ROUTE, AuthorizationType: 'NONE' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-      IntegrationType: 'AWS_PROXY',
-      IntegrationUri: { 'Fn::GetAtt': [fn.logicalId, 'Arn'] },
-      PayloadFormatVersion: '2.0',
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [fn.logicalId, 'Arn'] },
+      InvokeMode: 'BUFFERED',
     });
-    expect(WEBHOOK_ROUTE).toBe(`POST ${WEBHOOK_PATH}`);
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 0);
+  });
+
+  it('leaves the URL open to Telegram (auth NONE) and public invocation to the URL only: the webhook checks the secret token', () => {
+    const fn = app.fn('webhook');
+    const url = onlyResource(template, 'AWS::Lambda::Url').resource;
+    expect(url.Properties?.AuthType).toBe('NONE');
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      FunctionName: { 'Fn::GetAtt': [fn.logicalId, 'Arn'] },
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE',
+    });
+    // Anyone may invoke it only through the URL: a public `InvokeFunction` is scoped to URL calls.
+    const publicInvoke = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties?.Principal === '*' && p.Properties?.Action !== 'lambda:InvokeFunctionUrl',
+    );
+    for (const permission of publicInvoke) {
+      expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true });
+    }
   });
 
   it('runs the webhook on nodejs22.x arm64 with the timeout and memory of settings.webhook', () => {
@@ -63,9 +81,8 @@ describe('Api stack', () => {
   });
 
   it('serves no CORS preflight (Telegram calls server to server)', () => {
-    const api = onlyResource(template, 'AWS::ApiGatewayV2::Api').resource;
-    expect(api.Properties?.ProtocolType).toBe('HTTP');
-    expect(api.Properties?.CorsConfiguration).toBeUndefined();
+    const url = onlyResource(template, 'AWS::Lambda::Url').resource;
+    expect(url.Properties?.Cors).toBeUndefined();
   });
 
   describe('webhook registration script', () => {
@@ -83,15 +100,15 @@ describe('Api stack', () => {
       expect(register.props).toMatchObject({ runtime: 'nodejs22.x', architecture: 'arm_64', enableLiveDev: false });
     });
 
-    it('passes the API url + /telegram, allowed updates and max connections of settings.webhook as params', () => {
-      const { params, apiLogicalId } = scriptParams('https://abc.execute-api.example');
+    it('passes the function URL + telegram, allowed updates and max connections of settings.webhook as params', () => {
+      const { params, urlLogicalId } = scriptParams('https://abc.lambda-url.example/');
       expect(params).toEqual({
-        url: `https://abc.execute-api.example${WEBHOOK_PATH}`,
+        url: `https://abc.lambda-url.example/${WEBHOOK_PATH}`,
         allowedUpdates: webhook.allowedUpdates,
         maxConnections: webhook.maxConnections,
       });
-      const api = app.resolve('test-wallet-desk-Api', { Ref: apiLogicalId });
-      expect(api.resource.Type).toBe('AWS::ApiGatewayV2::Api');
+      const url = app.resolve('test-wallet-desk-Api', { Ref: urlLogicalId });
+      expect(url.resource.Type).toBe('AWS::Lambda::Url');
     });
 
     it('puts no secret in the params (the script runner logs them)', () => {
@@ -100,8 +117,7 @@ describe('Api stack', () => {
     });
   });
 
-  it('outputs the API and webhook URLs', () => {
-    template.hasOutput('ApiUrl', {});
+  it('outputs the webhook URL', () => {
     template.hasOutput('WebhookUrl', {});
   });
 });

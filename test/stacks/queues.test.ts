@@ -106,6 +106,15 @@ describe('Queues stack', () => {
   });
 });
 
+describe('workers that wait on the network', () => {
+  it('run small, as they are billed by the GB-second while they wait (rpc 256 MB, ai 128 MB)', () => {
+    for (const stage of ['dev', 'prod']) {
+      expect(stageSettings(stage).queues.rpc.memoryMb).toBeLessThanOrEqual(256);
+      expect(stageSettings(stage).queues.ai.memoryMb).toBe(128);
+    }
+  });
+});
+
 describe('the manifest against the stage settings', () => {
   it('accepts every stage, and refuses a function whose queues are sized apart', () => {
     for (const stage of ['dev', 'test', 'prod']) expect(() => assertWiring(stageSettings(stage))).not.toThrow();

@@ -39,9 +39,10 @@ export class DynamoWatchStore implements WatchStore {
   }
 
   async addWatcher(address: string, watcher: Watcher): Promise<void> {
+    // No copy of the address beside its key: every poll reads this item, and pays by its bytes.
     await this.table.update(WATCHSET, addressSk(address), {
-      UpdateExpression: 'ADD chats :chat SET address = :address',
-      ExpressionAttributeValues: { ':chat': { NS: [String(watcher.chatId)] }, ':address': { S: address } },
+      UpdateExpression: 'ADD chats :chat',
+      ExpressionAttributeValues: { ':chat': { NS: [String(watcher.chatId)] } },
     });
     const threshold = { S: watcher.thresholdLamports.toString() };
     await this.table.put({
@@ -94,16 +95,25 @@ export class DynamoWatchStore implements WatchStore {
   }
 
   async listAddresses(cursor: string | undefined, limit: number): Promise<AddressPage> {
-    // The snapshot lives on the same item, but the listing needs only the key; eventual consistency
-    // is fine: an address added a moment ago is picked up by the next poll.
+    // The snapshot lives on the same item; the listing needs the key and when the snapshot last
+    // moved (the poll's cadence). Eventual consistency is fine: an address added a moment ago is
+    // picked up by the next poll, and a move a moment ago only makes the address due sooner.
     const page = await this.table.query(WATCHSET, {
       limit,
       afterSk: cursor === undefined ? undefined : addressSk(cursor),
-      attributes: ['sk'],
+      attributes: ['sk', 'updatedAt'],
       consistent: false,
     });
-    const addresses = page.items.flatMap((item) => addressOf(item.sk?.S) ?? []);
-    return { addresses, next: addressOf(page.lastSk) };
+    const addresses: string[] = [];
+    const changedAt = new Map<string, number>();
+    for (const item of page.items) {
+      const address = addressOf(item.sk?.S);
+      if (address === undefined) continue;
+      addresses.push(address);
+      const at = Number(item.updatedAt?.N);
+      if (item.updatedAt?.N !== undefined && Number.isFinite(at)) changedAt.set(address, at);
+    }
+    return { addresses, changedAt, next: addressOf(page.lastSk) };
   }
 
   async watchers(address: string): Promise<Watcher[]> {

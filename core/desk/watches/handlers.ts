@@ -12,6 +12,7 @@ import { notice } from '../../platform/telegram/index.js';
 import { jobTranslator } from '../i18n.js';
 import type { SolanaGateway } from '../solana/index.js';
 import { checkAddress, formatSol } from '../solana/index.js';
+import { isDue } from './cadence.js';
 import { WatchCheckJob, WatchPollJob } from './jobs.js';
 import { CHECK_BATCH, type Watcher, type WatchSnapshot, type WatchStore } from './store.js';
 import { watchlistHandlers } from './watchlist.js';
@@ -21,11 +22,19 @@ export interface WatchDeps {
   solana: SolanaGateway;
   /** Where checks (rpc queue) and notices (notify queue) go. */
   queue: JobQueue;
+  /** Minutes between two scheduled polls (`solana.watchPollMinutes`). */
+  pollMinutes: number;
   now?: () => Date;
 }
 
 /** Addresses asked of the store per page while polling (a page is one DynamoDB query). */
 const LIST_PAGE = 1000;
+/**
+ * Listed addresses one check's snapshot read may span: its addresses' neighbours in the list that
+ * are not due are read too (a range read bills the bytes it reads), so a check whose next due
+ * address lies further than this from its first is closed and a new one started.
+ */
+const CHECK_SPAN = 2 * CHECK_BATCH;
 /** Store calls a check keeps in flight (watcher lists, snapshot writes). */
 const STORE_CONCURRENCY = 16;
 
@@ -64,26 +73,45 @@ export function noticeIdPrefix(change: BalanceChange, chatId: number): string {
 }
 
 /**
- * `watch.poll`: lists every watched address and emits one `watch.check` per 100. Child ids derive
- * from the poll's id (the EventBridge event id), so a redelivered poll yields the same check ids;
- * checks are idempotent anyway, as the rpc queue is a standard queue.
+ * `watch.poll`: lists every watched address and emits one `watch.check` per batch of the addresses
+ * due at this poll (`isDue`: every poll for an address that moved lately, every 5 or 15 minutes for
+ * quiet ones). A batch holds at most 100 addresses lying within `CHECK_SPAN` of each other in the
+ * list. The poll's time is its envelope's (the schedule event's), and child ids derive from the
+ * poll's id (the EventBridge event id), so a redelivered poll yields the same checks with the same
+ * ids; checks are idempotent anyway, as the rpc queue is a standard queue.
  */
 export function watchPollHandler(deps: WatchDeps) {
   return handle(WatchPollJob, async (job, log) => {
-    const addresses: string[] = [];
+    const at = Date.parse(job.createdAt);
+    const pollMs = deps.pollMinutes * 60_000;
+    const batches: string[][] = [];
+    let batch: string[] = [];
+    let batchStart = 0;
+    let listed = 0;
     let cursor: string | undefined;
     do {
       const page = await deps.store.listAddresses(cursor, LIST_PAGE);
-      addresses.push(...page.addresses);
+      for (const address of page.addresses) {
+        const position = listed++;
+        if (!isDue(address, page.changedAt.get(address), at, pollMs)) continue;
+        if (batch.length === CHECK_BATCH || (batch.length > 0 && position - batchStart >= CHECK_SPAN)) {
+          batches.push(batch);
+          batch = [];
+        }
+        if (batch.length === 0) batchStart = position;
+        batch.push(address);
+      }
       cursor = page.next;
     } while (cursor !== undefined);
-    const drafts = chunks(addresses, CHECK_BATCH).map((batch) => ({
+    if (batch.length > 0) batches.push(batch);
+    const drafts = batches.map((addresses) => ({
       job: WatchCheckJob,
-      payload: { addresses: batch },
+      payload: { addresses },
       chatId: null,
       userId: null,
     }));
-    log.info('watch.polled', { addresses: addresses.length, checks: drafts.length });
+    const due = batches.reduce((sum, b) => sum + b.length, 0);
+    log.info('watch.polled', { addresses: listed, due, checks: drafts.length });
     await emitFrom(deps.queue, job, drafts, deps.now?.());
   });
 }
@@ -150,12 +178,6 @@ function validAddresses(addresses: readonly string[], log: Logger): string[] {
     log.warn('watch.invalid_addresses', { skipped: unique.filter((address) => !valid.includes(address)) });
   }
   return valid;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
-  return out;
 }
 
 /** `items.map(fn)` with at most `STORE_CONCURRENCY` calls in flight, results in order. */

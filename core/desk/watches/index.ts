@@ -1,4 +1,5 @@
 /** Watches: balance alerts on addresses, polled on a schedule: the folder's public face. */
+export * from './cadence.js';
 export * from './catalog.js';
 export * from './conversation.js';
 export * from './dynamodb-store.js';

@@ -35,6 +35,8 @@ export interface WatchSnapshot {
 /** A page of watched addresses, in a stable order; `next` resumes after it, undefined on the last page. */
 export interface AddressPage {
   readonly addresses: string[];
+  /** When each address's snapshot last moved (ms); absent for an address not seen yet. */
+  readonly changedAt: ReadonlyMap<string, number>;
   readonly next: string | undefined;
 }
 

@@ -1,4 +1,5 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { type Condition, ConditionFailed, Table } from '../adapters/index.js';
 import { SessionConflictError } from '../errors.js';
@@ -16,6 +17,31 @@ function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * JSON longer than this is stored deflated, as a binary attribute (`<name>Z` instead of `<name>`):
+ * every byte of a session item is paid on every update's write, 1 KB a write unit, and a session
+ * with the latest outbox (a reply and its jobs' envelopes) is JSON that deflates to a third or less.
+ */
+export const DEFLATE_OVER_BYTES = 200;
+
+/** `json` as the attribute `name`, deflated when long. */
+function packed(name: string, json: string): Record<string, AttributeValue> {
+  return Buffer.byteLength(json) > DEFLATE_OVER_BYTES
+    ? { [`${name}Z`]: { B: deflateRawSync(json) } }
+    : { [name]: { S: json } };
+}
+
+/** The JSON text of attribute `name`, plain or deflated; undefined when absent or not inflatable. */
+function unpacked(item: Record<string, AttributeValue>, name: string): string | undefined {
+  const deflated = item[`${name}Z`]?.B;
+  if (deflated === undefined) return item[name]?.S;
+  try {
+    return inflateRawSync(deflated).toString('utf8');
   } catch {
     return undefined;
   }
@@ -47,7 +73,8 @@ export interface DynamoStoreOptions {
 
 /**
  * Session store and update ledger. A session is one item `pk = session#<key>`, `sk = session`:
- * data as JSON, a numeric version for optimistic locking, and the recently applied update ids.
+ * data as JSON, a numeric version for optimistic locking, and the recently applied update ids
+ * (JSON over `DEFLATE_OVER_BYTES` deflated, so most writes stay within one 1 KB write unit).
  * A sessionless update is an item `pk = update#<id>`, `sk = update` holding its outbox.
  */
 export class DynamoSessionStore implements SessionStore, UpdateLedger {
@@ -71,8 +98,8 @@ export class DynamoSessionStore implements SessionStore, UpdateLedger {
     return {
       key,
       version,
-      data: parseJson(item.data?.S),
-      processed: z.catch(ProcessedListSchema, []).parse(parseJson(item.processed?.S)),
+      data: parseJson(unpacked(item, 'data')),
+      processed: z.catch(ProcessedListSchema, []).parse(parseJson(unpacked(item, 'processed'))),
     };
   }
 
@@ -97,9 +124,9 @@ export class DynamoSessionStore implements SessionStore, UpdateLedger {
         {
           pk: { S: `session#${save.key}` },
           sk: { S: 'session' },
-          data: { S: JSON.stringify(save.data ?? null) },
+          ...packed('data', JSON.stringify(save.data ?? null)),
           version: { N: String(save.expectedVersion + 1) },
-          processed: { S: JSON.stringify(processed) },
+          ...packed('processed', JSON.stringify(processed)),
           updatedAt: { N: String(now) },
           expiresAt: { N: String(now + this.options.sessionIdleSeconds) },
         },

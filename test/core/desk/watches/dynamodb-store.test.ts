@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeBase58 } from '../../../../core/desk/solana/address.js';
 import { DynamoWatchStore } from '../../../../core/desk/watches/dynamodb-store.js';
@@ -62,6 +62,32 @@ describe('DynamoWatchStore', () => {
     const pages = await listAll(store, 10);
     expect(pages.map((page) => page.length).filter((n) => n > 0)).toEqual([10, 10, 5]);
     expect(pages.flat()).toEqual([...addresses].sort());
+  });
+
+  it('lists when each address’s snapshot last moved, and nothing for one not seen yet', async () => {
+    const store = await freshStore();
+    const [seen, unseen] = [addressOf(1), addressOf(2)];
+    await store.addWatcher(seen, watcher(1));
+    await store.addWatcher(unseen, watcher(1));
+    const movedAt = clock;
+    expect(await store.updateSnapshot(seen, 0, 5n)).toBe(true);
+    const page = await store.listAddresses(undefined, 10);
+    expect([...page.changedAt]).toEqual([[seen, movedAt]]);
+    expect(page.addresses).toEqual([seen, unseen].sort());
+  });
+
+  it('keeps the listed item small: the address only in its key (every poll reads every listed item)', async () => {
+    const store = await freshStore();
+    const address = addressOf(3);
+    await store.addWatcher(address, watcher(1));
+    expect(await store.updateSnapshot(address, 0, 5n)).toBe(true);
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: `watch-${tables}`,
+        Key: { pk: { S: 'watchset' }, sk: { S: `addr#${address}` } },
+      }),
+    );
+    expect(Object.keys(Item ?? {}).sort()).toEqual(['chats', 'lamports', 'pk', 'sk', 'updatedAt', 'version']);
   });
 
   it('keeps an address listed while, and only while, someone watches it', async () => {
@@ -183,7 +209,7 @@ describe('watch.poll and watch.check on DynamoDB', () => {
     const store = await freshStore();
     const solana = new FakeSolana();
     const queue = new MemoryJobQueue();
-    const consume = createConsumer([...watchHandlers({ store, solana, queue })], memoryLogger());
+    const consume = createConsumer([...watchHandlers({ store, solana, queue, pollMinutes: 1 })], memoryLogger());
     const deliver = async (envelopes: readonly JobEnvelope[]) =>
       (
         await consume(
@@ -199,7 +225,8 @@ describe('watch.poll and watch.check on DynamoDB', () => {
       const [poll] = sealJobs([{ job: WatchPollJob, payload: {}, chatId: null, userId: null }], {
         idPrefix: id,
         traceId: id,
-        now: new Date(),
+        // The store's clock: the snapshots it moved are minutes old, so every address is due.
+        now: new Date(clock),
       });
       const before = queue.sent.length;
       expect(await deliver([poll!.envelope])).toEqual([]);

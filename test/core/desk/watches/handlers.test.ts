@@ -25,7 +25,10 @@ const SOL = 1_000_000_000n;
 
 /** In-memory WatchStore with the DynamoDB adapter's contract (clock versions, compare-and-set snapshots). */
 class MemoryWatchStore implements WatchStore {
-  readonly watched = new Map<string, { chats: Map<number, Watcher>; snapshot: WatchSnapshot | null }>();
+  readonly watched = new Map<
+    string,
+    { chats: Map<number, Watcher>; snapshot: WatchSnapshot | null; changedAt?: number }
+  >();
   clock = 1_700_000_000_000;
   failNextUpdate: Error | undefined;
 
@@ -53,7 +56,13 @@ class MemoryWatchStore implements WatchStore {
     const start = cursor === undefined ? 0 : all.findIndex((a) => a > cursor);
     const addresses = start < 0 ? [] : all.slice(start, start + limit);
     const last = addresses.at(-1);
-    return { addresses, next: last !== undefined && last !== all.at(-1) ? last : undefined };
+    const changedAt = new Map(
+      addresses.flatMap((a) => {
+        const at = this.watched.get(a)?.changedAt;
+        return at === undefined ? [] : [[a, at] as const];
+      }),
+    );
+    return { addresses, changedAt, next: last !== undefined && last !== all.at(-1) ? last : undefined };
   }
   async watchers(address: string) {
     return [...(this.watched.get(address)?.chats.values() ?? [])].sort((a, b) => a.chatId - b.chatId);
@@ -74,6 +83,7 @@ class MemoryWatchStore implements WatchStore {
     const entry = this.watched.get(address);
     if (!entry || (entry.snapshot?.version ?? 0) !== expectedVersion) return false;
     entry.snapshot = { lamports, version: Math.max(++this.clock, expectedVersion + 1) };
+    entry.changedAt = Date.now();
     return true;
   }
 }
@@ -87,7 +97,7 @@ function setup() {
   const solana = new FakeSolana();
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
-  const consume = createConsumer([...watchHandlers({ store, solana, queue })], log);
+  const consume = createConsumer([...watchHandlers({ store, solana, queue, pollMinutes: 1 })], log);
   let delivery = 0;
   /** Delivers envelopes as one SQS batch; returns the failed message ids. */
   const deliver = async (envelopes: readonly JobEnvelope[]) => {
@@ -101,8 +111,13 @@ function setup() {
   };
   const seal = (drafts: JobDraft[], idPrefix: string) =>
     sealJobs(drafts, { idPrefix, traceId: idPrefix, now: new Date() }).map((j) => j.envelope);
-  const poll = (id = 'evt-1') =>
-    seal([{ job: WatchPollJob, payload: {}, chatId: null, userId: null }], id).map((e) => ({ ...e, id }));
+  /** The schedule's poll `id`, fired at `at` (ms; now by default). */
+  const poll = (id = 'evt-1', at = Date.now()) =>
+    seal([{ job: WatchPollJob, payload: {}, chatId: null, userId: null }], id).map((e) => ({
+      ...e,
+      id,
+      createdAt: new Date(at).toISOString(),
+    }));
   const check = (addresses: string[], id = 'chk') =>
     seal([{ job: WatchCheckJob, payload: { addresses }, chatId: null, userId: null }], id);
   const sentOf = (type: string) => queue.sent.filter((j) => j.envelope.type === type);
@@ -113,10 +128,10 @@ function setup() {
       chatId: j.envelope.chatId,
       text: (j.envelope.payload as { calls: { params: { text: string } }[] }).calls[0]!.params.text,
     }));
-  /** Runs a full round: the poll, then every check it emitted. */
-  const round = async (id: string) => {
+  /** Runs a full round: the poll (fired at `at`), then every check it emitted. */
+  const round = async (id: string, at?: number) => {
     const before = queue.sent.length;
-    expect(await deliver(poll(id))).toEqual([]);
+    expect(await deliver(poll(id, at))).toEqual([]);
     const emitted = queue.sent.slice(before).map((j) => j.envelope);
     expect(await deliver(emitted.filter((e) => e.type === 'watch.check'))).toEqual([]);
     return emitted;
@@ -168,6 +183,116 @@ describe('watch.poll', () => {
     const { deliver, poll, queue } = setup();
     expect(await deliver(poll())).toEqual([]);
     expect(queue.sent).toEqual([]);
+  });
+});
+
+describe('watch.poll cadence: the cost follows the addresses that move', () => {
+  const MINUTE = 60_000;
+  const start = Date.parse('2026-12-01T00:00:00Z');
+  /** Which addresses the poll at each of `minutes` consecutive minutes checked. */
+  async function checkedPerPoll(t: ReturnType<typeof setup>, minutes: number) {
+    const checked: string[][] = [];
+    for (let m = 0; m < minutes; m++) {
+      const before = t.checks().length;
+      expect(await t.deliver(t.poll(`evt-${m}`, start + m * MINUTE))).toEqual([]);
+      checked.push(
+        t
+          .checks()
+          .slice(before)
+          .flatMap((e) => (e.payload as { addresses: string[] }).addresses),
+      );
+    }
+    return checked;
+  }
+  /** Marks every watched address as having last moved at `at`. */
+  const movedAt = (store: MemoryWatchStore, at: number) => {
+    for (const entry of store.watched.values()) entry.changedAt = at;
+  };
+
+  it('checks an address quiet for a day once every 15 polls, spread over the minutes', async () => {
+    const t = setup();
+    const addresses = await watchMany(t.store, t.solana);
+    movedAt(t.store, start - 2 * 24 * 60 * MINUTE);
+    const checked = await checkedPerPoll(t, 30);
+    for (const address of addresses) {
+      const at = checked.flatMap((batch, m) => (batch.includes(address) ? [m] : []));
+      expect(at).toHaveLength(2);
+      expect(at[1]! - at[0]!).toBe(15);
+    }
+    // No poll checks everything: the quiet addresses are spread over the interval.
+    expect(Math.max(...checked.map((batch) => batch.length))).toBeLessThan(addresses.length / 2);
+  });
+
+  it('checks an address quiet for an hour once every 5 polls, and one that moved lately at every poll', async () => {
+    const t = setup();
+    const [lately, hourAgo] = await watchMany(t.store, t.solana, 2);
+    t.store.watched.get(lately!)!.changedAt = start - 10 * MINUTE;
+    t.store.watched.get(hourAgo!)!.changedAt = start - 2 * 60 * MINUTE;
+    const checked = await checkedPerPoll(t, 10);
+    expect(checked.every((batch) => batch.includes(lately!))).toBe(true);
+    expect(checked.filter((batch) => batch.includes(hourAgo!))).toHaveLength(2);
+  });
+
+  it('checks an address not seen yet at every poll', async () => {
+    const t = setup();
+    await watchMany(t.store, t.solana, 3);
+    const checked = await checkedPerPoll(t, 3);
+    expect(checked.map((batch) => batch.length)).toEqual([3, 3, 3]);
+  });
+
+  it('with polls every 5 minutes, checks a day-quiet address every third poll', async () => {
+    const t = setup();
+    const consume = createConsumer([...watchHandlers({ ...t, pollMinutes: 5 })], t.log);
+    const [address] = await watchMany(t.store, t.solana, 1);
+    movedAt(t.store, start - 2 * 24 * 60 * MINUTE);
+    let checks = 0;
+    for (let p = 0; p < 9; p++) {
+      const before = t.checks().length;
+      const [envelope] = t.poll(`evt-${p}`, start + p * 5 * MINUTE);
+      await consume([
+        {
+          messageId: `p${p}`,
+          receiptHandle: 'r',
+          body: JSON.stringify(envelope),
+          attributes: { ApproximateReceiveCount: '1' },
+        },
+      ]);
+      checks += t
+        .checks()
+        .slice(before)
+        .filter((e) => (e.payload as { addresses: string[] }).addresses.includes(address!)).length;
+    }
+    expect(checks).toBe(3);
+  });
+
+  it('notices a change of a day-quiet address within 15 minutes', async () => {
+    const t = setup();
+    const [address] = await watchMany(t.store, t.solana, 1);
+    await t.round('first', start - 3 * 24 * 60 * MINUTE);
+    movedAt(t.store, start - 2 * 24 * 60 * MINUTE);
+    t.solana.wallet(address!, 7n * SOL);
+    let noticedAt: number | undefined;
+    for (let m = 0; m < 15 && noticedAt === undefined; m++) {
+      await t.round(`evt-${m}`, start + m * MINUTE);
+      if (t.notices().length > 0) noticedAt = m;
+    }
+    expect(noticedAt).toBeDefined();
+    expect(t.notices().map((n) => n.chatId)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps a check’s addresses close together in the list (one short range read), so far-apart due addresses get their own checks', async () => {
+    const t = setup();
+    const addresses = (await watchMany(t.store, t.solana, 450)).sort();
+    movedAt(t.store, start - 2 * 24 * 60 * MINUTE);
+    // Two addresses that moved lately, far apart in the list: due at every poll, among quiet ones.
+    for (const index of [0, 449]) t.store.watched.get(addresses[index]!)!.changedAt = start;
+    const before = t.checks().length;
+    expect(await t.deliver(t.poll('evt-span', start))).toEqual([]);
+    for (const check of t.checks().slice(before)) {
+      const batch = (check.payload as { addresses: string[] }).addresses;
+      const span = addresses.indexOf(batch.at(-1)!) - addresses.indexOf(batch[0]!);
+      expect(span).toBeLessThan(200);
+    }
   });
 });
 

@@ -47,7 +47,7 @@ async function setup() {
   const solana = new FakeSolana();
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
-  const consume = createConsumer([...watchHandlers({ store, solana, queue })], log);
+  const consume = createConsumer([...watchHandlers({ store, solana, queue, pollMinutes: 1 })], log);
   let delivery = 0;
   /** Delivers one job; fails the test if the consumer did not settle it. */
   const deliver = async (envelope: JobEnvelope) => {

@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   type CancellationReason,
   DynamoDBClient,
   GetItemCommand,
@@ -19,6 +20,7 @@ import { defineJob, sealJobs } from '../../../../core/platform/jobs/envelope.js'
 import { DynamoSessionStore } from '../../../../core/platform/sessions/dynamodb-store.js';
 import { localClientConfig } from '../../../../local/aws/common.js';
 import type { LocalDynamoDb } from '../../../../local/aws/dynamodb.js';
+import { dynamoItemBytes } from '../../../../local/aws/meter.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { externalEndpoint, type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
 import { textUpdate } from '../../../helpers/updates.js';
@@ -27,6 +29,17 @@ let db: LocalDynamoDb;
 let local: LocalTable;
 let client: DynamoDBClient;
 let clock = Date.now();
+
+const ProbeJob = defineJob('test.probe', 'notify', z.object({ n: z.int() }));
+
+/** An item as the SDK returns it, in the marshalled JSON form the meter sizes (binaries as base64). */
+const marshalledForMeter = (item: Record<string, AttributeValue>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(item).map(([name, value]) => [
+      name,
+      value.B === undefined ? value : { B: Buffer.from(value.B).toString('base64') },
+    ]),
+  );
 
 const store = (overrides: Partial<ConstructorParameters<typeof DynamoSessionStore>[0]> = {}) =>
   new DynamoSessionStore({
@@ -101,6 +114,64 @@ describe('DynamoSessionStore', () => {
     }
     expect(processed.map((p) => p.updateId)).toEqual([4, 5, 6, 7, 8]);
     expect(processed.map((p) => p.outbox !== undefined)).toEqual([false, false, false, true, true]);
+  });
+
+  it('keeps a session with a large latest outbox within one 1 KB write unit, deflated, and reads it back', async () => {
+    const s = store();
+    const keyboard = Array.from({ length: 4 }, (_, row) =>
+      Array.from({ length: 2 }, (_, col) => ({ text: `Button ${row}.${col}`, callback_data: `menu:${row}:${col}` })),
+    );
+    const reply = {
+      method: 'sendMessage',
+      params: {
+        chat_id: 6,
+        parse_mode: 'HTML',
+        text: '<b>Main menu</b>\nChoose what to do next. '.repeat(12),
+        reply_markup: { inline_keyboard: keyboard },
+      },
+    };
+    const jobs = sealJobs(
+      [1, 2].map((n) => ({ job: ProbeJob, payload: { n }, chatId: 6, userId: 6 })),
+      { idPrefix: 'upd-9', traceId: 'trace-upd-9', now: new Date(clock) },
+    ).map((j) => ({ queue: 'notify', envelope: j.envelope }));
+    const outbox = { jobs, reply };
+    const data = { lang: 'en', screen: 'menu', wallets: ['So11111111111111111111111111111111111111112'] };
+    const processed = Array.from({ length: 19 }, (_, i) => ({ updateId: 1_000_000 + i }));
+    expect(Buffer.byteLength(JSON.stringify({ data, processed, outbox }))).toBeGreaterThan(1_500);
+    await s.save({ key: '16:16', data, expectedVersion: 0, update: { updateId: 2_000_000, outbox }, processed });
+
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: db.tableName, Key: { pk: { S: 'session#16:16' }, sk: { S: 'session' } } }),
+    );
+    expect(Item?.processedZ?.B).toBeDefined();
+    expect(Item?.processed).toBeUndefined();
+    expect(dynamoItemBytes(marshalledForMeter(Item!))).toBeLessThanOrEqual(1_024);
+    const loaded = await s.load('16:16');
+    expect(loaded.data).toEqual(data);
+    expect(loaded.processed.at(-1)).toEqual({ updateId: 2_000_000, outbox });
+    expect(loaded.processed).toHaveLength(20);
+  });
+
+  it('reads a session written before sessions were deflated', async () => {
+    await client.send(
+      new PutItemCommand({
+        TableName: db.tableName,
+        Item: {
+          pk: { S: 'session#17:17' },
+          sk: { S: 'session' },
+          data: { S: '{"lang":"zh"}' },
+          version: { N: '2' },
+          processed: { S: '[{"updateId":5}]' },
+          expiresAt: { N: String(Math.floor(clock / 1000) + 100) },
+        },
+      }),
+    );
+    expect(await store().load('17:17')).toEqual({
+      key: '17:17',
+      data: { lang: 'zh' },
+      version: 2,
+      processed: [{ updateId: 5 }],
+    });
   });
 
   it('claims a sessionless update once and returns its outbox to a redelivery', async () => {

@@ -1,0 +1,34 @@
+/**
+ * How often the poller checks a watched address: the cost of watching follows the addresses that
+ * move, not the minutes that pass. An address whose balance moved lately (or that was never seen
+ * yet) is checked at every poll; one that has been still for an hour every 5 minutes, for a day
+ * every 15. A change is therefore noticed within one poll interval of the address's last move in
+ * the past hour, within 5 minutes after a quiet hour and within 15 minutes after a quiet day.
+ */
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** From the longest quiet: an address still for at least `quietMs` is checked every `everyMs`. */
+export const WATCH_CADENCE: readonly { readonly quietMs: number; readonly everyMs: number }[] = [
+  { quietMs: DAY, everyMs: 15 * MINUTE },
+  { quietMs: HOUR, everyMs: 5 * MINUTE },
+];
+
+/** Base58's alphabet: an address's first character spreads the quiet addresses over their interval. */
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+/**
+ * Whether the poll at `at` (ms) checks `address`, whose balance last moved at `changedAt` (ms;
+ * undefined: never seen), when polls come every `pollMs`. Each quiet address is checked once per
+ * window of its interval, at an offset taken from its first character: addresses sharing one are
+ * due together, and they are neighbours in the watch list, so one range read fetches their snapshots.
+ */
+export function isDue(address: string, changedAt: number | undefined, at: number, pollMs: number): boolean {
+  if (changedAt === undefined) return true;
+  const everyMs = WATCH_CADENCE.find((c) => at - changedAt >= c.quietMs)?.everyMs ?? 0;
+  if (everyMs <= pollMs) return true;
+  const offset = (Math.max(0, BASE58.indexOf(address[0] ?? '')) / BASE58.length) * everyMs;
+  return Math.floor((at + offset) / everyMs) !== Math.floor((at - pollMs + offset) / everyMs);
+}
