@@ -1,6 +1,7 @@
-import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionDataSchema } from '../../core/desk/bot/context.js';
+import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
 import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
 import { printFault, tally } from './report.js';
 
@@ -20,26 +21,27 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Every session item of `ids` (one private chat each): its data, version and processed update ids. */
+/** Every session of `ids` (one private chat each), read as the webhook reads it: its data, version and processed update ids. */
 async function sessions(ids: readonly number[]) {
+  const store = new DynamoSessionStore({
+    client: dynamo,
+    tableName: stack.dynamodb.tableName,
+    sessionIdleSeconds: 86_400,
+    updateDedupeSeconds: 3_600,
+  });
   const found = new Map<number, { data: unknown; version: number; processed: number[] }>();
-  for (let i = 0; i < ids.length; i += 100) {
-    const keys = ids.slice(i, i + 100).map((id) => ({ pk: { S: `session#${id}:${id}` }, sk: { S: 'session' } }));
-    let request: Record<string, { Keys: typeof keys; ConsistentRead: boolean }> | undefined = {
-      [stack.dynamodb.tableName]: { Keys: keys, ConsistentRead: true },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const { Responses = {}, UnprocessedKeys } = await dynamo.send(new BatchGetItemCommand({ RequestItems: request }));
-      for (const item of Responses[stack.dynamodb.tableName] ?? []) {
-        const id = Number(/^session#(\d+):/.exec(item.pk!.S!)![1]);
+  for (let i = 0; i < ids.length; i += 50) {
+    await Promise.all(
+      ids.slice(i, i + 50).map(async (id) => {
+        const snapshot = await store.load(`${id}:${id}`);
+        if (snapshot.version === 0) return;
         found.set(id, {
-          data: JSON.parse(item.data?.S ?? 'null'),
-          version: Number(item.version?.N),
-          processed: (JSON.parse(item.processed?.S ?? '[]') as { updateId: number }[]).map((p) => p.updateId),
+          data: snapshot.data,
+          version: snapshot.version,
+          processed: snapshot.processed.map((p) => p.updateId),
         });
-      }
-      request = UnprocessedKeys as typeof request;
-    }
+      }),
+    );
   }
   return found;
 }

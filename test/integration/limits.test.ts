@@ -1,7 +1,8 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimitState } from '../../core/desk/bot/context.js';
 import { JOB_BUCKET, MESSAGE_BUCKET } from '../../core/desk/bot/limits.js';
+import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
 import { type LocalStack, type LogLine, localClientConfig, type PeerUser, startLocalStack } from '../../local/index.js';
 import { allSent, pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
 
@@ -31,15 +32,15 @@ const unixNow = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const botTexts = (chatId: number) => stack.telegram.sent(chatId).map((m) => m.text);
 
+/** The session as stored, read the way the webhook reads it. */
 async function storedSession(chatId: number, userId: number): Promise<Record<string, unknown>> {
-  const { Item } = await dynamo.send(
-    new GetItemCommand({
-      TableName: stack.dynamodb.tableName,
-      Key: { pk: { S: `session#${chatId}:${userId}` }, sk: { S: 'session' } },
-      ConsistentRead: true,
-    }),
-  );
-  return JSON.parse(Item?.data?.S ?? '{}') as Record<string, unknown>;
+  const store = new DynamoSessionStore({
+    client: dynamo,
+    tableName: stack.dynamodb.tableName,
+    sessionIdleSeconds: 86_400,
+    updateDedupeSeconds: 3_600,
+  });
+  return ((await store.load(`${chatId}:${userId}`)).data ?? {}) as Record<string, unknown>;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoWalletBook } from '../../core/desk/wallets/dynamodb-book.js';
+import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
 import { type LocalStack, type LogLine, localClientConfig, type PeerUser, startLocalStack } from '../../local/index.js';
 import { pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
 
@@ -120,14 +121,13 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20
 }
 
 async function sessionWallets(userId: number): Promise<unknown> {
-  const { Item } = await dynamo.send(
-    new GetItemCommand({
-      TableName: stack.dynamodb.tableName,
-      Key: { pk: { S: `session#${userId}:${userId}` }, sk: { S: 'session' } },
-      ConsistentRead: true,
-    }),
-  );
-  return (JSON.parse(Item?.data?.S ?? '{}') as { wallets?: unknown }).wallets;
+  const store = new DynamoSessionStore({
+    client: dynamo,
+    tableName: stack.dynamodb.tableName,
+    sessionIdleSeconds: 86_400,
+    updateDedupeSeconds: 3_600,
+  });
+  return (((await store.load(`${userId}:${userId}`)).data ?? {}) as { wallets?: unknown }).wallets;
 }
 
 /** One user's whole wallet flow: link, list, open, rename, balance, remove. */
