@@ -58,13 +58,14 @@ export interface RpcPoolOptions {
  * The Solana RPC pool of one worker container: every web3.js call goes through it as the
  * `Connection`'s `fetch`, whatever URL web3.js passes.
  *
- * Promises: each endpoint gets at most this container's share of its caps; a call fails over
+ * Promises: each endpoint gets at most this container's share of its caps, and each call goes
+ * to the endpoint that can start it soonest (see `Dispatcher`); a call fails over
  * across endpoints on 429 (honouring `Retry-After`), 5xx, timeouts, connection errors, bad
  * answers and node-health JSON-RPC errors, within `maxAttempts` and `requestTimeoutMs`, then
  * throws `RpcUnavailableError` (transient); a genuine JSON-RPC error is never retried and reaches
  * the caller unchanged; identical concurrent reads share one upstream call; `CACHED_METHODS`
  * results are shared through the cache for `cacheSeconds` across containers; a cache failure
- * never fails a read.
+ * never fails a read, and a slow cache never holds one up for longer than `cacheBudgetMs`.
  */
 export interface RpcPool {
   /**
