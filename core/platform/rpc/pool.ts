@@ -27,7 +27,7 @@ const CACHE_REST_MS = 5_000;
  * DynamoDB answers within its region in a few milliseconds, so a read still waiting after this
  * long is held up by a table in trouble (or a busy burst), not saved by it.
  */
-export const DEFAULT_CACHE_BUDGET_MS = 200;
+const DEFAULT_CACHE_BUDGET_MS = 200;
 
 /** How to build a pool; only `endpoints`, `maxConcurrency` and `settings` are required. */
 export interface RpcPoolOptions {
