@@ -7,7 +7,14 @@ import { Connection, PublicKey } from '@solana/web3.js';
 import { WalletBalanceJob } from '../core/desk/wallets/index.js';
 import { DynamoWatchStore } from '../core/desk/watches/index.js';
 import { type JobDraft, sealJobs } from '../core/platform/jobs/index.js';
-import { type LocalStack, type LogLine, localClientConfig, type RpcCall, startLocalStack } from '../local/index.js';
+import {
+  type DownMode,
+  type LocalStack,
+  type LogLine,
+  localClientConfig,
+  type RpcCall,
+  startLocalStack,
+} from '../local/index.js';
 
 import { runNaive } from './naive.js';
 import { formatNumber as fixed, goalRow, type Row, ratioRow } from './stats.js';
@@ -46,6 +53,12 @@ const WATCH_GROUP_ID = -1_002_000_000_001;
 /** Balances changed between the two watch polls. */
 const WATCH_CHANGES = 5;
 const SEED_CONCURRENCY = 32;
+/**
+ * Jobs run (and not measured) before the healthy burst, at least one batch per rpc container: the
+ * first burst would otherwise pay every container's cold start (and the JIT's warm-up) that the
+ * bursts after it do not.
+ */
+const WARM_UP_JOBS = 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -539,8 +552,8 @@ const answered429 = (burst: BurstResult): number => burst.endpoints.reduce((sum,
 /**
  * The healthy burst. RPC calls ÷ the 3 per job it needs (above 1: re-sent calls); per endpoint the
  * busiest 1-s window of arrivals ÷ R (goal 0.9–1.0: the cap used, never passed) and the average
- * rate over the active span ÷ R (endpoint 1 takes what endpoint 0, preferred, cannot start within
- * 250 ms, so both fill up); all endpoints ÷ 2R; 429s the peer answered; jobs not done when the wait
+ * rate over the active span ÷ R (each call goes to the endpoint that can start it soonest, endpoint
+ * 0, preferred, when both can start it at once, so both fill up); all endpoints ÷ 2R; 429s the peer answered; jobs not done when the wait
  * ended (a failed job returns only after the 180 s visibility timeout); jobs/s ÷ the 2R/3 ceiling.
  */
 function healthyRows(burst: BurstResult, rps: number): Row[] {
@@ -576,13 +589,21 @@ function healthyRows(burst: BurstResult, rps: number): Row[] {
   ];
 }
 
+/** How endpoint 0 is down in a failover burst: each outage a provider can have. */
+const OUTAGES: readonly Exclude<DownMode, false>[] = ['refuse', 'hang', '503'];
+const OUTAGE_LABELS: Readonly<Record<Exclude<DownMode, false>, string>> = {
+  refuse: 'refusing connections',
+  hang: 'hanging',
+  '503': 'answering 503',
+};
+
 /**
- * The same jobs with endpoint 0 refusing connections: jobs done ÷ enqueued (must be 1), the
- * survivor's busiest second ÷ R, 429s, and jobs/s ÷ the healthy run's (one endpoint of two left:
- * about 0.5 when the healthy run filled both).
+ * The same jobs with endpoint 0 down (`mode`): jobs done ÷ enqueued (must be 1), the survivor's
+ * busiest second ÷ R, 429s, and jobs/s ÷ the healthy run's (one endpoint of two left: about 0.5
+ * when the healthy run filled both).
  */
-function downRows(down: BurstResult, healthy: BurstResult, rps: number): Row[] {
-  const tag = 'burst, endpoint 0 down';
+function downRows(mode: Exclude<DownMode, false>, down: BurstResult, healthy: BurstResult, rps: number): Row[] {
+  const tag = `burst, endpoint 0 ${OUTAGE_LABELS[mode]}`;
   const survivor = down.endpoints[1];
   return [
     atLeastRow(`${tag}: jobs succeeded ÷ enqueued (DLQ +${down.dlq})`, down.completed, down.jobs, 'jobs', 1),
@@ -701,31 +722,39 @@ async function outlastCache(stack: LocalStack, since: number): Promise<void> {
 async function runScenarios(bench: Bench): Promise<RpcBenchReport> {
   const { stack, options } = bench;
   const addresses = randomAddresses(options.burstJobs);
+  const warmUp = await runBurst(bench, randomAddresses(Math.min(WARM_UP_JOBS, options.burstJobs)), 'bench-warm-up');
   await resetPeer(stack, options.rps);
+  await sleep(1_100); // let the peer's window forget the warm-up
   const healthy = await runBurst(bench, addresses, 'bench-healthy');
   const healthyEnded = Date.now();
   await resetPeer(stack, options.rps);
   const cache = await runCache(bench);
   const naive = await runNaiveBaseline(bench, addresses);
-  await resetPeer(stack, options.rps);
-  await outlastCache(stack, healthyEnded);
-  await stack.solana.endpoint(0).setDown('refuse');
-  const down = await runBurst(bench, addresses, 'bench-down');
+  const downs: { mode: Exclude<DownMode, false>; burst: BurstResult }[] = [];
+  let lastEnded = healthyEnded;
+  for (const mode of OUTAGES) {
+    await resetPeer(stack, options.rps);
+    await outlastCache(stack, lastEnded);
+    await stack.solana.endpoint(0).setDown(mode);
+    downs.push({ mode, burst: await runBurst(bench, addresses, `bench-down-${mode}`) });
+    lastEnded = Date.now();
+  }
   // Last: once addresses are watched, every scheduled poll (each minute) would read them all.
   await resetPeer(stack, options.rps);
   const watch = await runWatch(bench);
   return {
     rows: [
       ...healthyRows(healthy, options.rps),
-      ...downRows(down, healthy, options.rps),
+      ...downs.flatMap(({ mode, burst }) => downRows(mode, burst, healthy, options.rps)),
       ...cacheRows(cache),
       ...watchRows(watch),
       ...naiveRows(healthy, naive),
     ],
     notes: [
       `RPC benches: R = ${options.rps} calls/s per endpoint (peer setRateLimit and SOLANA_RPC_URLS), ${stack.solana.urls.length} endpoints, rpc maxConcurrency ${stack.settings.queues.rpc.maxConcurrency}`,
+      burstNote('warm-up (not in the figures)', warmUp),
       burstNote('healthy burst', healthy),
-      burstNote('endpoint 0 down', down),
+      ...downs.map(({ mode, burst }) => burstNote(`endpoint 0 ${OUTAGE_LABELS[mode]}`, burst)),
       `watch: seeding ${count(watch.addresses)} watchers took ${(watch.seedMs / 1000).toFixed(1)} s (not in the figures); first poll (all first sightings) ${(watch.firstPollMs / 1000).toFixed(1)} s`,
       `naive: ${count(naive.succeeded)}/${count(naive.queries)} queries succeeded, ${count(naive.tries)} tries, ${count(naive.calls)} calls at the peer, ${count(naive.answered429)} answered 429`,
       ...[...bench.log.samples].map(([event, detail]) => `first ${event}: ${detail}`),

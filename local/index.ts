@@ -49,7 +49,7 @@ export type { LogLine } from './lambda/environment.js';
 export type { RunnerStats } from './lambda/runner.js';
 export type { LlmPeer } from './llm/index.js';
 export { LOCAL_PRICES, type PricePeer } from './prices/index.js';
-export type { RpcCall, SolanaPeer } from './solana/index.js';
+export type { DownMode, RpcCall, SolanaPeer } from './solana/index.js';
 export {
   LOCAL_ADMIN_CHAT_ID,
   LOCAL_ADMIN_USER_ID,

@@ -22,6 +22,17 @@ afterEach(async () => {
   }
 });
 
+/** Most arrival times (ms) within any 1-s window. */
+function busiestSecond(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let end = 0, start = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= 1_000) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
 const distinctAddresses = (n: number) => Array.from({ length: n }, () => Keypair.generate().publicKey.toBase58());
 
 function gateway(rps: [number, number], overrides: Partial<typeof settings> = {}) {
@@ -49,6 +60,37 @@ describe('RPC pool on the local Solana peer', () => {
     expect(results[0]?.lamports).toBe(7_000_000_000n);
     expect(results).toHaveLength(10);
   });
+
+  it('fails over when the first endpoint accepts the connection and never answers', async () => {
+    await peer.endpoint(0).setDown('hang');
+    const { pool, solana } = gateway([50, 50], { requestTimeoutMs: 2_000 });
+    const started = Date.now();
+    expect((await solana.getAccount(address))?.lamports).toBe(7_000_000_000n);
+    // One attempt's timeout (half the request's bound), then the second endpoint.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(pool.stats().endpoints[0]!.failures.timeout).toBe(1);
+  });
+
+  it.each(['refuse', 'hang', '503'] as const)(
+    'answers a burst within the survivor’s cap while the first endpoint is down (%s): every read, no 429',
+    async (mode) => {
+      await peer.endpoint(0).setDown(mode);
+      peer.endpoint(1).setRateLimit(20);
+      const { pool, solana } = gateway([20, 20], { requestTimeoutMs: 6_000 });
+      const since = Date.now();
+      const results = await Promise.all(distinctAddresses(40).map((a) => solana.getAccount(a)));
+      expect(results).toEqual(Array.from({ length: 40 }, () => null));
+      const survivor = peer.calls({ endpoint: 1 }).filter((call) => call.at >= since);
+      expect(survivor.filter((call) => call.outcome.kind === 'rateLimited')).toEqual([]);
+      expect(busiestSecond(survivor.map((call) => call.at))).toBeLessThanOrEqual(20);
+      // The breaker took the dead endpoint out instead of trying it for every read: after its first
+      // failures, or (hanging) once the calls holding all its tokens had timed out.
+      expect(pool.stats().endpoints[0]!.breaker).toBe('open');
+      expect(pool.stats().endpoints[0]!.calls).toBeLessThanOrEqual(
+        mode === 'hang' ? 20 : settings.breaker.failureThreshold,
+      );
+    },
+  );
 
   it('stays under a provider rate limit it was told about: no 429 at all', async () => {
     peer.endpoint(0).setRateLimit(20);

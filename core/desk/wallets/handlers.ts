@@ -167,8 +167,10 @@ export function walletBalanceHandler(deps: BalanceDeps) {
     const addresses = [...new Set(job.payload.addresses)];
     const invalid = addresses.map((address) => problemMessage(t, address)).find(Boolean);
     if (invalid) return reply(deps, job, invalid);
-    const [accounts, table] = await Promise.all([
+    // Every read at once: one round trip for the whole answer, not one per wallet.
+    const [accounts, tokens, table] = await Promise.all([
       Promise.all(addresses.map((address) => deps.solana.getAccount(address))),
+      Promise.all(addresses.map((address) => deps.solana.getTokenBalances(address))),
       deps.prices?.prices(),
     ]);
     const valuation = deps.prices && valuationOf(job.payload.lang as Language, table);
@@ -184,7 +186,7 @@ export function walletBalanceHandler(deps: BalanceDeps) {
         total += lamports;
         wallets += 1;
       }
-      blocks.push(describeBalance(t, address, lamports, await deps.solana.getTokenBalances(address), valuation));
+      blocks.push(describeBalance(t, address, lamports, tokens[index] ?? [], valuation));
     }
     if (wallets > 1) {
       const line = t('balance.total', { sol: formatSol(total), count: wallets });

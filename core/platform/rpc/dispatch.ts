@@ -8,8 +8,6 @@ import { acquire, type Clock, readyAt, shareOf, WindowLimiter } from './rate-lim
 import { EndpointCounters, type EndpointStats } from './stats.js';
 import { type AttemptResult, attempt } from './transport.js';
 
-/** A preferred endpoint keeps the traffic while it can start a request within this long. */
-const SPILL_MS = 250;
 /** Full-jitter exponential backoff between rounds over the endpoints. */
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2_000;
@@ -126,6 +124,9 @@ export class Dispatcher {
       const ticket = chosen.breaker.admit(started);
       chosen.counters.calls++;
       let result: AttemptResult;
+      // The call reached the endpoint, if at all, before its answer began (or the attempt ended):
+      // the limiters count its token from its start until a window after then.
+      const ended = () => permit.end(clock.now());
       try {
         result = await attempt(this.options.fetch, {
           url: chosen.config.url,
@@ -134,11 +135,10 @@ export class Dispatcher {
           params,
           timeoutMs,
           maxBytes: this.options.maxResponseBytes,
+          onAnswerStarted: ended,
         });
       } finally {
-        // The call reached the endpoint, if at all, before its answer (or timeout): the limiters
-        // count its token from its start until a window after now.
-        permit.end(clock.now());
+        ended();
       }
       const after = clock.now();
       const fields = { endpoint: chosen.label, method, attempt: failures.length + 1 };
@@ -204,8 +204,12 @@ export class Dispatcher {
 
   /**
    * The endpoint to try next, among those not tried this round, not cooling down after a 429,
-   * let through by their breaker, and able to start before the deadline: the best priority
-   * that can start within `SPILL_MS`, the soonest within it; else the soonest of all.
+   * let through by their breaker, and able to start before the deadline: the one that can start
+   * the call soonest; among those that can start it equally soon (idle ones: at once), the best
+   * priority. So a preferred endpoint takes every call it can start at once, and under load each
+   * call goes where a token frees up first: every healthy endpoint is kept busy, each in
+   * proportion to its cap (a bigger cap frees tokens more often), and no call waits on a busy
+   * preferred endpoint while another could start it.
    */
   private choose(
     method: string,
@@ -213,20 +217,16 @@ export class Dispatcher {
     deadline: number,
     tried: ReadonlySet<EndpointState>,
   ): EndpointState | undefined {
-    const candidates = this.states
-      .filter((s) => !tried.has(s) && s.cooldownUntil <= now && s.breaker.available(now))
-      .map((state) => ({ state, ready: readyAt(this.limitersOf(state, method), now) }))
-      .filter((c) => c.ready <= deadline);
-    const prompt = candidates.filter((c) => c.ready <= now + SPILL_MS);
-    const pool = prompt.length > 0 ? prompt : candidates;
-    pool.sort(
-      (a, b) =>
-        (prompt.length > 0 ? a.state.config.priority - b.state.config.priority : 0) ||
-        a.ready - b.ready ||
-        a.state.config.priority - b.state.config.priority ||
-        a.state.index - b.state.index,
-    );
-    return pool[0]?.state;
+    let best: { state: EndpointState; ready: number } | undefined;
+    for (const state of this.states) {
+      if (tried.has(state) || state.cooldownUntil > now || !state.breaker.available(now)) continue;
+      const ready = readyAt(this.limitersOf(state, method), now);
+      if (ready > deadline) continue;
+      if (!best || ready < best.ready || (ready === best.ready && state.config.priority < best.state.config.priority)) {
+        best = { state, ready };
+      }
+    }
+    return best?.state;
   }
 
   /** The earliest time some endpoint could be chosen again (ignoring this round's tries). */

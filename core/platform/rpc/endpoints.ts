@@ -15,7 +15,7 @@ export interface RpcEndpoint {
   readonly rps: number;
   /** Tighter caps for single methods (e.g. `getSignaturesForAddress`), requests per second. */
   readonly methodRps: Readonly<Record<string, number>>;
-  /** Lower is preferred; endpoints of equal priority share the load. */
+  /** Lower is preferred while it can start a call at once; under load every endpoint takes calls up to its cap. */
   readonly priority: number;
 }
 

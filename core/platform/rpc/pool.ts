@@ -21,6 +21,13 @@ const LEASE_POLL_MS = 50;
  */
 const CACHE_FAILURES_TO_REST = 3;
 const CACHE_REST_MS = 5_000;
+/**
+ * The longest a read waits for the cache (its lookup, then its fill lease) before it goes to RPC
+ * without it. The cache saves calls, but it must not make a read slower than the call itself:
+ * DynamoDB answers within its region in a few milliseconds, so a read still waiting after this
+ * long is held up by a table in trouble (or a busy burst), not saved by it.
+ */
+const DEFAULT_CACHE_BUDGET_MS = 200;
 
 /** How to build a pool; only `endpoints`, `maxConcurrency` and `settings` are required. */
 export interface RpcPoolOptions {
@@ -39,19 +46,26 @@ export interface RpcPoolOptions {
   /** In [0, 1); backoff jitter. */
   readonly random?: () => number;
   readonly maxResponseBytes?: number;
+  /**
+   * How long a read waits for the cache before going to RPC without it (`DEFAULT_CACHE_BUDGET_MS`);
+   * real time, like attempt timeouts. The lookup or lease left behind may still finish; its
+   * answer is dropped, and the overrun counts as a cache failure.
+   */
+  readonly cacheBudgetMs?: number;
 }
 
 /**
  * The Solana RPC pool of one worker container: every web3.js call goes through it as the
  * `Connection`'s `fetch`, whatever URL web3.js passes.
  *
- * Promises: each endpoint gets at most this container's share of its caps; a call fails over
+ * Promises: each endpoint gets at most this container's share of its caps, and each call goes
+ * to the endpoint that can start it soonest (see `Dispatcher`); a call fails over
  * across endpoints on 429 (honouring `Retry-After`), 5xx, timeouts, connection errors, bad
  * answers and node-health JSON-RPC errors, within `maxAttempts` and `requestTimeoutMs`, then
  * throws `RpcUnavailableError` (transient); a genuine JSON-RPC error is never retried and reaches
  * the caller unchanged; identical concurrent reads share one upstream call; `CACHED_METHODS`
  * results are shared through the cache for `cacheSeconds` across containers; a cache failure
- * never fails a read.
+ * never fails a read, and a slow cache never holds one up for longer than `cacheBudgetMs`.
  */
 export interface RpcPool {
   /**
@@ -96,11 +110,19 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
   let cacheRestUntil = 0;
   let cacheFailuresInARow = 0;
 
-  /** Runs `op` on the cache; a failure is logged and counted, and a run of them rests the cache for a while. */
-  async function cached<T>(op: (c: RpcCache) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+  const cacheBudgetMs = options.cacheBudgetMs ?? DEFAULT_CACHE_BUDGET_MS;
+
+  /**
+   * Runs `op` on the cache, for at most `budgetMs` when given; a failure (or an overrun) is
+   * logged and counted, and a run of them rests the cache for a while.
+   */
+  async function cached<T>(
+    op: (c: RpcCache) => Promise<T>,
+    budgetMs?: number,
+  ): Promise<{ ok: true; value: T } | { ok: false }> {
     if (!cache || clock.now() < cacheRestUntil) return { ok: false };
     try {
-      const value = await op(cache);
+      const value = await (budgetMs === undefined ? op(cache) : within(op(cache), budgetMs));
       cacheFailuresInARow = 0;
       return { ok: true, value };
     } catch (error) {
@@ -131,17 +153,22 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
     return undefined;
   }
 
-  /** A cacheable read: the shared cache, a lease so one container fills it, else RPC. */
+  /**
+   * A cacheable read: the shared cache, a lease so one container fills it, else RPC. The lookup
+   * and the lease together get `cacheBudgetMs`; past it the read goes to RPC.
+   */
   async function readThrough(method: string, params: unknown, deadline: number): Promise<RpcOutcome> {
     const key = rpcCacheKey(method, params);
-    const read = await cached((c) => c.get(key));
+    const started = performance.now();
+    const read = await cached((c) => c.get(key), cacheBudgetMs);
     const hit = read.ok ? decode(read.value) : undefined;
     if (hit) {
       counts.hits++;
       return hit;
     }
-    if (read.ok) {
-      const lease = await cached((c) => c.lease(key, LEASE_MS));
+    const left = cacheBudgetMs - (performance.now() - started);
+    if (read.ok && left > 0) {
+      const lease = await cached((c) => c.lease(key, LEASE_MS), left);
       if (lease.ok && !lease.value) {
         const filled = await awaitFill(key, deadline);
         if (filled) {
@@ -204,6 +231,21 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
       unavailable: dispatcher.unavailable,
     }),
   };
+}
+
+/** Thrown when a cache call takes longer than the read may wait for it. */
+class CacheOverrunError extends Error {
+  override readonly name = 'CacheOverrunError';
+}
+
+/** `work`, or a `CacheOverrunError` once `ms` have passed; `work` runs on, its outcome dropped. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const overrun = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CacheOverrunError(`the cache took over ${Math.round(ms)} ms`)), ms);
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, overrun]).finally(() => clearTimeout(timer));
 }
 
 /** A cached value as an outcome; `undefined` when absent or unreadable (then it is a miss). */

@@ -6,8 +6,9 @@
  * counts calls when they reach it, which is some time after we send them and before we see the
  * answer; on a busy machine that can be hundreds of milliseconds after the send (a stalled event
  * loop at either end), so a cap on send times alone lets delayed calls pile up into one of its
- * windows. Each call therefore holds a token from its start until one window after it ended
- * (answer, failure or timeout), and at most `capacity` tokens are held at once. Whatever the
+ * windows. Each call therefore holds a token from its start until one window after it surely
+ * reached the provider (its answer began: the status line came in; or it failed or timed out),
+ * and at most `capacity` tokens are held at once. Whatever the
  * delays, two calls `capacity` apart then reach the provider at least a window apart: the
  * containers together never exceed its cap in any window, with no safety margin to tune. (A
  * call given up at its timeout counts as ended then; it could still reach the provider later
@@ -179,7 +180,10 @@ export function readyAt(limiters: readonly WindowLimiter[], now: number): number
 export interface Permit {
   /** When the call may start (and its tokens were taken). */
   readonly at: number;
-  /** The call ended (answered, failed or timed out) at `at`: its tokens come back a window later. */
+  /**
+   * The call reached the endpoint by `at` (its answer began, or it failed or timed out): its
+   * tokens come back a window later. Only the first call counts.
+   */
   end(at: number): void;
   /** The call was not sent after all: its tokens come back at once. */
   cancel(): void;

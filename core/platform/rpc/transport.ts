@@ -34,6 +34,12 @@ export interface AttemptRequest {
   readonly timeoutMs: number;
   /** Bodies above this many bytes are refused while streaming, never buffered whole. */
   readonly maxBytes: number;
+  /**
+   * Called once the endpoint's answer begins (its status line and headers are in): the request
+   * has reached the endpoint, and been counted against its cap, by then. Not called when no
+   * answer came (a connection error, a timeout before the headers).
+   */
+  readonly onAnswerStarted?: () => void;
 }
 
 /** Connection errors that prove the request never left (so even `requestAirdrop` may be retried). */
@@ -57,6 +63,7 @@ export async function attempt(fetchImpl: typeof fetch, request: AttemptRequest):
     } catch (error) {
       return thrown(error, controller.signal.aborted, request.method);
     }
+    request.onAnswerStarted?.();
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     if (response.status === 429) {
       discard(response);

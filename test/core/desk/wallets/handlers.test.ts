@@ -1,5 +1,5 @@
 import { Keypair, PublicKey } from '@solana/web3.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPriceSource, PRICED_MINTS, type PriceSource } from '../../../../core/desk/prices/index.js';
 import { SYSTEM_PROGRAM, TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from '../../../../core/desk/solana/gateway.js';
 import type { WalletBook } from '../../../../core/desk/wallets/book.js';
@@ -205,6 +205,27 @@ describe('wallet.verify', () => {
 });
 
 describe('wallet.balance', () => {
+  it('asks for every address’s account and tokens at once: one round of chain reads per answer', async () => {
+    const { solana, run, replies } = setup();
+    const addresses = [wallet(), wallet(), wallet()];
+    for (const address of addresses) solana.wallet(address, 1_000_000_000n);
+    // Accounts answer only once every read has been asked.
+    let release = () => {};
+    const asked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const getAccount = solana.getAccount.bind(solana);
+    solana.getAccount = async (address) => {
+      await asked;
+      return getAccount(address);
+    };
+    const answered = run([{ job: WalletBalanceJob, payload: { addresses, lang: 'en' }, chatId: 7, userId: 7 }]);
+    await vi.waitFor(() => expect(solana.calls.filter((c) => c === 'getTokenBalances')).toHaveLength(3));
+    release();
+    await answered;
+    expect(replies()[0]).toContain('Total: 3 SOL');
+  });
+
   it('lists SOL and tokens of each address, known symbols first, with a total', async () => {
     const { solana, run, replies } = setup();
     const [a, b] = [wallet(), wallet()];

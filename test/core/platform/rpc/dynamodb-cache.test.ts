@@ -231,6 +231,8 @@ describe('RpcPool with the DynamoDB cache', () => {
       maxConcurrency: 2,
       settings: stageSettings('test').solana,
       cache: cache(),
+      // As generous as the cache's own timeouts (a shared machine); the budget has its own test.
+      cacheBudgetMs: 3_000,
       ...options,
     });
 
@@ -287,6 +289,22 @@ describe('RpcPool with the DynamoDB cache', () => {
       }
     },
   );
+
+  it('goes to RPC once the cache lookup has taken its budget, and counts the overrun as a cache failure', async () => {
+    const log = memoryLogger();
+    const p = pool({ log, cache: slowCache(3_000, 3_000), cacheBudgetMs: 150 });
+    const before = server.count('getBalance');
+    proxy.script({ delayMs: 2_000 });
+    const started = performance.now();
+    expect(await p.request('getBalance', ['budget-owner'])).toMatchObject({ value: 1_000 });
+    // Without the budget the read would wait the table's 2 s (its timeout is 3 s).
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(server.count('getBalance') - before).toBe(1);
+    expect(p.stats().cache.errors).toBe(1);
+    expect(log.lines.find((l) => l.event === 'solana.rpc.cache_failed')).toMatchObject({
+      error: expect.objectContaining({ message: 'the cache took over 150 ms' }),
+    });
+  });
 
   it('keeps using the cache after one failed call, and leaves it alone only after three in a row', async () => {
     const log = memoryLogger();
