@@ -45,7 +45,7 @@ export class SendPacer {
 
 /** How much of its capacity a slowed-down {@link SendWindow} wins back with every start. */
 const RECOVERY = 0.05;
-/** The fewest tokens a slowed-down {@link SendWindow} uses, as a fraction of its capacity (or 1). */
+/** The slowest a slowed-down {@link SendWindow} goes: this fraction of its capacity per window. */
 const MAX_SLOWDOWN = 16;
 
 /**
@@ -107,7 +107,7 @@ export class SendWindow {
 
   /** Tokens this container uses now (below `capacity` after a {@link slowDown}). */
   get tokens(): number {
-    return Math.floor(this.allowed);
+    return Math.max(1, Math.floor(this.allowed));
   }
 
   /** Waits for a token; release it with the answer of the call it was taken for. */
@@ -126,9 +126,12 @@ export class SendWindow {
     return taken;
   }
 
-  /** A 429: {@link pause} for `seconds`, and use half the tokens (at least 1, at least `capacity ÷ MAX_SLOWDOWN`). */
+  /**
+   * A 429: {@link pause} for `seconds`, and send at half the rate, down to `capacity ÷ MAX_SLOWDOWN`
+   * per window: half the tokens, and below one token, its hold stretched beyond a window.
+   */
   slowDown(seconds: number): void {
-    this.allowed = Math.max(1, this.capacity / MAX_SLOWDOWN, Math.floor(this.allowed / 2));
+    this.allowed = Math.max(this.capacity / MAX_SLOWDOWN, this.allowed / 2);
     this.pause(seconds);
   }
 
@@ -168,7 +171,7 @@ export class SendWindow {
     this.allowed = Math.min(this.capacity, this.allowed + this.capacity * RECOVERY);
     return (counted) => {
       if (hold.until !== Number.POSITIVE_INFINITY) return;
-      hold.until = this.clock.now() + (counted ? this.windowMs : 0);
+      hold.until = this.clock.now() + (counted ? this.windowMs / Math.min(1, this.allowed) : 0);
       this.wake?.();
     };
   }

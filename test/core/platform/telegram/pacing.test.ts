@@ -187,6 +187,10 @@ describe('SendWindow', () => {
     expect(window.tokens).toBe(8);
     for (let i = 0; i < 10; i++) window.slowDown(0);
     expect(window.tokens).toBe(1);
+    // Below one token (a sixteenth of the rate at the slowest), the token is held beyond a window:
+    // 1 / 0.9 s once the first start won back 5% of the capacity.
+    const slowest = await sendInTurn(window, clock, 2, 0);
+    expect(slowest[1]! - slowest[0]!).toBeCloseTo(1000 / 0.9, 3);
   });
 
   it('refuses a capacity that is not a whole number of at least one', () => {
