@@ -11,7 +11,7 @@ import {
   TelegramRateLimitedError,
   TelegramRejectedError,
 } from './gateway.js';
-import { type Clock, keepRecent, nextChatSlot, type Pacers, systemClock } from './pacing.js';
+import { type Clock, keepRecent, nextChatSlot, type Pacers, type ReleaseSend, systemClock } from './pacing.js';
 
 /**
  * The recent send times of each chat, shared by every sender (and by the webhook, for the reply
@@ -60,14 +60,21 @@ export interface DeliveryReport {
 
 const PACE_ATTEMPTS = 20;
 
+/** Telegram answered that it did not send the message (429, 403, 400): it counts against no limit. */
+const refused = (error: unknown): boolean =>
+  error instanceof TelegramRateLimitedError ||
+  error instanceof TelegramForbiddenError ||
+  error instanceof TelegramRejectedError;
+
 /**
  * Makes Bot API calls while keeping every Telegram limit, exactly once per call as far as a
  * sender can know:
- * - each container sends at its share of the bot's rate (a `SendPacer`); message calls also
+ * - each container sends at most its share of the bot's limit in any second (a `SendWindow`,
+ *   whose tokens come back a second after each call's answer); message calls also
  *   take a slot in their chat (one per second in a private chat, 20 per minute in a group),
  *   reserved in the shared `ChatPaceStore`; a slot further off than `maxChatWaitMs` sends the
  *   job back (a `JobDeferredError`: not a failure) instead of holding the container;
- * - 429: the container pauses for `retry_after` and slows down (see `SendPacer.slowDown`); the
+ * - 429: the container pauses for `retry_after` and slows down (see `SendWindow.slowDown`); the
  *   call is made again after it while the waits stay within `maxChatWaitMs`, else the job comes
  *   back after `retry_after`;
  * - 403: the chat refused the bot; a private chat's user is marked inactive, the job ends;
@@ -123,13 +130,16 @@ export function createSender(deps: SenderDeps) {
 
   async function send(call: TelegramCall, log: Logger, through?: number): Promise<void> {
     const chat = targetChat(call);
+    let release: ReleaseSend | undefined;
     if (MESSAGE_METHODS.has(call.method)) {
       if (chat !== undefined) await chatSlot(chat, through);
-      await (call.params.allow_paid_broadcast === true ? deps.pacers.paid : deps.pacers.standard).take();
+      release = await (call.params.allow_paid_broadcast === true ? deps.pacers.paid : deps.pacers.standard).take();
     }
     try {
       await deps.gateway.call(call);
+      release?.(true);
     } catch (error) {
+      release?.(!refused(error));
       if (error instanceof TelegramRateLimitedError) {
         deps.pacers.standard.slowDown(error.retryAfterSeconds ?? 1);
         deps.pacers.paid.slowDown(error.retryAfterSeconds ?? 1);

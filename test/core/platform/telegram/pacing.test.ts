@@ -1,43 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TELEGRAM_LIMITS, type TelegramLimits } from '../../../../core/platform/settings.js';
 import {
-  type Clock,
   containerPacers,
   keepRecent,
   nextChatSlot,
-  RATE_HEADROOM,
   SendPacer,
+  SendWindow,
+  sendWindow,
 } from '../../../../core/platform/telegram/pacing.js';
-
-const T0 = 1_700_000_000_000;
-
-/**
- * Virtual time: `sleep` waits for a timer, and {@link run} jumps time to each timer in turn,
- * letting everything that was woken run before the next, as real timers would.
- */
-class VirtualClock implements Clock {
-  readonly sleeps: number[] = [];
-  private timers: { at: number; seq: number; wake: () => void }[] = [];
-  private seq = 0;
-  constructor(public time = T0) {}
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
-    return new Promise((wake) => this.timers.push({ at: this.time + ms, seq: this.seq++, wake }));
-  }
-  /** Settles `work`, firing timers in time order until none is left. */
-  async run<T>(work: Promise<T>): Promise<T> {
-    for (;;) {
-      await new Promise((resolve) => setImmediate(resolve));
-      const timer = this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq).shift();
-      if (!timer) return work;
-      this.time = Math.max(this.time, timer.at);
-      timer.wake();
-    }
-  }
-}
+import { T0, VirtualClock } from '../../../helpers/notify-fakes.js';
 
 /** Takes `n` slots one after another; returns the time each was given. */
 function takeInTurn(pacer: SendPacer, clock: VirtualClock, n: number): Promise<number[]> {
@@ -116,26 +88,6 @@ describe('SendPacer', () => {
     expect(clock.now()).toBe(T0 + 10_000);
   });
 
-  it('after a 429 halves its rate, then wins it back slot by slot', async () => {
-    const clock = new VirtualClock();
-    const pacer = new SendPacer(4, clock);
-    await clock.run(pacer.take());
-    pacer.slowDown(1);
-    expect(pacer.perSecond).toBe(2);
-    const times = await takeInTurn(pacer, clock, 3);
-    expect(times[0]).toBe(T0 + 1000);
-    // 500 ms, then 5% of the 250 ms base interval shorter at each slot.
-    expect(gaps(times)).toEqual([500, 487.5]);
-    await clock.run(takeInTurn(pacer, clock, 30));
-    expect(pacer.perSecond).toBe(4);
-  });
-
-  it('slows down at most sixteenfold however many 429s come', async () => {
-    const pacer = new SendPacer(16, new VirtualClock());
-    for (let i = 0; i < 10; i++) pacer.slowDown(1);
-    expect(pacer.perSecond).toBe(1);
-  });
-
   it('holds back takers already waiting for a slot until the pause ends', async () => {
     const clock = new VirtualClock();
     const pacer = new SendPacer(10, clock);
@@ -151,26 +103,172 @@ describe('SendPacer', () => {
   });
 });
 
-describe('containerPacers', () => {
-  it('shares the bot limits, less the headroom, evenly between the containers', async () => {
+/** Takes `n` tokens one after another, each call answered `latencyMs` after its start; returns the starts. */
+function sendInTurn(window: SendWindow, clock: VirtualClock, n: number, latencyMs = 0): Promise<number[]> {
+  return clock.run(
+    (async () => {
+      const starts: number[] = [];
+      for (let k = 0; k < n; k++) {
+        const release = await window.take();
+        starts.push(clock.now());
+        void clock.sleep(latencyMs).then(() => release(true));
+      }
+      return starts;
+    })(),
+  );
+}
+
+describe('SendWindow', () => {
+  it('spreads its tokens half an even share apart, then gives each again a window after its call was answered', async () => {
     const clock = new VirtualClock();
-    const pacers = containerPacers(TELEGRAM_LIMITS, 3, clock);
-    expect(RATE_HEADROOM).toBeGreaterThan(0.5);
-    expect(RATE_HEADROOM).toBeLessThanOrEqual(1);
-    const standard = await takeInTurn(pacers.standard, clock, 4);
-    for (const gap of gaps(standard)) expect(gap).toBeCloseTo(100 / RATE_HEADROOM, 3);
-    const start = clock.now();
-    const paid = await takeInTurn(pacers.paid, clock, 4);
-    for (const gap of gaps(paid)) expect(gap).toBeCloseTo(3 / RATE_HEADROOM, 3);
-    expect(paid[0]).toBe(start);
+    const starts = await sendInTurn(new SendWindow(4, 1000, clock), clock, 9, 30);
+    expect(starts.map((t) => t - T0)).toEqual([0, 125, 250, 375, 1030, 1155, 1280, 1405, 2060]);
   });
 
-  it('keeps the two pacers apart: a pause of one does not hold the other', async () => {
+  it('holds a token while its call is in flight, however long it takes', async () => {
+    const clock = new VirtualClock();
+    const window = new SendWindow(1, 1000, clock);
+    const release = await clock.run(window.take());
+    let second: number | undefined;
+    const next = window.take().then((r) => {
+      second = clock.now();
+      return r;
+    });
+    await clock.run(clock.sleep(5_000));
+    expect(second).toBeUndefined();
+    release(true);
+    await clock.run(next);
+    expect(second).toBe(T0 + 6_000);
+  });
+
+  it('gives the token of a message Telegram refused (not counted) back at once', async () => {
+    const clock = new VirtualClock();
+    const window = new SendWindow(1, 1000, clock);
+    const release = await clock.run(window.take());
+    clock.time += 40;
+    release(false);
+    await clock.run(window.take());
+    expect(clock.now()).toBe(T0 + 500);
+    // A second release of the same token changes nothing.
+    release(true);
+    expect(window.tokens).toBe(1);
+  });
+
+  it('catches up after an idle stretch with the tokens that came back, never more than its capacity', async () => {
+    const clock = new VirtualClock();
+    const window = new SendWindow(6, 1000, clock);
+    await sendInTurn(window, clock, 6, 10);
+    clock.time = T0 + 5_000;
+    const starts = await sendInTurn(window, clock, 8, 10);
+    expect(starts.map((t) => t - T0)).toEqual(
+      [5000, 5083, 5167, 5250, 5333, 5417, 6010, 6093].map((t) => expect.closeTo(t, 0)),
+    );
+  });
+
+  it('gives no token before a pause ends, not even to takers already waiting', async () => {
+    const clock = new VirtualClock();
+    const window = new SendWindow(10, 1000, clock);
+    const at = (release: unknown) => (release ? clock.now() : 0);
+    await clock.run(window.take());
+    const waiting = [window.take().then(at), window.take().then(at)];
+    window.pause(1);
+    expect(await clock.run(Promise.all(waiting))).toEqual([T0 + 1000, T0 + 1050]);
+  });
+
+  it('after a 429 uses half its tokens, at least one, then wins them back start by start', async () => {
+    const clock = new VirtualClock();
+    const window = new SendWindow(8, 1000, clock);
+    window.slowDown(1);
+    expect(window.tokens).toBe(4);
+    const starts = await sendInTurn(window, clock, 6, 0);
+    expect(starts[0]).toBe(T0 + 1000);
+    expect(window.tokens).toBe(6);
+    await sendInTurn(window, clock, 10, 0);
+    expect(window.tokens).toBe(8);
+    for (let i = 0; i < 10; i++) window.slowDown(0);
+    expect(window.tokens).toBe(1);
+    // Below one token (a sixteenth of the rate at the slowest), the token is held beyond a window:
+    // 1 / 0.9 s once the first start won back 5% of the capacity.
+    const slowest = await sendInTurn(window, clock, 2, 0);
+    expect(slowest[1]! - slowest[0]!).toBeCloseTo(1000 / 0.9, 3);
+  });
+
+  it('refuses a capacity that is not a whole number of at least one', () => {
+    expect(() => new SendWindow(0, 1000)).toThrow(RangeError);
+    expect(() => new SendWindow(1.5, 1000)).toThrow(RangeError);
+  });
+});
+
+describe('sendWindow and containerPacers', () => {
+  it('gives each container a whole share of the limit, rounded down, or one send per longer window', () => {
+    expect([sendWindow(30, 5), sendWindow(30, 10), sendWindow(30, 7)].map((w) => [w.capacity, w.windowMs])).toEqual([
+      [6, 1000],
+      [3, 1000],
+      [4, 1000],
+    ]);
+    const slow = sendWindow(30, 40);
+    expect([slow.capacity, slow.windowMs]).toEqual([1, 1334]);
+    const pacers = containerPacers(TELEGRAM_LIMITS, 5);
+    expect([pacers.standard.capacity, pacers.paid.capacity]).toEqual([6, 200]);
+  });
+
+  it('keeps the two windows apart: a pause of one does not hold the other', async () => {
     const clock = new VirtualClock();
     const pacers = containerPacers(TELEGRAM_LIMITS, 1, clock);
     pacers.standard.pause(5);
     await clock.run(pacers.paid.take());
     expect(clock.now()).toBe(T0);
+  });
+
+  /**
+   * Containers that cannot talk to each other, each with its share of 30 msg/s, send batches with
+   * idle stretches between them; each call reaches "Telegram" at any moment between its start and
+   * its answer (network, stalled event loops), and some are refused (a blocked user: not counted).
+   * Whatever the delays, no second at Telegram counts more than 30 messages.
+   */
+  it('never lets the containers together put more than the limit into any one second at Telegram', async () => {
+    const call = fc.record({
+      latencyMs: fc.integer({ min: 0, max: 150 }),
+      /** Where in its latency the call reaches Telegram, 0 (at once) to 1 (as it is answered). */
+      reach: fc.double({ min: 0, max: 1, noNaN: true }),
+      refused: fc.boolean(),
+    });
+    const batch = fc.record({
+      idleMs: fc.integer({ min: 0, max: 200 }),
+      calls: fc.array(call, { minLength: 4, maxLength: 10 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 7 }),
+        fc.array(fc.array(batch, { minLength: 3, maxLength: 8 }), { minLength: 7, maxLength: 7 }),
+        async (containers, work) => {
+          const clock = new VirtualClock();
+          const counted: number[] = [];
+          const container = async (window: SendWindow, batches: (typeof work)[number]) => {
+            for (const { idleMs, calls } of batches) {
+              await clock.sleep(idleMs);
+              await Promise.all(
+                calls.map(async ({ latencyMs, reach, refused }) => {
+                  const release = await window.take();
+                  const start = clock.now();
+                  await clock.sleep(latencyMs);
+                  if (!refused) counted.push(start + reach * latencyMs);
+                  release(!refused);
+                }),
+              );
+            }
+          };
+          await clock.run(
+            Promise.all(
+              work.slice(0, containers).map((batches) => container(sendWindow(30, containers, clock), batches)),
+            ),
+          );
+          counted.sort((a, b) => a - b);
+          for (let k = 30; k < counted.length; k++) expect(counted[k]! - counted[k - 30]!).toBeGreaterThanOrEqual(1000);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 

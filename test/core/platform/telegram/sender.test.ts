@@ -19,15 +19,17 @@ import { telegramSendHandler } from '../../../../core/platform/telegram/send.js'
 import { TelegramSendJob } from '../../../../core/platform/telegram/send-job.js';
 import { createSender } from '../../../../core/platform/telegram/sender.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
-import { FakeClock, MemoryPace, MemoryProgress, ScriptedGateway } from '../../../helpers/notify-fakes.js';
+import { FakeClock, MemoryPace, MemoryProgress, ScriptedGateway, VirtualClock } from '../../../helpers/notify-fakes.js';
 
 const send = (chat: number | string, text: string, extra: Record<string, unknown> = {}): TelegramCall => ({
   method: 'sendMessage',
   params: { chat_id: chat, text, ...extra },
 });
 
-function setup(options: { maxConcurrency?: number; maxChatWaitMs?: number } = {}) {
-  const clock = new FakeClock();
+function setup<C extends FakeClock | VirtualClock = FakeClock>(
+  options: { maxConcurrency?: number; maxChatWaitMs?: number; clock?: C } = {},
+) {
+  const clock = (options.clock ?? new FakeClock()) as C;
   const gateway = new ScriptedGateway(clock);
   const progress = new MemoryProgress();
   const pace = new MemoryPace();
@@ -114,12 +116,33 @@ describe('sender', () => {
   });
 
   it("keeps this container's share of the bot limit: 30 msg/s over the maximum concurrency", async () => {
-    const { gateway, deliver, clock, log } = setup({ maxConcurrency: 5 });
+    const { gateway, deliver, clock, log } = setup({ maxConcurrency: 5, clock: new VirtualClock() });
     const start = clock.now();
-    await Promise.all(Array.from({ length: 12 }, (_, i) => deliver(`b${i}`, [send(1000 + i, 'hi')], log)));
-    // 6 msg/s: 12 sends take 11 intervals of 1000/6 ms.
-    expect(gateway.made.at(-1)!.at - start).toBeGreaterThanOrEqual(11 * (1000 / 6) - 1);
-    expect(gateway.made.at(-1)!.at - start).toBeLessThan(12 * (1000 / 6));
+    await clock.run(Promise.all(Array.from({ length: 12 }, (_, i) => deliver(`b${i}`, [send(1000 + i, 'hi')], log))));
+    // 6 msgs in any second: the 7th a second after the 1st was answered, the 12th within the next half second.
+    const at = gateway.made.map((m) => m.at - start);
+    for (let k = 6; k < at.length; k++) expect(at[k]! - at[k - 6]!).toBeGreaterThanOrEqual(1000);
+    expect(at.at(-1)).toBeLessThan(1_500);
+  });
+
+  it('holds each send of the share until a second after its answer, however slow; a refused one not at all', async () => {
+    const { gateway, deliver, clock, log } = setup({ maxConcurrency: 5, clock: new VirtualClock() });
+    gateway.latencyMs = 300;
+    gateway.answer = (c) =>
+      Number(c.params.chat_id) % 2 === 1
+        ? new TelegramForbiddenError('Forbidden: bot was blocked by the user')
+        : undefined;
+    const start = clock.now();
+    const reports = await clock.run(
+      Promise.all(Array.from({ length: 18 }, (_, i) => deliver(`s${i}`, [send(1000 + i, 'hi')], log))),
+    );
+    expect(reports.filter((r) => r.blocked)).toHaveLength(9);
+    // Of the 9 messages sent, any 7 span the answer of the first and a second more.
+    const at = gateway.made.map((m) => m.at - start);
+    expect(at).toHaveLength(9);
+    for (let k = 6; k < at.length; k++) expect(at[k]! - at[k - 6]!).toBeGreaterThanOrEqual(300 + 1000);
+    // Refusals held their tokens only while in flight: 18 calls holding theirs 1.3 s each would take 2.6 s.
+    expect(at.at(-1)).toBeLessThan(2_000);
   });
 
   it('uses the paid limit for allow_paid_broadcast messages', async () => {
