@@ -152,13 +152,17 @@ export const TABLE_KEYS = {
 const DAY = 86_400;
 
 function consumer(
-  c: Omit<ConsumerSettings, 'visibilityTimeoutSeconds' | 'retentionSeconds' | 'dlqRetentionSeconds'>,
+  c: Omit<
+    ConsumerSettings,
+    'visibilityTimeoutSeconds' | 'retentionSeconds' | 'dlqRetentionSeconds' | 'firstRetrySeconds'
+  >,
 ): ConsumerSettings {
   return {
     ...c,
     visibilityTimeoutSeconds: 6 * c.timeoutSeconds,
     retentionSeconds: 4 * DAY,
     dlqRetentionSeconds: 14 * DAY,
+    firstRetrySeconds: 5,
   };
 }
 
@@ -319,12 +323,16 @@ const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>
     solana: { ...base.solana, explorerTxUrl: 'https://explorer.solana.com/tx/{signature}' },
     payouts: { ...base.payouts, coolingSeconds: 86_400 },
   }),
-  // Short waits, for the test suite's local stacks: a refused RPC endpoint is tried again after
-  // 2 s instead of 30, a payout after 2 s of KMS trouble instead of 10, admin digests close after
+  // Short waits, for the test suite's local stacks: a failed job is first tried again after 1 s
+  // instead of 5, a refused RPC endpoint after 2 s instead of 30, a payout after 2 s of KMS trouble instead of 10, admin digests close after
   // 1 s instead of 5, a first payout cools for 1 s. The same steps, retries and DLQ after
   // `maxReceiveCount` receives, in seconds instead of minutes.
   quick: (base) => ({
     ...base,
+    // A failure that says nothing comes back after 1, 3, 9, 27 s… instead of 5, 15, 45, 135 s….
+    queues: Object.fromEntries(
+      QUEUE_NAMES.map((name) => [name, { ...base.queues[name], firstRetrySeconds: 1 }]),
+    ) as unknown as StageSettings['queues'],
     solana: { ...base.solana, breaker: { ...base.solana.breaker, openSeconds: 2 } },
     notify: { ...base.notify, digestWindowSeconds: 1 },
     payouts: { ...base.payouts, keyRetrySeconds: 2, coolingSeconds: 1 },
@@ -345,6 +353,8 @@ export function assertValid(settings: StageSettings): void {
     const q = settings.queues[name];
     if (q.maxConcurrency < 2 || q.maxConcurrency > 1000) problems.push(`${name}: maxConcurrency must be 2–1000`);
     if (q.visibilityTimeoutSeconds < 6 * q.timeoutSeconds) problems.push(`${name}: visibility < 6 × timeout`);
+    if (q.firstRetrySeconds < 1 || q.firstRetrySeconds > q.visibilityTimeoutSeconds)
+      problems.push(`${name}: firstRetrySeconds must be 1–visibility`);
     if (q.visibilityTimeoutSeconds > 43_200) problems.push(`${name}: visibility > 12 h`);
     if (q.fifo && (q.batchSize > 10 || q.maxBatchingWindowSeconds !== 0))
       problems.push(`${name}: FIFO needs batchSize ≤ 10 and no batching window`);

@@ -26,6 +26,11 @@ export interface ConsumerSettings {
   readonly retentionSeconds: number;
   /** How long messages are kept in the DLQ (the maximum SQS allows: 14 days). */
   readonly dlqRetentionSeconds: number;
+  /**
+   * A failure that does not say when to retry comes back after this many seconds, then 3 × as
+   * long each receive, never later than the visibility timeout (`failureBackoffSeconds`).
+   */
+  readonly firstRetrySeconds: number;
 }
 
 /** The webhook function and its registration with Telegram. */

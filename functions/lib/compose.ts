@@ -138,7 +138,7 @@ export function composeConsumer(
   const redelivery = new SqsRedelivery({
     client,
     url: config.queueUrl,
-    visibilityTimeoutSeconds: config.settings.queues[queue].visibilityTimeoutSeconds,
+    backoff: config.settings.queues[queue],
   });
   return createConsumer(handlers, log, deadLetters, redelivery);
 }

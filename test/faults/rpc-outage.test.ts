@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
@@ -6,27 +6,16 @@ import { main as redrive } from '../../scripts/dlq-redrive.js';
 import { printFault, tally, walletAnswers } from './report.js';
 
 const USERS = 10;
-/**
- * The rpc queue's visibility timeout for this scenario. A job that fails while an endpoint still
- * looks usable (its breaker not yet open) comes back after the queue's visibility timeout: the
- * stack declares 6 × the function's timeout (180 s); the scenario shortens it on the local queue
- * only, as worker-killed does, to keep CI quick. Nothing else changes.
- */
-const VISIBILITY_SECONDS = 10;
 
 let stack: LocalStack;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  // The `quick` stage: an open breaker retries after 2 s, so the jobs use up their receives in seconds.
+  // The `quick` stage: an open breaker retries after 2 s, and a job that fails while an endpoint
+  // still looks usable (its breaker not yet open) after 1, 3, 9 s…, so the jobs use up their
+  // receives in seconds.
   stack = await startLocalStack({ stage: 'quick', onFunctionLog: () => undefined });
   sqs = new SQSClient({ ...localClientConfig(stack.sqs.endpoint), maxAttempts: 2 });
-  await sqs.send(
-    new SetQueueAttributesCommand({
-      QueueUrl: stack.sqs.queueUrls.rpc,
-      Attributes: { VisibilityTimeout: String(VISIBILITY_SECONDS) },
-    }),
-  );
 });
 afterAll(async () => {
   sqs?.destroy();

@@ -42,14 +42,18 @@ export interface Redelivery {
 
 /**
  * The retry schedule for failures that do not say when to retry: 5 s, 15 s, 45 s, 135 s… (×3 each
- * receive), never later than the queue's visibility timeout. A short outage of our own table or
+ * receive, from the queue's `firstRetrySeconds`), never later than the queue's visibility timeout. A short outage of our own table or
  * queue then delays a job by seconds, not by the whole visibility timeout (3 minutes for a
  * notify job, holding its chat's FIFO group); a long one still reaches the DLQ after
  * `maxReceiveCount` receives, which the stage's settings size for it.
  */
-export function failureBackoffSeconds(receiveCount: number, visibilityTimeoutSeconds: number): number {
+export function failureBackoffSeconds(
+  receiveCount: number,
+  visibilityTimeoutSeconds: number,
+  firstRetrySeconds = 5,
+): number {
   const exponent = Math.max(0, Math.min(20, Math.floor(receiveCount) - 1));
-  return Math.min(visibilityTimeoutSeconds, 5 * 3 ** exponent);
+  return Math.min(visibilityTimeoutSeconds, firstRetrySeconds * 3 ** exponent);
 }
 
 /**

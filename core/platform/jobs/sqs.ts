@@ -169,11 +169,18 @@ const MAX_VISIBILITY_SECONDS = 43_200;
  * (a consumer may change its own queue's messages; the event source mapping grants it).
  */
 export class SqsRedelivery implements Redelivery {
-  constructor(private readonly options: { client: SQSClient; url: string; visibilityTimeoutSeconds?: number }) {}
+  constructor(
+    private readonly options: {
+      client: SQSClient;
+      url: string;
+      /** The queue's retry schedule for failures that say nothing; without it they wait out the visibility timeout. */
+      backoff?: { visibilityTimeoutSeconds: number; firstRetrySeconds: number };
+    },
+  ) {}
 
   backoffSeconds(receiveCount: number): number | undefined {
-    const visibility = this.options.visibilityTimeoutSeconds;
-    return visibility === undefined ? undefined : failureBackoffSeconds(receiveCount, visibility);
+    const backoff = this.options.backoff;
+    return backoff && failureBackoffSeconds(receiveCount, backoff.visibilityTimeoutSeconds, backoff.firstRetrySeconds);
   }
 
   async retryAfter(records: readonly QueueRecord[], seconds: number): Promise<void> {

@@ -50,6 +50,7 @@ const consumer = (overrides: Partial<ConsumerSettings> = {}): ConsumerSettings =
   visibilityTimeoutSeconds: 1,
   retentionSeconds: 3_600,
   dlqRetentionSeconds: 3_600,
+  firstRetrySeconds: 1,
   ...overrides,
 });
 

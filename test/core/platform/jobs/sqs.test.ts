@@ -249,8 +249,10 @@ describe('SqsRedelivery', () => {
 
   it("backs a silent failure off by the schedule, capped at the queue's visibility timeout; without one, not at all", () => {
     const url = sqs.queues.notify.url;
-    const backoff = new SqsRedelivery({ client, url, visibilityTimeoutSeconds: 30 });
+    const backoff = new SqsRedelivery({ client, url, backoff: { visibilityTimeoutSeconds: 30, firstRetrySeconds: 5 } });
     expect([1, 2, 3, 4].map((n) => backoff.backoffSeconds(n))).toEqual([5, 15, 30, 30]);
+    const quick = new SqsRedelivery({ client, url, backoff: { visibilityTimeoutSeconds: 30, firstRetrySeconds: 1 } });
+    expect([1, 2, 3, 4].map((n) => quick.backoffSeconds(n))).toEqual([1, 3, 9, 27]);
     expect(new SqsRedelivery({ client, url }).backoffSeconds(1)).toBeUndefined();
   });
 });
