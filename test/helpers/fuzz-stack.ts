@@ -4,6 +4,7 @@
  * object graphs here (SDK clients take their endpoints from `AWS_ENDPOINT_URL_*`). Also the
  * reads a fuzzer makes afterwards: drain a queue, read a session or an update claim.
  */
+import { inflateRawSync } from 'node:zlib';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
@@ -79,5 +80,12 @@ export async function readItem(
     new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  return Object.fromEntries(Object.entries(Item).map(([name, value]) => [name, value.S ?? value.N ?? '']));
+  // A long JSON attribute is stored deflated as `<name>Z` (binary): read as the JSON text it holds.
+  return Object.fromEntries(
+    Object.entries(Item).map(([name, value]) =>
+      value.B && name.endsWith('Z')
+        ? [name.slice(0, -1), inflateRawSync(value.B).toString('utf8')]
+        : [name, value.S ?? value.N ?? ''],
+    ),
+  );
 }
