@@ -1,0 +1,2 @@
+/** Tenants: the bots one deployment hosts, and the scope of everything each owns: the folder's public face. */
+export * from './tenant.js';
