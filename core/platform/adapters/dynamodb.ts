@@ -323,6 +323,7 @@ function projectionOf(attributes: readonly string[] | undefined, names: Record<s
  * once; anything else (network, throttling, 5xx) is transient.
  */
 function translated(operation: string, error: unknown): AppError {
+  if (error instanceof AppError) return error; // refused before it was sent (a tenant scope's refusal)
   const name = error instanceof Error ? error.name : 'Unknown';
   if (name === 'ValidationException') {
     return new AppError('dynamodb.invalid_request', `DynamoDB ${operation} refused the request: ${name}`, {
