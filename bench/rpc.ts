@@ -3,7 +3,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Connection, PublicKey } from '@solana/web3.js';
-
 import { WalletBalanceJob } from '../core/desk/wallets/index.js';
 import { DynamoWatchStore } from '../core/desk/watches/index.js';
 import { type JobDraft, sealJobs } from '../core/platform/jobs/index.js';
@@ -15,6 +14,7 @@ import {
   type RpcCall,
   startLocalStack,
 } from '../local/index.js';
+import { TEST_TENANT } from '../test/helpers/tenants.js';
 
 import { runNaive } from './naive.js';
 import { formatNumber as fixed, goalRow, type Row, ratioRow } from './stats.js';
@@ -239,7 +239,7 @@ async function enqueueBalances(
     chatId: null,
     userId: null,
   }));
-  const jobs = sealJobs(drafts, { idPrefix: prefix, traceId: prefix, now: new Date() });
+  const jobs = sealJobs(drafts, { idPrefix: prefix, traceId: prefix, tenant: TEST_TENANT, now: new Date() });
   const batches: (typeof jobs)[] = [];
   for (let start = 0; start < jobs.length; start += 10) batches.push(jobs.slice(start, start + 10));
   await eachLimit(batches, 8, async (batch) => {

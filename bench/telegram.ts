@@ -8,7 +8,6 @@ import { BroadcastStartJob, DynamoBroadcastStore } from '../core/desk/broadcasts
 import { fifoQueues } from '../core/desk/settings.js';
 import { type JobDraft, SqsJobQueue, sealJobs } from '../core/platform/jobs/index.js';
 import { TELEGRAM_LIMITS } from '../core/platform/settings.js';
-
 import { HttpChatGateway } from '../core/platform/telegram/index.js';
 import { DynamoUserDirectory } from '../core/platform/users/index.js';
 import {
@@ -19,6 +18,7 @@ import {
   localClientConfig,
   startLocalStack,
 } from '../local/index.js';
+import { TEST_TENANT } from '../test/helpers/tenants.js';
 
 import { eachLimit } from './rpc.js';
 import { formatNumber, goalRow, type Row } from './stats.js';
@@ -139,7 +139,9 @@ async function ourBroadcast(
     // Only an admin's `broadcast.start` runs: the admin pressed "Send".
     userId: LOCAL_ADMIN_USER_ID,
   };
-  await queue.send(sealJobs([draft], { idPrefix: 'bench-broadcast', traceId: 'bench', now: new Date() }));
+  await queue.send(
+    sealJobs([draft], { idPrefix: 'bench-broadcast', traceId: 'bench', tenant: TEST_TENANT, now: new Date() }),
+  );
   const store = new DynamoBroadcastStore({ client: dynamo, tableName: stack.dynamodb.tableName });
   const deadline = Date.now() + (users.length / TELEGRAM_LIMITS.messagesPerSecond) * 3_000 + 60_000;
   while (Date.now() < deadline && (await store.get('bench'))?.status !== 'done') await sleep(1_000);
@@ -186,7 +188,9 @@ async function adminBurst(stack: LocalStack, queue: SqsJobQueue) {
         ],
       });
     });
-    await queue.send(sealJobs(drafts, { idPrefix: `bench-admin-${batch}`, traceId: 'bench', now: new Date() }));
+    await queue.send(
+      sealJobs(drafts, { idPrefix: `bench-admin-${batch}`, traceId: 'bench', tenant: TEST_TENANT, now: new Date() }),
+    );
     await sleep(300);
   }
   // Digest windows are 5 s; the openers come back when theirs end.

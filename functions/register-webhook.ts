@@ -12,12 +12,13 @@ import { ConfigError, describeError } from '../core/platform/errors.js';
 import { createLogger, type Logger } from '../core/platform/log.js';
 import type { WebhookSettings } from '../core/platform/settings.js';
 import { HttpChatGateway } from '../core/platform/telegram/index.js';
+import { tenantOfToken, webhookSecretFor } from '../core/platform/tenants/index.js';
 import { type SecretName, secretEnvName } from '../stacks/manifest.js';
 import { resolveSecrets } from './lib/secrets.js';
 
 /** What the stack passes as Script `params`: the webhook URL and the registration settings. */
 export interface WebhookRegistrationParams extends Pick<WebhookSettings, 'allowedUpdates' | 'maxConnections'> {
-  /** The API URL + the webhook route path. */
+  /** The API URL + the webhook route path; the bot's id is appended (`…/telegram/<botId>`). */
   readonly url: string;
 }
 
@@ -70,7 +71,13 @@ export async function register(event: unknown): Promise<void> {
     throw new ConfigError('Script params are not webhook registration params', { cause: parsed.error });
   }
   const env = await readEnvironment(['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'ADMIN_CHAT_ID']);
-  const payload = buildSetWebhookPayload(parsed.data.params, env.secrets.TELEGRAM_WEBHOOK_SECRET);
+  // The bot's own route and secret: the webhook serves every bot of the deployment at /telegram/<botId>.
+  const botId = tenantOfToken(env.secrets.TELEGRAM_BOT_TOKEN);
+  if (botId === undefined) throw new ConfigError('TELEGRAM_BOT_TOKEN is not a bot token');
+  const payload = buildSetWebhookPayload(
+    { ...parsed.data.params, url: `${parsed.data.params.url}/${botId}` },
+    webhookSecretFor(env.secrets.TELEGRAM_WEBHOOK_SECRET, botId),
+  );
   const adminChatId = parseAdminChatId(env.secrets.ADMIN_CHAT_ID);
   await env.telegram.call({ method: 'setWebhook', params: { ...payload } });
   env.log.info('webhook.registered', {

@@ -10,10 +10,17 @@ const logs = createLogging('webhook', config.logLevel, [config.telegram.token, c
 const webhook = composeWebhook(config, logs.log);
 
 /**
- * `POST /telegram`: Telegram's webhook. All logic is in `core/platform/ingress/`. Powertools Logger only:
+ * `POST /telegram/<botId>`: Telegram's webhook, for every bot on the deployment. All logic is in `core/platform/ingress/`. Powertools Logger only:
  * Tracer's X-Ray SDK would add ~15% to the cold start users wait on, and Metrics would publish
  * nothing (the webhook counts no metric); the workers carry both.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(logging(logs))
-  .handler((event) => webhook({ headers: event.headers, body: event.body, isBase64Encoded: event.isBase64Encoded }));
+  .handler((event) =>
+    webhook({
+      path: event.rawPath,
+      headers: event.headers,
+      body: event.body,
+      isBase64Encoded: event.isBase64Encoded,
+    }),
+  );

@@ -56,73 +56,87 @@ const WATCHES = ['watchset', 'watch#*', 'watches#*'] as const;
 const USERS = ['users', 'username#*'] as const;
 
 /**
+ * A tenant's items: the keys its stores name, under any tenant's prefix (`t<botId>/`, the tenant-scoped
+ * client adds it). IAM cannot tell tenants apart inside one function that serves them all; the scoped
+ * client does (core/platform/tenants/dynamodb-scope.ts), and these patterns keep every function to its
+ * own kinds of items of any tenant.
+ */
+const tenants = (
+  grant: { read: readonly KeyPattern[]; write: readonly KeyPattern[] },
+  shared: Partial<TableGrant> = {},
+) => ({
+  read: [...grant.read.map((p) => `t*/${p}`), ...(shared.read ?? [])],
+  write: [...grant.write.map((p) => `t*/${p}`), ...(shared.write ?? [])],
+});
+
+/**
  * Every function's grant. The money items (`payout#`, `payoutcap#`, `balance#`, `ledger#`,
  * `ledgerref#`, `deposit#`) are written only by the rpc worker (requests: the debit, the cap, the
  * payout's creation; deposits found on chain) and the signer (admin decisions, signatures, outcomes).
  */
 export const TABLE_GRANTS = {
-  webhook: {
+  webhook: tenants({
     // `pace#`: a reply in the webhook response takes its chat's send slot, as the notify worker's sends do.
     read: ['session#*', 'update#*', 'pace#*'],
     write: ['session#*', 'update#*', 'pace#*'],
-  },
-  notifyWorker: {
+  }),
+  notifyWorker: tenants({
     read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast'],
     write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],
-  },
-  rpcWorker: {
-    read: [
-      'session#*', // an admin's /user block marks the user's session
-      ...USERS,
-      'seen',
-      'counters#rpc',
-      'counters#telegram',
-      'rpccache#*',
-      'depositscan#*',
-      ...CLAIMS,
-      ...DEPOSITS,
-      'txjob#*',
-      'ledger#*',
-      'balance#*',
-      'hold#*',
-      ...PAYOUTS,
-      'wallets#*',
-      'gauge#wallets.verified',
-      ...WATCHES,
-    ],
-    write: [
-      'session#*',
-      'users',
-      'seen',
-      'counters#rpc',
-      'rpccache#*',
-      'depositscan#*',
-      ...CLAIMS,
-      ...DEPOSITS,
-      'txjob#*',
-      ...BALANCES,
-      ...PAYOUTS,
-      'wallets#*',
-      'gauge#wallets.verified',
-      ...WATCHES,
-    ],
-  },
-  aiWorker: {
+  }),
+  rpcWorker: tenants(
+    {
+      read: [
+        'session#*', // an admin's /user block marks the user's session
+        ...USERS,
+        'seen',
+        'counters#telegram',
+        'depositscan#*',
+        ...CLAIMS,
+        ...DEPOSITS,
+        'txjob#*',
+        'ledger#*',
+        'balance#*',
+        'hold#*',
+        ...PAYOUTS,
+        'wallets#*',
+        'gauge#wallets.verified',
+        ...WATCHES,
+      ],
+      write: [
+        'session#*',
+        'users',
+        'seen',
+        'depositscan#*',
+        ...CLAIMS,
+        ...DEPOSITS,
+        'txjob#*',
+        ...BALANCES,
+        ...PAYOUTS,
+        'wallets#*',
+        'gauge#wallets.verified',
+        ...WATCHES,
+      ],
+    },
+    // The deployment's RPC pool: its shared cache and its counters, one for every tenant.
+    { read: ['rpccache#*', 'counters#rpc'], write: ['rpccache#*', 'counters#rpc'] },
+  ),
+  aiWorker: tenants({
     read: ['ai#*'],
     write: ['ai#*'],
-  },
-  vaultWorker: {
+  }),
+  vaultWorker: tenants({
     read: ['secrets#*'],
     write: ['secrets#*'],
-  },
-  signer: {
+  }),
+  signer: tenants({
     // `users`: an admin's /credit goes only to a user the bot knows.
     read: ['payout#*', 'deposit#*', 'depositref#*', 'balance#*', 'hold#*', 'ledger#*', 'users'],
     write: [...PAYOUTS, ...BALANCES, 'deposit#*', 'gauge#deposits.pending'],
-  },
+  }),
 } as const satisfies Record<string, TableGrant>;
 
-const PATTERN = /^[a-z][a-z0-9.]*(#([a-z0-9.]+|\*))?$/;
+const PATTERN = /^(t\*\/)?[a-z][a-z0-9.]*(#([a-z0-9.]+|\*))?$/;
 
 /** Throws on a pattern IAM would read differently than we mean (a stray `*` or `?`, a typo'd shape). */
 export function assertKeyPatterns(name: string, grant: TableGrant): void {

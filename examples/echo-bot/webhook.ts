@@ -8,9 +8,16 @@ import { echoBot } from './bot.js';
 
 const config = botWebhookConfig(await environment(), ['notify']);
 const logs = createLogging('echo-webhook', config.logLevel, [config.telegram.token, config.telegram.webhookSecret]);
-const webhook = composeBotWebhook(config, echoBot, logs.log);
+const webhook = composeBotWebhook(config, () => echoBot, logs.log);
 
-/** `POST /telegram` of the echo bot: the platform's webhook running `echoBot`. */
+/** `POST /telegram/<botId>` of the echo bot: the platform's webhook running `echoBot`. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(logging(logs))
-  .handler((event) => webhook({ headers: event.headers, body: event.body, isBase64Encoded: event.isBase64Encoded }));
+  .handler((event) =>
+    webhook({
+      path: event.rawPath,
+      headers: event.headers,
+      body: event.body,
+      isBase64Encoded: event.isBase64Encoded,
+    }),
+  );

@@ -9,6 +9,7 @@ import {
 import { fifoQueues } from '../../core/desk/settings.js';
 import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
+import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { composeConsumer } from './compose.js';
 import type { AiWorkerConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
@@ -20,23 +21,28 @@ import { dynamoClient, sqsClient } from './runtime.js';
 export function composeAiWorker(config: AiWorkerConfig, log: Logger) {
   const { settings } = config;
   const ai = settings.ai;
-  const stores = { client: dynamoClient(), tableName: config.tableName };
+  const dynamo = dynamoClient();
   const client = createAssistantClient({
     model: new OpenAiChatModel({ baseUrl: config.provider.baseUrl, apiKey: config.provider.apiKey, model: ai.model }),
     pacer: assistantPacer(ai.requestsPerSecond, settings.queues.ai.maxConcurrency),
     maxAttempts: ai.maxAttempts,
     requestTimeoutMs: ai.requestTimeoutMs,
   });
-  const handlers = assistantHandlers({
-    history: new DynamoHistoryStore({ ...stores, idleSeconds: ai.history.idleSeconds }),
-    quota: new DynamoQuotaStore(stores),
-    client,
-    queue: new SqsJobQueue({
-      client: sqsClient(),
-      queueUrls: { notify: config.queueUrls.notify },
-      fifo: fifoQueues(settings),
-    }),
-    settings: ai,
+  const queue = new SqsJobQueue({
+    client: sqsClient(),
+    queueUrls: { notify: config.queueUrls.notify },
+    fifo: fifoQueues(settings),
   });
+  // One provider and its rate for the deployment; each tenant's memory and quota under its own keys.
+  const handlers = async (tenant: TenantId) => {
+    const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
+    return assistantHandlers({
+      history: new DynamoHistoryStore({ ...stores, idleSeconds: ai.history.idleSeconds }),
+      quota: new DynamoQuotaStore(stores),
+      client,
+      queue,
+      settings: ai,
+    });
+  };
   return composeConsumer('ai', config, handlers, log);
 }

@@ -20,6 +20,7 @@ import {
   KmsSigningKey,
 } from '../../core/platform/keys/index.js';
 import type { Logger } from '../../core/platform/log.js';
+import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer, consumeBySource } from './compose.js';
 import type { SignerConfig, VaultWorkerConfig } from './config.js';
@@ -40,14 +41,18 @@ export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {
     maxAgeMs: settings.vault.dataKeyMaxAgeSeconds * 1000,
     maxUses: settings.vault.dataKeyMaxUses,
   });
-  const handlers = vaultHandlers({
-    admins: config.adminUserIds,
-    secrets: new DynamoSecretStore({ client: dynamoClient(), tableName }),
-    vault,
-    intake: new KmsIntakeKey({ client: kms, keyId: config.keys.intake }),
-    queue: new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) }),
-    settings: settings.vault,
-  });
+  const dynamo = dynamoClient();
+  const intake = new KmsIntakeKey({ client: kms, keyId: config.keys.intake });
+  const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
+  const handlers = async (tenant: TenantId) =>
+    vaultHandlers({
+      admins: config.adminUserIds,
+      secrets: new DynamoSecretStore({ client: scopeToTenant(dynamo, tenant), tableName }),
+      vault,
+      intake,
+      queue,
+      settings: settings.vault,
+    });
   return composeConsumer('vault', config, handlers, log);
 }
 
@@ -73,36 +78,41 @@ export function kmsPayoutSigner(key: SigningKey): PayoutSigner {
  */
 export function composeSigner(config: SignerConfig, log: Logger) {
   const { settings } = config;
-  const stores = { client: dynamoClient(), tableName: config.tableName };
-  const ledger = new DynamoLedger(stores);
-  const payouts = new DynamoPayoutStore(stores);
+  const dynamo = dynamoClient();
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
-  const payoutHandlers = payoutSignerHandlers({
-    admins: config.adminUserIds,
-    store: payouts,
-    ledger,
-    signer: kmsPayoutSigner(new KmsSigningKey({ client: kmsClient(), keyId: config.treasuryKeyId })),
-    queue,
-    settings: settings.payouts,
-    treasury: config.treasuryAddress,
-    explorerTxUrl: config.explorerTxUrl,
-  });
-  const decisionHandlers = [
-    ...payoutHandlers.filter((handler) => handler.job === PayoutDecideJob),
-    ...depositDecisionHandlers({
-      deposits: new DynamoDepositStore(stores),
-      queue,
+  const signer = kmsPayoutSigner(new KmsSigningKey({ client: kmsClient(), keyId: config.treasuryKeyId }));
+  const payoutHandlers = (tenant: TenantId) => {
+    const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
+    return payoutSignerHandlers({
       admins: config.adminUserIds,
-      users: new DynamoUserDirectory(stores),
-    }),
-  ];
+      store: new DynamoPayoutStore(stores),
+      ledger: new DynamoLedger(stores),
+      signer,
+      queue,
+      settings: settings.payouts,
+      treasury: config.treasuryAddress,
+      explorerTxUrl: config.explorerTxUrl,
+    });
+  };
+  const decisionHandlers = async (tenant: TenantId) => {
+    const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
+    return [
+      ...payoutHandlers(tenant).filter((handler) => handler.job === PayoutDecideJob),
+      ...depositDecisionHandlers({
+        deposits: new DynamoDepositStore(stores),
+        queue,
+        admins: config.adminUserIds,
+        users: new DynamoUserDirectory(stores),
+      }),
+    ];
+  };
   return consumeBySource([
     {
       queueUrl: config.queueUrl,
       consume: composeConsumer(
         'payouts',
         config,
-        payoutHandlers.filter((handler) => handler.job !== PayoutDecideJob),
+        async (tenant) => payoutHandlers(tenant).filter((handler) => handler.job !== PayoutDecideJob),
         log,
       ),
     },

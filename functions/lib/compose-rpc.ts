@@ -19,11 +19,12 @@ import {
   walletVerifyHandler,
 } from '../../core/desk/wallets/index.js';
 import { DynamoWatchStore, watchHandlers } from '../../core/desk/watches/index.js';
-import type { InspectedQueues } from '../../core/platform/jobs/index.js';
+import type { InspectedQueues, JobHandler } from '../../core/platform/jobs/index.js';
 import { SqsJobQueue, SqsQueueDepths } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { createRpcPool, DynamoRpcCache, parseRpcEndpoints } from '../../core/platform/rpc/index.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
+import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer } from './compose.js';
 import type { RpcWorkerConfig } from './config.js';
@@ -41,9 +42,11 @@ import { dynamoClient, sqsClient } from './runtime.js';
  */
 export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected: InspectedQueues) {
   const { settings, tableName } = config;
-  const stores = { client: dynamoClient(), tableName };
+  // Deployment-wide: the RPC pool, its cache and its counters serve every tenant.
+  const dynamo = dynamoClient();
+  const shared = { client: dynamo, tableName };
   const sqs = sqsClient();
-  const cache = new DynamoRpcCache(stores);
+  const cache = new DynamoRpcCache(shared);
   const pool = createRpcPool({
     endpoints: parseRpcEndpoints(config.solanaRpcUrls),
     maxConcurrency: settings.queues.rpc.maxConcurrency,
@@ -60,75 +63,83 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
   });
   const solana = new Web3SolanaGateway({ fetch: pool.fetch, commitment: settings.solana.commitment });
   const queue = new SqsJobQueue({ client: sqs, queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
-  const statsCounters = new DynamoStatsCounters(stores);
-  const counters = rpcCounterFlusher({ stats: () => pool.stats(), counters: statsCounters, log });
-  const seen = new DynamoSeenUsers(stores);
-  const users = new DynamoUserDirectory(stores);
-  const book = new DynamoWalletBook(stores);
-  const ledger = new DynamoLedger(stores);
-  const payouts = new DynamoPayoutStore(stores);
-  // The webhook's sessions: an admin's block is a flag in them, and a linked non-wallet leaves them.
-  const sessions = new DynamoSessionStore({
-    ...stores,
-    sessionIdleSeconds: settings.retention.sessionIdleSeconds,
-    updateDedupeSeconds: settings.retention.updateDedupeSeconds,
-  });
-  const handlers = [
-    walletVerifyHandler({ solana, queue, book, sessions }),
-    walletBalanceHandler({ solana, queue, prices }),
-    walletUnlinkHandler({ book }),
-    ...depositHandlers({
-      solana,
-      queue,
-      deposits: new DynamoDepositStore(stores),
-      treasury: config.treasuryAddress,
-      settings: settings.deposits,
-    }),
-    treasuryQrHandler({ admins: config.adminUserIds, queue, treasury: config.treasuryAddress }),
-    txSendHandler({
-      solana,
-      queue,
-      store: new DynamoTxStore(stores),
-      // Leave a third of the function timeout for the rest of the batch and the shutdown.
-      budgetMs: (settings.queues.rpc.timeoutSeconds * 1000 * 2) / 3,
-      resendEveryMs: 2_000,
-    }),
-    ...watchHandlers({
-      store: new DynamoWatchStore(stores),
-      solana,
-      queue,
-      pollMinutes: settings.solana.watchPollMinutes,
-    }),
-    ...ledgerHandlers({ ledger, queue, payouts, prices }),
-    ...payoutChainHandlers({
-      ledger,
-      store: payouts,
-      book,
-      solana,
-      queue,
-      settings: settings.payouts,
-      treasury: config.treasuryAddress,
-    }),
-    ...adminUserHandlers({
-      admins: config.adminUserIds,
-      directory: users,
-      sessions,
-      ledger,
-      wallets: book,
-      queue,
-    }),
-    adminStatsHandler({
-      admins: config.adminUserIds,
-      users,
-      seen,
-      queues: new SqsQueueDepths({ client: sqs, queues: inspected }),
-      counters: statsCounters,
-      pending: { deposits: () => ledger.pendingDeposits(), payouts: () => payouts.countOpen() },
-      wallets: () => book.count(),
-      queue,
-      flush: () => counters.flush(),
-    }),
-    userSeenHandler(seen),
-  ];
+  const rpcCounters = new DynamoStatsCounters(shared);
+  const counters = rpcCounterFlusher({ stats: () => pool.stats(), counters: rpcCounters, log });
+  /** One tenant's handlers: its own items (scoped keys) over the shared pool. */
+  const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
+    const stores = { client: scopeToTenant(dynamo, tenant), tableName };
+    const statsCounters = new DynamoStatsCounters(stores);
+    const seen = new DynamoSeenUsers(stores);
+    const users = new DynamoUserDirectory(stores);
+    const book = new DynamoWalletBook(stores);
+    const ledger = new DynamoLedger(stores);
+    const payouts = new DynamoPayoutStore(stores);
+    // The webhook's sessions: an admin's block is a flag in them, and a linked non-wallet leaves them.
+    const sessions = new DynamoSessionStore({
+      ...stores,
+      sessionIdleSeconds: settings.retention.sessionIdleSeconds,
+      updateDedupeSeconds: settings.retention.updateDedupeSeconds,
+    });
+    return [
+      walletVerifyHandler({ solana, queue, book, sessions }),
+      walletBalanceHandler({ solana, queue, prices }),
+      walletUnlinkHandler({ book }),
+      ...depositHandlers({
+        solana,
+        queue,
+        deposits: new DynamoDepositStore(stores),
+        treasury: config.treasuryAddress,
+        settings: settings.deposits,
+      }),
+      treasuryQrHandler({ admins: config.adminUserIds, queue, treasury: config.treasuryAddress }),
+      txSendHandler({
+        solana,
+        queue,
+        store: new DynamoTxStore(stores),
+        // Leave a third of the function timeout for the rest of the batch and the shutdown.
+        budgetMs: (settings.queues.rpc.timeoutSeconds * 1000 * 2) / 3,
+        resendEveryMs: 2_000,
+      }),
+      ...watchHandlers({
+        store: new DynamoWatchStore(stores),
+        solana,
+        queue,
+        pollMinutes: settings.solana.watchPollMinutes,
+      }),
+      ...ledgerHandlers({ ledger, queue, payouts, prices }),
+      ...payoutChainHandlers({
+        ledger,
+        store: payouts,
+        book,
+        solana,
+        queue,
+        settings: settings.payouts,
+        treasury: config.treasuryAddress,
+      }),
+      ...adminUserHandlers({
+        admins: config.adminUserIds,
+        directory: users,
+        sessions,
+        ledger,
+        wallets: book,
+        queue,
+      }),
+      adminStatsHandler({
+        admins: config.adminUserIds,
+        users,
+        seen,
+        queues: new SqsQueueDepths({ client: sqs, queues: inspected }),
+        // The RPC pool's counters are the deployment's (one pool for every tenant); Telegram's, the bot's own.
+        counters: {
+          totals: (series, since) => (series === 'rpc' ? rpcCounters : statsCounters).totals(series, since),
+        },
+        pending: { deposits: () => ledger.pendingDeposits(), payouts: () => payouts.countOpen() },
+        wallets: () => book.count(),
+        queue,
+        flush: () => counters.flush(),
+      }),
+      userSeenHandler(seen),
+    ];
+  };
   return { consume: composeConsumer('rpc', config, handlers, log), pool, counters };
 }

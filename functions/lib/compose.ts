@@ -16,6 +16,7 @@ import {
   SqsDeadLetterQueue,
   SqsJobQueue,
   SqsRedelivery,
+  type TenantHandlers,
 } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
@@ -27,10 +28,12 @@ import {
   telegramSendHandler,
   userStatusHandler,
 } from '../../core/platform/telegram/index.js';
+import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from './config.js';
 import { composeBotWebhook } from './platform.js';
 import { dynamoClient, sqsClient } from './runtime.js';
+import { homeTenantId, unknownTenant } from './tenants.js';
 
 /** The wallet desk's webhook: the platform's, running the desk. */
 export function composeWebhook(config: WebhookConfig, log: Logger) {
@@ -43,7 +46,7 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
     payouts: settings.payouts,
     treasuryAddress: config.treasuryAddress,
   });
-  return composeBotWebhook(config, bot, log);
+  return composeBotWebhook(config, () => bot, log);
 }
 
 /**
@@ -52,43 +55,49 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
  */
 export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
   const { settings } = config;
-  const stores = { client: dynamoClient(), tableName: config.tableName };
-  const directory = new DynamoUserDirectory(stores);
-  const counters = new DynamoStatsCounters(stores);
-  const deliver = createSender({
-    gateway: new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token }),
-    progress: new DynamoJobProgress({ ...stores, retainSeconds: settings.queues.notify.dlqRetentionSeconds }),
-    pace: new DynamoChatPace(stores),
-    pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),
-    directory,
-    maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
-    count429: (at) => counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, at),
-  });
+  const dynamo = dynamoClient();
+  const home = homeTenantId(config.telegram.token);
   const queue = new SqsJobQueue({
     client: sqsClient(),
     queueUrls: { notify: config.queueUrl },
     fifo: fifoQueues(settings),
   });
-  const handlers = [
-    telegramSendHandler(deliver),
-    userStatusHandler(directory),
-    adminDigestHandler({
-      store: new DynamoDigestStore(stores),
-      deliver,
-      adminChatId: config.adminChatId,
-      windowMs: settings.notify.digestWindowSeconds * 1000,
-    }),
-    ...broadcastHandlers({
-      admins: config.adminUserIds,
-      adminChatId: config.adminChatId,
-      store: new DynamoBroadcastStore(stores),
+  /** One bot's handlers: its items, its token, and its own share of Telegram's limits (per bot, not per deployment). */
+  const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
+    if (tenant !== home) throw unknownTenant(tenant);
+    const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
+    const directory = new DynamoUserDirectory(stores);
+    const counters = new DynamoStatsCounters(stores);
+    const deliver = createSender({
+      gateway: new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token }),
+      progress: new DynamoJobProgress({ ...stores, retainSeconds: settings.queues.notify.dlqRetentionSeconds }),
+      pace: new DynamoChatPace(stores),
+      pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),
       directory,
-      deliver,
-      queue,
-      pageSize: settings.notify.broadcastPageSize,
-      paid: settings.notify.paidBroadcast,
-    }),
-  ];
+      maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
+      count429: (at) => counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, at),
+    });
+    return [
+      telegramSendHandler(deliver),
+      userStatusHandler(directory),
+      adminDigestHandler({
+        store: new DynamoDigestStore(stores),
+        deliver,
+        adminChatId: config.adminChatId,
+        windowMs: settings.notify.digestWindowSeconds * 1000,
+      }),
+      ...broadcastHandlers({
+        admins: config.adminUserIds,
+        adminChatId: config.adminChatId,
+        store: new DynamoBroadcastStore(stores),
+        directory,
+        deliver,
+        queue,
+        pageSize: settings.notify.broadcastPageSize,
+        paid: settings.notify.paidBroadcast,
+      }),
+    ];
+  };
   return composeConsumer('notify', config, handlers, log);
 }
 
@@ -126,7 +135,7 @@ type Consume = ReturnType<typeof createConsumer>;
 export function composeConsumer(
   queue: QueueName,
   config: ConsumerConfig,
-  handlers: readonly JobHandler[],
+  handlers: readonly JobHandler[] | TenantHandlers,
   log: Logger,
 ) {
   const client = sqsClient();
@@ -140,5 +149,5 @@ export function composeConsumer(
     url: config.queueUrl,
     backoff: config.settings.queues[queue],
   });
-  return createConsumer(handlers, log, deadLetters, redelivery);
+  return createConsumer(handlers, log, deadLetters, redelivery, { ordered: config.settings.queues[queue].fifo });
 }

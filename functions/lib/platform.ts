@@ -1,52 +1,81 @@
 import { fifoQueues } from '../../core/desk/settings.js';
 import { type BotModule, botInfoFrom, createTurnRunner } from '../../core/platform/bot.js';
 import type { PlatformContext } from '../../core/platform/context.js';
-import { createReplyPacer, createUpdateProcessor, createWebhook } from '../../core/platform/ingress/index.js';
+import {
+  type BotEndpoint,
+  createBotsWebhook,
+  createReplyPacer,
+  createUpdateProcessor,
+} from '../../core/platform/ingress/index.js';
 import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
 import { DynamoChatPace } from '../../core/platform/telegram/index.js';
+import { scopeToTenant, type TenantId, webhookSecretFor } from '../../core/platform/tenants/index.js';
 import type { BotWebhookConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
+import { homeTenant, type TenantProfile } from './tenants.js';
 
 /**
- * Any bot's webhook on the platform, built once per container from validated config: sessions
- * and the update ledger in DynamoDB, jobs to SQS, the bot's turn run with no network, each update
- * applied exactly once (`core/platform/ingress/`).
+ * The webhook of every bot on the deployment (`POST /telegram/<botId>`), built once per container
+ * from validated config: each bot's sessions and update ledger in DynamoDB under its own tenant's
+ * keys, its jobs to SQS carrying its tenant, its turn run with no network, each update applied
+ * exactly once (`core/platform/ingress/`). A bot's part is built on its first update.
  */
 export function composeBotWebhook<C extends PlatformContext<object>>(
   config: BotWebhookConfig,
-  bot: BotModule<C>,
+  botFor: (tenant: TenantProfile) => BotModule<C>,
   log: Logger,
 ) {
   const { settings, telegram } = config;
-  // One client for every table access: each SDK client costs a cold start its own set-up and connection pool.
+  // One client for every table access and every tenant: each SDK client costs a cold start its own set-up and connection pool.
   const dynamo = dynamoClient();
-  const store = new DynamoSessionStore({
-    client: dynamo,
-    tableName: config.tableName,
-    sessionIdleSeconds: settings.retention.sessionIdleSeconds,
-    updateDedupeSeconds: settings.retention.updateDedupeSeconds,
-  });
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
-  const runTurn = createTurnRunner({
-    bot,
-    botInfo: botInfoFrom(telegram.token, telegram.username),
-    token: telegram.token,
-    apiRoot: telegram.apiRoot,
-  });
-  return createWebhook({
-    secret: telegram.webhookSecret,
+  const home = homeTenant(config);
+  const endpoints = new Map<TenantId, BotEndpoint>();
+
+  function endpoint(tenant: TenantProfile): BotEndpoint {
+    const client = scopeToTenant(dynamo, tenant.id);
+    const store = new DynamoSessionStore({
+      client,
+      tableName: config.tableName,
+      sessionIdleSeconds: settings.retention.sessionIdleSeconds,
+      updateDedupeSeconds: settings.retention.updateDedupeSeconds,
+    });
+    const bot = botFor(tenant);
+    const botLog = log.child({ bot: bot.name, tenant: tenant.id });
+    return {
+      secret: webhookSecretFor(telegram.webhookSecret, tenant.id),
+      log: botLog,
+      process: createUpdateProcessor({
+        tenant: tenant.id,
+        sessions: store,
+        ledger: store,
+        queue,
+        runTurn: createTurnRunner({
+          bot,
+          botInfo: botInfoFrom(tenant.token, tenant.username),
+          token: tenant.token,
+          apiRoot: telegram.apiRoot,
+        }),
+        pacer: createReplyPacer(new DynamoChatPace({ client, tableName: config.tableName })),
+        log: botLog,
+      }),
+    };
+  }
+
+  return createBotsWebhook({
     maxBodyBytes: settings.webhook.maxBodyBytes,
     allowedUpdates: settings.webhook.allowedUpdates,
-    process: createUpdateProcessor({
-      sessions: store,
-      ledger: store,
-      queue,
-      runTurn,
-      pacer: createReplyPacer(new DynamoChatPace({ client: dynamo, tableName: config.tableName })),
-      log: log.child({ bot: bot.name }),
-    }),
     log,
+    bots: async (botId) => {
+      if (botId !== home.id) return undefined;
+      let bot = endpoints.get(botId);
+      if (!bot) {
+        bot = endpoint(home);
+        endpoints.set(botId, bot);
+      }
+      return bot;
+    },
   });
 }

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { commandMenus } from '../../core/desk/bot/index.js';
 import type { QueueName, StageSettings } from '../../core/desk/settings.js';
+import { tenantOfToken, webhookSecretFor } from '../../core/platform/tenants/index.js';
 import type { FunctionWiring } from '../../stacks/manifest.js';
 import type { ConsumerQueue } from '../aws/sqs.js';
 import type { LogLine } from '../lambda/environment.js';
@@ -80,9 +81,11 @@ async function setWebhook(
   url: string,
   settings: StageSettings,
 ): Promise<void> {
+  const botId = tenantOfToken(bot.token);
+  if (botId === undefined) throw new Error('the local bot token is not a bot token');
   await callPeer(apiRoot, bot, 'setWebhook', {
-    url,
-    secret_token: bot.webhookSecret,
+    url: `${url}/${botId}`,
+    secret_token: webhookSecretFor(bot.webhookSecret, botId),
     allowed_updates: settings.webhook.allowedUpdates,
     max_connections: settings.webhook.maxConnections,
   });

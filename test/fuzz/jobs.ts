@@ -333,6 +333,7 @@ export function envelopeArb(types: readonly JobType<unknown>[]): fc.Arbitrary<Jo
   return fc.constantFrom(...types).chain((type) =>
     fc.record({
       type: fc.constant(type.type),
+      tenant: fc.stringMatching(/^[1-9]\d{0,19}$/),
       id: jobId,
       chatId: fc.option(chatId, { nil: null }),
       userId: fc.option(userId, { nil: null }),

@@ -19,6 +19,7 @@ import { creditDeposit } from './deposits.js';
 import { MemoryJobQueue, memoryLogger } from './fakes.js';
 import type { LocalTable } from './local-table.js';
 import { type Landing, memorySigningKey, PayoutChain } from './payout-fakes.js';
+import { TEST_TENANT } from './tenants.js';
 
 /** The job types of the money flow that the world's one consumer runs. */
 const MONEY_JOBS = new Set([
@@ -125,7 +126,8 @@ export function ledgerWorld(table: LocalTable, options: { users: number; setting
     }
   };
   const seal = (draft: JobDraft): JobEnvelope =>
-    sealJobs([draft], { idPrefix: `w${n}-${++sealed}`, traceId: `w${n}`, now: new Date() })[0]!.envelope;
+    sealJobs([draft], { idPrefix: `w${n}-${++sealed}`, traceId: `w${n}`, tenant: TEST_TENANT, now: new Date() })[0]!
+      .envelope;
 
   /** Delivers one job; true when it was handled (it then counts as done), false when it failed and stays pending. */
   async function deliver(job: JobEnvelope, fault?: Crash): Promise<boolean> {

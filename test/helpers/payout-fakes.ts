@@ -21,6 +21,7 @@ import { creditDeposit } from './deposits.js';
 import { MemoryJobQueue, memoryLogger } from './fakes.js';
 import type { LocalTable } from './local-table.js';
 import { FakeSolana } from './solana-fake.js';
+import { TEST_TENANT } from './tenants.js';
 
 /** The admins the signer of payout tests knows (`ADMIN_USER_IDS`). */
 export const PAYOUT_TEST_ADMINS: ReadonlySet<number> = new Set([42, 43, 44]);
@@ -234,7 +235,7 @@ export function payoutHarness(table: LocalTable, options: PayoutHarnessOptions =
 
   let sealed = 0;
   const seal = (draft: JobDraft, idPrefix = `h${n}-${++sealed}`, at = new Date()): JobEnvelope =>
-    sealJobs([draft], { idPrefix, traceId: idPrefix, now: at })[0]!.envelope;
+    sealJobs([draft], { idPrefix, traceId: idPrefix, tenant: TEST_TENANT, now: at })[0]!.envelope;
 
   /** A verified wallet of the harness's user. */
   const recipient = Keypair.generate().publicKey.toBase58();

@@ -216,7 +216,9 @@ describe('admin gate on the local stack', () => {
         userId: mallory,
       },
     ];
-    await queue.send(sealJobs(drafts, { idPrefix: 'forged', traceId: 'forged', now: new Date() }));
+    await queue.send(
+      sealJobs(drafts, { idPrefix: 'forged', traceId: 'forged', tenant: String(stack.bot.id), now: new Date() }),
+    );
 
     // Each is parked in its queue's DLQ with the reason, and nothing else happens.
     const sqs = new SQSClient(localClientConfig(stack.sqs.endpoint));

@@ -56,6 +56,7 @@ async function warmUp(): Promise<void> {
     sealJobs([{ job: BroadcastCancelJob, payload: { id: 'warm-up' }, chatId: null, userId: LOCAL_ADMIN_USER_ID }], {
       idPrefix: 'warm',
       traceId: 'warm',
+      tenant: String(stack.bot.id),
       now: new Date(),
     }),
   );

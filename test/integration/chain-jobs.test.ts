@@ -20,7 +20,12 @@ afterAll(() => stack?.stop());
 
 /** Puts jobs on the rpc queue as a producer would. */
 async function enqueue(drafts: JobDraft[], prefix: string) {
-  for (const { envelope } of sealJobs(drafts, { idPrefix: prefix, traceId: prefix, now: new Date() })) {
+  for (const { envelope } of sealJobs(drafts, {
+    idPrefix: prefix,
+    traceId: prefix,
+    tenant: String(stack.bot.id),
+    now: new Date(),
+  })) {
     await sqs.send(
       new SendMessageCommand({ QueueUrl: stack.sqs.queueUrls.rpc, MessageBody: JSON.stringify(envelope) }),
     );

@@ -52,7 +52,14 @@ export function assistantHandlers(deps: AssistantDeps): JobHandler[] {
 function sender(deps: AssistantDeps, job: JobEnvelope) {
   const now = deps.now ?? Date.now;
   return (step: string, drafts: readonly JobDraft[]) =>
-    deps.queue.send(sealJobs(drafts, { idPrefix: `${job.id}.${step}`, traceId: job.traceId, now: new Date(now()) }));
+    deps.queue.send(
+      sealJobs(drafts, {
+        idPrefix: `${job.id}.${step}`,
+        traceId: job.traceId,
+        tenant: job.tenant,
+        now: new Date(now()),
+      }),
+    );
 }
 
 function chatOf(job: JobEnvelope): { chatId: number; userId: number } {

@@ -157,7 +157,12 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
         payload: { ...job.payload, wait: (job.payload.wait ?? 0) + 1 },
       };
       await deps.queue.send(
-        sealJobs([again], { idPrefix: pageJobId(job.payload), traceId: job.traceId, now: new Date() }),
+        sealJobs([again], {
+          idPrefix: pageJobId(job.payload),
+          traceId: job.traceId,
+          tenant: job.tenant,
+          now: new Date(),
+        }),
       );
       return;
     }
@@ -172,7 +177,12 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
     // Ids from the broadcast and the page (not chained from the parent job: a 10,000-user broadcast
     // has 100 pages), the same on every redelivery of this page job.
     await deps.queue.send(
-      sealJobs(drafts, { idPrefix: `bc.${id}.p${job.payload.page}`, traceId: job.traceId, now: new Date() }),
+      sealJobs(drafts, {
+        idPrefix: `bc.${id}.p${job.payload.page}`,
+        traceId: job.traceId,
+        tenant: job.tenant,
+        now: new Date(),
+      }),
     );
     await deps.store.addPage(id, job.payload.page, chatIds.length, next === null);
     log.info('broadcast.page', { broadcast: id, page: job.payload.page, sends: chatIds.length, last: next === null });

@@ -296,7 +296,12 @@ export function payoutChainHandlers(deps: PayoutChainDeps): JobHandler[] {
       // Not yet: another hop, with an id of its own (a chain of derived ids would outgrow 128 characters).
       const next = coolingCheck(payout, hop + 1, now);
       return deps.queue.send(
-        sealJobs([next], { idPrefix: `cool-${payoutId}-${hop + 1}`, traceId: job.traceId, now: new Date(now) }),
+        sealJobs([next], {
+          idPrefix: `cool-${payoutId}-${hop + 1}`,
+          traceId: job.traceId,
+          tenant: job.tenant,
+          now: new Date(now),
+        }),
       );
     }
     const requested = await flow.change(

@@ -165,6 +165,7 @@ async function noticesOf(deps: WatchDeps, job: JobEnvelope, change: BalanceChang
     sealJobs([notice(watcher.chatId, watcher.userId, describeChange(jobTranslator(watcher.lang), change))], {
       idPrefix: noticeIdPrefix(change, watcher.chatId),
       traceId: job.traceId,
+      tenant: job.tenant,
       now,
     }),
   );

@@ -3,6 +3,7 @@ import { type JobDraft, type JobQueue, sealJobs } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import type { Outbox, SessionStore, UpdateLedger } from '../sessions/index.js';
 import { MESSAGE_METHODS, planDelivery, type TelegramCall, TelegramSendJob, targetChat } from '../telegram/index.js';
+import type { TenantId } from '../tenants/index.js';
 import type { ReplyPacer, ReplyRoute } from './reply-pace.js';
 import type { ValidUpdate } from './update.js';
 
@@ -28,6 +29,8 @@ export interface ProcessResult {
 }
 
 export interface UpdateProcessorDeps {
+  /** The bot whose update this is: every job it produces carries it. */
+  tenant: TenantId;
   sessions: SessionStore;
   ledger: UpdateLedger;
   queue: JobQueue;
@@ -97,7 +100,7 @@ export function createUpdateProcessor(deps: UpdateProcessorDeps) {
       });
     }
     const traceId = `u${update.updateId}`;
-    const jobs = sealJobs(drafts, { idPrefix: traceId, traceId, now: now() });
+    const jobs = sealJobs(drafts, { idPrefix: traceId, traceId, tenant: deps.tenant, now: now() });
     return { outbox: reply ? { jobs, reply } : { jobs }, repliesQueued };
   }
 

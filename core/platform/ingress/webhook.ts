@@ -6,6 +6,8 @@ import { checkUpdate } from './update.js';
 
 /** The HTTP request as the webhook sees it (headers lower-cased). */
 export interface WebhookRequest {
+  /** The request path: `/telegram/<botId>` names the bot the update is for. */
+  path?: string;
   headers: Readonly<Record<string, string | undefined>>;
   body: string | undefined;
   isBase64Encoded: boolean;
@@ -96,5 +98,51 @@ export function createWebhook(deps: WebhookDeps) {
       log.error('update.failed', { kind: check.value.kind, error: describeError(error) });
       return respond(200);
     }
+  };
+}
+
+/** One bot as the webhook serves it: its secret token and its update processor. */
+export interface BotEndpoint {
+  /** The `secret_token` given to this bot's `setWebhook`. */
+  readonly secret: string;
+  readonly process: UpdateProcessor;
+  /** The bot's logger (its tenant in every line). */
+  readonly log: Logger;
+}
+
+export interface BotsWebhookDeps extends Omit<WebhookDeps, 'secret' | 'process'> {
+  /** The bot of a tenant id, when the deployment serves it (active); undefined for any other id. */
+  bots(botId: string): Promise<BotEndpoint | undefined>;
+}
+
+const BOT_PATH = /^\/telegram\/([1-9]\d{0,19})\/?$/;
+
+/**
+ * The webhook of every bot on the deployment, `POST /telegram/<botId>`: the path names the bot,
+ * whose own secret token the request must carry (`createWebhook`'s contract, per bot). A path
+ * naming no bot the deployment serves gets the same 401 as a wrong secret, so the route does not
+ * tell which bots exist.
+ */
+export function createBotsWebhook(deps: BotsWebhookDeps) {
+  const webhooks = new WeakMap<BotEndpoint, ReturnType<typeof createWebhook>>();
+  return async function handle(request: WebhookRequest): Promise<WebhookResponse> {
+    const botId = BOT_PATH.exec(request.path ?? '')?.[1];
+    let bot: BotEndpoint | undefined;
+    try {
+      bot = botId === undefined ? undefined : await deps.bots(botId);
+    } catch (error) {
+      deps.log.warn('webhook.bot_unavailable', { botId, error: describeError(error) });
+      return respond(503, { error: 'temporarily unavailable' });
+    }
+    if (!bot) {
+      deps.log.warn('webhook.unknown_bot', { path: (request.path ?? '').slice(0, 64) });
+      return respond(401, { error: 'unauthorized' });
+    }
+    let webhook = webhooks.get(bot);
+    if (!webhook) {
+      webhook = createWebhook({ ...deps, secret: bot.secret, process: bot.process, log: bot.log });
+      webhooks.set(bot, webhook);
+    }
+    return webhook(request);
   };
 }

@@ -1,7 +1,8 @@
 import { AppError, describeError, PoisonJobError, TransientError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { TenantId } from '../tenants/index.js';
 import type { DeadLetterQueue, ParkReason } from './dead-letters.js';
-import { type JobEnvelope, JobEnvelopeSchema, type JobType } from './envelope.js';
+import { type JobEnvelope, JobEnvelopeSchema, type JobQueue, type JobType } from './envelope.js';
 
 /** The part of an SQS record a consumer reads (Lambda's `SQSRecord` satisfies it). */
 export interface QueueRecord {
@@ -77,6 +78,49 @@ export class JobDeferredError extends Error {
   }
 }
 
+/**
+ * The handlers of one tenant's jobs (its stores scoped to it, its token, its settings), built on a
+ * container's first job of that tenant. A non-transient `AppError` (no such tenant) parks the job.
+ */
+export type TenantHandlers = (tenant: TenantId) => Promise<readonly JobHandler[]>;
+
+export interface ConsumerOptions {
+  /**
+   * Records of one message group run in order (a FIFO queue's chat). Off for a standard queue,
+   * whose message group is a fair queue's tenant key, not an order (default on).
+   */
+  readonly ordered?: boolean;
+  /**
+   * Where a schedule's tick (a job with no tenant) goes: one copy for every active tenant, on the
+   * same queue (`queue`, named `queueName` in the envelope drafts' sense), each then run as that
+   * tenant's job. Without it, a job with no tenant is poison.
+   */
+  readonly fanOut?: {
+    readonly tenants: () => Promise<readonly TenantId[]>;
+    readonly queue: JobQueue;
+    readonly queueName: string;
+  };
+}
+
+/** Each tenant's handlers by job type, built once per container (a failed build is tried again). */
+function tenantHandlers(handlers: readonly JobHandler[] | TenantHandlers) {
+  const index = (list: readonly JobHandler[]) => new Map(list.map((h) => [h.job.type, h] as const));
+  if (typeof handlers !== 'function') {
+    const shared = index(handlers);
+    return async (_tenant: TenantId) => shared;
+  }
+  const built = new Map<TenantId, Promise<ReadonlyMap<string, JobHandler>>>();
+  return (tenant: TenantId) => {
+    let entry = built.get(tenant);
+    if (!entry) {
+      entry = handlers(tenant).then(index);
+      built.set(tenant, entry);
+      entry.catch(() => built.delete(tenant));
+    }
+    return entry;
+  };
+}
+
 type Outcome = { done: true } | { done: false; poison?: ParkReason; retryAfterSeconds?: number };
 
 /**
@@ -97,12 +141,14 @@ type Outcome = { done: true } | { done: false; poison?: ParkReason; retryAfterSe
  * at that time through `redelivery`, instead of after the visibility timeout.
  */
 export function createConsumer(
-  handlers: readonly JobHandler[],
+  handlers: readonly JobHandler[] | TenantHandlers,
   log: Logger,
   deadLetters?: DeadLetterQueue,
   redelivery?: Redelivery,
+  options: ConsumerOptions = {},
 ) {
-  const byType = new Map<string, JobHandler>(handlers.map((h) => [h.job.type, h]));
+  const ordered = options.ordered ?? true;
+  const handlersOf = tenantHandlers(handlers);
 
   async function run(record: QueueRecord, recordLog: Logger): Promise<Outcome> {
     let raw: unknown;
@@ -116,8 +162,19 @@ export function createConsumer(
       const issue = envelope.error.issues[0];
       return { done: false, poison: { code: 'job.invalid', message: `${issue?.path.join('.')}: ${issue?.message}` } };
     }
+    if (envelope.data.tenant === undefined) return fanOut(envelope.data, recordLog);
     const job = envelope.data as JobEnvelope;
-    const jobLog = recordLog.child({ correlationId: job.id, traceId: job.traceId, type: job.type });
+    const jobLog = recordLog.child({ correlationId: job.id, traceId: job.traceId, type: job.type, tenant: job.tenant });
+    let byType: ReadonlyMap<string, JobHandler>;
+    try {
+      byType = await handlersOf(job.tenant);
+    } catch (error) {
+      if (error instanceof AppError && !(error instanceof TransientError)) {
+        return { done: false, poison: { code: error.code, message: error.message } };
+      }
+      jobLog.warn('job.failed', { error: describeError(error) });
+      return { done: false };
+    }
     const handler = byType.get(job.type);
     if (!handler) return { done: false, poison: { code: 'job.unknown_type', message: `no handler for ${job.type}` } };
     const payload = handler.job.payload.safeParse(job.payload);
@@ -145,6 +202,26 @@ export function createConsumer(
         redelivery?.backoffSeconds?.(Number(record.attributes.ApproximateReceiveCount) || 1);
       jobLog.warn('job.failed', { error: describeError(error), ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
       return retryAfterSeconds ? { done: false, retryAfterSeconds } : { done: false };
+    }
+  }
+
+  /** A tick for every tenant: one copy each (ids derived from the tick's, so a redelivered tick repeats nothing). */
+  async function fanOut(tick: Omit<JobEnvelope, 'tenant'>, recordLog: Logger): Promise<Outcome> {
+    const target = options.fanOut;
+    if (!target) return { done: false, poison: { code: 'job.no_tenant', message: `${tick.type} names no tenant` } };
+    try {
+      const tenants = await target.tenants();
+      await target.queue.send(
+        tenants.map((tenant) => ({
+          queue: target.queueName,
+          envelope: { ...tick, tenant, id: `${tick.id.slice(0, 100)}.t${tenant}` },
+        })),
+      );
+      recordLog.info('job.fanned_out', { type: tick.type, tenants: tenants.length });
+      return { done: true };
+    } catch (error) {
+      recordLog.warn('job.failed', { type: tick.type, error: describeError(error) });
+      return { done: false };
     }
   }
 
@@ -182,7 +259,7 @@ export function createConsumer(
   return async function consume(records: readonly QueueRecord[]): Promise<BatchResult> {
     const groups = new Map<string, QueueRecord[]>();
     for (const record of records) {
-      const group = record.attributes.MessageGroupId ?? record.messageId;
+      const group = (ordered && record.attributes.MessageGroupId) || record.messageId;
       groups.set(group, [...(groups.get(group) ?? []), record]);
     }
     const failures: string[] = [];

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { TenantIdSchema } from '../tenants/tenant.js';
 
 /**
  * The one envelope every job travels in, on every queue. It is validated when a job is
@@ -7,6 +8,12 @@ import * as z from 'zod/mini';
  */
 export const JobEnvelopeSchema = z.object({
   type: z.string().check(z.regex(/^[a-z][a-z0-9]*(\.[a-z][a-z0-9_]*)+$/, 'a dotted lower-case job type')),
+  /**
+   * The bot the job works for: its consumer reads and writes only that tenant's items, and speaks as
+   * that bot. Absent only on a schedule's tick (a deployment-wide job), which the consumer runs once
+   * for every active tenant.
+   */
+  tenant: z.optional(TenantIdSchema),
   id: z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'an id of 1–128 characters [A-Za-z0-9_.:-]')),
   chatId: z.nullable(z.int()),
   userId: z.nullable(z.int()),
@@ -15,7 +22,14 @@ export const JobEnvelopeSchema = z.object({
   createdAt: z.iso.datetime(),
   traceId: z.string().check(z.minLength(1), z.maxLength(128)),
 });
-export type JobEnvelope<P = unknown> = Omit<z.infer<typeof JobEnvelopeSchema>, 'payload'> & { payload: P };
+/** The envelope of a job for one tenant, as every producer makes it (a stored outbox holds only these). */
+export const TenantJobEnvelopeSchema = z.extend(JobEnvelopeSchema, { tenant: TenantIdSchema });
+
+/** A job as producers make it and handlers see it: always for one tenant. */
+export type JobEnvelope<P = unknown> = Omit<z.infer<typeof JobEnvelopeSchema>, 'payload' | 'tenant'> & {
+  payload: P;
+  tenant: string;
+};
 
 /** A job type: its name, the queue it runs on, and the schema of its payload. */
 export interface JobType<P> {
@@ -55,12 +69,13 @@ export const MAX_DELAY_SECONDS = 900;
  */
 export function sealJobs(
   drafts: readonly JobDraft[],
-  ctx: { idPrefix: string; traceId: string; now: Date },
+  ctx: { idPrefix: string; traceId: string; tenant: string; now: Date },
 ): OutgoingJob[] {
   return drafts.map((draft, index) => {
     const payload = draft.job.payload.parse(draft.payload);
     const envelope: JobEnvelope = {
       type: draft.job.type,
+      tenant: ctx.tenant,
       id: `${ctx.idPrefix}.${index}`,
       chatId: draft.chatId,
       userId: draft.userId,
@@ -70,7 +85,7 @@ export function sealJobs(
       traceId: ctx.traceId,
     };
     const delay = draft.delaySeconds === undefined ? {} : { delaySeconds: clampDelay(draft.delaySeconds) };
-    return { queue: draft.job.queue, envelope: JobEnvelopeSchema.parse(envelope) as JobEnvelope, ...delay };
+    return { queue: draft.job.queue, envelope: TenantJobEnvelopeSchema.parse(envelope) as JobEnvelope, ...delay };
   });
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
@@ -11,7 +12,7 @@ import { ConfigError, TransientError } from '../errors.js';
 import { failureBackoffSeconds, type QueueRecord, type Redelivery } from './consumer.js';
 import type { DeadLetterQueue, ParkReason } from './dead-letters.js';
 import type { InspectedQueues, QueueDepth, QueueDepths } from './depths.js';
-import type { JobQueue, OutgoingJob } from './envelope.js';
+import type { JobEnvelope, JobQueue, OutgoingJob } from './envelope.js';
 
 export interface SqsJobQueueOptions {
   client: SQSClient;
@@ -24,6 +25,15 @@ export interface SqsJobQueueOptions {
 }
 
 const MAX_BATCH = 10;
+
+/**
+ * A FIFO message's deduplication id: the job id within its bot (two bots' update 5 both make job
+ * `u5.0`), hashed when the two together pass SQS's 128 characters.
+ */
+export function deduplicationId(envelope: Pick<JobEnvelope, 'tenant' | 'id'>): string {
+  const id = `${envelope.tenant}.${envelope.id}`;
+  return id.length <= 128 ? id : createHash('sha256').update(id).digest('hex');
+}
 const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
@@ -52,9 +62,16 @@ export class SqsJobQueue implements JobQueue {
     const entry: SendMessageBatchRequestEntry = { Id: String(index), MessageBody: messageBody(envelope) };
     if (job.delaySeconds && !this.options.fifo[queue]) entry.DelaySeconds = job.delaySeconds;
     if (this.options.fifo[queue]) {
-      // A job bound to no chat needs no order: its own group lets such jobs run side by side.
-      entry.MessageGroupId = envelope.chatId === null ? `job-${envelope.id}` : `chat-${envelope.chatId}`;
-      entry.MessageDeduplicationId = envelope.id;
+      // Order per chat of one bot (chat ids repeat across bots). A job bound to no chat needs no
+      // order: its own group lets such jobs run side by side.
+      entry.MessageGroupId =
+        envelope.chatId === null
+          ? `${envelope.tenant}.job-${envelope.id}`
+          : `${envelope.tenant}.chat-${envelope.chatId}`;
+      entry.MessageDeduplicationId = deduplicationId(envelope);
+    } else {
+      // A fair queue's tenant key: SQS keeps one bot's backlog from delaying the others' messages.
+      entry.MessageGroupId = envelope.tenant;
     }
     return entry;
   }

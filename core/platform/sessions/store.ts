@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { JobEnvelopeSchema } from '../jobs/index.js';
+import { TenantJobEnvelopeSchema } from '../jobs/index.js';
 import { TelegramCallSchema } from '../telegram/index.js';
 
 /**
@@ -8,7 +8,7 @@ import { TelegramCallSchema } from '../telegram/index.js';
  * returned in the webhook response.
  */
 export const OutboxSchema = z.object({
-  jobs: z.array(z.object({ queue: z.string(), envelope: JobEnvelopeSchema })),
+  jobs: z.array(z.object({ queue: z.string(), envelope: TenantJobEnvelopeSchema })),
   reply: z.optional(TelegramCallSchema),
 });
 export type Outbox = z.infer<typeof OutboxSchema>;

@@ -2,3 +2,4 @@
 
 export * from './dynamodb-scope.js';
 export * from './tenant.js';
+export * from './webhook-secret.js';

@@ -16,6 +16,7 @@ import { ensureTable } from '../../../../local/aws/dynamodb.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, nearNow, startLocalTable } from '../../../helpers/local-table.js';
 import { FakeClock, MemoryPace, MemoryProgress, ScriptedGateway } from '../../../helpers/notify-fakes.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const ADMIN = -1001;
 const WINDOW = 5_000;
@@ -71,7 +72,12 @@ async function setup() {
   );
   let seq = 0;
   const record = (event: AdminEvent): QueueRecord => {
-    const [job] = sealJobs([adminEvent(event)], { idPrefix: `e${seq}`, traceId: 't', now: new Date(clock.now()) });
+    const [job] = sealJobs([adminEvent(event)], {
+      idPrefix: `e${seq}`,
+      traceId: 't',
+      tenant: TEST_TENANT,
+      now: new Date(clock.now()),
+    });
     const messageId = `m${seq++}`;
     return {
       messageId,

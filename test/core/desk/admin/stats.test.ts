@@ -19,6 +19,7 @@ import type { QueueDepth } from '../../../../core/platform/jobs/depths.js';
 import { type JobEnvelope, sealJobs } from '../../../../core/platform/jobs/envelope.js';
 import type { EndpointStats, RpcPoolStats } from '../../../../core/platform/rpc/stats.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const ADMIN_CHAT = -100_5;
 const NOW = Date.UTC(2030, 0, 2, 12, 30);
@@ -77,6 +78,7 @@ function statsJob(lang: 'en' | 'zh' = 'en', chatId: number | null = ADMIN_CHAT):
   const [sealed] = sealJobs([{ job: AdminStatsJob, payload: { lang }, chatId, userId: 900 }], {
     idPrefix: 'u77',
     traceId: 't',
+    tenant: TEST_TENANT,
     now: new Date(NOW),
   });
   return sealed!.envelope as JobEnvelope<{ lang: 'en' | 'zh' }>;
@@ -291,6 +293,7 @@ describe('seen users', () => {
     const [sealed] = sealJobs([{ job: UserSeenJob, payload: {}, chatId: null, userId: 501 }], {
       idPrefix: 'u1',
       traceId: 't',
+      tenant: TEST_TENANT,
       now: new Date(NOW),
     });
     await handler.run(sealed!.envelope as JobEnvelope<Record<string, never>>, memoryLogger());

@@ -14,6 +14,7 @@ import { ensureTable } from '../../../../local/aws/dynamodb.js';
 import { creditDeposit } from '../../../helpers/deposits.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const ADMIN_CHAT = -100_123;
 const ADMIN = 900;
@@ -54,7 +55,7 @@ async function setup(options: { sessions?: (real: DynamoSessionStore) => Session
   );
   let batch = 0;
   const run = async (draft: JobDraft, id = `j${batch++}`) => {
-    const [job] = sealJobs([draft], { idPrefix: id, traceId: id, now: new Date() });
+    const [job] = sealJobs([draft], { idPrefix: id, traceId: id, tenant: TEST_TENANT, now: new Date() });
     return consume([
       {
         messageId: id,

@@ -19,6 +19,7 @@ import type { TelegramCall } from '../../../../core/platform/telegram/calls.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
 import { ENCODINGS, fullwidth, KEYPAIR, KEYPAIR_BASE58, mnemonic, plain } from '../../../helpers/secrets.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const BASE = stageSettings('test').ai;
 /** A Solana secret key as base58 (64 bytes): it must never reach the model or a chat. */
@@ -68,6 +69,7 @@ function question(text: string, lang: Language = 'en', createdAt = new Date()): 
   const [job] = sealJobs([{ job: AiReplyJob, payload: { text, lang }, chatId: userId, userId }], {
     idPrefix: `q${seq++}`,
     traceId: 't',
+    tenant: TEST_TENANT,
     now: createdAt,
   });
   return job!.envelope;
@@ -77,6 +79,7 @@ function reset(): JobEnvelope {
   return sealJobs([{ job: AiResetJob, payload: {}, chatId: userId, userId }], {
     idPrefix: `r${seq++}`,
     traceId: 't',
+    tenant: TEST_TENANT,
     now: new Date(),
   })[0]!.envelope;
 }
@@ -346,6 +349,7 @@ describe('ai.reset', () => {
     const [job] = sealJobs([{ job: AiReplyJob, payload: { text: 'x', lang: 'en' }, chatId: null, userId: null }], {
       idPrefix: 'p',
       traceId: 't',
+      tenant: TEST_TENANT,
       now: new Date(),
     });
     const parked: string[] = [];

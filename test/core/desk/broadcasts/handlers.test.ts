@@ -13,6 +13,7 @@ import { ensureTable } from '../../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, nearNow, startLocalTable } from '../../../helpers/local-table.js';
 import { FakeClock, MemoryPace, MemoryProgress, ScriptedGateway } from '../../../helpers/notify-fakes.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const ADMIN = -1001;
 const PROGRESS_MESSAGE = 55;
@@ -95,7 +96,7 @@ async function setup(users: number, inactive: number[] = [], pageSize = 50) {
             userId: by.userId ?? 1,
           },
         ],
-        { idPrefix: `u-${id}`, traceId: 't', now: new Date() },
+        { idPrefix: `u-${id}`, traceId: 't', tenant: TEST_TENANT, now: new Date() },
       ),
     );
   const edits = () =>
@@ -159,6 +160,7 @@ describe('broadcast', () => {
       sealJobs([{ job: BroadcastCancelJob, payload: { id: 'stop' }, chatId: null, userId: 1 }], {
         idPrefix: 'c',
         traceId: 't',
+        tenant: TEST_TENANT,
         now: new Date(),
       }),
     );
@@ -191,6 +193,7 @@ describe('broadcast', () => {
     const [cancel] = sealJobs([{ job: BroadcastCancelJob, payload: { id: 'keep' }, chatId: null, userId: 666 }], {
       idPrefix: 'c',
       traceId: 't',
+      tenant: TEST_TENANT,
       now: new Date(),
     });
     expect((await consume([asRecord(cancel!, 0)])).batchItemFailures).toHaveLength(1);

@@ -14,6 +14,7 @@ import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
 import { scanQr } from '../../../helpers/qr.js';
 import { FakeSolana } from '../../../helpers/solana-fake.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const TREASURY = 'Treasury1111111111111111111111111111111111';
 const OTHER = 'E1sewhere111111111111111111111111111111111';
@@ -76,7 +77,7 @@ async function setup(autoCreditLamports = 1_000_000_000) {
   let batch = 0;
   const run = (drafts: JobDraft[], prefix = `j${batch++}`) =>
     consume(
-      sealJobs(drafts, { idPrefix: prefix, traceId: prefix, now: new Date() }).map((j, i) => ({
+      sealJobs(drafts, { idPrefix: prefix, traceId: prefix, tenant: TEST_TENANT, now: new Date() }).map((j, i) => ({
         messageId: `${prefix}-${i}`,
         receiptHandle: 'r',
         body: JSON.stringify(j.envelope),

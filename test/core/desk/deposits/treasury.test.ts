@@ -6,6 +6,7 @@ import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
 import { sealJobs } from '../../../../core/platform/jobs/envelope.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { scanQr } from '../../../helpers/qr.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const ADMIN = 900;
 const treasury = Keypair.generate().publicKey.toBase58();
@@ -18,6 +19,7 @@ function setup() {
       sealJobs([{ job: TreasuryQrJob, payload: { lang }, chatId: -100, userId }], {
         idPrefix: 'u1',
         traceId: 't',
+        tenant: TEST_TENANT,
         now: new Date(),
       }).map((j, i) => ({
         messageId: `m${i}`,

@@ -9,6 +9,7 @@ import { type JobDraft, sealJobs } from '../../../../core/platform/jobs/envelope
 import { creditDeposit } from '../../../helpers/deposits.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 let table: LocalTable;
 beforeAll(async () => {
@@ -25,7 +26,7 @@ function setup() {
   let batch = 0;
   const run = (drafts: JobDraft[], prefix = `j${batch++}`) =>
     consume(
-      sealJobs(drafts, { idPrefix: prefix, traceId: prefix, now: new Date() }).map((j, i) => ({
+      sealJobs(drafts, { idPrefix: prefix, traceId: prefix, tenant: TEST_TENANT, now: new Date() }).map((j, i) => ({
         messageId: `${prefix}-${i}`,
         receiptHandle: 'r',
         body: JSON.stringify(j.envelope),

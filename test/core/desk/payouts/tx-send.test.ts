@@ -7,6 +7,7 @@ import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
 import { sealJobs } from '../../../../core/platform/jobs/envelope.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { FakeSolana } from '../../../helpers/solana-fake.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 class MemoryTxStore implements TxStore {
   readonly records = new Map<string, TxRecord>();
@@ -76,7 +77,7 @@ function setup(options: { budgetMs?: number } = {}) {
   const deliver = (payload: { transaction: string; lastValidBlockHeight: number }, id = 'payout1') => {
     const [job] = sealJobs(
       [{ job: TxSendJob, payload: { ...payload, notify: { chatId: 9, lang: 'en' as const } }, chatId: 9, userId: 9 }],
-      { idPrefix: id, traceId: id, now: new Date() },
+      { idPrefix: id, traceId: id, tenant: TEST_TENANT, now: new Date() },
     );
     return consume([
       {

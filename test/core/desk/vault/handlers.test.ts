@@ -16,6 +16,7 @@ import { createEnvelopeVault } from '../../../../core/platform/keys/vault.js';
 import { type KmsEmulator, startKmsEmulator } from '../../../../local/kms/index.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 let table: LocalTable;
 let kms: KmsEmulator;
@@ -80,12 +81,14 @@ function worker(
   /** SQS records for drafts, as the vault queue delivers them. */
   const records = (drafts: readonly JobDraft[]): QueueRecord[] => {
     const prefix = `b${batch++}`;
-    return sealJobs(drafts, { idPrefix: prefix, traceId: prefix, now: new Date() }).map((job, i) => ({
-      messageId: `${prefix}-m${i}`,
-      receiptHandle: `${prefix}-r${i}`,
-      body: JSON.stringify(job.envelope),
-      attributes: { ApproximateReceiveCount: '1' },
-    }));
+    return sealJobs(drafts, { idPrefix: prefix, traceId: prefix, tenant: TEST_TENANT, now: new Date() }).map(
+      (job, i) => ({
+        messageId: `${prefix}-m${i}`,
+        receiptHandle: `${prefix}-r${i}`,
+        body: JSON.stringify(job.envelope),
+        attributes: { ApproximateReceiveCount: '1' },
+      }),
+    );
   };
   const run = (drafts: readonly JobDraft[]): Promise<BatchResult> => consume(records(drafts));
   /** The texts sent to `chatId`, in order. */

@@ -14,6 +14,7 @@ import { sealJobs } from '../../../../core/platform/jobs/envelope.js';
 import { type PricePeer, startPricePeer } from '../../../../local/prices/index.js';
 import { MemoryJobQueue, MemorySessionStore, memoryLogger } from '../../../helpers/fakes.js';
 import { FakeSolana } from '../../../helpers/solana-fake.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 function setup(prices?: PriceSource) {
   const solana = new FakeSolana();
@@ -44,7 +45,7 @@ function setup(prices?: PriceSource) {
     memoryLogger(),
   );
   const run = async (drafts: Parameters<typeof sealJobs>[0], now = new Date()) => {
-    const jobs = sealJobs(drafts, { idPrefix: 'u1', traceId: 'u1', now });
+    const jobs = sealJobs(drafts, { idPrefix: 'u1', traceId: 'u1', tenant: TEST_TENANT, now });
     return consume(
       jobs.map((j, i) => ({
         messageId: `m${i}`,

@@ -11,6 +11,7 @@ import { ensureTable, type LocalDynamoDb } from '../../../../local/aws/dynamodb.
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { externalEndpoint, type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
 import { FakeSolana } from '../../../helpers/solana-fake.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 let db: LocalDynamoDb;
 let local: LocalTable;
@@ -226,6 +227,7 @@ describe('watch.poll and watch.check on DynamoDB', () => {
         idPrefix: id,
         traceId: id,
         // The store's clock: the snapshots it moved are minutes old, so every address is due.
+        tenant: TEST_TENANT,
         now: new Date(clock),
       });
       const before = queue.sent.length;

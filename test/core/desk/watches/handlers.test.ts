@@ -20,6 +20,7 @@ import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
 import { type JobDraft, type JobEnvelope, sealJobs } from '../../../../core/platform/jobs/envelope.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { FakeSolana } from '../../../helpers/solana-fake.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const SOL = 1_000_000_000n;
 
@@ -110,7 +111,7 @@ function setup() {
     return (await consume(records)).batchItemFailures.map((f) => f.itemIdentifier);
   };
   const seal = (drafts: JobDraft[], idPrefix: string) =>
-    sealJobs(drafts, { idPrefix, traceId: idPrefix, now: new Date() }).map((j) => j.envelope);
+    sealJobs(drafts, { idPrefix, traceId: idPrefix, tenant: TEST_TENANT, now: new Date() }).map((j) => j.envelope);
   /** The schedule's poll `id`, fired at `at` (ms; now by default). */
   const poll = (id = 'evt-1', at = Date.now()) =>
     seal([{ job: WatchPollJob, payload: {}, chatId: null, userId: null }], id).map((e) => ({

@@ -21,6 +21,7 @@ import { ensureTable } from '../../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
 import { FakeSolana } from '../../../helpers/solana-fake.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const SOL = 1_000_000_000n;
 let local: LocalTable;
@@ -67,6 +68,7 @@ async function setup() {
     const [sealed] = sealJobs([{ ...draft, chatId, userId: chatId } as JobDraft], {
       idPrefix: id,
       traceId: id,
+      tenant: TEST_TENANT,
       now: new Date(),
     });
     return sealed!.envelope;

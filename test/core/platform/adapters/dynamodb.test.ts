@@ -23,6 +23,7 @@ import type { LocalDynamoDb } from '../../../../local/aws/dynamodb.js';
 import { dynamoItemBytes } from '../../../../local/aws/meter.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { externalEndpoint, type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 import { textUpdate } from '../../../helpers/updates.js';
 
 let db: LocalDynamoDb;
@@ -132,7 +133,7 @@ describe('DynamoSessionStore', () => {
     };
     const jobs = sealJobs(
       [1, 2].map((n) => ({ job: ProbeJob, payload: { n }, chatId: 6, userId: 6 })),
-      { idPrefix: 'upd-9', traceId: 'trace-upd-9', now: new Date(clock) },
+      { idPrefix: 'upd-9', traceId: 'trace-upd-9', tenant: TEST_TENANT, now: new Date(clock) },
     ).map((j) => ({ queue: 'notify', envelope: j.envelope }));
     const outbox = { jobs, reply };
     const data = { lang: 'en', screen: 'menu', wallets: ['So11111111111111111111111111111111111111112'] };
@@ -207,6 +208,7 @@ describe('DynamoSessionStore', () => {
     // Remembering all fifty ids lets the test see that each was applied once.
     const s = store({ rememberUpdates: 50 });
     const process = createUpdateProcessor({
+      tenant: TEST_TENANT,
       sessions: s,
       ledger: s,
       queue: new MemoryJobQueue(),
@@ -439,6 +441,7 @@ describe('Table.transact in a job consumer', () => {
     const [sealed] = sealJobs([{ job: Write, payload: { reason }, chatId: null, userId: null }], {
       idPrefix: reason,
       traceId: reason,
+      tenant: TEST_TENANT,
       now: new Date(),
     });
     const result = await consume([

@@ -4,6 +4,7 @@ import { SessionConflictError } from '../../../../core/platform/errors.js';
 import { createUpdateProcessor, type TurnRunner } from '../../../../core/platform/ingress/process.js';
 import { checkUpdate, type ValidUpdate } from '../../../../core/platform/ingress/update.js';
 import { MemoryJobQueue, MemorySessionStore, memoryLogger } from '../../../helpers/fakes.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 import { textUpdate } from '../../../helpers/updates.js';
 
 const allowed = stageSettings('test').webhook.allowedUpdates;
@@ -30,6 +31,7 @@ function setup(runTurn: TurnRunner = counting) {
   const store = new MemorySessionStore();
   const queue = new MemoryJobQueue();
   const process = createUpdateProcessor({
+    tenant: TEST_TENANT,
     sessions: store,
     ledger: store,
     queue,

@@ -9,6 +9,7 @@ import { containerPacers } from '../../../../core/platform/telegram/pacing.js';
 import { createSender } from '../../../../core/platform/telegram/sender.js';
 import { MemoryJobQueue, MemorySessionStore, memoryLogger } from '../../../helpers/fakes.js';
 import { FakeClock, MemoryPace, MemoryProgress, ScriptedGateway } from '../../../helpers/notify-fakes.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 import { callbackUpdate, textUpdate } from '../../../helpers/updates.js';
 
 const allowed = stageSettings('test').webhook.allowedUpdates;
@@ -36,6 +37,7 @@ function setup(runTurn: TurnRunner = replying) {
   const store = new MemorySessionStore();
   const queue = new MemoryJobQueue();
   const process = createUpdateProcessor({
+    tenant: TEST_TENANT,
     sessions: store,
     ledger: store,
     queue,

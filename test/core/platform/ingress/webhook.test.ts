@@ -7,6 +7,7 @@ import { createUpdateProcessor } from '../../../../core/platform/ingress/process
 import { createWebhook, type WebhookRequest } from '../../../../core/platform/ingress/webhook.js';
 import { testBotOptions } from '../../../helpers/bot-options.js';
 import { MemoryJobQueue, MemorySessionStore, memoryLogger } from '../../../helpers/fakes.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 import { callbackUpdate, textUpdate } from '../../../helpers/updates.js';
 
 const TOKEN = '4242:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -27,7 +28,15 @@ function setup(options: { runTurnThrows?: Error } = {}) {
     if (options.runTurnThrows) throw options.runTurnThrows;
     return realRun(update, session);
   };
-  const process = createUpdateProcessor({ sessions: store, ledger: store, queue, runTurn, log, sleep: async () => {} });
+  const process = createUpdateProcessor({
+    tenant: TEST_TENANT,
+    sessions: store,
+    ledger: store,
+    queue,
+    runTurn,
+    log,
+    sleep: async () => {},
+  });
   const webhook = createWebhook({
     secret: SECRET,
     maxBodyBytes: settings.webhook.maxBodyBytes,

@@ -12,6 +12,7 @@ import {
 import type { DeadLetterQueue, ParkReason } from '../../../../core/platform/jobs/dead-letters.js';
 import { defineJob, type JobEnvelope, sealJobs } from '../../../../core/platform/jobs/envelope.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const Echo = defineJob('test.echo', 'notify', z.object({ text: z.string(), fail: z.optional(z.boolean()) }));
 
@@ -27,7 +28,7 @@ function record(envelope: unknown, messageId: string, group?: string, receiveCou
 function envelopes(...payloads: { text: string; fail?: boolean }[]): JobEnvelope[] {
   return sealJobs(
     payloads.map((payload) => ({ job: Echo, payload, chatId: 1, userId: 1 })),
-    { idPrefix: 't', traceId: 't', now: new Date() },
+    { idPrefix: 't', traceId: 't', tenant: TEST_TENANT, now: new Date() },
   ).map((j) => j.envelope);
 }
 
@@ -224,6 +225,7 @@ describe('sealJobs', () => {
       sealJobs([{ job: Echo, payload: { text: 1 } as never, chatId: null, userId: null }], {
         idPrefix: 'x',
         traceId: 'x',
+        tenant: TEST_TENANT,
         now: new Date(),
       }),
     ).toThrow();

@@ -15,6 +15,7 @@ import { defineJob, sealJobs } from '../../../../core/platform/jobs/envelope.js'
 import { SqsDeadLetterQueue, SqsJobQueue, SqsRedelivery } from '../../../../core/platform/jobs/sqs.js';
 import { localClientConfig } from '../../../../local/aws/common.js';
 import { type LocalSqs, startLocalSqs } from '../../../../local/aws/sqs.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const settings = stageSettings('test');
 const Ping = defineJob('test.ping', 'rpc', z.object({ n: z.number() }));
@@ -53,7 +54,7 @@ async function drain(queue: QueueName) {
 }
 
 const seal = (drafts: Parameters<typeof sealJobs>[0], prefix: string) =>
-  sealJobs(drafts, { idPrefix: prefix, traceId: prefix, now: new Date() });
+  sealJobs(drafts, { idPrefix: prefix, traceId: prefix, tenant: TEST_TENANT, now: new Date() });
 
 describe('SqsJobQueue', () => {
   it('sends more jobs than one batch holds, each to its own queue', async () => {

@@ -20,6 +20,7 @@ import { TelegramSendJob } from '../../../../core/platform/telegram/send-job.js'
 import { createSender } from '../../../../core/platform/telegram/sender.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
 import { FakeClock, MemoryPace, MemoryProgress, ScriptedGateway, VirtualClock } from '../../../helpers/notify-fakes.js';
+import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const send = (chat: number | string, text: string, extra: Record<string, unknown> = {}): TelegramCall => ({
   method: 'sendMessage',
@@ -242,6 +243,7 @@ describe('telegram.send job', () => {
     const [job] = sealJobs([{ job: TelegramSendJob, payload: { calls }, chatId: 1, userId: 1 }], {
       idPrefix: messageId,
       traceId: 't',
+      tenant: TEST_TENANT,
       now: new Date(),
     });
     return {
