@@ -59,7 +59,9 @@ const OnboardOptionsSchema = z.object({
     [],
   ),
 });
-export type OnboardOptions = z.input<typeof OnboardOptionsSchema>;
+export type OnboardOptions = Omit<z.input<typeof OnboardOptionsSchema>, 'commands'> & {
+  readonly commands?: readonly CommandList[];
+};
 export type OnboardRequest = OnboardOptions & { readonly token: string };
 
 /** The steps of onboarding, in order (an outcome names the one that failed). */
@@ -130,7 +132,7 @@ export async function onboardBot(request: OnboardRequest, deps: OnboardDeps): Pr
     });
 
     step = 'setMyCommands';
-    for (const list of options.commands) await api.setMyCommands(list as CommandList);
+    for (const list of options.commands) await api.setMyCommands(list);
 
     step = 'seal';
     const sealedToken = await sealBotToken(deps.vault, botId, token);
