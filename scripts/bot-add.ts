@@ -28,6 +28,7 @@ import {
   TENANT_PLANS,
   type TenantFeatures,
   type TenantPlan,
+  tenantOfToken,
 } from '../core/platform/tenants/index.js';
 import {
   oneLine,
@@ -134,6 +135,10 @@ export async function main(argv: readonly string[], deps: TenantScriptDeps = {})
   const stdin = deps.stdin ?? process.stdin;
   if (stdin === process.stdin && process.stdin.isTTY) writeError('Paste the bot token from @BotFather, then Enter: ');
   const token = await firstLine(stdin);
+  if (tenantOfToken(token) === undefined) {
+    writeError(`bot:add: ${problem({ kind: 'invalid_token' })}\n`);
+    return 1;
+  }
 
   const services = stageServices(args, deps);
   try {

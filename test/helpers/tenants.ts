@@ -7,6 +7,7 @@ import { DynamoTenantRegistry, KmsTreasuryKeys, type TenantRecord } from '../../
 import { localClientConfig } from '../../local/aws/common.js';
 import { type KmsEmulator, startKmsEmulator } from '../../local/kms/index.js';
 import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
+import { registerSecret } from '../setup/secrets.js';
 import { type LocalTable, startLocalTable } from './local-table.js';
 
 /** A valid active tenant record (a fake envelope: the registry stores it as text). */
@@ -78,6 +79,7 @@ export interface LocalBot {
 /** Starts a peer for a new bot `id` (`@<username>`, "Desk <id>"). */
 export async function startLocalBot(id: number, username = `desk_${id}_bot`): Promise<LocalBot> {
   const token = `${id}:TEST${randomBytes(24).toString('base64url')}`;
+  registerSecret(token);
   const peer = await startTelegramPeer({ token, bot: { id, username, first_name: `Desk ${id}` } });
   return { id: String(id), token, peer };
 }

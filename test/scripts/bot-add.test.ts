@@ -9,8 +9,9 @@ import { main as removeBot } from '../../scripts/bot-remove.js';
 import type { TenantScriptDeps } from '../../scripts/tenant-stage.js';
 import { keyAlias } from '../../stacks/manifest.js';
 import { type LocalBot, startLocalBot, startTenantWorld, type TenantWorld } from '../helpers/tenants.js';
+import { secretCanary } from '../setup/secrets.js';
 
-const MASTER = 'bot-add-test-master-secret-0123456789abcdefghijk';
+const MASTER = secretCanary('bot-add-test-master-secret');
 const NOW = 1_800_000_000_000;
 const OPERATOR = '7003';
 const URL = 'https://hooks.example/';

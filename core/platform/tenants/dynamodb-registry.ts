@@ -34,6 +34,9 @@ export interface TenantPage {
   readonly next: TenantId | undefined;
 }
 
+/** The registry as the services use it (the DynamoDB store below is the one implementation). */
+export type TenantRegistry = Pick<DynamoTenantRegistry, keyof DynamoTenantRegistry>;
+
 /** The status and its times are attributes of their own (conditional updates test them); the rest is `data`, JSON. */
 const STATUS_FIELDS = ['revokedAt', 'removedAt', 'purgeAfter'] as const;
 

@@ -4,15 +4,12 @@ import { LANGUAGES } from '../i18n/index.js';
 import type { KeyVault } from '../keys/index.js';
 import type { Logger } from '../log.js';
 import { type BotSetupApi, type CommandList, isUnauthorized } from './bot-api.js';
-import type { DynamoTenantRegistry } from './dynamodb-registry.js';
+import type { TenantRegistry } from './dynamodb-registry.js';
 import { TENANT_PLANS, TenantFeaturesSchema, type TenantRecord } from './record.js';
 import { sealBotToken } from './sealing.js';
 import { type TenantId, tenantOfToken } from './tenant.js';
 import type { TreasuryKeys } from './treasury.js';
 import { webhookSecretOf } from './webhook-secret.js';
-
-/** The registry as onboarding and offboarding use it. */
-export type TenantRegistry = Pick<DynamoTenantRegistry, keyof DynamoTenantRegistry>;
 
 /** The Bot API setup calls of a token (`botSetupApi(token, { apiRoot })`). */
 export type BotApiFactory = (token: string) => BotSetupApi;

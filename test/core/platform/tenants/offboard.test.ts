@@ -1,4 +1,6 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Table } from '../../../../core/platform/adapters/index.js';
 import { createEnvelopeVault, KmsDataKeys } from '../../../../core/platform/keys/index.js';
 import {
   botSetupApi,
@@ -10,10 +12,12 @@ import {
   purgeTenant,
   TENANT_KEYS,
 } from '../../../../core/platform/tenants/index.js';
+import { localClientConfig } from '../../../../local/aws/common.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalBot, startLocalBot, startTenantWorld, type TenantWorld } from '../../../helpers/tenants.js';
+import { secretCanary } from '../../../setup/secrets.js';
 
-const MASTER = 'offboard-test-master-secret-0123456789abcdefghij';
+const MASTER = secretCanary('offboard-test-master-secret');
 const NOW = 1_800_000_000_000;
 const GRACE = 3_600;
 const OPERATOR = 7_002;
@@ -137,6 +141,45 @@ describe('offboardBot', () => {
   });
 });
 
+describe('onboarding a removed bot again', () => {
+  it('restores it for its operator before the purge: active, no purge date, its data kept', async () => {
+    const bot = await hostedBot();
+    await world.table.put({ pk: { S: `t${bot.id}/balance#1` }, sk: { S: 'balance' } });
+    const { treasury } = (await world.registry.get(bot.id))!;
+    await offboardBot(bot.id, OPERATOR, offboardDeps(bot));
+    const again = await onboardBot(
+      {
+        token: bot.token,
+        operatorUserId: OPERATOR,
+        plan: 'pro',
+        features: { payouts: false, assistant: false, watches: false, broadcasts: false },
+      },
+      {
+        registry: world.registry,
+        vault: world.vault,
+        treasuryKeys: world.treasuryKeys,
+        telegram: (token) => botSetupApi(token, { apiRoot: bot.peer.apiRoot }),
+        webhook: {
+          baseUrl: 'https://desk.example',
+          masterSecret: MASTER,
+          allowedUpdates: ['message'],
+          maxConnections: 10,
+        },
+        now: () => NOW + 20,
+      },
+    );
+    expect(again).toMatchObject({ kind: 'onboarded', created: false });
+    const record = await world.registry.get(bot.id);
+    expect(record).toMatchObject({ status: 'active', createdAt: NOW });
+    expect(record?.removedAt).toBeUndefined();
+    expect(record?.purgeAfter).toBeUndefined();
+    // Payouts off now, but the treasury key (and what its address holds) is not forgotten.
+    expect(record?.treasury).toEqual(treasury);
+    expect(bot.peer.webhookInfo().url).toBe(`https://desk.example/telegram/${bot.id}`);
+    expect(await world.table.get(`t${bot.id}/balance#1`, 'balance')).toBeDefined();
+  });
+});
+
 describe('purgeTenant', () => {
   const purgeDeps = (now: number, pageSize?: number): PurgeDeps => ({
     registry: world.registry,
@@ -186,6 +229,24 @@ describe('purgeTenant', () => {
     const { purgeAfter } = (await world.registry.get(bot.id))!;
     expect(await purgeTenant(bot.id, purgeDeps(purgeAfter! - 1))).toEqual({ kind: 'too_early', purgeAfter });
     expect(await world.table.get(`t${bot.id}/session#1:1`, 'session')).toBeDefined();
+    expect((await world.registry.get(bot.id))?.status).toBe('removed');
+  });
+
+  it('fails as transient when the scan cannot reach DynamoDB, deleting nothing', async () => {
+    const bot = await hostedBot();
+    await put(`t${bot.id}/x#1`, 'x');
+    await offboardBot(bot.id, OPERATOR, offboardDeps(bot));
+    const { purgeAfter } = (await world.registry.get(bot.id))!;
+    // Nothing listens on port 9 of the loopback.
+    const away = new DynamoDBClient({ ...localClientConfig('http://127.0.0.1:9'), maxAttempts: 1 });
+    try {
+      await expect(
+        purgeTenant(bot.id, { ...purgeDeps(purgeAfter!), table: new Table(away, world.local.tableName, Date.now) }),
+      ).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
+    } finally {
+      away.destroy();
+    }
+    expect(await world.table.get(`t${bot.id}/x#1`, 'x')).toBeDefined();
     expect((await world.registry.get(bot.id))?.status).toBe('removed');
   });
 

@@ -11,8 +11,9 @@ import {
 } from '../../../../core/platform/tenants/index.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalBot, startLocalBot, startTenantWorld, type TenantWorld } from '../../../helpers/tenants.js';
+import { secretCanary } from '../../../setup/secrets.js';
 
-const MASTER = 'onboard-test-master-secret-0123456789abcdefghij';
+const MASTER = secretCanary('onboard-test-master-secret');
 const NOW = 1_800_000_000_000;
 const OPERATOR = 7_001;
 const FEATURES = { payouts: false, assistant: true, watches: true, broadcasts: false };
