@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { openBotToken, webhookSecretOf } from '../../core/platform/tenants/index
 import { main as addBot } from '../../scripts/bot-add.js';
 import { main as removeBot } from '../../scripts/bot-remove.js';
 import type { TenantScriptDeps } from '../../scripts/tenant-stage.js';
+import { DEFAULT_REGION } from '../../stacks/app.js';
 import { keyAlias } from '../../stacks/manifest.js';
 import { type LocalBot, startLocalBot, startTenantWorld, type TenantWorld } from '../helpers/tenants.js';
 import { secretCanary } from '../setup/secrets.js';
@@ -178,6 +181,74 @@ describe('bot:add', () => {
       err: 'bot:add: WEBHOOK_MASTER_SECRET is not set for stage test [config.invalid]\n',
     });
     expect(other.peer.calls('setWebhook')).toEqual([]);
+  });
+});
+
+describe("bot:add's master secret", () => {
+  /** A stand-in for SSM's GetParameters holding the stage secrets in `values`, recording each request's region and names. */
+  async function startSsm(values: Record<string, string>) {
+    const requests: { region: string | undefined; names: string[] }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        const names = (JSON.parse(body) as { Names: string[] }).Names;
+        const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
+        requests.push({ region, names });
+        const found = names.filter((name) => name in values).map((name) => ({ Name: name, Value: values[name] }));
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ Parameters: found, InvalidParameters: names.filter((name) => !(name in values)) }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const previous = process.env.AWS_ENDPOINT_URL_SSM;
+    process.env.AWS_ENDPOINT_URL_SSM = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return {
+      requests,
+      stop: () => {
+        if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_SSM;
+        else process.env.AWS_ENDPOINT_URL_SSM = previous;
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  it("is the stage's WEBHOOK_MASTER_SECRET, read from SSM in the stage's region", async () => {
+    const stageMaster = secretCanary('stage-webhook-master-secret');
+    const ssm = await startSsm({ '/sst/wallet-desk/test/Secret/WEBHOOK_MASTER_SECRET/value': stageMaster });
+    try {
+      const bot = await newBot();
+      const { code, err } = await run(addBot, addArgs(), bot, { stdin: bot.token, masterSecret: undefined });
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(ssm.requests[0]).toEqual({
+        region: DEFAULT_REGION,
+        names: ['/sst/wallet-desk/test/Secret/WEBHOOK_MASTER_SECRET/value'],
+      });
+      expect(bot.peer.calls('setWebhook')[0]?.params.secret_token).toBe(webhookSecretOf(stageMaster, bot.id));
+    } finally {
+      await ssm.stop();
+    }
+  });
+
+  it('exits 1, before any Telegram call, when the stage has none', async () => {
+    const ssm = await startSsm({});
+    try {
+      const bot = await newBot();
+      const { code, err } = await run(addBot, addArgs(), bot, { stdin: bot.token, masterSecret: undefined });
+      expect(code).toBe(1);
+      expect(err).toBe('bot:add: WEBHOOK_MASTER_SECRET is not set for stage test [config.invalid]\n');
+      // Looked for under the stage, then under the app-wide fallback, as the functions do.
+      expect(ssm.requests.flatMap((r) => r.names)).toEqual([
+        '/sst/wallet-desk/test/Secret/WEBHOOK_MASTER_SECRET/value',
+        '/sst/wallet-desk/.fallback/Secret/WEBHOOK_MASTER_SECRET/value',
+      ]);
+      expect(bot.peer.calls()).toEqual([]);
+    } finally {
+      await ssm.stop();
+    }
   });
 });
 
