@@ -12,7 +12,7 @@ import { ConfigError, describeError } from '../core/platform/errors.js';
 import { createLogger, type Logger } from '../core/platform/log.js';
 import type { WebhookSettings } from '../core/platform/settings.js';
 import { HttpChatGateway } from '../core/platform/telegram/index.js';
-import { tenantOfToken, webhookSecretFor } from '../core/platform/tenants/index.js';
+import { tenantOfToken, webhookSecretOf } from '../core/platform/tenants/index.js';
 import { type SecretName, secretEnvName } from '../stacks/manifest.js';
 import { resolveSecrets } from './lib/secrets.js';
 
@@ -76,7 +76,7 @@ export async function register(event: unknown): Promise<void> {
   if (botId === undefined) throw new ConfigError('TELEGRAM_BOT_TOKEN is not a bot token');
   const payload = buildSetWebhookPayload(
     { ...parsed.data.params, url: `${parsed.data.params.url}/${botId}` },
-    webhookSecretFor(env.secrets.TELEGRAM_WEBHOOK_SECRET, botId),
+    webhookSecretOf(env.secrets.TELEGRAM_WEBHOOK_SECRET, botId),
   );
   const adminChatId = parseAdminChatId(env.secrets.ADMIN_CHAT_ID);
   await env.telegram.call({ method: 'setWebhook', params: { ...payload } });

@@ -11,7 +11,7 @@ import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
 import { DynamoChatPace } from '../../core/platform/telegram/index.js';
-import { scopeToTenant, type TenantId, webhookSecretFor } from '../../core/platform/tenants/index.js';
+import { scopeToTenant, type TenantId, webhookSecretOf } from '../../core/platform/tenants/index.js';
 import type { BotWebhookConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 import { homeTenant, type TenantProfile } from './tenants.js';
@@ -45,7 +45,7 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
     const bot = botFor(tenant);
     const botLog = log.child({ bot: bot.name, tenant: tenant.id });
     return {
-      secret: webhookSecretFor(telegram.webhookSecret, tenant.id),
+      secret: webhookSecretOf(telegram.webhookSecret, tenant.id),
       log: botLog,
       process: createUpdateProcessor({
         tenant: tenant.id,

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { commandMenus } from '../../core/desk/bot/index.js';
 import type { QueueName, StageSettings } from '../../core/desk/settings.js';
-import { tenantOfToken, webhookSecretFor } from '../../core/platform/tenants/index.js';
+import { tenantOfToken, webhookSecretOf } from '../../core/platform/tenants/index.js';
 import type { FunctionWiring } from '../../stacks/manifest.js';
 import type { ConsumerQueue } from '../aws/sqs.js';
 import type { LogLine } from '../lambda/environment.js';
@@ -85,7 +85,7 @@ async function setWebhook(
   if (botId === undefined) throw new Error('the local bot token is not a bot token');
   await callPeer(apiRoot, bot, 'setWebhook', {
     url: `${url}/${botId}`,
-    secret_token: webhookSecretFor(bot.webhookSecret, botId),
+    secret_token: webhookSecretOf(bot.webhookSecret, botId),
     allowed_updates: settings.webhook.allowedUpdates,
     max_connections: settings.webhook.maxConnections,
   });

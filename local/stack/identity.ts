@@ -21,7 +21,7 @@ export function localTelegramIdentity(): LocalTelegramOptions {
     token: `${LOCAL_BOT_ID}:LOCAL${randomBytes(24).toString('base64url')}`,
     botUsername: 'local_desk_bot',
     // Recognisable, so the test run's log grep can find it anywhere it leaked.
-    webhookSecret: `local-whs-${randomBytes(24).toString('base64url')}`,
+    webhookSecret: `local-whs-${randomBytes(32).toString('base64url')}`,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   PutItemCommand,
   type PutItemCommandInput,
   QueryCommand,
+  ScanCommand,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
@@ -299,6 +300,33 @@ export class Table {
       }
     }
     return found;
+  }
+
+  /**
+   * One page of the keys (`pk`, `sk`) of every item whose partition key starts with `pkPrefix`:
+   * a `Scan` with a `begins_with` filter, which reads (and pays for) the whole table. The design
+   * rule is no Scan; the one exception is purging a removed tenant's items (`t<botId>/...`), a
+   * rare, offline job whose partitions no index lists. No function of the bot is granted it.
+   */
+  async scanKeys(pkPrefix: string, options: { readonly after?: Item; readonly limit?: number } = {}) {
+    try {
+      const { Items, LastEvaluatedKey } = await this.client.send(
+        new ScanCommand({
+          TableName: this.name,
+          FilterExpression: 'begins_with(#pk, :prefix)',
+          ProjectionExpression: '#pk, #sk',
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+          ExpressionAttributeValues: { ':prefix': { S: pkPrefix } },
+          ExclusiveStartKey: options.after,
+          Limit: options.limit,
+          ConsistentRead: true,
+        }),
+      );
+      const keys = (Items ?? []).map((item) => ({ pk: item.pk?.S ?? '', sk: item.sk?.S ?? '' }));
+      return { keys, after: LastEvaluatedKey };
+    } catch (error) {
+      throw translated('Scan', error);
+    }
   }
 }
 

@@ -1,11 +1,29 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { ConfigError } from '../errors.js';
+import { secretMatches } from '../ingress/index.js';
 import type { TenantId } from './tenant.js';
 
+/** The deployment's master secret must carry at least this many characters (256 bits of base64url). */
+export const MIN_MASTER_SECRET_LENGTH = 43;
+
 /**
- * A bot's webhook `secret_token`, derived from the deployment's one webhook secret and the bot's id
- * (base64url of HMAC-SHA256, 43 characters of Telegram's allowed A-Z a-z 0-9 _ -): nothing per bot
- * to store or to rotate apart, and one bot's secret says nothing about another's.
+ * A bot's `secret_token` for `setWebhook`, derived and never stored:
+ * base64url(HMAC-SHA256(masterSecret, 'webhook:' + botId)), 43 characters of A-Za-z0-9_-, which
+ * is what Telegram allows (1–256 of them). Each bot gets its own, so one bot's secret opens no
+ * other's route. Throws `ConfigError` (never echoing it) for a master secret too short to be one.
  */
-export function webhookSecretFor(deploymentSecret: string, tenant: TenantId): string {
-  return createHmac('sha256', deploymentSecret).update(`webhook:${tenant}`).digest('base64url');
+export function webhookSecretOf(masterSecret: string, botId: TenantId): string {
+  if (masterSecret.length < MIN_MASTER_SECRET_LENGTH) {
+    throw new ConfigError(`The webhook master secret must be at least ${MIN_MASTER_SECRET_LENGTH} characters`);
+  }
+  return createHmac('sha256', masterSecret).update(`webhook:${botId}`).digest('base64url');
+}
+
+/**
+ * Whether `given` (the `X-Telegram-Bot-Api-Secret-Token` header) is the secret of `botId`, compared
+ * in constant time (`secretMatches`): exactly its characters, no other encoding of the same bytes.
+ */
+export function webhookSecretMatches(masterSecret: string, botId: TenantId, given: string | undefined): boolean {
+  const expected = createHash('sha256').update(webhookSecretOf(masterSecret, botId)).digest();
+  return secretMatches(expected, given);
 }
