@@ -47,7 +47,7 @@ export const quotaMessages = /* @__PURE__ */ catalog(
     'quota.operator.largest': 'This is the largest plan: this limit cannot be raised further.',
   } as const,
   {
-    'quota.user.busy': '⏳ 本机器人目前非常繁忙，暂时无法回复。请在 {wait} 后再试。',
+    'quota.user.busy': '⏳ 本机器人目前非常繁忙，暂时无法回复。请在 {wait}后再试。',
     'quota.user.full': '⏳ 本机器人目前无法接收更多内容。请稍后再试。',
     'quota.wait.minutes': '{minutes} 分钟',
     'quota.wait.hours': '{hours} 小时',
@@ -81,7 +81,7 @@ export const quotaMessages = /* @__PURE__ */ catalog(
     'quota.effect.storedBytes': '在删除部分数据或升级套餐之前，机器人不再存储新内容。',
     'quota.effect.watchedAddresses': '在移除一个地址或升级套餐之前，无法监控新地址。',
     'quota.operator.resets': '将于 UTC {at} 重置（还有 {wait}）。',
-    'quota.operator.upgrade': '升级到{plan}（{price}）可获得 {limit}。',
+    'quota.operator.upgrade': '升级到{plan}（{price}）可获得{limit}。',
     'quota.operator.largest': '这已是最高套餐：此上限无法再提高。',
   },
 );
