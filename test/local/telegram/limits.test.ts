@@ -261,6 +261,8 @@ describe('telegramLimits', () => {
   it('holds a place for a call still running and frees it when the call fails', () => {
     const limiter = telegramLimits({ ...TELEGRAM_LIMITS, messagesPerSecond: 1 });
     const request = (chatId: number): AdmissionRequest => ({
+      token: TOKEN,
+      botId: BOT.id,
       method: 'sendMessage',
       params: { chat_id: chatId, text: 'x' },
       chatId,
@@ -286,6 +288,8 @@ describe('telegramLimits', () => {
     let now = 0;
     const sendTo = (chatId: number) => {
       const request: AdmissionRequest = {
+        token: TOKEN,
+        botId: BOT.id,
         method: 'sendMessage',
         params: {},
         chatId,
@@ -310,7 +314,14 @@ describe('telegramLimits', () => {
 
   it('ignores non-message methods and refuses nonsensical settings', () => {
     const limiter = telegramLimits({ ...TELEGRAM_LIMITS, messagesPerSecond: 1 });
-    const call = (method: string): AdmissionRequest => ({ method, params: {}, viaWebhookResponse: false, now: 0 });
+    const call = (method: string): AdmissionRequest => ({
+      token: TOKEN,
+      botId: BOT.id,
+      method,
+      params: {},
+      viaWebhookResponse: false,
+      now: 0,
+    });
     for (let i = 0; i < 5; i += 1) expect(limiter.admit(call('answerCallbackQuery'))).toBeUndefined();
     expect(limiter.admit(call('copyMessage'))).toBeUndefined();
     expect(limiter.admit(call('forwardMessage'))?.errorCode).toBe(429);
