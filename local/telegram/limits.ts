@@ -11,9 +11,9 @@
  * - per private chat: a token bucket refilled at `privateChatMessagesPerSecond` holding `privateChatBurst` tokens
  *   (real Telegram lets a few messages through at once in one chat, then answers 429);
  * - per group, supergroup or channel: at most `groupMessagesPerMinute` in any sliding 60-second window;
- * - `allow_paid_broadcast: true` moves a message from the per-bot window to a separate window of
+ * - `allow_paid_broadcast: true` moves a message from the overall window to a separate window of
  *   `paidMessagesPerSecond` ("ignoring broadcasting limits" for a fee, as the Bot API puts it); the per-chat
- *   limits still apply to it, and it does not use up the free per-bot budget.
+ *   limits still apply to it, and it does not use up the free overall budget.
  *
  * Beyond a limit the call is answered like Telegram: 429 `Too Many Requests: retry after N` with
  * `parameters.retry_after = N`, N being the whole seconds (at least 1) until that same call would be admitted.
@@ -64,7 +64,7 @@ export interface TelegramLimitsOptions {
   now?: () => number;
 }
 
-/** Counters a benchmark reads. */
+/** Counters a benchmark reads, summed over every bot. */
 export interface TelegramLimitStats {
   /** Message calls that passed every limit and were sent (these count against the limits). */
   admitted: number;

@@ -83,7 +83,8 @@ export interface TelegramPeer {
   addBot(options: PeerBotOptions): PeerBot;
   /**
    * Revokes a hosted bot's token, as BotFather's /revoke does: every later request with it (methods and file
-   * downloads) gets 401 `Unauthorized`. The bot's chats stay. Throws for a token the peer does not host.
+   * downloads) gets 401 `Unauthorized`, and so does a method in its webhook responses. Its chats and webhook
+   * stay: users' messages still reach it. Throws for a token the peer does not host.
    */
   revokeBot(token: string): void;
   /** A hosted bot by id or username (`@` optional), the default bot when absent; throws for an unknown one. */
@@ -364,6 +365,8 @@ class Peer implements TelegramPeer, BotHost, ActorWorld {
     const at = Date.now();
     let response: ApiResponse | undefined;
     try {
+      // A revoked bot can do nothing, not even through a webhook response.
+      if (bot.revoked) throw new BotApiError(401, Descriptions.unauthorized);
       const found = findMethod(method);
       if (found === undefined) throw new BotApiError(404, Descriptions.notFound);
       const chatId = typeof params.chat_id === 'number' ? params.chat_id : Number(params.chat_id);

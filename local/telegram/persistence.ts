@@ -108,7 +108,9 @@ const SingleBotStateSchema = z.extend(SavedBotSchema, { version: z.literal(1), u
 const ManyBotsStateSchema = z.object({
   version: z.literal(2),
   users: z.array(User),
-  bots: z.array(SavedBotSchema),
+  bots: z
+    .array(SavedBotSchema)
+    .check(z.refine((bots) => new Set(bots.map((bot) => bot.botId)).size === bots.length, 'each bot at most once')),
 });
 
 /** The file's shape: the current one (`version: 2`), or the single-bot one (`version: 1`), still restored. */

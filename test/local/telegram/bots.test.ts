@@ -46,15 +46,18 @@ const unauthorized: ApiReply = {
   body: { ok: false, error_code: 401, description: Descriptions.unauthorized },
 };
 
-/** A webhook receiver that records each update with its headers. */
-async function webhook() {
+/** A webhook receiver that records each update with its headers, answering with `reply`'s method call if any. */
+async function webhook(reply: (update: TgUpdate) => object | undefined = () => undefined) {
   const received: Array<{ update: TgUpdate; headers: IncomingHttpHeaders }> = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ update: JSON.parse(Buffer.concat(chunks).toString('utf8')) as TgUpdate, headers: req.headers });
-      res.end();
+      const update = JSON.parse(Buffer.concat(chunks).toString('utf8')) as TgUpdate;
+      received.push({ update, headers: req.headers });
+      const body = reply(update);
+      if (body === undefined) res.end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -128,6 +131,26 @@ describe('a peer hosting many bots', () => {
     expect(peer.calls('getMe').map((c) => c.botId)).toEqual([222, undefined, 111]);
     // The revoked bot's chats stay.
     expect(peer.sent(42, { bot: 222 })).toHaveLength(1);
+  });
+
+  it('refuses a method a revoked bot returns in its webhook response, while users can still write to it', async () => {
+    const peer = await twoBots();
+    const hook = await webhook((update) => ({ method: 'sendMessage', chat_id: update.message?.chat.id, text: 'echo' }));
+    await api(peer, SHOP.token, 'setWebhook', { url: hook.url });
+    const shopUser = peer.user(42).to('shop_bot');
+    await shopUser.sendText('before');
+    await peer.idle();
+    expect(shopUser.lastBotMessage()?.text).toBe('echo');
+
+    peer.revokeBot(SHOP.token);
+    await shopUser.sendText('after');
+    await peer.idle();
+    expect(hook.received.map((r) => r.update.message?.text)).toEqual(['before', 'after']);
+    expect(shopUser.botMessages()).toHaveLength(1);
+    expect(peer.calls('sendMessage', { bot: 222 }).map((c) => [c.viaWebhookResponse, c.error?.error_code])).toEqual([
+      [true, undefined],
+      [true, 401],
+    ]);
   });
 
   it("keeps each bot's private chat with a user apart: same chat id, own messages and message ids", async () => {

@@ -200,6 +200,11 @@ describe('the Telegram peer across a restart', () => {
     await expect(start(stateFile)).rejects.toThrow(`${stateFile} is not a valid Telegram peer state (users.0.id:`);
     await writeFile(stateFile, JSON.stringify({ version: 2, users: [], bots: [{ botId: BOT.id }] }));
     await expect(start(stateFile)).rejects.toThrow(`${stateFile} is not a valid Telegram peer state (bots.0.seq:`);
+    const saved = { botId: BOT.id, seq: 0, lastUpdateId: 1, chats: [], files: [] };
+    await writeFile(stateFile, JSON.stringify({ version: 2, users: [], bots: [saved, saved] }));
+    await expect(start(stateFile)).rejects.toThrow(
+      `${stateFile} is not a valid Telegram peer state (bots: each bot at most once)`,
+    );
     await writeFile(stateFile, JSON.stringify({ version: 3, users: [], bots: [] }));
     await expect(start(stateFile)).rejects.toThrow(`${stateFile} is not a valid Telegram peer state (version:`);
   });
