@@ -56,7 +56,7 @@ export {
   type LocalTelegramOptions,
   localTelegramIdentity,
 } from './stack/identity.js';
-export type { ApiCall, PeerUser, TelegramPeer, TgUpdate } from './telegram/index.js';
+export type { ApiCall, PeerBot, PeerBotOptions, PeerUser, TelegramPeer, TgUpdate } from './telegram/index.js';
 export { transferRequestInstruction } from './web-chat/test-wallet.js';
 
 /** How to start a local stack. */

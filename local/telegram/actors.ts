@@ -1,14 +1,18 @@
 /**
- * The simulated people: users and groups that write to the bot, press its buttons and block it.
+ * The simulated people: users and groups that write to the peer's bots, press their buttons and block them.
  *
- * Each action turns into a change in the {@link PeerStore} plus an update handed to the host, which queues
- * it for the webhook or `getUpdates`. Users only do what a real client allows (pressing an existing button,
- * for instance); anything else is a test error, thrown as a plain `Error`.
+ * Each action turns into a change in one bot's {@link PeerStore} plus an update handed to that bot, which
+ * queues it for its webhook or `getUpdates`. A user handle talks to one bot (the peer's default bot unless
+ * chosen: `peer.user(42).to('other_bot')`); the user's private chat with each bot has the user's id and its
+ * own messages, as on Telegram. A group can have several bots as members: a user's message in it reaches
+ * each of them (each with its own message id, as in Telegram's basic groups). Users only do what a real
+ * client allows (pressing an existing button, for instance); anything else is a test error, a plain `Error`.
  */
+import type { BotRef } from './bots.js';
 import type { ChatState, PeerStore } from './store.js';
 import type { SentMessage, TgChat, TgChatMember, TgMessage, TgMessageEntity, TgUpdate, TgUser } from './types.js';
 
-/** What the simulated people need from the running peer. */
+/** What the simulated people need from one bot of the peer. */
 export interface ActorHost {
   readonly store: PeerStore;
   /** Queues an update for the bot (subject to `allowed_updates`) and returns it. */
@@ -17,11 +21,26 @@ export interface ActorHost {
   sent(chatId: number): SentMessage[];
 }
 
+/** What the simulated people need from the peer: its bots. */
+export interface ActorWorld {
+  /** The bot `ref` names, the default bot when absent; throws a test error naming the bots for an unknown one. */
+  botFor(ref?: BotRef): ActorHost;
+  /** The bots that are members of group `chatId`, in the order they were added. */
+  groupBots(chatId: number): ActorHost[];
+}
+
 const unixNow = (): number => Math.floor(Date.now() / 1000);
 
-/** A simulated Telegram user; their private chat has the same id. */
+/** A simulated Telegram user talking to one bot; their private chat with every bot has the user's id. */
 export interface PeerUser {
   readonly id: number;
+  /** The id of the bot this handle talks to. */
+  readonly botId: number;
+  /**
+   * The same user talking to another bot of the peer (by id or username): every other method of the
+   * returned handle acts on the private chat with that bot.
+   */
+  to(bot: BotRef): PeerUser;
   /** The user as the bot sees it in updates. */
   readonly info: TgUser;
   /** True after {@link block} until {@link unblock} or the user writes again. */
@@ -57,14 +76,23 @@ export interface PeerUser {
   lastBotMessage(): SentMessage | undefined;
 }
 
-/** A simulated group chat (negative id) the bot is a member of. */
+/** A simulated group chat (negative id) with one or more of the peer's bots as members, seen by one of them. */
 export interface PeerGroup {
   readonly id: number;
   readonly title: string;
   readonly chat: TgChat;
-  /** `from` writes `text` in the group, with the formatting their client gave it. */
+  /** The id of the bot this handle sees the group as (its messages, ids and buttons). */
+  readonly botId: number;
+  /** The ids of the member bots. */
+  readonly botIds: number[];
+  /** The group as another member bot sees it; throws when that bot is not a member. */
+  to(bot: BotRef): PeerGroup;
+  /**
+   * `from` writes `text` in the group, with the formatting their client gave it: every member bot gets it
+   * (each with its own message id); resolves to the update of this handle's bot.
+   */
   sendText(from: PeerUser, text: string, formatting?: readonly TgMessageEntity[]): Promise<TgUpdate>;
-  /** `from` presses a button under a bot message in the group. */
+  /** `from` presses a button under a message of this handle's bot in the group. */
   pressButton(from: PeerUser, messageId: number, callbackData: string): Promise<TgUpdate>;
   messages(): TgMessage[];
   botMessages(): SentMessage[];
@@ -141,15 +169,24 @@ export function membershipChange(host: ActorHost, chat: ChatState, from: TgUser,
   });
 }
 
-/** A {@link PeerUser} backed by the host's store. */
+/** A {@link PeerUser} backed by one bot's store. */
 export class User implements PeerUser {
   constructor(
+    private readonly world: ActorWorld,
     private readonly peer: ActorHost,
     readonly id: number,
   ) {}
 
+  get botId(): number {
+    return this.peer.store.bot.id;
+  }
+
+  to(bot: BotRef): PeerUser {
+    return new User(this.world, this.world.botFor(bot), this.id);
+  }
+
   private get chat(): ChatState {
-    return this.peer.store.chat(this.id)!;
+    return this.peer.store.privateChat(this.id)!;
   }
 
   get info(): TgUser {
@@ -171,12 +208,12 @@ export class User implements PeerUser {
   }
 
   async block(): Promise<TgUpdate> {
-    if (this.chat.blocked) throw new Error(`user ${this.id} has already blocked the bot`);
+    if (this.chat.blocked) throw new Error(`user ${this.id} has already blocked the bot ${this.botId}`);
     return membershipChange(this.peer, this.chat, this.info, true);
   }
 
   async unblock(): Promise<TgUpdate> {
-    if (!this.chat.blocked) throw new Error(`user ${this.id} has not blocked the bot`);
+    if (!this.chat.blocked) throw new Error(`user ${this.id} has not blocked the bot ${this.botId}`);
     return membershipChange(this.peer, this.chat, this.info, false);
   }
 
@@ -206,15 +243,30 @@ export class User implements PeerUser {
   }
 }
 
-/** A {@link PeerGroup} backed by the host's store. */
+/** A {@link PeerGroup} backed by the store of the bot it is seen by. */
 export class Group implements PeerGroup {
   constructor(
+    private readonly world: ActorWorld,
     private readonly peer: ActorHost,
-    private readonly state: ChatState,
-  ) {}
+    readonly id: number,
+  ) {
+    if (!world.groupBots(id).includes(peer)) throw new Error(`bot ${peer.store.bot.id} is not a member of group ${id}`);
+  }
 
-  get id(): number {
-    return this.state.chat.id;
+  private get state(): ChatState {
+    return this.peer.store.chat(this.id)!;
+  }
+
+  get botId(): number {
+    return this.peer.store.bot.id;
+  }
+
+  get botIds(): number[] {
+    return this.world.groupBots(this.id).map((bot) => bot.store.bot.id);
+  }
+
+  to(bot: BotRef): PeerGroup {
+    return new Group(this.world, this.world.botFor(bot), this.id);
   }
 
   get title(): string {
@@ -226,7 +278,12 @@ export class Group implements PeerGroup {
   }
 
   async sendText(from: PeerUser, text: string, formatting?: readonly TgMessageEntity[]): Promise<TgUpdate> {
-    return userMessage(this.peer, this.state, from.info, text, formatting);
+    let own: TgUpdate | undefined;
+    for (const bot of this.world.groupBots(this.id)) {
+      const update = userMessage(bot, bot.store.chat(this.id)!, from.info, text, formatting);
+      if (bot === this.peer) own = update;
+    }
+    return own!;
   }
 
   async pressButton(from: PeerUser, messageId: number, callbackData: string): Promise<TgUpdate> {

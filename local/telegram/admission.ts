@@ -1,7 +1,7 @@
 /**
  * The single gate every Bot API call passes before it is executed — over HTTP or from a webhook response.
  *
- * Telegram's flood limits (about 30 messages/s per bot, 1 message/s per chat, 20 messages/min per group;
+ * Telegram's flood limits (per bot: about 30 messages/s, 1 message/s per chat, 20 messages/min per group;
  * a 429 with `parameters.retry_after` otherwise) plug in here as an {@link AdmissionPolicy}, without touching
  * method handlers: `telegramLimits()` in `limits.ts`. The default admits everything.
  */
@@ -9,6 +9,10 @@ import type { BotApiError } from './errors.js';
 
 /** What a policy sees about a call. */
 export interface AdmissionRequest {
+  /** The token the call came with (a registered, unrevoked bot's): limits are kept per token. */
+  token: string;
+  /** The id of the bot the token belongs to. */
+  botId: number;
   /** Canonical method name (e.g. `sendMessage`, whatever casing the bot used). */
   method: string;
   params: Readonly<Record<string, unknown>>;

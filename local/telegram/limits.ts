@@ -5,14 +5,15 @@
  * `sendMessage` and `sendPhoto`). Each call counts as one message. Edits, deletions, `answerCallbackQuery`, chat actions and
  * every other method are never limited: Telegram's published limits are about messages sent.
  *
- * The limits (numbers from `TELEGRAM_LIMITS` in core/desk/settings.ts):
- * - per bot: at most `messagesPerSecond` messages in any sliding 1-second window;
+ * Every bot (token) has its own windows and buckets, as on Telegram: one bot flooding never makes another
+ * bot's call wait. The limits (numbers from `TELEGRAM_LIMITS` in core/platform/settings.ts), each per bot:
+ * - overall: at most `messagesPerSecond` messages in any sliding 1-second window;
  * - per private chat: a token bucket refilled at `privateChatMessagesPerSecond` holding `privateChatBurst` tokens
  *   (real Telegram lets a few messages through at once in one chat, then answers 429);
  * - per group, supergroup or channel: at most `groupMessagesPerMinute` in any sliding 60-second window;
- * - `allow_paid_broadcast: true` moves a message from the per-bot window to a separate window of
+ * - `allow_paid_broadcast: true` moves a message from the overall window to a separate window of
  *   `paidMessagesPerSecond` ("ignoring broadcasting limits" for a fee, as the Bot API puts it); the per-chat
- *   limits still apply to it, and it does not use up the free per-bot budget.
+ *   limits still apply to it, and it does not use up the free overall budget.
  *
  * Beyond a limit the call is answered like Telegram: 429 `Too Many Requests: retry after N` with
  * `parameters.retry_after = N`, N being the whole seconds (at least 1) until that same call would be admitted.
@@ -63,7 +64,7 @@ export interface TelegramLimitsOptions {
   now?: () => number;
 }
 
-/** Counters a benchmark reads. */
+/** Counters a benchmark reads, summed over every bot. */
 export interface TelegramLimitStats {
   /** Message calls that passed every limit and were sent (these count against the limits). */
   admitted: number;
@@ -168,8 +169,17 @@ class TokenBucket {
   }
 }
 
+/** One bot's windows and buckets. */
+interface BotWindows {
+  global: SlidingWindow;
+  paid: SlidingWindow;
+  privateChats: Map<number, TokenBucket>;
+  groups: Map<number, SlidingWindow>;
+}
+
 /** What an admitted message call holds until it settles. */
 interface Held {
+  bot: BotWindows;
   at: number;
   paid: boolean;
   privateChat?: TokenBucket;
@@ -200,16 +210,20 @@ export function telegramLimits(
     if (!(limits[key] > 0)) throw new Error(`${key} must be positive, got ${limits[key]}`);
   }
 
-  let global = new SlidingWindow(SECOND, limits.messagesPerSecond);
-  let paid = new SlidingWindow(SECOND, limits.paidMessagesPerSecond);
-  let privateChats = new Map<number, TokenBucket>();
-  let groups = new Map<number, SlidingWindow>();
+  const newBot = (): BotWindows => ({
+    global: new SlidingWindow(SECOND, limits.messagesPerSecond),
+    paid: new SlidingWindow(SECOND, limits.paidMessagesPerSecond),
+    privateChats: new Map(),
+    groups: new Map(),
+  });
+  /** By token. */
+  let bots = new Map<string, BotWindows>();
   let held = new WeakMap<AdmissionRequest, Held>();
   let stats = { admitted: 0, paidAdmitted: 0, tooManyRequests: 0, released: 0, tooManyRequestsBy: emptyBy() };
 
   const clock = (request: AdmissionRequest): number => options.now?.() ?? request.now;
 
-  const sweep = (now: number): void => {
+  const sweep = ({ privateChats, groups }: BotWindows, now: number): void => {
     if (privateChats.size >= SWEEP_AT) {
       for (const [id, bucket] of privateChats) if (bucket.full(now)) privateChats.delete(id);
     }
@@ -225,6 +239,9 @@ export function telegramLimits(
     admit(request: AdmissionRequest): BotApiError | undefined {
       if (!MESSAGE_METHODS.has(request.method)) return undefined;
       const now = clock(request);
+      const bot = bots.get(request.token) ?? newBot();
+      bots.set(request.token, bot);
+      const { global, paid, privateChats, groups } = bot;
       const isPaid = readBool(request.params, 'allow_paid_broadcast');
       const waits: Array<[LimitName, number]> = [isPaid ? ['paid', paid.waitMs(now)] : ['global', global.waitMs(now)]];
 
@@ -247,7 +264,7 @@ export function telegramLimits(
         return tooManyRequests(Math.max(1, Math.ceil(longest / SECOND)));
       }
 
-      sweep(now);
+      sweep(bot, now);
       (isPaid ? paid : global).take(now);
       if (privateChat !== undefined) {
         privateChat.take(now);
@@ -258,6 +275,7 @@ export function telegramLimits(
         groups.set(request.chatId!, group);
       }
       held.set(request, {
+        bot,
         at: now,
         paid: isPaid,
         ...(privateChat !== undefined && { privateChat }),
@@ -276,7 +294,7 @@ export function telegramLimits(
         return;
       }
       stats.released += 1;
-      (hold.paid ? paid : global).release(hold.at);
+      (hold.paid ? hold.bot.paid : hold.bot.global).release(hold.at);
       hold.privateChat?.release(clock(request));
       hold.group?.release(hold.at);
     },
@@ -286,10 +304,7 @@ export function telegramLimits(
     },
 
     reset(): void {
-      global = new SlidingWindow(SECOND, limits.messagesPerSecond);
-      paid = new SlidingWindow(SECOND, limits.paidMessagesPerSecond);
-      privateChats = new Map();
-      groups = new Map();
+      bots = new Map();
       held = new WeakMap();
       stats = { admitted: 0, paidAdmitted: 0, tooManyRequests: 0, released: 0, tooManyRequestsBy: emptyBy() };
     },

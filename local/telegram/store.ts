@@ -83,13 +83,25 @@ export interface NewMessage {
 
 const unixNow = (): number => Math.floor(Date.now() / 1000);
 
+/** A user's private chat, as the `Chat` object of their messages. */
+const privateChatOf = (user: TgUser): TgChat => ({
+  id: user.id,
+  type: 'private',
+  first_name: user.first_name,
+  ...(user.username !== undefined && { username: user.username }),
+});
+
 /** Deep copy of JSON-shaped data, so callers never alias stored state. */
 const clone = <T>(value: T): T => structuredClone(value);
 
-/** Users, chats, messages and callback queries of one simulated Telegram, seen from one bot. */
+/**
+ * Users, chats, messages and callback queries of one simulated Telegram, seen from one bot. The users are
+ * shared by every bot of a peer (one map, passed in); each bot has its own chats (a user's private chat with
+ * it has the user's id, as on Telegram), message ids, callback queries and files.
+ */
 export class PeerStore {
   readonly bot: TgUser;
-  readonly users = new Map<number, TgUser>();
+  readonly users: Map<number, TgUser>;
   readonly chats = new Map<number, ChatState>();
   readonly callbackQueries = new Map<string, CallbackQueryState>();
   /** Files the bot uploaded (photos), by file id and download path. */
@@ -97,8 +109,9 @@ export class PeerStore {
   private seq = 0;
   private lastUpdateId: number;
 
-  constructor(bot: { id: number; username: string; first_name: string }) {
+  constructor(bot: { id: number; username: string; first_name: string }, users = new Map<number, TgUser>()) {
     this.bot = { id: bot.id, is_bot: true, first_name: bot.first_name, username: bot.username };
+    this.users = users;
     // Telegram starts update ids at an arbitrary positive number.
     this.lastUpdateId = 100_000_000 + Math.floor(Math.random() * 1_000_000);
   }
@@ -131,18 +144,29 @@ export class PeerStore {
     if (languageCode !== undefined) user.language_code = languageCode;
     this.users.set(id, user);
     const chat = this.chats.get(id);
-    const privateChat: TgChat = {
-      id,
-      type: 'private',
-      first_name: user.first_name,
-      ...(user.username !== undefined && { username: user.username }),
-    };
-    if (chat === undefined) {
-      this.chats.set(id, { chat: privateChat, known: false, blocked: false, nextMessageId: 1, messages: [] });
-    } else {
-      chat.chat = privateChat;
-    }
+    if (chat === undefined) this.privateChat(id);
+    else chat.chat = privateChatOf(user);
     return user;
+  }
+
+  /**
+   * The private chat of this bot with a registered user, created (unknown to the bot) when the user was
+   * registered through another bot of the peer; `undefined` for an unknown user.
+   */
+  privateChat(userId: number): ChatState | undefined {
+    const existing = this.chats.get(userId);
+    if (existing !== undefined) return existing;
+    const user = this.users.get(userId);
+    if (user === undefined) return undefined;
+    const state: ChatState = {
+      chat: privateChatOf(user),
+      known: false,
+      blocked: false,
+      nextMessageId: 1,
+      messages: [],
+    };
+    this.chats.set(userId, state);
+    return state;
   }
 
   /** Registers a group (negative id) the bot is a member of. */

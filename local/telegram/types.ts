@@ -142,6 +142,8 @@ export interface WebhookInfo {
 export interface ApiCall {
   /** Position in the peer's call log, from 1. */
   seq: number;
+  /** The bot whose token the call came with; absent for a token of no hosted bot. */
+  botId?: number;
   /** Method name as the bot spelled it (the Bot API matches names case-insensitively). */
   method: string;
   /**

@@ -1,6 +1,9 @@
 /**
  * The web chat page of `npm run dev`: a person talks to the local bot as a Telegram user, in a browser, and
- * watches the admin group in a second pane. Both panes' inline buttons are pressable (in the admin pane as an
+ * watches the admin group in a second pane. When the peer hosts several bots (tenants), a selector picks the
+ * bot to talk to (`?bot=<id>` on `/api/state` and `/api/events`, `botId` in the actions; the peer's default bot
+ * without them): the conversation shown is the user's private chat with that bot, and the admin pane shows the
+ * admin group as that bot sees it (none when the bot is not a member). Both panes' inline buttons are pressable (in the admin pane as an
  * admin user), and the page follows every change live over server-sent events.
  *
  * It only drives the Telegram peer's simulated people (`peer.user(id).sendText`, `pressButton`, ...), so the
@@ -17,7 +20,7 @@ import * as z from 'zod/mini';
 import { AppError } from '../../core/platform/errors.js';
 import { readText } from '../http-body.js';
 import type { LandedTransaction } from '../solana/index.js';
-import type { TelegramPeer } from '../telegram/index.js';
+import type { PeerBot, TelegramPeer } from '../telegram/index.js';
 import type { TestWallets } from './test-wallet.js';
 import { transactionPage } from './tx-page.js';
 import { pageView } from './view.js';
@@ -89,19 +92,23 @@ const SECURITY_HEADERS = {
 };
 
 const UserId = z.int().check(z.positive());
+/** A bot of the peer, by id; the default bot when absent. */
+const BotId = z.optional(z.int().check(z.positive()));
 const Pane = z.enum(['user', 'admin']);
 const SendBody = z.object({
   pane: Pane,
   userId: UserId,
+  botId: BotId,
   text: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 const PressBody = z.object({
   pane: Pane,
   userId: UserId,
+  botId: BotId,
   messageId: z.int().check(z.positive()),
   data: z.string().check(z.maxLength(64)),
 });
-const BlockBody = z.object({ userId: UserId, blocked: z.boolean() });
+const BlockBody = z.object({ userId: UserId, botId: BotId, blocked: z.boolean() });
 const WalletBody = z.object({ userId: UserId });
 /** A deposit from the test wallet: 0.001 to 4 SOL (the wallet starts with 5). */
 const DepositBody = z.object({ userId: UserId, sol: z.number().check(z.minimum(0.001), z.maximum(4)) });
@@ -217,7 +224,7 @@ class WebChatServer implements OpenWebChat {
         return json(res, 200, { available: this.options.wallets !== undefined });
       }
       if (req.method === 'GET' && url.pathname === '/api/state') {
-        return json(res, 200, pageView(this.options.peer.store, this.openUser(url).id, this.adminPane()));
+        return json(res, 200, this.view(this.openUser(url).id, this.chosenBot(url)));
       }
       if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
         this.checkOrigin(req);
@@ -249,9 +256,26 @@ class WebChatServer implements OpenWebChat {
     if (type !== 'application/json') throw new WebChatRequestError(415, 'JSON expected');
   }
 
-  private adminPane(): { chatId: number; as: { id: number; first_name: string } } | undefined {
+  /** The admin pane as `bot` sees it: none without an admin chat, or when `bot` is not a member of it. */
+  private adminPane(bot: PeerBot): { chatId: number; as: { id: number; first_name: string } } | undefined {
     const chatId = this.options.adminChatId;
-    return chatId === undefined ? undefined : { chatId, as: this.admin };
+    return chatId === undefined || bot.store.chat(chatId) === undefined ? undefined : { chatId, as: this.admin };
+  }
+
+  /** What the page shows of `userId`'s conversation with `bot`. */
+  private view(userId: number, bot: PeerBot) {
+    const bots = this.options.peer.bots().map((each) => each.info);
+    return pageView(bot.store, userId, this.adminPane(bot), bots);
+  }
+
+  /** The bot named by `?bot=ID` (or a body's `botId`), the peer's default bot without one. */
+  private chosenBot(from: URL | number | undefined): PeerBot {
+    const raw = from instanceof URL ? from.searchParams.get('bot') : from;
+    if (raw === null || raw === undefined) return this.options.peer.bot();
+    const id = z.int().check(z.positive()).safeParse(Number(raw));
+    const bot = id.success ? this.options.peer.bots().find((each) => each.id === id.data) : undefined;
+    if (bot === undefined) throw new WebChatRequestError(404, `No bot ${raw} on this peer`);
+    return bot;
   }
 
   /** The user named by `?user=ID&name=NAME`, created (or renamed) as needed. */
@@ -268,10 +292,15 @@ class WebChatServer implements OpenWebChat {
       : this.options.peer.user(id.data, { first_name: name.data });
   }
 
-  /** The bytes of a photo the bot sent, by file id, with its content type. */
+  /** The bytes of a photo a bot sent, by file id (file ids are unique across the peer's bots), with its content type. */
   private photo(rawId: string, res: ServerResponse): void {
     const id = FileId.safeParse(rawId);
-    const file = id.success ? this.options.peer.store.files.get(id.data) : undefined;
+    const file = id.success
+      ? this.options.peer
+          .bots()
+          .map((bot) => bot.store.files.get(id.data))
+          .find((found) => found !== undefined)
+      : undefined;
     if (file === undefined) throw new WebChatRequestError(404, 'No such photo');
     res.writeHead(200, {
       'content-type': file.mimeType,
@@ -296,12 +325,13 @@ class WebChatServer implements OpenWebChat {
   /** Server-sent events: the whole view, again whenever it changes. */
   private events(url: URL, res: ServerResponse): void {
     const user = this.openUser(url);
+    const bot = this.chosenBot(url);
     res.writeHead(200, { 'content-type': 'text/event-stream', connection: 'keep-alive', ...SECURITY_HEADERS });
     res.write('retry: 1000\n\n');
     let last = '';
     let quietSince = Date.now();
     const tick = () => {
-      const view = JSON.stringify(pageView(this.options.peer.store, user.id, this.adminPane()));
+      const view = JSON.stringify(this.view(user.id, bot));
       if (view !== last) {
         last = view;
         quietSince = Date.now();
@@ -327,18 +357,20 @@ class WebChatServer implements OpenWebChat {
     try {
       if (path === '/api/send') {
         const input = parse(SendBody, body);
+        const bot = this.chosenBot(input.botId);
         const update =
           input.pane === 'user'
-            ? await peer.user(input.userId).sendText(input.text)
-            : await this.adminGroup().sendText(peer.user(this.admin.id, this.admin), input.text);
+            ? await peer.user(input.userId).to(bot.id).sendText(input.text)
+            : await this.adminGroup(bot).sendText(peer.user(this.admin.id, this.admin), input.text);
         return { update_id: update.update_id };
       }
       if (path === '/api/press') {
         const input = parse(PressBody, body);
+        const bot = this.chosenBot(input.botId);
         const update =
           input.pane === 'user'
-            ? await peer.user(input.userId).pressButton(input.messageId, input.data)
-            : await this.adminGroup().pressButton(peer.user(this.admin.id, this.admin), input.messageId, input.data);
+            ? await peer.user(input.userId).to(bot.id).pressButton(input.messageId, input.data)
+            : await this.adminGroup(bot).pressButton(peer.user(this.admin.id, this.admin), input.messageId, input.data);
         return { update_id: update.update_id, callback_query_id: update.callback_query?.id };
       }
       if (path === '/api/wallet' || path === '/api/deposit' || path === '/api/pay') {
@@ -360,7 +392,7 @@ class WebChatServer implements OpenWebChat {
       }
       if (path === '/api/block') {
         const input = parse(BlockBody, body);
-        const user = peer.user(input.userId);
+        const user = peer.user(input.userId).to(this.chosenBot(input.botId).id);
         if (user.blocked === input.blocked) return { blocked: user.blocked };
         await (input.blocked ? user.block() : user.unblock());
         return { blocked: user.blocked };
@@ -373,11 +405,12 @@ class WebChatServer implements OpenWebChat {
     throw new WebChatRequestError(404, 'Not found');
   }
 
-  private adminGroup() {
+  /** The admin group as `bot` sees it. */
+  private adminGroup(bot: PeerBot) {
     const chatId = this.options.adminChatId;
-    const chat = chatId === undefined ? undefined : this.options.peer.store.chat(chatId);
+    const chat = chatId === undefined ? undefined : bot.store.chat(chatId);
     if (chatId === undefined || chat === undefined) throw new WebChatRequestError(404, 'There is no admin chat');
-    return this.options.peer.group(chatId, chat.chat.title ?? '');
+    return this.options.peer.group(chatId, chat.chat.title ?? '').to(bot.id);
   }
 }
 

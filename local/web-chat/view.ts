@@ -1,10 +1,10 @@
 /**
- * What the web chat page shows, built from the Telegram peer's store: the person's private chat with the bot
- * and the admin group, as plain JSON. Text travels with its entities, never as HTML, so the page renders
+ * What the web chat page shows, built from the store of the bot the person chose among the peer's bots: the
+ * person's private chat with that bot and the admin group as that bot sees it, as plain JSON. Text travels with its entities, never as HTML, so the page renders
  * formatting with DOM nodes and user text can never become markup. A photo travels as a link to this page's own
  * server ({@link photoPath}), which reads the bytes from the peer: the bot token never reaches the browser.
  */
-import type { ChatState, PeerStore, TgMessageEntity, TgPhotoSize } from '../telegram/index.js';
+import type { ChatState, PeerStore, TgMessageEntity, TgPhotoSize, TgUser } from '../telegram/index.js';
 
 /** One inline keyboard button: pressable (`data`), a link (`url`), or shown only. */
 export interface ButtonView {
@@ -66,9 +66,19 @@ export interface NoticeView {
   alert: boolean;
 }
 
+/** A bot the page can chat with. */
+export interface BotView {
+  id: number;
+  username: string;
+  first_name: string;
+}
+
 /** Everything one page needs, sent whole on every change. */
 export interface PageView {
-  bot: { username: string; first_name: string };
+  /** The bot the conversation shown is with. */
+  bot: BotView;
+  /** Every bot of the peer, the default one first: the page's bot selector. */
+  bots: BotView[];
   user: { id: number; first_name: string };
   admin: { id: number; first_name: string } | undefined;
   userChat: ChatView;
@@ -110,14 +120,22 @@ function chatView(chat: ChatState | undefined, fallbackTitle: string, id: number
   };
 }
 
+/** A bot as the page names it. */
+export const botView = (bot: TgUser): BotView => ({
+  id: bot.id,
+  username: bot.username ?? '',
+  first_name: bot.first_name,
+});
+
 /**
- * The page's view for `userId` chatting with the bot, with the admin group `admin` (pressed in as `admin.as`).
- * The user must exist in the store.
+ * The page's view for `userId` chatting with the bot of `store`, with the admin group `admin` (pressed in as
+ * `admin.as`) and the bots to choose from. The user must exist in the store.
  */
 export function pageView(
   store: PeerStore,
   userId: number,
   admin: { chatId: number; as: { id: number; first_name: string } } | undefined,
+  bots: readonly TgUser[] = [store.bot],
 ): PageView {
   const user = store.users.get(userId);
   if (user === undefined) throw new Error(`unknown user ${userId}`);
@@ -134,7 +152,8 @@ export function pageView(
     if (pane !== undefined) notices.push({ id: query.id, pane, text, alert: query.answer?.show_alert === true });
   }
   return {
-    bot: { username: store.bot.username ?? '', first_name: store.bot.first_name },
+    bot: botView(store.bot),
+    bots: bots.map(botView),
     user: { id: user.id, first_name: user.first_name },
     admin: admin?.as,
     userChat: chatView(store.chat(userId), user.first_name, userId),

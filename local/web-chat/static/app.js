@@ -1,6 +1,8 @@
 // The web chat page: draws the view the server streams (GET /api/events), with the bot's photos from
 // GET /api/photo/<file_id>, and turns clicks and typing into POST /api/send, /api/press, /api/block, and
-// /api/wallet, /api/deposit and /api/pay (test wallets). Message text is only ever inserted as DOM text nodes; Telegram's
+// /api/wallet, /api/deposit and /api/pay (test wallets). When the peer hosts several bots, the selector
+// picks the one to chat with (`bot` in the event stream's query, `botId` in the actions; the default bot
+// until one is chosen). Message text is only ever inserted as DOM text nodes; Telegram's
 // entities (offsets in UTF-16 code units, like JavaScript strings) become elements around those text nodes.
 // No innerHTML anywhere.
 
@@ -15,6 +17,8 @@ const panes = {
 };
 
 let current = loadUser();
+/** The chosen bot's id; `undefined`: the peer's default bot. */
+let currentBot;
 let source;
 let lastView;
 const shownNotices = new Set();
@@ -240,10 +244,30 @@ function toast(pane, notice) {
   setTimeout(() => el.remove(), TOAST_MS);
 }
 
+/** The bot selector: shown when there is more than one bot to chat with. */
+function drawBots(view) {
+  const select = $('#bot');
+  const options = view.bots.map((bot) => {
+    const option = document.createElement('option');
+    option.value = String(bot.id);
+    option.textContent = `${bot.first_name} (@${bot.username})`;
+    return option;
+  });
+  const same =
+    select.options.length === options.length &&
+    options.every(
+      (option, i) => select.options[i].value === option.value && select.options[i].textContent === option.textContent,
+    );
+  if (!same) select.replaceChildren(...options);
+  select.value = String(view.bot.id);
+  $('#bot-choice').hidden = view.bots.length < 2;
+}
+
 function draw(view) {
   lastView = view;
   document.title = `${view.bot.first_name} · web chat`;
   $('#bot-name').textContent = `${view.bot.first_name} (@${view.bot.username})`;
+  drawBots(view);
   drawChat('user', view.userChat, (m) => m.fromId === view.user.id);
   $('#block').textContent = view.userChat.blocked ? 'Unblock bot' : 'Block bot';
   panes.user.classList.toggle('blocked', view.userChat.blocked);
@@ -284,11 +308,11 @@ async function post(path, body) {
 }
 
 function send(pane, text) {
-  return post('/api/send', { pane, userId: current.id, text });
+  return post('/api/send', { pane, userId: current.id, botId: currentBot, text });
 }
 
 function press(pane, messageId, data) {
-  return post('/api/press', { pane, userId: current.id, messageId, data });
+  return post('/api/press', { pane, userId: current.id, botId: currentBot, messageId, data });
 }
 
 function connect() {
@@ -298,6 +322,7 @@ function connect() {
   $('#user-id').value = String(current.id);
   $('#user-name').value = current.name;
   const query = new URLSearchParams({ user: String(current.id), name: current.name });
+  if (currentBot !== undefined) query.set('bot', String(currentBot));
   source = new EventSource(`/api/events?${query}`);
   source.onopen = () => setStatus(`live · user ${current.id}`, false);
   source.onerror = () => setStatus('disconnected, retrying…', true);
@@ -318,6 +343,11 @@ for (const pane of ['user', 'admin']) {
     void send(pane, text);
   });
 }
+
+$('#bot').addEventListener('change', (event) => {
+  currentBot = Number(event.target.value);
+  connect();
+});
 
 $('#who').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -367,7 +397,7 @@ fetch('/api/wallets')
   .catch(() => undefined);
 
 $('#block').addEventListener('click', () => {
-  void post('/api/block', { userId: current.id, blocked: !lastView?.userChat.blocked });
+  void post('/api/block', { userId: current.id, botId: currentBot, blocked: !lastView?.userChat.blocked });
 });
 
 connect();

@@ -22,6 +22,21 @@ describe('startStackTelegram', () => {
     expect(await reachable(telegram.peer.apiRoot)).toBe(false);
   });
 
+  it('hosts the tenant bots it is given beside the local bot, the local bot staying the default', async () => {
+    const tenant = { token: '777:tenant', bot: { id: 777, username: 'tenant_bot', first_name: 'Tenant' } };
+    const telegram = await startStackTelegram({ bot, bots: [tenant] });
+    try {
+      const me = (await (await fetch(`${telegram.peer.apiRoot}/bot${tenant.token}/getMe`)).json()) as {
+        result: { id: number };
+      };
+      expect(me.result.id).toBe(777);
+      expect(telegram.peer.bot().id).toBe(bot.id);
+      expect(telegram.peer.group(LOCAL_ADMIN_CHAT_ID, 'Desk admins').botIds).toEqual([bot.id]);
+    } finally {
+      await telegram.stop();
+    }
+  });
+
   it("puts Telegram's flood limits on the peer when asked", async () => {
     const telegram = await startStackTelegram({ bot, limits: true });
     try {

@@ -248,6 +248,53 @@ describe('telegramLimits', () => {
     expect(user.botMessages()).toHaveLength(3);
   });
 
+  it("keeps each bot's limits apart: one bot flooding never causes a 429 for another", async () => {
+    const clock = fakeClock();
+    const limiter = telegramLimits(TELEGRAM_LIMITS, { now: clock.now });
+    const shop = { token: '222:shop-token', bot: { id: 222, username: 'shop_bot', first_name: 'Shop' } };
+    const peer = await startTelegramPeer({ token: TOKEN, bot: BOT, bots: [shop], admission: limiter });
+    running.push(() => peer.stop());
+    const users = startedUsers(peer, 60);
+    for (const id of users) peer.user(id).to('shop_bot').seed({ started: true });
+    const sendAs = (token: string, chatId: number) =>
+      fetch(`${peer.apiRoot}/bot${token}/sendMessage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ chat_id: chatId, text: 'hi' }),
+      }).then((res) => res.status);
+
+    // At one instant, interleaved: Desk floods 60 chats, Shop sends its own 30 (its whole per-bot budget).
+    const desk: Array<Promise<number>> = [];
+    const quiet: Array<Promise<number>> = [];
+    users.forEach((id, i) => {
+      desk.push(sendAs(TOKEN, id));
+      if (i < 30) quiet.push(sendAs(shop.token, id));
+    });
+    const [deskStatuses, shopStatuses] = await Promise.all([Promise.all(desk), Promise.all(quiet)]);
+    expect([count(deskStatuses, 200), count(deskStatuses, 429)]).toEqual([30, 30]);
+    expect(count(shopStatuses, 200)).toBe(30);
+    // 60 messages in one second: above one bot's 30/s, as two bots may send on Telegram.
+    expect(limiter.stats()).toMatchObject({ admitted: 60, tooManyRequests: 30 });
+
+    // The same private chat has a burst per bot; the same group 20 a minute per bot.
+    clock.advance(1_000);
+    const [first] = users;
+    expect(await statuses([1, 2, 3, 4].map(() => api(peer, 'sendMessage', { chat_id: first, text: 'x' })))).toEqual([
+      200, 200, 200, 429,
+    ]);
+    expect(await Promise.all([1, 2, 3].map(() => sendAs(shop.token, first!)))).toEqual([200, 200, 200]);
+    const group = peer.group(-700, 'Both bots', { bots: [BOT.id, shop.bot.id] });
+    const deskGroup = await Promise.all(Array.from({ length: 21 }, () => sendAs(TOKEN, group.id)));
+    expect([count(deskGroup, 200), count(deskGroup, 429)]).toEqual([20, 1]);
+    const shopGroup = await Promise.all(Array.from({ length: 20 }, () => sendAs(shop.token, group.id)));
+    expect(count(shopGroup, 200)).toBe(20);
+
+    // Not one 429 for the quiet bot; every one of them for the flooding bot.
+    const errorsOf = (bot: number) => peer.calls('sendMessage', { bot }).filter((call) => !call.ok);
+    expect(errorsOf(shop.bot.id)).toEqual([]);
+    expect(errorsOf(BOT.id).map((call) => call.error?.error_code)).toEqual(Array(32).fill(429));
+  });
+
   it('sets up 10,000 chats, a tenth of them blocked, without creating a single update', async () => {
     const { peer } = await limitedPeer();
     for (let id = 1; id <= 10_000; id += 1) peer.user(id).seed({ started: true, blocked: id % 10 === 0 });
@@ -261,6 +308,8 @@ describe('telegramLimits', () => {
   it('holds a place for a call still running and frees it when the call fails', () => {
     const limiter = telegramLimits({ ...TELEGRAM_LIMITS, messagesPerSecond: 1 });
     const request = (chatId: number): AdmissionRequest => ({
+      token: TOKEN,
+      botId: BOT.id,
       method: 'sendMessage',
       params: { chat_id: chatId, text: 'x' },
       chatId,
@@ -286,6 +335,8 @@ describe('telegramLimits', () => {
     let now = 0;
     const sendTo = (chatId: number) => {
       const request: AdmissionRequest = {
+        token: TOKEN,
+        botId: BOT.id,
         method: 'sendMessage',
         params: {},
         chatId,
@@ -310,7 +361,14 @@ describe('telegramLimits', () => {
 
   it('ignores non-message methods and refuses nonsensical settings', () => {
     const limiter = telegramLimits({ ...TELEGRAM_LIMITS, messagesPerSecond: 1 });
-    const call = (method: string): AdmissionRequest => ({ method, params: {}, viaWebhookResponse: false, now: 0 });
+    const call = (method: string): AdmissionRequest => ({
+      token: TOKEN,
+      botId: BOT.id,
+      method,
+      params: {},
+      viaWebhookResponse: false,
+      now: 0,
+    });
     for (let i = 0; i < 5; i += 1) expect(limiter.admit(call('answerCallbackQuery'))).toBeUndefined();
     expect(limiter.admit(call('copyMessage'))).toBeUndefined();
     expect(limiter.admit(call('forwardMessage'))?.errorCode).toBe(429);

@@ -87,6 +87,101 @@ describe('the Telegram peer across a restart', () => {
     expect(other.store.chats.has(7)).toBe(false);
   });
 
+  it("keeps every bot's chats, photos and counters apart, also for a bot added only after the restart", async () => {
+    const stateFile = join(dir, 'many-bots.json');
+    const shop = { token: '222:shop', bot: { id: 222, username: 'shop_bot', first_name: 'Shop' } };
+    const late = { token: '333:late', bot: { id: 333, username: 'late_bot', first_name: 'Late' } };
+    const first = await startTelegramPeer({ token: TOKEN, bot: BOT, bots: [shop], stateFile });
+    running.push(first);
+    first.addBot(late);
+    await first.user(42, { first_name: 'Mei' }).sendText('/start');
+    await first.user(42).to('shop_bot').sendText('/shop');
+    await first.user(42).to('late_bot').sendText('/late');
+    const shopSent = await fetch(`${first.apiRoot}/bot${shop.token}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat_id: 42, text: 'Shop reply' }),
+    });
+    expect(shopSent.status).toBe(200);
+    first.group(-300, 'Both', { bots: [BOT.id, shop.bot.id] });
+    await first.stop();
+
+    // Restarted with Desk and Shop only: Late's part waits in the file for Late.
+    const second = await startTelegramPeer({ token: TOKEN, bot: BOT, bots: [shop], stateFile });
+    running.push(second);
+    const mei = second.user(42);
+    expect(mei.info.first_name).toBe('Mei');
+    expect(mei.messages().map((m) => m.text)).toEqual(['/start']);
+    expect(
+      mei
+        .to('shop_bot')
+        .messages()
+        .map((m) => m.text),
+    ).toEqual(['/shop', 'Shop reply']);
+    expect(second.group(-300, 'Both').botIds).toEqual([BOT.id, shop.bot.id]);
+    await second.stop();
+
+    const third = await startTelegramPeer({ token: TOKEN, bot: BOT, stateFile });
+    running.push(third);
+    third.addBot(late);
+    expect(
+      third
+        .user(42)
+        .to('late_bot')
+        .messages()
+        .map((m) => m.text),
+    ).toEqual(['/late']);
+    // Shop is not hosted this time, and its part is not lost either.
+    third.addBot(shop);
+    expect(third.sent(42, { bot: 'shop_bot' }).map((m) => m.text)).toEqual(['Shop reply']);
+  });
+
+  it('restores a file saved in the single-bot format into the bot it names', async () => {
+    const stateFile = join(dir, 'single-bot.json');
+    const user = { id: 42, is_bot: false, first_name: 'Mei' };
+    const message = {
+      chatId: 42,
+      message_id: 1,
+      fromBot: false,
+      from: user,
+      date: 1_700_000_000,
+      text: '/start',
+      entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+      deleted: false,
+      history: [],
+      seq: 1,
+    };
+    await writeFile(
+      stateFile,
+      JSON.stringify({
+        version: 1,
+        botId: BOT.id,
+        seq: 1,
+        lastUpdateId: 500,
+        users: [user],
+        chats: [
+          {
+            chat: { id: 42, type: 'private', first_name: 'Mei' },
+            known: true,
+            blocked: false,
+            nextMessageId: 2,
+            messages: [message],
+          },
+        ],
+        files: [],
+      }),
+    );
+    const peer = await start(stateFile);
+    expect(
+      peer
+        .user(42)
+        .messages()
+        .map((m) => m.text),
+    ).toEqual(['/start']);
+    expect((await api(peer, 'sendMessage', { chat_id: 42, text: 'Welcome back' })).result?.message_id).toBe(2);
+    expect((await peer.user(42).sendText('/help')).update_id).toBe(501);
+  });
+
   it('refuses to start on a damaged file, naming it', async () => {
     const stateFile = join(dir, 'damaged.json');
     await writeFile(
@@ -103,5 +198,14 @@ describe('the Telegram peer across a restart', () => {
     );
     await expect(start(stateFile)).rejects.toThrow(LocalStateError);
     await expect(start(stateFile)).rejects.toThrow(`${stateFile} is not a valid Telegram peer state (users.0.id:`);
+    await writeFile(stateFile, JSON.stringify({ version: 2, users: [], bots: [{ botId: BOT.id }] }));
+    await expect(start(stateFile)).rejects.toThrow(`${stateFile} is not a valid Telegram peer state (bots.0.seq:`);
+    const saved = { botId: BOT.id, seq: 0, lastUpdateId: 1, chats: [], files: [] };
+    await writeFile(stateFile, JSON.stringify({ version: 2, users: [], bots: [saved, saved] }));
+    await expect(start(stateFile)).rejects.toThrow(
+      `${stateFile} is not a valid Telegram peer state (bots: each bot at most once)`,
+    );
+    await writeFile(stateFile, JSON.stringify({ version: 3, users: [], bots: [] }));
+    await expect(start(stateFile)).rejects.toThrow(`${stateFile} is not a valid Telegram peer state (version:`);
   });
 });

@@ -518,6 +518,171 @@ describe('web chat server', () => {
   });
 });
 
+const SHOP = { token: '2:S', bot: { id: 2, username: 'shop_bot', first_name: 'Shop' } };
+
+describe("web chat with the peer's bots", () => {
+  let peer: TelegramPeer;
+  let chat: WebChat;
+  afterEach(async () => {
+    await chat?.stop();
+    await peer?.stop();
+  });
+
+  async function start(): Promise<void> {
+    peer = await startTelegramPeer({ token: '1:T', bot: { id: 1, username: 'web_bot', first_name: 'Web' } });
+    peer.addBot(SHOP);
+    peer.group(-100_700, 'Admins');
+    chat = await startWebChat({ peer, adminChatId: -100_700 });
+  }
+
+  const post = (path: string, body: unknown) =>
+    fetch(new URL(path, chat.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const state = async (query: string) => {
+    const res = await fetch(new URL(`/api/state?${query}`, chat.url));
+    return {
+      status: res.status,
+      view: (await res.json()) as {
+        bot: { id: number };
+        bots: Array<{ id: number; username: string }>;
+        userChat: { messages: Array<{ text: string }>; blocked: boolean };
+        adminChat?: { id: number };
+        error?: string;
+      },
+    };
+  };
+
+  it('talks to the chosen bot: its own conversation, admin pane only where it is a member, default without a choice', async () => {
+    await start();
+    expect((await post('/api/send', { pane: 'user', userId: 77, botId: 2, text: 'hi shop' })).status).toBe(200);
+    expect((await post('/api/send', { pane: 'user', userId: 77, text: 'hi web' })).status).toBe(200);
+    expect(
+      peer
+        .user(77)
+        .to('shop_bot')
+        .messages()
+        .map((m) => m.text),
+    ).toEqual(['hi shop']);
+    expect(peer.bot('shop_bot').webhookInfo().pending_update_count).toBe(1);
+
+    const shop = await state('user=77&bot=2');
+    expect(shop.view.bot.id).toBe(2);
+    expect(shop.view.bots.map((b) => [b.id, b.username])).toEqual([
+      [1, 'web_bot'],
+      [2, 'shop_bot'],
+    ]);
+    expect(shop.view.userChat.messages.map((m) => m.text)).toEqual(['hi shop']);
+    expect(shop.view.adminChat).toBeUndefined();
+    const web = await state('user=77');
+    expect(web.view.bot.id).toBe(1);
+    expect(web.view.userChat.messages.map((m) => m.text)).toEqual(['hi web']);
+    expect(web.view.adminChat).toMatchObject({ id: -100_700 });
+
+    // Shop is not in the admin group: nothing to write there as Shop.
+    expect((await post('/api/send', { pane: 'admin', userId: 77, botId: 2, text: 'x' })).status).toBe(404);
+    // Blocking Shop leaves the chat with Web open.
+    expect(await (await post('/api/block', { userId: 77, botId: 2, blocked: true })).json()).toEqual({ blocked: true });
+    expect(peer.user(77).to(2).blocked).toBe(true);
+    expect(peer.user(77).blocked).toBe(false);
+    expect((await state('user=77&bot=2')).view.userChat.blocked).toBe(true);
+  });
+
+  it("presses the chosen bot's buttons, shows its photos and refuses a bot the peer does not host", async () => {
+    await start();
+    await post('/api/send', { pane: 'user', userId: 77, botId: 2, text: '/deposit' });
+    const keyboard = { inline_keyboard: [[{ text: 'Paid', callback_data: 'paid' }]] };
+    const sent = await sendPhoto(peer.apiRoot, SHOP.token, 77, tinyPng(4, 4), 'Scan', keyboard);
+    const messageId = sent.result!.message_id;
+    expect((await post('/api/press', { pane: 'user', userId: 77, messageId, data: 'paid' })).status).toBe(409);
+    const pressed = await post('/api/press', { pane: 'user', userId: 77, botId: 2, messageId, data: 'paid' });
+    expect(pressed.status).toBe(200);
+    const { callback_query_id } = (await pressed.json()) as { callback_query_id: string };
+    expect(peer.bot(2).callbackQuery(callback_query_id)?.data).toBe('paid');
+    const photo = await fetch(new URL(`/api/photo/${sent.result!.photo!.at(-1)!.file_id}`, chat.url));
+    expect(photo.status).toBe(200);
+    expect(Buffer.from(await photo.arrayBuffer())).toEqual(tinyPng(4, 4));
+
+    const unknown = await state('user=77&bot=999');
+    expect([unknown.status, unknown.view.error]).toEqual([404, 'No bot 999 on this peer']);
+    expect((await state('user=77&bot=abc')).status).toBe(404);
+    expect((await post('/api/send', { pane: 'user', userId: 77, botId: 999, text: 'x' })).status).toBe(404);
+    expect((await post('/api/send', { pane: 'user', userId: 77, botId: -2, text: 'x' })).status).toBe(400);
+  });
+});
+
+describe.skipIf(!hasChromium)(
+  hasChromium ? 'web chat bot selector in a browser' : `web chat bot selector in a browser (${SKIPPED})`,
+  () => {
+    it("switches the conversation shown to the chosen bot's, and writes to that bot", async () => {
+      const peer = await startTelegramPeer({ token: '1:T', bot: { id: 1, username: 'web_bot', first_name: 'Web' } });
+      const chat = await startWebChat({ peer });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (error) => errors.push(error.message));
+        await page.goto(chat.url);
+        await page.fill('#user-id', '7401');
+        await page.fill('#user-name', 'Lin');
+        await page.click('#who button[type=submit]');
+        await page.locator('#status', { hasText: 'live · user 7401' }).waitFor();
+        // One bot: no selector.
+        expect(await page.locator('#bot-choice').isHidden()).toBe(true);
+
+        peer.addBot(SHOP);
+        await page.locator('#bot-choice').waitFor({ state: 'visible' });
+        expect(await page.locator('#bot option').allTextContents()).toEqual(['Web (@web_bot)', 'Shop (@shop_bot)']);
+        const input = page.locator('#user-pane .composer input');
+        await input.fill('to web');
+        await input.press('Enter');
+        await page.locator('#user-pane .msg.mine', { hasText: 'to web' }).waitFor();
+
+        await page.selectOption('#bot', '2');
+        await page.locator('#bot-name', { hasText: 'Shop (@shop_bot)' }).waitFor();
+        await page.locator('#user-pane .msg', { hasText: 'to web' }).waitFor({ state: 'detached' });
+        await input.fill('to shop');
+        await input.press('Enter');
+        await page.locator('#user-pane .msg.mine', { hasText: 'to shop' }).waitFor();
+        const reply = await fetch(`${peer.apiRoot}/bot${SHOP.token}/sendMessage`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ chat_id: 7401, text: 'Shop answers' }),
+        });
+        expect(reply.status).toBe(200);
+        await page.locator('#user-pane .msg.bot', { hasText: 'Shop answers' }).waitFor();
+        expect(
+          peer
+            .user(7401)
+            .to('shop_bot')
+            .messages()
+            .map((m) => m.text),
+        ).toEqual(['to shop', 'Shop answers']);
+        expect(
+          peer
+            .user(7401)
+            .messages()
+            .map((m) => m.text),
+        ).toEqual(['to web']);
+
+        await page.selectOption('#bot', '1');
+        await page.locator('#user-pane .msg.mine', { hasText: 'to web' }).waitFor();
+        expect(await page.locator('#user-pane .msg').count()).toBe(1);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+        await chat.stop();
+        await peer.stop();
+      }
+    }, 60_000);
+  },
+);
+
 describe('web chat test wallet', () => {
   it('pays a Solana Pay request with the reference as a read-only non-signer key, findable by it once finalized', async () => {
     const treasury = Keypair.generate().publicKey.toBase58();
