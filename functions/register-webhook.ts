@@ -5,6 +5,7 @@
  * (on delete) calls `deleteWebhook`. Script params carry only public values; the bot token and the webhook secret
  * come from this function's own secret bindings and are never logged.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { commandMenus } from '../core/desk/bot/index.js';
 import { ENV } from '../core/desk/settings.js';
@@ -12,7 +13,7 @@ import { ConfigError, describeError } from '../core/platform/errors.js';
 import { createLogger, type Logger } from '../core/platform/log.js';
 import type { WebhookSettings } from '../core/platform/settings.js';
 import { HttpChatGateway } from '../core/platform/telegram/index.js';
-import { tenantOfToken, webhookSecretOf } from '../core/platform/tenants/index.js';
+import { DynamoTenantRegistry, tenantOfToken, webhookSecretOf } from '../core/platform/tenants/index.js';
 import { type SecretName, secretEnvName } from '../stacks/manifest.js';
 import { resolveSecrets } from './lib/secrets.js';
 
@@ -88,7 +89,18 @@ export async function register(event: unknown): Promise<void> {
   const menus = commandMenus(adminChatId);
   for (const menu of menus) await env.telegram.call({ method: 'setMyCommands', params: { ...menu } });
   env.log.info('commands.registered', { lists: menus.length });
+  // Listed among the tenants, so a schedule's tick runs for the stage's own bot too.
+  const me = GetMeSchema.parse(await env.telegram.call({ method: 'getMe', params: {} }));
+  const tableName = process.env[ENV.tableName];
+  if (!tableName) throw new ConfigError(`${ENV.tableName} is not set`);
+  await new DynamoTenantRegistry({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName }).enlist({
+    id: botId,
+    username: me.username,
+  });
+  env.log.info('tenant.enlisted', { botId });
 }
+
+const GetMeSchema = z.object({ username: z.string().check(z.minLength(1)) });
 
 /** `ADMIN_CHAT_ID`: a numeric chat id (the admin group's is negative); the error never echoes it. */
 function parseAdminChatId(value: string): number {

@@ -16,19 +16,21 @@ export const WEBHOOK_PATH = 'telegram';
 
 /**
  * The deploy-time function registering the webhook and the command menus: it needs the token, the
- * webhook secret and the admin chat (whose command menu it sets), nothing else.
+ * webhook secret and the admin chat (whose command menu it sets), and writes one item: the stage's
+ * bot in the tenant list (`tenants`), so a schedule's tick runs for it.
  */
 export const WEBHOOK_REGISTRATION = {
   entry: 'functions/register-webhook.ts',
   secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'ADMIN_CHAT_ID'],
   sendsTo: [],
-  table: 'none',
+  table: { read: [], write: ['tenants'] },
 } as const satisfies FunctionWiring;
 
 /** The deploy-time function deleting the webhook: the token is all `deleteWebhook` takes. */
 export const WEBHOOK_UNREGISTRATION = {
   ...WEBHOOK_REGISTRATION,
   secrets: ['TELEGRAM_BOT_TOKEN'],
+  table: 'none',
 } as const satisfies FunctionWiring;
 
 /** Six Bot API calls and, at most, one SSM read: generous, but far below SST's 15-minute script default. */

@@ -118,8 +118,9 @@ export const TABLE_GRANTS = {
         ...WATCHES,
       ],
     },
-    // The deployment's RPC pool: its shared cache and its counters, one for every tenant.
-    { read: ['rpccache#*', 'counters#rpc'], write: ['rpccache#*', 'counters#rpc'] },
+    // The deployment's RPC pool: its shared cache and its counters, one for every tenant; the tenant
+    // list, for a schedule's tick to run for each active tenant.
+    { read: ['rpccache#*', 'counters#rpc', 'tenants', 'tenant#*'], write: ['rpccache#*', 'counters#rpc'] },
   ),
   aiWorker: tenants({
     read: ['ai#*'],

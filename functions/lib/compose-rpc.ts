@@ -24,7 +24,7 @@ import { SqsJobQueue, SqsQueueDepths } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { createRpcPool, DynamoRpcCache, parseRpcEndpoints } from '../../core/platform/rpc/index.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
-import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
+import { DynamoTenantRegistry, scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer } from './compose.js';
 import type { RpcWorkerConfig } from './config.js';
@@ -141,5 +141,8 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       userSeenHandler(seen),
     ];
   };
-  return { consume: composeConsumer('rpc', config, handlers, log), pool, counters };
+  // A schedule's tick (watch and deposit polls) runs once for every active tenant.
+  const registry = new DynamoTenantRegistry(shared);
+  const fanOut = { tenants: () => registry.active(), queue, queueName: 'rpc' };
+  return { consume: composeConsumer('rpc', config, handlers, log, fanOut), pool, counters };
 }

@@ -9,6 +9,7 @@ import { broadcastHandlers, DynamoBroadcastStore } from '../../core/desk/broadca
 import { fifoQueues, type QueueName } from '../../core/desk/settings.js';
 import {
   type BatchResult,
+  type ConsumerOptions,
   createConsumer,
   DynamoJobProgress,
   type JobHandler,
@@ -137,6 +138,7 @@ export function composeConsumer(
   config: ConsumerConfig,
   handlers: readonly JobHandler[] | TenantHandlers,
   log: Logger,
+  fanOut?: ConsumerOptions['fanOut'],
 ) {
   const client = sqsClient();
   const deadLetters = new SqsDeadLetterQueue({
@@ -149,5 +151,8 @@ export function composeConsumer(
     url: config.queueUrl,
     backoff: config.settings.queues[queue],
   });
-  return createConsumer(handlers, log, deadLetters, redelivery, { ordered: config.settings.queues[queue].fifo });
+  return createConsumer(handlers, log, deadLetters, redelivery, {
+    ordered: config.settings.queues[queue].fifo,
+    ...(fanOut && { fanOut }),
+  });
 }

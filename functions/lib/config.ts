@@ -16,7 +16,14 @@ const url = z.url();
 const secret = (name: SecretName, schema: z.ZodMiniString = nonEmpty) => ({ [secretEnvName(name)]: schema });
 
 const botToken = z.string().check(z.regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'a Telegram bot token'));
-const webhookSecret = z.string().check(z.regex(/^[A-Za-z0-9_-]{43,256}$/, '43–256 characters of A-Z a-z 0-9 _ - (each bot's webhook secret is derived from it)'));
+const webhookSecret = z
+  .string()
+  .check(
+    z.regex(
+      /^[A-Za-z0-9_-]{43,256}$/,
+      '43–256 characters of A-Z a-z 0-9 _ - (every bot’s webhook secret derives from it)',
+    ),
+  );
 const chatId = z.string().check(z.regex(/^-?\d{1,20}$/, 'a numeric Telegram chat id'));
 const base58Address = z.string().check(z.regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'a base58 Solana address'));
 const username = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'a Telegram username without @'));

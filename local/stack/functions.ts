@@ -4,15 +4,17 @@
  * script registers them.
  */
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { commandMenus } from '../../core/desk/bot/index.js';
 import type { QueueName, StageSettings } from '../../core/desk/settings.js';
-import { tenantOfToken, webhookSecretOf } from '../../core/platform/tenants/index.js';
+import { DynamoTenantRegistry, tenantOfToken, webhookSecretOf } from '../../core/platform/tenants/index.js';
 import type { FunctionWiring } from '../../stacks/manifest.js';
+import { localClientConfig } from '../aws/common.js';
 import type { ConsumerQueue } from '../aws/sqs.js';
 import type { LogLine } from '../lambda/environment.js';
 import { functionEnv, type StackWiring } from '../lambda/function-env.js';
 import { type LocalRunner, startRunner } from '../lambda/runner.js';
-import { LOCAL_ADMIN_CHAT_ID, type LocalTelegramOptions } from './identity.js';
+import { botIdOf, LOCAL_ADMIN_CHAT_ID, type LocalTelegramOptions } from './identity.js';
 
 /** The running functions of a stack. */
 export interface StackFunctions {
@@ -61,6 +63,7 @@ export async function startStackFunctions(options: StackFunctionsOptions): Promi
   try {
     if (webhookUrl && options.registerWebhook) {
       await setWebhook(options.registerWebhook.apiRoot, options.registerWebhook.bot, webhookUrl, options.settings);
+      await enlist(options.wiring, options.registerWebhook.bot);
     }
   } catch (error) {
     await runner.stop();
@@ -72,6 +75,19 @@ export async function startStackFunctions(options: StackFunctionsOptions): Promi
 /** A function's name in the wiring (its SDK app id when metered). */
 function nameOf(functions: Readonly<Record<string, FunctionWiring>>, fn: FunctionWiring): string {
   return Object.entries(functions).find(([, wiring]) => wiring === fn)?.[0] ?? 'unknown';
+}
+
+/** As the deploy script does: the stage's bot in the tenant list, so a schedule's tick runs for it. */
+async function enlist(wiring: StackWiring, bot: LocalTelegramOptions): Promise<void> {
+  const client = new DynamoDBClient(localClientConfig(wiring.dynamodbEndpoint));
+  try {
+    await new DynamoTenantRegistry({ client, tableName: wiring.tableName }).enlist({
+      id: String(botIdOf(bot.token)),
+      username: bot.botUsername,
+    });
+  } finally {
+    client.destroy();
+  }
 }
 
 /** The deploy script's calls, made to the peer: `setWebhook`, then the command menus (`setMyCommands`). */

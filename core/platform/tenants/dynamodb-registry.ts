@@ -141,6 +141,31 @@ export class DynamoTenantRegistry {
     }
   }
 
+  /**
+   * Lists the deployment's own bot (whose settings are the stage's secrets, with no record here)
+   * among the tenants, so what runs for every tenant (a schedule's tick) runs for it too. Idempotent.
+   */
+  async enlist(bot: { id: TenantId; username: string }): Promise<void> {
+    const { pk, sk } = TENANT_KEYS.all(bot.id);
+    await this.table.put({ pk: { S: pk }, sk: { S: sk }, username: { S: bot.username } });
+  }
+
+  /**
+   * Every tenant a schedule's tick runs for: each listed bot whose record is active, and the
+   * deployment's own bot (listed, with no record). Removed and revoked bots are left out.
+   */
+  async active(): Promise<TenantId[]> {
+    const ids: TenantId[] = [];
+    let after: TenantId | undefined;
+    do {
+      const page = await this.list(after === undefined ? {} : { after });
+      ids.push(...page.items.map((item) => item.id));
+      after = page.next;
+    } while (after !== undefined);
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    return ids.filter((_, index) => records[index] === undefined || records[index]?.status === 'active');
+  }
+
   /** One page of every tenant, by bot id as text. */
   async list(options: { after?: TenantId; limit?: number } = {}): Promise<TenantPage> {
     const page = await this.table.query('tenants', {
