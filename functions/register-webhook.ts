@@ -11,9 +11,10 @@ import { commandMenus } from '../core/desk/bot/index.js';
 import { ENV } from '../core/desk/settings.js';
 import { ConfigError, describeError } from '../core/platform/errors.js';
 import { createLogger, type Logger } from '../core/platform/log.js';
+import { webhookSecretOf } from '../core/platform/onboarding/index.js';
 import type { WebhookSettings } from '../core/platform/settings.js';
 import { HttpChatGateway } from '../core/platform/telegram/index.js';
-import { DynamoTenantRegistry, tenantOfToken, webhookSecretOf } from '../core/platform/tenants/index.js';
+import { DynamoTenantRegistry, tenantOfToken } from '../core/platform/tenants/index.js';
 import { type SecretName, secretEnvName } from '../stacks/manifest.js';
 import { resolveSecrets } from './lib/secrets.js';
 

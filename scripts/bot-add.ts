@@ -20,16 +20,8 @@ import { commandMenus } from '../core/desk/bot/index.js';
 import { stageSettings } from '../core/desk/settings.js';
 import { treasuryAddress } from '../core/desk/solana/index.js';
 import { isLanguage, type Language } from '../core/platform/i18n/index.js';
-import {
-  botSetupApi,
-  KmsTreasuryKeys,
-  type OnboardOutcome,
-  onboardBot,
-  TENANT_PLANS,
-  type TenantFeatures,
-  type TenantPlan,
-  tenantOfToken,
-} from '../core/platform/tenants/index.js';
+import { botSetupApi, KmsTreasuryKeys, type OnboardOutcome, onboardBot } from '../core/platform/onboarding/index.js';
+import { TENANT_PLANS, type TenantFeatures, type TenantPlan, tenantOfToken } from '../core/platform/tenants/index.js';
 import {
   oneLine,
   STAGE_OPTIONS,

@@ -15,8 +15,8 @@ import {
   DEFAULT_REMOVAL_GRACE_SECONDS,
   offboardBot,
   purgeTenant,
-  TenantIdSchema,
-} from '../core/platform/tenants/index.js';
+} from '../core/platform/onboarding/index.js';
+import { TenantIdSchema } from '../core/platform/tenants/index.js';
 import {
   oneLine,
   STAGE_OPTIONS,

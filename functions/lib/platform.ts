@@ -9,9 +9,10 @@ import {
 } from '../../core/platform/ingress/index.js';
 import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
+import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
 import { DynamoChatPace } from '../../core/platform/telegram/index.js';
-import { scopeToTenant, type TenantId, webhookSecretOf } from '../../core/platform/tenants/index.js';
+import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import type { BotWebhookConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 import { homeTenant, type TenantProfile } from './tenants.js';

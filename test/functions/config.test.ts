@@ -28,7 +28,7 @@ const env = {
   DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/q/notify-dlq.fifo',
   TELEGRAM_API_ROOT: 'https://api.telegram.org',
   SST_Secret_value_TELEGRAM_BOT_TOKEN: '123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
-  SST_Secret_value_TELEGRAM_WEBHOOK_SECRET: 'secret_value-1',
+  SST_Secret_value_TELEGRAM_WEBHOOK_SECRET: 'secret_value-1-of-the-deployment-at-least-43-characters',
   SST_Secret_value_TELEGRAM_BOT_USERNAME: 'desk_bot',
   SST_Secret_value_ADMIN_CHAT_ID: '-1001234567890',
   SST_Secret_value_SOLANA_RPC_URLS: '[]',

@@ -4,18 +4,23 @@ import { DynamoPayoutStore } from '../../core/desk/payouts/dynamodb-store.js';
 import { PayoutDecideJob } from '../../core/desk/payouts/jobs.js';
 import { ENV, type QueueName } from '../../core/desk/settings.js';
 import { createLogger } from '../../core/platform/log.js';
+import { scopeToTenant } from '../../core/platform/tenants/index.js';
 import { composeSigner } from '../../functions/lib/compose-keys.js';
 import { signerConfig } from '../../functions/lib/config.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../local/aws/common.js';
 import { sqsRecord } from '../helpers/events.js';
 import { drainQueue, type FuzzStack, startFuzzStack } from '../helpers/fuzz-stack.js';
+import { TEST_TENANT } from '../helpers/tenants.js';
 
 let fuzz: FuzzStack;
 let store: DynamoPayoutStore;
 
 beforeAll(async () => {
   fuzz = await startFuzzStack();
-  store = new DynamoPayoutStore({ client: fuzz.dynamo, tableName: fuzz.stack.dynamodb.tableName });
+  store = new DynamoPayoutStore({
+    client: scopeToTenant(fuzz.dynamo, TEST_TENANT),
+    tableName: fuzz.stack.dynamodb.tableName,
+  });
 });
 afterAll(() => fuzz?.stop());
 
@@ -52,6 +57,7 @@ async function requestedPayout(): Promise<string> {
 function approval(payoutId: string, sourceArn: string) {
   const body = JSON.stringify({
     type: PayoutDecideJob.type,
+    tenant: TEST_TENANT,
     id: `decide-${randomUUID()}`,
     chatId: null,
     userId: 1_000,

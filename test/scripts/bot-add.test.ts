@@ -5,7 +5,7 @@ import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../core/platform/errors.js';
 import { createEnvelopeVault, KmsDataKeys } from '../../core/platform/keys/index.js';
-import { openBotToken, webhookSecretOf } from '../../core/platform/tenants/index.js';
+import { openBotToken, webhookSecretOf } from '../../core/platform/onboarding/index.js';
 import { main as addBot } from '../../scripts/bot-add.js';
 import { main as removeBot } from '../../scripts/bot-remove.js';
 import type { TenantScriptDeps } from '../../scripts/tenant-stage.js';

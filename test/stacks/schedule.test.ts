@@ -4,11 +4,42 @@ import { DepositPollJob } from '../../core/desk/deposits/jobs.js';
 import { stageSettings } from '../../core/desk/settings.js';
 import { WatchPollJob } from '../../core/desk/watches/jobs.js';
 import { createConsumer, handle } from '../../core/platform/jobs/consumer.js';
-import { JobEnvelopeSchema } from '../../core/platform/jobs/envelope.js';
+import { JobEnvelopeSchema, type JobType } from '../../core/platform/jobs/envelope.js';
 import { queueResourceNames } from '../../stacks/manifest.js';
 import { Queues } from '../../stacks/Queues.js';
 import { depositPollRuleName, Schedule, watchPollRuleName } from '../../stacks/Schedule.js';
-import { memoryLogger } from '../helpers/fakes.js';
+import { MemoryJobQueue, memoryLogger } from '../helpers/fakes.js';
+
+const TICK_TENANTS = ['1001', '1002'];
+
+/**
+ * A scheduled tick through the rpc worker's consumer: fanned out to one copy per tenant on the rpc
+ * queue, each copy then run as that tenant's job. What ran, by tenant and job id.
+ */
+async function runTick(job: JobType<unknown>, body: string): Promise<{ tenant: string; id: string }[]> {
+  const ran: { tenant: string; id: string }[] = [];
+  const queue = new MemoryJobQueue();
+  const fanOut = { tenants: async () => TICK_TENANTS, queue, queueName: 'rpc' };
+  const consume = createConsumer(
+    [handle(job, async (j) => void ran.push({ tenant: j.tenant, id: j.id }))],
+    memoryLogger(),
+    undefined,
+    undefined,
+    { fanOut },
+  );
+  const record = (messageId: string, text: string) => ({
+    messageId,
+    receiptHandle: 'r',
+    body: text,
+    attributes: { ApproximateReceiveCount: '1' },
+  });
+  expect((await consume([record('tick', body)])).batchItemFailures).toEqual([]);
+  expect(queue.sent.map((sent) => sent.queue)).toEqual(TICK_TENANTS.map(() => 'rpc'));
+  const copies = queue.sent.map((sent, index) => record(`copy${index}`, JSON.stringify(sent.envelope)));
+  expect((await consume(copies)).batchItemFailures).toEqual([]);
+  return ran;
+}
+
 import {
   type CfnResource,
   propertyOf,
@@ -148,15 +179,10 @@ describe('Schedule stack', () => {
       createdAt: SCHEDULED_EVENT.time,
       traceId: SCHEDULED_EVENT.id,
     });
-    // And the rpc worker's consumer accepts it as a watch.poll (not poison).
-    const ran: string[] = [];
-    const consume = createConsumer([handle(WatchPollJob, async (job) => void ran.push(job.id))], memoryLogger());
-    const body = transform(target, SCHEDULED_EVENT);
-    const result = await consume([
-      { messageId: 'm1', receiptHandle: 'r', body, attributes: { ApproximateReceiveCount: '1' } },
-    ]);
-    expect(result.batchItemFailures).toEqual([]);
-    expect(ran).toEqual([SCHEDULED_EVENT.id]);
+    // And the rpc worker's consumer runs it (not poison) once for every active tenant.
+    expect(await runTick(WatchPollJob, transform(target, SCHEDULED_EVENT))).toEqual(
+      TICK_TENANTS.map((tenant) => ({ tenant, id: `${SCHEDULED_EVENT.id}.t${tenant}` })),
+    );
   });
 
   it('polls deposits every deposits.pollMinutes with a valid deposit.poll envelope on the rpc queue', async () => {
@@ -169,15 +195,11 @@ describe('Schedule stack', () => {
     expect(app.resolve(`${STAGE}-wallet-desk-Schedule`, target.Arn).resource.Properties?.QueueName).toBe(
       queueResourceNames(STAGE, 'rpc', settings.queues.rpc).queue,
     );
-    const ran: string[] = [];
-    const consume = createConsumer([handle(DepositPollJob, async (job) => void ran.push(job.id))], memoryLogger());
     const body = transform(target, SCHEDULED_EVENT);
     expect(JobEnvelopeSchema.parse(JSON.parse(body)).type).toBe('deposit.poll');
-    const result = await consume([
-      { messageId: 'm1', receiptHandle: 'r', body, attributes: { ApproximateReceiveCount: '1' } },
-    ]);
-    expect(result.batchItemFailures).toEqual([]);
-    expect(ran).toEqual([SCHEDULED_EVENT.id]);
+    expect(await runTick(DepositPollJob, body)).toEqual(
+      TICK_TENANTS.map((tenant) => ({ tenant, id: `${SCHEDULED_EVENT.id}.t${tenant}` })),
+    );
   });
 
   it('lets EventBridge send to the rpc queue only, and only from these rules', () => {

@@ -57,7 +57,7 @@ describe('Table grants', () => {
       'ledger#1',
       'ledgerref#refund#x',
       'deposit#sig',
-    ];
+    ].map((pk) => `t1001/${pk}`);
     for (const [name, grant] of Object.entries(TABLE_GRANTS)) {
       const writes = money.filter(
         (pk) => grantAllows(grant, 'dynamodb:UpdateItem', pk) || grantAllows(grant, 'dynamodb:PutItem', pk),

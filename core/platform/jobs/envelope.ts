@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { TenantIdSchema } from '../tenants/tenant.js';
+import { TenantIdSchema } from '../tenants/index.js';
 
 /**
  * The one envelope every job travels in, on every queue. It is validated when a job is

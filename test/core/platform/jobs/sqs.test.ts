@@ -73,8 +73,8 @@ describe('SqsJobQueue', () => {
     );
     const notify = await drain('notify');
     expect(notify).toHaveLength(1);
-    expect(notify[0]?.attributes.MessageGroupId).toBe('chat-5');
-    expect(notify[0]?.attributes.MessageDeduplicationId).toBe('batch.23');
+    expect(notify[0]?.attributes.MessageGroupId).toBe(`${TEST_TENANT}.chat-5`);
+    expect(notify[0]?.attributes.MessageDeduplicationId).toBe(`${TEST_TENANT}.batch.23`);
   });
 
   it('does not duplicate a FIFO job sent twice with the same id', async () => {

@@ -1,8 +1,7 @@
 import { LANGUAGES, type Language } from '../i18n/index.js';
+import type { DynamoTenantRegistry, TenantId } from '../tenants/index.js';
 import { isUnauthorized } from './bot-api.js';
 import { tenantTranslator } from './catalog.js';
-import type { DynamoTenantRegistry } from './dynamodb-registry.js';
-import type { TenantId } from './tenant.js';
 
 /** What to tell a revoked bot's operators, in every language (through another bot: this one's token no longer works). */
 export interface RevocationNotice {

@@ -1,5 +1,5 @@
 import type { EncryptionContext, KeyVault } from '../keys/index.js';
-import type { TenantId } from './tenant.js';
+import type { TenantId } from '../tenants/index.js';
 
 /** The encryption context of a tenant's bot token: opening it as another tenant's fails. */
 export function botTokenContext(botId: TenantId): EncryptionContext {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBase58, treasuryAddress } from '../../../../core/desk/solana/index.js';
 import type { AppError } from '../../../../core/platform/errors.js';
 import { KmsSigningKey } from '../../../../core/platform/keys/index.js';
-import { KmsTreasuryKeys } from '../../../../core/platform/tenants/index.js';
+import { KmsTreasuryKeys } from '../../../../core/platform/onboarding/index.js';
 import { localClientConfig } from '../../../../local/aws/common.js';
 import { type KmsEmulator, startKmsEmulator } from '../../../../local/kms/index.js';
 import { rejection } from '../../../helpers/rejection.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../../../core/platform/errors.js';
+import { botSetupApi, noteUnauthorized, tenantMessages } from '../../../../core/platform/onboarding/index.js';
 import { TelegramRejectedError } from '../../../../core/platform/telegram/index.js';
-import { botSetupApi, noteUnauthorized, tenantMessages } from '../../../../core/platform/tenants/index.js';
 import { rejection } from '../../../helpers/rejection.js';
 import {
   type LocalBot,

@@ -10,8 +10,8 @@ import {
   onboardBot,
   type PurgeDeps,
   purgeTenant,
-  TENANT_KEYS,
-} from '../../../../core/platform/tenants/index.js';
+} from '../../../../core/platform/onboarding/index.js';
+import { TENANT_KEYS } from '../../../../core/platform/tenants/index.js';
 import { localClientConfig } from '../../../../local/aws/common.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalBot, startLocalBot, startTenantWorld, type TenantWorld } from '../../../helpers/tenants.js';

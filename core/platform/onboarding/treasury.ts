@@ -6,8 +6,7 @@ import {
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import { KeyServiceError, KmsSigningKey, type SigningKey, translateKmsError } from '../keys/index.js';
-import type { TenantTreasury } from './record.js';
-import type { TenantId } from './tenant.js';
+import type { TenantId, TenantTreasury } from '../tenants/index.js';
 
 /** Where a tenant's own Ed25519 treasury key comes from. */
 export interface TreasuryKeys {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../core/platform/errors.js';
-import { webhookSecretMatches, webhookSecretOf } from '../../../../core/platform/tenants/index.js';
+import { webhookSecretMatches, webhookSecretOf } from '../../../../core/platform/onboarding/index.js';
 
 const MASTER = 'm'.repeat(43);
 

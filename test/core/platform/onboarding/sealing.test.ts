@@ -9,7 +9,7 @@ import {
   KmsDataKeys,
   WrongContextError,
 } from '../../../../core/platform/keys/index.js';
-import { botTokenContext, openBotToken, sealBotToken } from '../../../../core/platform/tenants/index.js';
+import { botTokenContext, openBotToken, sealBotToken } from '../../../../core/platform/onboarding/index.js';
 import { localClientConfig } from '../../../../local/aws/common.js';
 import { type KmsEmulator, startKmsEmulator } from '../../../../local/kms/index.js';
 import { rejection } from '../../../helpers/rejection.js';

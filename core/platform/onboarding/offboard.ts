@@ -1,12 +1,10 @@
 import type { Table } from '../adapters/index.js';
 import type { KeyVault } from '../keys/index.js';
 import type { Logger } from '../log.js';
+import { type TenantId, type TenantRegistry, type TenantTreasury, tenantKeyPrefix } from '../tenants/index.js';
 import { isUnauthorized } from './bot-api.js';
-import type { TenantRegistry } from './dynamodb-registry.js';
 import { type BotApiFactory, type StepFailure, stepFailure } from './onboard.js';
-import type { TenantTreasury } from './record.js';
 import { openBotToken } from './sealing.js';
-import { type TenantId, tenantKeyPrefix } from './tenant.js';
 
 /** How long a removed tenant's data is kept before `purgeTenant` may delete it, by default: 30 days. */
 export const DEFAULT_REMOVAL_GRACE_SECONDS = 30 * 86_400;

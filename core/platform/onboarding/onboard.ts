@@ -3,11 +3,16 @@ import { AppError, describeError, TransientError } from '../errors.js';
 import { LANGUAGES } from '../i18n/index.js';
 import type { KeyVault } from '../keys/index.js';
 import type { Logger } from '../log.js';
+import {
+  TENANT_PLANS,
+  TenantFeaturesSchema,
+  type TenantId,
+  type TenantRecord,
+  type TenantRegistry,
+  tenantOfToken,
+} from '../tenants/index.js';
 import { type BotSetupApi, type CommandList, isUnauthorized } from './bot-api.js';
-import type { TenantRegistry } from './dynamodb-registry.js';
-import { TENANT_PLANS, TenantFeaturesSchema, type TenantRecord } from './record.js';
 import { sealBotToken } from './sealing.js';
-import { type TenantId, tenantOfToken } from './tenant.js';
 import type { TreasuryKeys } from './treasury.js';
 import { webhookSecretOf } from './webhook-secret.js';
 

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import { secretMatches } from '../ingress/index.js';
-import type { TenantId } from './tenant.js';
+import type { TenantId } from '../tenants/index.js';
 
 /** The deployment's master secret must carry at least this many characters (256 bits of base64url). */
 export const MIN_MASTER_SECRET_LENGTH = 43;

@@ -8,7 +8,7 @@ import {
   onboardBot,
   openBotToken,
   webhookSecretOf,
-} from '../../../../core/platform/tenants/index.js';
+} from '../../../../core/platform/onboarding/index.js';
 import { memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalBot, startLocalBot, startTenantWorld, type TenantWorld } from '../../../helpers/tenants.js';
 import { secretCanary } from '../../../setup/secrets.js';
