@@ -75,11 +75,15 @@ const tenants = (
  * payout's creation; deposits found on chain) and the signer (admin decisions, signatures, outcomes).
  */
 export const TABLE_GRANTS = {
-  webhook: tenants({
-    // `pace#`: a reply in the webhook response takes its chat's send slot, as the notify worker's sends do.
-    read: ['session#*', 'update#*', 'pace#*'],
-    write: ['session#*', 'update#*', 'pace#*'],
-  }),
+  webhook: tenants(
+    {
+      // `pace#`: a reply in the webhook response takes its chat's send slot, as the notify worker's sends do.
+      read: ['session#*', 'update#*', 'pace#*'],
+      write: ['session#*', 'update#*', 'pace#*'],
+    },
+    // The registry's record of the bot an update is for (is it served, who are its admins).
+    { read: ['tenant#*'] },
+  ),
   notifyWorker: tenants({
     read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast'],
     write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],

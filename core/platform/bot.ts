@@ -25,9 +25,8 @@ export interface BotModule<C extends PlatformContext<object>> {
 
 export interface TurnRunnerOptions<C extends PlatformContext<object>> {
   bot: BotModule<C>;
-  /** From config, so no `getMe` is needed on a cold start. */
+  /** From config or the tenant registry, so no `getMe` is needed on a cold start. */
   botInfo: UserFromGetMe;
-  token: string;
   apiRoot: string;
 }
 
@@ -40,7 +39,7 @@ export function createTurnRunner<C extends PlatformContext<object>>(options: Tur
   const middleware = bot.composer.middleware();
   return async (update, session, actorSession) => {
     const calls: TelegramCall[] = [];
-    const telegram = new OutboxTelegram(options.token, options.apiRoot, calls);
+    const telegram = new OutboxTelegram(options.apiRoot, calls);
     const ctx = new bot.context(update.update as unknown as Update, telegram, options.botInfo);
     ctx.session = bot.parseSession(session);
     if (actorSession !== undefined) ctx.actorSession = bot.parseSession(actorSession);
@@ -51,7 +50,11 @@ export function createTurnRunner<C extends PlatformContext<object>>(options: Tur
 
 /** Builds `botInfo` from the token (its numeric prefix is the bot's id) and the username. */
 export function botInfoFrom(token: string, username: string): UserFromGetMe {
-  const id = Number(token.split(':')[0]);
+  return botInfoOf(Number(token.split(':')[0]), username);
+}
+
+/** Builds `botInfo` from the bot's id and username (a tenant's, as the registry keeps them). */
+export function botInfoOf(id: number, username: string): UserFromGetMe {
   return {
     id,
     is_bot: true,

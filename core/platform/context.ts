@@ -11,11 +11,11 @@ import type { TelegramCall } from './telegram/index.js';
  */
 export class OutboxTelegram extends Telegram {
   constructor(
-    token: string,
     apiRoot: string,
     private readonly outbox: TelegramCall[],
   ) {
-    super(token, { apiRoot, webhookReply: false });
+    // It calls nothing, so it holds no token: the webhook serves bots whose tokens it never sees.
+    super('outbox', { apiRoot, webhookReply: false });
   }
 
   override callApi: Telegram['callApi'] = (method, payload) => {

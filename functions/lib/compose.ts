@@ -39,15 +39,20 @@ import { homeTenantId, unknownTenant } from './tenants.js';
 /** The wallet desk's webhook: the platform's, running the desk. */
 export function composeWebhook(config: WebhookConfig, log: Logger) {
   const { settings } = config;
-  const bot = deskBot({
-    adminChatId: config.adminChatId,
-    adminUserIds: config.adminUserIds,
-    intakePublicKey: config.intakePublicKey,
-    vault: settings.vault,
-    payouts: settings.payouts,
-    treasuryAddress: config.treasuryAddress,
-  });
-  return composeBotWebhook(config, () => bot, log);
+  return composeBotWebhook(
+    config,
+    (tenant) =>
+      deskBot({
+        // A bot with no admin chat has its admin commands nowhere: no chat has id 0.
+        adminChatId: tenant.adminChatId ?? 0,
+        adminUserIds: tenant.adminUserIds,
+        intakePublicKey: config.intakePublicKey,
+        vault: settings.vault,
+        payouts: settings.payouts,
+        treasuryAddress: config.treasuryAddress,
+      }),
+    log,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { fifoQueues } from '../../core/desk/settings.js';
-import { type BotModule, botInfoFrom, createTurnRunner } from '../../core/platform/bot.js';
+import { type BotModule, botInfoOf, createTurnRunner } from '../../core/platform/bot.js';
 import type { PlatformContext } from '../../core/platform/context.js';
 import {
   type BotEndpoint,
@@ -15,7 +15,7 @@ import { DynamoChatPace } from '../../core/platform/telegram/index.js';
 import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import type { BotWebhookConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
-import { homeTenant, type TenantProfile } from './tenants.js';
+import { homeTenant, type TenantProfile, tenantDirectory } from './tenants.js';
 
 /**
  * The webhook of every bot on the deployment (`POST /telegram/<botId>`), built once per container
@@ -32,7 +32,7 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
   // One client for every table access and every tenant: each SDK client costs a cold start its own set-up and connection pool.
   const dynamo = dynamoClient();
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
-  const home = homeTenant(config);
+  const tenants = tenantDirectory({ home: homeTenant(config), client: dynamo, tableName: config.tableName });
   const endpoints = new Map<TenantId, BotEndpoint>();
 
   function endpoint(tenant: TenantProfile): BotEndpoint {
@@ -55,8 +55,7 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
         queue,
         runTurn: createTurnRunner({
           bot,
-          botInfo: botInfoFrom(tenant.token, tenant.username),
-          token: tenant.token,
+          botInfo: botInfoOf(Number(tenant.id), tenant.username),
           apiRoot: telegram.apiRoot,
         }),
         pacer: createReplyPacer(new DynamoChatPace({ client, tableName: config.tableName })),
@@ -70,10 +69,11 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
     allowedUpdates: settings.webhook.allowedUpdates,
     log,
     bots: async (botId) => {
-      if (botId !== home.id) return undefined;
+      const tenant = await tenants.get(botId);
+      if (!tenant) return undefined;
       let bot = endpoints.get(botId);
       if (!bot) {
-        bot = endpoint(home);
+        bot = endpoint(tenant.profile);
         endpoints.set(botId, bot);
       }
       return bot;

@@ -1,19 +1,41 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AppError } from '../../core/platform/errors.js';
-import { type TenantId, tenantOfToken } from '../../core/platform/tenants/index.js';
+import {
+  cachedTenants,
+  DynamoTenantRegistry,
+  type TenantId,
+  type TenantRecord,
+  tenantOfToken,
+} from '../../core/platform/tenants/index.js';
 
 /** A bot on the deployment as a function serving it knows it. */
 export interface TenantProfile {
   readonly id: TenantId;
   readonly username: string;
-  readonly token: string;
+  /** Its admin chat, if it has one. */
+  readonly adminChatId: number | null;
+  /** Who may use its admin commands. */
+  readonly adminUserIds: ReadonlySet<number>;
+}
+
+/** What a function knows of the deployment's own bot: its secrets. */
+export interface HomeBotConfig {
+  readonly telegram: { readonly token: string; readonly username: string };
+  readonly adminChatId?: number;
+  readonly adminUserIds?: ReadonlySet<number>;
 }
 
 /**
- * The deployment's own bot, whose token and username are the stage's secrets: the first tenant.
- * Its id is its token's numeric prefix.
+ * The deployment's own bot, whose token, username and admins are the stage's secrets: the first
+ * tenant. Its id is its token's numeric prefix.
  */
-export function homeTenant(config: { telegram: { token: string; username: string } }): TenantProfile {
-  return { id: homeTenantId(config.telegram.token), username: config.telegram.username, token: config.telegram.token };
+export function homeTenant(config: HomeBotConfig): TenantProfile {
+  return {
+    id: homeTenantId(config.telegram.token),
+    username: config.telegram.username,
+    adminChatId: config.adminChatId ?? null,
+    adminUserIds: config.adminUserIds ?? new Set(),
+  };
 }
 
 /** The home bot's tenant id: its token's numeric prefix. */
@@ -23,7 +45,34 @@ export function homeTenantId(token: string): TenantId {
   return id;
 }
 
+/** A registered bot as the functions serve it. */
+export function profileOf(record: TenantRecord): TenantProfile {
+  return {
+    id: record.id,
+    username: record.username,
+    adminChatId: record.adminChatId,
+    adminUserIds: new Set(record.adminUserIds),
+  };
+}
+
+/**
+ * The bots a function serves: the home bot, and every active bot of the tenant registry (read
+ * through a short cache, so a container reads a tenant's record once every few seconds at most,
+ * and sees a removal or a revocation within that time).
+ */
+export function tenantDirectory(options: { home: TenantProfile; client: DynamoDBClient; tableName: string }) {
+  const registry = cachedTenants(new DynamoTenantRegistry(options));
+  return {
+    /** The active bot of `tenant`, its record when registered; undefined for any other id. */
+    async get(tenant: TenantId): Promise<{ profile: TenantProfile; record?: TenantRecord } | undefined> {
+      if (tenant === options.home.id) return { profile: options.home };
+      const record = await registry.get(tenant);
+      return record?.status === 'active' ? { profile: profileOf(record), record } : undefined;
+    },
+  };
+}
+
 /** A job for a bot this function cannot speak as: parked with its reason, never run as another bot. */
 export function unknownTenant(tenant: TenantId): AppError {
-  return new AppError('tenant.unknown', `no bot ${tenant} on this deployment`);
+  return new AppError('tenant.unknown', `no active bot ${tenant} on this deployment`);
 }

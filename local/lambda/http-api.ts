@@ -90,6 +90,18 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
   const maxBodyBytes = options.maxBodyBytes ?? HTTP_API_MAX_BODY_BYTES;
   const apiId = randomBytes(5).toString('hex');
   const routes = new Map(options.routes.map((route) => [route.routeKey, route]));
+  // Routes with path parameters (`POST /telegram/{botId}`): one segment each, as API Gateway matches them.
+  const withParameters = options.routes
+    .filter((route) => route.routeKey.includes('{'))
+    .map((route) => ({
+      route,
+      pattern: new RegExp(
+        `^${route.routeKey
+          .split(/\{[^}/]+\}/)
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('[^/]+')}$`,
+      ),
+    }));
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -102,7 +114,11 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
     const requestId = randomBytes(12).toString('base64url');
     const method = (req.method ?? 'GET').toUpperCase();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = routes.get(`${method} ${path}`) ?? routes.get(`ANY ${path}`) ?? routes.get('$default');
+    const route =
+      routes.get(`${method} ${path}`) ??
+      routes.get(`ANY ${path}`) ??
+      withParameters.find((candidate) => candidate.pattern.test(`${method} ${path}`))?.route ??
+      routes.get('$default');
     if (!route) {
       req.resume();
       send(res, json(404, 'Not Found'), requestId);

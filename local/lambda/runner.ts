@@ -15,8 +15,11 @@ import { type HttpRoute, type LocalHttpApi, startHttpApi } from './http-api.js';
 import { FunctionPool, type InvokeResult, type PoolStats } from './pool.js';
 import { type QueueStats, SqsPoller } from './sqs-poller.js';
 
-/** HTTP routes of the app, by function name (the stack's HTTP API declares the same). */
-export const HTTP_ROUTES: Readonly<Record<string, string>> = { webhook: 'POST /telegram' };
+/**
+ * HTTP routes of the app, by function name: the webhook serves every bot of the deployment at
+ * `/telegram/<botId>` (the stage's function URL passes it every path).
+ */
+export const HTTP_ROUTES: Readonly<Record<string, string>> = { webhook: 'POST /telegram/{botId}' };
 
 /** What the runner runs, and against what. */
 export interface RunnerOptions {
@@ -140,7 +143,11 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
   }
   const httpUrl = http?.url;
   const routeUrls = Object.fromEntries(
-    routes.map((route) => [route.name, `${httpUrl}${route.routeKey.slice(route.routeKey.indexOf(' ') + 1)}`]),
+    // The route's URL up to its first path parameter: `http://127.0.0.1:PORT/telegram`.
+    routes.map((route) => [
+      route.name,
+      `${httpUrl}${route.routeKey.slice(route.routeKey.indexOf(' ') + 1).replace(/\/\{.*$/, '')}`,
+    ]),
   );
 
   const client = new SQSClient(localClientConfig(options.sqs.endpoint));

@@ -3,14 +3,18 @@ import { commandsFor } from '../../core/desk/bot/index.js';
 import { conversationTranslator } from '../../core/desk/i18n.js';
 import { ENV, stageSettings } from '../../core/desk/settings.js';
 import { ConfigError } from '../../core/platform/errors.js';
+import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
+import { DynamoTenantRegistry } from '../../core/platform/tenants/index.js';
 import {
   buildSetWebhookPayload,
   register,
   unregister,
   type WebhookRegistrationParams,
 } from '../../functions/register-webhook.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/aws/common.js';
 import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
 import { secretEnvName } from '../../stacks/manifest.js';
+import { type LocalTable, startLocalTable } from '../helpers/local-table.js';
 
 const settings = stageSettings('test').webhook;
 const PARAMS: WebhookRegistrationParams = {
@@ -19,7 +23,9 @@ const PARAMS: WebhookRegistrationParams = {
   maxConnections: settings.maxConnections,
 };
 const TOKEN = '123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr';
-const SECRET = 'webhook_Secret-42';
+const SECRET = 'webhook_Secret-42-of-the-deployment-0123456789abcdef';
+/** The bot's own webhook secret, derived from the deployment's. */
+const BOT_SECRET = webhookSecretOf(SECRET, '123456789');
 const ADMIN_CHAT = -100_777;
 
 describe('buildSetWebhookPayload', () => {
@@ -53,11 +59,16 @@ describe('buildSetWebhookPayload', () => {
 describe('webhook registration against the Telegram peer', () => {
   let peer: TelegramPeer;
   let output: string[];
+  let local: LocalTable;
   beforeAll(async () => {
     peer = await startTelegramPeer({ token: TOKEN, bot: { id: 123456789, username: 'desk_bot', first_name: 'Desk' } });
     peer.group(ADMIN_CHAT, 'Desk admins');
+    local = await startLocalTable('register-webhook');
   });
-  afterAll(() => peer.stop());
+  afterAll(async () => {
+    await peer.stop();
+    await local?.stop();
+  });
   beforeEach(() => {
     output = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -68,24 +79,37 @@ describe('webhook registration against the Telegram peer', () => {
     vi.stubEnv(secretEnvName('TELEGRAM_BOT_TOKEN'), TOKEN);
     vi.stubEnv(secretEnvName('TELEGRAM_WEBHOOK_SECRET'), SECRET);
     vi.stubEnv(secretEnvName('ADMIN_CHAT_ID'), String(ADMIN_CHAT));
+    vi.stubEnv(ENV.tableName, local.tableName);
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', local.db.endpoint);
+    vi.stubEnv('AWS_REGION', LOCAL_REGION);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
   });
   afterEach(() => {
     vi.restoreAllMocks();
     vi.unstubAllEnvs();
   });
 
-  it('registers the url, secret, allowed updates and max connections, and logs no secret', async () => {
+  it('registers the bot’s own url and secret, allowed updates and max connections, and logs no secret', async () => {
     await register({ params: PARAMS });
     expect(peer.webhookInfo()).toMatchObject({
-      url: PARAMS.url,
+      url: `${PARAMS.url}/123456789`,
       max_connections: settings.maxConnections,
       allowed_updates: [...settings.allowedUpdates],
     });
     const setWebhook = peer.calls('setWebhook').at(-1);
-    expect(setWebhook?.params.secret_token).toBe(SECRET);
+    expect(setWebhook?.params.secret_token).toBe(BOT_SECRET);
     expect(output.join('')).toContain('webhook.registered');
     expect(output.join('')).not.toContain(SECRET);
+    expect(output.join('')).not.toContain(BOT_SECRET);
     expect(output.join('')).not.toContain(TOKEN.split(':')[1]);
+  });
+
+  it('lists the stage’s bot among the tenants, so a schedule’s tick runs for it', async () => {
+    await register({ params: PARAMS });
+    const registry = new DynamoTenantRegistry({ client: local.client, tableName: local.tableName });
+    expect((await registry.list()).items).toContainEqual({ id: '123456789', username: 'desk_bot' });
+    expect(await registry.active()).toContain('123456789');
   });
 
   it('sets the command menus: user commands in private chats, admin commands in the admin chat, in both languages', async () => {

@@ -13,7 +13,6 @@ export function turnRunner(bot: Composer<BotContext>): TurnRunner {
   return createTurnRunner({
     bot: { name: 'test', context: BotContext, parseSession, composer: bot },
     botInfo: botInfoFrom(TEST_TOKEN, 'desk_bot'),
-    token: TEST_TOKEN,
     apiRoot: 'http://127.0.0.1:1',
   });
 }

@@ -29,7 +29,9 @@ const actionMatches = (pattern: string, action: string) => stringLike(pattern.to
  * Whether a function's role allows `action` on an item of the table with partition key `pk`, as IAM
  * evaluates its statements: an Allow on the table whose condition (if any) is met by the key.
  */
-function roleAllows(id: string, action: TableAction, pk: string): boolean {
+/** Whether a role may act on a tenant's item (the tests name its keys as the stores do: `session#42` is `t1001/session#42`). */
+function roleAllows(id: string, action: TableAction, tenantPk: string): boolean {
+  const pk = `t1001/${tenantPk}`;
   return app.roleStatements(id).some((statement: Statement) => {
     if (statement.Effect !== 'Allow' || !actionsOf(statement).some((pattern) => actionMatches(pattern, action)))
       return false;

@@ -21,7 +21,6 @@ function setup(options: { runTurnThrows?: Error } = {}) {
   const realRun = createTurnRunner({
     bot: deskBot(testBotOptions({ adminChatId: -1001 })),
     botInfo: botInfoFrom(TOKEN, 'desk_bot'),
-    token: TOKEN,
     apiRoot: 'http://x',
   });
   const runTurn: typeof realRun = async (update, session) => {
