@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { composeNotifyWorker } from './lib/compose.js';
+import { composeNotifyWorker } from './lib/compose-notify.js';
 import { notifyWorkerConfig } from './lib/config.js';
 import { environment } from './lib/runtime.js';
 import { workerTelemetry } from './lib/telemetry.js';

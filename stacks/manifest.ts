@@ -11,7 +11,7 @@ import {
   type StageSettings,
   USER_SECRET_PURPOSE,
 } from '../core/desk/settings.js';
-import type { ConsumerSettings } from '../core/platform/settings.js';
+import { BOT_TOKEN_PURPOSE, type ConsumerSettings } from '../core/platform/settings.js';
 import { TABLE_GRANTS, type TableGrant } from './table-grants.js';
 
 /**
@@ -145,11 +145,13 @@ export const FUNCTIONS = {
   notifyWorker: {
     entry: 'functions/notify-worker.ts',
     // ADMIN_USER_IDS: a broadcast's start and cancel are checked against the admins again.
-    secrets: ['TELEGRAM_BOT_TOKEN', 'ADMIN_CHAT_ID', 'ADMIN_USER_IDS'],
+    secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_BOT_USERNAME', 'ADMIN_CHAT_ID', 'ADMIN_USER_IDS'],
     // notify: a broadcast page fans out into one send job per user.
     sendsTo: ['notify'],
     consumes: 'notify',
     table: TABLE_GRANTS.notifyWorker,
+    // Registered bots' tokens, sealed in the registry with { purpose: bot-token, ownerId: <botId> }.
+    keys: [{ key: 'project', actions: ['kms:Decrypt'], purposes: [BOT_TOKEN_PURPOSE] }],
   },
   rpcWorker: {
     entry: 'functions/rpc-worker.ts',

@@ -84,10 +84,14 @@ export const TABLE_GRANTS = {
     // The registry's record of the bot an update is for (is it served, who are its admins).
     { read: ['tenant#*'] },
   ),
-  notifyWorker: tenants({
-    read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast'],
-    write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],
-  }),
+  notifyWorker: tenants(
+    {
+      read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast'],
+      write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],
+    },
+    // The registry's record of the bot a job speaks as: its sealed token and its admins.
+    { read: ['tenant#*'] },
+  ),
   rpcWorker: tenants(
     {
       read: [

@@ -122,3 +122,6 @@ export interface RetentionSettings {
   /** A processed `update_id` is remembered this long (Telegram keeps undelivered updates 24 h). */
   readonly updateDedupeSeconds: number;
 }
+
+/** The encryption-context purpose of sealed bot tokens (what IAM lets the notify worker open). */
+export const BOT_TOKEN_PURPOSE = 'bot-token';

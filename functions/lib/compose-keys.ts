@@ -1,4 +1,3 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDepositStore, depositDecisionHandlers } from '../../core/desk/deposits/index.js';
 import { DynamoLedger } from '../../core/desk/ledger/index.js';
 import {
@@ -24,14 +23,13 @@ import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.
 import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer, consumeBySource } from './compose.js';
 import type { SignerConfig, VaultWorkerConfig } from './config.js';
-import { dynamoClient, instrumented, sqsClient } from './runtime.js';
+import { kmsClient } from './kms.js';
+import { dynamoClient, sqsClient } from './runtime.js';
 
 /**
- * The object graphs of the two functions that use KMS directly, kept apart from `compose.ts` so
- * the KMS client (and web3.js, for the signer) never reach the webhook bundle. The KMS client takes
- * its endpoint from `AWS_ENDPOINT_URL_KMS` like the other clients.
+ * The object graphs of the two functions that use KMS for keys and signatures, kept apart from
+ * `compose.ts` so the KMS client (and web3.js, for the signer) never reach the webhook bundle.
  */
-const kmsClient = () => instrumented(new KMSClient({ maxAttempts: 2 }));
 
 /** The vault worker: opens intake-sealed values and keeps them as envelopes under the project key. */
 export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {

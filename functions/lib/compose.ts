@@ -55,58 +55,6 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
   );
 }
 
-/**
- * The notify worker's consumer: one sender keeping Telegram's limits (this container's share of
- * the bot rate, per-chat slots shared in DynamoDB), behind every job that writes to Telegram.
- */
-export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
-  const { settings } = config;
-  const dynamo = dynamoClient();
-  const home = homeTenantId(config.telegram.token);
-  const queue = new SqsJobQueue({
-    client: sqsClient(),
-    queueUrls: { notify: config.queueUrl },
-    fifo: fifoQueues(settings),
-  });
-  /** One bot's handlers: its items, its token, and its own share of Telegram's limits (per bot, not per deployment). */
-  const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
-    if (tenant !== home) throw unknownTenant(tenant);
-    const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
-    const directory = new DynamoUserDirectory(stores);
-    const counters = new DynamoStatsCounters(stores);
-    const deliver = createSender({
-      gateway: new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token }),
-      progress: new DynamoJobProgress({ ...stores, retainSeconds: settings.queues.notify.dlqRetentionSeconds }),
-      pace: new DynamoChatPace(stores),
-      pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),
-      directory,
-      maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
-      count429: (at) => counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, at),
-    });
-    return [
-      telegramSendHandler(deliver),
-      userStatusHandler(directory),
-      adminDigestHandler({
-        store: new DynamoDigestStore(stores),
-        deliver,
-        adminChatId: config.adminChatId,
-        windowMs: settings.notify.digestWindowSeconds * 1000,
-      }),
-      ...broadcastHandlers({
-        admins: config.adminUserIds,
-        adminChatId: config.adminChatId,
-        store: new DynamoBroadcastStore(stores),
-        directory,
-        deliver,
-        queue,
-        pageSize: settings.notify.broadcastPageSize,
-        paid: settings.notify.paidBroadcast,
-      }),
-    ];
-  };
-  return composeConsumer('notify', config, handlers, log);
-}
-
 /** An SQS record with the queue it came from (Lambda's `SQSRecord` has it). */
 export type SourcedRecord = QueueRecord & { readonly eventSourceARN: string };
 

@@ -155,14 +155,18 @@ function consumerBase(values: Record<string, string>, queue: QueueName): Consume
 }
 
 export interface NotifyWorkerConfig extends ConsumerConfig, AdminCheckingConfig {
-  telegram: { apiRoot: string; token: string };
+  telegram: { apiRoot: string; token: string; username: string };
   adminChatId: number;
+  /** The project key: registered bots' tokens are sealed under its data keys. */
+  keys: { project: string };
 }
 
 export function notifyWorkerConfig(env: Readonly<Record<string, string | undefined>>): NotifyWorkerConfig {
   const schema = z.extend(consumerSchema('notify'), {
     [ENV.telegramApiRoot]: url,
+    [ENV.keyId.project]: nonEmpty,
     ...secret('TELEGRAM_BOT_TOKEN', botToken),
+    ...secret('TELEGRAM_BOT_USERNAME', username),
     ...secret('ADMIN_CHAT_ID', chatId),
     ...secret('ADMIN_USER_IDS', userIds),
   });
@@ -170,8 +174,13 @@ export function notifyWorkerConfig(env: Readonly<Record<string, string | undefin
   return {
     ...consumerBase(values, 'notify'),
     adminUserIds: admins(values),
-    telegram: { apiRoot: values[ENV.telegramApiRoot]!, token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]! },
+    telegram: {
+      apiRoot: values[ENV.telegramApiRoot]!,
+      token: values[secretEnvName('TELEGRAM_BOT_TOKEN')]!,
+      username: values[secretEnvName('TELEGRAM_BOT_USERNAME')]!,
+    },
     adminChatId: Number(values[secretEnvName('ADMIN_CHAT_ID')]),
+    keys: { project: values[ENV.keyId.project]! },
   };
 }
 

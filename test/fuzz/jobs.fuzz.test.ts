@@ -30,9 +30,9 @@ import { inspectedQueuesConfig } from '../../core/desk/admin/stats.js';
 import { ENV, QUEUE_NAMES, type QueueName } from '../../core/desk/settings.js';
 import type { BatchResult } from '../../core/platform/jobs/consumer.js';
 import { createLogger, type Logger } from '../../core/platform/log.js';
-import { composeNotifyWorker } from '../../functions/lib/compose.js';
 import { composeAiWorker } from '../../functions/lib/compose-ai.js';
 import { composeSigner, composeVaultWorker } from '../../functions/lib/compose-keys.js';
+import { composeNotifyWorker } from '../../functions/lib/compose-notify.js';
 import { composeRpcWorker } from '../../functions/lib/compose-rpc.js';
 import {
   aiWorkerConfig,

@@ -1,9 +1,10 @@
 import type { EncryptionContext, KeyVault } from '../keys/index.js';
+import { BOT_TOKEN_PURPOSE } from '../settings.js';
 import type { TenantId } from '../tenants/index.js';
 
 /** The encryption context of a tenant's bot token: opening it as another tenant's fails. */
 export function botTokenContext(botId: TenantId): EncryptionContext {
-  return { purpose: 'bot-token', ownerId: botId };
+  return { purpose: BOT_TOKEN_PURPOSE, ownerId: botId };
 }
 
 /** The bot token sealed for its tenant (an envelope text, safe to store in the record). */

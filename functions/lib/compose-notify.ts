@@ -1,0 +1,86 @@
+import {
+  adminDigestHandler,
+  DynamoDigestStore,
+  DynamoStatsCounters,
+  TELEGRAM_COUNTER_KEY,
+} from '../../core/desk/admin/index.js';
+import { broadcastHandlers, DynamoBroadcastStore } from '../../core/desk/broadcasts/index.js';
+import { fifoQueues } from '../../core/desk/settings.js';
+import { DynamoJobProgress, type JobHandler, SqsJobQueue } from '../../core/platform/jobs/index.js';
+import { createEnvelopeVault, KmsDataKeys } from '../../core/platform/keys/index.js';
+import type { Logger } from '../../core/platform/log.js';
+import { openBotToken } from '../../core/platform/onboarding/index.js';
+import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
+import {
+  containerPacers,
+  createSender,
+  DynamoChatPace,
+  HttpChatGateway,
+  telegramSendHandler,
+  userStatusHandler,
+} from '../../core/platform/telegram/index.js';
+import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
+import { DynamoUserDirectory } from '../../core/platform/users/index.js';
+import { composeConsumer } from './compose.js';
+import type { NotifyWorkerConfig } from './config.js';
+import { kmsClient } from './kms.js';
+import { dynamoClient, sqsClient } from './runtime.js';
+import { homeTenant, tenantDirectory, unknownTenant } from './tenants.js';
+
+/**
+ * The notify worker's consumer: one sender keeping Telegram's limits (this container's share of
+ * the bot rate, per-chat slots shared in DynamoDB), behind every job that writes to Telegram.
+ */
+export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
+  const { settings } = config;
+  const dynamo = dynamoClient();
+  const tenants = tenantDirectory({ home: homeTenant(config), client: dynamo, tableName: config.tableName });
+  // A registered bot's token is sealed in its record; opened here once per container, never logged.
+  const vault = createEnvelopeVault(new KmsDataKeys({ client: kmsClient(), keyId: config.keys.project }));
+  const queue = new SqsJobQueue({
+    client: sqsClient(),
+    queueUrls: { notify: config.queueUrl },
+    fifo: fifoQueues(settings),
+  });
+  /** One bot's handlers: its items, its token, and its own share of Telegram's limits (per bot, not per deployment). */
+  const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
+    const found = await tenants.get(tenant);
+    if (!found) throw unknownTenant(tenant);
+    const token = found.record ? await openBotToken(vault, tenant, found.record.sealedToken) : config.telegram.token;
+    const adminChatId = found.profile.adminChatId ?? 0;
+    const admins = found.profile.adminUserIds;
+    const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
+    const directory = new DynamoUserDirectory(stores);
+    const counters = new DynamoStatsCounters(stores);
+    const deliver = createSender({
+      gateway: new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token }),
+      progress: new DynamoJobProgress({ ...stores, retainSeconds: settings.queues.notify.dlqRetentionSeconds }),
+      pace: new DynamoChatPace(stores),
+      pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),
+      directory,
+      maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
+      count429: (at) => counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, at),
+    });
+    return [
+      telegramSendHandler(deliver),
+      userStatusHandler(directory),
+      adminDigestHandler({
+        store: new DynamoDigestStore(stores),
+        deliver,
+        adminChatId,
+        windowMs: settings.notify.digestWindowSeconds * 1000,
+      }),
+      ...broadcastHandlers({
+        admins,
+        adminChatId,
+        store: new DynamoBroadcastStore(stores),
+        directory,
+        deliver,
+        queue,
+        pageSize: settings.notify.broadcastPageSize,
+        paid: settings.notify.paidBroadcast,
+      }),
+    ];
+  };
+  return composeConsumer('notify', config, handlers, log);
+}
