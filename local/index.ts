@@ -9,11 +9,13 @@
  * `startLocalStack` composes one starter per service (`stack/`); code outside `local/` imports
  * from this file only (see README.md).
  */
+
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type QueueName, type StageSettings, stageSettings } from '../core/desk/settings.js';
+import type { OffboardOutcome } from '../core/platform/onboarding/index.js';
 import { explorerTxUrlProblem, type TelegramLimits } from '../core/platform/settings.js';
-import { assertWiring, FUNCTIONS, type FunctionWiring, type KeyName } from '../stacks/manifest.js';
+import { assertWiring, FUNCTIONS, type FunctionWiring, type KeyName, keyAlias } from '../stacks/manifest.js';
 import type { ConflictMode } from './aws/dynamodb-conflicts.js';
 import type { Meter } from './aws/meter.js';
 import type { KmsEmulator } from './kms/index.js';
@@ -27,7 +29,7 @@ import { startStackDataDir } from './stack/data-dir.js';
 import { startStackDynamoDb } from './stack/dynamodb.js';
 import { startStackFunctions } from './stack/functions.js';
 import { botIdOf, type LocalTelegramOptions, localTelegramIdentity } from './stack/identity.js';
-import { startStackKms } from './stack/kms.js';
+import { APP, startStackKms } from './stack/kms.js';
 import { startStackLlm } from './stack/llm.js';
 import { meteredWiring, startStackMeter } from './stack/meter.js';
 import { priceUrls, startStackPrices } from './stack/prices.js';
@@ -36,6 +38,7 @@ import { Services } from './stack/services.js';
 import { solanaRpcUrls, startStackSolana } from './stack/solana.js';
 import { queueUrlsOf, startStackSqs } from './stack/sqs.js';
 import { startStackTelegram } from './stack/telegram.js';
+import { type LocalBot, type LocalBotRequest, localTenants } from './stack/tenants.js';
 import { localSecrets } from './stack/wiring.js';
 import type { RetryPolicy } from './telegram/delivery.js';
 import type { TelegramLimiter, TelegramPeer } from './telegram/index.js';
@@ -132,6 +135,12 @@ export interface LocalStackOptions {
    * unasked: `watchPoll()` still fires it. Off by default.
    */
   meter?: boolean;
+  /**
+   * More bots to onboard at start, as `npm run bot:add` does on a deployed stage (registry, sealed
+   * token, treasury key, webhook on `/telegram/<botId>`); `npm run dev` starts with a demo one. Needs
+   * the functions and the local peer.
+   */
+  bots?: readonly LocalBotRequest[];
 }
 
 /** A running local stack. */
@@ -190,6 +199,12 @@ export interface LocalStack {
   watchPoll(): Promise<void>;
   /** Puts a `deposit.poll` job on the rpc queue now, as the schedule does every `deposits.pollMinutes`. */
   depositPoll(): Promise<void>;
+  /** The bots onboarded besides the stack's own (`bots`, then `addBot`), in order. */
+  readonly bots: readonly LocalBot[];
+  /** Onboards another bot on the running stack, as `npm run bot:add` does. Needs the functions and the local peer. */
+  addBot(request: LocalBotRequest): Promise<LocalBot>;
+  /** Offboards a bot as its operator, as `npm run bot:remove` does. */
+  removeBot(botId: number, operator: number): Promise<OffboardOutcome>;
   /** Stops everything (functions first, then the emulators). Idempotent. */
   stop(): Promise<void>;
 }
@@ -286,6 +301,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             }),
           )
         : undefined;
+    const tenants =
+      running?.webhookUrl && !options.telegramApiRoot
+        ? await services.start(
+            Promise.resolve(
+              localTenants({
+                peer: telegram.peer,
+                dynamodbEndpoint: dynamodb.endpoint,
+                tableName: dynamodb.tableName,
+                kmsEndpoint: kms.emulator.endpoint,
+                projectKeyId: kms.keyIds.project,
+                treasuryAliasPrefix: `${keyAlias(APP, stage, 'treasury')}-`,
+                settings,
+                webhookUrl: running.webhookUrl,
+                masterSecret: bot.webhookSecret,
+              }),
+            ),
+          )
+        : undefined;
+    const needTenants = () => {
+      if (!tenants) throw new Error('bots are onboarded with the functions on and the local Telegram peer');
+      return tenants;
+    };
+    const bots: LocalBot[] = [];
+    for (const request of options.bots ?? []) bots.push(await needTenants().add(request));
     // Metered runs fire the schedules themselves (`watchPoll()` still works with the timers off).
     const schedules = await services.start(
       startStackSchedules({ sqsEndpoint, queueUrl: sqs.queues.rpc.url, settings, timers: !meter }),
@@ -319,6 +358,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(meter && { meter }),
       watchPoll: () => schedules.watchPoll(),
       depositPoll: () => schedules.depositPoll(),
+      bots,
+      addBot: async (request) => {
+        const added = await needTenants().add(request);
+        bots.push(added);
+        return added;
+      },
+      removeBot: (botId, operator) => needTenants().remove(botId, operator),
       stop: () => services.stop(),
     };
   } catch (error) {
@@ -326,3 +372,4 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 }
+export type { LocalBot, LocalBotRequest } from './stack/tenants.js';

@@ -10,7 +10,7 @@ import { localClientConfig } from '../aws/common.js';
 import { type KmsEmulator, startKmsEmulator } from '../kms/index.js';
 
 /** The app name in key aliases (`APP_NAME` of sst.config.ts, which `local/` does not import). */
-const APP = 'wallet-desk';
+export const APP = 'wallet-desk';
 const KEY_SPECS = { project: 'SYMMETRIC_DEFAULT', treasury: 'ECC_NIST_EDWARDS25519', intake: 'RSA_2048' } as const;
 
 /** The running KMS of a stack. */

@@ -131,7 +131,7 @@ export function localTenants(options: LocalTenantsOptions) {
       });
     },
 
-    stop(): void {
+    async stop(): Promise<void> {
       dynamo.destroy();
       kms.destroy();
     },

@@ -1,0 +1,160 @@
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
+import { DynamoTenantRegistry, tenantKeyPrefix } from '../../core/platform/tenants/index.js';
+import { localClientConfig } from '../../local/aws/common.js';
+import { type LocalBot, type LocalStack, startLocalStack } from '../../local/index.js';
+
+/** Two bots on one local stack: the stage's own desk, and a second one onboarded as `npm run bot:add` does. */
+let stack: LocalStack;
+let second: LocalBot;
+let client: DynamoDBClient;
+const OPERATOR = 7_001;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    bots: [{ username: 'second_desk_bot', name: 'Second desk', operator: OPERATOR, adminUserIds: [OPERATOR] }],
+    onFunctionLog: () => undefined,
+  });
+  second = stack.bots[0]!;
+  client = new DynamoDBClient(localClientConfig(stack.dynamodb.endpoint));
+}, 120_000);
+afterAll(async () => {
+  client?.destroy();
+  await stack?.stop();
+});
+
+/** Every partition key in the table, read raw. */
+async function allKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: stack.dynamodb.tableName, ExclusiveStartKey: start, ProjectionExpression: 'pk' }),
+    );
+    keys.push(...(page.Items ?? []).map((item) => item.pk?.S ?? ''));
+    start = page.LastEvaluatedKey as typeof start;
+  } while (start);
+  return keys;
+}
+
+/** Sends `/lang` to `bot` as `user`, and picks `lang` on the keyboard it answers with. */
+async function pickLanguage(user: ReturnType<LocalStack['telegram']['user']>, lang: 'en' | 'zh') {
+  await user.sendText('/lang');
+  const menu = await stack.telegram.waitFor(
+    () => user.botMessages().findLast((m) => m.text.includes('Choose your language') || m.text.includes('选择')),
+    20_000,
+  );
+  const press = await user.pressButton(menu.message_id, `lang:${lang}`);
+  return stack.telegram.waitFor(() => {
+    const state = stack.telegram.bot(user.botId).callbackQuery(press.callback_query!.id);
+    return state?.answered ? state.answer?.text : undefined;
+  }, 20_000);
+}
+
+describe('many bots on one deployment (local stack)', () => {
+  it('onboards a second bot: its own webhook route and secret, its command menus, its sealed token and treasury key', async () => {
+    const peerBot = stack.telegram.bot(second.id);
+    expect(peerBot.webhookInfo()).toMatchObject({ url: `${stack.webhookUrl}/${second.id}` });
+    const secret = stack.telegram.calls('setWebhook', { bot: second.id }).at(-1)?.params.secret_token;
+    expect(secret).toBe(webhookSecretOf(stack.bot.webhookSecret, String(second.id)));
+    expect(secret).not.toBe(webhookSecretOf(stack.bot.webhookSecret, String(stack.bot.id)));
+    expect(peerBot.myCommands('all_private_chats').map((c) => c.command)).toContain('balance');
+
+    const registry = new DynamoTenantRegistry({ client, tableName: stack.dynamodb.tableName });
+    const record = await registry.get(String(second.id));
+    expect(record).toMatchObject({ status: 'active', username: 'second_desk_bot', operators: [OPERATOR] });
+    expect(record?.treasury?.address).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
+    expect(record?.treasury?.address).not.toBe(stack.solana.treasury?.address);
+    expect(record?.sealedToken.startsWith('wd1:')).toBe(true);
+    // The token itself is nowhere in the table.
+    expect(JSON.stringify(await allKeys())).not.toContain(second.token.split(':')[1]);
+    expect(await registry.active()).toEqual(expect.arrayContaining([String(stack.bot.id), String(second.id)]));
+  });
+
+  it('talks to one user as two bots, each with its own session, language and messages', {
+    timeout: 120_000,
+  }, async () => {
+    const home = stack.telegram.user(42_001, { first_name: 'Ana', language_code: 'en' });
+    const other = home.to(second.id);
+    expect(await pickLanguage(other, 'zh')).toBe('语言已设置为中文。');
+    await home.sendText('/help');
+    await other.sendText('/help');
+    const homeHelp = await stack.telegram.waitFor(
+      () => home.botMessages().find((m) => m.text.includes('/balance')),
+      20_000,
+    );
+    const otherHelp = await stack.telegram.waitFor(
+      () => other.botMessages().find((m) => m.text.includes('/balance') && /[\u4e00-\u9fff]/.test(m.text)),
+      20_000,
+    );
+    // The same user, the same chat id, two bots: the home bot still speaks English.
+    expect(homeHelp.text).not.toMatch(/[\u4e00-\u9fff]/);
+    expect(stack.telegram.sent(42_001, { bot: second.id }).map((m) => m.message_id)).toContain(otherHelp.message_id);
+    // Each bot sent with its own token: no call of one bot's answers went out under the other's.
+    const homeCalls = stack.telegram.calls(undefined, { bot: stack.bot.id }).filter((c) => c.params.chat_id === 42_001);
+    const otherCalls = stack.telegram.calls(undefined, { bot: second.id }).filter((c) => c.params.chat_id === 42_001);
+    expect(homeCalls.length).toBeGreaterThan(0);
+    expect(otherCalls.length).toBeGreaterThan(0);
+
+    const keys = await allKeys();
+    const session = (bot: number) => `${tenantKeyPrefix(String(bot))}session#42001:42001`;
+    expect(keys).toContain(session(stack.bot.id));
+    expect(keys).toContain(session(second.id));
+    // Every item is either a tenant's (under its prefix) or the deployment's own (registry, RPC cache and counters).
+    const deployment = /^(tenants|tenant#\d+|operator#\d+|rpccache#.*|counters#rpc)$/;
+    const stray = keys.filter(
+      (pk) =>
+        !pk.startsWith(tenantKeyPrefix(String(stack.bot.id))) &&
+        !pk.startsWith(tenantKeyPrefix(String(second.id))) &&
+        !deployment.test(pk),
+    );
+    expect(stray).toEqual([]);
+  });
+
+  it('refuses an update for the second bot signed with the home bot’s secret, and one for a bot it does not serve', async () => {
+    const post = (botId: number, secret: string) =>
+      fetch(`${stack.webhookUrl}/${botId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+        body: JSON.stringify({
+          update_id: 1,
+          message: { message_id: 1, date: 1, chat: { id: 5, type: 'private' }, text: 'x' },
+        }),
+      });
+    const homeSecret = webhookSecretOf(stack.bot.webhookSecret, String(stack.bot.id));
+    expect((await post(second.id, homeSecret)).status).toBe(401);
+    expect((await post(999_000_111, webhookSecretOf(stack.bot.webhookSecret, '999000111'))).status).toBe(401);
+  });
+
+  it('offboards the second bot: its webhook is deleted, the webhook stops serving it, the home bot goes on', {
+    timeout: 120_000,
+  }, async () => {
+    expect(await stack.removeBot(second.id, 42_999)).toMatchObject({ kind: 'not_operator' });
+    expect(await stack.removeBot(second.id, OPERATOR)).toMatchObject({ kind: 'removed' });
+    expect(stack.telegram.bot(second.id).webhookInfo().url).toBe('');
+    const registry = new DynamoTenantRegistry({ client, tableName: stack.dynamodb.tableName });
+    expect(await registry.active()).not.toContain(String(second.id));
+    const secret = webhookSecretOf(stack.bot.webhookSecret, String(second.id));
+    // Within the webhook's registry cache (seconds), it stops serving the removed bot.
+    const deadline = Date.now() + 30_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      const response = await fetch(`${stack.webhookUrl}/${second.id}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+        body: JSON.stringify({
+          update_id: 2,
+          message: { message_id: 2, date: 1, chat: { id: 6, type: 'private' }, text: 'y' },
+        }),
+      });
+      status = response.status;
+      if (status === 401) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(status).toBe(401);
+    const user = stack.telegram.user(42_002);
+    await user.sendText('/help');
+    await stack.telegram.waitFor(() => user.lastBotMessage(), 20_000);
+  });
+});
