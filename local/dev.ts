@@ -30,7 +30,13 @@ import { stageSettings } from '../core/desk/settings.js';
 import { formatLogLine } from './dev/log-view.js';
 import { pollRealTelegram, realBotIdentity } from './dev/real-telegram.js';
 import { startTerminalChat } from './dev/terminal-chat.js';
-import { LOCAL_ADMIN_CHAT_ID, type LocalStack, localTelegramIdentity, startLocalStack } from './index.js';
+import {
+  LOCAL_ADMIN_CHAT_ID,
+  LOCAL_ADMIN_USER_ID,
+  type LocalStack,
+  localTelegramIdentity,
+  startLocalStack,
+} from './index.js';
 import { openWebChat, transactionUrlTemplate, type WebChat } from './web-chat/server.js';
 import { testWallets } from './web-chat/test-wallet.js';
 
@@ -108,10 +114,22 @@ async function main(): Promise<void> {
     ...(priceSources ? { priceUrls: priceSources } : {}),
     ...(real
       ? {
-          telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(24).toString('base64url') },
+          telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(32).toString('base64url') },
           telegramApiRoot: real.apiRoot,
         }
-      : { telegram: await localIdentity(), telegramLimits: true }),
+      : {
+          telegram: await localIdentity(),
+          telegramLimits: true,
+          // A second bot on the same deployment, onboarded as `npm run bot:add` does: the web chat switches between them.
+          bots: [
+            {
+              username: 'local_second_desk_bot',
+              name: 'Second desk (demo)',
+              operator: LOCAL_ADMIN_USER_ID,
+              adminUserIds: [LOCAL_ADMIN_USER_ID],
+            },
+          ],
+        }),
   });
   running.stack = stack;
   if (signalled) return shutdown();
@@ -145,6 +163,9 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`  Telegram     local peer at ${stack.telegram.apiRoot} (rate limits on)`);
+  console.log(
+    `  bots         ${[stack.bot.botUsername, ...stack.bots.map((b) => b.username)].map((u) => `@${u}`).join(', ')}`,
+  );
   console.log(`  web chat     ${page?.url}   (you and the admin chat, in a browser)\n`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   // Ctrl-C at the prompt (the terminal is in raw mode: no signal is sent) ends the chat, as `:quit` does.
@@ -158,14 +179,18 @@ async function main(): Promise<void> {
  */
 async function localIdentity() {
   const file = join(dataDir, 'identity.json');
+  let saved: { token: string; botUsername: string; webhookSecret: string } | undefined;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as { token: string; botUsername: string; webhookSecret: string };
+    saved = JSON.parse(await readFile(file, 'utf8')) as typeof saved;
   } catch {
-    const identity = localTelegramIdentity();
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(identity), { mode: 0o600 });
-    return identity;
+    saved = undefined;
   }
+  // A secret saved by an older version may be shorter than every bot's secret now derives from: a new one.
+  if (saved && saved.webhookSecret.length >= 43) return saved;
+  const identity = { ...localTelegramIdentity(), ...(saved && { token: saved.token, botUsername: saved.botUsername }) };
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, JSON.stringify(identity), { mode: 0o600 });
+  return identity;
 }
 
 try {
