@@ -78,8 +78,9 @@ export const TABLE_GRANTS = {
   webhook: tenants(
     {
       // `pace#`: a reply in the webhook response takes its chat's send slot, as the notify worker's sends do.
-      read: ['session#*', 'update#*', 'pace#*'],
-      write: ['session#*', 'update#*', 'pace#*'],
+      // `usage#`: a registered bot's updates are counted against its plan (core/platform/quotas).
+      read: ['session#*', 'update#*', 'pace#*', 'usage#*'],
+      write: ['session#*', 'update#*', 'pace#*', 'usage#*'],
     },
     // The registry's record of the bot an update is for (is it served, who are its admins).
     { read: ['tenant#*'] },

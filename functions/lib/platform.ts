@@ -10,6 +10,7 @@ import {
 import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
+import { DynamoQuotaMeter, meterUpdates, PLANS } from '../../core/platform/quotas/index.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
 import { DynamoChatPace } from '../../core/platform/telegram/index.js';
 import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
@@ -45,22 +46,35 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
     });
     const bot = botFor(tenant);
     const botLog = log.child({ bot: bot.name, tenant: tenant.id });
+    const process = createUpdateProcessor({
+      tenant: tenant.id,
+      sessions: store,
+      ledger: store,
+      queue,
+      runTurn: createTurnRunner({
+        bot,
+        botInfo: botInfoOf(Number(tenant.id), tenant.username),
+        apiRoot: telegram.apiRoot,
+      }),
+      pacer: createReplyPacer(new DynamoChatPace({ client, tableName: config.tableName })),
+      log: botLog,
+    });
+    const plan = tenant.plan === undefined ? undefined : PLANS[tenant.plan];
     return {
       secret: webhookSecretOf(telegram.webhookSecret, tenant.id),
       log: botLog,
-      process: createUpdateProcessor({
-        tenant: tenant.id,
-        sessions: store,
-        ledger: store,
-        queue,
-        runTurn: createTurnRunner({
-          bot,
-          botInfo: botInfoOf(Number(tenant.id), tenant.username),
-          apiRoot: telegram.apiRoot,
-        }),
-        pacer: createReplyPacer(new DynamoChatPace({ client, tableName: config.tableName })),
-        log: botLog,
-      }),
+      // A registered bot's updates count against its plan; the deployment's own bot has none.
+      process: plan
+        ? meterUpdates(process, {
+            tenant: tenant.id,
+            bot: tenant.username,
+            plan,
+            meter: new DynamoQuotaMeter({ client, tableName: config.tableName, plan }),
+            operators: tenant.operators,
+            queue,
+            log: botLog,
+          })
+        : process,
     };
   }
 

@@ -4,6 +4,7 @@ import {
   cachedTenants,
   DynamoTenantRegistry,
   type TenantId,
+  type TenantPlan,
   type TenantRecord,
   tenantOfToken,
 } from '../../core/platform/tenants/index.js';
@@ -16,6 +17,9 @@ export interface TenantProfile {
   readonly adminChatId: number | null;
   /** Who may use its admin commands. */
   readonly adminUserIds: ReadonlySet<number>;
+  /** Its plan (quotas), and who is told when it passes them; none for the deployment's own bot. */
+  readonly plan?: TenantPlan;
+  readonly operators: readonly number[];
 }
 
 /** What a function knows of the deployment's own bot: its secrets. */
@@ -35,6 +39,7 @@ export function homeTenant(config: HomeBotConfig): TenantProfile {
     username: config.telegram.username,
     adminChatId: config.adminChatId ?? null,
     adminUserIds: config.adminUserIds ?? new Set(),
+    operators: [],
   };
 }
 
@@ -52,6 +57,8 @@ export function profileOf(record: TenantRecord): TenantProfile {
     username: record.username,
     adminChatId: record.adminChatId,
     adminUserIds: new Set(record.adminUserIds),
+    plan: record.plan,
+    operators: record.operators,
   };
 }
 

@@ -80,7 +80,9 @@ describe('config', () => {
 
   it('gives the notify worker only what it needs', () => {
     const config = notifyWorkerConfig(env);
-    expect(Object.keys(config.telegram)).toEqual(['apiRoot', 'token']);
+    expect(Object.keys(config.telegram)).toEqual(['apiRoot', 'token', 'username']);
+    // The project key, to open registered bots' sealed tokens; no other key.
+    expect(config.keys).toEqual({ project: env.PROJECT_KEY_ID });
     expect(config.deadLetterQueueUrl).toBe(env.DEAD_LETTER_QUEUE_URL);
     expect(() => notifyWorkerConfig({ ...env, DEAD_LETTER_QUEUE_URL: undefined })).toThrow(/DEAD_LETTER_QUEUE_URL/);
     expect(config.adminChatId).toBe(-1001234567890);

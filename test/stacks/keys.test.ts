@@ -132,9 +132,10 @@ describe('Keys stack', () => {
     ]);
   });
 
-  it('lets the vault worker role use the project key directly only for secrets, and anyone only through DynamoDB', () => {
+  it('lets the vault worker use the project key directly only for secrets, the notify worker only to open bot tokens, and anyone only through DynamoDB', () => {
     const project = keyWithSpec(undefined);
     expect(usersOf(project)).toEqual([
+      { role: 'wallet-desk-test-notifyWorker', actions: ['kms:Decrypt'], purposes: ['bot-token'] },
       {
         role: 'wallet-desk-test-vaultWorker',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],

@@ -291,12 +291,17 @@ describe('Function wiring', () => {
       expect(sign.flatMap((s) => keyNamesOf('signer', s))).toEqual(['treasury']);
     });
 
-    it('lets only the vault worker decrypt outside DynamoDB: the project key only under the user-secret or service-credential context, or the intake key', () => {
+    it('lets only the vault worker decrypt outside DynamoDB (the project key only under the user-secret or service-credential context, or the intake key), and the notify worker only bot tokens', () => {
       const direct = (id: string) =>
         statementsWith(id, 'kms:').filter(
           (s) => actionsOf(s).includes('kms:Decrypt') && !JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
         );
-      expect(ids.filter((id) => direct(id).length > 0)).toEqual(['vaultWorker']);
+      expect(ids.filter((id) => direct(id).length > 0)).toEqual(['notifyWorker', 'vaultWorker']);
+      for (const statement of direct('notifyWorker')) {
+        expect(keyNamesOf('notifyWorker', statement)).toEqual(['project']);
+        expect(actionsOf(statement)).toEqual(['kms:Decrypt']);
+        expect(statement.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': ['bot-token'] } });
+      }
       for (const statement of direct('vaultWorker')) {
         const [key] = keyNamesOf('vaultWorker', statement);
         if (key === 'project') {

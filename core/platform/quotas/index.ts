@@ -5,6 +5,7 @@
  */
 export * from './catalog.js';
 export * from './dynamodb-meter.js';
+export * from './gate.js';
 export * from './meter.js';
 export * from './over-quota.js';
 export * from './plans.js';
