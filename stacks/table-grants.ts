@@ -90,8 +90,9 @@ export const TABLE_GRANTS = {
       read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast'],
       write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],
     },
-    // The registry's record of the bot a job speaks as: its sealed token and its admins.
-    { read: ['tenant#*'] },
+    // The registry's record of the bot a job speaks as: its sealed token and its admins; marked
+    // revoked when Telegram refuses its token (401).
+    { read: ['tenant#*'], write: ['tenant#*'] },
   ),
   rpcWorker: tenants(
     {

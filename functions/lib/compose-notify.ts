@@ -6,12 +6,14 @@ import {
 } from '../../core/desk/admin/index.js';
 import { broadcastHandlers, DynamoBroadcastStore } from '../../core/desk/broadcasts/index.js';
 import { fifoQueues } from '../../core/desk/settings.js';
+import { describeError } from '../../core/platform/errors.js';
 import { DynamoJobProgress, type JobHandler, SqsJobQueue } from '../../core/platform/jobs/index.js';
 import { createEnvelopeVault, KmsDataKeys } from '../../core/platform/keys/index.js';
 import type { Logger } from '../../core/platform/log.js';
-import { openBotToken } from '../../core/platform/onboarding/index.js';
+import { noteUnauthorized, openBotToken } from '../../core/platform/onboarding/index.js';
 import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
 import {
+  type ChatGateway,
   containerPacers,
   createSender,
   DynamoChatPace,
@@ -19,7 +21,7 @@ import {
   telegramSendHandler,
   userStatusHandler,
 } from '../../core/platform/telegram/index.js';
-import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
+import { DynamoTenantRegistry, scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer } from './compose.js';
 import type { NotifyWorkerConfig } from './config.js';
@@ -42,6 +44,33 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
     queueUrls: { notify: config.queueUrl },
     fifo: fifoQueues(settings),
   });
+  const registry = new DynamoTenantRegistry({ client: dynamo, tableName: config.tableName });
+  const home = new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token: config.telegram.token });
+  /**
+   * A registered bot's calls, watched for Telegram's 401 (its token revoked in BotFather): the bot is
+   * marked revoked, once, and its operators are told by the stage's own bot (the revoked one cannot).
+   */
+  const noticingRevocation = (gateway: ChatGateway, tenant: TenantId): ChatGateway => ({
+    async call(call) {
+      try {
+        return await gateway.call(call);
+      } catch (error) {
+        const outcome = await noteUnauthorized(tenant, error, { registry, now: Date.now }).catch(() => undefined);
+        if (outcome?.kind === 'revoked') {
+          log.warn('tenant.revoked', { tenant });
+          const text = `${outcome.notice.text.en}\n\n${outcome.notice.text.zh}`;
+          for (const operator of outcome.notice.operators) {
+            await home
+              .call({ method: 'sendMessage', params: { chat_id: operator, text } })
+              .catch((failure: unknown) => {
+                log.warn('tenant.revocation_notice_failed', { tenant, error: describeError(failure) });
+              });
+          }
+        }
+        throw error;
+      }
+    },
+  });
   /** One bot's handlers: its items, its token, and its own share of Telegram's limits (per bot, not per deployment). */
   const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
     const found = await tenants.get(tenant);
@@ -52,8 +81,9 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
     const directory = new DynamoUserDirectory(stores);
     const counters = new DynamoStatsCounters(stores);
+    const bot = new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token });
     const deliver = createSender({
-      gateway: new HttpChatGateway({ apiRoot: config.telegram.apiRoot, token }),
+      gateway: found.record ? noticingRevocation(bot, tenant) : bot,
       progress: new DynamoJobProgress({ ...stores, retainSeconds: settings.queues.notify.dlqRetentionSeconds }),
       pace: new DynamoChatPace(stores),
       pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),

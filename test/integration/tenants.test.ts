@@ -1,6 +1,10 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fifoQueues } from '../../core/desk/settings.js';
+import { SqsJobQueue, sealJobs } from '../../core/platform/jobs/index.js';
 import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
+import { TelegramSendJob } from '../../core/platform/telegram/index.js';
 import { DynamoTenantRegistry, tenantKeyPrefix } from '../../core/platform/tenants/index.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalBot, type LocalStack, startLocalStack } from '../../local/index.js';
@@ -125,6 +129,47 @@ describe('many bots on one deployment (local stack)', () => {
     const homeSecret = webhookSecretOf(stack.bot.webhookSecret, String(stack.bot.id));
     expect((await post(second.id, homeSecret)).status).toBe(401);
     expect((await post(999_000_111, webhookSecretOf(stack.bot.webhookSecret, '999000111'))).status).toBe(401);
+  });
+
+  it('notices a token revoked in BotFather (401): the bot is marked revoked once, its operator told by the stage’s bot', {
+    timeout: 120_000,
+  }, async () => {
+    const third = await stack.addBot({ username: 'third_desk_bot', operator: OPERATOR });
+    // The operator has a chat with the stage's bot: that is where it tells them.
+    const operator = stack.telegram.user(OPERATOR, { first_name: 'Op' });
+    await operator.sendText('/start');
+    await stack.telegram.waitFor(() => operator.lastBotMessage(), 20_000);
+    stack.telegram.revokeBot(third.token);
+    const queue = new SqsJobQueue({
+      client: new SQSClient(localClientConfig(stack.sqs.endpoint)),
+      queueUrls: stack.sqs.queueUrls,
+      fifo: fifoQueues(stack.settings),
+    });
+    const send = (n: number) => ({
+      job: TelegramSendJob,
+      payload: { calls: [{ method: 'sendMessage', params: { chat_id: 42_003, text: `hello ${n}` } }] },
+      chatId: 42_003,
+      userId: 42_003,
+    });
+    await queue.send(
+      sealJobs([send(1), send(2)], {
+        idPrefix: 'revoked',
+        traceId: 'revoked',
+        tenant: String(third.id),
+        now: new Date(),
+      }),
+    );
+    const registry = new DynamoTenantRegistry({ client, tableName: stack.dynamodb.tableName });
+    const notice = await stack.telegram.waitFor(
+      () => stack.telegram.sent(OPERATOR, { bot: stack.bot.id }).find((m) => m.text.includes('third_desk_bot')),
+      30_000,
+    );
+    expect(notice.text).toMatch(/[\u4e00-\u9fff]/);
+    expect((await registry.get(String(third.id)))?.status).toBe('revoked');
+    expect(
+      stack.telegram.sent(OPERATOR, { bot: stack.bot.id }).filter((m) => m.text.includes('third_desk_bot')),
+    ).toHaveLength(1);
+    expect(await registry.active()).not.toContain(String(third.id));
   });
 
   it('offboards the second bot: its webhook is deleted, the webhook stops serving it, the home bot goes on', {
