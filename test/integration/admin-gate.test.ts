@@ -17,6 +17,7 @@ import {
   type TgUpdate,
 } from '../../local/index.js';
 import { unexpectedProblems } from '../helpers/stack-chat.js';
+import { homeTenant, postToWebhook } from '../helpers/tenants.js';
 
 let stack: LocalStack;
 const logs: LogLine[] = [];
@@ -217,7 +218,7 @@ describe('admin gate on the local stack', () => {
       },
     ];
     await queue.send(
-      sealJobs(drafts, { idPrefix: 'forged', traceId: 'forged', tenant: String(stack.bot.id), now: new Date() }),
+      sealJobs(drafts, { idPrefix: 'forged', traceId: 'forged', tenant: homeTenant(stack), now: new Date() }),
     );
 
     // Each is parked in its queue's DLQ with the reason, and nothing else happens.
@@ -288,10 +289,5 @@ function forgedPress(fromId: number, messageId: number, data: string): TgUpdate 
 
 /** Posts a raw update to the webhook, as Telegram would, with the secret token. */
 async function postUpdate(update: object): Promise<number> {
-  const response = await fetch(stack.webhookUrl!, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': stack.bot.webhookSecret },
-    body: JSON.stringify(update),
-  });
-  return response.status;
+  return (await postToWebhook(stack, update)).status;
 }

@@ -12,6 +12,7 @@ import {
   startLocalStack,
 } from '../../local/index.js';
 import { unexpectedProblems } from '../helpers/stack-chat.js';
+import { homeScope } from '../helpers/tenants.js';
 
 let stack: LocalStack;
 let directory: DynamoUserDirectory;
@@ -20,8 +21,9 @@ const logs: LogLine[] = [];
 
 beforeAll(async () => {
   stack = await startLocalStack({ onFunctionLog: (line) => logs.push(line) });
-  const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
-  const stores = { client, tableName: stack.dynamodb.tableName };
+  const raw = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
+  // The stack's own bot's stores, as its functions build them.
+  const stores = { client: homeScope(stack, raw), tableName: stack.dynamodb.tableName };
   directory = new DynamoUserDirectory(stores);
   sessions = new DynamoSessionStore({ ...stores, sessionIdleSeconds: 86_400, updateDedupeSeconds: 3_600 });
 });

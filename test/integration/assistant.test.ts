@@ -16,6 +16,7 @@ import {
   plain,
 } from '../helpers/secrets.js';
 import { unexpectedProblems } from '../helpers/stack-chat.js';
+import { homeScope } from '../helpers/tenants.js';
 import { registerSecret } from '../setup/secrets.js';
 
 let stack: LocalStack;
@@ -179,7 +180,7 @@ describe('the assistant on the local stack', () => {
   }, async () => {
     const user = newUser();
     const limit = stack.settings.ai.dailyQuestionsPerUser;
-    await dynamo.send(
+    await homeScope(stack, dynamo).send(
       new UpdateItemCommand({
         TableName: stack.dynamodb.tableName,
         Key: { pk: { S: `ai#${user.id}` }, sk: { S: `quota#${utcDay(Date.now())}` } },

@@ -6,6 +6,7 @@ import { TxSendJob } from '../../core/desk/payouts/tx-send.js';
 import { DynamoWatchStore } from '../../core/desk/watches/dynamodb-store.js';
 import { type JobDraft, sealJobs } from '../../core/platform/jobs/envelope.js';
 import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
+import { homeScope, homeTenant } from '../helpers/tenants.js';
 
 let stack: LocalStack;
 let sqs: SQSClient;
@@ -23,7 +24,7 @@ async function enqueue(drafts: JobDraft[], prefix: string) {
   for (const { envelope } of sealJobs(drafts, {
     idPrefix: prefix,
     traceId: prefix,
-    tenant: String(stack.bot.id),
+    tenant: homeTenant(stack),
     now: new Date(),
   })) {
     await sqs.send(
@@ -85,7 +86,7 @@ describe('chain jobs on the local stack', () => {
     const watched = Keypair.generate().publicKey.toBase58();
     await stack.solana.svm.airdrop(watched, 1_000_000_000n);
     const store = new DynamoWatchStore({
-      client: new DynamoDBClient(localClientConfig(stack.dynamodb.endpoint)),
+      client: homeScope(stack, new DynamoDBClient(localClientConfig(stack.dynamodb.endpoint))),
       tableName: stack.dynamodb.tableName,
     });
     for (const chatId of [605, 606]) {

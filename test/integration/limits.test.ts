@@ -5,6 +5,7 @@ import { JOB_BUCKET, MESSAGE_BUCKET } from '../../core/desk/bot/limits.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
 import { type LocalStack, type LogLine, localClientConfig, type PeerUser, startLocalStack } from '../../local/index.js';
 import { allSent, pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
+import { homeScope } from '../helpers/tenants.js';
 
 let stack: LocalStack;
 let dynamo: DynamoDBClient;
@@ -35,7 +36,7 @@ const botTexts = (chatId: number) => stack.telegram.sent(chatId).map((m) => m.te
 /** The session as stored, read the way the webhook reads it. */
 async function storedSession(chatId: number, userId: number): Promise<Record<string, unknown>> {
   const store = new DynamoSessionStore({
-    client: dynamo,
+    client: homeScope(stack, dynamo),
     tableName: stack.dynamodb.tableName,
     sessionIdleSeconds: 86_400,
     updateDedupeSeconds: 3_600,

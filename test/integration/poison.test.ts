@@ -1,6 +1,8 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AiResetJob } from '../../core/desk/assistant/jobs.js';
 import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
+import { homeTenant } from '../helpers/tenants.js';
 
 let stack: LocalStack;
 let sqs: SQSClient;
@@ -29,7 +31,23 @@ async function waitForDlq(url: string, match: (body: string) => boolean, timeout
 }
 
 /** The ai queue (where these land) is FIFO: a group and a deduplication id each (a group of its own, as a received DLQ message holds its group back). */
-const FIFO = (id: string) => ({ MessageGroupId: `chat-${id}`, MessageDeduplicationId: id });
+const FIFO = (id: string) => ({
+  MessageGroupId: `${homeTenant(stack)}.chat-${id}`,
+  MessageDeduplicationId: `${homeTenant(stack)}.${id}`,
+});
+
+/** A well-formed job of `type` for the stack's own bot (or, with `tenant` null, for none). */
+const envelopeOf = (type: string, id: string, tenant: string | null = homeTenant(stack)) => ({
+  type,
+  id,
+  ...(tenant !== null && { tenant }),
+  chatId: null,
+  userId: null,
+  payload: {},
+  attempt: 0,
+  createdAt: new Date().toISOString(),
+  traceId: 't',
+});
 
 describe('poison messages on the local stack', () => {
   it('parks a malformed job in the DLQ on its first delivery, with the reason', async () => {
@@ -47,24 +65,26 @@ describe('poison messages on the local stack', () => {
   });
 
   it('parks a job of a type no consumer knows', async () => {
-    const envelope = {
-      type: 'nobody.knows',
-      id: 'x1',
-      chatId: null,
-      userId: null,
-      payload: {},
-      attempt: 0,
-      createdAt: new Date().toISOString(),
-      traceId: 't',
-    };
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: stack.sqs.queueUrls.ai,
-        MessageBody: JSON.stringify(envelope),
+        MessageBody: JSON.stringify(envelopeOf('nobody.knows', 'x1')),
         ...FIFO('p2'),
       }),
     );
     const [parked] = await waitForDlq(stack.sqs.dlqUrls.ai, (body) => body.includes('nobody.knows'));
     expect(parked?.MessageAttributes?.reason?.StringValue).toBe('job.unknown_type');
+  });
+
+  it('parks a job that names no bot on a queue whose jobs no schedule fans out', async () => {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.sqs.queueUrls.ai,
+        MessageBody: JSON.stringify(envelopeOf(AiResetJob.type, 'x2', null)),
+        ...FIFO('p3'),
+      }),
+    );
+    const [parked] = await waitForDlq(stack.sqs.dlqUrls.ai, (body) => body.includes('"x2"'));
+    expect(parked?.MessageAttributes?.reason?.StringValue).toBe('job.no_tenant');
   });
 });

@@ -2,6 +2,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
 import { type LocalStack, type LogLine, localClientConfig, startLocalStack } from '../../local/index.js';
+import { homeScope } from '../helpers/tenants.js';
 import { secretCanary } from '../setup/secrets.js';
 
 let stack: LocalStack;
@@ -32,7 +33,7 @@ describe('the secret vault on the local stack', () => {
     expect(stack.telegram.sent(801).some((m) => m.text.includes(value))).toBe(false);
 
     // At rest: an envelope under the project key, nothing readable.
-    const { Item } = await dynamo.send(
+    const { Item } = await homeScope(stack, dynamo).send(
       new GetItemCommand({
         TableName: stack.dynamodb.tableName,
         Key: { pk: { S: 'secrets#801' }, sk: { S: 'exchange_key' } },
@@ -53,7 +54,7 @@ describe('the secret vault on the local stack', () => {
     // Nor the sealed form's session copy: the session holds only ciphertext.
     // Read as the webhook reads it (a long session is stored deflated): data, processed updates, outboxes.
     const sessions = new DynamoSessionStore({
-      client: dynamo,
+      client: homeScope(stack, dynamo),
       tableName: stack.dynamodb.tableName,
       sessionIdleSeconds: 86_400,
       updateDedupeSeconds: 3_600,

@@ -5,6 +5,7 @@ import { DynamoWatchStore } from '../../core/desk/watches/dynamodb-store.js';
 import { watchId } from '../../core/desk/watches/jobs.js';
 import { type LocalStack, type LogLine, localClientConfig, type PeerUser, startLocalStack } from '../../local/index.js';
 import { pressAndWait, unexpectedProblems } from '../helpers/stack-chat.js';
+import { homeScope } from '../helpers/tenants.js';
 
 let stack: LocalStack;
 let dynamo: DynamoDBClient;
@@ -13,7 +14,8 @@ const logs: LogLine[] = [];
 
 beforeAll(async () => {
   stack = await startLocalStack({ onFunctionLog: (line) => logs.push(line), solana: { slotMs: 50 } });
-  dynamo = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
+  // The stack's own bot's items, as its functions see them.
+  dynamo = homeScope(stack, new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 }));
   store = new DynamoWatchStore({ client: dynamo, tableName: stack.dynamodb.tableName });
 });
 afterAll(async () => {

@@ -5,19 +5,20 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, localClientConfig, localTelegramIdentity, startLocalStack } from '../../local/index.js';
+import { postToWebhook } from '../helpers/tenants.js';
 import { textUpdate } from '../helpers/updates.js';
 
 let dataDir: string;
 let stack: LocalStack;
 const identity = localTelegramIdentity();
 
-/** Every partition key in the table (the local tables are small). */
+/** Every partition key in the table (the local tables are small), any tenant's prefix (`t<botId>/`) taken off. */
 async function storedKeys(s: LocalStack): Promise<string[]> {
   const client = new DynamoDBClient(localClientConfig(s.dynamodb.endpoint));
   const { Items = [] } = await client.send(
     new ScanCommand({ TableName: s.dynamodb.tableName, ProjectionExpression: 'pk' }),
   );
-  return Items.map((item) => item.pk?.S ?? '');
+  return Items.map((item) => (item.pk?.S ?? '').replace(/^t\d+\//, ''));
 }
 
 async function queuedNotifications(s: LocalStack): Promise<number> {
@@ -29,14 +30,6 @@ async function queuedNotifications(s: LocalStack): Promise<number> {
     }),
   );
   return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
-}
-
-function post(s: LocalStack, body: unknown, secret = s.bot.webhookSecret) {
-  return fetch(s.webhookUrl!, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
 }
 
 const silent = () => undefined;
@@ -70,15 +63,19 @@ describe('webhook on the local stack', () => {
 
   it('answers a wrong secret with 401 and stores nothing', async () => {
     const update = textUpdate({ id: 301 }, '/start');
-    expect((await post(stack, update, 'wrong')).status).toBe(401);
-    expect((await post(stack, update, '')).status).toBe(401);
+    expect((await postToWebhook(stack, update, 'wrong')).status).toBe(401);
+    expect((await postToWebhook(stack, update, '')).status).toBe(401);
+    // The deployment's secret is not the bot's: each bot's is derived from it.
+    expect((await postToWebhook(stack, update, stack.bot.webhookSecret)).status).toBe(401);
     expect((await storedKeys(stack)).filter((k) => k.includes('301'))).toEqual([]);
   });
 
   it('answers malformed and unknown updates with 200 and stores nothing', async () => {
-    expect((await post(stack, '{"update_id": "x"')).status).toBe(200);
-    expect((await post(stack, { update_id: 5, poll: { id: 'p' } })).status).toBe(200);
-    expect((await post(stack, { update_id: 6, message: { chat: { id: 302 }, from: { id: 302 } } })).status).toBe(200);
+    expect((await postToWebhook(stack, '{"update_id": "x"')).status).toBe(200);
+    expect((await postToWebhook(stack, { update_id: 5, poll: { id: 'p' } })).status).toBe(200);
+    expect(
+      (await postToWebhook(stack, { update_id: 6, message: { chat: { id: 302 }, from: { id: 302 } } })).status,
+    ).toBe(200);
     const keys = await storedKeys(stack);
     // Chat 302's items (`session#302:302`…), not any key whose update id happens to hold "302".
     expect(keys.filter((k) => /(^|[#:])302(:|$)/.test(k) || k === 'update#5' || k === 'update#6')).toEqual([]);
@@ -91,8 +88,8 @@ describe('webhook on the local stack', () => {
     // The chat's send slot (1 message per second) is free again, so the reply rides in the response.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const update = textUpdate({ id: 202 }, '/help');
-    const first = await (await post(stack, update)).json();
-    const second = await (await post(stack, update)).json();
+    const first = await (await postToWebhook(stack, update)).json();
+    const second = await (await postToWebhook(stack, update)).json();
     expect(first).toMatchObject({ method: 'sendMessage', chat_id: 202 });
     expect(second).toEqual(first);
   });
