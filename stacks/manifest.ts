@@ -115,6 +115,11 @@ export interface FunctionWiring {
   /** Direct use of KMS keys (none by default; table encryption needs no grant here). */
   readonly keys?: readonly KeyGrant[];
   /**
+   * Use of the registered bots' own treasury keys (created by `npm run bot:add`, tagged `tenant`):
+   * these actions on the account's keys carrying that tag, and no other.
+   */
+  readonly tenantTreasuryKeys?: readonly KmsAction[];
+  /**
    * Reads the depth of every queue and DLQ (`sqs:GetQueueAttributes` on each, nothing else), for
    * the admins' `/stats`; it is given every queue's and DLQ's URL. One function at most.
    */
@@ -209,6 +214,8 @@ export const FUNCTIONS = {
     alsoConsumes: ['decisions'],
     table: TABLE_GRANTS.signer,
     keys: [{ key: 'treasury', actions: ['kms:Sign', 'kms:GetPublicKey'] }],
+    // Each registered bot pays from its own treasury key.
+    tenantTreasuryKeys: ['kms:Sign', 'kms:GetPublicKey'],
     // The paid withdrawal's message links the transaction.
     linksTransactions: true,
   },

@@ -136,15 +136,23 @@ export const TABLE_GRANTS = {
     read: ['ai#*'],
     write: ['ai#*'],
   }),
-  vaultWorker: tenants({
-    read: ['secrets#*'],
-    write: ['secrets#*'],
-  }),
-  signer: tenants({
-    // `users`: an admin's /credit goes only to a user the bot knows.
-    read: ['payout#*', 'deposit#*', 'depositref#*', 'balance#*', 'hold#*', 'ledger#*', 'users'],
-    write: [...PAYOUTS, ...BALANCES, 'deposit#*', 'gauge#deposits.pending'],
-  }),
+  vaultWorker: tenants(
+    {
+      read: ['secrets#*'],
+      write: ['secrets#*'],
+    },
+    // The registry's record of the bot: its admins (service credentials are an admin's).
+    { read: ['tenant#*'] },
+  ),
+  signer: tenants(
+    {
+      // `users`: an admin's /credit goes only to a user the bot knows.
+      read: ['payout#*', 'deposit#*', 'depositref#*', 'balance#*', 'hold#*', 'ledger#*', 'users'],
+      write: [...PAYOUTS, ...BALANCES, 'deposit#*', 'gauge#deposits.pending'],
+    },
+    // The registry's record of the bot: its admins and its own treasury key.
+    { read: ['tenant#*'] },
+  ),
 } as const satisfies Record<string, TableGrant>;
 
 const PATTERN = /^(t\*\/)?[a-z][a-z0-9.]*(#([a-z0-9.]+|\*))?$/;

@@ -1,3 +1,4 @@
+import * as cdk from 'aws-cdk-lib';
 /**
  * Function wiring: turns a `FunctionWiring` (stacks/manifest.ts) into a Lambda function whose
  * environment, secrets and IAM are exactly what the wiring declares, and nothing more.
@@ -201,6 +202,17 @@ export function policyStatements(
     statements.push(new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: inspected }));
   }
   for (const grant of wiring.keys ?? []) statements.push(keyStatement(grant, resources));
+  if (wiring.tenantTreasuryKeys) {
+    // The keys `bot:add` made for registered bots: any key of the account and region tagged with a tenant.
+    const stack = cdk.Stack.of(resources.table);
+    statements.push(
+      new iam.PolicyStatement({
+        actions: [...wiring.tenantTreasuryKeys],
+        resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: { StringLike: { 'aws:ResourceTag/tenant': '*' } },
+      }),
+    );
+  }
   return statements;
 }
 

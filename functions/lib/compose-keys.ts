@@ -25,6 +25,7 @@ import { composeConsumer, consumeBySource } from './compose.js';
 import type { SignerConfig, VaultWorkerConfig } from './config.js';
 import { kmsClient } from './kms.js';
 import { dynamoClient, sqsClient } from './runtime.js';
+import { tenantSettings } from './tenants.js';
 
 /**
  * The object graphs of the two functions that use KMS for keys and signatures, kept apart from
@@ -42,9 +43,14 @@ export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {
   const dynamo = dynamoClient();
   const intake = new KmsIntakeKey({ client: kms, keyId: config.keys.intake });
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
+  const settingsOf = tenantSettings({
+    client: dynamo,
+    tableName,
+    home: { adminUserIds: config.adminUserIds, treasury: undefined },
+  });
   const handlers = async (tenant: TenantId) =>
     vaultHandlers({
-      admins: config.adminUserIds,
+      admins: (await settingsOf(tenant)).adminUserIds,
       secrets: new DynamoSecretStore({ client: scopeToTenant(dynamo, tenant), tableName }),
       vault,
       intake,
@@ -78,28 +84,50 @@ export function composeSigner(config: SignerConfig, log: Logger) {
   const { settings } = config;
   const dynamo = dynamoClient();
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
-  const signer = kmsPayoutSigner(new KmsSigningKey({ client: kmsClient(), keyId: config.treasuryKeyId }));
-  const payoutHandlers = (tenant: TenantId) => {
+  const kms = kmsClient();
+  const settingsOf = tenantSettings({
+    client: dynamo,
+    tableName: config.tableName,
+    home: {
+      adminUserIds: config.adminUserIds,
+      treasury: { address: config.treasuryAddress, keyId: config.treasuryKeyId },
+    },
+  });
+  const signers = new Map<string, PayoutSigner>();
+  /** Each bot signs with its own treasury key (the stage's own bot with the stage's). */
+  const signerOf = (keyId: string) => {
+    let signer = signers.get(keyId);
+    if (!signer) {
+      signer = kmsPayoutSigner(new KmsSigningKey({ client: kms, keyId }));
+      signers.set(keyId, signer);
+    }
+    return signer;
+  };
+  const payoutHandlers = async (tenant: TenantId) => {
+    const { adminUserIds: admins, treasury } = await settingsOf(tenant);
+    // A bot without payouts has no treasury: its payout jobs have no handler here (parked).
+    if (!treasury?.keyId) return [];
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
     return payoutSignerHandlers({
-      admins: config.adminUserIds,
+      admins,
       store: new DynamoPayoutStore(stores),
       ledger: new DynamoLedger(stores),
-      signer,
+      signer: signerOf(treasury.keyId),
       queue,
       settings: settings.payouts,
-      treasury: config.treasuryAddress,
+      treasury: treasury.address,
       explorerTxUrl: config.explorerTxUrl,
     });
   };
   const decisionHandlers = async (tenant: TenantId) => {
+    const { adminUserIds: admins } = await settingsOf(tenant);
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
     return [
-      ...payoutHandlers(tenant).filter((handler) => handler.job === PayoutDecideJob),
+      ...(await payoutHandlers(tenant)).filter((handler) => handler.job === PayoutDecideJob),
       ...depositDecisionHandlers({
         deposits: new DynamoDepositStore(stores),
         queue,
-        admins: config.adminUserIds,
+        admins,
         users: new DynamoUserDirectory(stores),
       }),
     ];
@@ -110,7 +138,7 @@ export function composeSigner(config: SignerConfig, log: Logger) {
       consume: composeConsumer(
         'payouts',
         config,
-        async (tenant) => payoutHandlers(tenant).filter((handler) => handler.job !== PayoutDecideJob),
+        async (tenant) => (await payoutHandlers(tenant)).filter((handler) => handler.job !== PayoutDecideJob),
         log,
       ),
     },

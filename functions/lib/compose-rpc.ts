@@ -6,7 +6,12 @@ import {
   rpcCounterFlusher,
   userSeenHandler,
 } from '../../core/desk/admin/index.js';
-import { DynamoDepositStore, depositHandlers, treasuryQrHandler } from '../../core/desk/deposits/index.js';
+import {
+  DepositPollJob,
+  DynamoDepositStore,
+  depositHandlers,
+  treasuryQrHandler,
+} from '../../core/desk/deposits/index.js';
 import { DynamoLedger, ledgerHandlers } from '../../core/desk/ledger/index.js';
 import { DynamoPayoutStore, payoutChainHandlers, txSendHandler } from '../../core/desk/payouts/index.js';
 import { createPriceSource, PRICED_MINTS } from '../../core/desk/prices/index.js';
@@ -19,8 +24,13 @@ import {
   walletVerifyHandler,
 } from '../../core/desk/wallets/index.js';
 import { DynamoWatchStore, watchHandlers } from '../../core/desk/watches/index.js';
-import type { InspectedQueues, JobHandler } from '../../core/platform/jobs/index.js';
-import { SqsJobQueue, SqsQueueDepths } from '../../core/platform/jobs/index.js';
+import {
+  handle,
+  type InspectedQueues,
+  type JobHandler,
+  SqsJobQueue,
+  SqsQueueDepths,
+} from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { createRpcPool, DynamoRpcCache, parseRpcEndpoints } from '../../core/platform/rpc/index.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
@@ -29,6 +39,7 @@ import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer } from './compose.js';
 import type { RpcWorkerConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
+import { tenantSettings } from './tenants.js';
 
 /**
  * The rpc worker's object graph: one RPC pool per container (its rate share is
@@ -66,7 +77,13 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
   const rpcCounters = new DynamoStatsCounters(shared);
   const counters = rpcCounterFlusher({ stats: () => pool.stats(), counters: rpcCounters, log });
   /** One tenant's handlers: its own items (scoped keys) over the shared pool. */
+  const settingsOf = tenantSettings({
+    client: dynamo,
+    tableName,
+    home: { adminUserIds: config.adminUserIds, treasury: { address: config.treasuryAddress } },
+  });
   const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
+    const { adminUserIds: admins, treasury } = await settingsOf(tenant);
     const stores = { client: scopeToTenant(dynamo, tenant), tableName };
     const statsCounters = new DynamoStatsCounters(stores);
     const seen = new DynamoSeenUsers(stores);
@@ -84,14 +101,29 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       walletVerifyHandler({ solana, queue, book, sessions }),
       walletBalanceHandler({ solana, queue, prices }),
       walletUnlinkHandler({ book }),
-      ...depositHandlers({
-        solana,
-        queue,
-        deposits: new DynamoDepositStore(stores),
-        treasury: config.treasuryAddress,
-        settings: settings.deposits,
-      }),
-      treasuryQrHandler({ admins: config.adminUserIds, queue, treasury: config.treasuryAddress }),
+      // The bot's own treasury: deposits to it, its QR, payouts from it. A bot without payouts has none,
+      // and its deposit poll (the schedule's tick, fanned out to every bot) has nothing to scan.
+      ...(treasury
+        ? [
+            ...depositHandlers({
+              solana,
+              queue,
+              deposits: new DynamoDepositStore(stores),
+              treasury: treasury.address,
+              settings: settings.deposits,
+            }),
+            treasuryQrHandler({ admins, queue, treasury: treasury.address }),
+            ...payoutChainHandlers({
+              ledger,
+              store: payouts,
+              book,
+              solana,
+              queue,
+              settings: settings.payouts,
+              treasury: treasury.address,
+            }),
+          ]
+        : [handle(DepositPollJob, async () => undefined)]),
       txSendHandler({
         solana,
         queue,
@@ -107,17 +139,8 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
         pollMinutes: settings.solana.watchPollMinutes,
       }),
       ...ledgerHandlers({ ledger, queue, payouts, prices }),
-      ...payoutChainHandlers({
-        ledger,
-        store: payouts,
-        book,
-        solana,
-        queue,
-        settings: settings.payouts,
-        treasury: config.treasuryAddress,
-      }),
       ...adminUserHandlers({
-        admins: config.adminUserIds,
+        admins,
         directory: users,
         sessions,
         ledger,
@@ -125,7 +148,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
         queue,
       }),
       adminStatsHandler({
-        admins: config.adminUserIds,
+        admins,
         users,
         seen,
         queues: new SqsQueueDepths({ client: sqs, queues: inspected }),

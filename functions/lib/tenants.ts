@@ -83,3 +83,28 @@ export function tenantDirectory(options: { home: TenantProfile; client: DynamoDB
 export function unknownTenant(tenant: TenantId): AppError {
   return new AppError('tenant.unknown', `no active bot ${tenant} on this deployment`);
 }
+
+/** What a worker needs of a bot beyond its items: who its admins are, and its treasury if it has payouts. */
+export interface TenantSettings {
+  readonly adminUserIds: ReadonlySet<number>;
+  /** Its treasury key and address; none for a bot without payouts (its deposit and payout jobs have no handler). */
+  readonly treasury: { readonly address: string; readonly keyId?: string } | undefined;
+}
+
+/**
+ * Each bot's settings, as the workers apply them: a registered bot's from its record (read through
+ * a short cache; a bot no longer active gets none: its jobs are parked), the stage's own bot's (it
+ * has no record) from the stage's secrets.
+ */
+export function tenantSettings(options: { client: DynamoDBClient; tableName: string; home: TenantSettings }) {
+  const registry = cachedTenants(new DynamoTenantRegistry(options));
+  return async (tenant: TenantId): Promise<TenantSettings> => {
+    const record = await registry.get(tenant);
+    if (!record) return options.home;
+    if (record.status !== 'active') throw unknownTenant(tenant);
+    return {
+      adminUserIds: new Set(record.adminUserIds),
+      treasury: record.features.payouts && record.treasury ? record.treasury : undefined,
+    };
+  };
+}

@@ -1,13 +1,16 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoLedger } from '../../core/desk/ledger/index.js';
 import { fifoQueues } from '../../core/desk/settings.js';
 import { SqsJobQueue, sealJobs } from '../../core/platform/jobs/index.js';
 import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
 import { TelegramSendJob } from '../../core/platform/telegram/index.js';
-import { DynamoTenantRegistry, tenantKeyPrefix } from '../../core/platform/tenants/index.js';
+import { DynamoTenantRegistry, scopeToTenant, tenantKeyPrefix } from '../../core/platform/tenants/index.js';
 import { localClientConfig } from '../../local/aws/common.js';
 import { type LocalBot, type LocalStack, startLocalStack } from '../../local/index.js';
+import { payRequest, pressPaidUntil, requestDeposit } from '../helpers/stack-deposits.js';
 
 /** Two bots on one local stack: the stage's own desk, and a second one onboarded as `npm run bot:add` does. */
 let stack: LocalStack;
@@ -114,6 +117,31 @@ describe('many bots on one deployment (local stack)', () => {
         !deployment.test(pk),
     );
     expect(stray).toEqual([]);
+  });
+
+  it('takes a deposit to the second bot’s own treasury, credited to its user there and nowhere else', {
+    timeout: 150_000,
+  }, async () => {
+    const payer = Keypair.generate();
+    await stack.solana.svm.airdrop(payer.publicKey, 2_000_000_000n);
+    const home = stack.telegram.user(42_004, { first_name: 'Dee', language_code: 'en' });
+    const user = home.to(second.id);
+    await user.sendText(payer.publicKey.toBase58());
+    await stack.telegram.waitFor(() => user.botMessages().find((m) => m.text.includes('is a wallet')), 30_000);
+    const request = await requestDeposit(stack, user, '0.5');
+    const treasury = second.record.treasury!.address;
+    expect(request.url.startsWith(`solana:${treasury}?`)).toBe(true);
+    await payRequest(stack, payer, request.url);
+    await pressPaidUntil(stack, user, request, ['confirmed and credited']);
+    const balance = (bot: number) =>
+      new DynamoLedger({ client: scopeToTenant(client, String(bot)), tableName: stack.dynamodb.tableName }).balance(
+        42_004,
+      );
+    expect(await balance(second.id)).toBe(500_000_000n);
+    expect(await balance(stack.bot.id)).toBe(0n);
+    // The home bot's deposit requests still pay the stage's treasury.
+    const homeRequest = await requestDeposit(stack, home, '0.1');
+    expect(homeRequest.url.startsWith(`solana:${stack.solana.treasury!.address}?`)).toBe(true);
   });
 
   it('refuses an update for the second bot signed with the home bot’s secret, and one for a bot it does not serve', async () => {

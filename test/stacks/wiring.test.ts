@@ -85,6 +85,9 @@ function keyNamesOf(id: string, statement: Statement): KeyName[] {
   return resolvedResources(id, statement).map(keyNameOf);
 }
 
+/** The statement on registered bots' own treasury keys: any key of the account tagged with a tenant. */
+const isTenantTreasury = (s: Statement) => JSON.stringify(s.Condition ?? {}).includes('aws:ResourceTag/tenant');
+
 function statementsWith(id: string, prefix: string): Statement[] {
   return app.roleStatements(id).filter((s) => actionsOf(s).some((action) => action.startsWith(prefix)));
 }
@@ -236,7 +239,11 @@ describe('Function wiring', () => {
         expect(actionsOf(statement)).toEqual(['kms:Decrypt']);
         for (const target of resolvedResources(id, statement)) expect(keyNameOf(target)).toBe('project');
       }
-      const direct = statements.filter((s) => !viaTable.includes(s));
+      const tagged = statements.filter(isTenantTreasury);
+      expect(tagged.map((statement) => actionsOf(statement).sort())).toEqual(
+        wiring.tenantTreasuryKeys ? [[...wiring.tenantTreasuryKeys].sort()] : [],
+      );
+      const direct = statements.filter((s) => !viaTable.includes(s) && !tagged.includes(s));
       const granted = direct.map((statement) => ({
         key: keyNamesOf(id, statement),
         actions: actionsOf(statement).sort(),
@@ -285,10 +292,13 @@ describe('Function wiring', () => {
     const kmsActions = (id: string) => statementsWith(id, 'kms:').flatMap(actionsOf);
     const ids = Object.keys(WIRED);
 
-    it('lets only the signer sign, and only with the treasury key', () => {
+    it('lets only the signer sign: with the treasury key, and with registered bots’ keys (tagged with their tenant) only', () => {
       expect(ids.filter((id) => kmsActions(id).includes('kms:Sign'))).toEqual(['signer']);
       const sign = statementsWith('signer', 'kms:Sign');
-      expect(sign.flatMap((s) => keyNamesOf('signer', s))).toEqual(['treasury']);
+      const tagged = sign.filter(isTenantTreasury);
+      expect(tagged).toHaveLength(1);
+      expect(tagged[0]?.Condition).toEqual({ StringLike: { 'aws:ResourceTag/tenant': '*' } });
+      expect(sign.filter((s) => !tagged.includes(s)).flatMap((s) => keyNamesOf('signer', s))).toEqual(['treasury']);
     });
 
     it('lets only the vault worker decrypt outside DynamoDB (the project key only under the user-secret or service-credential context, or the intake key), and the notify worker only bot tokens', () => {
