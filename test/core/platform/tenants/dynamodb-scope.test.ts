@@ -9,10 +9,16 @@ import {
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConditionFailed, Table } from '../../../../core/platform/adapters/dynamodb.js';
+import { botInfoOf, createTurnRunner } from '../../../../core/platform/bot.js';
 import { AppError } from '../../../../core/platform/errors.js';
+import { checkUpdate, createReplyPacer, createUpdateProcessor } from '../../../../core/platform/ingress/index.js';
 import { DynamoSessionStore } from '../../../../core/platform/sessions/dynamodb-store.js';
+import { DynamoChatPace } from '../../../../core/platform/telegram/index.js';
 import { scopeToTenant, tenantKeyPrefix } from '../../../../core/platform/tenants/index.js';
+import { echoBot } from '../../../../examples/echo-bot/bot.js';
+import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
+import { textUpdate } from '../../../helpers/updates.js';
 
 let local: LocalTable;
 
@@ -220,6 +226,68 @@ describe('scopeToTenant', () => {
         }
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it('applies random updates of many bots, run at once through the webhook’s update processor, each to its own bot’s sessions only', async () => {
+    const Update = fc.record({
+      tenant: fc.constantFrom(...TENANTS),
+      user: fc.integer({ min: 1, max: 4 }),
+      text: fc.string({ minLength: 1, maxLength: 20 }).filter((t) => !t.startsWith('/')),
+    });
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(Update, { minLength: 1, maxLength: 30 }), async (updates) => {
+        round += 1;
+        const base = round * 1_000;
+        const recorders = Object.fromEntries(TENANTS.map((tenant) => [tenant, recording(local.client)]));
+        const processors = Object.fromEntries(
+          TENANTS.map((tenant) => {
+            const client = scopeToTenant(recorders[tenant]!.client, tenant);
+            const store = new DynamoSessionStore({
+              client,
+              tableName: local.tableName,
+              sessionIdleSeconds: 3600,
+              updateDedupeSeconds: 60,
+            });
+            const process = createUpdateProcessor({
+              tenant,
+              sessions: store,
+              ledger: store,
+              queue: new MemoryJobQueue(),
+              runTurn: createTurnRunner({
+                bot: echoBot,
+                botInfo: botInfoOf(Number(tenant), `bot${tenant}`),
+                apiRoot: 'http://x',
+              }),
+              pacer: createReplyPacer(new DynamoChatPace({ client, tableName: local.tableName })),
+              log: memoryLogger(),
+            });
+            return [tenant, { process, store }];
+          }),
+        );
+        // Update ids repeat across bots (each bot numbers its own), so the same id runs once per bot.
+        const results = await Promise.all(
+          updates.map((u, index) => {
+            const chat = base + u.user;
+            const update = textUpdate({ id: chat, first_name: 'U' }, u.text, { update_id: base + index });
+            const check = checkUpdate(update, ['message']);
+            if (!check.ok) throw new Error(check.detail);
+            return processors[u.tenant]!.process(check.value);
+          }),
+        );
+        expect(results.every((r) => !r.duplicate)).toBe(true);
+        for (const tenant of TENANTS) {
+          for (const key of recorders[tenant]!.keys) expect(key.startsWith(tenantKeyPrefix(tenant))).toBe(true);
+          for (let user = 1; user <= 4; user++) {
+            const chat = base + user;
+            const mine = updates.filter((u) => u.tenant === tenant && u.user === user).length;
+            const session = await processors[tenant]!.store.load(`${chat}:${chat}`);
+            expect((session.data as { count?: number } | undefined)?.count ?? 0).toBe(mine);
+          }
+        }
+      }),
+      { numRuns: 15 },
     );
   });
 });
