@@ -87,7 +87,8 @@ export const TABLE_GRANTS = {
   ),
   notifyWorker: tenants(
     {
-      read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast'],
+      // `usage#`: a registered bot's use of its plan, for its operators' /usage.
+      read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast', 'usage#*'],
       write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],
     },
     // The registry's record of the bot a job speaks as: its sealed token and its admins; marked

@@ -11,6 +11,7 @@ import { DynamoJobProgress, type JobHandler, SqsJobQueue } from '../../core/plat
 import { createEnvelopeVault, KmsDataKeys } from '../../core/platform/keys/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { noteUnauthorized, openBotToken } from '../../core/platform/onboarding/index.js';
+import { DynamoQuotaMeter, PLANS, quotaUsageHandler } from '../../core/platform/quotas/index.js';
 import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
 import {
   type ChatGateway,
@@ -91,7 +92,17 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
       maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
       count429: (at) => counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, at),
     });
+    const plan = found.record ? PLANS[found.record.plan] : undefined;
     return [
+      ...(plan
+        ? [
+            quotaUsageHandler({
+              meter: new DynamoQuotaMeter({ ...stores, plan }),
+              deliver,
+              bot: found.profile.username,
+            }),
+          ]
+        : []),
       telegramSendHandler(deliver),
       userStatusHandler(directory),
       adminDigestHandler({

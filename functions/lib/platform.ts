@@ -10,7 +10,7 @@ import {
 import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
-import { DynamoQuotaMeter, meterUpdates, PLANS } from '../../core/platform/quotas/index.js';
+import { answerUsage, DynamoQuotaMeter, meterUpdates, PLANS } from '../../core/platform/quotas/index.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
 import { DynamoChatPace } from '../../core/platform/telegram/index.js';
 import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
@@ -63,17 +63,21 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
     return {
       secret: webhookSecretOf(telegram.webhookSecret, tenant.id),
       log: botLog,
-      // A registered bot's updates count against its plan; the deployment's own bot has none.
+      // A registered bot's updates count against its plan (the deployment's own bot has none), and
+      // its operators' `/usage` is answered before that, so they see it when the bot is over.
       process: plan
-        ? meterUpdates(process, {
-            tenant: tenant.id,
-            bot: tenant.username,
-            plan,
-            meter: new DynamoQuotaMeter({ client, tableName: config.tableName, plan }),
-            operators: tenant.operators,
-            queue,
-            log: botLog,
-          })
+        ? answerUsage(
+            meterUpdates(process, {
+              tenant: tenant.id,
+              bot: tenant.username,
+              plan,
+              meter: new DynamoQuotaMeter({ client, tableName: config.tableName, plan }),
+              operators: tenant.operators,
+              queue,
+              log: botLog,
+            }),
+            { tenant: tenant.id, operators: tenant.operators, queue },
+          )
         : process,
     };
   }

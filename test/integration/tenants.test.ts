@@ -144,6 +144,27 @@ describe('many bots on one deployment (local stack)', () => {
     expect(homeRequest.url.startsWith(`solana:${stack.solana.treasury!.address}?`)).toBe(true);
   });
 
+  it('answers the second bot’s operator’s /usage with its plan’s quotas and the updates counted so far', {
+    timeout: 60_000,
+  }, async () => {
+    const operator = stack.telegram.user(OPERATOR, { first_name: 'Op', language_code: 'en' }).to(second.id);
+    await operator.sendText('/help');
+    await stack.telegram.waitFor(() => operator.lastBotMessage(), 20_000);
+    await operator.sendText('/usage');
+    const report = await stack.telegram.waitFor(
+      () => operator.botMessages().find((m) => m.text.includes('Usage of @second_desk_bot')),
+      30_000,
+    );
+    expect(report.text).toMatch(/Plan: Starter/i);
+    // Its users' updates were counted (the /usage itself is not one).
+    expect(Number(/: (\d+) \/ 3,?000/.exec(report.text)?.[1])).toBeGreaterThan(0);
+    // Anyone else's /usage is the bot's own business: the desk answers it as an unknown command.
+    const stranger = stack.telegram.user(42_005, { first_name: 'S' }).to(second.id);
+    await stranger.sendText('/usage');
+    await stack.telegram.waitFor(() => stranger.lastBotMessage(), 20_000);
+    expect(stranger.botMessages().some((m) => m.text.includes('Usage of'))).toBe(false);
+  });
+
   it('refuses an update for the second bot signed with the home bot’s secret, and one for a bot it does not serve', async () => {
     const post = (botId: number, secret: string) =>
       fetch(`${stack.webhookUrl}/${botId}`, {

@@ -10,3 +10,4 @@ export * from './meter.js';
 export * from './over-quota.js';
 export * from './plans.js';
 export * from './texts.js';
+export * from './usage.js';
