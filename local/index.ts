@@ -10,7 +10,7 @@
  * from this file only (see README.md).
  */
 
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type QueueName, type StageSettings, stageSettings } from '../core/desk/settings.js';
 import type { OffboardOutcome } from '../core/platform/onboarding/index.js';

@@ -1,40 +1,19 @@
-import {
-  adminDigestHandler,
-  DynamoDigestStore,
-  DynamoStatsCounters,
-  TELEGRAM_COUNTER_KEY,
-} from '../../core/desk/admin/index.js';
 import { deskBot } from '../../core/desk/bot/index.js';
-import { broadcastHandlers, DynamoBroadcastStore } from '../../core/desk/broadcasts/index.js';
-import { fifoQueues, type QueueName } from '../../core/desk/settings.js';
+import type { QueueName } from '../../core/desk/settings.js';
 import {
   type BatchResult,
   type ConsumerOptions,
   createConsumer,
-  DynamoJobProgress,
   type JobHandler,
   type QueueRecord,
   SqsDeadLetterQueue,
-  SqsJobQueue,
   SqsRedelivery,
   type TenantHandlers,
 } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
-import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
-import {
-  containerPacers,
-  createSender,
-  DynamoChatPace,
-  HttpChatGateway,
-  telegramSendHandler,
-  userStatusHandler,
-} from '../../core/platform/telegram/index.js';
-import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
-import { DynamoUserDirectory } from '../../core/platform/users/index.js';
-import type { ConsumerConfig, NotifyWorkerConfig, WebhookConfig } from './config.js';
+import type { ConsumerConfig, WebhookConfig } from './config.js';
 import { composeBotWebhook } from './platform.js';
-import { dynamoClient, sqsClient } from './runtime.js';
-import { homeTenantId, unknownTenant } from './tenants.js';
+import { sqsClient } from './runtime.js';
 
 /** The wallet desk's webhook: the platform's, running the desk. */
 export function composeWebhook(config: WebhookConfig, log: Logger) {

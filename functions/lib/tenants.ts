@@ -44,7 +44,7 @@ export function homeTenant(config: HomeBotConfig): TenantProfile {
 }
 
 /** The home bot's tenant id: its token's numeric prefix. */
-export function homeTenantId(token: string): TenantId {
+function homeTenantId(token: string): TenantId {
   const id = tenantOfToken(token);
   if (id === undefined) throw new AppError('config.invalid', 'TELEGRAM_BOT_TOKEN is not a bot token');
   return id;
