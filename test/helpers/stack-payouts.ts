@@ -11,6 +11,7 @@ import {
 } from '../../local/index.js';
 import { openWebChat, transactionUrlTemplate } from '../../local/web-chat/server.js';
 import { payRequest, pressPaidUntil, requestDeposit } from './stack-deposits.js';
+import { homeScope } from './tenants.js';
 
 /**
  * A local stack for payouts (50-ms slots, so blockhashes expire as they would on a busy chain), a
@@ -33,7 +34,8 @@ export async function startPayoutStack(options: { webChat?: boolean; stage?: str
   });
   const chain = new Connection(stack.solana.urls[0]!, { commitment: 'confirmed', disableRetryOnRateLimit: true });
   const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
-  const payouts = new DynamoPayoutStore({ client, tableName: stack.dynamodb.tableName });
+  // The stack's own bot's payouts, as its functions store them.
+  const payouts = new DynamoPayoutStore({ client: homeScope(stack, client), tableName: stack.dynamodb.tableName });
   return { stack, chain, payouts, webChat };
 }
 

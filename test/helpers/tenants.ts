@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { treasuryAddress } from '../../core/desk/solana/index.js';
 import { Table } from '../../core/platform/adapters/index.js';
 import { createEnvelopeVault, type KeyVault, KmsDataKeys } from '../../core/platform/keys/index.js';
-import { KmsTreasuryKeys } from '../../core/platform/onboarding/index.js';
-import { DynamoTenantRegistry, type TenantRecord } from '../../core/platform/tenants/index.js';
+import { KmsTreasuryKeys, webhookSecretOf } from '../../core/platform/onboarding/index.js';
+import {
+  DynamoTenantRegistry,
+  scopeToTenant,
+  type TenantId,
+  type TenantRecord,
+} from '../../core/platform/tenants/index.js';
 import { localClientConfig } from '../../local/aws/common.js';
+import type { LocalStack } from '../../local/index.js';
 import { type KmsEmulator, startKmsEmulator } from '../../local/kms/index.js';
 import { startTelegramPeer, type TelegramPeer } from '../../local/telegram/index.js';
 import { registerSecret } from '../setup/secrets.js';
@@ -87,3 +94,23 @@ export async function startLocalBot(id: number, username = `desk_${id}_bot`): Pr
 
 /** The tenant (a bot id) of unit tests' jobs and stores, where which bot does not matter. */
 export const TEST_TENANT = '1001';
+
+/** The local stack's own bot as a tenant: its bot id. */
+export const homeTenant = (stack: LocalStack): TenantId => String(stack.bot.id);
+
+/** `client` scoped to the stack's own bot: the table as that bot's functions see it (`session#…`, not `t<botId>/session#…`). */
+export const homeScope = (stack: LocalStack, client: DynamoDBClient): DynamoDBClient =>
+  scopeToTenant(client, homeTenant(stack));
+
+/** POSTs `body` to the stack's webhook as Telegram does for its own bot: on `/telegram/<botId>`, with the bot's derived secret unless `secret` is given. */
+export function postToWebhook(
+  stack: LocalStack,
+  body: unknown,
+  secret = webhookSecretOf(stack.bot.webhookSecret, homeTenant(stack)),
+): Promise<Response> {
+  return fetch(`${stack.webhookUrl}/${homeTenant(stack)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
