@@ -108,7 +108,8 @@ async function main(): Promise<void> {
     ...(priceSources ? { priceUrls: priceSources } : {}),
     ...(real
       ? {
-          telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(24).toString('base64url') },
+          // 43 characters: what a deployment's webhook master secret must have at least.
+          telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(32).toString('base64url') },
           telegramApiRoot: real.apiRoot,
         }
       : { telegram: await localIdentity(), telegramLimits: true }),

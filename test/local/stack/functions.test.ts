@@ -66,6 +66,8 @@ async function start(
         sqs: { endpoint: nowhere, queues: {} as Record<QueueName, ConsumerQueue> },
         onLog: () => undefined,
         registerWebhook,
+        // The bot is enlisted where there is a table to enlist it in.
+        ...(table && { enlist: bot }),
       }),
     };
   } catch (error) {
