@@ -6,6 +6,7 @@ import { Connection, PublicKey } from '@solana/web3.js';
 import { WalletBalanceJob } from '../core/desk/wallets/index.js';
 import { DynamoWatchStore } from '../core/desk/watches/index.js';
 import { type JobDraft, sealJobs } from '../core/platform/jobs/index.js';
+import { scopeToTenant } from '../core/platform/tenants/index.js';
 import {
   type DownMode,
   type LocalStack,
@@ -14,7 +15,6 @@ import {
   type RpcCall,
   startLocalStack,
 } from '../local/index.js';
-import { TEST_TENANT } from '../test/helpers/tenants.js';
 
 import { runNaive } from './naive.js';
 import { formatNumber as fixed, goalRow, type Row, ratioRow } from './stats.js';
@@ -226,10 +226,10 @@ export async function eachLimit<T>(items: readonly T[], limit: number, fn: (item
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Puts one `wallet.balance` job per address (no chat: nothing to answer) on the rpc queue, ids `<prefix>.<n>`. */
+/** Puts one `wallet.balance` job per address (no chat: nothing to answer) on the stack's rpc queue for its bot, ids `<prefix>.<n>`. */
 async function enqueueBalances(
   sqs: SQSClient,
-  queueUrl: string,
+  stack: LocalStack,
   addresses: readonly string[],
   prefix: string,
 ): Promise<void> {
@@ -239,13 +239,13 @@ async function enqueueBalances(
     chatId: null,
     userId: null,
   }));
-  const jobs = sealJobs(drafts, { idPrefix: prefix, traceId: prefix, tenant: TEST_TENANT, now: new Date() });
+  const jobs = sealJobs(drafts, { idPrefix: prefix, traceId: prefix, tenant: String(stack.bot.id), now: new Date() });
   const batches: (typeof jobs)[] = [];
   for (let start = 0; start < jobs.length; start += 10) batches.push(jobs.slice(start, start + 10));
   await eachLimit(batches, 8, async (batch) => {
     const { Failed = [] } = await sqs.send(
       new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
+        QueueUrl: stack.sqs.queueUrls.rpc,
         Entries: batch.map((job, i) => ({ Id: String(i), MessageBody: JSON.stringify(job.envelope) })),
       }),
     );
@@ -331,7 +331,7 @@ async function runBurst(bench: Bench, addresses: readonly string[], prefix: stri
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const started = Date.now();
-  await enqueueBalances(sqs, stack.sqs.queueUrls.rpc, addresses, prefix);
+  await enqueueBalances(sqs, stack, addresses, prefix);
   const completed = await waitForProgress(
     () => log.finished(prefix).count,
     () => addresses.length,
@@ -369,7 +369,7 @@ async function runCache(bench: Bench): Promise<CacheResult> {
   const prefix = 'bench-cache';
   const started = Date.now();
   const same = Array.from({ length: jobs }, () => address);
-  await enqueueBalances(bench.sqs, bench.stack.sqs.queueUrls.rpc, same, prefix);
+  await enqueueBalances(bench.sqs, bench.stack, same, prefix);
   const completed = await waitForProgress(
     () => bench.log.finished(prefix).count,
     () => jobs,
@@ -404,7 +404,7 @@ export interface WatchResult {
 /** Seeds one watcher (the bench group) per address, through the store the workers use. */
 async function seedWatchers(stack: LocalStack, addresses: readonly string[]): Promise<number> {
   const store = new DynamoWatchStore({
-    client: new DynamoDBClient(localClientConfig(stack.dynamodb.endpoint)),
+    client: scopeToTenant(new DynamoDBClient(localClientConfig(stack.dynamodb.endpoint)), String(stack.bot.id)),
     tableName: stack.dynamodb.tableName,
   });
   stack.telegram.group(WATCH_GROUP_ID, 'Bench watchers');

@@ -9,6 +9,7 @@ import { fifoQueues } from '../core/desk/settings.js';
 import { type JobDraft, SqsJobQueue, sealJobs } from '../core/platform/jobs/index.js';
 import { TELEGRAM_LIMITS } from '../core/platform/settings.js';
 import { HttpChatGateway } from '../core/platform/telegram/index.js';
+import { scopeToTenant } from '../core/platform/tenants/index.js';
 import { DynamoUserDirectory } from '../core/platform/users/index.js';
 import {
   type ApiCall,
@@ -18,7 +19,6 @@ import {
   localClientConfig,
   startLocalStack,
 } from '../local/index.js';
-import { TEST_TENANT } from '../test/helpers/tenants.js';
 
 import { eachLimit } from './rpc.js';
 import { formatNumber, goalRow, type Row } from './stats.js';
@@ -140,7 +140,7 @@ async function ourBroadcast(
     userId: LOCAL_ADMIN_USER_ID,
   };
   await queue.send(
-    sealJobs([draft], { idPrefix: 'bench-broadcast', traceId: 'bench', tenant: TEST_TENANT, now: new Date() }),
+    sealJobs([draft], { idPrefix: 'bench-broadcast', traceId: 'bench', tenant: String(stack.bot.id), now: new Date() }),
   );
   const store = new DynamoBroadcastStore({ client: dynamo, tableName: stack.dynamodb.tableName });
   const deadline = Date.now() + (users.length / TELEGRAM_LIMITS.messagesPerSecond) * 3_000 + 60_000;
@@ -189,7 +189,12 @@ async function adminBurst(stack: LocalStack, queue: SqsJobQueue) {
       });
     });
     await queue.send(
-      sealJobs(drafts, { idPrefix: `bench-admin-${batch}`, traceId: 'bench', tenant: TEST_TENANT, now: new Date() }),
+      sealJobs(drafts, {
+        idPrefix: `bench-admin-${batch}`,
+        traceId: 'bench',
+        tenant: String(stack.bot.id),
+        now: new Date(),
+      }),
     );
     await sleep(300);
   }
@@ -214,7 +219,8 @@ async function adminBurst(stack: LocalStack, queue: SqsJobQueue) {
 
 export async function benchTelegram(options: TelegramBenchOptions): Promise<{ rows: Row[]; notes: string[] }> {
   const stack = await startLocalStack({ telegramLimits: true, onFunctionLog: () => {} });
-  const dynamo = new DynamoDBClient(localClientConfig(stack.dynamodb.endpoint));
+  // The stack's own bot's items: its users and its broadcast.
+  const dynamo = scopeToTenant(new DynamoDBClient(localClientConfig(stack.dynamodb.endpoint)), String(stack.bot.id));
   const sqs = new SQSClient(localClientConfig(stack.sqs.endpoint));
   try {
     const queue = new SqsJobQueue({ client: sqs, queueUrls: stack.sqs.queueUrls, fifo: fifoQueues(stack.settings) });

@@ -2,16 +2,18 @@ import { inflateRawSync } from 'node:zlib';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { webhookSecretOf } from '../core/platform/onboarding/index.js';
+import { scopeToTenant } from '../core/platform/tenants/index.js';
 import type { LocalStack } from '../local/index.js';
 import { percentile, type Row, ratioRow } from './stats.js';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-function event(body: unknown, secret: string): APIGatewayProxyEventV2 {
+function event(body: unknown, botId: string, secret: string): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
-    routeKey: 'POST /telegram',
-    rawPath: '/telegram',
+    routeKey: 'POST /telegram/{botId}',
+    rawPath: `/telegram/${botId}`,
     rawQueryString: '',
     headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
     body: JSON.stringify(body),
@@ -43,8 +45,10 @@ function languagePress(updateId: number, userId: number) {
 export async function benchWebhookPath(stack: LocalStack, updates = 600, users = 100): Promise<Row[]> {
   Object.assign(process.env, stack.env, { LOG_LEVEL: 'silent' });
   const { handler } = (await import('../functions/webhook.js')) as { handler: Handler };
-  const secret = stack.env.SST_Secret_value_TELEGRAM_WEBHOOK_SECRET!;
-  const dynamo = new DynamoDBClient({});
+  const botId = String(stack.bot.id);
+  const secret = webhookSecretOf(stack.env.SST_Secret_value_TELEGRAM_WEBHOOK_SECRET!, botId);
+  // The same tenant-scoped client the webhook's stores use.
+  const dynamo = scopeToTenant(new DynamoDBClient({}), botId);
   const sqs = new SQSClient({});
   const table = stack.dynamodb.tableName;
   const context = {} as Context;
@@ -69,8 +73,8 @@ export async function benchWebhookPath(stack: LocalStack, updates = 600, users =
             // The stored outbox, as long as the job the webhook sends (sessions over 200 bytes are deflated).
             MessageBody:
               Item?.processed?.S ?? (Item?.processedZ?.B ? inflateRawSync(Item.processedZ.B).toString() : '{}'),
-            MessageGroupId: `chat-${userId}`,
-            MessageDeduplicationId: `bench-${index}`,
+            MessageGroupId: `${botId}.chat-${userId}`,
+            MessageDeduplicationId: `${botId}.bench-${index}`,
           },
         ],
       }),
@@ -78,7 +82,8 @@ export async function benchWebhookPath(stack: LocalStack, updates = 600, users =
   }
 
   // Warm both paths (connections, JIT, first session writes) before measuring.
-  for (let u = 0; u < users; u++) await handler(event(languagePress(1_000_000 + u, 10_000 + u), secret), context);
+  for (let u = 0; u < users; u++)
+    await handler(event(languagePress(1_000_000 + u, 10_000 + u), botId, secret), context);
   for (let u = 0; u < Math.min(users, 20); u++) await raw(10_000 + u, -u - 1);
 
   const ours: number[] = [];
@@ -86,7 +91,7 @@ export async function benchWebhookPath(stack: LocalStack, updates = 600, users =
   for (let i = 0; i < updates; i++) {
     const userId = 10_000 + (i % users);
     let t = performance.now();
-    const response = await handler(event(languagePress(2_000_000 + i, userId), secret), context);
+    const response = await handler(event(languagePress(2_000_000 + i, userId), botId, secret), context);
     ours.push(performance.now() - t);
     if (response.statusCode !== 200) throw new Error(`webhook answered ${response.statusCode}`);
     t = performance.now();

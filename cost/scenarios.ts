@@ -13,6 +13,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Keypair } from '@solana/web3.js';
 import { QUEUE_NAMES } from '../core/desk/settings.js';
 import { DynamoWatchStore, isDue } from '../core/desk/watches/index.js';
+import { scopeToTenant } from '../core/platform/tenants/index.js';
 import {
   dynamoItemBytes,
   LOCAL_ADMIN_CHAT_ID,
@@ -61,6 +62,8 @@ export class Harness {
   readonly logs: LogCounter;
   readonly #sqs: SQSClient;
   readonly #dynamo: DynamoDBClient;
+  /** The stack's own bot's items, as its functions read and write them (under its tenant's keys). */
+  readonly #botItems: DynamoDBClient;
   #nextUser = 30_000;
 
   constructor(stack: LocalStack, logs: LogCounter) {
@@ -70,6 +73,7 @@ export class Harness {
     // Straight to the emulators: the harness's own calls are never metered.
     this.#sqs = new SQSClient({ ...localClientConfig(stack.sqs.endpoint), maxAttempts: 1 });
     this.#dynamo = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
+    this.#botItems = scopeToTenant(this.#dynamo, String(stack.bot.id));
   }
 
   get meter() {
@@ -260,7 +264,7 @@ export class Harness {
   }
 
   async #setSnapshotTime(address: string, at: number): Promise<void> {
-    await this.#dynamo.send(
+    await this.#botItems.send(
       new UpdateItemCommand({
         TableName: this.stack.dynamodb.tableName,
         Key: { pk: { S: 'watchset' }, sk: { S: `addr#${address}` } },
@@ -272,7 +276,7 @@ export class Harness {
   }
 
   #watchStore(): DynamoWatchStore {
-    return new DynamoWatchStore({ client: this.#dynamo, tableName: this.stack.dynamodb.tableName });
+    return new DynamoWatchStore({ client: this.#botItems, tableName: this.stack.dynamodb.tableName });
   }
 
   /** Bytes the table stores now: items plus DynamoDB's per-item overhead. */

@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     ...(priceSources ? { priceUrls: priceSources } : {}),
     ...(real
       ? {
+          // 43 characters: what a deployment's webhook master secret must have at least.
           telegram: { token: token!, botUsername: real.username, webhookSecret: randomBytes(32).toString('base64url') },
           telegramApiRoot: real.apiRoot,
         }

@@ -298,6 +298,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               onLog: options.onFunctionLog,
               // With another Bot API root (real Telegram), updates come from elsewhere.
               registerWebhook: options.telegramApiRoot ? undefined : { apiRoot: telegram.peer.apiRoot, bot },
+              enlist: bot,
             }),
           )
         : undefined;

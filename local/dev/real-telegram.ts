@@ -1,3 +1,4 @@
+import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
 import type { LocalStack } from '../index.js';
 
 const REAL_API_ROOT = 'https://api.telegram.org';
@@ -42,6 +43,9 @@ export async function pollRealTelegram(options: {
   signal?: AbortSignal;
 }): Promise<void> {
   const { token, apiRoot, stack, signal } = options;
+  // As Telegram delivers to a bot on the deployment: on the bot's path, with its own derived secret.
+  const botId = String(stack.bot.id);
+  const secret = webhookSecretOf(stack.bot.webhookSecret, botId);
   await callBotApi(apiRoot, token, 'deleteWebhook', { drop_pending_updates: false });
   let offset = 0;
   while (!signal?.aborted) {
@@ -59,9 +63,9 @@ export async function pollRealTelegram(options: {
     }
     for (const update of updates) {
       for (let delay = 500; ; delay = Math.min(delay * 2, 30_000)) {
-        const response = await fetch(stack.webhookUrl!, {
+        const response = await fetch(`${stack.webhookUrl}/${botId}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': stack.bot.webhookSecret },
+          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
           body: JSON.stringify(update),
         }).catch(() => undefined);
         if (response?.ok) {

@@ -41,6 +41,11 @@ export interface StackFunctionsOptions {
   readonly onLog?: ((line: LogLine) => void) | undefined;
   /** Registers the webhook with this Bot API root (the local peer); not at all when absent. */
   readonly registerWebhook?: { readonly apiRoot: string; readonly bot: LocalTelegramOptions } | undefined;
+  /**
+   * The stage's bot, enlisted as a tenant as the deploy script enlists it, so a schedule's tick runs
+   * for it: wherever its updates come from (the peer, or real Telegram polled by `npm run dev`).
+   */
+  readonly enlist?: LocalTelegramOptions | undefined;
 }
 
 /** Builds and runs the functions, then registers the webhook route when asked to. */
@@ -64,8 +69,8 @@ export async function startStackFunctions(options: StackFunctionsOptions): Promi
   try {
     if (webhookUrl && options.registerWebhook) {
       await setWebhook(options.registerWebhook.apiRoot, options.registerWebhook.bot, webhookUrl, options.settings);
-      await enlist(options.wiring, options.registerWebhook.bot);
     }
+    if (options.enlist) await enlist(options.wiring, options.enlist);
   } catch (error) {
     await runner.stop();
     throw error;

@@ -8,6 +8,7 @@ import { DynamoUserDirectory } from '../../core/platform/users/dynamodb-director
 import { LOCAL_ADMIN_CHAT_ID, type LocalStack, localClientConfig } from '../../local/index.js';
 import { payRequest, pressPaidUntil, requestDeposit } from '../helpers/stack-deposits.js';
 import { adminGroup, localAdmin, startPayoutStack, waitForText } from '../helpers/stack-payouts.js';
+import { homeScope } from '../helpers/tenants.js';
 
 let stack: LocalStack;
 let ledger: DynamoLedger;
@@ -16,7 +17,11 @@ let users: DynamoUserDirectory;
 
 beforeAll(async () => {
   ({ stack } = await startPayoutStack());
-  const client = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
+  // The stack's own bot's ledger, deposits and users, as its functions keep them.
+  const client = homeScope(
+    stack,
+    new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 }),
+  );
   ledger = new DynamoLedger({ client, tableName: stack.dynamodb.tableName });
   deposits = new DynamoDepositStore({ client, tableName: stack.dynamodb.tableName });
   users = new DynamoUserDirectory({ client, tableName: stack.dynamodb.tableName });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionDataSchema } from '../../core/desk/bot/context.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
 import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
+import { homeScope } from '../helpers/tenants.js';
 import { printFault, tally } from './report.js';
 
 const USERS = 1_000;
@@ -14,7 +15,8 @@ let dynamo: DynamoDBClient;
 
 beforeAll(async () => {
   stack = await startLocalStack({ onFunctionLog: () => undefined });
-  dynamo = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 3 });
+  // The stack's own bot's items, as its webhook stores them.
+  dynamo = homeScope(stack, new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 3 }));
 });
 afterAll(async () => {
   dynamo?.destroy();

@@ -14,9 +14,13 @@
  * - every record is settled (done, or parked in the worker's DLQ with a `reason`, its body kept
  *   byte for byte) or reported as a failure, never both;
  * - a record that is not a valid envelope of the worker's types is parked with the consumer's
- *   reason (`job.invalid`, `job.unknown_type`, `job.invalid_payload`), never retried or dropped,
- *   unless an earlier record of its group failed; a valid one is never parked for its shape;
- * - every job a worker queues in turn is a valid envelope of its type, on its type's queue.
+ *   reason (`job.invalid`, `job.unknown_type`, `job.invalid_payload`; `job.no_tenant` for a job
+ *   naming no bot, except at the rpc worker, which fans a schedule's tick out to every active bot;
+ *   `tenant.unknown` at the notify worker for a bot the deployment does not serve), never retried
+ *   or dropped, unless an earlier record of its group failed; a valid one is never parked for its
+ *   shape;
+ * - every job a worker queues in turn is a valid envelope of its type, on its type's queue, for a
+ *   tenant of the batch.
  *
  * Valid jobs do run: money paths included (a payout id that names no payout is simply not found).
  * `FUZZ_RUNS` raises the number of batches (a quarter of it per worker; 50 by default) and
@@ -50,18 +54,26 @@ import {
   bodyArb,
   envelopeArb,
   expectedPoison,
+  isScheduleTick,
   jobTypesOf,
   PAYLOADS,
   queuedJobProblem,
   SQS_MAX_MESSAGE_BYTES,
+  type WorkerTenancy,
 } from './jobs.js';
 
 const RUNS = Math.ceil(Number(process.env.FUZZ_RUNS ?? 200) / 4);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 const options = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), endOnFailure: true };
 
-/** The reasons the consumer itself gives for a body that is not a job of its worker. */
-const SHAPE_REASONS = new Set(['job.invalid', 'job.unknown_type', 'job.invalid_payload']);
+/** The reasons the consumer itself gives for a body that is not a job of its worker (or of a tenant it serves). */
+const SHAPE_REASONS = new Set([
+  'job.invalid',
+  'job.unknown_type',
+  'job.invalid_payload',
+  'job.no_tenant',
+  'tenant.unknown',
+]);
 
 type Consume = (records: readonly SQSRecord[]) => Promise<BatchResult>;
 
@@ -92,6 +104,25 @@ const WORKERS: Record<QueueName, () => Consume> = {
   // The signer again: its decisions consumer (records come from the decisions queue).
   decisions: () => composeSigner(signerConfig(envOf('payouts')), log),
 };
+
+/** The stack's own bot: the only tenant of the fuzz stack's registry-less deployment. */
+const home = () => String(fuzz.stack.bot.id);
+
+/**
+ * Whom each worker serves: the notify worker speaks as the bot, so only as a bot the deployment
+ * serves; the others run any tenant's jobs under its keys. The rpc worker fans a tick out.
+ */
+const TENANCY: Record<QueueName, () => WorkerTenancy> = {
+  notify: () => ({ serves: (tenant) => tenant === home(), fansOut: false }),
+  rpc: () => ({ fansOut: true }),
+  ai: () => ({ fansOut: false }),
+  vault: () => ({ fansOut: false }),
+  payouts: () => ({ fansOut: false }),
+  decisions: () => ({ fansOut: false }),
+};
+
+/** A FIFO message group as the platform's producers name it: the tenant's chat. */
+const groupOf = (n: number) => `${home()}.chat-${n}`;
 
 /** The ARN of a queue of the fuzz stack, as Lambda names a record's source (`eventSourceARN`). */
 const queueArnOf = (queue: QueueName) =>
@@ -135,7 +166,7 @@ async function playBatch(
       if (isFailed && park) failures.push(`${name(id)} is both parked and reported failed`);
       if (park && !park.reason) failures.push(`${name(id)} parked without a reason`);
       if (park && park.body !== record.body) failures.push(`${name(id)} parked with another body`);
-      const expected = expectedPoison(record.body, jobTypesOf(queue));
+      const expected = expectedPoison(record.body, jobTypesOf(queue), TENANCY[queue]());
       if (expected && !earlierFailed && !parkable(record, expected)) {
         // Not even the reason fits beside the body: failing it is right (SQS's redrive parks it).
         if (!isFailed) failures.push(`${name(id)} cannot be parked with a reason, yet was not reported failed`);
@@ -150,15 +181,27 @@ async function playBatch(
     }
   }
 
+  // What a worker queues in turn is for a tenant of the batch (or one a tick fans out to).
+  const tenants = records.flatMap((r) => tenantOf(r.body) ?? []);
   for (const target of QUEUE_NAMES) {
     for (const message of await drainQueue(fuzz.sqs, fuzz.stack.sqs.queueUrls[target])) {
-      // The local schedule's watch polls are not this worker's doing.
-      if (message.Body?.includes('"type":"watch.poll"') && message.Body.includes('"chatId":null')) continue;
-      const problem = queuedJobProblem(target, message.Body ?? '');
+      // The local schedule's ticks are not this worker's doing.
+      if (isScheduleTick(message.Body ?? '')) continue;
+      const problem = queuedJobProblem(target, message.Body ?? '', tenants);
       if (problem) failures.push(`${queue} worker queued garbage on ${target}: ${problem}`);
     }
   }
   return failures;
+}
+
+/** The tenant a record's body names, if it is an object naming one. */
+function tenantOf(body: string): string | undefined {
+  try {
+    const tenant = (JSON.parse(body) as { tenant?: unknown } | null)?.tenant;
+    return typeof tenant === 'string' ? tenant : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -207,6 +250,7 @@ function nearLimitPoison(queue: QueueName): Body {
   const type = jobTypesOf(queue)[0]!;
   const envelope = {
     type: type.type,
+    tenant: home(),
     id: 'near-limit',
     chatId: 1,
     userId: 1,
@@ -252,7 +296,7 @@ describe('workers (fuzzed)', () => {
       const record = sqsRecord({
         body: poison.body,
         queueArn: queueArnOf(queue),
-        ...(fuzz.stack.settings.queues[queue].fifo ? { messageGroupId: 'chat-1' } : {}),
+        ...(fuzz.stack.settings.queues[queue].fifo ? { messageGroupId: groupOf(1) } : {}),
       });
       for (const failure of await playBatch(queue, WORKERS[queue](), [record], [poison.label]))
         failures.push(`${queue}: ${failure.slice(0, 200)}`);
@@ -266,7 +310,7 @@ describe('workers (fuzzed)', () => {
       async () => {
         const consume = WORKERS[queue]();
         const fifo = fuzz.stack.settings.queues[queue].fifo;
-        const batch = fc.array(fc.record({ body: bodyArb(queue), group: fc.integer({ min: 1, max: 3 }) }), {
+        const batch = fc.array(fc.record({ body: bodyArb(queue, home()), group: fc.integer({ min: 1, max: 3 }) }), {
           minLength: 1,
           maxLength: Math.min(5, fuzz.stack.settings.queues[queue].batchSize),
         });
@@ -276,7 +320,7 @@ describe('workers (fuzzed)', () => {
               sqsRecord({
                 body: item.body.body,
                 queueArn: queueArnOf(queue),
-                ...(fifo ? { messageGroupId: `chat-${item.group}` } : {}),
+                ...(fifo ? { messageGroupId: groupOf(item.group) } : {}),
               }),
             );
             const failures = await playBatch(

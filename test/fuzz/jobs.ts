@@ -95,8 +95,11 @@ export const JOB_TYPES_BY_NAME: ReadonlyMap<string, JobType<unknown>> = new Map(
 /** The job types a queue's worker runs. */
 export const jobTypesOf = (queue: QueueName): JobType<unknown>[] => ALL_JOB_TYPES.filter((t) => t.queue === queue);
 
-/** Why a queued envelope is garbage (not an envelope, an unknown type, a bad payload, the wrong queue); undefined if fine. */
-export function queuedJobProblem(queue: string, body: string): string | undefined {
+/**
+ * Why a queued envelope is garbage (not an envelope, an unknown type, a bad payload, the wrong
+ * queue, or, when `tenants` are given, for none of them); undefined if fine.
+ */
+export function queuedJobProblem(queue: string, body: string, tenants?: readonly string[]): string | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(body);
@@ -105,6 +108,9 @@ export function queuedJobProblem(queue: string, body: string): string | undefine
   }
   const envelope = JobEnvelopeSchema.safeParse(raw);
   if (!envelope.success) return `invalid envelope: ${envelope.error.issues[0]?.path.join('.')}`;
+  const { tenant } = envelope.data;
+  if (tenants && (tenant === undefined || !tenants.includes(tenant)))
+    return `for tenant ${tenant ?? '(none)'}, not ${tenants.join(' or ')}`;
   const type = JOB_TYPES_BY_NAME.get(envelope.data.type);
   if (!type) return `unknown type ${envelope.data.type}`;
   if (type.queue !== queue) return `${type.type} belongs on ${type.queue}, found on ${queue}`;
@@ -114,8 +120,35 @@ export function queuedJobProblem(queue: string, body: string): string | undefine
   return undefined;
 }
 
+/** Which tenants a worker runs jobs for, and what it does with a job that names none. */
+export interface WorkerTenancy {
+  /** Whether the worker serves `tenant` (it speaks as the bot: only the deployment's active bots); any tenant when absent. */
+  readonly serves?: (tenant: string) => boolean;
+  /** A job with no tenant is a schedule's tick, fanned out to every active tenant (the rpc worker); poison elsewhere. */
+  readonly fansOut: boolean;
+}
+
+/** Whether a queued body is one of the local schedules' ticks (no tenant, no chat): nobody's job but the schedule's. */
+export function isScheduleTick(body: string): boolean {
+  try {
+    const envelope = JobEnvelopeSchema.safeParse(JSON.parse(body));
+    return (
+      envelope.success &&
+      envelope.data.tenant === undefined &&
+      envelope.data.chatId === null &&
+      (envelope.data.type === WatchPollJob.type || envelope.data.type === DepositPollJob.type)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** What a consumer must do with a body: park it with this reason, or run it (undefined). */
-export function expectedPoison(body: string, handled: readonly JobType<unknown>[]): string | undefined {
+export function expectedPoison(
+  body: string,
+  handled: readonly JobType<unknown>[],
+  tenancy: WorkerTenancy,
+): string | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(body);
@@ -124,6 +157,9 @@ export function expectedPoison(body: string, handled: readonly JobType<unknown>[
   }
   const envelope = JobEnvelopeSchema.safeParse(raw);
   if (!envelope.success) return 'job.invalid';
+  const { tenant } = envelope.data;
+  if (tenant === undefined) return tenancy.fansOut ? undefined : 'job.no_tenant';
+  if (tenancy.serves && !tenancy.serves(tenant)) return 'tenant.unknown';
   const type = handled.find((t) => t.type === envelope.data.type);
   if (!type) return 'job.unknown_type';
   return type.payload.safeParse(envelope.data.payload).success ? undefined : 'job.invalid_payload';
@@ -328,12 +364,20 @@ const createdAt = fc
   .date({ min: new Date('2001-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true })
   .map((d) => d.toISOString());
 
-/** A valid envelope of one of `types`. */
-export function envelopeArb(types: readonly JobType<unknown>[]): fc.Arbitrary<JobEnvelope> {
+/** Any bot id, or mostly `home` (the deployment's bot) when given. */
+const tenantArb = (home?: string): fc.Arbitrary<string> => {
+  const any = fc.stringMatching(/^[1-9]\d{0,19}$/);
+  return home === undefined
+    ? any
+    : fc.oneof({ arbitrary: fc.constant(home), weight: 4 }, { arbitrary: any, weight: 1 });
+};
+
+/** A valid envelope of one of `types`, for any tenant (mostly `home`, when given). */
+export function envelopeArb(types: readonly JobType<unknown>[], home?: string): fc.Arbitrary<JobEnvelope> {
   return fc.constantFrom(...types).chain((type) =>
     fc.record({
       type: fc.constant(type.type),
-      tenant: fc.stringMatching(/^[1-9]\d{0,19}$/),
+      tenant: tenantArb(home),
       id: jobId,
       chatId: fc.option(chatId, { nil: null }),
       userId: fc.option(userId, { nil: null }),
@@ -369,17 +413,17 @@ const body = (label: string, value: unknown): Body => ({ label, body: jsonForSqs
  * dropped or retyped, ids too long, unknown types, another queue's types, payload damage), not
  * JSON at all, and huge bodies up to what SQS delivers (1 MiB).
  */
-export function bodyArb(queue: QueueName): fc.Arbitrary<Body> {
-  return anyBody(queue).filter((b) => Buffer.byteLength(b.body) <= SQS_MAX_MESSAGE_BYTES);
+export function bodyArb(queue: QueueName, home?: string): fc.Arbitrary<Body> {
+  return anyBody(queue, home).filter((b) => Buffer.byteLength(b.body) <= SQS_MAX_MESSAGE_BYTES);
 }
 
 /** The largest message SQS holds (body and attributes together). */
 export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 
-function anyBody(queue: QueueName): fc.Arbitrary<Body> {
+function anyBody(queue: QueueName, home: string | undefined): fc.Arbitrary<Body> {
   const own = jobTypesOf(queue);
   const others = ALL_JOB_TYPES.filter((t) => t.queue !== queue);
-  const valid = envelopeArb(own);
+  const valid = envelopeArb(own, home);
   return fc.oneof(
     { arbitrary: valid.map((e) => body('valid', e)), weight: 6 },
     { arbitrary: mutated(valid.map(asJson)).map((e) => body('mutated envelope', e)), weight: 4 },
@@ -403,6 +447,8 @@ function anyBody(queue: QueueName): fc.Arbitrary<Body> {
             ['local time', (e) => ({ ...e, createdAt: '2024-01-01 10:00' })],
             ['trace id too long', (e) => ({ ...e, traceId: 't'.repeat(129) })],
             ['no payload', ({ payload: _, ...rest }) => rest],
+            ['no tenant (a tick)', ({ tenant: _, ...rest }) => rest],
+            ['tenant not a bot id', (e) => ({ ...e, tenant: `0${e.tenant}` })],
             ['payload null', (e) => ({ ...e, payload: null })],
           ),
         )
@@ -410,7 +456,7 @@ function anyBody(queue: QueueName): fc.Arbitrary<Body> {
       weight: 3,
     },
     ...(others.length > 0
-      ? [{ arbitrary: envelopeArb(others).map((e) => body("another queue's job", e)), weight: 2 }]
+      ? [{ arbitrary: envelopeArb(others, home).map((e) => body("another queue's job", e)), weight: 2 }]
       : []),
     {
       arbitrary: fc.oneof(

@@ -15,13 +15,16 @@
  *   processed updates; every update claim holds a valid outbox;
  * - every job queued parses with `JobEnvelopeSchema` and its type's payload schema, on its type's
  *   queue, and the calls of a `telegram.send` are valid Bot API calls too;
- * - with a wrong or missing secret the answer is 401 and nothing is stored or queued.
+ * - with a wrong or missing secret (the deployment's master secret and another bot's are wrong too),
+ *   or the right one on a path naming no bot the deployment serves, the answer is 401 and nothing
+ *   is stored or queued.
  *
  * `FUZZ_RUNS` raises the number of cases (default 200, plus 100 for the secret); `FUZZ_SEED`
  * replays a failure's seed (fast-check prints it with the counterexample).
  */
 
 import { isDeepStrictEqual } from 'node:util';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
@@ -30,13 +33,15 @@ import { QUEUE_NAMES } from '../../core/desk/settings.js';
 import { checkUpdate } from '../../core/platform/ingress/update.js';
 import type { WebhookRequest, WebhookResponse } from '../../core/platform/ingress/webhook.js';
 import { createLogger } from '../../core/platform/log.js';
+import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
 import { OutboxSchema, ProcessedUpdateSchema } from '../../core/platform/sessions/store.js';
 import { TelegramSendJob } from '../../core/platform/telegram/send-job.js';
 import { composeWebhook } from '../../functions/lib/compose.js';
 import { webhookConfig } from '../../functions/lib/config.js';
 import { drainQueue, type FuzzStack, readItem, startFuzzStack } from '../helpers/fuzz-stack.js';
+import { homeScope, homeTenant } from '../helpers/tenants.js';
 import { botApiProblem } from './bot-api.js';
-import { queuedJobProblem } from './jobs.js';
+import { isScheduleTick, queuedJobProblem } from './jobs.js';
 import type { Json } from './mutate.js';
 import { type Case, caseArb, castArb, type Delivery, FUZZ_BOT, updateArb } from './updates.js';
 
@@ -46,7 +51,11 @@ const options = (numRuns: number) => ({ numRuns, ...(SEED === undefined ? {} : {
 
 let fuzz: FuzzStack;
 let webhook: (request: WebhookRequest) => Promise<WebhookResponse>;
+/** The stack's own bot: the path names it, and its derived secret opens it. */
+let botId: string;
 let secret: string;
+let masterSecret: string;
+let dynamo: DynamoDBClient;
 let limit: number;
 let allowed: readonly string[];
 /** Warnings and errors the webhook logged, and the updates it found already applied; newest last. */
@@ -55,13 +64,17 @@ const problems: { level: string; event: string; [field: string]: unknown }[] = [
 beforeAll(async () => {
   fuzz = await startFuzzStack();
   const config = webhookConfig(process.env);
-  secret = config.telegram.webhookSecret;
+  botId = homeTenant(fuzz.stack);
+  // The stack's own bot's items, as the webhook stores them (`t<botId>/session#…`).
+  dynamo = homeScope(fuzz.stack, fuzz.dynamo);
+  masterSecret = config.telegram.webhookSecret;
+  secret = webhookSecretOf(masterSecret, botId);
   limit = config.settings.webhook.maxBodyBytes;
   allowed = config.settings.webhook.allowedUpdates;
   const log = createLogger({
     service: 'webhook-fuzz',
     level: 'info',
-    secrets: [config.telegram.token, config.telegram.webhookSecret],
+    secrets: [config.telegram.token, masterSecret, secret],
     write: (line) => {
       const entry = JSON.parse(line) as (typeof problems)[number];
       if (entry.level !== 'info' || entry.duplicate === true) problems.push(entry);
@@ -94,9 +107,10 @@ function parsedUpdate(d: Pick<Delivery, 'body' | 'isBase64Encoded'>) {
   }
 }
 
-/** The request Telegram makes; `header` is the secret header's value (absent when undefined). */
-function request(delivery: Delivery, header: string | undefined): WebhookRequest {
+/** The request Telegram makes on `path`; `header` is the secret header's value (absent when undefined). */
+function request(delivery: Delivery, header: string | undefined, path: string | undefined): WebhookRequest {
   return {
+    ...(path === undefined ? {} : { path }),
     headers: {
       'content-type': 'application/json',
       ...(header === undefined ? {} : { 'x-telegram-bot-api-secret-token': header }),
@@ -137,18 +151,20 @@ async function storedProblems(delivery: Delivery): Promise<string[]> {
   if (check?.ok) {
     const { chatId, userId, updateId } = check.value;
     if (chatId !== null && userId !== null) {
-      const item = await readItem(fuzz.dynamo, fuzz.stack.dynamodb.tableName, `session#${chatId}:${userId}`, 'session');
+      const item = await readItem(dynamo, fuzz.stack.dynamodb.tableName, `session#${chatId}:${userId}`, 'session');
       const problem = item && sessionProblem(item);
       if (problem) found.push(problem);
     } else {
-      const claim = await readItem(fuzz.dynamo, fuzz.stack.dynamodb.tableName, `update#${updateId}`, 'update');
+      const claim = await readItem(dynamo, fuzz.stack.dynamodb.tableName, `update#${updateId}`, 'update');
       if (claim && !OutboxSchema.safeParse(JSON.parse(claim.outbox ?? 'null')).success) found.push('claim outbox');
     }
   }
   for (const queue of QUEUE_NAMES) {
     for (const message of await drainQueue(fuzz.sqs, fuzz.stack.sqs.queueUrls[queue])) {
       const body = message.Body ?? '';
-      const problem = queuedJobProblem(queue, body);
+      // The local schedule's ticks are not the webhook's doing; every job it queues is its bot's.
+      if (isScheduleTick(body)) continue;
+      const problem = queuedJobProblem(queue, body, [botId]);
       if (problem) {
         found.push(`queued on ${queue}: ${problem}`);
         continue;
@@ -186,8 +202,8 @@ async function touched(delivery: Delivery) {
   const { chatId, userId, updateId } = check.value;
   const table = fuzz.stack.dynamodb.tableName;
   return {
-    session: await readItem(fuzz.dynamo, table, `session#${chatId}:${userId}`, 'session'),
-    claim: await readItem(fuzz.dynamo, table, `update#${updateId}`, 'update'),
+    session: await readItem(dynamo, table, `session#${chatId}:${userId}`, 'session'),
+    claim: await readItem(dynamo, table, `update#${updateId}`, 'update'),
   };
 }
 
@@ -200,7 +216,7 @@ async function play(c: Case): Promise<string[]> {
     if (!delivery) continue;
     const where = `step ${index} (${'redeliver' in step ? 'redelivery' : delivery.label})`;
     const logged = problems.length;
-    const response = await webhook(request(delivery, secret));
+    const response = await webhook(request(delivery, secret, `/telegram/${botId}`));
     const expected = rawBytes(delivery).byteLength > limit ? 413 : 200;
     if (response.statusCode !== expected)
       failures.push(`${where}: status ${response.statusCode}, expected ${expected}`);
@@ -319,7 +335,7 @@ describe('webhook (fuzzed)', () => {
   });
 
   it(
-    'answers 401 and stores nothing without the right secret',
+    "answers 401 and stores nothing without the bot's own secret on the bot's own path",
     async () => {
       // Named, not shown: a counterexample must not print the secret.
       const variants: Record<string, () => string | undefined> = {
@@ -332,27 +348,41 @@ describe('webhook (fuzzed)', () => {
         'upper case': () => secret.toUpperCase(),
         'leading space': () => ` ${secret}`,
         'trailing newline': () => `${secret}\n`,
+        // Each bot has its own secret: the deployment's, or another bot's, opens nothing.
+        "the deployment's master secret": () => masterSecret,
+        "another bot's secret": () => webhookSecretOf(masterSecret, '42'),
+      };
+      // The right secret on a path naming no bot the deployment serves, or no bot at all.
+      const paths: Record<string, () => string | undefined> = {
+        'no path': () => undefined,
+        'the old single-bot path': () => '/telegram',
+        'a bot the deployment does not serve': () => '/telegram/42',
+        "the bot's id with a leading zero": () => `/telegram/0${botId}`,
+        "the bot's path with more after it": () => `/telegram/${botId}/x`,
       };
       const wrong = fc.oneof(
-        fc.constantFrom(...Object.keys(variants)),
+        fc.constantFrom(...Object.keys(variants)).map((header) => ({ header })),
+        fc.constantFrom(...Object.keys(paths)).map((path) => ({ path })),
         fc.string({ maxLength: 300 }).map((random) => ({ random })),
       );
       await fc.assert(
         fc.asyncProperty(caseArb(limit, 1), wrong, async (c, variant) => {
-          const header = typeof variant === 'string' ? variants[variant]!() : variant.random;
-          fc.pre(header !== secret);
+          const header =
+            'header' in variant ? variants[variant.header]!() : 'random' in variant ? variant.random : secret;
+          const path = 'path' in variant ? paths[variant.path]!() : `/telegram/${botId}`;
+          fc.pre(header !== secret || path !== `/telegram/${botId}`);
           const step = c.steps[0]!;
           if ('redeliver' in step) return;
           // Whatever is queued from here on is new.
           for (const queue of QUEUE_NAMES) await drainQueue(fuzz.sqs, fuzz.stack.sqs.queueUrls[queue]);
           const before = await touched(step.delivery);
-          const response = await webhook(request(step.delivery, header));
+          const response = await webhook(request(step.delivery, header, path));
           expect(response.statusCode).toBe(401);
           expect(await touched(step.delivery)).toEqual(before);
           for (const queue of QUEUE_NAMES) {
             const queued = await drainQueue(fuzz.sqs, fuzz.stack.sqs.queueUrls[queue]);
-            // The local schedule's watch polls are the only other producer.
-            expect(queued.filter((m) => !m.Body?.includes('"type":"watch.poll"'))).toEqual([]);
+            // The local schedule's ticks are the only other producer.
+            expect(queued.filter((m) => !isScheduleTick(m.Body ?? ''))).toEqual([]);
           }
         }),
         options(Math.ceil(RUNS / 2)),

@@ -57,7 +57,7 @@ describe('startLocalStack', () => {
       },
     });
     const probe = async (pk: string) =>
-      (await fetch(s.webhookUrl ?? '', { method: 'POST', headers: { 'x-probe-pk': pk } })).json();
+      (await fetch(`${s.webhookUrl}/${s.bot.id}`, { method: 'POST', headers: { 'x-probe-pk': pk } })).json();
     expect(await probe('fixture#1')).toEqual({ ok: true });
     expect(await probe('payout#1')).toEqual({ error: 'AccessDeniedException' });
     expect(await probe('fixtures#1')).toEqual({ error: 'AccessDeniedException' });
@@ -180,8 +180,9 @@ describe('startLocalStack', () => {
     const settings = stageSettings('local');
 
     expect(s.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telegram$/);
+    // Each bot on its own path: the stack's own bot's.
     expect(s.telegram.webhookInfo()).toMatchObject({
-      url: s.webhookUrl,
+      url: `${s.webhookUrl}/${s.bot.id}`,
       max_connections: settings.webhook.maxConnections,
       allowed_updates: settings.webhook.allowedUpdates,
     });
@@ -195,7 +196,10 @@ describe('startLocalStack', () => {
       ENV.queueUrl.notify,
       ENV.tableName,
     ];
-    const response = await fetch(s.webhookUrl ?? '', { method: 'POST', headers: { 'x-echo-env': names.join(',') } });
+    const response = await fetch(`${s.webhookUrl}/${s.bot.id}`, {
+      method: 'POST',
+      headers: { 'x-echo-env': names.join(',') },
+    });
     expect(await response.json()).toEqual({
       TELEGRAM_API_ROOT: s.telegram.apiRoot,
       [secretEnvName('TELEGRAM_WEBHOOK_SECRET')]: s.bot.webhookSecret,

@@ -53,7 +53,12 @@ function as(name?: string): DynamoDBClient {
   return client;
 }
 
-const key = (pk: string, sk = 'item'): Record<string, AttributeValue> => ({ pk: { S: pk }, sk: { S: sk } });
+/** A tenant's items are under its prefix (`t<botId>/`): the grants name them under any tenant's prefix. */
+const TENANT = 't42/';
+const key = (pk: string, sk = 'item'): Record<string, AttributeValue> => ({
+  pk: { S: `${TENANT}${pk}` },
+  sk: { S: sk },
+});
 const put = (pk: string) => new PutItemCommand({ TableName: TABLE, Item: { ...key(pk), v: { N: '1' } } });
 const get = (pk: string) => new GetItemCommand({ TableName: TABLE, Key: key(pk), ConsistentRead: true });
 
@@ -69,16 +74,20 @@ async function denied(promise: Promise<unknown>): Promise<DynamoDBServiceExcepti
 const exists = async (pk: string) => (await as().send(get(pk))).Item !== undefined;
 
 describe('Local DynamoDB access control', () => {
-  it('lets a function write and read the items of its grant', async () => {
+  it("lets a function write and read the items of its grant, a tenant's only under a tenant's prefix", async () => {
     await as('aiWorker').send(put('ai#7'));
     expect((await as('aiWorker').send(get('ai#7'))).Item?.v).toEqual({ N: '1' });
+    // The same kind of item outside any tenant's keys is not granted.
+    const bare = { pk: { S: 'ai#7' }, sk: { S: 'item' } };
+    await denied(as('aiWorker').send(new PutItemCommand({ TableName: TABLE, Item: bare })));
+    await denied(as('aiWorker').send(new GetItemCommand({ TableName: TABLE, Key: bare })));
   });
 
   it('refuses the ai worker a payout, a balance or a ledger entry, as AWS would, and writes nothing', async () => {
     for (const pk of ['payout#abcdefghabcdefgh', 'balance#7', 'ledger#7']) {
       const refused = await denied(as('aiWorker').send(put(pk)));
       expect(refused.message).toContain('dynamodb:PutItem');
-      expect(refused.message).toContain(`'${pk.split('#')[0]}#'`);
+      expect(refused.message).toContain(`'${TENANT}${pk.split('#')[0]}#'`);
       expect(await exists(pk)).toBe(false);
     }
     await denied(
@@ -145,7 +154,7 @@ describe('Local DynamoDB access control', () => {
         TableName: TABLE,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': 'pk' },
-        ExpressionAttributeValues: { ':pk': { S: pk } },
+        ExpressionAttributeValues: { ':pk': { S: `${TENANT}${pk}` } },
       });
     await as('vaultWorker').send(query('secrets#7'));
     await denied(as('vaultWorker').send(query('session#7')));
@@ -154,7 +163,7 @@ describe('Local DynamoDB access control', () => {
         new QueryCommand({
           TableName: TABLE,
           KeyConditionExpression: ':pk = pk',
-          ExpressionAttributeValues: { ':pk': { S: 'wallets#7' } },
+          ExpressionAttributeValues: { ':pk': { S: `${TENANT}wallets#7` } },
         }),
       ),
     );

@@ -1,6 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoTenantRegistry } from '../../../core/platform/tenants/index.js';
 import { pollRealTelegram } from '../../../local/dev/real-telegram.js';
-import { type LocalStack, localTelegramIdentity, startLocalStack } from '../../../local/index.js';
+import { type LocalStack, localClientConfig, localTelegramIdentity, startLocalStack } from '../../../local/index.js';
 import { startTelegramPeer, type TelegramPeer } from '../../../local/telegram/index.js';
 
 /**
@@ -51,5 +53,16 @@ describe('dev mode with a bot token', () => {
     }, 10_000);
     expect(menu.text).toContain('Solana wallet desk');
     expect(stack.telegram.calls('sendMessage')).toEqual([]);
+  });
+
+  it("enlists the bot as a tenant though its webhook is not the stack's to register, so the schedules run for it", async () => {
+    const client = new DynamoDBClient(localClientConfig(stack.dynamodb.endpoint));
+    try {
+      expect(await new DynamoTenantRegistry({ client, tableName: stack.dynamodb.tableName }).active()).toEqual([
+        String(stack.bot.id),
+      ]);
+    } finally {
+      client.destroy();
+    }
   });
 });

@@ -1,9 +1,14 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { commandMenus } from '../../../core/desk/bot/index.js';
 import { QUEUE_NAMES, type QueueName, stageSettings } from '../../../core/desk/settings.js';
+import { webhookSecretOf } from '../../../core/platform/onboarding/index.js';
+import { DynamoTenantRegistry } from '../../../core/platform/tenants/index.js';
+import { localClientConfig } from '../../../local/aws/common.js';
 import type { ConsumerQueue } from '../../../local/aws/sqs.js';
 import type { StackWiring } from '../../../local/lambda/function-env.js';
 import { startStackDataDir } from '../../../local/stack/data-dir.js';
+import { startStackDynamoDb } from '../../../local/stack/dynamodb.js';
 import { startStackFunctions } from '../../../local/stack/functions.js';
 import { botIdOf, LOCAL_ADMIN_CHAT_ID, localTelegramIdentity } from '../../../local/stack/identity.js';
 import { startStackTelegram } from '../../../local/stack/telegram.js';
@@ -44,7 +49,10 @@ const wiring: StackWiring = {
   }),
 };
 
-async function start(registerWebhook: { apiRoot: string; bot: typeof bot } | undefined) {
+async function start(
+  registerWebhook: { apiRoot: string; bot: typeof bot } | undefined,
+  table?: { endpoint: string; tableName: string },
+) {
   const dataDir = await startStackDataDir('local');
   try {
     return {
@@ -54,10 +62,12 @@ async function start(registerWebhook: { apiRoot: string; bot: typeof bot } | und
         settings,
         functions: FUNCTIONS,
         root: ROOT,
-        wiring,
+        wiring: table ? { ...wiring, dynamodbEndpoint: table.endpoint, tableName: table.tableName } : wiring,
         sqs: { endpoint: nowhere, queues: {} as Record<QueueName, ConsumerQueue> },
         onLog: () => undefined,
         registerWebhook,
+        // The bot is enlisted where there is a table to enlist it in.
+        ...(table && { enlist: bot }),
       }),
     };
   } catch (error) {
@@ -67,20 +77,30 @@ async function start(registerWebhook: { apiRoot: string; bot: typeof bot } | und
 }
 
 describe('startStackFunctions', () => {
-  it('runs the functions, registers the webhook route and the command menus with the peer, and stops them', async () => {
+  it("runs the functions, registers the webhook route (the bot's path, its derived secret), the command menus and the bot as a tenant, and stops them", async () => {
     const telegram = await startStackTelegram({ bot });
+    const tableDir = await startStackDataDir('local');
+    const dynamodb = await startStackDynamoDb({ dataDir: tableDir.path, stage: 'local', functions: FUNCTIONS });
+    const client = new DynamoDBClient(localClientConfig(dynamodb.endpoint));
     try {
-      const { dataDir, functions } = await start({ apiRoot: telegram.peer.apiRoot, bot });
+      const { dataDir, functions } = await start({ apiRoot: telegram.peer.apiRoot, bot }, dynamodb);
       try {
         expect(functions.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telegram$/);
-        expect(telegram.peer.webhookInfo().url).toBe(functions.webhookUrl);
+        expect(telegram.peer.webhookInfo().url).toBe(`${functions.webhookUrl}/${bot.id}`);
+        // The bot's own secret, derived from the deployment's: Telegram sends it with every update.
+        expect(telegram.peer.calls('setWebhook').map((call) => call.params.secret_token)).toEqual([
+          webhookSecretOf(bot.webhookSecret, String(bot.id)),
+        ]);
+        // As the deploy script enlists it: the stage's bot is a tenant, so a schedule's tick runs for it.
+        const registry = new DynamoTenantRegistry({ client, tableName: dynamodb.tableName });
+        expect(await registry.active()).toEqual([String(bot.id)]);
         // As the deploy script sets them: user commands in private chats, admin ones in the admin chat, both languages.
         for (const menu of commandMenus(LOCAL_ADMIN_CHAT_ID)) {
           const scope = menu.scope.type === 'chat' ? `chat:${menu.scope.chat_id}` : menu.scope.type;
           expect(telegram.peer.myCommands(scope, menu.language_code)).toEqual(menu.commands);
         }
         expect(telegram.peer.myCommands('all_private_chats', 'zh').map((c) => c.command)).toContain('deposit');
-        const echoed = await fetch(functions.webhookUrl ?? '', { method: 'POST', body: '{}' });
+        const echoed = await fetch(`${functions.webhookUrl}/${bot.id}`, { method: 'POST', body: '{}' });
         expect(echoed.ok).toBe(true);
         expect(functions.runner.stats().functions.webhook?.invocations).toBe(1);
       } finally {
@@ -89,6 +109,9 @@ describe('startStackFunctions', () => {
       }
       expect(await reachable(functions.webhookUrl ?? '')).toBe(false);
     } finally {
+      client.destroy();
+      await dynamodb.stop();
+      await tableDir.stop();
       await telegram.stop();
     }
   });
@@ -104,7 +127,7 @@ describe('startStackFunctions', () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const { dataDir, functions } = await start(undefined);
-      const inFlight = fetch(functions.webhookUrl ?? '', {
+      const inFlight = fetch(`${functions.webhookUrl}/${bot.id}`, {
         method: 'POST',
         headers: { 'x-echo-sleep': '20000' },
         body: '{}',
