@@ -6,6 +6,7 @@ import { benchPayouts } from './payouts.js';
 import { benchRpc, DEFAULT_RPC_BENCH, type RpcBenchOptions } from './rpc.js';
 import { formatTable, type Row } from './stats.js';
 import { benchTelegram, type TelegramBenchOptions } from './telegram.js';
+import { benchTenants, type TenantsBenchOptions } from './tenants.js';
 import { benchWebhookPath } from './webhook.js';
 
 /** What a section measured: rows for the table, and notes printed under it. */
@@ -69,6 +70,20 @@ export const SECTIONS = {
   payouts: section({ full: { samples: 8 }, tiny: { samples: 3 } }, ({ samples }) => benchPayouts(samples)),
   assistant: section({ full: { users: sizeFromEnv('BENCH_ASSISTANT_USERS', 200) }, tiny: { users: 5 } }, ({ users }) =>
     benchAssistant(users),
+  ),
+  tenants: section<TenantsBenchOptions>(
+    {
+      // 100 bots × 100 users is 10,000 sends together; the noisy broadcast alone takes about 6 minutes at 30 msg/s.
+      full: {
+        bots: sizeFromEnv('BENCH_TENANT_BOTS', 100),
+        users: sizeFromEnv('BENCH_TENANT_USERS', 100),
+        broadcastUsers: sizeFromEnv('BENCH_TENANT_BROADCAST_USERS', 10_000),
+        quietUsers: 10,
+        quietRounds: 10,
+      },
+      tiny: { bots: 3, users: 5, broadcastUsers: 30, quietUsers: 2, quietRounds: 2 },
+    },
+    benchTenants,
   ),
 } satisfies Record<string, Section>;
 
