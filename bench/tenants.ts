@@ -4,7 +4,7 @@ import { DynamoTenantRegistry, scopeToTenant } from '../core/platform/tenants/in
 import { DynamoUserDirectory } from '../core/platform/users/index.js';
 import { type ApiCall, type LocalBot, type LocalStack, localClientConfig, startLocalStack } from '../local/index.js';
 import { eachLimit } from './rpc.js';
-import { formatNumber, goalRow, percentile, type Row } from './stats.js';
+import { goalRow, percentile, type Row } from './stats.js';
 
 /**
  * Many bots on one deployment, under the peer's enforcement of Telegram's limits per bot token:
@@ -238,7 +238,7 @@ export async function benchTenants(options: TenantsBenchOptions): Promise<{ rows
     const noisyDelivery = deliveryOf(stack, noisy, textOf(noisy.id, 'noisy'), broadcastUsers);
     const noisyBusiest = busiestSecond(noisyDelivery.ok.map((c) => c.at));
 
-    const size = `${bots.length} bots × ${formatNumber(users.length)} users`;
+    const size = `${bots.length} bots × ${users.length.toLocaleString('en-US')} users`;
     const p99Alone = percentile(alone.times, 99);
     const p99During = percentile(during.times, 99);
     return {
@@ -272,7 +272,7 @@ export async function benchTenants(options: TenantsBenchOptions): Promise<{ rows
           },
         ),
         goalRow(
-          `tenants: quiet bot's reply p99 during a ${formatNumber(broadcastUsers.length)}-user broadcast ÷ without`,
+          `tenants: quiet bot's reply p99 during a ${broadcastUsers.length.toLocaleString('en-US')}-user broadcast ÷ without`,
           p99During,
           p99Alone,
           'ms',
