@@ -230,6 +230,7 @@ async function quietReplies(
     .filter((c) => c.seq > fromSeq && c.ok && commandChats.includes(c.params.chat_id as number));
   return { times, inResponse: answers.filter((c) => c.viaWebhookResponse).length, answers: answers.length };
 }
+
 export async function benchTenants(options: TenantsBenchOptions): Promise<{ rows: Row[]; notes: string[] }> {
   if (options.bots < 2) throw new Error('the tenants bench needs at least 2 bots (a noisy and a quiet one)');
   const startedAt = performance.now();
@@ -246,7 +247,11 @@ export async function benchTenants(options: TenantsBenchOptions): Promise<{ rows
 
     // The noisy bot gets more users; the quiet bot's users start it first (not measured).
     const [noisy, quiet] = [bots[0]!, bots[1]!];
-    const broadcastUsers = Array.from({ length: options.broadcastUsers }, (_, i) => FIRST_USER + i);
+    // Every user of the noisy bot so far is in it too.
+    const broadcastUsers = Array.from(
+      { length: Math.max(options.broadcastUsers, users.length) },
+      (_, i) => FIRST_USER + i,
+    );
     await seedUsers(stack, dynamo, noisy, broadcastUsers.slice(users.length));
     const quietUsers = Array.from({ length: options.quietUsers }, (_, i) => ({
       id: FIRST_QUIET_USER + i,
@@ -263,14 +268,24 @@ export async function benchTenants(options: TenantsBenchOptions): Promise<{ rows
     const progress = await startBroadcast(stack, noisy, textOf(noisy.id, 'noisy'));
     const broadcastStarted = performance.now();
     let done = false;
+    let broadcastEnded = 0;
+    // The quiet users stop once the broadcast finished, or failed to.
     const watching = until(
-      () => (done = finished(stack, noisy, progress) !== undefined),
+      () => finished(stack, noisy, progress) !== undefined,
       (broadcastUsers.length / TELEGRAM_LIMITS.messagesPerSecond) * 3_000 + 60_000,
       'the noisy broadcast did not finish',
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
     );
+    void watching.then(() => {
+      done = true;
+      broadcastEnded = performance.now();
+    });
     const during = await quietReplies(stack, quiet, quietUsers, options.quietRounds, () => done, asked);
-    await watching;
-    const broadcastSeconds = (performance.now() - broadcastStarted) / 1000;
+    const failure = await watching;
+    if (failure) throw failure;
+    const broadcastSeconds = (broadcastEnded - broadcastStarted) / 1000;
     await sleep(2_000);
     const noisyDelivery = deliveryOf(stack, noisy, textOf(noisy.id, 'noisy'), broadcastUsers);
     const noisyBusiest = busiestSecond(noisyDelivery.ok.map((c) => c.at));

@@ -59,7 +59,7 @@ const TIERS = [1_000, 10_000, 100_000];
 /** Watched addresses added for the second watch poll. */
 const EXTRA_WATCHES = 200;
 /** Idle bots onboarded to measure what one more tenant adds to a schedule's tick. */
-const IDLE_TENANTS = 3;
+const IDLE_TENANTS = 10;
 /** Their operator. */
 const IDLE_OPERATOR = 7_900;
 /** Scenario setups run side by side. */
@@ -532,12 +532,12 @@ function reportTenants(input: ModelInput, tenant: ReportInput['tenant']): void {
   const idleUsd = totalUsd(tenant.charges);
   const tickLine = (name: 'watch' | 'deposit') => {
     const t = tenant.ticks[name];
-    const perTick = t.perTick.filter((c) => c.quantity > 0);
-    const parts = perTick.map((c) => `${LINE_ITEMS[c.item].label} ${num(c.quantity)} (${c.source})`).join(', ');
-    return `  ${name} tick, ${num(t.perMonth)} a month: ${usd(totalUsd(t.perTick) * t.perMonth)} a month; per tick ${parts || 'nothing measurable'}`;
+    const lines = rankCharges(t.perTick, 4).filter((line) => line.usd > 0);
+    const parts = lines.map((line) => `${LINE_ITEMS[line.item].label} (${line.source}) ${usd(line.usd * t.perMonth)}`);
+    return `  ${name} tick, ${num(t.perMonth)} a month: ${usd(totalUsd(t.perTick) * t.perMonth)} a month (${parts.join(', ') || 'nothing measurable'}); per tick ${num(sum(t.perTick, ['dynamoReads']))} RRU, ${num(sum(t.perTick, ['dynamoWrites']))} WRU, ${num(sum(t.perTick, ['lambdaRequests']))} λ inv, ${num(sum(t.perTick, ['sqsStandard', 'sqsFifo']))} SQS req`;
   };
   console.log(
-    `\nIDLE TENANT (one more bot on the deployment with no users, measured with ${IDLE_TENANTS} idle bots): ${usd(idleUsd)} a month`,
+    `\nIDLE TENANT (one more bot on the deployment with no users, measured as ${IDLE_TENANTS} idle bots ÷ ${IDLE_TENANTS}): ${usd(idleUsd)} a month`,
   );
   console.log(tickLine('watch'));
   console.log(tickLine('deposit'));
