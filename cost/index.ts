@@ -7,11 +7,13 @@
  * scenario runs twice with fresh users: the first pass warms the functions up (and gives their
  * cold-start init times), the second is measured. Then two watch polls are measured (the schedule
  * runs them every minute whatever the traffic): with the watches the scenarios made, and with 200
- * more, so the model can scale a poll to any number of watched addresses.
+ * more, so the model can scale a poll to any number of watched addresses. Before the scenarios,
+ * the schedules' ticks are measured with the stage's bot alone and again with a few idle bots
+ * onboarded (then offboarded): what one more tenant costs whatever its users.
  */
 import { QUEUE_NAMES, type StageSettings } from '../core/desk/settings.js';
 import { WATCH_CADENCE } from '../core/desk/watches/index.js';
-import { type MeterRecord, meterTotals, startLocalStack } from '../local/index.js';
+import { type LocalStack, type MeterRecord, meterTotals, startLocalStack } from '../local/index.js';
 import { FUNCTIONS, type FunctionName } from '../stacks/manifest.js';
 import {
   type BillLine,
@@ -27,6 +29,7 @@ import {
   EXTERNAL_WAIT_MS,
   fixedCharges,
   GOALS,
+  idleTenantCharges,
   KIND_NAMES,
   KINDS,
   type KindName,
@@ -36,8 +39,11 @@ import {
   type ModelInput,
   month,
   perMillionUpdates,
+  perTenantTick,
   rankCharges,
   SECONDS_PER_MONTH,
+  type TenantStanding,
+  tenantMonth,
   topLines,
   totalUsd,
   USAGE_MIX,
@@ -52,6 +58,10 @@ import { Harness, LogCounter, scenarios } from './scenarios.js';
 const TIERS = [1_000, 10_000, 100_000];
 /** Watched addresses added for the second watch poll. */
 const EXTRA_WATCHES = 200;
+/** Idle bots onboarded to measure what one more tenant adds to a schedule's tick. */
+const IDLE_TENANTS = 10;
+/** Their operator. */
+const IDLE_OPERATOR = 7_900;
 /** Scenario setups run side by side. */
 const SETUPS_AT_ONCE = 1;
 
@@ -75,6 +85,7 @@ async function main(): Promise<void> {
     await h.newUser().sendText('/start');
     await h.settle();
     const alone = stack.runner!.stats().functions;
+    const idle = await idleTenantTicks(h, stack);
     const passes = [scenarios(h), scenarios(h)];
     // One setup at a time, not all eighteen at once: on a busy machine a crowd of cold starts
     // overruns the local Lambda init limit and the run fails before it measures anything.
@@ -90,7 +101,8 @@ async function main(): Promise<void> {
       for (const kind of KIND_NAMES) measured[kind] = await h.measure(KINDS[kind].updates, pass[kind].act);
       if (index === 0) coldStarts.push(alone, delta(stack.runner!.stats().functions, beforeWarm));
     }
-    const storageBytesPerUser = (await h.tableBytes()) / h.usersCreated;
+    // The idle bots' registry items are theirs, not the users'.
+    const storageBytesPerUser = ((await h.tableBytes()) - idle.standing.registryBytes * IDLE_TENANTS) / h.usersCreated;
 
     // Watch polls in steady state: a first poll records first sightings, the next one is the measured
     // base. Then the same poll with more addresses, quiet for days and not due (listed, not checked),
@@ -137,7 +149,30 @@ async function main(): Promise<void> {
       }),
     };
     const pollMinutes = stack.settings.solana.watchPollMinutes;
+    const ticks = {
+      watch: {
+        perTick: perTenantTick(
+          chargesOf(idle.base.watch, deployment),
+          chargesOf(idle.more.watch, deployment),
+          IDLE_TENANTS,
+        ),
+        perMonth: input.pollsPerMonth,
+      },
+      deposit: {
+        perTick: perTenantTick(
+          chargesOf(idle.base.deposit, deployment),
+          chargesOf(idle.more.deposit, deployment),
+          IDLE_TENANTS,
+        ),
+        perMonth: SECONDS_PER_MONTH / 60 / stack.settings.deposits.pollMinutes,
+      },
+    };
     report({
+      tenant: {
+        ticks,
+        standing: idle.standing,
+        charges: idleTenantCharges([ticks.watch, ticks.deposit], idle.standing),
+      },
       measured,
       kinds,
       input,
@@ -150,6 +185,37 @@ async function main(): Promise<void> {
     h.close();
     await stack.stop();
   }
+}
+
+/**
+ * The schedules' ticks (watch poll, deposit poll) with the stage's bot alone, then with
+ * `IDLE_TENANTS` more bots onboarded as `npm run bot:add` does (no users), measured at their first
+ * tick (their records not yet cached, as a minute after the last); then the bots are offboarded.
+ * Also what their registry items weigh, and how many treasury keys they hold.
+ */
+async function idleTenantTicks(h: Harness, stack: LocalStack) {
+  const tick = async () => ({
+    watch: await h.measure(0, () => stack.watchPoll()),
+    deposit: await h.measure(0, () => stack.depositPoll()),
+  });
+  await tick(); // first runs and connections, unmeasured
+  const base = await tick();
+  const bytesBefore = await h.tableBytes();
+  const added = [];
+  for (let i = 0; i < IDLE_TENANTS; i++) {
+    added.push(await stack.addBot({ username: `idle_${i}_desk_bot`, operator: IDLE_OPERATOR }));
+  }
+  const standing: TenantStanding = {
+    treasuryKeys: added.filter((bot) => bot.record.treasury !== null).length / IDLE_TENANTS,
+    registryBytes: ((await h.tableBytes()) - bytesBefore) / IDLE_TENANTS,
+  };
+  const more = await tick();
+  for (const bot of added) {
+    const outcome = await stack.removeBot(bot.id, IDLE_OPERATOR);
+    if (outcome.kind !== 'removed') throw new Error(`offboarding @${bot.username}: ${outcome.kind}`);
+  }
+  await h.settle();
+  return { base, more, standing };
 }
 
 /** The poller's intervals (minutes) for an address quiet for an hour and for a day (`WATCH_CADENCE`). */
@@ -252,6 +318,11 @@ function operations(m: Measurement): string {
 }
 
 interface ReportInput {
+  tenant: {
+    ticks: Record<'watch' | 'deposit', { perTick: Charge[]; perMonth: number }>;
+    standing: TenantStanding;
+    charges: Charge[];
+  };
   measured: Record<KindName, Measurement>;
   kinds: Record<KindName, Charge[]>;
   input: ModelInput;
@@ -283,7 +354,7 @@ function linesTable(lines: readonly BillLine[], per: (line: BillLine) => string[
   for (const [i, line] of lines.entries()) console.log(`  ${i + 1}. cut: ${cutFor(line)}`);
 }
 
-function report({ measured, kinds, input, poll, deployment, pollMinutes }: ReportInput): void {
+function report({ measured, kinds, input, poll, deployment, pollMinutes, tenant }: ReportInput): void {
   console.log(
     `\nPRICE TABLE (cost/prices.ts): ${PRICE_TABLE_INFO.region}, ${PRICE_TABLE_INFO.currency}, ${PRICE_TABLE_INFO.basis}; transcribed ${PRICE_TABLE_INFO.transcribed}`,
   );
@@ -427,6 +498,8 @@ function report({ measured, kinds, input, poll, deployment, pollMinutes }: Repor
     ]),
     [0, 1, 2, 3, 4, 5, 6, 7],
   );
+  reportTenants(input, tenant);
+
   console.log('\nGOALS (cost/model.ts)');
   table(
     ['goal', 'figure', 'met'],
@@ -451,6 +524,43 @@ function report({ measured, kinds, input, poll, deployment, pollMinutes }: Repor
   );
   console.log(
     'EXCLUDED: the LLM provider, the Solana RPC plan, data transfer out, CloudWatch Logs storage, free tiers. Handler times are local (a shared 2-core machine; local peers answer at once), plus the waits above.',
+  );
+}
+
+/** An idle tenant's month, and a tenant's month at each tier. */
+function reportTenants(input: ModelInput, tenant: ReportInput['tenant']): void {
+  const idleUsd = totalUsd(tenant.charges);
+  const tickLine = (name: 'watch' | 'deposit') => {
+    const t = tenant.ticks[name];
+    const lines = rankCharges(t.perTick, 4).filter((line) => line.usd > 0);
+    const parts = lines.map((line) => `${LINE_ITEMS[line.item].label} (${line.source}) ${usd(line.usd * t.perMonth)}`);
+    return `  ${name} tick, ${num(t.perMonth)} a month: ${usd(totalUsd(t.perTick) * t.perMonth)} a month (${parts.join(', ') || 'nothing measurable'}); per tick ${num(sum(t.perTick, ['dynamoReads']))} RRU, ${num(sum(t.perTick, ['dynamoWrites']))} WRU, ${num(sum(t.perTick, ['lambdaRequests']))} λ inv, ${num(sum(t.perTick, ['sqsStandard', 'sqsFifo']))} SQS req`;
+  };
+  console.log(
+    `\nIDLE TENANT (one more bot on the deployment with no users, measured as ${IDLE_TENANTS} idle bots ÷ ${IDLE_TENANTS}): ${usd(idleUsd)} a month`,
+  );
+  console.log(tickLine('watch'));
+  console.log(tickLine('deposit'));
+  console.log(
+    `  treasury key (payouts on): ${usd(tenant.standing.treasuryKeys * PRICES.kmsKeyMonth.usd)} a month; registry items ${num(tenant.standing.registryBytes)} bytes`,
+  );
+  console.log(
+    `\nPER TENANT, a month: its traffic + what its watched addresses add to the polls + its storage + an idle tenant's charges (the deployment's fixed charges, ${usd(totalUsd(input.fixed))} a month, are shared by every tenant)`,
+  );
+  const tenants = TIERS.map((mau) => tenantMonth(input, tenant.charges, mau));
+  table(
+    ['MAU', 'updates/mo', 'traffic', 'watch polls', 'storage', 'idle tenant', 'total/mo', '$/M updates'],
+    tenants.map((t) => [
+      t.mau.toLocaleString('en-US'),
+      Math.round(t.updates).toLocaleString('en-US'),
+      usd(t.usd.traffic),
+      usd(t.usd.polls),
+      usd(t.usd.storage),
+      usd(t.usd.idle),
+      usd(t.totalUsd),
+      usd(t.perMillionUpdates),
+    ]),
+    [0, 1, 2, 3, 4, 5, 6, 7],
   );
 }
 

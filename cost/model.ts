@@ -551,3 +551,88 @@ export function cutFor(line: Pick<BillLine, 'item' | 'source'>): string {
   const source = line.source.startsWith(WATCH_POLL_SOURCE) ? 'watch poll' : line.source;
   return CUTS[`${line.item}:${source}`] ?? CUTS[line.item] ?? '—';
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tenants: what one more bot on the deployment costs
+
+/** Sources of an idle tenant's tick charges start with this (`tenant tick · rpcWorker`). */
+export const TENANT_TICK_SOURCE = 'tenant tick · ';
+
+/**
+ * What one more tenant adds to a schedule's tick (the registry read of its record, its fanned-out
+ * job, the run for it), from two measured ticks: `base`, and `more` with `added` more idle tenants.
+ * Each line is the difference ÷ `added`, never below 0.
+ */
+export function perTenantTick(base: readonly Charge[], more: readonly Charge[], added: number): Charge[] {
+  if (!(added > 0)) throw new Error('the second tick must run for more tenants than the first');
+  return combine([
+    { charges: more, times: 1 / added },
+    { charges: base, times: -1 / added },
+  ]).map((c) => ({ ...c, quantity: Math.max(0, c.quantity) }));
+}
+
+/** What one tenant keeps whatever its traffic: its treasury key (when it pays out) and its registry items. */
+export interface TenantStanding {
+  readonly treasuryKeys: number;
+  readonly registryBytes: number;
+}
+
+/**
+ * An idle tenant's month (a bot with no users): each schedule's per-tenant tick times the ticks a
+ * month, its key-months and its registry items stored. Tick charges keep their source behind
+ * `TENANT_TICK_SOURCE`.
+ */
+export function idleTenantCharges(
+  ticks: ReadonlyArray<{ readonly perTick: readonly Charge[]; readonly perMonth: number }>,
+  standing: TenantStanding,
+): Charge[] {
+  const polled = combine(ticks.map((t) => ({ charges: t.perTick, times: t.perMonth }))).map((c) => ({
+    ...c,
+    source: `${TENANT_TICK_SOURCE}${c.source}`,
+  }));
+  const gb = standing.registryBytes / GIB;
+  return [
+    ...polled,
+    { item: 'kmsKeys', source: 'tenant treasury key', quantity: standing.treasuryKeys },
+    { item: 'dynamoStorage', source: 'tenant registry', quantity: gb },
+    { item: 'dynamoPitr', source: 'tenant registry', quantity: gb },
+  ];
+}
+
+/** One tenant's month at `mau` users, without the deployment's fixed charges (shared by every tenant). */
+export interface TenantMonth {
+  readonly mau: number;
+  readonly updates: number;
+  readonly usd: {
+    readonly traffic: number;
+    readonly polls: number;
+    readonly storage: number;
+    readonly idle: number;
+  };
+  readonly totalUsd: number;
+  readonly perMillionUpdates: number;
+}
+
+/**
+ * What one tenant with `mau` users costs a month: its users' traffic and storage, what its watched
+ * addresses add to the polls (a poll's own base is the idle tenant's tick), and the idle tenant's
+ * charges. The deployment's fixed charges (keys, alarms, idle queue polling) are shared by every
+ * tenant and left out: `month` has them.
+ */
+export function tenantMonth(input: ModelInput, idle: readonly Charge[], mau: number): TenantMonth {
+  const m = month(input, mau);
+  const watched = (input.watchedPerUser ?? WATCHED_ADDRESSES_PER_USER) * mau;
+  const addressPolls = combine([
+    { charges: input.watchPoll(watched), times: input.pollsPerMonth },
+    { charges: input.watchPoll(0), times: -input.pollsPerMonth },
+  ]);
+  const usd = { traffic: m.usd.traffic, polls: totalUsd(addressPolls), storage: m.usd.storage, idle: totalUsd(idle) };
+  const total = usd.traffic + usd.polls + usd.storage + usd.idle;
+  return {
+    mau,
+    updates: m.updates,
+    usd,
+    totalUsd: total,
+    perMillionUpdates: m.updates > 0 ? (total / m.updates) * 1e6 : Number.POSITIVE_INFINITY,
+  };
+}

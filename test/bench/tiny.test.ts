@@ -66,7 +66,7 @@ describe('npm run bench -- <section>', () => {
   it('runs the sections named, or all of them when none is', () => {
     expect(sectionsFrom(['payouts'])).toEqual(['payouts']);
     expect(sectionsFrom([])).toEqual(SECTION_NAMES);
-    expect(SECTION_NAMES).toEqual(['webhook', 'bundle', 'rpc', 'telegram', 'keys', 'payouts', 'assistant']);
+    expect(SECTION_NAMES).toEqual(['webhook', 'bundle', 'rpc', 'telegram', 'keys', 'payouts', 'assistant', 'tenants']);
   });
 
   it('reports a section that fails under the table, and still runs the others', async () => {
@@ -95,7 +95,7 @@ describe('npm run bench -- <section>', () => {
     expect(failure?.code).toBe(1);
     expect(failure?.stdout).toBe('');
     expect(failure?.stderr).toBe(
-      'unknown bench section payout; valid sections: webhook, bundle, rpc, telegram, keys, payouts, assistant\n',
+      'unknown bench section payout; valid sections: webhook, bundle, rpc, telegram, keys, payouts, assistant, tenants\n',
     );
   });
 });

@@ -13,6 +13,7 @@ import {
   EXTERNAL_WAIT_MS,
   fixedCharges,
   GOALS,
+  idleTenantCharges,
   KIND_NAMES,
   KINDS,
   type KindName,
@@ -23,10 +24,13 @@ import {
   type ModelInput,
   month,
   perMillionUpdates,
+  perTenantTick,
   rankCharges,
   SECONDS_PER_MONTH,
   serviceOf,
   TABLE_KEY_REFRESH_SECONDS,
+  TENANT_TICK_SOURCE,
+  tenantMonth,
   totalUsd,
   USAGE_MIX,
   updatesPerUser,
@@ -331,6 +335,26 @@ describe('the monthly model', () => {
     expect(m.polls.every((c) => c.source.startsWith(WATCH_POLL_SOURCE))).toBe(true);
   });
 
+  it('prices a tenant with MAU as its traffic, storage, its addresses in the polls and an idle tenant; no deployment fixed charges', () => {
+    const idle: Charge[] = [{ item: 'kmsKeys', source: 'tenant treasury key', quantity: 1 }];
+    const tiers = [1_000, 10_000, 100_000].map((mau) => tenantMonth(input, idle, mau));
+    for (const t of tiers) {
+      const m = month(input, t.mau);
+      expect(t.updates).toBe(m.updates);
+      expect(t.usd.traffic).toBeCloseTo(m.usd.traffic, 12);
+      expect(t.usd.storage).toBeCloseTo(m.usd.storage, 12);
+      // Only what its watched addresses add (0.5 per user, one read each a poll): the poll's own read is the idle tick's.
+      expect(t.usd.polls).toBeCloseTo(1_000 * 0.5 * t.mau * PRICES.dynamoReadRequestUnit.usd, 12);
+      expect(t.usd.idle).toBe(1);
+      expect(t.totalUsd).toBeCloseTo(t.usd.traffic + t.usd.polls + t.usd.storage + 1, 12);
+      expect(t.totalUsd).toBeLessThan(m.totalUsd - 2 + 1 + 1e-9);
+      expect(t.perMillionUpdates).toBeCloseTo((t.totalUsd / t.updates) * 1e6, 6);
+    }
+    // The idle charges weigh less per update as the tenant grows.
+    expect(tiers[0]!.perMillionUpdates).toBeGreaterThan(tiers[2]!.perMillionUpdates);
+    expect(tenantMonth(input, idle, 0).perMillionUpdates).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it('judges the goals: $3 per million updates (traffic, and all-in at 100k MAU) and 100k MAU under $60 a month', () => {
     expect(GOALS).toEqual({ usdPerMillionUpdates: 3, month: { mau: 100_000, usd: 60 } });
     // 100k MAU of 12 updates: 1.2M updates a month.
@@ -377,5 +401,58 @@ describe('the monthly model', () => {
     expect(top[0]!.share).toBeCloseTo(writes / all, 10);
     expect(cutFor({ item: 'dynamoReads', source: `${WATCH_POLL_SOURCE}rpcWorker` })).toMatch(/watch list/);
     expect(cutFor({ item: 'dynamoReads', source: 'aiWorker' })).toMatch(/eventually consistent/);
+  });
+});
+
+describe('an idle tenant', () => {
+  it('costs per tick what one more tenant adds to it, from two ticks; never below zero', () => {
+    // One tenant: the fan-out lists the registry (1 read) and runs its poll (1 invocation, 2 reads).
+    const base: Charge[] = [
+      { item: 'dynamoReads', source: 'rpcWorker', quantity: 3 },
+      { item: 'lambdaRequests', source: 'rpcWorker', quantity: 2 },
+      { item: 'lambdaCompute', source: 'rpcWorker', quantity: 0.5 },
+    ];
+    // Three more: a record read and a poll each (3 reads), one job each; a shorter run (noise) is no negative cost.
+    const more: Charge[] = [
+      { item: 'dynamoReads', source: 'rpcWorker', quantity: 12 },
+      { item: 'lambdaRequests', source: 'rpcWorker', quantity: 5 },
+      { item: 'lambdaCompute', source: 'rpcWorker', quantity: 0.4 },
+      { item: 'sqsStandard', source: 'rpcWorker', quantity: 3 },
+    ];
+    const tick = perTenantTick(base, more, 3);
+    expect(quantity(tick, 'dynamoReads', 'rpcWorker')).toBeCloseTo(3, 12);
+    expect(quantity(tick, 'lambdaRequests', 'rpcWorker')).toBeCloseTo(1, 12);
+    expect(quantity(tick, 'sqsStandard', 'rpcWorker')).toBeCloseTo(1, 12);
+    expect(quantity(tick, 'lambdaCompute', 'rpcWorker')).toBe(0);
+    expect(() => perTenantTick(base, more, 0)).toThrow();
+  });
+
+  it('costs a month of its ticks, its treasury key and its registry items', () => {
+    const watch: Charge[] = [{ item: 'dynamoReads', source: 'rpcWorker', quantity: 2 }];
+    const deposit: Charge[] = [
+      { item: 'dynamoReads', source: 'rpcWorker', quantity: 1 },
+      { item: 'sqsStandard', source: 'event source', quantity: 2 },
+    ];
+    const idle = idleTenantCharges(
+      [
+        { perTick: watch, perMonth: 43_200 },
+        { perTick: deposit, perMonth: 8_640 },
+      ],
+      { treasuryKeys: 1, registryBytes: GIB / 1_000 },
+    );
+    expect(quantity(idle, 'dynamoReads', `${TENANT_TICK_SOURCE}rpcWorker`)).toBe(2 * 43_200 + 8_640);
+    expect(quantity(idle, 'sqsStandard', `${TENANT_TICK_SOURCE}event source`)).toBe(2 * 8_640);
+    expect(quantity(idle, 'kmsKeys', 'tenant treasury key')).toBe(1);
+    expect(quantity(idle, 'dynamoStorage', 'tenant registry')).toBeCloseTo(0.001, 12);
+    expect(totalUsd(idle)).toBeCloseTo(
+      95_040 * PRICES.dynamoReadRequestUnit.usd +
+        17_280 * PRICES.sqsStandardRequest.usd +
+        1 +
+        0.001 * (PRICES.dynamoStorageGbMonth.usd + PRICES.dynamoPitrGbMonth.usd),
+      12,
+    );
+    // Without payouts it has no key of its own.
+    const free = idleTenantCharges([{ perTick: watch, perMonth: 43_200 }], { treasuryKeys: 0, registryBytes: 0 });
+    expect(totalUsd(free)).toBeCloseTo(86_400 * PRICES.dynamoReadRequestUnit.usd, 12);
   });
 });
