@@ -84,6 +84,10 @@ export function localTenants(options: LocalTenantsOptions) {
         token,
         bot: { id, username: request.username, first_name: request.name ?? request.username },
       });
+      // Its admin chat has the bot as a member before onboarding sets that chat's command menu, as on Telegram.
+      if (request.adminChatId != null) {
+        options.peer.group(request.adminChatId, `${request.username} admins`, { bots: [id] });
+      }
       const outcome = await onboardBot(
         {
           token,
