@@ -136,7 +136,8 @@ async function startBroadcast(stack: LocalStack, bot: LocalBot, text: string): P
         .sent(chat, { bot: bot.id })
         .slice(before)
         .find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'bc:go')),
-    60_000,
+    // Every bot's admin asks at once: the last of a hundred first updates waits behind the others.
+    180_000,
   );
   await group.pressButton(admin, confirm.message_id, 'bc:go');
   return confirm.message_id;
