@@ -4,7 +4,15 @@ import {
   DynamoStatsCounters,
   TELEGRAM_COUNTER_KEY,
 } from '../../core/desk/admin/index.js';
-import { broadcastHandlers, DynamoBroadcastStore } from '../../core/desk/broadcasts/index.js';
+import {
+  BroadcastCancelJob,
+  BroadcastPageJob,
+  BroadcastSendJob,
+  BroadcastStartJob,
+  broadcastHandlers,
+  DynamoBroadcastStore,
+} from '../../core/desk/broadcasts/index.js';
+import { switchedOff } from '../../core/desk/features.js';
 import { fifoQueues } from '../../core/desk/settings.js';
 import { describeError } from '../../core/platform/errors.js';
 import { DynamoJobProgress, type JobHandler, SqsJobQueue } from '../../core/platform/jobs/index.js';
@@ -111,16 +119,19 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
         adminChatId,
         windowMs: settings.notify.digestWindowSeconds * 1000,
       }),
-      ...broadcastHandlers({
-        admins,
-        adminChatId,
-        store: new DynamoBroadcastStore(stores),
-        directory,
-        deliver,
-        queue,
-        pageSize: settings.notify.broadcastPageSize,
-        paid: settings.notify.paidBroadcast,
-      }),
+      // A bot without broadcasts: a broadcast's jobs still queued are parked (`feature.off`), never sent.
+      ...(found.profile.features.broadcasts
+        ? broadcastHandlers({
+            admins,
+            adminChatId,
+            store: new DynamoBroadcastStore(stores),
+            directory,
+            deliver,
+            queue,
+            pageSize: settings.notify.broadcastPageSize,
+            paid: settings.notify.paidBroadcast,
+          })
+        : switchedOff('broadcasts', [BroadcastStartJob, BroadcastPageJob, BroadcastSendJob, BroadcastCancelJob])),
     ];
   };
   return composeConsumer('notify', config, handlers, log);
