@@ -80,11 +80,32 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
       }
     },
   });
+  // What outlives a rebuild of a bot's handlers (every few seconds, to follow its record): its pacers,
+  // whose windows hold this container's recent sends, and its token, opened once per sealed value.
+  const pacersOf = new Map<TenantId, ReturnType<typeof containerPacers>>();
+  const tokens = new Map<TenantId, { sealed: string; token: Promise<string> }>();
+  const tokenOf = (tenant: TenantId, sealed: string) => {
+    let opened = tokens.get(tenant);
+    if (opened?.sealed !== sealed) {
+      const token = openBotToken(vault, tenant, sealed);
+      opened = { sealed, token };
+      tokens.set(tenant, opened);
+      token.catch(() => {
+        if (tokens.get(tenant) === opened) tokens.delete(tenant);
+      });
+    }
+    return opened.token;
+  };
   /** One bot's handlers: its items, its token, and its own share of Telegram's limits (per bot, not per deployment). */
   const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
     const found = await tenants.get(tenant);
     if (!found) throw unknownTenant(tenant);
-    const token = found.record ? await openBotToken(vault, tenant, found.record.sealedToken) : config.telegram.token;
+    const token = found.record ? await tokenOf(tenant, found.record.sealedToken) : config.telegram.token;
+    let pacers = pacersOf.get(tenant);
+    if (!pacers) {
+      pacers = containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency);
+      pacersOf.set(tenant, pacers);
+    }
     const adminChatId = found.profile.adminChatId ?? 0;
     const admins = found.profile.adminUserIds;
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
@@ -95,7 +116,7 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
       gateway: found.record ? noticingRevocation(bot, tenant) : bot,
       progress: new DynamoJobProgress({ ...stores, retainSeconds: settings.queues.notify.dlqRetentionSeconds }),
       pace: new DynamoChatPace(stores),
-      pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),
+      pacers,
       directory,
       maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
       count429: (at) => counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, at),

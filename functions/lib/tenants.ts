@@ -75,8 +75,14 @@ export function profileOf(record: TenantRecord): TenantProfile {
  * through a short cache, so a container reads a tenant's record once every few seconds at most,
  * and sees a removal or a revocation within that time).
  */
-export function tenantDirectory(options: { home: TenantProfile; client: DynamoDBClient; tableName: string }) {
-  const registry = cachedTenants(new DynamoTenantRegistry(options));
+export function tenantDirectory(options: {
+  home: TenantProfile;
+  client: DynamoDBClient;
+  tableName: string;
+  /** The registry cache's clock (default `Date.now`). */
+  now?: () => number;
+}) {
+  const registry = cachedTenants(new DynamoTenantRegistry(options), options.now ? { now: options.now } : {});
   return {
     /** The active bot of `tenant`, its record when registered; undefined for any other id. */
     async get(tenant: TenantId): Promise<{ profile: TenantProfile; record?: TenantRecord } | undefined> {
@@ -111,8 +117,10 @@ export function tenantSettings(options: {
   tableName: string;
   /** The stage's own bot's admins and treasury; it offers every feature. */
   home: Omit<TenantSettings, 'features'>;
+  /** The registry cache's clock (default `Date.now`). */
+  now?: () => number;
 }) {
-  const registry = cachedTenants(new DynamoTenantRegistry(options));
+  const registry = cachedTenants(new DynamoTenantRegistry(options), options.now ? { now: options.now } : {});
   const home: TenantSettings = { ...options.home, features: HOME_FEATURES };
   return async (tenant: TenantId): Promise<TenantSettings> => {
     const record = await registry.get(tenant);
