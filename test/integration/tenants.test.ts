@@ -17,6 +17,8 @@ import { payRequest, pressPaidUntil, requestDeposit } from '../helpers/stack-dep
 let stack: LocalStack;
 let second: LocalBot;
 let client: DynamoDBClient;
+/** A bot onboarded without payouts. */
+let plain: LocalBot;
 const OPERATOR = 7_001;
 
 beforeAll(async () => {
@@ -225,7 +227,7 @@ describe('many bots on one deployment (local stack)', () => {
   it('serves a bot without payouts: /withdraw and /deposit answered politely, nothing queued; a payout job still queued is parked', {
     timeout: 120_000,
   }, async () => {
-    const plain = await stack.addBot({ username: 'plain_desk_bot', operator: OPERATOR, features: { payouts: false } });
+    plain = await stack.addBot({ username: 'plain_desk_bot', operator: OPERATOR, features: { payouts: false } });
     expect(plain.record.treasury).toBeNull();
     const commands = stack.telegram
       .bot(plain.id)
@@ -282,6 +284,42 @@ describe('many bots on one deployment (local stack)', () => {
       20_000,
     );
     expect(help.text).not.toContain('/withdraw');
+  });
+
+  it('follows a change of a bot’s features within seconds: watches switched off, /watch is answered so', {
+    timeout: 90_000,
+  }, async () => {
+    const user = stack.telegram.user(42_007, { first_name: 'Gil', language_code: 'en' }).to(plain.id);
+    const address = Keypair.generate().publicKey.toBase58();
+    await user.sendText('/help');
+    await stack.telegram.waitFor(() => user.botMessages().find((m) => m.text.includes('/watch')), 20_000);
+    const registry = new DynamoTenantRegistry({ client, tableName: stack.dynamodb.tableName });
+    const stored = await registry.read(String(plain.id));
+    const features = { ...stored!.record.features, watches: false };
+    expect(await registry.replace({ ...stored!.record, features }, stored!.version)).toBe('replaced');
+    // Warm containers read the record again within their caches' seconds, and build the bot anew.
+    const deadline = Date.now() + 40_000;
+    let refused = false;
+    while (!refused && Date.now() < deadline) {
+      const before = user.botMessages().length;
+      await user.sendText('/watches');
+      const answer = await stack.telegram.waitFor(() => user.botMessages().slice(before)[0], 20_000);
+      refused = answer.text.includes('does not offer address watches');
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    expect(refused).toBe(true);
+    await user.sendText(`/watch ${address}`);
+    await stack.telegram.waitFor(
+      () => user.botMessages().filter((m) => m.text.includes('does not offer address watches'))[1],
+      20_000,
+    );
+    await user.sendText('/help');
+    // Its second /help (the first listed /watch).
+    const help = await stack.telegram.waitFor(
+      () => user.botMessages().filter((m) => m.text.includes('/balance'))[1],
+      20_000,
+    );
+    expect(help.text).not.toContain('/watch');
   });
 
   it('offboards the second bot: its webhook is deleted, the webhook stops serving it, the home bot goes on', {
