@@ -133,10 +133,14 @@ export const TABLE_GRANTS = {
     // list, for a schedule's tick to run for each active tenant.
     { read: ['rpccache#*', 'counters#rpc', 'tenants', 'tenant#*'], write: ['rpccache#*', 'counters#rpc'] },
   ),
-  aiWorker: tenants({
-    read: ['ai#*'],
-    write: ['ai#*'],
-  }),
+  aiWorker: tenants(
+    {
+      read: ['ai#*'],
+      write: ['ai#*'],
+    },
+    // The registry's record of the bot: is it served, does it offer the assistant.
+    { read: ['tenant#*'] },
+  ),
   vaultWorker: tenants(
     {
       read: ['secrets#*'],
