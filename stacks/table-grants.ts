@@ -138,16 +138,18 @@ export const TABLE_GRANTS = {
       read: ['ai#*'],
       write: ['ai#*'],
     },
-    // The registry's record of the bot: is it served, does it offer the assistant.
-    { read: ['tenant#*'] },
+    // The registry's record of the bot: is it served, does it offer the assistant; the tenant list
+    // (the deployment's own bot is listed with no record).
+    { read: ['tenants', 'tenant#*'] },
   ),
   vaultWorker: tenants(
     {
       read: ['secrets#*'],
       write: ['secrets#*'],
     },
-    // The registry's record of the bot: its admins (service credentials are an admin's).
-    { read: ['tenant#*'] },
+    // The registry's record of the bot: its admins (service credentials are an admin's); the tenant
+    // list (the deployment's own bot is listed with no record).
+    { read: ['tenants', 'tenant#*'] },
   ),
   signer: tenants(
     {
@@ -155,8 +157,9 @@ export const TABLE_GRANTS = {
       read: ['payout#*', 'deposit#*', 'depositref#*', 'balance#*', 'hold#*', 'ledger#*', 'users'],
       write: [...PAYOUTS, ...BALANCES, 'deposit#*', 'gauge#deposits.pending'],
     },
-    // The registry's record of the bot: its admins and its own treasury key.
-    { read: ['tenant#*'] },
+    // The registry's record of the bot: its admins and its own treasury key; the tenant list (the
+    // deployment's own bot is listed with no record).
+    { read: ['tenants', 'tenant#*'] },
   ),
 } as const satisfies Record<string, TableGrant>;
 

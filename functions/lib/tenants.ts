@@ -120,11 +120,24 @@ export function tenantSettings(options: {
   /** The registry cache's clock (default `Date.now`). */
   now?: () => number;
 }) {
-  const registry = cachedTenants(new DynamoTenantRegistry(options), options.now ? { now: options.now } : {});
+  const table = new DynamoTenantRegistry(options);
+  const registry = cachedTenants(table, options.now ? { now: options.now } : {});
   const home: TenantSettings = { ...options.home, features: HOME_FEATURES };
+  // The deployment's own bot is listed among the tenants with no record (webhook registration
+  // enlists it). A bot with neither (purged, or an id no bot here ever had) is never taken for it:
+  // its jobs are parked, not run with the stage's admins and treasury. Its id never changes in a
+  // container's life, so it is read once.
+  let homeId: TenantId | undefined;
+  const isHome = async (tenant: TenantId) => {
+    if (homeId === undefined && (await table.listed(tenant))) homeId = tenant;
+    return homeId === tenant;
+  };
   return async (tenant: TenantId): Promise<TenantSettings> => {
     const record = await registry.get(tenant);
-    if (!record) return home;
+    if (!record) {
+      if (await isHome(tenant)) return home;
+      throw unknownTenant(tenant);
+    }
     if (record.status !== 'active') throw unknownTenant(tenant);
     return {
       adminUserIds: new Set(record.adminUserIds),

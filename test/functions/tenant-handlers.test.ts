@@ -55,12 +55,12 @@ function world() {
     { ordered: false, now },
   );
   let n = 0;
-  const send = async () => {
+  const send = async (tenant: string = BOT) => {
     n += 1;
     const [sealed] = sealJobs([{ job: Probe, payload: {}, chatId: 1, userId: 1 }], {
       idPrefix: `p${n}`,
       traceId: 'p',
-      tenant: BOT,
+      tenant,
       now: new Date(),
     });
     const record: QueueRecord = {
@@ -127,5 +127,32 @@ describe("a consumer's handlers of a registered bot", () => {
     await w.send();
     expect(w.ran).toHaveLength(served + 2);
     expect(w.parked.map((p) => p.code)).toEqual(['tenant.unknown', 'tenant.unknown']);
+  });
+});
+
+describe('a job of a bot with no record', () => {
+  it("runs as the deployment's own bot only when that bot is listed (enlisted at registration); any other id is parked as tenant.unknown", async () => {
+    const HOME_ID = '5550009';
+    const w = world();
+    // Not enlisted yet: nothing takes it for the home bot.
+    await w.send(HOME_ID);
+    expect(w.parked.map((p) => p.code)).toEqual(['tenant.unknown']);
+    expect(w.ran).toEqual([]);
+
+    await registry.enlist({ id: HOME_ID, username: 'home_bot' });
+    w.advance(11_000);
+    await w.send(HOME_ID);
+    expect(w.ran).toEqual([{ admins: [1], watches: true }]);
+
+    // A purged bot (its record and its listing deleted), or an id no bot here ever had: parked,
+    // never run with the home bot's admins and treasury.
+    const PURGED = '5550010';
+    await registry.create(tenantRecord(PURGED, { status: 'removed', removedAt: 1, purgeAfter: 2 }));
+    expect(await registry.delete((await registry.get(PURGED))!)).toBe('deleted');
+    w.advance(11_000);
+    await w.send(PURGED);
+    await w.send('5550011');
+    expect(w.parked.map((p) => p.code)).toEqual(['tenant.unknown', 'tenant.unknown', 'tenant.unknown']);
+    expect(w.ran).toHaveLength(1);
   });
 });

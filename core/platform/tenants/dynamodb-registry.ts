@@ -56,6 +56,12 @@ export class DynamoTenantRegistry {
     return (await this.read(botId))?.record;
   }
 
+  /** Whether the bot is among the deployment's tenants (`enlist`ed, or created and not yet purged). */
+  async listed(botId: TenantId): Promise<boolean> {
+    const { pk, sk } = TENANT_KEYS.all(botId);
+    return (await this.table.get(pk, sk)) !== undefined;
+  }
+
   /** The record and its version (for `replace`), or undefined. */
   async read(botId: TenantId): Promise<StoredTenant | undefined> {
     const { pk, sk } = TENANT_KEYS.record(botId);
