@@ -94,11 +94,11 @@ export async function register(event: unknown): Promise<void> {
   const me = GetMeSchema.parse(await env.telegram.call({ method: 'getMe', params: {} }));
   const tableName = process.env[ENV.tableName];
   if (!tableName) throw new ConfigError(`${ENV.tableName} is not set`);
-  await new DynamoTenantRegistry({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName }).enlist({
-    id: botId,
-    username: me.username,
-  });
+  const registry = new DynamoTenantRegistry({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName });
+  await registry.enlist({ id: botId, username: me.username });
   env.log.info('tenant.enlisted', { botId });
+  // Where bots onboarded through the manager bot point their webhooks (`<base>/telegram/<botId>`).
+  await registry.setWebhookBase(parsed.data.params.url.replace(/\/telegram$/, ''));
 }
 
 const GetMeSchema = z.object({ username: z.string().check(z.minLength(1)) });

@@ -31,6 +31,7 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
         treasuryAddress: config.treasuryAddress,
       }),
     log,
+    { intakePublicKey: config.intakePublicKey },
   );
 }
 

@@ -70,7 +70,7 @@ export async function startStackFunctions(options: StackFunctionsOptions): Promi
     if (webhookUrl && options.registerWebhook) {
       await setWebhook(options.registerWebhook.apiRoot, options.registerWebhook.bot, webhookUrl, options.settings);
     }
-    if (options.enlist) await enlist(options.wiring, options.enlist);
+    if (options.enlist) await enlist(options.wiring, options.enlist, webhookUrl);
   } catch (error) {
     await runner.stop();
     throw error;
@@ -83,14 +83,16 @@ function nameOf(functions: Readonly<Record<string, FunctionWiring>>, fn: Functio
   return Object.entries(functions).find(([, wiring]) => wiring === fn)?.[0] ?? 'unknown';
 }
 
-/** As the deploy script does: the stage's bot in the tenant list, so a schedule's tick runs for it. */
-async function enlist(wiring: StackWiring, bot: LocalTelegramOptions): Promise<void> {
+/**
+ * As the deploy script does: the stage's bot in the tenant list, so a schedule's tick runs for it,
+ * and the webhook's base URL (`<url>` of `<url>/telegram`), for the manager bot's onboarding.
+ */
+async function enlist(wiring: StackWiring, bot: LocalTelegramOptions, webhookUrl: string | undefined): Promise<void> {
   const client = new DynamoDBClient(localClientConfig(wiring.dynamodbEndpoint));
   try {
-    await new DynamoTenantRegistry({ client, tableName: wiring.tableName }).enlist({
-      id: String(botIdOf(bot.token)),
-      username: bot.botUsername,
-    });
+    const registry = new DynamoTenantRegistry({ client, tableName: wiring.tableName });
+    await registry.enlist({ id: String(botIdOf(bot.token)), username: bot.botUsername });
+    if (webhookUrl) await registry.setWebhookBase(webhookUrl.replace(/\/telegram$/, ''));
   } finally {
     client.destroy();
   }
