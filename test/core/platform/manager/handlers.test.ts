@@ -94,7 +94,8 @@ const run = (envelope: JobEnvelope, handlerLog: Logger = log) =>
 /** The text of the last notice the worker queued for `chatId`. */
 function lastNotice(chatId: number): string {
   const found = queue.sent.filter((j) => j.envelope.chatId === chatId).at(-1);
-  return (found?.envelope.payload as { calls: TelegramCall[] }).calls[0]!.params.text as string;
+  if (!found) throw new Error(`no notice for ${chatId}`);
+  return (found.envelope.payload as { calls: TelegramCall[] }).calls[0]!.params.text as string;
 }
 
 const onboardJob = (bot: LocalBot, options: { userId?: number; sealedFor?: number; payouts?: boolean } = {}) =>

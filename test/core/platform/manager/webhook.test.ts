@@ -72,7 +72,7 @@ describe('manageBots (the manager bot in the webhook)', () => {
     const secretPart = token.split(':')[1]!;
     expect(JSON.stringify(queue.sent)).not.toContain(secretPart);
     expect(JSON.stringify(log.lines)).not.toContain(secretPart);
-    const sealed = (onboard?.envelope.payload as { sealed: string }).sealed;
+    const sealed = (onboard!.envelope.payload as { sealed: string }).sealed;
     expect(await openIntake(testIntakeKey(), sealed, tokenIntakeContext(OPERATOR))).toBe(token);
     await expect(openIntake(testIntakeKey(), sealed, tokenIntakeContext(OPERATOR + 1))).rejects.toThrow();
   });
