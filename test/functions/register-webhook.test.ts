@@ -112,6 +112,12 @@ describe('webhook registration against the Telegram peer', () => {
     expect(await registry.active()).toContain('123456789');
   });
 
+  it('records the webhook’s base URL, where bots onboarded through the manager bot point theirs', async () => {
+    await register({ params: PARAMS });
+    const registry = new DynamoTenantRegistry({ client: local.client, tableName: local.tableName });
+    expect(await registry.webhookBase()).toBe(PARAMS.url.replace(/\/telegram$/, ''));
+  });
+
   it('sets the command menus: user commands in private chats, admin commands in the admin chat, in both languages', async () => {
     await register({ params: PARAMS });
     const names = (list: { command: string }[]) => list.map((c) => c.command);
