@@ -16,6 +16,10 @@ describe('findBotToken', () => {
     const disguised = `\uFEFF1234\u200B56789\u200D:\u2060AAHdq\u00ADTcvCH1vGWJxfSeofSAs0K5PALDsaw1\u200C`;
     expect(findBotToken(disguised)).toEqual({ kind: 'alone', token: TOKEN, payouts: false });
     expect(findBotToken(`123456789 : ${SECRET}`)).toEqual({ kind: 'alone', token: TOKEN, payouts: false });
+    // Split by spaces or a line break when pasted: still the token, when the message is nothing else.
+    const split = `123456789:${SECRET.slice(0, 12)} ${SECRET.slice(12, 30)}\n${SECRET.slice(30)}`;
+    expect(findBotToken(split)).toEqual({ kind: 'alone', token: TOKEN, payouts: false });
+    expect(findBotToken(`${split} payouts`)).toEqual({ kind: 'alone', token: TOKEN, payouts: true });
   });
 
   it('finds a token among other words (embedded: refused, never onboarded)', () => {
