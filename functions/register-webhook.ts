@@ -11,6 +11,7 @@ import { commandMenus } from '../core/desk/bot/index.js';
 import { ENV } from '../core/desk/settings.js';
 import { ConfigError, describeError } from '../core/platform/errors.js';
 import { createLogger, type Logger } from '../core/platform/log.js';
+import { withManagerCommands } from '../core/platform/manager/index.js';
 import { webhookSecretOf } from '../core/platform/onboarding/index.js';
 import type { WebhookSettings } from '../core/platform/settings.js';
 import { HttpChatGateway } from '../core/platform/telegram/index.js';
@@ -87,7 +88,8 @@ export async function register(event: unknown): Promise<void> {
     allowedUpdates: payload.allowed_updates,
     maxConnections: payload.max_connections,
   });
-  const menus = commandMenus(adminChatId);
+  // The stage's own bot is also the manager bot: its private chats list the operators' commands too.
+  const menus = withManagerCommands(commandMenus(adminChatId));
   for (const menu of menus) await env.telegram.call({ method: 'setMyCommands', params: { ...menu } });
   env.log.info('commands.registered', { lists: menus.length });
   // Listed among the tenants, so a schedule's tick runs for the stage's own bot too.

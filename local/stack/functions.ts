@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { commandMenus } from '../../core/desk/bot/index.js';
 import type { QueueName, StageSettings } from '../../core/desk/settings.js';
+import { withManagerCommands } from '../../core/platform/manager/index.js';
 import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
 import { DynamoTenantRegistry, tenantOfToken } from '../../core/platform/tenants/index.js';
 import type { FunctionWiring } from '../../stacks/manifest.js';
@@ -98,7 +99,7 @@ async function enlist(wiring: StackWiring, bot: LocalTelegramOptions, webhookUrl
   }
 }
 
-/** The deploy script's calls, made to the peer: `setWebhook`, then the command menus (`setMyCommands`). */
+/** The deploy script's calls, made to the peer: `setWebhook`, then the command menus (`setMyCommands`, the manager's included). */
 async function setWebhook(
   apiRoot: string,
   bot: LocalTelegramOptions,
@@ -113,7 +114,9 @@ async function setWebhook(
     allowed_updates: settings.webhook.allowedUpdates,
     max_connections: settings.webhook.maxConnections,
   });
-  for (const menu of commandMenus(LOCAL_ADMIN_CHAT_ID)) await callPeer(apiRoot, bot, 'setMyCommands', menu);
+  for (const menu of withManagerCommands(commandMenus(LOCAL_ADMIN_CHAT_ID))) {
+    await callPeer(apiRoot, bot, 'setMyCommands', menu);
+  }
 }
 
 async function callPeer(apiRoot: string, bot: LocalTelegramOptions, method: string, params: object): Promise<void> {

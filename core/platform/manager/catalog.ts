@@ -45,6 +45,10 @@ export const managerMessages = /* @__PURE__ */ catalog(
     'manager.remove.not_yours': '❌ You operate no bot {id} here.',
     'manager.remove.already': 'Bot {id} was already removed.',
     'manager.remove.unavailable': '⏳ Removing bot {id} failed for a moment. Try again in a minute.',
+    'manager.command.addbot': 'Add your own bot to the platform',
+    'manager.command.mybots': 'Your bots on the platform',
+    'manager.command.usage': 'Your bots’ usage of their plans',
+    'manager.command.removebot': 'Remove one of your bots',
   } as const,
   {
     'manager.addbot':
@@ -81,6 +85,10 @@ export const managerMessages = /* @__PURE__ */ catalog(
     'manager.remove.not_yours': '❌ 您在此没有 ID 为 {id} 的机器人。',
     'manager.remove.already': '机器人 {id} 已经移除。',
     'manager.remove.unavailable': '⏳ 移除机器人 {id} 暂时失败。请一分钟后再试。',
+    'manager.command.addbot': '将您自己的机器人添加到平台',
+    'manager.command.mybots': '您在平台上的机器人',
+    'manager.command.usage': '您的机器人的套餐用量',
+    'manager.command.removebot': '移除您的一个机器人',
   },
 );
 
