@@ -10,7 +10,6 @@ import {
 import { fifoQueues } from '../../core/desk/settings.js';
 import { buildSignedTransfer, treasuryAddress } from '../../core/desk/solana/index.js';
 import { vaultHandlers } from '../../core/desk/vault/index.js';
-import { TransientError } from '../../core/platform/errors.js';
 import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { SigningKey } from '../../core/platform/keys/index.js';
 import {
@@ -95,23 +94,17 @@ function managerOnboarding(
     intake: deps.intake,
     queue: deps.queue,
     commands: commandMenus(0).filter((menu) => menu.scope.type !== 'chat'),
-    onboard: async () => {
+    onboard: { registry, vault: deps.vault, treasuryKeys, telegram, now: Date.now },
+    webhook: async () => {
       const baseUrl = await registry.webhookBase();
-      if (baseUrl === undefined)
-        throw new TransientError('manager.no_webhook', 'the deploy has not recorded the webhook URL');
-      return {
-        registry,
-        vault: deps.vault,
-        treasuryKeys,
-        telegram,
-        webhook: {
-          baseUrl,
-          masterSecret: onboarding.masterSecret,
-          allowedUpdates: settings.webhook.allowedUpdates,
-          maxConnections: settings.webhook.maxConnections,
-        },
-        now: Date.now,
-      };
+      return baseUrl === undefined
+        ? undefined
+        : {
+            baseUrl,
+            masterSecret: onboarding.masterSecret,
+            allowedUpdates: settings.webhook.allowedUpdates,
+            maxConnections: settings.webhook.maxConnections,
+          };
     },
     offboard: {
       registry,

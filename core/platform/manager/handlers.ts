@@ -1,4 +1,4 @@
-import { PoisonJobError } from '../errors.js';
+import { PoisonJobError, TransientError } from '../errors.js';
 import { emitFrom, handle, type JobEnvelope, type JobHandler, type JobQueue } from '../jobs/index.js';
 import { CiphertextRejectedError, type IntakeKeyService, openIntake } from '../keys/index.js';
 import {
@@ -8,6 +8,7 @@ import {
   type OnboardOutcome,
   offboardBot,
   onboardBot,
+  type WebhookRoute,
 } from '../onboarding/index.js';
 import { type QuotaMeter, usageReport } from '../quotas/index.js';
 import { type Deliver, notice } from '../telegram/index.js';
@@ -33,8 +34,10 @@ function operatorOf(job: JobEnvelope): { userId: number; chatId: number } {
 
 export interface OnboardingWorkerDeps {
   readonly intake: IntakeKeyService;
-  /** Onboarding's dependencies (the webhook route is read when a job needs it). */
-  readonly onboard: () => Promise<Omit<OnboardDeps, 'log'>>;
+  /** Onboarding's dependencies but the webhook route. */
+  readonly onboard: Omit<OnboardDeps, 'log' | 'webhook'>;
+  /** The deployment's webhook route, read when a job needs it; undefined until the deploy recorded its URL. */
+  readonly webhook: () => Promise<WebhookRoute | undefined>;
   readonly offboard: Omit<OffboardDeps, 'log'>;
   /** The command menus a new bot gets (`setMyCommands`, in order): the bot module's. */
   readonly commands: readonly CommandList[];
@@ -63,6 +66,10 @@ export function onboardingHandlers(deps: OnboardingWorkerDeps): JobHandler[] {
       log.warn('manager.sealed_rejected');
       return say(job, chatId, t('manager.sealed_rejected'));
     }
+    const webhook = await deps.webhook();
+    // Before the first deploy has recorded where the webhook is: retried later, as any transient failure.
+    if (webhook === undefined)
+      throw new TransientError('manager.no_webhook', 'the deploy has not recorded the webhook URL');
     const outcome = await onboardBot(
       {
         token,
@@ -71,7 +78,7 @@ export function onboardingHandlers(deps: OnboardingWorkerDeps): JobHandler[] {
         features: managerFeatures(job.payload.payouts),
         commands: deps.commands,
       },
-      { ...(await deps.onboard()), log },
+      { ...deps.onboard, webhook, log },
     );
     log.info('manager.onboard', { outcome: outcome.kind });
     return say(job, chatId, onboardText(t, outcome));

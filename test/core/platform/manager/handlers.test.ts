@@ -42,34 +42,35 @@ async function newBot(): Promise<LocalBot> {
 
 let apiRoot = '';
 let handlers: JobHandler[];
+const WEBHOOK = {
+  baseUrl: 'https://desk.example',
+  masterSecret: MASTER,
+  allowedUpdates: ['message'],
+  maxConnections: 10,
+};
 
-beforeAll(async () => {
-  world = await startTenantWorld('manager-test');
-  handlers = onboardingHandlers({
+/** The worker's dependencies on the local table, KMS and the current bot's Telegram peer. */
+function workerDeps(webhook: () => Promise<typeof WEBHOOK | undefined>): Parameters<typeof onboardingHandlers>[0] {
+  const telegram = (token: string) => botSetupApi(token, { apiRoot, timeoutMs: 2_000 });
+  return {
     intake: testIntakeKey(),
     queue,
     commands: [{ commands: [{ command: 'start', description: 'Start' }], scope: { type: 'all_private_chats' } }],
-    onboard: async () => ({
+    onboard: {
       registry: world.registry,
       vault: world.vault,
       treasuryKeys: world.treasuryKeys,
-      telegram: (token) => botSetupApi(token, { apiRoot, timeoutMs: 2_000 }),
-      webhook: {
-        baseUrl: 'https://desk.example',
-        masterSecret: MASTER,
-        allowedUpdates: ['message'],
-        maxConnections: 10,
-      },
-      now: Date.now,
-    }),
-    offboard: {
-      registry: world.registry,
-      vault: world.vault,
-      telegram: (token) => botSetupApi(token, { apiRoot, timeoutMs: 2_000 }),
-      removalGraceSeconds: 86_400,
+      telegram,
       now: Date.now,
     },
-  });
+    webhook,
+    offboard: { registry: world.registry, vault: world.vault, telegram, removalGraceSeconds: 86_400, now: Date.now },
+  };
+}
+
+beforeAll(async () => {
+  world = await startTenantWorld('manager-test');
+  handlers = onboardingHandlers(workerDeps(async () => WEBHOOK));
 }, 60_000);
 afterAll(async () => {
   for (const bot of bots) await bot.peer.stop();
@@ -199,6 +200,16 @@ describe('onboardingHandlers (the vault worker’s part of the manager)', () => 
     expect(bot.peer.bot().webhookInfo().url).toBe('');
     await run(job(BotRemoveJob, { botId: bot.id, lang: 'en' as const }));
     expect(lastNotice(OPERATOR)).toBe(`Bot ${bot.id} was already removed.`);
+  });
+
+  it('leaves a job for a retry, and says nothing yet, until the deploy has recorded the webhook URL', async () => {
+    const bot = await newBot();
+    apiRoot = bot.peer.apiRoot;
+    const early = onboardingHandlers(workerDeps(async () => undefined)).find((h) => h.job === BotOnboardJob)!;
+    const before = queue.sent.length;
+    await expect(early.run(onboardJob(bot), log)).rejects.toMatchObject({ code: 'manager.no_webhook' });
+    expect(queue.sent).toHaveLength(before);
+    expect(await world.registry.get(bot.id)).toBeUndefined();
   });
 
   it('parks a manager job that is not an operator’s private-chat job', async () => {
