@@ -156,6 +156,19 @@ describe('onboardingHandlers (the vault worker’s part of the manager)', () => 
     expect(JSON.stringify(log.lines)).not.toContain(secretPart);
   });
 
+  it('a job delivered twice at once still makes one record and one named treasury key', async () => {
+    const bot = await newBot();
+    apiRoot = bot.peer.apiRoot;
+    const twice = onboardJob(bot);
+    await Promise.all([run(twice), run(twice)]);
+    expect(await world.registry.get(bot.id)).toMatchObject({ status: 'active', operators: [OPERATOR] });
+    expect(await treasuryAliases(bot.id)).toHaveLength(1);
+    const { Aliases } = await world.kmsClient.send(new ListAliasesCommand({}));
+    const named = Aliases?.find((a) => a.AliasName?.endsWith(`-tenant-${bot.id}`))?.TargetKeyId;
+    expect((await world.registry.get(bot.id))?.treasury?.keyId).toBe(named);
+    expect((await world.registry.listOperatedBy(OPERATOR)).filter((b) => b.id === bot.id)).toHaveLength(1);
+  });
+
   it('refuses a bot another operator already has here', async () => {
     const bot = await newBot();
     apiRoot = bot.peer.apiRoot;
