@@ -105,8 +105,8 @@ export function manageBots(process: UpdateProcessor, deps: ManagerDeps): UpdateP
     const message = messageOf(update);
     const userId = message?.from?.id;
     if (!message || userId === undefined || message.chat.id !== userId) return guarded(update);
-    const t = texts(languageOf(message.from));
     const lang = languageOf(message.from);
+    const t = texts(lang);
     const chatId = message.chat.id;
     const found = findBotToken(message.text ?? message.caption);
     if (found) {
