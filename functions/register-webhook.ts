@@ -11,6 +11,7 @@ import { commandMenus } from '../core/desk/bot/index.js';
 import { ENV } from '../core/desk/settings.js';
 import { ConfigError, describeError } from '../core/platform/errors.js';
 import { createLogger, type Logger } from '../core/platform/log.js';
+import { withManagerCommands } from '../core/platform/manager/index.js';
 import { webhookSecretOf } from '../core/platform/onboarding/index.js';
 import type { WebhookSettings } from '../core/platform/settings.js';
 import { HttpChatGateway } from '../core/platform/telegram/index.js';
@@ -87,18 +88,19 @@ export async function register(event: unknown): Promise<void> {
     allowedUpdates: payload.allowed_updates,
     maxConnections: payload.max_connections,
   });
-  const menus = commandMenus(adminChatId);
+  // The stage's own bot is also the manager bot: its private chats list the operators' commands too.
+  const menus = withManagerCommands(commandMenus(adminChatId));
   for (const menu of menus) await env.telegram.call({ method: 'setMyCommands', params: { ...menu } });
   env.log.info('commands.registered', { lists: menus.length });
   // Listed among the tenants, so a schedule's tick runs for the stage's own bot too.
   const me = GetMeSchema.parse(await env.telegram.call({ method: 'getMe', params: {} }));
   const tableName = process.env[ENV.tableName];
   if (!tableName) throw new ConfigError(`${ENV.tableName} is not set`);
-  await new DynamoTenantRegistry({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName }).enlist({
-    id: botId,
-    username: me.username,
-  });
+  const registry = new DynamoTenantRegistry({ client: new DynamoDBClient({ maxAttempts: 3 }), tableName });
+  await registry.enlist({ id: botId, username: me.username });
   env.log.info('tenant.enlisted', { botId });
+  // Where bots onboarded through the manager bot point their webhooks (`<base>/telegram/<botId>`).
+  await registry.setWebhookBase(parsed.data.params.url.replace(/\/telegram$/, ''));
 }
 
 const GetMeSchema = z.object({ username: z.string().check(z.minLength(1)) });

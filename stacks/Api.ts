@@ -16,14 +16,15 @@ export const WEBHOOK_PATH = 'telegram';
 
 /**
  * The deploy-time function registering the webhook and the command menus: it needs the token, the
- * webhook secret and the admin chat (whose command menu it sets), and writes one item: the stage's
- * bot in the tenant list (`tenants`), so a schedule's tick runs for it.
+ * webhook secret and the admin chat (whose command menu it sets), and writes two items: the stage's
+ * bot in the tenant list (`tenants`), so a schedule's tick runs for it, and the webhook's base URL
+ * (`deployment`), where the manager bot's onboarding points new bots.
  */
 export const WEBHOOK_REGISTRATION = {
   entry: 'functions/register-webhook.ts',
   secrets: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'ADMIN_CHAT_ID'],
   sendsTo: [],
-  table: { read: [], write: ['tenants'] },
+  table: { read: [], write: ['tenants', 'deployment'] },
 } as const satisfies FunctionWiring;
 
 /** The deploy-time function deleting the webhook: the token is all `deleteWebhook` takes. */

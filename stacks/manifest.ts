@@ -86,7 +86,7 @@ export type SecretName = (typeof SECRETS)[number];
 export const secretEnvName = (name: SecretName): string => `SST_Secret_value_${name}`;
 
 /** The KMS actions functions may be granted. */
-export type KmsAction = 'kms:GenerateDataKey' | 'kms:Decrypt' | 'kms:Sign' | 'kms:GetPublicKey';
+export type KmsAction = 'kms:GenerateDataKey' | 'kms:Decrypt' | 'kms:Sign' | 'kms:GetPublicKey' | 'kms:DescribeKey';
 
 /** Use of one of the stage's keys; `purposes` restricts it to those `kms:EncryptionContext:purpose` values. */
 export interface KeyGrant {
@@ -119,6 +119,13 @@ export interface FunctionWiring {
    * these actions on the account's keys carrying that tag, and no other.
    */
   readonly tenantTreasuryKeys?: readonly KmsAction[];
+  /**
+   * Puts bots on the deployment (the manager bot's onboarding): creates their treasury keys
+   * (`kms:CreateKey` and `kms:TagResource` only with the `tenant` tag and no other, `kms:CreateAlias`
+   * only under the stage's tenant treasury alias prefix and on tenant-tagged keys), and calls the Bot
+   * API with their tokens (given `TELEGRAM_API_ROOT`).
+   */
+  readonly onboardsBots?: true;
   /**
    * Reads the depth of every queue and DLQ (`sqs:GetQueueAttributes` on each, nothing else), for
    * the admins' `/stats`; it is given every queue's and DLQ's URL. One function at most.
@@ -182,11 +189,16 @@ export const FUNCTIONS = {
     consumes: 'ai',
     table: TABLE_GRANTS.aiWorker,
   },
-  /** Stores users' secrets: opens what the webhook sealed to the intake key, seals it under a data key. */
+  /**
+   * Stores users' secrets: opens what the webhook sealed to the intake key, seals it under a data key.
+   * Also the manager bot's onboarding: opens a bot token an operator sent (sealed to the intake key
+   * too), sets the bot up and seals its token under the project key; removes a bot for its operator.
+   */
   vaultWorker: {
     entry: 'functions/vault-worker.ts',
     // ADMIN_USER_IDS: service credentials are an admin's, checked again here.
-    secrets: ['ADMIN_USER_IDS'],
+    // TELEGRAM_WEBHOOK_SECRET: an onboarded bot's webhook secret derives from it.
+    secrets: ['ADMIN_USER_IDS', 'TELEGRAM_WEBHOOK_SECRET'],
     sendsTo: ['notify'],
     consumes: 'vault',
     table: TABLE_GRANTS.vaultWorker,
@@ -195,9 +207,12 @@ export const FUNCTIONS = {
       {
         key: 'project',
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        purposes: [USER_SECRET_PURPOSE, SERVICE_SECRET_PURPOSE],
+        purposes: [USER_SECRET_PURPOSE, SERVICE_SECRET_PURPOSE, BOT_TOKEN_PURPOSE],
       },
     ],
+    // A bot with payouts gets its own treasury key (found again by its alias on a retry).
+    tenantTreasuryKeys: ['kms:DescribeKey', 'kms:GetPublicKey'],
+    onboardsBots: true,
   },
   /**
    * The only function that may sign with the treasury key: signs and settles payouts (payouts queue),

@@ -92,8 +92,9 @@ export const TABLE_GRANTS = {
       write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],
     },
     // The registry's record of the bot a job speaks as: its sealed token and its admins; marked
-    // revoked when Telegram refuses its token (401).
-    { read: ['tenant#*'], write: ['tenant#*'] },
+    // revoked when Telegram refuses its token (401). `operator#`: an operator's bots, for the
+    // manager bot's /mybots and /usage.
+    { read: ['tenant#*', 'operator#*'], write: ['tenant#*'] },
   ),
   rpcWorker: tenants(
     {
@@ -148,8 +149,13 @@ export const TABLE_GRANTS = {
       write: ['secrets#*'],
     },
     // The registry's record of the bot: its admins (service credentials are an admin's); the tenant
-    // list (the deployment's own bot is listed with no record).
-    { read: ['tenants', 'tenant#*'] },
+    // list (the deployment's own bot is listed with no record). The manager bot's onboarding writes
+    // a bot's record and its index items (`tenants`, `operator#`), reading where the webhook is
+    // (`deployment`).
+    {
+      read: ['tenant#*', 'tenants', 'operator#*', 'deployment'],
+      write: ['tenant#*', 'tenants', 'operator#*'],
+    },
   ),
   signer: tenants(
     {

@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type App, type FunctionProps, Function as SstFunction, type Stack } from 'sst/constructs';
 import { ENV, QUEUE_NAMES, type QueueName, stageSettings } from '../core/desk/settings.js';
-import { consumedQueues, type FunctionWiring, type KeyGrant, type KeyName } from './manifest.js';
+import { consumedQueues, type FunctionWiring, type KeyGrant, type KeyName, keyAlias } from './manifest.js';
 import type { AppSecrets } from './Secrets.js';
 import { statefulRemovalPolicy } from './stage.js';
 import { assertKeyPatterns, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS, type TableGrant } from './table-grants.js';
@@ -119,9 +119,9 @@ export function handlerPath(entry: string, exportName: string): string {
   return `${entry.replace(/\.[cm]?[jt]sx?$/, '')}.${exportName}`;
 }
 
-/** Holding the bot token is what makes a function talk to the Bot API. */
+/** Holding the bot token, or onboarding bots with theirs, is what makes a function talk to the Bot API. */
 export function talksToTelegram(wiring: FunctionWiring): boolean {
-  return wiring.secrets.includes('TELEGRAM_BOT_TOKEN');
+  return wiring.secrets.includes('TELEGRAM_BOT_TOKEN') || wiring.onboardsBots === true;
 }
 
 /**
@@ -213,7 +213,41 @@ export function policyStatements(
       }),
     );
   }
+  if (wiring.onboardsBots) statements.push(...onboardingStatements(resources));
   return statements;
+}
+
+/**
+ * Making registered bots' treasury keys, and nothing more: `CreateKey` (which names no resource)
+ * and the `TagResource` it needs only with the `tenant` tag and no other tag, so every key made is
+ * one the tenant statements cover; `CreateAlias` only for an alias under the stage's tenant
+ * treasury prefix, pointing at a tenant-tagged key (CreateAlias is authorized on both).
+ */
+function onboardingStatements(resources: WiringResources): iam.PolicyStatement[] {
+  const stack = cdk.Stack.of(resources.table);
+  const app = stack.node.root as App;
+  const tenantTag = {
+    Null: { 'aws:RequestTag/tenant': 'false' },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant'] },
+  };
+  const aliasPrefix = keyAlias(app.name, app.stage, 'treasury').replace(/^alias\//, '');
+  return [
+    new iam.PolicyStatement({ actions: ['kms:CreateKey'], resources: ['*'], conditions: tenantTag }),
+    new iam.PolicyStatement({
+      actions: ['kms:TagResource'],
+      resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+      conditions: tenantTag,
+    }),
+    new iam.PolicyStatement({
+      actions: ['kms:CreateAlias'],
+      resources: [stack.formatArn({ service: 'kms', resource: 'alias', resourceName: `${aliasPrefix}-*` })],
+    }),
+    new iam.PolicyStatement({
+      actions: ['kms:CreateAlias'],
+      resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+      conditions: { StringLike: { 'aws:ResourceTag/tenant': '*' } },
+    }),
+  ];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { commandMenus } from '../../core/desk/bot/index.js';
 import {
   DepositCreditJob,
   DepositDecideJob,
@@ -27,7 +28,9 @@ import {
   KmsSigningKey,
 } from '../../core/platform/keys/index.js';
 import type { Logger } from '../../core/platform/log.js';
-import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
+import { onboardingHandlers } from '../../core/platform/manager/index.js';
+import { botSetupApi, DEFAULT_REMOVAL_GRACE_SECONDS, KmsTreasuryKeys } from '../../core/platform/onboarding/index.js';
+import { DynamoTenantRegistry, scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer, consumeBySource } from './compose.js';
 import type { SignerConfig, VaultWorkerConfig } from './config.js';
@@ -56,16 +59,69 @@ export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {
     tableName,
     home: { adminUserIds: config.adminUserIds, treasury: undefined },
   });
-  const handlers = async (tenant: TenantId) =>
-    vaultHandlers({
+  const manager = managerOnboarding(config, { kms, vault, intake, queue, dynamo });
+  const handlers = async (tenant: TenantId) => [
+    ...vaultHandlers({
       admins: (await settingsOf(tenant)).adminUserIds,
       secrets: new DynamoSecretStore({ client: scopeToTenant(dynamo, tenant), tableName }),
       vault,
       intake,
       queue,
       settings: settings.vault,
-    });
+    }),
+    // Only the manager bot's webhook (the deployment's own bot) queues these.
+    ...manager,
+  ];
   return composeConsumer('vault', config, handlers, log);
+}
+
+/**
+ * The manager bot's jobs in the vault worker, which alone opens what the webhook seals to the intake
+ * key: onboarding a bot from its token (a new bot gets the desk's user menus; its admin chat, if any,
+ * is set later) and removing one. The webhook's base URL is the one the deploy recorded.
+ */
+function managerOnboarding(
+  config: VaultWorkerConfig,
+  deps: {
+    kms: ReturnType<typeof kmsClient>;
+    vault: ReturnType<typeof createEnvelopeVault>;
+    intake: KmsIntakeKey;
+    queue: SqsJobQueue;
+    dynamo: ReturnType<typeof dynamoClient>;
+  },
+) {
+  const { settings, onboarding } = config;
+  const registry = new DynamoTenantRegistry({ client: deps.dynamo, tableName: config.tableName });
+  const telegram = (token: string) => botSetupApi(token, { apiRoot: onboarding.apiRoot });
+  const treasuryKeys = new KmsTreasuryKeys({
+    client: deps.kms,
+    aliasPrefix: onboarding.treasuryAliasPrefix,
+    addressOf: treasuryAddress,
+  });
+  return onboardingHandlers({
+    intake: deps.intake,
+    queue: deps.queue,
+    commands: commandMenus(0).filter((menu) => menu.scope.type !== 'chat'),
+    onboard: { registry, vault: deps.vault, treasuryKeys, telegram, now: Date.now },
+    webhook: async () => {
+      const baseUrl = await registry.webhookBase();
+      return baseUrl === undefined
+        ? undefined
+        : {
+            baseUrl,
+            masterSecret: onboarding.masterSecret,
+            allowedUpdates: settings.webhook.allowedUpdates,
+            maxConnections: settings.webhook.maxConnections,
+          };
+    },
+    offboard: {
+      registry,
+      vault: deps.vault,
+      telegram,
+      removalGraceSeconds: DEFAULT_REMOVAL_GRACE_SECONDS,
+      now: Date.now,
+    },
+  });
 }
 
 /** The treasury's signer: payout transfers built with web3.js, signed by the KMS Ed25519 key. */

@@ -18,6 +18,7 @@ import { describeError } from '../../core/platform/errors.js';
 import { DynamoJobProgress, type JobHandler, SqsJobQueue } from '../../core/platform/jobs/index.js';
 import { createEnvelopeVault, KmsDataKeys } from '../../core/platform/keys/index.js';
 import type { Logger } from '../../core/platform/log.js';
+import { managerNotifyHandlers } from '../../core/platform/manager/index.js';
 import { noteUnauthorized, openBotToken } from '../../core/platform/onboarding/index.js';
 import { DynamoQuotaMeter, PLANS, quotaUsageHandler } from '../../core/platform/quotas/index.js';
 import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
@@ -131,7 +132,17 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
               bot: found.profile.username,
             }),
           ]
-        : []),
+        : // The deployment's own bot is the manager bot: an operator's /mybots and /usage, over their bots' records and meters.
+          managerNotifyHandlers({
+            registry,
+            deliver,
+            meterOf: (record) =>
+              new DynamoQuotaMeter({
+                client: scopeToTenant(dynamo, record.id),
+                tableName: config.tableName,
+                plan: PLANS[record.plan],
+              }),
+          })),
       telegramSendHandler(deliver),
       userStatusHandler(directory),
       adminDigestHandler({

@@ -32,6 +32,7 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
         features: tenant.features,
       }),
     log,
+    { intakePublicKey: config.intakePublicKey },
   );
 }
 

@@ -4,7 +4,8 @@ import { ENV, QUEUE_NAMES, type QueueName, type StageSettings, stageSettings } f
 import { ConfigError } from '../../core/platform/errors.js';
 import { parseIntakePublicKey } from '../../core/platform/keys/index.js';
 import { explorerTxUrlProblem } from '../../core/platform/settings.js';
-import { type SecretName, secretEnvName } from '../../stacks/manifest.js';
+import { APP_NAME } from '../../stacks/app.js';
+import { keyAlias, type SecretName, secretEnvName } from '../../stacks/manifest.js';
 
 /**
  * Function configuration, parsed and validated once per container from the environment the
@@ -242,17 +243,24 @@ export function rpcWorkerConfig(env: Readonly<Record<string, string | undefined>
 
 export interface VaultWorkerConfig extends ConsumerConfig, AdminCheckingConfig {
   queueUrls: Pick<Record<QueueName, string>, 'notify'>;
-  /** The project key (data keys of users' secrets) and the intake key (what the webhook sealed). */
+  /** The project key (data keys of users' secrets, bots' tokens) and the intake key (what the webhook sealed). */
   keys: { project: string; intake: string };
+  /**
+   * What onboarding a bot from the manager bot needs: the Bot API root, the master secret each bot's
+   * webhook secret derives from, and the alias prefix of tenants' treasury keys (`npm run bot:add`'s).
+   */
+  onboarding: { apiRoot: string; masterSecret: string; treasuryAliasPrefix: string };
 }
 
-/** Config of the vault worker: the table, the notify queue, and its two keys. */
+/** Config of the vault worker: the table, the notify queue, its two keys, and what onboarding a bot needs. */
 export function vaultWorkerConfig(env: Readonly<Record<string, string | undefined>>): VaultWorkerConfig {
   const schema = z.extend(consumerSchema('vault'), {
     ...queueUrls(['notify']),
     [ENV.keyId.project]: nonEmpty,
     [ENV.keyId.intake]: nonEmpty,
+    [ENV.telegramApiRoot]: url,
     ...secret('ADMIN_USER_IDS', userIds),
+    ...secret('TELEGRAM_WEBHOOK_SECRET', webhookSecret),
   });
   const values = parse(schema, env) as Record<string, string>;
   return {
@@ -260,6 +268,11 @@ export function vaultWorkerConfig(env: Readonly<Record<string, string | undefine
     adminUserIds: admins(values),
     queueUrls: { notify: values[ENV.queueUrl.notify]! },
     keys: { project: values[ENV.keyId.project]!, intake: values[ENV.keyId.intake]! },
+    onboarding: {
+      apiRoot: values[ENV.telegramApiRoot]!,
+      masterSecret: values[secretEnvName('TELEGRAM_WEBHOOK_SECRET')]!,
+      treasuryAliasPrefix: `${keyAlias(APP_NAME, values[ENV.stage]!, 'treasury')}-`,
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import {
 } from '../../core/platform/ingress/index.js';
 import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
+import { manageBots, refuseBotTokens } from '../../core/platform/manager/index.js';
 import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
 import { answerUsage, DynamoQuotaMeter, meterUpdates, PLANS } from '../../core/platform/quotas/index.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
@@ -18,23 +19,32 @@ import type { BotWebhookConfig } from './config.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 import { homeTenant, type TenantProfile, tenantDirectory } from './tenants.js';
 
+/** The manager bot's needs (`core/platform/manager/`): the intake key operators' tokens are sealed to. */
+export interface ManagerOptions {
+  readonly intakePublicKey: Uint8Array;
+}
+
 /**
  * The webhook of every bot on the deployment (`POST /telegram/<botId>`), built once per container
  * from validated config: each bot's sessions and update ledger in DynamoDB under its own tenant's
  * keys, its jobs to SQS carrying its tenant, its turn run with no network, each update applied
  * exactly once (`core/platform/ingress/`). A bot's part is built on its first update, and again when
- * its record changed (other admins, features or plan), as the registry cache reads it.
+ * its record changed (other admins, features or plan), as the registry cache reads it. With
+ * `manager`, the deployment's own bot is also the manager bot (operators add their bots by
+ * sending it their tokens); a registered bot deletes and refuses any token sent to it.
  */
 export function composeBotWebhook<C extends PlatformContext<object>>(
   config: BotWebhookConfig,
   botFor: (tenant: TenantProfile) => BotModule<C>,
   log: Logger,
+  manager?: ManagerOptions,
 ) {
   const { settings, telegram } = config;
   // One client for every table access and every tenant: each SDK client costs a cold start its own set-up and connection pool.
   const dynamo = dynamoClient();
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
-  const tenants = tenantDirectory({ home: homeTenant(config), client: dynamo, tableName: config.tableName });
+  const homeBot = homeTenant(config);
+  const tenants = tenantDirectory({ home: homeBot, client: dynamo, tableName: config.tableName });
   /** Each bot's endpoint, with the record it was built from (the home bot has none). */
   const endpoints = new Map<TenantId, { record: string | undefined; endpoint: BotEndpoint }>();
 
@@ -62,6 +72,12 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
       log: botLog,
     });
     const plan = tenant.plan === undefined ? undefined : PLANS[tenant.plan];
+    // The deployment's own bot is also the manager bot; every other bot deletes and refuses a token sent to it.
+    const guard = { tenant: tenant.id, queue, manager: homeBot.username, log: botLog };
+    const guarded =
+      tenant.id === homeBot.id && manager
+        ? manageBots(process, { ...guard, intakePublicKey: manager.intakePublicKey })
+        : refuseBotTokens(process, guard);
     return {
       secret: webhookSecretOf(telegram.webhookSecret, tenant.id),
       log: botLog,
@@ -69,7 +85,7 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
       // its operators' `/usage` is answered before that, so they see it when the bot is over.
       process: plan
         ? answerUsage(
-            meterUpdates(process, {
+            meterUpdates(guarded, {
               tenant: tenant.id,
               bot: tenant.username,
               plan,
@@ -80,7 +96,7 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
             }),
             { tenant: tenant.id, operators: tenant.operators, queue },
           )
-        : process,
+        : guarded,
     };
   }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { commandMenus } from '../../core/desk/bot/index.js';
 import type { QueueName, StageSettings } from '../../core/desk/settings.js';
+import { withManagerCommands } from '../../core/platform/manager/index.js';
 import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
 import { DynamoTenantRegistry, tenantOfToken } from '../../core/platform/tenants/index.js';
 import type { FunctionWiring } from '../../stacks/manifest.js';
@@ -70,7 +71,7 @@ export async function startStackFunctions(options: StackFunctionsOptions): Promi
     if (webhookUrl && options.registerWebhook) {
       await setWebhook(options.registerWebhook.apiRoot, options.registerWebhook.bot, webhookUrl, options.settings);
     }
-    if (options.enlist) await enlist(options.wiring, options.enlist);
+    if (options.enlist) await enlist(options.wiring, options.enlist, webhookUrl);
   } catch (error) {
     await runner.stop();
     throw error;
@@ -83,20 +84,22 @@ function nameOf(functions: Readonly<Record<string, FunctionWiring>>, fn: Functio
   return Object.entries(functions).find(([, wiring]) => wiring === fn)?.[0] ?? 'unknown';
 }
 
-/** As the deploy script does: the stage's bot in the tenant list, so a schedule's tick runs for it. */
-async function enlist(wiring: StackWiring, bot: LocalTelegramOptions): Promise<void> {
+/**
+ * As the deploy script does: the stage's bot in the tenant list, so a schedule's tick runs for it,
+ * and the webhook's base URL (`<url>` of `<url>/telegram`), for the manager bot's onboarding.
+ */
+async function enlist(wiring: StackWiring, bot: LocalTelegramOptions, webhookUrl: string | undefined): Promise<void> {
   const client = new DynamoDBClient(localClientConfig(wiring.dynamodbEndpoint));
   try {
-    await new DynamoTenantRegistry({ client, tableName: wiring.tableName }).enlist({
-      id: String(botIdOf(bot.token)),
-      username: bot.botUsername,
-    });
+    const registry = new DynamoTenantRegistry({ client, tableName: wiring.tableName });
+    await registry.enlist({ id: String(botIdOf(bot.token)), username: bot.botUsername });
+    if (webhookUrl) await registry.setWebhookBase(webhookUrl.replace(/\/telegram$/, ''));
   } finally {
     client.destroy();
   }
 }
 
-/** The deploy script's calls, made to the peer: `setWebhook`, then the command menus (`setMyCommands`). */
+/** The deploy script's calls, made to the peer: `setWebhook`, then the command menus (`setMyCommands`, the manager's included). */
 async function setWebhook(
   apiRoot: string,
   bot: LocalTelegramOptions,
@@ -111,7 +114,9 @@ async function setWebhook(
     allowed_updates: settings.webhook.allowedUpdates,
     max_connections: settings.webhook.maxConnections,
   });
-  for (const menu of commandMenus(LOCAL_ADMIN_CHAT_ID)) await callPeer(apiRoot, bot, 'setMyCommands', menu);
+  for (const menu of withManagerCommands(commandMenus(LOCAL_ADMIN_CHAT_ID))) {
+    await callPeer(apiRoot, bot, 'setMyCommands', menu);
+  }
 }
 
 async function callPeer(apiRoot: string, bot: LocalTelegramOptions, method: string, params: object): Promise<void> {

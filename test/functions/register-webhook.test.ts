@@ -112,10 +112,25 @@ describe('webhook registration against the Telegram peer', () => {
     expect(await registry.active()).toContain('123456789');
   });
 
-  it('sets the command menus: user commands in private chats, admin commands in the admin chat, in both languages', async () => {
+  it('records the webhook’s base URL, where bots onboarded through the manager bot point theirs', async () => {
+    await register({ params: PARAMS });
+    const registry = new DynamoTenantRegistry({ client: local.client, tableName: local.tableName });
+    expect(await registry.webhookBase()).toBe(PARAMS.url.replace(/\/telegram$/, ''));
+  });
+
+  it('sets the command menus: user and manager commands in private chats, admin commands in the admin chat, in both languages', async () => {
     await register({ params: PARAMS });
     const names = (list: { command: string }[]) => list.map((c) => c.command);
-    expect(names(peer.myCommands('all_private_chats'))).toEqual(commandsFor('user').map((c) => c.name));
+    expect(names(peer.myCommands('all_private_chats'))).toEqual([
+      ...commandsFor('user').map((c) => c.name),
+      'addbot',
+      'mybots',
+      'usage',
+      'removebot',
+    ]);
+    expect(peer.myCommands('all_private_chats', 'zh').find((c) => c.command === 'addbot')?.description).toBe(
+      '将您自己的机器人添加到平台',
+    );
     expect(peer.myCommands('all_private_chats', 'zh').find((c) => c.command === 'withdraw')?.description).toBe(
       conversationTranslator('zh')('command.withdraw'),
     );

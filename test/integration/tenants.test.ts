@@ -111,8 +111,8 @@ describe('many bots on one deployment (local stack)', () => {
     const session = (bot: number) => `${tenantKeyPrefix(String(bot))}session#42001:42001`;
     expect(keys).toContain(session(stack.bot.id));
     expect(keys).toContain(session(second.id));
-    // Every item is either a tenant's (under its prefix) or the deployment's own (registry, RPC cache and counters).
-    const deployment = /^(tenants|tenant#\d+|operator#\d+|rpccache#.*|counters#rpc)$/;
+    // Every item is either a tenant's (under its prefix) or the deployment's own (registry, webhook URL, RPC cache and counters).
+    const deployment = /^(tenants|tenant#\d+|operator#\d+|deployment|rpccache#.*|counters#rpc)$/;
     const stray = keys.filter(
       (pk) =>
         !pk.startsWith(tenantKeyPrefix(String(stack.bot.id))) &&

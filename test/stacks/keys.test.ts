@@ -132,14 +132,14 @@ describe('Keys stack', () => {
     ]);
   });
 
-  it('lets the vault worker use the project key directly only for secrets, the notify worker only to open bot tokens, and anyone only through DynamoDB', () => {
+  it('lets the vault worker use the project key directly only for secrets and bots’ tokens (it onboards bots), the notify worker only to open bot tokens, and anyone only through DynamoDB', () => {
     const project = keyWithSpec(undefined);
     expect(usersOf(project)).toEqual([
       { role: 'wallet-desk-test-notifyWorker', actions: ['kms:Decrypt'], purposes: ['bot-token'] },
       {
         role: 'wallet-desk-test-vaultWorker',
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        purposes: ['user-secret', 'service-credential'],
+        purposes: ['user-secret', 'service-credential', 'bot-token'],
       },
     ]);
     const [viaDynamoDb, ...more] = policyOf(project).filter((s) => s.Condition?.StringEquals?.['kms:ViaService']);

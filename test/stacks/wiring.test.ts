@@ -9,6 +9,7 @@ import {
   stageSettings,
   USER_SECRET_PURPOSE,
 } from '../../core/desk/settings.js';
+import { BOT_TOKEN_PURPOSE } from '../../core/platform/settings.js';
 import { WEBHOOK_REGISTRATION, WEBHOOK_UNREGISTRATION } from '../../stacks/Api.js';
 import {
   BUNDLE_ALIASES,
@@ -42,7 +43,15 @@ const WIRED: Record<string, FunctionWiring> = {
   registerWebhook: WEBHOOK_REGISTRATION,
   unregisterWebhook: WEBHOOK_UNREGISTRATION,
 };
-const TELEGRAM_FUNCTIONS = ['webhook', 'notifyWorker', 'alarmNotifier', 'registerWebhook', 'unregisterWebhook'];
+// The vault worker onboards bots from the manager bot: it calls the Bot API with their tokens.
+const TELEGRAM_FUNCTIONS = [
+  'webhook',
+  'notifyWorker',
+  'vaultWorker',
+  'alarmNotifier',
+  'registerWebhook',
+  'unregisterWebhook',
+];
 
 let app: SynthesizedTestApp;
 
@@ -85,8 +94,13 @@ function keyNamesOf(id: string, statement: Statement): KeyName[] {
   return resolvedResources(id, statement).map(keyNameOf);
 }
 
+/** The actions that make registered bots' treasury keys (`onboardsBots`). */
+const KEY_MAKING = ['kms:CreateKey', 'kms:TagResource', 'kms:CreateAlias'];
+const isKeyMaking = (s: Statement) => actionsOf(s).every((action) => KEY_MAKING.includes(action));
+
 /** The statement on registered bots' own treasury keys: any key of the account tagged with a tenant. */
-const isTenantTreasury = (s: Statement) => JSON.stringify(s.Condition ?? {}).includes('aws:ResourceTag/tenant');
+const isTenantTreasury = (s: Statement) =>
+  !isKeyMaking(s) && JSON.stringify(s.Condition ?? {}).includes('aws:ResourceTag/tenant');
 
 function statementsWith(id: string, prefix: string): Statement[] {
   return app.roleStatements(id).filter((s) => actionsOf(s).some((action) => action.startsWith(prefix)));
@@ -156,7 +170,8 @@ describe('Function wiring', () => {
       for (const statement of app.roleStatements(id)) {
         expect(statement.Effect).toBe('Allow');
         for (const action of actionsOf(statement)) expect(action).not.toMatch(/(^|:)\*$/);
-        if (resourcesOf(statement).includes('*')) {
+        // CreateKey names no resource: it is allowed only with the tenant tag (see the onboarding test below).
+        if (resourcesOf(statement).includes('*') && !actionsOf(statement).includes('kms:CreateKey')) {
           expect(actionsOf(statement).every((action) => action.startsWith('xray:'))).toBe(true);
         }
       }
@@ -243,7 +258,8 @@ describe('Function wiring', () => {
       expect(tagged.map((statement) => actionsOf(statement).sort())).toEqual(
         wiring.tenantTreasuryKeys ? [[...wiring.tenantTreasuryKeys].sort()] : [],
       );
-      const direct = statements.filter((s) => !viaTable.includes(s) && !tagged.includes(s));
+      const direct = statements.filter((s) => !viaTable.includes(s) && !tagged.includes(s) && !isKeyMaking(s));
+      expect(statements.some(isKeyMaking)).toBe(wiring.onboardsBots === true);
       const granted = direct.map((statement) => ({
         key: keyNamesOf(id, statement),
         actions: actionsOf(statement).sort(),
@@ -301,7 +317,34 @@ describe('Function wiring', () => {
       expect(sign.filter((s) => !tagged.includes(s)).flatMap((s) => keyNamesOf('signer', s))).toEqual(['treasury']);
     });
 
-    it('lets only the vault worker decrypt outside DynamoDB (the project key only under the user-secret or service-credential context, or the intake key), and the notify worker only bot tokens', () => {
+    it('lets only the vault worker make treasury keys: tagged with their tenant and nothing else, aliased under the stage’s tenant prefix', () => {
+      expect(ids.filter((id) => app.roleStatements(id).some(isKeyMaking))).toEqual(['vaultWorker']);
+      const making = app.roleStatements('vaultWorker').filter(isKeyMaking);
+      const tenantTagOnly = {
+        Null: { 'aws:RequestTag/tenant': 'false' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant'] },
+      };
+      const byAction = (action: string) => making.filter((s) => actionsOf(s).includes(action));
+      expect(byAction('kms:CreateKey').map((s) => [actionsOf(s), s.Condition])).toEqual([
+        [['kms:CreateKey'], tenantTagOnly],
+      ]);
+      expect(byAction('kms:TagResource').map((s) => s.Condition)).toEqual([tenantTagOnly]);
+      const aliases = byAction('kms:CreateAlias');
+      expect(aliases).toHaveLength(2);
+      const onAlias = aliases.find((s) => JSON.stringify(resourcesOf(s)).includes(':alias/'));
+      expect(JSON.stringify(resourcesOf(onAlias!))).toContain(`:alias/wallet-desk-${STAGE}-treasury-*`);
+      expect(onAlias?.Condition).toBeUndefined();
+      const onKey = aliases.find((s) => s !== onAlias);
+      expect(onKey?.Condition).toEqual({ StringLike: { 'aws:ResourceTag/tenant': '*' } });
+      // Using those keys: only what finding one again by its alias and reading its address need.
+      expect(
+        statementsWith('vaultWorker', 'kms:')
+          .filter(isTenantTreasury)
+          .map((s) => actionsOf(s).sort()),
+      ).toEqual([['kms:DescribeKey', 'kms:GetPublicKey']]);
+    });
+
+    it('lets only the vault worker decrypt outside DynamoDB (the project key only under the user-secret, service-credential or bot-token context, or the intake key), and the notify worker only bot tokens', () => {
       const direct = (id: string) =>
         statementsWith(id, 'kms:').filter(
           (s) => actionsOf(s).includes('kms:Decrypt') && !JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
@@ -316,7 +359,9 @@ describe('Function wiring', () => {
         const [key] = keyNamesOf('vaultWorker', statement);
         if (key === 'project') {
           expect(statement.Condition).toEqual({
-            StringEquals: { 'kms:EncryptionContext:purpose': [USER_SECRET_PURPOSE, SERVICE_SECRET_PURPOSE] },
+            StringEquals: {
+              'kms:EncryptionContext:purpose': [USER_SECRET_PURPOSE, SERVICE_SECRET_PURPOSE, BOT_TOKEN_PURPOSE],
+            },
           });
         } else expect(key).toBe('intake');
       }

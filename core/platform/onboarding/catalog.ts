@@ -4,11 +4,11 @@ import { catalog, translators } from '../i18n/index.js';
 export const tenantMessages = /* @__PURE__ */ catalog(
   {
     'tenant.revoked':
-      '⚠️ Telegram no longer accepts the token of @{username}, so the bot has stopped answering. If you revoked it in @BotFather, add the bot again with its new token (npm run bot:add); its users and data are kept.',
+      '⚠️ Telegram no longer accepts the token of @{username}, so the bot has stopped answering. If you revoked it in @BotFather, send me its new token to add the bot again (/addbot); its users and data are kept.',
   },
   {
     'tenant.revoked':
-      '⚠️ Telegram 已不再接受 @{username} 的令牌，机器人已停止回复。如果您在 @BotFather 中撤销了它，请用新令牌重新添加该机器人（npm run bot:add）；其用户和数据均保留。',
+      '⚠️ Telegram 已不再接受 @{username} 的令牌，机器人已停止回复。如果您在 @BotFather 中撤销了它，请把新令牌发给我以重新添加该机器人（/addbot）；其用户和数据均保留。',
   },
 );
 

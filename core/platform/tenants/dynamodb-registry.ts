@@ -12,6 +12,8 @@ export const TENANT_KEYS = {
   all: (botId: TenantId) => ({ pk: 'tenants', sk: botId }),
   /** The bots of one operator: `pk = operator#<userId>`, `sk = <botId>` (with `username`). */
   operated: (userId: number, botId: TenantId) => ({ pk: `operator#${userId}`, sk: botId }),
+  /** Where the deployment's webhook is: `pk = deployment`, `sk = webhook` (with `baseUrl`), written at deploy time. */
+  webhook: { pk: 'deployment', sk: 'webhook' },
 } as const;
 
 /** A record and the version its item had when read (every write adds 1). */
@@ -154,6 +156,22 @@ export class DynamoTenantRegistry {
   async enlist(bot: { id: TenantId; username: string }): Promise<void> {
     const { pk, sk } = TENANT_KEYS.all(bot.id);
     await this.table.put({ pk: { S: pk }, sk: { S: sk }, username: { S: bot.username } });
+  }
+
+  /**
+   * Records the deployment's webhook base URL (a bot's webhook is `<baseUrl>/telegram/<botId>`), as
+   * the deploy learns it: what onboards a bot at run time reads it here (the functions cannot be
+   * given the URL of the function serving the webhook without a cycle between the stacks).
+   */
+  async setWebhookBase(baseUrl: string): Promise<void> {
+    const { pk, sk } = TENANT_KEYS.webhook;
+    await this.table.put({ pk: { S: pk }, sk: { S: sk }, baseUrl: { S: baseUrl } });
+  }
+
+  /** The deployment's webhook base URL, or undefined before the deploy recorded it. */
+  async webhookBase(): Promise<string | undefined> {
+    const { pk, sk } = TENANT_KEYS.webhook;
+    return (await this.table.get(pk, sk))?.baseUrl?.S;
   }
 
   /**

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { commandMenus } from '../../../core/desk/bot/index.js';
 import { QUEUE_NAMES, type QueueName, stageSettings } from '../../../core/desk/settings.js';
+import { withManagerCommands } from '../../../core/platform/manager/index.js';
 import { webhookSecretOf } from '../../../core/platform/onboarding/index.js';
 import { DynamoTenantRegistry } from '../../../core/platform/tenants/index.js';
 import { localClientConfig } from '../../../local/aws/common.js';
@@ -94,12 +95,13 @@ describe('startStackFunctions', () => {
         // As the deploy script enlists it: the stage's bot is a tenant, so a schedule's tick runs for it.
         const registry = new DynamoTenantRegistry({ client, tableName: dynamodb.tableName });
         expect(await registry.active()).toEqual([String(bot.id)]);
-        // As the deploy script sets them: user commands in private chats, admin ones in the admin chat, both languages.
-        for (const menu of commandMenus(LOCAL_ADMIN_CHAT_ID)) {
+        // As the deploy script sets them: user (and the manager bot's) commands in private chats, admin ones in the admin chat, both languages.
+        for (const menu of withManagerCommands(commandMenus(LOCAL_ADMIN_CHAT_ID))) {
           const scope = menu.scope.type === 'chat' ? `chat:${menu.scope.chat_id}` : menu.scope.type;
           expect(telegram.peer.myCommands(scope, menu.language_code)).toEqual(menu.commands);
         }
         expect(telegram.peer.myCommands('all_private_chats', 'zh').map((c) => c.command)).toContain('deposit');
+        expect(telegram.peer.myCommands('all_private_chats').map((c) => c.command)).toContain('addbot');
         const echoed = await fetch(`${functions.webhookUrl}/${bot.id}`, { method: 'POST', body: '{}' });
         expect(echoed.ok).toBe(true);
         expect(functions.runner.stats().functions.webhook?.invocations).toBe(1);

@@ -129,6 +129,14 @@ describe('DynamoTenantRegistry', () => {
     expect((error as AppError).code).toBe('tenants.corrupt');
   });
 
+  it('records the deployment’s webhook base URL outside every tenant, and reads none before it is recorded', async () => {
+    expect(await registry.webhookBase()).toBeUndefined();
+    await registry.setWebhookBase('https://abc.lambda-url.eu-central-1.on.aws');
+    await registry.setWebhookBase('https://def.lambda-url.eu-central-1.on.aws');
+    expect(await registry.webhookBase()).toBe('https://def.lambda-url.eu-central-1.on.aws');
+    expect(TENANT_KEYS.webhook).toEqual({ pk: 'deployment', sk: 'webhook' });
+  });
+
   it('fails as transient when DynamoDB is away', async () => {
     const id = botId();
     await local.db.stop();
