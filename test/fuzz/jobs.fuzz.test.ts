@@ -16,7 +16,7 @@
  * - a record that is not a valid envelope of the worker's types is parked with the consumer's
  *   reason (`job.invalid`, `job.unknown_type`, `job.invalid_payload`; `job.no_tenant` for a job
  *   naming no bot, except at the rpc worker, which fans a schedule's tick out to every active bot;
- *   `tenant.unknown` at the notify worker for a bot the deployment does not serve), never retried
+ *   `tenant.unknown` at every worker for a bot the deployment does not serve), never retried
  *   or dropped, unless an earlier record of its group failed; a valid one is never parked for its
  *   shape;
  * - every job a worker queues in turn is a valid envelope of its type, on its type's queue, for a
@@ -109,16 +109,17 @@ const WORKERS: Record<QueueName, () => Consume> = {
 const home = () => String(fuzz.stack.bot.id);
 
 /**
- * Whom each worker serves: the notify worker speaks as the bot, so only as a bot the deployment
- * serves; the others run any tenant's jobs under its keys. The rpc worker fans a tick out.
+ * Whom each worker serves: a bot the deployment serves (here its own bot, listed with no record),
+ * each under its keys; any other tenant's jobs are parked. The rpc worker fans a tick out.
  */
+const servesHome = (tenant: string) => tenant === home();
 const TENANCY: Record<QueueName, () => WorkerTenancy> = {
-  notify: () => ({ serves: (tenant) => tenant === home(), fansOut: false }),
-  rpc: () => ({ fansOut: true }),
-  ai: () => ({ fansOut: false }),
-  vault: () => ({ fansOut: false }),
-  payouts: () => ({ fansOut: false }),
-  decisions: () => ({ fansOut: false }),
+  notify: () => ({ serves: servesHome, fansOut: false }),
+  rpc: () => ({ serves: servesHome, fansOut: true }),
+  ai: () => ({ serves: servesHome, fansOut: false }),
+  vault: () => ({ serves: servesHome, fansOut: false }),
+  payouts: () => ({ serves: servesHome, fansOut: false }),
+  decisions: () => ({ serves: servesHome, fansOut: false }),
 };
 
 /** A FIFO message group as the platform's producers name it: the tenant's chat. */
@@ -182,7 +183,8 @@ async function playBatch(
   }
 
   // What a worker queues in turn is for a tenant of the batch (or one a tick fans out to).
-  const tenants = records.flatMap((r) => tenantOf(r.body) ?? []);
+  const tick = TENANCY[queue]().fansOut && records.some((r) => tenantOf(r.body) === undefined);
+  const tenants = [...records.flatMap((r) => tenantOf(r.body) ?? []), ...(tick ? [home()] : [])];
   for (const target of QUEUE_NAMES) {
     for (const message of await drainQueue(fuzz.sqs, fuzz.stack.sqs.queueUrls[target])) {
       // The local schedule's ticks are not this worker's doing.

@@ -122,7 +122,7 @@ export function queuedJobProblem(queue: string, body: string, tenants?: readonly
 
 /** Which tenants a worker runs jobs for, and what it does with a job that names none. */
 export interface WorkerTenancy {
-  /** Whether the worker serves `tenant` (it speaks as the bot: only the deployment's active bots); any tenant when absent. */
+  /** Whether the worker serves `tenant` (only the deployment's active bots); any tenant when absent. */
   readonly serves?: (tenant: string) => boolean;
   /** A job with no tenant is a schedule's tick, fanned out to every active tenant (the rpc worker); poison elsewhere. */
   readonly fansOut: boolean;

@@ -1,12 +1,14 @@
 /**
  * A local stack for the fuzzers: emulators and peers only (`functions: false`), with this
  * process's environment pointed at them so the functions' own `compose*` code builds its real
- * object graphs here (SDK clients take their endpoints from `AWS_ENDPOINT_URL_*`). Also the
+ * object graphs here (SDK clients take their endpoints from `AWS_ENDPOINT_URL_*`); the stage's bot
+ * is enlisted as registration enlists it. Also the
  * reads a fuzzer makes afterwards: drain a queue, read a session or an update claim.
  */
 import { inflateRawSync } from 'node:zlib';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoTenantRegistry } from '../../core/platform/tenants/index.js';
 import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
 
 export interface FuzzStack {
@@ -28,6 +30,11 @@ export async function startFuzzStack(): Promise<FuzzStack> {
   }
   const dynamo = new DynamoDBClient({ ...localClientConfig(stack.dynamodb.endpoint), maxAttempts: 1 });
   const sqs = new SQSClient({ ...localClientConfig(stack.sqs.endpoint), maxAttempts: 1 });
+  // The stage's bot, listed among the tenants as webhook registration lists it: the workers serve it.
+  await new DynamoTenantRegistry({ client: dynamo, tableName: stack.dynamodb.tableName }).enlist({
+    id: String(stack.bot.id),
+    username: stack.bot.botUsername,
+  });
   return {
     stack,
     dynamo,
