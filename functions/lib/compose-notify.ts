@@ -11,7 +11,7 @@ import { DynamoJobProgress, type JobHandler, SqsJobQueue } from '../../core/plat
 import { createEnvelopeVault, KmsDataKeys } from '../../core/platform/keys/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { noteUnauthorized, openBotToken } from '../../core/platform/onboarding/index.js';
-import { DynamoQuotaMeter, PLANS, quotaUsageHandler } from '../../core/platform/quotas/index.js';
+import { DynamoQuotaMeter, PLANS, quotaUsageHandler, tenantQuota } from '../../core/platform/quotas/index.js';
 import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
 import {
   type ChatGateway,
@@ -120,6 +120,15 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
         queue,
         pageSize: settings.notify.broadcastPageSize,
         paid: settings.notify.paidBroadcast,
+        quota: tenantQuota({
+          ...stores,
+          plan,
+          tenant,
+          bot: found.profile.username,
+          operators: found.profile.operators,
+          queue,
+          log,
+        }),
       }),
     ];
   };
