@@ -87,9 +87,9 @@ export const TABLE_GRANTS = {
   ),
   notifyWorker: tenants(
     {
-      // `usage#`: a registered bot's use of its plan, for its operators' /usage.
+      // `usage#`: a registered bot's use of its plan, for its operators' /usage; its broadcasts counted.
       read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast', 'usage#*'],
-      write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],
+      write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram', 'usage#*'],
     },
     // The registry's record of the bot a job speaks as: its sealed token and its admins; marked
     // revoked when Telegram refuses its token (401).
@@ -113,6 +113,7 @@ export const TABLE_GRANTS = {
         'wallets#*',
         'gauge#wallets.verified',
         ...WATCHES,
+        'usage#*', // a registered bot's watches and stored bytes, held against its plan
       ],
       write: [
         'session#*',
@@ -127,20 +128,24 @@ export const TABLE_GRANTS = {
         'wallets#*',
         'gauge#wallets.verified',
         ...WATCHES,
+        'usage#*',
       ],
     },
     // The deployment's RPC pool: its shared cache and its counters, one for every tenant; the tenant
     // list, for a schedule's tick to run for each active tenant.
     { read: ['rpccache#*', 'counters#rpc', 'tenants', 'tenant#*'], write: ['rpccache#*', 'counters#rpc'] },
   ),
-  aiWorker: tenants({
-    read: ['ai#*'],
-    write: ['ai#*'],
-  }),
+  aiWorker: tenants(
+    // `usage#`: a registered bot's assistant questions, counted against its plan.
+    { read: ['ai#*', 'usage#*'], write: ['ai#*', 'usage#*'] },
+    // The registry's record of the bot: its plan and operators.
+    { read: ['tenant#*'] },
+  ),
   vaultWorker: tenants(
     {
-      read: ['secrets#*'],
-      write: ['secrets#*'],
+      // `usage#`: a registered bot's stored secrets, held against its plan's stored bytes.
+      read: ['secrets#*', 'usage#*'],
+      write: ['secrets#*', 'usage#*'],
     },
     // The registry's record of the bot: its admins (service credentials are an admin's).
     { read: ['tenant#*'] },

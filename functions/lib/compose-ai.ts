@@ -12,6 +12,7 @@ import type { Logger } from '../../core/platform/log.js';
 import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { composeConsumer } from './compose.js';
 import type { AiWorkerConfig } from './config.js';
+import { tenantQuotas } from './quota.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 
 /**
@@ -33,12 +34,14 @@ export function composeAiWorker(config: AiWorkerConfig, log: Logger) {
     queueUrls: { notify: config.queueUrls.notify },
     fifo: fifoQueues(settings),
   });
+  const quotaOf = tenantQuotas({ client: dynamo, tableName: config.tableName, queue, log });
   // One provider and its rate for the deployment; each tenant's memory and quota under its own keys.
   const handlers = async (tenant: TenantId) => {
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
     return assistantHandlers({
       history: new DynamoHistoryStore({ ...stores, idleSeconds: ai.history.idleSeconds }),
       quota: new DynamoQuotaStore(stores),
+      botQuota: await quotaOf(tenant),
       client,
       queue,
       settings: ai,
