@@ -2,7 +2,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { JobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { PLANS, type TenantQuota, tenantQuota } from '../../core/platform/quotas/index.js';
-import { cachedTenants, DynamoTenantRegistry, scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
+import {
+  cachedTenants,
+  DynamoTenantRegistry,
+  scopeToTenant,
+  type TenantId,
+} from '../../core/platform/tenants/index.js';
 
 /**
  * Each bot's quota, as a worker hands it to the bot's handlers: a registered bot's on its plan
