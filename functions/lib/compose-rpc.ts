@@ -38,6 +38,7 @@ import { DynamoTenantRegistry, scopeToTenant, type TenantId } from '../../core/p
 import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer } from './compose.js';
 import type { RpcWorkerConfig } from './config.js';
+import { tenantQuotas } from './quota.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 import { tenantSettings } from './tenants.js';
 
@@ -82,8 +83,10 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
     tableName,
     home: { adminUserIds: config.adminUserIds, treasury: { address: config.treasuryAddress } },
   });
+  const quotaOf = tenantQuotas({ ...shared, queue, log });
   const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
     const { adminUserIds: admins, treasury } = await settingsOf(tenant);
+    const quota = await quotaOf(tenant);
     const stores = { client: scopeToTenant(dynamo, tenant), tableName };
     const statsCounters = new DynamoStatsCounters(stores);
     const seen = new DynamoSeenUsers(stores);
@@ -137,6 +140,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
         solana,
         queue,
         pollMinutes: settings.solana.watchPollMinutes,
+        quota,
       }),
       ...ledgerHandlers({ ledger, queue, payouts, prices }),
       ...adminUserHandlers({
