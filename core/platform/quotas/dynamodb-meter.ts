@@ -1,4 +1,10 @@
-import { ConditionFailed, Table, type TableOptions, TransactionCancelled } from '../adapters/index.js';
+import {
+  ConditionFailed,
+  Table,
+  type TableOptions,
+  type TransactAction,
+  TransactionCancelled,
+} from '../adapters/index.js';
 import {
   type Adjusted,
   type Consumed,
@@ -36,7 +42,8 @@ const CHECK_FAILED = 'ConditionalCheckFailed';
  * - an event counted once by name (`consumeOnce`), `usage#<metric>#<window>` / `counted#<key>`,
  *   with the same `expiresAt`: written in one transaction with the count, so a redelivery finds it;
  * - what a named thing holds of a gauge (`hold`), `usage#<gauge>` / `held#<key>`: `amount`,
- *   put and deleted in one transaction with the gauge's move, so the gauge is always their sum.
+ *   put, changed and deleted in one transaction with the gauge's move, so the gauge is always
+ *   their sum.
  *
  * Each counted event or gauge move is one conditional `UpdateItem` (`ADD` under a condition that
  * keeps `used` within the limit), so concurrent writers never pass it and a refused one changes
@@ -107,30 +114,54 @@ export class DynamoQuotaMeter implements QuotaMeter {
     const limit = this.plan.limits[metric];
     const pk = gaugeKey(metric);
     const standing = async (ok: boolean): Promise<Adjusted> => ({ ok, used: await this.read(pk), limit });
-    // More than the limit at once: refused, unless held already (the condition would pass an empty gauge).
-    if (amount > limit) return standing((await this.table.get(pk, heldKey(key))) !== undefined);
-    try {
-      await this.table.transact([
-        {
-          put: { pk: { S: pk }, sk: { S: heldKey(key) }, amount: { N: String(amount) } },
-          condition: { ConditionExpression: 'attribute_not_exists(pk)' },
-        },
-        {
-          update: {
-            pk,
-            sk: USED,
-            UpdateExpression: 'ADD #used :amount',
-            ConditionExpression: 'attribute_not_exists(#used) OR #used <= :room',
-            ExpressionAttributeNames: { '#used': 'used' },
-            ExpressionAttributeValues: { ':amount': { N: String(amount) }, ':room': { N: String(limit - amount) } },
+    // A concurrent hold or release of the same key makes a write's first condition fail: read again.
+    for (;;) {
+      const before = await this.table.get(pk, heldKey(key));
+      const old = before === undefined ? undefined : Number(before.amount?.N ?? '0');
+      if (old === amount) return standing(true);
+      // More than the limit at once is refused (the condition would pass an empty gauge).
+      if (amount > limit) return standing(false);
+      const delta = amount - (old ?? 0);
+      const marker: TransactAction =
+        old === undefined
+          ? {
+              put: { pk: { S: pk }, sk: { S: heldKey(key) }, amount: { N: String(amount) } },
+              condition: { ConditionExpression: 'attribute_not_exists(pk)' },
+            }
+          : {
+              update: {
+                pk,
+                sk: heldKey(key),
+                UpdateExpression: 'SET #amount = :amount',
+                ConditionExpression: '#amount = :old',
+                ExpressionAttributeNames: { '#amount': 'amount' },
+                ExpressionAttributeValues: { ':amount': { N: String(amount) }, ':old': { N: String(old) } },
+              },
+            };
+      try {
+        await this.table.transact([
+          marker,
+          {
+            update: {
+              pk,
+              sk: USED,
+              UpdateExpression: 'ADD #used :delta',
+              // Only a growth is checked against the limit; a shrink always passes.
+              ...(delta > 0 && { ConditionExpression: 'attribute_not_exists(#used) OR #used <= :room' }),
+              ExpressionAttributeNames: { '#used': 'used' },
+              ExpressionAttributeValues: {
+                ':delta': { N: String(delta) },
+                ...(delta > 0 && { ':room': { N: String(limit - delta) } }),
+              },
+            },
           },
-        },
-      ]);
-    } catch (error) {
-      if (!(error instanceof TransactionCancelled)) throw error;
-      return standing(error.reasons[0] === CHECK_FAILED);
+        ]);
+        return standing(true);
+      } catch (error) {
+        if (!(error instanceof TransactionCancelled)) throw error;
+        if (error.reasons[0] !== CHECK_FAILED) return standing(false);
+      }
     }
-    return standing(true);
   }
 
   async release(metric: GaugeMetric, key: string): Promise<Adjusted> {

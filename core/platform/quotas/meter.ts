@@ -51,9 +51,10 @@ export interface QuotaMeter {
   /** Moves a gauge by `delta` (an integer): an increase is refused past the limit; a decrease stops at 0. */
   adjust(metric: GaugeMetric, delta: number): Promise<Adjusted>;
   /**
-   * Adds `amount` (a positive integer) to a gauge for the thing named `key` (a watch, a stored
-   * record), unless it would pass the limit. Held once however often asked: a redelivery is
-   * accepted again without moving the gauge, so the gauge is the sum of what is held.
+   * Sets what the thing named `key` (a watch, a stored record) holds of a gauge to `amount` (a
+   * positive integer), moving the gauge by the difference, unless a growth would pass the limit.
+   * Asking again for the same amount moves nothing (a redelivery is accepted again), so the gauge
+   * is always the sum of what is held.
    */
   hold(metric: GaugeMetric, key: string, amount: number): Promise<Adjusted>;
   /** Takes back what `key` holds of a gauge; nothing if it holds nothing (a redelivered release). */

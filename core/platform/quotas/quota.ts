@@ -34,7 +34,10 @@ export type QuotaCheck = { readonly ok: true } | { readonly ok: false; readonly 
 export interface TenantQuota {
   /** Counts the event `key` (a broadcast's id, a question's job id) once, unless over the limit. */
   count(metric: CounterMetric, key: string): Promise<QuotaCheck>;
-  /** Holds `amount` (≥ 1) of a gauge for the thing `key` (a watch, a stored record) once, unless over the limit. */
+  /**
+   * Holds `amount` (≥ 1, default 1) of a gauge for the thing `key` (a watch, a stored record):
+   * the same amount again moves nothing; another amount replaces it. Refused past the limit.
+   */
   hold(metric: GaugeMetric, key: string, amount?: number): Promise<QuotaCheck>;
   /** Gives back what `key` holds (nothing if it holds nothing). */
   release(metric: GaugeMetric, key: string): Promise<void>;

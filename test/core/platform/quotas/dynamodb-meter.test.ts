@@ -274,6 +274,10 @@ describe('DynamoQuotaMeter named holds (hold, release)', () => {
     expect(await m.hold('storedBytes', key('y'), 50)).toEqual({ ok: false, used: 60, limit: 100 });
     expect(await m.hold('storedBytes', key('y'), 40)).toEqual({ ok: true, used: 100, limit: 100 });
     expect(await m.hold('storedBytes', key('z'), 101)).toEqual({ ok: false, used: 100, limit: 100 });
+    // Another amount for a name held replaces it: growing past the limit is refused, shrinking passes.
+    expect(await m.hold('storedBytes', key('y'), 41)).toEqual({ ok: false, used: 100, limit: 100 });
+    expect(await m.hold('storedBytes', key('y'), 20)).toEqual({ ok: true, used: 80, limit: 100 });
+    expect(await m.hold('storedBytes', key('y'), 40)).toEqual({ ok: true, used: 100, limit: 100 });
     expect(await m.release('storedBytes', key('x'))).toEqual({ ok: true, used: 40, limit: 100 });
     expect(await m.release('storedBytes', key('x'))).toEqual({ ok: true, used: 40, limit: 100 });
     expect(await m.release('storedBytes', key('never'))).toEqual({ ok: true, used: 40, limit: 100 });
