@@ -24,6 +24,7 @@ import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer, consumeBySource } from './compose.js';
 import type { SignerConfig, VaultWorkerConfig } from './config.js';
 import { kmsClient } from './kms.js';
+import { tenantQuotas } from './quota.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 import { tenantSettings } from './tenants.js';
 
@@ -48,9 +49,11 @@ export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {
     tableName,
     home: { adminUserIds: config.adminUserIds, treasury: undefined },
   });
+  const quotaOf = tenantQuotas({ client: dynamo, tableName, queue, log });
   const handlers = async (tenant: TenantId) =>
     vaultHandlers({
       admins: (await settingsOf(tenant)).adminUserIds,
+      quota: await quotaOf(tenant),
       secrets: new DynamoSecretStore({ client: scopeToTenant(dynamo, tenant), tableName }),
       vault,
       intake,
