@@ -1,3 +1,4 @@
+import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LOCAL_ADMIN_CHAT_ID,
@@ -140,6 +141,29 @@ describe('quotas of a registered bot on the free plan (local stack)', () => {
     }
   });
 
+  it('holds a watch and a stored secret against the plan, and gives the watch back when removed', {
+    timeout: 120_000,
+  }, async () => {
+    const user = newUser(free.id);
+    const [kept, dropped] = [Keypair.generate().publicKey.toBase58(), Keypair.generate().publicKey.toBase58()];
+    expect(await ask(user, `/watch ${kept}`)).toContain('Watching');
+    expect(await ask(user, `/watch ${dropped}`)).toContain('Watching');
+    await user.sendText('/watches');
+    const list = await stack.telegram.waitFor(
+      () => user.botMessages().find((m) => m.text.includes('Your watches') && m.reply_markup),
+      20_000,
+    );
+    const remove = list.reply_markup!.inline_keyboard.flat().find((b) => b.text.includes(dropped.slice(0, 4)));
+    await user.pressButton(list.message_id, remove!.callback_data!);
+    await stack.telegram.waitFor(
+      () => user.botMessages().find((m) => m.message_id === list.message_id && m.text.includes('Stopped watching')),
+      20_000,
+    );
+    expect(await ask(user, '/setsecret exchange_key')).toContain('Send the value of');
+    await user.sendText('k3y-Value-0123456789abcdef');
+    await stack.telegram.waitFor(() => user.botMessages().find((m) => m.text.startsWith('🔐 Stored')), 30_000);
+  });
+
   it('shows every metric with its real use in the operator’s /usage', { timeout: 60_000 }, async () => {
     const operator = stack.telegram.user(OPERATOR, { first_name: 'Op', language_code: 'en' }).to(free.id);
     await operator.sendText('/usage');
@@ -151,7 +175,8 @@ describe('quotas of a registered bot on the free plan (local stack)', () => {
     expect(report.text).toMatch(/Updates this hour: \d+ \/ 300/);
     expect(report.text).toMatch(/🔴 Broadcasts today: 1 \/ 1 \(100%\)/);
     expect(report.text).toMatch(/🔴 Assistant questions today: 10 \/ 10 \(100%\)/);
-    expect(report.text).toMatch(/Stored data: \d+( B| KB)? \/ 5 MB/);
-    expect(report.text).toMatch(/Watched addresses: 0 \/ 5/);
+    // One sealed secret: a few hundred bytes.
+    expect(report.text).toMatch(/🟢 Stored data: [1-9]\d{2,3} B \/ 5 MB/);
+    expect(report.text).toMatch(/🟢 Watched addresses: 1 \/ 5 \(20%\)/);
   });
 });
