@@ -85,8 +85,9 @@ function chatOf(job: JobEnvelope): { chatId: number; userId: number } {
  *    refused is given back to the user's day. The plan's refusal tells the operators, once a day.
  * 4. The model gets the system prompt, the kept turns and the question (cut to `maxQuestionChars`),
  *    while "typing…" is shown; the client retries 429s, 5xx and timeouts until the answer's deadline.
- *    If the provider still fails, the question is given back to the quota and the user is told in
- *    plain words; the job is done, so nothing is retried forever.
+ *    If the provider still fails, the question is given back to the user's day (the bot's plan
+ *    keeps it: the provider was asked) and the user is told in plain words; the job is done, so
+ *    nothing is retried forever.
  * 5. The answer (secret-looking tokens hidden) is recorded in the conversation first, then sent:
  *    Markdown turned into Telegram HTML, split at 4,096 characters.
  */
