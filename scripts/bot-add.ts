@@ -135,7 +135,8 @@ export async function main(argv: readonly string[], deps: TenantScriptDeps = {})
   const services = stageServices(args, deps);
   try {
     const settings = stageSettings(args.stage).webhook;
-    const menus = commandMenus(args.adminChatId ?? 0).filter(
+    // Telegram's command lists name only what the bot offers.
+    const menus = commandMenus(args.adminChatId ?? 0, args.features).filter(
       (menu) => args.adminChatId !== null || menu.scope.type !== 'chat',
     );
     const outcome = await onboardBot(

@@ -138,7 +138,7 @@ export const TABLE_GRANTS = {
   aiWorker: tenants(
     // `usage#`: a registered bot's assistant questions, counted against its plan.
     { read: ['ai#*', 'usage#*'], write: ['ai#*', 'usage#*'] },
-    // The registry's record of the bot: its plan and operators.
+    // The registry's record of the bot: is it served, does it offer the assistant, its plan and operators.
     { read: ['tenant#*'] },
   ),
   vaultWorker: tenants(

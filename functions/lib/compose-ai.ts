@@ -1,4 +1,6 @@
 import {
+  AiReplyJob,
+  AiResetJob,
   assistantHandlers,
   assistantPacer,
   createAssistantClient,
@@ -6,6 +8,7 @@ import {
   DynamoQuotaStore,
   OpenAiChatModel,
 } from '../../core/desk/assistant/index.js';
+import { switchedOff } from '../../core/desk/features.js';
 import { fifoQueues } from '../../core/desk/settings.js';
 import { SqsJobQueue } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
@@ -14,6 +17,7 @@ import { composeConsumer } from './compose.js';
 import type { AiWorkerConfig } from './config.js';
 import { tenantQuotas } from './quota.js';
 import { dynamoClient, sqsClient } from './runtime.js';
+import { tenantSettings } from './tenants.js';
 
 /**
  * The ai worker's consumer: the assistant, asking the provider at this container's share of its
@@ -34,9 +38,18 @@ export function composeAiWorker(config: AiWorkerConfig, log: Logger) {
     queueUrls: { notify: config.queueUrls.notify },
     fifo: fifoQueues(settings),
   });
+  // The registry's record of a bot: one no longer active has its jobs parked; the stage's own bot has
+  // none (the assistant gives no admin power: no admins here).
+  const settingsOf = tenantSettings({
+    client: dynamo,
+    tableName: config.tableName,
+    home: { adminUserIds: new Set(), treasury: undefined },
+  });
   const quotaOf = tenantQuotas({ client: dynamo, tableName: config.tableName, queue, log });
   // One provider and its rate for the deployment; each tenant's memory and quota under its own keys.
   const handlers = async (tenant: TenantId) => {
+    // A bot without the assistant: a question still queued is parked (`feature.off`), never asked.
+    if (!(await settingsOf(tenant)).features.assistant) return switchedOff('assistant', [AiReplyJob, AiResetJob]);
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
     return assistantHandlers({
       history: new DynamoHistoryStore({ ...stores, idleSeconds: ai.history.idleSeconds }),

@@ -1,9 +1,17 @@
-import { DynamoDepositStore, depositDecisionHandlers } from '../../core/desk/deposits/index.js';
+import {
+  DepositCreditJob,
+  DepositDecideJob,
+  DynamoDepositStore,
+  depositDecisionHandlers,
+} from '../../core/desk/deposits/index.js';
+import { switchedOff } from '../../core/desk/features.js';
 import { DynamoLedger } from '../../core/desk/ledger/index.js';
 import {
   DynamoPayoutStore,
   PayoutDecideJob,
+  PayoutSettleJob,
   type PayoutSigner,
+  PayoutSignJob,
   payoutSignerHandlers,
 } from '../../core/desk/payouts/index.js';
 import { fifoQueues } from '../../core/desk/settings.js';
@@ -108,8 +116,8 @@ export function composeSigner(config: SignerConfig, log: Logger) {
   };
   const payoutHandlers = async (tenant: TenantId) => {
     const { adminUserIds: admins, treasury } = await settingsOf(tenant);
-    // A bot without payouts has no treasury: its payout jobs have no handler here (parked).
-    if (!treasury?.keyId) return [];
+    // A bot without payouts has no treasury: its payout jobs are parked (`feature.off`), never run.
+    if (!treasury?.keyId) return switchedOff('payouts', [PayoutSignJob, PayoutSettleJob, PayoutDecideJob]);
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
     return payoutSignerHandlers({
       admins,
@@ -123,10 +131,12 @@ export function composeSigner(config: SignerConfig, log: Logger) {
     });
   };
   const decisionHandlers = async (tenant: TenantId) => {
-    const { adminUserIds: admins } = await settingsOf(tenant);
+    const { adminUserIds: admins, features } = await settingsOf(tenant);
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
+    const decisions = (await payoutHandlers(tenant)).filter((handler) => handler.job === PayoutDecideJob);
+    if (!features.payouts) return [...decisions, ...switchedOff('payouts', [DepositDecideJob, DepositCreditJob])];
     return [
-      ...(await payoutHandlers(tenant)).filter((handler) => handler.job === PayoutDecideJob),
+      ...decisions,
       ...depositDecisionHandlers({
         deposits: new DynamoDepositStore(stores),
         queue,

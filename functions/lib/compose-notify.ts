@@ -4,7 +4,15 @@ import {
   DynamoStatsCounters,
   TELEGRAM_COUNTER_KEY,
 } from '../../core/desk/admin/index.js';
-import { broadcastHandlers, DynamoBroadcastStore } from '../../core/desk/broadcasts/index.js';
+import {
+  BroadcastCancelJob,
+  BroadcastPageJob,
+  BroadcastSendJob,
+  BroadcastStartJob,
+  broadcastHandlers,
+  DynamoBroadcastStore,
+} from '../../core/desk/broadcasts/index.js';
+import { switchedOff } from '../../core/desk/features.js';
 import { fifoQueues } from '../../core/desk/settings.js';
 import { describeError } from '../../core/platform/errors.js';
 import { DynamoJobProgress, type JobHandler, SqsJobQueue } from '../../core/platform/jobs/index.js';
@@ -72,11 +80,32 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
       }
     },
   });
+  // What outlives a rebuild of a bot's handlers (every few seconds, to follow its record): its pacers,
+  // whose windows hold this container's recent sends, and its token, opened once per sealed value.
+  const pacersOf = new Map<TenantId, ReturnType<typeof containerPacers>>();
+  const tokens = new Map<TenantId, { sealed: string; token: Promise<string> }>();
+  const tokenOf = (tenant: TenantId, sealed: string) => {
+    let opened = tokens.get(tenant);
+    if (opened?.sealed !== sealed) {
+      const token = openBotToken(vault, tenant, sealed);
+      opened = { sealed, token };
+      tokens.set(tenant, opened);
+      token.catch(() => {
+        if (tokens.get(tenant) === opened) tokens.delete(tenant);
+      });
+    }
+    return opened.token;
+  };
   /** One bot's handlers: its items, its token, and its own share of Telegram's limits (per bot, not per deployment). */
   const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
     const found = await tenants.get(tenant);
     if (!found) throw unknownTenant(tenant);
-    const token = found.record ? await openBotToken(vault, tenant, found.record.sealedToken) : config.telegram.token;
+    const token = found.record ? await tokenOf(tenant, found.record.sealedToken) : config.telegram.token;
+    let pacers = pacersOf.get(tenant);
+    if (!pacers) {
+      pacers = containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency);
+      pacersOf.set(tenant, pacers);
+    }
     const adminChatId = found.profile.adminChatId ?? 0;
     const admins = found.profile.adminUserIds;
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
@@ -87,7 +116,7 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
       gateway: found.record ? noticingRevocation(bot, tenant) : bot,
       progress: new DynamoJobProgress({ ...stores, retainSeconds: settings.queues.notify.dlqRetentionSeconds }),
       pace: new DynamoChatPace(stores),
-      pacers: containerPacers(TELEGRAM_LIMITS, settings.queues.notify.maxConcurrency),
+      pacers,
       directory,
       maxChatWaitMs: settings.notify.maxChatWaitSeconds * 1000,
       count429: (at) => counters.add('telegram', TELEGRAM_COUNTER_KEY, { rateLimited: 1 }, at),
@@ -111,25 +140,28 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
         adminChatId,
         windowMs: settings.notify.digestWindowSeconds * 1000,
       }),
-      ...broadcastHandlers({
-        admins,
-        adminChatId,
-        store: new DynamoBroadcastStore(stores),
-        directory,
-        deliver,
-        queue,
-        pageSize: settings.notify.broadcastPageSize,
-        paid: settings.notify.paidBroadcast,
-        quota: tenantQuota({
-          ...stores,
-          plan,
-          tenant,
-          bot: found.profile.username,
-          operators: found.profile.operators,
-          queue,
-          log,
-        }),
-      }),
+      // A bot without broadcasts: a broadcast's jobs still queued are parked (`feature.off`), never sent.
+      ...(found.profile.features.broadcasts
+        ? broadcastHandlers({
+            admins,
+            adminChatId,
+            store: new DynamoBroadcastStore(stores),
+            directory,
+            deliver,
+            queue,
+            pageSize: settings.notify.broadcastPageSize,
+            paid: settings.notify.paidBroadcast,
+            quota: tenantQuota({
+              ...stores,
+              plan,
+              tenant,
+              bot: found.profile.username,
+              operators: found.profile.operators,
+              queue,
+              log,
+            }),
+          })
+        : switchedOff('broadcasts', [BroadcastStartJob, BroadcastPageJob, BroadcastSendJob, BroadcastCancelJob])),
     ];
   };
   return composeConsumer('notify', config, handlers, log);

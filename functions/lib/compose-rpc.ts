@@ -7,13 +7,25 @@ import {
   userSeenHandler,
 } from '../../core/desk/admin/index.js';
 import {
+  DepositCheckJob,
   DepositPollJob,
+  DepositRequestJob,
   DynamoDepositStore,
   depositHandlers,
+  TreasuryQrJob,
   treasuryQrHandler,
 } from '../../core/desk/deposits/index.js';
-import { DynamoLedger, ledgerHandlers } from '../../core/desk/ledger/index.js';
-import { DynamoPayoutStore, payoutChainHandlers, txSendHandler } from '../../core/desk/payouts/index.js';
+import { idleTick, switchedOff } from '../../core/desk/features.js';
+import { DynamoLedger, LedgerHistoryJob, ledgerHandlers } from '../../core/desk/ledger/index.js';
+import {
+  DynamoPayoutStore,
+  PayoutCancelJob,
+  PayoutCooledJob,
+  PayoutPrepareJob,
+  PayoutRequestJob,
+  payoutChainHandlers,
+  txSendHandler,
+} from '../../core/desk/payouts/index.js';
 import { createPriceSource, PRICED_MINTS } from '../../core/desk/prices/index.js';
 import { fifoQueues } from '../../core/desk/settings.js';
 import { DynamoTxStore, Web3SolanaGateway } from '../../core/desk/solana/index.js';
@@ -23,14 +35,17 @@ import {
   walletUnlinkHandler,
   walletVerifyHandler,
 } from '../../core/desk/wallets/index.js';
-import { DynamoWatchStore, watchHandlers } from '../../core/desk/watches/index.js';
 import {
-  handle,
-  type InspectedQueues,
-  type JobHandler,
-  SqsJobQueue,
-  SqsQueueDepths,
-} from '../../core/platform/jobs/index.js';
+  DynamoWatchStore,
+  WatchAddJob,
+  WatchCheckJob,
+  WatchLangJob,
+  WatchListJob,
+  WatchPollJob,
+  WatchRemoveJob,
+  watchHandlers,
+} from '../../core/desk/watches/index.js';
+import { type InspectedQueues, type JobHandler, SqsJobQueue, SqsQueueDepths } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { createRpcPool, DynamoRpcCache, parseRpcEndpoints } from '../../core/platform/rpc/index.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/index.js';
@@ -85,7 +100,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
   });
   const quotaOf = tenantQuotas({ ...shared, queue, log });
   const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
-    const { adminUserIds: admins, treasury } = await settingsOf(tenant);
+    const { adminUserIds: admins, treasury, features } = await settingsOf(tenant);
     const quota = await quotaOf(tenant);
     const stores = { client: scopeToTenant(dynamo, tenant), tableName };
     const statsCounters = new DynamoStatsCounters(stores);
@@ -104,8 +119,9 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
       walletVerifyHandler({ solana, queue, book, sessions }),
       walletBalanceHandler({ solana, queue, prices }),
       walletUnlinkHandler({ book }),
-      // The bot's own treasury: deposits to it, its QR, payouts from it. A bot without payouts has none,
-      // and its deposit poll (the schedule's tick, fanned out to every bot) has nothing to scan.
+      // The bot's own treasury: deposits to it, its QR, payouts from it, and the ledger they move. A bot
+      // without payouts has none: a job of theirs is parked (`feature.off`), and its deposit poll (the
+      // schedule's tick, fanned out to every bot) has nothing to scan.
       ...(treasury
         ? [
             ...depositHandlers({
@@ -125,8 +141,21 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
               settings: settings.payouts,
               treasury: treasury.address,
             }),
+            ...ledgerHandlers({ ledger, queue, payouts, prices }),
           ]
-        : [handle(DepositPollJob, async () => undefined)]),
+        : [
+            ...switchedOff('payouts', [
+              DepositRequestJob,
+              DepositCheckJob,
+              TreasuryQrJob,
+              PayoutRequestJob,
+              PayoutCooledJob,
+              PayoutCancelJob,
+              PayoutPrepareJob,
+              LedgerHistoryJob,
+            ]),
+            idleTick(DepositPollJob),
+          ]),
       txSendHandler({
         solana,
         queue,
@@ -135,14 +164,19 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
         budgetMs: (settings.queues.rpc.timeoutSeconds * 1000 * 2) / 3,
         resendEveryMs: 2_000,
       }),
-      ...watchHandlers({
-        store: new DynamoWatchStore(stores),
-        solana,
-        queue,
-        pollMinutes: settings.solana.watchPollMinutes,
-        quota,
-      }),
-      ...ledgerHandlers({ ledger, queue, payouts, prices }),
+      // A bot without watches: its watch jobs are parked, its poll (the schedule's tick) has nothing to do.
+      ...(features.watches
+        ? watchHandlers({
+            store: new DynamoWatchStore(stores),
+            solana,
+            queue,
+            pollMinutes: settings.solana.watchPollMinutes,
+            quota,
+          })
+        : [
+            ...switchedOff('watches', [WatchAddJob, WatchRemoveJob, WatchListJob, WatchCheckJob, WatchLangJob]),
+            idleTick(WatchPollJob),
+          ]),
       ...adminUserHandlers({
         admins,
         directory: users,

@@ -29,6 +29,7 @@ export function composeWebhook(config: WebhookConfig, log: Logger) {
         vault: settings.vault,
         payouts: settings.payouts,
         treasuryAddress: config.treasuryAddress,
+        features: tenant.features,
       }),
     log,
   );

@@ -22,7 +22,8 @@ import { homeTenant, type TenantProfile, tenantDirectory } from './tenants.js';
  * The webhook of every bot on the deployment (`POST /telegram/<botId>`), built once per container
  * from validated config: each bot's sessions and update ledger in DynamoDB under its own tenant's
  * keys, its jobs to SQS carrying its tenant, its turn run with no network, each update applied
- * exactly once (`core/platform/ingress/`). A bot's part is built on its first update.
+ * exactly once (`core/platform/ingress/`). A bot's part is built on its first update, and again when
+ * its record changed (other admins, features or plan), as the registry cache reads it.
  */
 export function composeBotWebhook<C extends PlatformContext<object>>(
   config: BotWebhookConfig,
@@ -34,7 +35,8 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
   const dynamo = dynamoClient();
   const queue = new SqsJobQueue({ client: sqsClient(), queueUrls: config.queueUrls, fifo: fifoQueues(settings) });
   const tenants = tenantDirectory({ home: homeTenant(config), client: dynamo, tableName: config.tableName });
-  const endpoints = new Map<TenantId, BotEndpoint>();
+  /** Each bot's endpoint, with the record it was built from (the home bot has none). */
+  const endpoints = new Map<TenantId, { record: string | undefined; endpoint: BotEndpoint }>();
 
   function endpoint(tenant: TenantProfile): BotEndpoint {
     const client = scopeToTenant(dynamo, tenant.id);
@@ -89,12 +91,13 @@ export function composeBotWebhook<C extends PlatformContext<object>>(
     bots: async (botId) => {
       const tenant = await tenants.get(botId);
       if (!tenant) return undefined;
+      const record = tenant.record && JSON.stringify(tenant.record);
       let bot = endpoints.get(botId);
-      if (!bot) {
-        bot = endpoint(tenant.profile);
+      if (!bot || bot.record !== record) {
+        bot = { record, endpoint: endpoint(tenant.profile) };
         endpoints.set(botId, bot);
       }
-      return bot;
+      return bot.endpoint;
     },
   });
 }

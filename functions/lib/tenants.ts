@@ -3,6 +3,7 @@ import { AppError } from '../../core/platform/errors.js';
 import {
   cachedTenants,
   DynamoTenantRegistry,
+  type TenantFeatures,
   type TenantId,
   type TenantPlan,
   type TenantRecord,
@@ -20,7 +21,12 @@ export interface TenantProfile {
   /** Its plan (quotas), and who is told when it passes them; none for the deployment's own bot. */
   readonly plan?: TenantPlan;
   readonly operators: readonly number[];
+  /** What it offers (its record's `features`); the deployment's own bot offers everything. */
+  readonly features: TenantFeatures;
 }
+
+/** Every feature: the deployment's own bot has a treasury, an assistant and admins (the stage's secrets). */
+export const HOME_FEATURES: TenantFeatures = { payouts: true, assistant: true, watches: true, broadcasts: true };
 
 /** What a function knows of the deployment's own bot: its secrets. */
 export interface HomeBotConfig {
@@ -40,6 +46,7 @@ export function homeTenant(config: HomeBotConfig): TenantProfile {
     adminChatId: config.adminChatId ?? null,
     adminUserIds: config.adminUserIds ?? new Set(),
     operators: [],
+    features: HOME_FEATURES,
   };
 }
 
@@ -59,6 +66,7 @@ export function profileOf(record: TenantRecord): TenantProfile {
     adminUserIds: new Set(record.adminUserIds),
     plan: record.plan,
     operators: record.operators,
+    features: record.features,
   };
 }
 
@@ -67,8 +75,14 @@ export function profileOf(record: TenantRecord): TenantProfile {
  * through a short cache, so a container reads a tenant's record once every few seconds at most,
  * and sees a removal or a revocation within that time).
  */
-export function tenantDirectory(options: { home: TenantProfile; client: DynamoDBClient; tableName: string }) {
-  const registry = cachedTenants(new DynamoTenantRegistry(options));
+export function tenantDirectory(options: {
+  home: TenantProfile;
+  client: DynamoDBClient;
+  tableName: string;
+  /** The registry cache's clock (default `Date.now`). */
+  now?: () => number;
+}) {
+  const registry = cachedTenants(new DynamoTenantRegistry(options), options.now ? { now: options.now } : {});
   return {
     /** The active bot of `tenant`, its record when registered; undefined for any other id. */
     async get(tenant: TenantId): Promise<{ profile: TenantProfile; record?: TenantRecord } | undefined> {
@@ -84,9 +98,11 @@ export function unknownTenant(tenant: TenantId): AppError {
   return new AppError('tenant.unknown', `no active bot ${tenant} on this deployment`);
 }
 
-/** What a worker needs of a bot beyond its items: who its admins are, and its treasury if it has payouts. */
+/** What a worker needs of a bot beyond its items: who its admins are, what it offers, and its treasury if it has payouts. */
 export interface TenantSettings {
   readonly adminUserIds: ReadonlySet<number>;
+  /** A feature switched off has its jobs parked (`feature.off`), never run. */
+  readonly features: TenantFeatures;
   /** Its treasury key and address; none for a bot without payouts (its deposit and payout jobs have no handler). */
   readonly treasury: { readonly address: string; readonly keyId?: string } | undefined;
 }
@@ -96,14 +112,23 @@ export interface TenantSettings {
  * a short cache; a bot no longer active gets none: its jobs are parked), the stage's own bot's (it
  * has no record) from the stage's secrets.
  */
-export function tenantSettings(options: { client: DynamoDBClient; tableName: string; home: TenantSettings }) {
-  const registry = cachedTenants(new DynamoTenantRegistry(options));
+export function tenantSettings(options: {
+  client: DynamoDBClient;
+  tableName: string;
+  /** The stage's own bot's admins and treasury; it offers every feature. */
+  home: Omit<TenantSettings, 'features'>;
+  /** The registry cache's clock (default `Date.now`). */
+  now?: () => number;
+}) {
+  const registry = cachedTenants(new DynamoTenantRegistry(options), options.now ? { now: options.now } : {});
+  const home: TenantSettings = { ...options.home, features: HOME_FEATURES };
   return async (tenant: TenantId): Promise<TenantSettings> => {
     const record = await registry.get(tenant);
-    if (!record) return options.home;
+    if (!record) return home;
     if (record.status !== 'active') throw unknownTenant(tenant);
     return {
       adminUserIds: new Set(record.adminUserIds),
+      features: record.features,
       treasury: record.features.payouts && record.treasury ? record.treasury : undefined,
     };
   };

@@ -88,19 +88,20 @@ export function localTenants(options: LocalTenantsOptions) {
       if (request.adminChatId != null) {
         options.peer.group(request.adminChatId, `${request.username} admins`, { bots: [id] });
       }
+      const features = { payouts: true, assistant: true, watches: true, broadcasts: true, ...request.features };
       const outcome = await onboardBot(
         {
           token,
           operatorUserId: request.operator,
           plan: request.plan ?? 'starter',
-          features: { payouts: true, assistant: true, watches: true, broadcasts: true, ...request.features },
+          features,
           adminChatId: request.adminChatId ?? null,
           adminUserIds: [...(request.adminUserIds ?? [])],
           // Its admin chat's menu only when it has one.
           commands:
             request.adminChatId == null
-              ? commandMenus(0).filter((menu) => menu.scope?.type !== 'chat')
-              : commandMenus(request.adminChatId),
+              ? commandMenus(0, features).filter((menu) => menu.scope?.type !== 'chat')
+              : commandMenus(request.adminChatId, features),
         },
         {
           registry,

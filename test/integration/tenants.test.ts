@@ -1,8 +1,9 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Keypair } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLedger } from '../../core/desk/ledger/index.js';
+import { PayoutRequestJob } from '../../core/desk/payouts/index.js';
 import { fifoQueues } from '../../core/desk/settings.js';
 import { SqsJobQueue, sealJobs } from '../../core/platform/jobs/index.js';
 import { webhookSecretOf } from '../../core/platform/onboarding/index.js';
@@ -16,6 +17,8 @@ import { payRequest, pressPaidUntil, requestDeposit } from '../helpers/stack-dep
 let stack: LocalStack;
 let second: LocalBot;
 let client: DynamoDBClient;
+/** A bot onboarded without payouts. */
+let plain: LocalBot;
 const OPERATOR = 7_001;
 
 beforeAll(async () => {
@@ -219,6 +222,104 @@ describe('many bots on one deployment (local stack)', () => {
       stack.telegram.sent(OPERATOR, { bot: stack.bot.id }).filter((m) => m.text.includes('third_desk_bot')),
     ).toHaveLength(1);
     expect(await registry.active()).not.toContain(String(third.id));
+  });
+
+  it('serves a bot without payouts: /withdraw and /deposit answered politely, nothing queued; a payout job still queued is parked', {
+    timeout: 120_000,
+  }, async () => {
+    plain = await stack.addBot({ username: 'plain_desk_bot', operator: OPERATOR, features: { payouts: false } });
+    expect(plain.record.treasury).toBeNull();
+    const commands = stack.telegram
+      .bot(plain.id)
+      .myCommands('all_private_chats')
+      .map((c) => c.command);
+    expect(commands).toContain('balance');
+    expect(commands).not.toContain('withdraw');
+    expect(commands).not.toContain('deposit');
+    const user = stack.telegram.user(42_006, { first_name: 'Flo', language_code: 'en' }).to(plain.id);
+    const WALLET = Keypair.generate().publicKey.toBase58();
+    await user.sendText(`/withdraw 0.5 ${WALLET}`);
+    await stack.telegram.waitFor(
+      () => user.botMessages().find((m) => m.text.includes('does not offer deposits or withdrawals')),
+      20_000,
+    );
+    await user.sendText('/deposit 1');
+    await stack.telegram.waitFor(
+      () => user.botMessages().filter((m) => m.text.includes('does not offer deposits or withdrawals'))[1],
+      20_000,
+    );
+    // A withdrawal queued before payouts were switched off reaches the rpc worker: parked with its reason, never run.
+    const sqs = new SQSClient(localClientConfig(stack.sqs.endpoint));
+    const queue = new SqsJobQueue({ client: sqs, queueUrls: stack.sqs.queueUrls, fifo: fifoQueues(stack.settings) });
+    const draft = {
+      job: PayoutRequestJob,
+      payload: { wallet: WALLET, lamports: '500000000', lang: 'en' as const },
+      chatId: 42_006,
+      userId: 42_006,
+    };
+    await queue.send(
+      sealJobs([draft], { idPrefix: 'stale', traceId: 'stale', tenant: String(plain.id), now: new Date() }),
+    );
+    const parked: Message[] = [];
+    const deadline = Date.now() + 30_000;
+    while (!parked.some((m) => m.Body?.includes('"stale')) && Date.now() < deadline) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: stack.sqs.dlqUrls.rpc,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      parked.push(...Messages.filter((m) => m.Body?.includes(`"tenant":"${plain.id}"`)));
+    }
+    sqs.destroy();
+    // Only the stale job: the user's /withdraw and /deposit queued nothing to park.
+    expect(parked.map((m) => m.MessageAttributes?.reason?.StringValue)).toEqual(['feature.off']);
+    expect(parked[0]?.Body).toContain('"type":"payout.request"');
+    // The rest of the bot works.
+    await user.sendText('/help');
+    const help = await stack.telegram.waitFor(
+      () => user.botMessages().find((m) => m.text.includes('/balance')),
+      20_000,
+    );
+    expect(help.text).not.toContain('/withdraw');
+  });
+
+  it('follows a change of a bot’s features within seconds: watches switched off, /watch is answered so', {
+    timeout: 90_000,
+  }, async () => {
+    const user = stack.telegram.user(42_007, { first_name: 'Gil', language_code: 'en' }).to(plain.id);
+    const address = Keypair.generate().publicKey.toBase58();
+    await user.sendText('/help');
+    await stack.telegram.waitFor(() => user.botMessages().find((m) => m.text.includes('/watch')), 20_000);
+    const registry = new DynamoTenantRegistry({ client, tableName: stack.dynamodb.tableName });
+    const stored = await registry.read(String(plain.id));
+    const features = { ...stored!.record.features, watches: false };
+    expect(await registry.replace({ ...stored!.record, features }, stored!.version)).toBe('replaced');
+    // Warm containers read the record again within their caches' seconds, and build the bot anew.
+    const deadline = Date.now() + 40_000;
+    let refused = false;
+    while (!refused && Date.now() < deadline) {
+      const before = user.botMessages().length;
+      await user.sendText('/watches');
+      const answer = await stack.telegram.waitFor(() => user.botMessages().slice(before)[0], 20_000);
+      refused = answer.text.includes('does not offer address watches');
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    expect(refused).toBe(true);
+    await user.sendText(`/watch ${address}`);
+    await stack.telegram.waitFor(
+      () => user.botMessages().filter((m) => m.text.includes('does not offer address watches'))[1],
+      20_000,
+    );
+    await user.sendText('/help');
+    // Its second /help (the first listed /watch).
+    const help = await stack.telegram.waitFor(
+      () => user.botMessages().filter((m) => m.text.includes('/balance'))[1],
+      20_000,
+    );
+    expect(help.text).not.toContain('/watch');
   });
 
   it('offboards the second bot: its webhook is deleted, the webhook stops serving it, the home bot goes on', {

@@ -85,8 +85,12 @@ describe('bot:add', () => {
       secret_token: webhookSecretOf(MASTER, bot.id),
     });
     // The desk's menus, for private chats (no admin chat given), in English and 中文.
-    expect(bot.peer.myCommands('all_private_chats').map((c) => c.command)).toContain('start');
+    const commands = bot.peer.myCommands('all_private_chats').map((c) => c.command);
+    expect(commands).toContain('start');
     expect(bot.peer.myCommands('all_private_chats', 'zh').length).toBeGreaterThan(0);
+    // Only what it offers: watches and the assistant, no deposits or withdrawals.
+    expect(commands).toEqual(expect.arrayContaining(['watch', 'watches', 'reset']));
+    for (const gone of ['deposit', 'withdraw', 'history']) expect(commands).not.toContain(gone);
     const record = await world.registry.get(bot.id);
     expect(record).toMatchObject({
       status: 'active',

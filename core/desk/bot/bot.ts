@@ -7,6 +7,7 @@ import { AdminGate, adminDesk, adminEvent, blockGate, handleOf, seenDue, userSee
 import { assistantCommands } from '../assistant/index.js';
 import { broadcastCommands } from '../broadcasts/index.js';
 import { depositCommands } from '../deposits/index.js';
+import { ALL_FEATURES, type DeskFeatures } from '../features.js';
 import { payoutCommands } from '../payouts/index.js';
 import { replaceScreen, showScreen } from '../screens.js';
 import type { PayoutSettings, VaultSettings } from '../settings.js';
@@ -25,6 +26,7 @@ import { BotContext, parseSession } from './context.js';
 import { rateLimit } from './limits.js';
 import { menuActions } from './menu-actions.js';
 import { CALLBACK, helpScreen, languageScreen, mainMenu } from './menus.js';
+import { switchedOffFeatures } from './switches.js';
 
 function displayName(ctx: BotContext): string {
   return ctx.from?.first_name ?? ctx.from?.username ?? '';
@@ -124,6 +126,11 @@ export interface BotOptions {
   /** The treasury's address (deposit requests themselves are built by the rpc worker). */
   treasuryAddress: string;
   /**
+   * What this bot offers (its record's `features`; default all): a feature switched off has no
+   * command, button or menu entry, and what still names it is answered "not offered" (./switches.ts).
+   */
+  features?: DeskFeatures;
+  /**
    * Report users as seen for /stats (default true). Turn tests of other features switch it off so
    * their sessions and jobs hold only what those features do.
    */
@@ -141,6 +148,7 @@ export function deskBot(options: BotOptions): BotModule<BotContext> {
  */
 export function createBot(options: BotOptions): Composer<BotContext> {
   const bot = new Composer<BotContext>();
+  const features = options.features ?? ALL_FEATURES;
   // The one gate of admin power: every admin command and button is registered on it.
   const admins = new AdminGate({ adminChatId: options.adminChatId, adminUserIds: options.adminUserIds });
   bot.use(membership());
@@ -165,23 +173,25 @@ export function createBot(options: BotOptions): Composer<BotContext> {
     }),
   );
   adminDesk(admins);
-  broadcastCommands(admins);
+  if (features.broadcasts) broadcastCommands(admins);
+  // Before the rest: what names a feature this bot does not offer is answered so, and goes no further.
+  bot.use(switchedOffFeatures(features, admins));
   bot.use(admins);
-  bot.use(payoutCommands(admins, options.payouts));
-  bot.use(watchCommands());
-  bot.use(depositCommands({}, admins));
+  if (features.payouts) bot.use(payoutCommands(admins, options.payouts));
+  if (features.watches) bot.use(watchCommands());
+  if (features.payouts) bot.use(depositCommands({}, admins));
   // `/wallets`, wallet buttons, and a Solana address sent in a private chat (linked).
   bot.use(walletCommands());
 
   // In groups, only commands addressed to us (telegraf matches `/cmd@our_username`) and our buttons count.
   bot.command('start', (ctx) =>
-    ctx.session.lang ? showScreen(ctx, mainMenu(ctx.t, displayName(ctx))) : showScreen(ctx, languageScreen()),
+    ctx.session.lang ? showScreen(ctx, mainMenu(ctx.t, displayName(ctx), features)) : showScreen(ctx, languageScreen()),
   );
-  bot.command('menu', (ctx) => showScreen(ctx, mainMenu(ctx.t, displayName(ctx))));
+  bot.command('menu', (ctx) => showScreen(ctx, mainMenu(ctx.t, displayName(ctx), features)));
   // Admins in the admin chat see their commands too.
   const isAdminHere = (ctx: BotContext) =>
     ctx.chat?.id === options.adminChatId && ctx.from !== undefined && options.adminUserIds.has(ctx.from.id);
-  bot.command('help', (ctx) => showScreen(ctx, helpScreen(ctx.t, { admin: isAdminHere(ctx) })));
+  bot.command('help', (ctx) => showScreen(ctx, helpScreen(ctx.t, { admin: isAdminHere(ctx), features })));
   bot.command('lang', (ctx) => showScreen(ctx, languageScreen()));
   // With no addresses: the linked wallets'.
   bot.command('balance', (ctx) =>
@@ -212,18 +222,19 @@ export function createBot(options: BotOptions): Composer<BotContext> {
       // session that expires starts over with `user.status` at its next update), and watch alerts
       // go out in the watcher's language: move both along.
       ctx.enqueue(userStatus(ctx.chat.id, { active: true, lang, username: ctx.from.username }));
-      ctx.enqueue({ job: WatchLangJob, payload: { lang }, chatId: ctx.chat.id, userId: ctx.from.id });
+      if (features.watches)
+        ctx.enqueue({ job: WatchLangJob, payload: { lang }, chatId: ctx.chat.id, userId: ctx.from.id });
     }
     await ctx.answerCbQuery(ctx.t('lang.saved'));
-    await replaceScreen(ctx, mainMenu(ctx.t, displayName(ctx)));
+    await replaceScreen(ctx, mainMenu(ctx.t, displayName(ctx), features));
   });
   bot.action(CALLBACK.menu, async (ctx) => {
     await ctx.answerCbQuery();
-    await replaceScreen(ctx, mainMenu(ctx.t, displayName(ctx)));
+    await replaceScreen(ctx, mainMenu(ctx.t, displayName(ctx), features));
   });
   bot.action(CALLBACK.help, async (ctx) => {
     await ctx.answerCbQuery();
-    await replaceScreen(ctx, helpScreen(ctx.t, { admin: isAdminHere(ctx) }));
+    await replaceScreen(ctx, helpScreen(ctx.t, { admin: isAdminHere(ctx), features }));
   });
   bot.use(menuActions(options.payouts));
   bot.action(CALLBACK.chooseLanguage, async (ctx) => {
@@ -233,8 +244,9 @@ export function createBot(options: BotOptions): Composer<BotContext> {
   // Any other button (forged, or from an older version of the bot) is answered, politely, and ignored.
   bot.on('callback_query', (ctx) => ctx.answerCbQuery(ctx.t('button.stale'), { show_alert: false }));
 
-  // Free text no flow took, in a private chat: a question for the assistant; /reset.
-  bot.use(assistantCommands());
+  // Free text no flow took, in a private chat: a question for the assistant; /reset. Without the
+  // assistant, free text meets the pointer to the menu below.
+  if (features.assistant) bot.use(assistantCommands());
   // Anything else in a private chat (an unknown command, a sticker…): point to the menu. Group
   // chatter is not ours to answer.
   bot.on('message', (ctx) => (ctx.chat.type === 'private' ? ctx.reply(ctx.t('text.unknown')) : undefined));

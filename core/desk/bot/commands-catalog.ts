@@ -50,6 +50,10 @@ export const commandMessages = /* @__PURE__ */ catalog(
     'help.assistant':
       '💬 Anything else you write goes to the assistant, which answers questions about Solana and this bot (it cannot see your wallets or secrets, nor move funds).',
     'help.admin_title': '<b>Admin commands</b> (here, for admins only)',
+    'feature.off.payouts': 'This bot does not offer deposits or withdrawals. Send /menu to see what it offers.',
+    'feature.off.watches': 'This bot does not offer address watches. Send /menu to see what it offers.',
+    'feature.off.assistant': 'This bot has no assistant. Send /menu to see what it offers.',
+    'feature.off.broadcasts': 'This bot does not offer broadcasts.',
   } as const,
   {
     'command.start': '开始或重新开始',
@@ -94,5 +98,9 @@ export const commandMessages = /* @__PURE__ */ catalog(
     'help.assistant':
       '💬 您写的其他内容会交给助手，它能回答关于 Solana 和本机器人的问题（它看不到您的钱包和密钥，也无法转移资金）。',
     'help.admin_title': '<b>管理员命令</b>（仅限管理员在此群使用）',
+    'feature.off.payouts': '本机器人不提供充值和提现服务。发送 /menu 查看可用功能。',
+    'feature.off.watches': '本机器人不提供地址关注提醒。发送 /menu 查看可用功能。',
+    'feature.off.assistant': '本机器人没有助手功能。发送 /menu 查看可用功能。',
+    'feature.off.broadcasts': '本机器人不提供群发功能。',
   },
 );

@@ -1,4 +1,5 @@
 import { escapeHtml, LANGUAGES, type Language } from '../../platform/i18n/index.js';
+import { ALL_FEATURES, type DeskFeature, type DeskFeatures } from '../features.js';
 import { type ConversationKey, type ConversationTranslate, conversationTranslator } from '../i18n.js';
 import { MAX_WALLETS } from '../wallets/index.js';
 
@@ -12,17 +13,20 @@ export interface DeskCommand {
   /** The arguments `/help` shows after the name (`<SOL> <wallet>`), if it takes any. */
   readonly args?: ConversationKey;
   readonly audience: CommandAudience;
+  /** The feature it belongs to, offered only by a bot with that feature on; none: every bot's. */
+  readonly feature?: DeskFeature;
 }
 
 /** A command whose catalog keys are `command.<name>` (and `command.<name>.args` when it takes arguments). */
-const command = (audience: CommandAudience, name: string, args = false): DeskCommand => ({
+const command = (audience: CommandAudience, name: string, args: boolean, feature?: DeskFeature): DeskCommand => ({
   name,
   description: `command.${name}` as ConversationKey,
   ...(args ? { args: `command.${name}.args` as ConversationKey } : {}),
   audience,
+  ...(feature ? { feature } : {}),
 });
-const user = (name: string, args = false) => command('user', name, args);
-const admin = (name: string, args = true) => command('admin', name, args);
+const user = (name: string, args = false, feature?: DeskFeature) => command('user', name, args, feature);
+const admin = (name: string, args = true, feature?: DeskFeature) => command('admin', name, args, feature);
 
 /**
  * Every command of the desk, in the order people meet them. One list drives `/help`, Telegram's
@@ -35,27 +39,33 @@ export const DESK_COMMANDS: readonly DeskCommand[] = [
   user('wallets'),
   user('balance', true),
   user('verify', true),
-  user('deposit', true),
-  user('history'),
-  user('withdraw', true),
-  user('watch', true),
-  user('watches'),
+  user('deposit', true, 'payouts'),
+  user('history', false, 'payouts'),
+  user('withdraw', true, 'payouts'),
+  user('watch', true, 'watches'),
+  user('watches', false, 'watches'),
   user('secrets'),
   user('setsecret', true),
   user('checksecret', true),
   user('delsecret', true),
-  user('reset'),
+  user('reset', false, 'assistant'),
   user('lang'),
   admin('stats', false),
   admin('user'),
   admin('block'),
   admin('unblock'),
-  admin('broadcast'),
-  admin('credit'),
-  admin('treasury', false),
+  admin('broadcast', true, 'broadcasts'),
+  admin('credit', true, 'payouts'),
+  admin('treasury', false, 'payouts'),
 ];
 
-export const commandsFor = (audience: CommandAudience) => DESK_COMMANDS.filter((c) => c.audience === audience);
+/** The commands of `audience` a bot with `features` offers. */
+export const commandsFor = (audience: CommandAudience, features: DeskFeatures = ALL_FEATURES) =>
+  DESK_COMMANDS.filter((c) => c.audience === audience && offered(c, features));
+
+/** The command belongs to no feature, or to one the bot offers. */
+export const offered = (command: DeskCommand, features: DeskFeatures) =>
+  command.feature === undefined || features[command.feature];
 
 function helpLine(t: ConversationTranslate, command: DeskCommand): string {
   const args = command.args ? ` ${escapeHtml(t(command.args))}` : '';
@@ -64,16 +74,16 @@ function helpLine(t: ConversationTranslate, command: DeskCommand): string {
 
 /**
  * `/help`: every command a user may use; with `admin`, the admin commands after them (only
- * admins in the admin chat are shown those).
+ * admins in the admin chat are shown those). Only what the bot offers (`features`, default all).
  */
-export function helpText(t: ConversationTranslate, options: { admin: boolean }): string {
-  const parts = [
-    [t('help.title'), t('help.intro', { max: MAX_WALLETS }), ...commandsFor('user').map((c) => helpLine(t, c))].join(
-      '\n',
-    ),
-    t('help.assistant'),
-  ];
-  if (options.admin) parts.push([t('help.admin_title'), ...commandsFor('admin').map((c) => helpLine(t, c))].join('\n'));
+export function helpText(t: ConversationTranslate, options: { admin: boolean; features?: DeskFeatures }): string {
+  const features = options.features ?? ALL_FEATURES;
+  const commands = commandsFor('user', features).map((c) => helpLine(t, c));
+  const parts = [[t('help.title'), t('help.intro', { max: MAX_WALLETS }), ...commands].join('\n')];
+  if (features.assistant) parts.push(t('help.assistant'));
+  if (options.admin) {
+    parts.push([t('help.admin_title'), ...commandsFor('admin', features).map((c) => helpLine(t, c))].join('\n'));
+  }
   return parts.join('\n\n');
 }
 
@@ -94,14 +104,15 @@ const DEFAULT_LANGUAGE: Language = 'en';
 /**
  * Telegram's command menus: in private chats the user commands, and in the admin chat (scope
  * `chat`) the admin commands with `/help`; each in English as the default and in every other
- * language under its `language_code`. Set on deploy and by the local stack.
+ * language under its `language_code`; only the commands of the features the bot offers. Set on
+ * deploy, at onboarding and by the local stack.
  */
-export function commandMenus(adminChatId: number): SetMyCommandsParams[] {
+export function commandMenus(adminChatId: number, features: DeskFeatures = ALL_FEATURES): SetMyCommandsParams[] {
   const scopes: { scope: CommandScope; commands: readonly DeskCommand[] }[] = [
-    { scope: { type: 'all_private_chats' }, commands: commandsFor('user') },
+    { scope: { type: 'all_private_chats' }, commands: commandsFor('user', features) },
     {
       scope: { type: 'chat', chat_id: adminChatId },
-      commands: [...commandsFor('admin'), ...DESK_COMMANDS.filter((c) => c.name === 'help')],
+      commands: [...commandsFor('admin', features), ...DESK_COMMANDS.filter((c) => c.name === 'help')],
     },
   ];
   return scopes.flatMap(({ scope, commands }) =>

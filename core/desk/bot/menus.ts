@@ -1,5 +1,6 @@
 import type { ConversationTranslate } from '../../desk/i18n.js';
 import { LANGUAGES } from '../../platform/i18n/index.js';
+import { ALL_FEATURES, type DeskFeatures } from '../features.js';
 import { conversationTranslator } from '../i18n.js';
 import { MAIN_MENU_CALLBACK, type Screen } from '../screens.js';
 import { WALLET_CALLBACK } from '../wallets/index.js';
@@ -33,31 +34,29 @@ export function languageScreen(): Screen {
   };
 }
 
-/** The desk's real actions, two by two: every one answers (a screen, or a job whose answer follows). */
-export function mainMenu(t: ConversationTranslate, name: string): Screen {
-  return {
-    text: t('menu.title', { name }),
-    keyboard: {
-      inline_keyboard: [
-        [
-          { text: t('menu.wallets'), callback_data: WALLET_CALLBACK.list },
-          { text: t('menu.balance'), callback_data: CALLBACK.balance },
-        ],
-        [
+/**
+ * The desk's real actions, two by two: every one answers (a screen, or a job whose answer follows).
+ * Only those of the features the bot offers (`features`, default all).
+ */
+export function mainMenu(t: ConversationTranslate, name: string, features: DeskFeatures = ALL_FEATURES): Screen {
+  const buttons = [
+    { text: t('menu.wallets'), callback_data: WALLET_CALLBACK.list },
+    { text: t('menu.balance'), callback_data: CALLBACK.balance },
+    ...(features.payouts
+      ? [
           { text: t('menu.deposit'), callback_data: CALLBACK.deposit },
           { text: t('menu.withdraw'), callback_data: CALLBACK.withdraw },
-        ],
-        [
           { text: t('menu.history'), callback_data: CALLBACK.history },
-          { text: t('menu.watches'), callback_data: CALLBACK.watches },
-        ],
-        [
-          { text: t('menu.assistant'), callback_data: CALLBACK.assistant },
-          { text: t('menu.language'), callback_data: CALLBACK.chooseLanguage },
-        ],
-        [{ text: t('menu.help'), callback_data: CALLBACK.help }],
-      ],
-    },
+        ]
+      : []),
+    ...(features.watches ? [{ text: t('menu.watches'), callback_data: CALLBACK.watches }] : []),
+    ...(features.assistant ? [{ text: t('menu.assistant'), callback_data: CALLBACK.assistant }] : []),
+    { text: t('menu.language'), callback_data: CALLBACK.chooseLanguage },
+  ];
+  const rows = Array.from({ length: Math.ceil(buttons.length / 2) }, (_, i) => buttons.slice(2 * i, 2 * i + 2));
+  return {
+    text: t('menu.title', { name }),
+    keyboard: { inline_keyboard: [...rows, [{ text: t('menu.help'), callback_data: CALLBACK.help }]] },
   };
 }
 
@@ -67,6 +66,9 @@ export function backScreen(t: ConversationTranslate, text: string): Screen {
 }
 
 /** `/help`: every command the user may use; admins in the admin chat also see theirs. */
-export function helpScreen(t: ConversationTranslate, options: { admin: boolean } = { admin: false }): Screen {
+export function helpScreen(
+  t: ConversationTranslate,
+  options: { admin: boolean; features?: DeskFeatures } = { admin: false },
+): Screen {
   return backScreen(t, helpText(t, options));
 }

@@ -80,7 +80,9 @@ export class JobDeferredError extends Error {
 
 /**
  * The handlers of one tenant's jobs (its stores scoped to it, its token, its settings), built on a
- * container's first job of that tenant. A non-transient `AppError` (no such tenant) parks the job.
+ * container's first job of that tenant and again once `handlerTtlMs` has passed, so a change of its
+ * record (revoked, removed, other admins or features) reaches a warm container. A non-transient
+ * `AppError` (no such tenant) parks the job.
  */
 export type TenantHandlers = (tenant: TenantId) => Promise<readonly JobHandler[]>;
 
@@ -100,24 +102,49 @@ export interface ConsumerOptions {
     readonly queue: JobQueue;
     readonly queueName: string;
   };
+  /**
+   * How long a tenant's handlers are reused before they are built again (default 10 s, the order of
+   * the registry cache's TTL): a bot revoked or removed stops being served, and a changed record
+   * takes effect, within about this time plus that cache's.
+   */
+  readonly handlerTtlMs?: number;
+  /** Most tenants whose handlers are kept (default 1,000; the least recently used go first). */
+  readonly maxTenants?: number;
+  /** The clock of that expiry (default `Date.now`). */
+  readonly now?: () => number;
 }
 
-/** Each tenant's handlers by job type, built once per container (a failed build is tried again). */
-function tenantHandlers(handlers: readonly JobHandler[] | TenantHandlers) {
+/**
+ * Each tenant's handlers by job type, built on its first job and reused for `handlerTtlMs`; jobs
+ * arriving together share one build, and a failed build is not kept (the next job tries again).
+ */
+function tenantHandlers(handlers: readonly JobHandler[] | TenantHandlers, options: ConsumerOptions) {
   const index = (list: readonly JobHandler[]) => new Map(list.map((h) => [h.job.type, h] as const));
   if (typeof handlers !== 'function') {
     const shared = index(handlers);
     return async (_tenant: TenantId) => shared;
   }
-  const built = new Map<TenantId, Promise<ReadonlyMap<string, JobHandler>>>();
+  const ttlMs = options.handlerTtlMs ?? 10_000;
+  const maxTenants = options.maxTenants ?? 1_000;
+  const now = options.now ?? Date.now;
+  const built = new Map<TenantId, { at: number; handlers: Promise<ReadonlyMap<string, JobHandler>> }>();
   return (tenant: TenantId) => {
-    let entry = built.get(tenant);
-    if (!entry) {
-      entry = handlers(tenant).then(index);
-      built.set(tenant, entry);
-      entry.catch(() => built.delete(tenant));
+    const cached = built.get(tenant);
+    built.delete(tenant);
+    if (cached && now() - cached.at < ttlMs) {
+      built.set(tenant, cached);
+      return cached.handlers;
     }
-    return entry;
+    const entry = { at: now(), handlers: handlers(tenant).then(index) };
+    built.set(tenant, entry);
+    entry.handlers.catch(() => {
+      if (built.get(tenant) === entry) built.delete(tenant);
+    });
+    for (const oldest of built.keys()) {
+      if (built.size <= maxTenants) break;
+      built.delete(oldest);
+    }
+    return entry.handlers;
   };
 }
 
@@ -148,7 +175,7 @@ export function createConsumer(
   options: ConsumerOptions = {},
 ) {
   const ordered = options.ordered ?? true;
-  const handlersOf = tenantHandlers(handlers);
+  const handlersOf = tenantHandlers(handlers, options);
 
   async function run(record: QueueRecord, recordLog: Logger): Promise<Outcome> {
     let raw: unknown;

@@ -231,3 +231,43 @@ describe('sealJobs', () => {
     ).toThrow();
   });
 });
+
+describe("a consumer's per-tenant handlers", () => {
+  it('are built once per tenant for jobs arriving together, reused until they expire, then built again', async () => {
+    let time = 0;
+    const builds: string[] = [];
+    const consume = createConsumer(
+      async (tenant) => {
+        builds.push(tenant);
+        return [handle(Echo, async () => undefined)];
+      },
+      memoryLogger(),
+      undefined,
+      undefined,
+      { handlerTtlMs: 10_000, maxTenants: 2, now: () => time },
+    );
+    const of = (tenant: string, id: string) =>
+      record(
+        sealJobs([{ job: Echo, payload: { text: id }, chatId: 1, userId: 1 }], {
+          idPrefix: id,
+          traceId: id,
+          tenant,
+          now: new Date(),
+        })[0]!.envelope,
+        id,
+      );
+    await consume([of('1', 'a'), of('1', 'b'), of('2', 'c')]);
+    expect(builds).toEqual(['1', '2']);
+    time = 9_999;
+    await consume([of('1', 'd')]);
+    expect(builds).toEqual(['1', '2']);
+    time = 10_000;
+    await consume([of('1', 'e')]);
+    expect(builds).toEqual(['1', '2', '1']);
+    // At most `maxTenants` kept: a third tenant pushes out the least recently used (2).
+    await consume([of('3', 'f')]);
+    await consume([of('1', 'g')]);
+    await consume([of('2', 'h')]);
+    expect(builds).toEqual(['1', '2', '1', '3', '2']);
+  });
+});
