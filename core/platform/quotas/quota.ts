@@ -65,7 +65,7 @@ export function meteredQuota(
     const claimed = await deps.meter.claimNotices(metric, [OPERATOR_NOTICE]);
     const at = now();
     if (claimed.includes(OPERATOR_NOTICE)) {
-      // One notice per metric and window: the window's start names its jobs.
+      // One notice per metric and window, its jobs named by the time of the refusal that claimed it.
       await tellOperators(deps, {
         metric,
         ...(resetsAt !== undefined && { resetsAt }),
