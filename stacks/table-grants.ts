@@ -87,9 +87,9 @@ export const TABLE_GRANTS = {
   ),
   notifyWorker: tenants(
     {
-      // `usage#`: a registered bot's use of its plan, for its operators' /usage.
+      // `usage#`: a registered bot's use of its plan, for its operators' /usage; its broadcasts counted.
       read: ['users', 'job#*', 'pace#*', 'digest', 'broadcast', 'usage#*'],
-      write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram'],
+      write: [...USERS, 'job#*', 'pace#*', 'digest', 'broadcast', 'counters#telegram', 'usage#*'],
     },
     // The registry's record of the bot a job speaks as: its sealed token and its admins; marked
     // revoked when Telegram refuses its token (401). `operator#`: an operator's bots, for the
@@ -114,6 +114,7 @@ export const TABLE_GRANTS = {
         'wallets#*',
         'gauge#wallets.verified',
         ...WATCHES,
+        'usage#*', // a registered bot's watches and stored bytes, held against its plan
       ],
       write: [
         'session#*',
@@ -128,6 +129,7 @@ export const TABLE_GRANTS = {
         'wallets#*',
         'gauge#wallets.verified',
         ...WATCHES,
+        'usage#*',
       ],
     },
     // The deployment's RPC pool: its shared cache and its counters, one for every tenant; the tenant
@@ -135,18 +137,17 @@ export const TABLE_GRANTS = {
     { read: ['rpccache#*', 'counters#rpc', 'tenants', 'tenant#*'], write: ['rpccache#*', 'counters#rpc'] },
   ),
   aiWorker: tenants(
-    {
-      read: ['ai#*'],
-      write: ['ai#*'],
-    },
-    // The registry's record of the bot: is it served, does it offer the assistant; the tenant list
-    // (the deployment's own bot is listed with no record).
+    // `usage#`: a registered bot's assistant questions, counted against its plan.
+    { read: ['ai#*', 'usage#*'], write: ['ai#*', 'usage#*'] },
+    // The registry's record of the bot: is it served, does it offer the assistant, its plan and
+    // operators; the tenant list (the deployment's own bot is listed with no record).
     { read: ['tenants', 'tenant#*'] },
   ),
   vaultWorker: tenants(
     {
-      read: ['secrets#*'],
-      write: ['secrets#*'],
+      // `usage#`: a registered bot's stored secrets, held against its plan's stored bytes.
+      read: ['secrets#*', 'usage#*'],
+      write: ['secrets#*', 'usage#*'],
     },
     // The registry's record of the bot: its admins (service credentials are an admin's); the tenant
     // list (the deployment's own bot is listed with no record). The manager bot's onboarding writes

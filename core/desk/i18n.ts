@@ -253,6 +253,8 @@ const jobMessages = /* @__PURE__ */ catalog(
       '❌ Withdrawal <code>{id}</code> of {sol} SOL could not be sent; nothing left the treasury. The admins have been told.',
     'secret.stored': '🔐 Stored <b>{name}</b>: <code>{masked}</code>',
     'secret.limit': 'You already keep {max} secrets. Delete one with /delsecret first.',
+    'secret.quota':
+      '🔐 Not stored: this bot cannot store more right now. Delete a secret you no longer need with /delsecret, or try again later.',
     'secret.none': 'You have no stored secrets. Store one with /setsecret &lt;name&gt;.',
     'secret.list_title': '🔐 <b>Your secrets</b>',
     'secret.item': '• <b>{name}</b>  <code>{masked}</code>  ({date})',
@@ -300,6 +302,7 @@ const jobMessages = /* @__PURE__ */ catalog(
     'withdraw.failed': '❌ 提现 <code>{id}</code>（{sol} SOL）发送失败，资金未离开金库。已通知管理员。',
     'secret.stored': '🔐 已保存 <b>{name}</b>：<code>{masked}</code>',
     'secret.limit': '您已保存 {max} 个密钥，请先用 /delsecret 删除一个。',
+    'secret.quota': '🔐 未保存：本机器人目前无法存储更多内容。请用 /delsecret 删除不再需要的密钥，或稍后再试。',
     'secret.none': '您还没有保存任何密钥。用 /setsecret &lt;名称&gt; 保存。',
     'secret.list_title': '🔐 <b>您的密钥</b>',
     'secret.item': '• <b>{name}</b>  <code>{masked}</code>  （{date}）',

@@ -15,6 +15,7 @@ import type { Logger } from '../../core/platform/log.js';
 import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { composeConsumer } from './compose.js';
 import type { AiWorkerConfig } from './config.js';
+import { tenantQuotas } from './quota.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 import { tenantSettings } from './tenants.js';
 
@@ -44,14 +45,17 @@ export function composeAiWorker(config: AiWorkerConfig, log: Logger) {
     tableName: config.tableName,
     home: { adminUserIds: new Set(), treasury: undefined },
   });
+  const quotaOf = tenantQuotas({ client: dynamo, tableName: config.tableName, queue, log });
   // One provider and its rate for the deployment; each tenant's memory and quota under its own keys.
   const handlers = async (tenant: TenantId) => {
     // A bot without the assistant: a question still queued is parked (`feature.off`), never asked.
-    if (!(await settingsOf(tenant)).features.assistant) return switchedOff('assistant', [AiReplyJob, AiResetJob]);
+    const { features, record } = await settingsOf(tenant);
+    if (!features.assistant) return switchedOff('assistant', [AiReplyJob, AiResetJob]);
     const stores = { client: scopeToTenant(dynamo, tenant), tableName: config.tableName };
     return assistantHandlers({
       history: new DynamoHistoryStore({ ...stores, idleSeconds: ai.history.idleSeconds }),
       quota: new DynamoQuotaStore(stores),
+      botQuota: quotaOf(tenant, record),
       client,
       queue,
       settings: ai,

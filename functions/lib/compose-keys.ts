@@ -35,6 +35,7 @@ import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer, consumeBySource } from './compose.js';
 import type { SignerConfig, VaultWorkerConfig } from './config.js';
 import { kmsClient } from './kms.js';
+import { tenantQuotas } from './quota.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 import { tenantSettings } from './tenants.js';
 
@@ -60,18 +61,23 @@ export function composeVaultWorker(config: VaultWorkerConfig, log: Logger) {
     home: { adminUserIds: config.adminUserIds, treasury: undefined },
   });
   const manager = managerOnboarding(config, { kms, vault, intake, queue, dynamo });
-  const handlers = async (tenant: TenantId) => [
-    ...vaultHandlers({
-      admins: (await settingsOf(tenant)).adminUserIds,
-      secrets: new DynamoSecretStore({ client: scopeToTenant(dynamo, tenant), tableName }),
-      vault,
-      intake,
-      queue,
-      settings: settings.vault,
-    }),
-    // Only the manager bot's webhook (the deployment's own bot) queues these.
-    ...manager,
-  ];
+  const quotaOf = tenantQuotas({ client: dynamo, tableName, queue, log });
+  const handlers = async (tenant: TenantId) => {
+    const { adminUserIds: admins, record } = await settingsOf(tenant);
+    return [
+      ...vaultHandlers({
+        admins,
+        quota: quotaOf(tenant, record),
+        secrets: new DynamoSecretStore({ client: scopeToTenant(dynamo, tenant), tableName }),
+        vault,
+        intake,
+        queue,
+        settings: settings.vault,
+      }),
+      // Only the manager bot's webhook (the deployment's own bot) queues these.
+      ...manager,
+    ];
+  };
   return composeConsumer('vault', config, handlers, log);
 }
 

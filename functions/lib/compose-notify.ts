@@ -20,7 +20,7 @@ import { createEnvelopeVault, KmsDataKeys } from '../../core/platform/keys/index
 import type { Logger } from '../../core/platform/log.js';
 import { managerNotifyHandlers } from '../../core/platform/manager/index.js';
 import { noteUnauthorized, openBotToken } from '../../core/platform/onboarding/index.js';
-import { DynamoQuotaMeter, PLANS, quotaUsageHandler } from '../../core/platform/quotas/index.js';
+import { DynamoQuotaMeter, PLANS, quotaUsageHandler, tenantQuota } from '../../core/platform/quotas/index.js';
 import { TELEGRAM_LIMITS } from '../../core/platform/settings.js';
 import {
   type ChatGateway,
@@ -162,6 +162,15 @@ export function composeNotifyWorker(config: NotifyWorkerConfig, log: Logger) {
             queue,
             pageSize: settings.notify.broadcastPageSize,
             paid: settings.notify.paidBroadcast,
+            quota: tenantQuota({
+              ...stores,
+              plan,
+              tenant,
+              bot: found.profile.username,
+              operators: found.profile.operators,
+              queue,
+              log,
+            }),
           })
         : switchedOff('broadcasts', [BroadcastStartJob, BroadcastPageJob, BroadcastSendJob, BroadcastCancelJob])),
     ];

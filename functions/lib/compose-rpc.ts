@@ -53,6 +53,7 @@ import { DynamoTenantRegistry, scopeToTenant, type TenantId } from '../../core/p
 import { DynamoUserDirectory } from '../../core/platform/users/index.js';
 import { composeConsumer } from './compose.js';
 import type { RpcWorkerConfig } from './config.js';
+import { tenantQuotas } from './quota.js';
 import { dynamoClient, sqsClient } from './runtime.js';
 import { tenantSettings } from './tenants.js';
 
@@ -97,8 +98,10 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
     tableName,
     home: { adminUserIds: config.adminUserIds, treasury: { address: config.treasuryAddress } },
   });
+  const quotaOf = tenantQuotas({ ...shared, queue, log });
   const handlers = async (tenant: TenantId): Promise<readonly JobHandler[]> => {
-    const { adminUserIds: admins, treasury, features } = await settingsOf(tenant);
+    const { adminUserIds: admins, treasury, features, record } = await settingsOf(tenant);
+    const quota = quotaOf(tenant, record);
     const stores = { client: scopeToTenant(dynamo, tenant), tableName };
     const statsCounters = new DynamoStatsCounters(stores);
     const seen = new DynamoSeenUsers(stores);
@@ -168,6 +171,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
             solana,
             queue,
             pollMinutes: settings.solana.watchPollMinutes,
+            quota,
           })
         : [
             ...switchedOff('watches', [WatchAddJob, WatchRemoveJob, WatchListJob, WatchCheckJob, WatchLangJob]),

@@ -105,6 +105,8 @@ export interface TenantSettings {
   readonly features: TenantFeatures;
   /** Its treasury key and address; none for a bot without payouts (its deposit and payout jobs have no handler). */
   readonly treasury: { readonly address: string; readonly keyId?: string } | undefined;
+  /** Its record (plan, operators); none for the deployment's own bot. */
+  readonly record?: TenantRecord;
 }
 
 /**
@@ -143,6 +145,7 @@ export function tenantSettings(options: {
       adminUserIds: new Set(record.adminUserIds),
       features: record.features,
       treasury: record.features.payouts && record.treasury ? record.treasury : undefined,
+      record,
     };
   };
 }

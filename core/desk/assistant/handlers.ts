@@ -9,6 +9,7 @@ import {
   sealJobs,
 } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
+import { quotaUserText, type TenantQuota } from '../../platform/quotas/index.js';
 import type { TelegramCall } from '../../platform/telegram/index.js';
 import { notice, splitText, TelegramSendJob } from '../../platform/telegram/index.js';
 import { utcDay } from '../../platform/time.js';
@@ -27,7 +28,10 @@ import { findSecret, redactSecrets } from './secrets.js';
 
 export interface AssistantDeps {
   history: HistoryStore;
+  /** Each user's questions a day. */
   quota: QuotaStore;
+  /** The bot's plan: every question answered counts against its `assistantQuestionsPerDay`. */
+  botQuota: TenantQuota;
   /** The model behind its retry policy and this container's pacer (`./client.ts`). */
   client: AssistantClient;
   /** The notify queue: answers, notices, "typing…" actions, admin events. Nothing else. */
@@ -76,11 +80,14 @@ function chatOf(job: JobEnvelope): { chatId: number; userId: number } {
  *    notify ids, so the notify side drops it if it went out): the model is asked once per answer
  *    that reached the memory.
  * 2. A message that looks like a secret never reaches the model (the webhook already deleted it).
- * 3. The question is counted against the user's day (once per job id); over the quota the user is told so.
+ * 3. The question is counted against the user's day, then against the bot's plan (each once per job
+ *    id); over either the user is told so (politely, the plan unnamed), and a question the plan
+ *    refused is given back to the user's day. The plan's refusal tells the operators, once a day.
  * 4. The model gets the system prompt, the kept turns and the question (cut to `maxQuestionChars`),
  *    while "typing…" is shown; the client retries 429s, 5xx and timeouts until the answer's deadline.
- *    If the provider still fails, the question is given back to the quota and the user is told in
- *    plain words; the job is done, so nothing is retried forever.
+ *    If the provider still fails, the question is given back to the user's day (the bot's plan
+ *    keeps it: the provider was asked) and the user is told in plain words; the job is done, so
+ *    nothing is retried forever.
  * 5. The answer (secret-looking tokens hidden) is recorded in the conversation first, then sent:
  *    Markdown turned into Telegram HTML, split at 4,096 characters.
  */
@@ -103,6 +110,11 @@ function replyHandler(deps: AssistantDeps) {
     if (!quota.ok) {
       log.info('ai.quota_exhausted', { used: quota.used });
       return send('quota', [notice(chatId, userId, t('ai.quota', { limit: settings.dailyQuestionsPerUser }))]);
+    }
+    const planned = await deps.botQuota.count('assistantQuestionsPerDay', job.id);
+    if (!planned.ok) {
+      await deps.quota.giveBack(userId, day, job.id);
+      return send('plan', [notice(chatId, userId, quotaUserText(job.payload.lang, planned.refusal, now()))]);
     }
 
     const question = job.payload.text.slice(0, settings.maxQuestionChars);

@@ -9,6 +9,7 @@ import {
   sealJobs,
 } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
+import { quotaRefusalText, type TenantQuota } from '../../platform/quotas/index.js';
 import type { Deliver, TelegramCall } from '../../platform/telegram/index.js';
 import type { UserDirectory } from '../../platform/users/index.js';
 import { assertAdmin } from '../admin/index.js';
@@ -33,6 +34,8 @@ export interface BroadcastDeps {
   pageSize: number;
   /** Send with `allow_paid_broadcast` (Telegram's paid limit of 1,000 msg/s). */
   paid: boolean;
+  /** The bot's plan: each broadcast started counts against its `broadcastsPerDay`. */
+  quota: TenantQuota;
   /** At most one progress edit per this interval. */
   progressIntervalMs?: number;
   /** How long a container trusts its copy of a broadcast (bounds how late a cancel is seen). */
@@ -79,7 +82,9 @@ export function progressCall(b: Broadcast, messageId = b.progressMessageId): Tel
  * Broadcasts: an admin's message to every active user, at Telegram's limit, with progress
  * edited into one admin message and a cancel button.
  *
- * `broadcast.start` records the broadcast (with the number of active users) and queues page 0.
+ * `broadcast.start` counts the broadcast against the bot's plan (once, by its id: over the plan the
+ * admin's progress message says so, with the limit, when it resets and the plan that raises it,
+ * and nothing is sent), records it (with the number of active users) and queues page 0.
  * Each `broadcast.page` queues one `broadcast.send` per active user of its directory page
  * (FIFO group = that user's chat), then the next page job behind them: the queue holds about
  * one page of a broadcast at a time, so a cancel, and ordinary notifications, wait seconds,
@@ -131,6 +136,25 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
         'broadcast.not_admin_chat',
         `broadcast ${id} reports to a chat that is not the admin chat`,
       );
+    }
+    // Counted once per broadcast (by its id); a redelivery after the start finds it recorded.
+    if (!(await deps.store.get(id))) {
+      const counted = await deps.quota.count('broadcastsPerDay', id);
+      if (!counted.ok) {
+        log.info('broadcast.over_quota', { broadcast: id });
+        const text = quotaRefusalText(lang, counted.refusal, now());
+        await deps.deliver(
+          `${job.id}.quota`,
+          [
+            {
+              method: 'editMessageText',
+              params: { chat_id: adminChatId, message_id: progressMessageId, text, parse_mode: 'HTML' },
+            },
+          ],
+          log,
+        );
+        return;
+      }
     }
     const total = await deps.directory.countActive();
     const b = await deps.store.create({ id, message, adminChatId, progressMessageId, lang, total });

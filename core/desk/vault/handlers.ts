@@ -2,7 +2,13 @@ import { PoisonJobError } from '../../platform/errors.js';
 import type { JobEnvelope, JobQueue } from '../../platform/jobs/index.js';
 import { emitFrom, handle, type JobHandler } from '../../platform/jobs/index.js';
 import type { IntakeKeyService, KeyVault, SecretStore } from '../../platform/keys/index.js';
-import { CiphertextRejectedError, openIntake, WrongContextError } from '../../platform/keys/index.js';
+import {
+  CiphertextRejectedError,
+  openIntake,
+  type StoredSecret,
+  WrongContextError,
+} from '../../platform/keys/index.js';
+import type { TenantQuota } from '../../platform/quotas/index.js';
 import { notice } from '../../platform/telegram/index.js';
 import { assertAdmin } from '../admin/index.js';
 import { jobTranslator } from '../i18n.js';
@@ -18,7 +24,21 @@ export interface VaultDeps {
   intake: IntakeKeyService;
   queue: JobQueue;
   settings: VaultSettings;
+  /** The bot's plan: each stored secret holds its bytes of `storedBytes`. */
+  quota: TenantQuota;
   now?: () => number;
+}
+
+/** What a stored secret holds of the bot's plan is named by its owner and name. */
+const quotaKey = (ownerId: string, name: string) => `secret.${ownerId}.${name}`;
+
+/**
+ * A stored secret's size as DynamoDB counts an item: the UTF-8 bytes of every attribute name and
+ * string value (keys included), and 8 for the time (a number of 13 digits).
+ */
+export function secretBytes(ownerId: string, secret: StoredSecret): number {
+  const strings = ['pk', `secrets#${ownerId}`, 'sk', secret.name, 'envelope', secret.envelope, 'masked', secret.masked];
+  return strings.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), Buffer.byteLength('storedAt') + 8);
 }
 
 /** What may be shown of a secret: its last 4 characters, and only when it is long enough to spare them. */
@@ -43,7 +63,8 @@ function owner(job: JobEnvelope<{ scope?: SecretScope }>, admins: ReadonlySet<nu
 /**
  * The vault worker's use cases. `secret.store` opens what the webhook sealed to the intake key
  * and seals it again under a data key of the project key, bound to `{purpose: user-secret,
- * ownerId}`; only the envelope and a mask are stored. `secret.check` opens a stored secret through
+ * ownerId}`; only the envelope and a mask are stored, each holding its bytes of the bot's
+ * `storedBytes` (refused over the plan, given back on `secret.delete`). `secret.check` opens a stored secret through
  * KMS and answers with its mask. Plaintext lives only in memory, for the length of one job, and
  * appears in no message, log line or error.
  */
@@ -72,11 +93,16 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
     }
     const envelope = await deps.vault.seal(Buffer.from(value, 'utf8'), context);
     const masked = maskSecret(value);
-    const stored = await deps.secrets.put(
-      ownerId,
-      { name, envelope, masked, storedAt: now() },
-      deps.settings.maxSecretsPerUser,
-    );
+    const secret = { name, envelope, masked, storedAt: now() };
+    // Held before it is written (a redelivery holds the same bytes again, moving nothing); given
+    // back when the per-user limit keeps it out.
+    const held = await deps.quota.hold('storedBytes', quotaKey(ownerId, name), secretBytes(ownerId, secret));
+    if (!held.ok) {
+      log.info('secret.over_quota', { name });
+      return say(job, chatId, userId, t('secret.quota'));
+    }
+    const stored = await deps.secrets.put(ownerId, secret, deps.settings.maxSecretsPerUser);
+    if (stored === 'limit') await deps.quota.release('storedBytes', quotaKey(ownerId, name));
     log.info('secret.stored', { name, outcome: stored });
     await say(
       job,
@@ -108,6 +134,8 @@ export function vaultHandlers(deps: VaultDeps): JobHandler[] {
     const t = jobTranslator(job.payload.lang);
     const { name } = job.payload;
     const deleted = await deps.secrets.delete(ownerId, name);
+    // Given back even when an earlier delivery deleted it and failed before this.
+    await deps.quota.release('storedBytes', quotaKey(ownerId, name));
     await say(job, chatId, userId, t(deleted ? 'secret.deleted' : 'secret.missing', { name }));
   });
 

@@ -26,6 +26,8 @@ export const watchJobMessages = /* @__PURE__ */ catalog(
     'watch.added_threshold':
       '👁 Watching <code>{address}</code> (watch {count} of {max}). I will tell you when its balance changes by {threshold} SOL or more.',
     'watch.limit': 'You already watch {max} addresses. Remove one in /watches first.',
+    'watch.quota':
+      '👁 This bot cannot watch more addresses right now. Remove one of your watches in /watches, or try again later.',
     'watches.title': '👁 <b>Your watches</b> ({count} of {max})',
     'watches.item': '{number}. <code>{address}</code>: {when}',
     'watches.any': 'every change',
@@ -40,6 +42,7 @@ export const watchJobMessages = /* @__PURE__ */ catalog(
     'watch.added_threshold':
       '👁 已关注 <code>{address}</code>（第 {count} 个，最多 {max} 个）。余额变动不少于 {threshold} SOL 时我会通知您。',
     'watch.limit': '您已关注 {max} 个地址。请先在 /watches 中移除一个。',
+    'watch.quota': '👁 本机器人目前无法关注更多地址。请在 /watches 中移除一个关注，或稍后再试。',
     'watches.title': '👁 <b>您的关注</b>（{count} / {max}）',
     'watches.item': '{number}. <code>{address}</code>：{when}',
     'watches.any': '每次变动',

@@ -8,6 +8,7 @@ import {
   sealJobs,
 } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
+import type { TenantQuota } from '../../platform/quotas/index.js';
 import { notice } from '../../platform/telegram/index.js';
 import { jobTranslator } from '../i18n.js';
 import type { SolanaGateway } from '../solana/index.js';
@@ -24,6 +25,8 @@ export interface WatchDeps {
   queue: JobQueue;
   /** Minutes between two scheduled polls (`solana.watchPollMinutes`). */
   pollMinutes: number;
+  /** The bot's plan (`watchedAddresses`). */
+  quota: TenantQuota;
   now?: () => Date;
 }
 

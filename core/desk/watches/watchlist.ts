@@ -2,6 +2,7 @@ import type { JobTranslate } from '../../desk/i18n.js';
 import type { JobDraft, JobEnvelope, JobQueue } from '../../platform/jobs/index.js';
 import { emitFrom, handle } from '../../platform/jobs/index.js';
 import type { Logger } from '../../platform/log.js';
+import type { TenantQuota } from '../../platform/quotas/index.js';
 import type { TelegramCall } from '../../platform/telegram/index.js';
 import { notice, TelegramSendJob } from '../../platform/telegram/index.js';
 import { jobTranslator } from '../i18n.js';
@@ -21,7 +22,12 @@ export interface WatchlistDeps {
   store: WatchStore;
   /** Where answers go: the notify queue. */
   queue: JobQueue;
+  /** The bot's plan: each watch holds one of its `watchedAddresses`. */
+  quota: TenantQuota;
 }
+
+/** What a watch holds of the bot's plan is named by its chat and its id (the Remove button's). */
+const quotaKey = (chatId: number, watch: string) => `${chatId}.${watch}`;
 
 /** Text and inline keyboard of a message (the keyboard's buttons carry callback data). */
 export interface WatchlistScreen {
@@ -104,6 +110,10 @@ async function followLanguage(
  * (two adds racing at the limit may both pass; the limit is a courtesy, not a security bound).
  * Idempotent: a redelivery finds the watch already there and writes and says the same thing,
  * under the same notice id.
+ *
+ * A new watch first holds one of the bot's `watchedAddresses` (named by the chat and the watch, so
+ * a redelivery after a crash between the hold and the write holds nothing more); over the plan the
+ * user is told so and nothing is written. A watch already there holds nothing more.
  */
 export function watchAddHandler(deps: WatchlistDeps) {
   return handle(WatchAddJob, async (job, log) => {
@@ -118,6 +128,10 @@ export function watchAddHandler(deps: WatchlistDeps) {
     const known = watches.some((watch) => watch.address === address);
     if (!known && watches.length >= MAX_WATCHES) {
       return say(deps, job, owner.chatId, t('watch.limit', { max: MAX_WATCHES }));
+    }
+    if (!known) {
+      const held = await deps.quota.hold('watchedAddresses', quotaKey(owner.chatId, watchId(address)));
+      if (!held.ok) return say(deps, job, owner.chatId, t('watch.quota'));
     }
     await deps.store.addWatcher(address, { ...owner, lang, thresholdLamports });
     await followLanguage(
@@ -159,6 +173,10 @@ export function watchListHandler(deps: WatchlistDeps) {
  * this device or another), a replayed or a forged one removes nothing. Either way the list
  * message is edited in place into the current list, headed by what happened. Of two presses
  * racing, one removes and the other finds the watch gone.
+ *
+ * Then what the watch held of the plan is given back, named by the button's id: whether this run
+ * removed it or an earlier one did and crashed before giving it back (a name holding nothing gives
+ * nothing back, so a stale or forged button moves nothing).
  */
 export function watchRemoveHandler(deps: WatchlistDeps) {
   return handle(WatchRemoveJob, async (job, log) => {
@@ -168,6 +186,7 @@ export function watchRemoveHandler(deps: WatchlistDeps) {
     const watches = await deps.store.watchlist(owner.chatId);
     const target = watches.find((watch) => watchId(watch.address) === job.payload.watch);
     const removed = target !== undefined && (await deps.store.removeWatcher(target.address, owner.chatId));
+    await deps.quota.release('watchedAddresses', quotaKey(owner.chatId, job.payload.watch));
     const left = watches.filter((watch) => watch !== target);
     log.info('watch.remove', { removed });
     const heading = removed ? t('watches.removed', { address: target.address }) : t('watches.gone');

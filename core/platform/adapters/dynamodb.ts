@@ -47,6 +47,7 @@ export class TransactionCancelled extends Error {
 export type TransactAction =
   | { readonly put: Item; readonly condition?: Condition }
   | { readonly update: { readonly pk: string; readonly sk: string } & ItemUpdate }
+  | { readonly delete: { readonly pk: string; readonly sk: string } & Condition }
   | { readonly check: { readonly pk: string; readonly sk: string } & Condition & { ConditionExpression: string } };
 
 /**
@@ -178,6 +179,10 @@ export class Table {
       if ('update' in action) {
         const { pk, sk, ReturnValues: _, ...update } = action.update;
         return { Update: { TableName: this.name, Key: key(pk, sk), ...update } };
+      }
+      if ('delete' in action) {
+        const { pk, sk, ...condition } = action.delete;
+        return { Delete: { TableName: this.name, Key: key(pk, sk), ...condition } };
       }
       const { pk, sk, ...condition } = action.check;
       return { ConditionCheck: { TableName: this.name, Key: key(pk, sk), ...condition } };

@@ -10,6 +10,7 @@ export const quotaMessages = /* @__PURE__ */ catalog(
   {
     'quota.user.busy': '⏳ This bot is very busy right now and cannot answer. Please try again in {wait}.',
     'quota.user.full': '⏳ This bot cannot take on more right now. Please try again later.',
+    'quota.user.questions': '⏳ The assistant cannot take more questions today. Please ask again in {wait}.',
     'quota.wait.minutes': '{minutes} min',
     'quota.wait.hours': '{hours} h',
     'quota.wait.hours_minutes': '{hours} h {minutes} min',
@@ -49,6 +50,7 @@ export const quotaMessages = /* @__PURE__ */ catalog(
   {
     'quota.user.busy': '⏳ 本机器人目前非常繁忙，暂时无法回复。请在 {wait}后再试。',
     'quota.user.full': '⏳ 本机器人目前无法接收更多内容。请稍后再试。',
+    'quota.user.questions': '⏳ 助手今天无法再回答更多问题。请在 {wait}后再问。',
     'quota.wait.minutes': '{minutes} 分钟',
     'quota.wait.hours': '{hours} 小时',
     'quota.wait.hours_minutes': '{hours} 小时 {minutes} 分钟',

@@ -1,4 +1,10 @@
-import { ConditionFailed, Table, type TableOptions } from '../adapters/index.js';
+import {
+  ConditionFailed,
+  Table,
+  type TableOptions,
+  type TransactAction,
+  TransactionCancelled,
+} from '../adapters/index.js';
 import {
   type Adjusted,
   type Consumed,
@@ -22,6 +28,9 @@ const NOTICES = 'notices';
 const counterKey = (metric: CounterMetric, window: string) => `usage#${metric}#${window}`;
 const gaugeKey = (metric: GaugeMetric) => `usage#${metric}`;
 const isCounter = (metric: Metric): metric is CounterMetric => metric in COUNTER_WINDOWS;
+const countedKey = (key: string) => `counted#${key}`;
+const heldKey = (key: string) => `held#${key}`;
+const CHECK_FAILED = 'ConditionalCheckFailed';
 
 /**
  * Quotas in the table (keys as the tenant sees them; the client scopes them to the tenant):
@@ -29,7 +38,12 @@ const isCounter = (metric: Metric): metric is CounterMetric => metric in COUNTER
  *   at the window's end (TTL), so old windows go away by themselves;
  * - a gauge per metric, `usage#<metric>` / `used`: `used`, kept;
  * - the notices sent in a window, `usage#<metric>#<window>` / `notices` (a gauge's window is the
- *   UTC day): `noticed`, a string set, with the same `expiresAt`.
+ *   UTC day): `noticed`, a string set, with the same `expiresAt`;
+ * - an event counted once by name (`consumeOnce`), `usage#<metric>#<window>` / `counted#<key>`,
+ *   with the same `expiresAt`: written in one transaction with the count, so a redelivery finds it;
+ * - what a named thing holds of a gauge (`hold`), `usage#<gauge>` / `held#<key>`: `amount`,
+ *   put, changed and deleted in one transaction with the gauge's move, so the gauge is always
+ *   their sum.
  *
  * Each counted event or gauge move is one conditional `UpdateItem` (`ADD` under a condition that
  * keeps `used` within the limit), so concurrent writers never pass it and a refused one changes
@@ -52,6 +66,139 @@ export class DynamoQuotaMeter implements QuotaMeter {
     const used = await this.addWithin(pk, amount, limit, Math.ceil(window.end / 1000));
     if (used !== undefined) return { ok: true, used, limit };
     return { ok: false, used: await this.read(pk), limit, resetsAt: window.end };
+  }
+
+  async consumeOnce(metric: CounterMetric, key: string): Promise<Consumed> {
+    const limit = this.plan.limits[metric];
+    const window = windowAt(COUNTER_WINDOWS[metric], this.table.now());
+    const pk = counterKey(metric, window.id);
+    const expiresAt = { N: String(Math.ceil(window.end / 1000)) };
+    const refused = async (): Promise<Consumed> => ({
+      ok: false,
+      used: await this.read(pk),
+      limit,
+      resetsAt: window.end,
+    });
+    if (limit < 1) return (await this.table.get(pk, countedKey(key))) ? { ok: true, used: 0, limit } : refused();
+    try {
+      await this.table.transact([
+        {
+          put: { pk: { S: pk }, sk: { S: countedKey(key) }, expiresAt },
+          condition: { ConditionExpression: 'attribute_not_exists(pk)' },
+        },
+        {
+          update: {
+            pk,
+            sk: USED,
+            UpdateExpression: 'ADD #used :one SET #expiresAt = :expiresAt',
+            ConditionExpression: 'attribute_not_exists(#used) OR #used <= :room',
+            ExpressionAttributeNames: { '#used': 'used', '#expiresAt': 'expiresAt' },
+            ExpressionAttributeValues: {
+              ':one': { N: '1' },
+              ':room': { N: String(limit - 1) },
+              ':expiresAt': expiresAt,
+            },
+          },
+        },
+      ]);
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
+      // Counted before (a redelivery) is accepted again; otherwise the window is full.
+      if (error.reasons[0] !== CHECK_FAILED) return refused();
+    }
+    return { ok: true, used: await this.read(pk), limit };
+  }
+
+  async hold(metric: GaugeMetric, key: string, amount: number): Promise<Adjusted> {
+    if (!Number.isSafeInteger(amount) || amount < 1) throw new RangeError(`cannot hold ${amount} ${metric}`);
+    const limit = this.plan.limits[metric];
+    const pk = gaugeKey(metric);
+    const standing = async (ok: boolean): Promise<Adjusted> => ({ ok, used: await this.read(pk), limit });
+    // A concurrent hold or release of the same key makes a write's first condition fail: read again.
+    for (;;) {
+      const before = await this.table.get(pk, heldKey(key));
+      const old = before === undefined ? undefined : Number(before.amount?.N ?? '0');
+      if (old === amount) return standing(true);
+      // More than the limit at once is refused (the condition would pass an empty gauge).
+      if (amount > limit) return standing(false);
+      const delta = amount - (old ?? 0);
+      const marker: TransactAction =
+        old === undefined
+          ? {
+              put: { pk: { S: pk }, sk: { S: heldKey(key) }, amount: { N: String(amount) } },
+              condition: { ConditionExpression: 'attribute_not_exists(pk)' },
+            }
+          : {
+              update: {
+                pk,
+                sk: heldKey(key),
+                UpdateExpression: 'SET #amount = :amount',
+                ConditionExpression: '#amount = :old',
+                ExpressionAttributeNames: { '#amount': 'amount' },
+                ExpressionAttributeValues: { ':amount': { N: String(amount) }, ':old': { N: String(old) } },
+              },
+            };
+      try {
+        await this.table.transact([
+          marker,
+          {
+            update: {
+              pk,
+              sk: USED,
+              UpdateExpression: 'ADD #used :delta',
+              // Only a growth is checked against the limit; a shrink always passes.
+              ...(delta > 0 && { ConditionExpression: 'attribute_not_exists(#used) OR #used <= :room' }),
+              ExpressionAttributeNames: { '#used': 'used' },
+              ExpressionAttributeValues: {
+                ':delta': { N: String(delta) },
+                ...(delta > 0 && { ':room': { N: String(limit - delta) } }),
+              },
+            },
+          },
+        ]);
+        return standing(true);
+      } catch (error) {
+        if (!(error instanceof TransactionCancelled)) throw error;
+        if (error.reasons[0] !== CHECK_FAILED) return standing(false);
+      }
+    }
+  }
+
+  async release(metric: GaugeMetric, key: string): Promise<Adjusted> {
+    const limit = this.plan.limits[metric];
+    const pk = gaugeKey(metric);
+    // A concurrent release of the same key makes the delete's condition fail: read again, and
+    // find it gone (or held anew, by an add between the two).
+    for (;;) {
+      const held = await this.table.get(pk, heldKey(key));
+      if (!held) return { ok: true, used: await this.read(pk), limit };
+      const amount = held.amount?.N ?? '0';
+      try {
+        await this.table.transact([
+          {
+            delete: {
+              pk,
+              sk: heldKey(key),
+              ConditionExpression: '#amount = :amount',
+              ExpressionAttributeNames: { '#amount': 'amount' },
+              ExpressionAttributeValues: { ':amount': { N: amount } },
+            },
+          },
+          {
+            update: {
+              pk,
+              sk: USED,
+              UpdateExpression: 'ADD #used :minus',
+              ExpressionAttributeNames: { '#used': 'used' },
+              ExpressionAttributeValues: { ':minus': { N: String(-Number(amount)) } },
+            },
+          },
+        ]);
+        return { ok: true, used: await this.read(pk), limit };
+      } catch (error) {
+        if (!(error instanceof TransactionCancelled)) throw error;
+      }
+    }
   }
 
   async adjust(metric: GaugeMetric, delta: number): Promise<Adjusted> {

@@ -1,14 +1,14 @@
 import { pickLanguage, translators } from '../i18n/index.js';
 import type { ProcessResult, UpdateProcessor, ValidUpdate } from '../ingress/index.js';
-import { type JobQueue, sealJobs } from '../jobs/index.js';
+import type { JobQueue } from '../jobs/index.js';
 import type { Logger } from '../log.js';
-import { type TelegramCall, TelegramSendJob } from '../telegram/index.js';
 import type { TenantId } from '../tenants/index.js';
 import { quotaMessages } from './catalog.js';
 import { chatNotice, OPERATOR_NOTICE, type QuotaMeter } from './meter.js';
+import { tellOperators } from './notice.js';
 import { overQuotaAnswer } from './over-quota.js';
 import type { Plan } from './plans.js';
-import { overQuotaOperatorText, overQuotaUserText } from './texts.js';
+import { overQuotaUserText } from './texts.js';
 
 const quotaTexts = /* @__PURE__ */ translators([quotaMessages]);
 
@@ -52,8 +52,10 @@ export function meterUpdates(process: UpdateProcessor, deps: UpdateQuotaDeps): U
     );
     const claimed = new Set(await deps.meter.claimNotices('updatesPerHour', answer.claims));
     deps.log.warn('quota.over', { metric: 'updatesPerHour', used: consumed.used, limit: consumed.limit });
-    if (claimed.has(OPERATOR_NOTICE) && deps.operators.length > 0)
-      await tellOperators(deps, consumed.resetsAt, at, update);
+    if (claimed.has(OPERATOR_NOTICE)) {
+      const idPrefix = `quota.${update.updateId}`;
+      await tellOperators(deps, { metric: 'updatesPerHour', resetsAt: consumed.resetsAt, at, idPrefix });
+    }
     const polite = overQuotaUserText(t, answer.retryAfterSeconds);
     if (answer.toast) {
       const id = (update.update.callback_query as { id: string }).id;
@@ -67,36 +69,6 @@ export function meterUpdates(process: UpdateProcessor, deps: UpdateQuotaDeps): U
     }
     return { duplicate: false };
   };
-}
-
-/** The operators' notice, in English and Chinese, sent by the bot itself to each operator's chat with it. */
-async function tellOperators(deps: UpdateQuotaDeps, resetsAt: number, at: number, update: ValidUpdate) {
-  const calls: TelegramCall[] = deps.operators.map((operator) => ({
-    method: 'sendMessage',
-    params: {
-      chat_id: operator,
-      parse_mode: 'HTML',
-      text: (['en', 'zh'] as const)
-        .map((language) =>
-          overQuotaOperatorText(quotaTexts(language), {
-            bot: deps.bot,
-            plan: deps.plan,
-            metric: 'updatesPerHour',
-            resetsAt,
-            now: at,
-          }),
-        )
-        .join('\n\n'),
-    },
-  }));
-  const drafts = calls.map((call) => ({
-    job: TelegramSendJob,
-    payload: { calls: [call] },
-    chatId: call.params.chat_id as number,
-    userId: call.params.chat_id as number,
-  }));
-  const traceId = `quota.${update.updateId}`;
-  await deps.queue.send(sealJobs(drafts, { idPrefix: traceId, traceId, tenant: deps.tenant, now: new Date(at) }));
 }
 
 function senderOf(update: ValidUpdate): { language_code?: string } | undefined {

@@ -42,8 +42,23 @@ export interface QuotaMeter {
   readonly plan: Plan;
   /** Counts `amount` (a positive integer) in the current window, unless it would pass the limit. */
   consume(metric: CounterMetric, amount?: number): Promise<Consumed>;
+  /**
+   * Counts the event named `key` (a broadcast's id, a question's job id) in the current window,
+   * unless it would pass the limit. Counted once however often asked in the window: a redelivery
+   * is accepted again (`ok`) without counting twice.
+   */
+  consumeOnce(metric: CounterMetric, key: string): Promise<Consumed>;
   /** Moves a gauge by `delta` (an integer): an increase is refused past the limit; a decrease stops at 0. */
   adjust(metric: GaugeMetric, delta: number): Promise<Adjusted>;
+  /**
+   * Sets what the thing named `key` (a watch, a stored record) holds of a gauge to `amount` (a
+   * positive integer), moving the gauge by the difference, unless a growth would pass the limit.
+   * Asking again for the same amount moves nothing (a redelivery is accepted again), so the gauge
+   * is always the sum of what is held.
+   */
+  hold(metric: GaugeMetric, key: string, amount: number): Promise<Adjusted>;
+  /** Takes back what `key` holds of a gauge; nothing if it holds nothing (a redelivered release). */
+  release(metric: GaugeMetric, key: string): Promise<Adjusted>;
   /** Every metric's use, limit and window end. */
   usage(): Promise<Usage>;
   /**

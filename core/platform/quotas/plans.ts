@@ -46,9 +46,20 @@ const MB = 1_000_000;
  *   thousand tokens in, a few hundred out): at most $0.60, $6, $30 and $120 a month.
  * - `broadcastsPerDay`: each broadcast is one message to every user of the bot (paced by the
  *   notify worker), so a few a day is plenty and the free tier gets one.
- * - `watchedAddresses`: each is polled on the RPC plan's budget, so it grows with the price.
- * - `storedBytes`: sessions, histories and records in the table; storage is cheap, so these
- *   mostly stop a runaway bot.
+ * - `watchedAddresses`: each is polled on the RPC plan's budget, so it grows with the price. It
+ *   counts watches: a chat's watch of an address (two chats watching one address are two), held
+ *   when the watch is added and given back when it is removed.
+ * - `storedBytes`: storage is cheap, so this mostly stops a runaway bot. It counts what a bot's
+ *   users store that grows with use and stays until they delete it: today the sealed secrets
+ *   (each item's bytes as DynamoDB counts them: keys, attribute names, envelope, mask, date),
+ *   held when stored, resized when replaced, given back when deleted. Not counted (yet): sessions
+ *   and the assistant's history (expire by themselves, bounded per user), broadcasts (expire
+ *   after 30 days), the wallet book, watches (capped by `watchedAddresses`), the user
+ *   directory, ledgers, deposits and payouts (money records are never refused).
+ *
+ * A gauge's share is named by what holds it (`TenantQuota.hold(metric, key)`), so a redelivered
+ * job moves it once; a job that ends in the dead-letter queue between its hold and its write
+ * leaves a share held for nothing until the thing is removed by name.
  */
 export const PLANS: Readonly<Record<PlanName, Plan>> = {
   free: {

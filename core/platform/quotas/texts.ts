@@ -77,7 +77,7 @@ export function usageReport(t: QuotaTranslate, usage: Usage, report: { bot: stri
 }
 
 /** A wait in whole minutes, rounded up (at least 1): `25 min`, `3 h`, `5 h 12 min`. */
-function waitText(t: QuotaTranslate, seconds: number): string {
+export function waitText(t: QuotaTranslate, seconds: number): string {
   const minutes = Math.max(1, Math.ceil(seconds / 60));
   if (minutes < 60) return t('quota.wait.minutes', { minutes });
   const hours = Math.floor(minutes / 60);

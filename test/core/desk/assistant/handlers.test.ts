@@ -15,6 +15,13 @@ import { type AiSettings, stageSettings } from '../../../../core/desk/settings.j
 import type { Language } from '../../../../core/platform/i18n/index.js';
 import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
 import { type JobEnvelope, type OutgoingJob, sealJobs } from '../../../../core/platform/jobs/envelope.js';
+import {
+  DynamoQuotaMeter,
+  meteredQuota,
+  PLANS,
+  type TenantQuota,
+  UNLIMITED,
+} from '../../../../core/platform/quotas/index.js';
 import type { TelegramCall } from '../../../../core/platform/telegram/calls.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
@@ -59,8 +66,16 @@ beforeEach(() => {
   userId = nextUser++;
 });
 
-function consumer(settings: Partial<AiSettings> = {}) {
-  const handlers = assistantHandlers({ history, quota, client: asker, queue, settings: { ...BASE, ...settings } });
+function consumer(settings: Partial<AiSettings> = {}, botQuota: TenantQuota = UNLIMITED, now?: () => number) {
+  const handlers = assistantHandlers({
+    ...(now && { now }),
+    history,
+    quota,
+    botQuota,
+    client: asker,
+    queue,
+    settings: { ...BASE, ...settings },
+  });
   return createConsumer(handlers, memoryLogger());
 }
 
@@ -261,6 +276,80 @@ describe('ai.reply quota', () => {
   });
 });
 
+describe('ai.reply and the bot’s plan (assistantQuestionsPerDay)', () => {
+  const DAY = 86_400_000;
+  const OPERATOR = 7001;
+  /** Each test on its own UTC day ahead (the local DynamoDB deletes items whose TTL is behind real time). */
+  let day = Math.ceil(Date.now() / DAY) * DAY + 3 * DAY;
+  function planned(limit: number) {
+    day += 2 * DAY;
+    const now = () => day + 3_600_000;
+    const plan = { ...PLANS.free, limits: { ...PLANS.free.limits, assistantQuestionsPerDay: limit } };
+    const meter = new DynamoQuotaMeter({ ...local, plan, now });
+    const botQuota = meteredQuota({
+      meter,
+      plan,
+      tenant: TEST_TENANT,
+      bot: 'desk_bot',
+      operators: [OPERATOR],
+      queue,
+      log: memoryLogger(),
+      now,
+    });
+    const used = async () => (await meter.usage()).metrics.find((m) => m.metric === 'assistantQuestionsPerDay')?.used;
+    const operatorTexts = () =>
+      callsOf(queue.sent)
+        .filter((c) => c.params.chat_id === OPERATOR)
+        .map((c) => String(c.params.text));
+    return { consume: consumer({ dailyQuestionsPerUser: 100 }, botQuota, now), used, operatorTexts };
+  }
+  const userTexts = () =>
+    callsOf(queue.sent)
+      .filter((c) => c.method === 'sendMessage' && c.params.chat_id !== 7001)
+      .map((c) => String(c.params.text));
+
+  it('answers up to the limit (within, at), then politely refuses in the user’s language; the model is not asked', async () => {
+    const { consume, used, operatorTexts } = planned(2);
+    await run(consume, question('one'));
+    expect(await used()).toBe(1);
+    await run(consume, question('two'));
+    expect(await used()).toBe(2);
+    await run(consume, question('three'), question('四', 'zh'));
+    expect(asker.asked).toHaveLength(2);
+    expect(await used()).toBe(2);
+    const [, , over, overZh] = userTexts();
+    expect(over).toBe('⏳ The assistant cannot take more questions today. Please ask again in 23 h.');
+    expect(overZh).toBe('⏳ 助手今天无法再回答更多问题。请在 23 小时后再问。');
+    // The operators are told once, however many questions are refused.
+    expect(operatorTexts()).toHaveLength(1);
+    expect(operatorTexts()[0]).toContain('2 assistant questions a day');
+    expect(operatorTexts()[0]).toContain('The assistant answers no more questions until it resets');
+  });
+
+  it('counts a redelivered question once', async () => {
+    const { consume, used } = planned(5);
+    const job = question('again?');
+    await run(consume, job, job);
+    expect(await used()).toBe(1);
+    // Redelivered after its answer was lost from the queue: still counted once.
+    await history.clear(userId);
+    await run(consume, job);
+    expect(await used()).toBe(1);
+  });
+
+  it('gives a question the plan refused back to the user’s own day', async () => {
+    const { consume } = planned(1);
+    const other = userId;
+    await run(consume, question('first'));
+    userId = nextUser++;
+    await run(consume, question('refused'));
+    const today = new Date().toISOString().slice(0, 10);
+    // The refused user's day is untouched: all their questions are still theirs.
+    expect((await quota.take(userId, today, 'probe', 1)).ok).toBe(true);
+    expect(other).not.toBe(userId);
+  });
+});
+
 describe('ai.reply when the provider fails', () => {
   it.each([
     ['rate limited', new AiRateLimitedError('429', { retryAfterSeconds: 60 }), 'too busy'],
@@ -354,7 +443,7 @@ describe('ai.reset', () => {
     });
     const parked: string[] = [];
     const consume = createConsumer(
-      assistantHandlers({ history, quota, client: asker, queue, settings: BASE }),
+      assistantHandlers({ history, quota, botQuota: UNLIMITED, client: asker, queue, settings: BASE }),
       memoryLogger(),
       { park: async (_record, reason) => void parked.push(reason.code) },
     );

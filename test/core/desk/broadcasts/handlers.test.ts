@@ -4,8 +4,10 @@ import { broadcastHandlers } from '../../../../core/desk/broadcasts/handlers.js'
 import { BroadcastCancelJob, BroadcastStartJob } from '../../../../core/desk/broadcasts/jobs.js';
 import { createConsumer, type QueueRecord } from '../../../../core/platform/jobs/consumer.js';
 import { type OutgoingJob, sealJobs } from '../../../../core/platform/jobs/envelope.js';
+import { DynamoQuotaMeter, meteredQuota, PLANS, type Plan, UNLIMITED } from '../../../../core/platform/quotas/index.js';
 import { TELEGRAM_LIMITS } from '../../../../core/platform/settings.js';
 import { TelegramForbiddenError } from '../../../../core/platform/telegram/gateway.js';
+import { telegramSendHandler } from '../../../../core/platform/telegram/index.js';
 import { containerPacers } from '../../../../core/platform/telegram/pacing.js';
 import { createSender } from '../../../../core/platform/telegram/sender.js';
 import { DynamoUserDirectory } from '../../../../core/platform/users/dynamodb-directory.js';
@@ -17,6 +19,7 @@ import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const ADMIN = -1001;
 const PROGRESS_MESSAGE = 55;
+const OPERATOR = 7001;
 
 let local: LocalTable;
 let tables = 0;
@@ -27,7 +30,7 @@ afterAll(async () => {
   await local.stop();
 });
 
-async function setup(users: number, inactive: number[] = [], pageSize = 50) {
+async function setup(users: number, inactive: number[] = [], pageSize = 50, plan?: Plan) {
   const tableName = `broadcast-${++tables}`;
   await ensureTable(local.client, tableName);
   const clock = new FakeClock(nearNow());
@@ -46,19 +49,37 @@ async function setup(users: number, inactive: number[] = [], pageSize = 50) {
   });
   const queue = new MemoryJobQueue();
   const store = new DynamoBroadcastStore(stores);
+  const meter = plan && new DynamoQuotaMeter({ ...stores, plan });
+  const quota = meter
+    ? meteredQuota({
+        meter,
+        plan,
+        tenant: TEST_TENANT,
+        bot: 'desk_bot',
+        operators: [OPERATOR],
+        queue,
+        log: memoryLogger(),
+        now: () => clock.now(),
+      })
+    : UNLIMITED;
   const consume = createConsumer(
-    broadcastHandlers({
-      admins: new Set([1]),
-      adminChatId: ADMIN,
-      store,
-      directory,
-      deliver,
-      queue,
-      pageSize,
-      paid: false,
-      now: () => clock.now(),
-      sleep: (ms) => clock.sleep(ms),
-    }),
+    [
+      // The operators' notice of a refused broadcast.
+      telegramSendHandler(deliver),
+      ...broadcastHandlers({
+        admins: new Set([1]),
+        adminChatId: ADMIN,
+        store,
+        directory,
+        deliver,
+        queue,
+        pageSize,
+        paid: false,
+        quota,
+        now: () => clock.now(),
+        sleep: (ms) => clock.sleep(ms),
+      }),
+    ],
     memoryLogger(),
   );
   const asRecord = (job: OutgoingJob, n: number): QueueRecord => ({
@@ -102,9 +123,77 @@ async function setup(users: number, inactive: number[] = [], pageSize = 50) {
   const edits = () =>
     gateway.made.filter((m) => m.call.method === 'editMessageText').map((m) => String(m.call.params.text));
   const recipients = () =>
-    gateway.made.filter((m) => m.call.method === 'sendMessage').map((m) => m.call.params.chat_id);
-  return { clock, gateway, queue, store, directory, drain, start, edits, recipients, asRecord, consume };
+    gateway.made
+      .filter((m) => m.call.method === 'sendMessage' && m.call.params.chat_id !== OPERATOR)
+      .map((m) => m.call.params.chat_id);
+  const operatorNotices = () =>
+    gateway.made
+      .filter((m) => m.call.method === 'sendMessage' && m.call.params.chat_id === OPERATOR)
+      .map((m) => String(m.call.params.text));
+  return {
+    clock,
+    gateway,
+    queue,
+    store,
+    directory,
+    drain,
+    start,
+    edits,
+    recipients,
+    asRecord,
+    consume,
+    meter,
+    operatorNotices,
+  };
 }
+
+describe('broadcast quota (broadcastsPerDay)', () => {
+  const twoADay: Plan = { ...PLANS.free, limits: { ...PLANS.free.limits, broadcastsPerDay: 2 } };
+
+  it('counts each broadcast once, a redelivered start included, up to the limit', async () => {
+    const { drain, start, recipients, meter, queue, asRecord, consume } = await setup(3, [], 50, twoADay);
+    await start('q1');
+    await drain();
+    // The same start job again (SQS redelivery): the broadcast is not counted, nor sent, twice.
+    const first = queue.sent.find((job) => job.envelope.type === 'broadcast.start');
+    expect((await consume([asRecord(first!, 2)])).batchItemFailures).toEqual([]);
+    await drain();
+    expect(recipients()).toHaveLength(3);
+    await start('q2');
+    await drain();
+    expect(recipients()).toHaveLength(6);
+    const usage = await meter!.usage();
+    expect(usage.metrics.find((m) => m.metric === 'broadcastsPerDay')?.used).toBe(2);
+  });
+
+  it('over the limit: the admin is told the limit, the reset and the plan that allows more, and nothing is sent', async () => {
+    const { drain, start, recipients, edits, store, meter, operatorNotices } = await setup(3, [], 50, PLANS.free);
+    await start('f1');
+    await drain();
+    expect(recipients()).toHaveLength(3);
+    await start('f2');
+    await drain();
+    expect(recipients()).toHaveLength(3);
+    expect(await store.get('f2')).toBeUndefined();
+    const refusal = edits().at(-1)!;
+    expect(refusal).toContain('1 broadcasts a day');
+    expect(refusal).toMatch(/resets at \d\d:\d\d UTC/);
+    expect(refusal).toContain('Starter plan ($29 a month) for 3 broadcasts a day');
+    // The operators hear once per window, however many starts are refused.
+    await start('f3');
+    await drain();
+    expect(operatorNotices()).toHaveLength(1);
+    expect(operatorNotices()[0]).toContain('@desk_bot reached a quota of its Free plan');
+    expect((await meter!.usage()).metrics.find((m) => m.metric === 'broadcastsPerDay')?.used).toBe(1);
+  });
+
+  it('a bot with no plan (UNLIMITED) broadcasts as often as it likes', async () => {
+    const { drain, start, recipients } = await setup(2);
+    for (const id of ['u1', 'u2', 'u3']) await start(id);
+    await drain();
+    expect(recipients()).toHaveLength(6);
+  });
+});
 
 describe('broadcast', () => {
   it('sends once to every active user, counts the blocked, and edits the final figures in', async () => {

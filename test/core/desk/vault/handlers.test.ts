@@ -3,7 +3,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stageSettings, type VaultSettings } from '../../../../core/desk/settings.js';
 import { SERVICE_SECRET_CONTEXT, userSecretContext } from '../../../../core/desk/vault/context.js';
-import { maskSecret, vaultHandlers } from '../../../../core/desk/vault/handlers.js';
+import { maskSecret, secretBytes, vaultHandlers } from '../../../../core/desk/vault/handlers.js';
 import { SecretCheckJob, SecretDeleteJob, SecretListJob, SecretStoreJob } from '../../../../core/desk/vault/jobs.js';
 import { type BatchResult, createConsumer, type QueueRecord } from '../../../../core/platform/jobs/consumer.js';
 import type { DeadLetterQueue, ParkReason } from '../../../../core/platform/jobs/dead-letters.js';
@@ -13,6 +13,14 @@ import { ENVELOPE_TEXT_PREFIX } from '../../../../core/platform/keys/envelope.js
 import { sealForIntake } from '../../../../core/platform/keys/intake.js';
 import { KmsDataKeys, KmsIntakeKey } from '../../../../core/platform/keys/kms.js';
 import { createEnvelopeVault } from '../../../../core/platform/keys/vault.js';
+import {
+  DynamoQuotaMeter,
+  meteredQuota,
+  PLANS,
+  type TenantQuota,
+  UNLIMITED,
+} from '../../../../core/platform/quotas/index.js';
+import { scopeToTenant } from '../../../../core/platform/tenants/index.js';
 import { type KmsEmulator, startKmsEmulator } from '../../../../local/kms/index.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
@@ -58,6 +66,7 @@ function worker(
   settings: Partial<VaultSettings> = {},
   dataKeys = new KmsDataKeys({ client, keyId: 'alias/t' }),
   admins: ReadonlySet<number> = new Set(),
+  quotaOf: (queue: MemoryJobQueue) => TenantQuota = () => UNLIMITED,
 ) {
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
@@ -73,6 +82,7 @@ function worker(
       intake,
       queue,
       settings: { ...stageSettings('test').vault, ...settings },
+      quota: quotaOf(queue),
       now: () => STORED_AT,
     }),
     log,
@@ -508,6 +518,78 @@ describe('secret.check', () => {
     expect(stats.Decrypt).toBe(50);
     expect(stats.GenerateDataKey).toBeUndefined();
     expect(checker.vault.stats().kmsCalls).toBe(50);
+  });
+});
+
+describe('stored secrets and the bot’s plan (storedBytes)', () => {
+  let tenants = 0;
+  /** A vault worker of a bot of its own on a plan allowing `limit` stored bytes, and its gauge. */
+  function planned(limit: number, settings: Partial<VaultSettings> = {}) {
+    const tenant = `77${++tenants}`;
+    const plan = { ...PLANS.free, limits: { ...PLANS.free.limits, storedBytes: limit } };
+    const meter = new DynamoQuotaMeter({
+      client: scopeToTenant(table.client, tenant),
+      tableName: table.tableName,
+      plan,
+    });
+    const w = worker(settings, undefined, new Set(), (queue) =>
+      meteredQuota({ meter, plan, tenant, bot: 'desk_bot', operators: [7001], queue, log: memoryLogger() }),
+    );
+    const gauge = async () => (await meter.usage()).metrics.find((m) => m.metric === 'storedBytes')?.used;
+    return { ...w, gauge };
+  }
+
+  it('holds each secret’s bytes as stored, once for a redelivered job, resized on replace, given back on delete', async () => {
+    const w = planned(PLANS.free.limits.storedBytes);
+    const user = newUser();
+    const records = w.records([store(user, 'api', LONG)]);
+    await w.consume(records);
+    const size = secretBytes(String(user), (await w.secrets.get(String(user), 'api'))!);
+    expect(size).toBeGreaterThan(LONG.length);
+    expect(await w.gauge()).toBe(size);
+    await w.consume(records);
+    expect(await w.gauge()).toBe(size);
+    await w.run([store(user, 'api', `${LONG}${LONG}`)]);
+    const bigger = secretBytes(String(user), (await w.secrets.get(String(user), 'api'))!);
+    expect(bigger).toBeGreaterThan(size);
+    expect(await w.gauge()).toBe(bigger);
+    const removal = w.records([remove(user, 'api')]);
+    await w.consume(removal);
+    await w.consume(removal);
+    expect(await w.gauge()).toBe(0);
+  });
+
+  it('refuses a new secret past the plan with a clear answer, storing nothing; within it stores', async () => {
+    const probe = planned(PLANS.free.limits.storedBytes);
+    const someone = newUser();
+    await probe.run([store(someone, 'api', LONG)]);
+    const one = (await probe.gauge())!;
+    const w = planned(one + 10);
+    const user = newUser();
+    await w.run([store(user, 'api', LONG)]);
+    expect(w.last(user)).toContain('Stored');
+    expect(await w.gauge()).toBe(one);
+    await w.run([store(user, 'other', LONG)]);
+    expect(w.last(user)).toBe(
+      '🔐 Not stored: this bot cannot store more right now. Delete a secret you no longer need with /delsecret, or try again later.',
+    );
+    expect(await rawItem(user, 'other')).toBeUndefined();
+    expect(await w.gauge()).toBe(one);
+    // The operators are told.
+    expect(w.replies(7001).at(-1)).toContain('of stored data');
+    await w.run([remove(user, 'api')]);
+    await w.run([store(user, 'other', LONG)]);
+    expect(await rawItem(user, 'other')).toBeDefined();
+  });
+
+  it('gives back what a secret the per-user limit keeps out held', async () => {
+    const w = planned(PLANS.free.limits.storedBytes, { maxSecretsPerUser: 1 });
+    const user = newUser();
+    await w.run([store(user, 'a', LONG)]);
+    const one = await w.gauge();
+    await w.run([store(user, 'b', LONG)]);
+    expect(w.last(user)).toBe('You already keep 1 secrets. Delete one with /delsecret first.');
+    expect(await w.gauge()).toBe(one);
   });
 });
 

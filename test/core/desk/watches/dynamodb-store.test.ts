@@ -7,6 +7,7 @@ import { WatchPollJob } from '../../../../core/desk/watches/jobs.js';
 import type { Watcher } from '../../../../core/desk/watches/store.js';
 import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
 import { type JobEnvelope, sealJobs } from '../../../../core/platform/jobs/envelope.js';
+import { UNLIMITED } from '../../../../core/platform/quotas/index.js';
 import { ensureTable, type LocalDynamoDb } from '../../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { externalEndpoint, type LocalTable, startLocalTable } from '../../../helpers/local-table.js';
@@ -210,7 +211,10 @@ describe('watch.poll and watch.check on DynamoDB', () => {
     const store = await freshStore();
     const solana = new FakeSolana();
     const queue = new MemoryJobQueue();
-    const consume = createConsumer([...watchHandlers({ store, solana, queue, pollMinutes: 1 })], memoryLogger());
+    const consume = createConsumer(
+      [...watchHandlers({ store, solana, queue, pollMinutes: 1, quota: UNLIMITED })],
+      memoryLogger(),
+    );
     const deliver = async (envelopes: readonly JobEnvelope[]) =>
       (
         await consume(

@@ -18,6 +18,7 @@ import type {
 import { TransientError } from '../../../../core/platform/errors.js';
 import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
 import { type JobDraft, type JobEnvelope, sealJobs } from '../../../../core/platform/jobs/envelope.js';
+import { UNLIMITED } from '../../../../core/platform/quotas/index.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
 import { FakeSolana } from '../../../helpers/solana-fake.js';
 import { TEST_TENANT } from '../../../helpers/tenants.js';
@@ -98,7 +99,7 @@ function setup() {
   const solana = new FakeSolana();
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
-  const consume = createConsumer([...watchHandlers({ store, solana, queue, pollMinutes: 1 })], log);
+  const consume = createConsumer([...watchHandlers({ store, solana, queue, pollMinutes: 1, quota: UNLIMITED })], log);
   let delivery = 0;
   /** Delivers envelopes as one SQS batch; returns the failed message ids. */
   const deliver = async (envelopes: readonly JobEnvelope[]) => {
@@ -243,7 +244,7 @@ describe('watch.poll cadence: the cost follows the addresses that move', () => {
 
   it('with polls every 5 minutes, checks a day-quiet address every third poll', async () => {
     const t = setup();
-    const consume = createConsumer([...watchHandlers({ ...t, pollMinutes: 5 })], t.log);
+    const consume = createConsumer([...watchHandlers({ ...t, pollMinutes: 5, quota: UNLIMITED })], t.log);
     const [address] = await watchMany(t.store, t.solana, 1);
     movedAt(t.store, start - 2 * 24 * 60 * MINUTE);
     let checks = 0;

@@ -16,6 +16,7 @@ import {
 import type { Language } from '../../../../core/platform/i18n/index.js';
 import { createConsumer } from '../../../../core/platform/jobs/consumer.js';
 import { type JobDraft, type JobEnvelope, sealJobs } from '../../../../core/platform/jobs/envelope.js';
+import { UNLIMITED } from '../../../../core/platform/quotas/index.js';
 import type { TelegramCall } from '../../../../core/platform/telegram/calls.js';
 import { ensureTable } from '../../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
@@ -48,7 +49,7 @@ async function setup() {
   const solana = new FakeSolana();
   const queue = new MemoryJobQueue();
   const log = memoryLogger();
-  const consume = createConsumer([...watchHandlers({ store, solana, queue, pollMinutes: 1 })], log);
+  const consume = createConsumer([...watchHandlers({ store, solana, queue, pollMinutes: 1, quota: UNLIMITED })], log);
   let delivery = 0;
   /** Delivers one job; fails the test if the consumer did not settle it. */
   const deliver = async (envelope: JobEnvelope) => {

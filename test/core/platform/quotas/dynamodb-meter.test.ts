@@ -55,6 +55,7 @@ async function rawItem(pk: string, sk = 'used') {
   return Item;
 }
 
+const dayId = (ms: number) => new Date(ms).toISOString().replace(/\D/g, '').slice(0, 8);
 const hourId = (ms: number) => new Date(ms).toISOString().replace(/\D/g, '').slice(0, 10);
 
 beforeAll(async () => {
@@ -221,6 +222,95 @@ describe('DynamoQuotaMeter gauges', () => {
       await expect(meter().adjust('storedBytes', delta)).rejects.toBeInstanceOf(RangeError);
     }
   });
+});
+
+describe('DynamoQuotaMeter named events (consumeOnce)', () => {
+  it('counts each name once: within and at the limit, a repeated name accepted without counting, a new one over it refused', async () => {
+    await freshWindows();
+    clock += 9 * HOUR;
+    const m = meter(plan({ broadcastsPerDay: 2 }));
+    expect(await m.consumeOnce('broadcastsPerDay', 'b1')).toEqual({ ok: true, used: 1, limit: 2 });
+    expect(await m.consumeOnce('broadcastsPerDay', 'b1')).toEqual({ ok: true, used: 1, limit: 2 });
+    expect(await m.consumeOnce('broadcastsPerDay', 'b2')).toEqual({ ok: true, used: 2, limit: 2 });
+    const dayEnd = Math.ceil(clock / DAY) * DAY;
+    expect(await m.consumeOnce('broadcastsPerDay', 'b3')).toEqual({ ok: false, used: 2, limit: 2, resetsAt: dayEnd });
+    // A redelivery of one counted before is still accepted at the limit.
+    expect(await m.consumeOnce('broadcastsPerDay', 'b2')).toEqual({ ok: true, used: 2, limit: 2 });
+    const marker = await rawItem(`usage#broadcastsPerDay#${dayId(clock)}`, 'counted#b1');
+    expect(marker?.expiresAt?.N).toBe(String(dayEnd / 1000));
+    // The next day counts afresh.
+    clock += DAY;
+    expect(await m.consumeOnce('broadcastsPerDay', 'b3')).toEqual({ ok: true, used: 1, limit: 2 });
+  });
+
+  it('refuses every new name on a limit of 0, writing nothing', async () => {
+    await freshWindows();
+    const m = meter(plan({ assistantQuestionsPerDay: 0 }));
+    expect((await m.consumeOnce('assistantQuestionsPerDay', 'q')).ok).toBe(false);
+    expect(await rawItem(`usage#assistantQuestionsPerDay#${dayId(clock)}`, 'counted#q')).toBeUndefined();
+  });
+
+  it('counts concurrent askers of the same names once each, and never past the limit', async () => {
+    await freshWindows();
+    const m = meter(plan({ assistantQuestionsPerDay: 3 }));
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const results = await Promise.all(
+      [...names, ...names].map((name) => m.consumeOnce('assistantQuestionsPerDay', name)),
+    );
+    const accepted = new Set(names.filter((_, i) => results[i]!.ok || results[i + names.length]!.ok));
+    expect(accepted.size).toBe(3);
+    const usage = await m.usage();
+    expect(usage.metrics.find((x) => x.metric === 'assistantQuestionsPerDay')?.used).toBe(3);
+  });
+});
+
+describe('DynamoQuotaMeter named holds (hold, release)', () => {
+  it('holds each name once up to the limit, refuses past it, and gives back exactly what a name held', async () => {
+    await freshWindows();
+    const m = meter(plan({ storedBytes: 100 }));
+    const key = (n: string) => `${clock}.${n}`;
+    expect(await m.hold('storedBytes', key('x'), 60)).toEqual({ ok: true, used: 60, limit: 100 });
+    expect(await m.hold('storedBytes', key('x'), 60)).toEqual({ ok: true, used: 60, limit: 100 });
+    expect(await m.hold('storedBytes', key('y'), 50)).toEqual({ ok: false, used: 60, limit: 100 });
+    expect(await m.hold('storedBytes', key('y'), 40)).toEqual({ ok: true, used: 100, limit: 100 });
+    expect(await m.hold('storedBytes', key('z'), 101)).toEqual({ ok: false, used: 100, limit: 100 });
+    // Another amount for a name held replaces it: growing past the limit is refused, shrinking passes.
+    expect(await m.hold('storedBytes', key('y'), 41)).toEqual({ ok: false, used: 100, limit: 100 });
+    expect(await m.hold('storedBytes', key('y'), 20)).toEqual({ ok: true, used: 80, limit: 100 });
+    expect(await m.hold('storedBytes', key('y'), 40)).toEqual({ ok: true, used: 100, limit: 100 });
+    expect(await m.release('storedBytes', key('x'))).toEqual({ ok: true, used: 40, limit: 100 });
+    expect(await m.release('storedBytes', key('x'))).toEqual({ ok: true, used: 40, limit: 100 });
+    expect(await m.release('storedBytes', key('never'))).toEqual({ ok: true, used: 40, limit: 100 });
+    expect((await rawItem('usage#storedBytes', `held#${key('y')}`))?.amount?.N).toBe('40');
+  });
+
+  it('keeps the gauge the sum of what is held under concurrent holds and releases of the same names (property)', async () => {
+    const action = fc.record({
+      release: fc.boolean(),
+      name: fc.integer({ min: 0, max: 3 }),
+      amount: fc.integer({ min: 1, max: 5 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 16 }), async (actions) => {
+        await freshWindows();
+        const m = meter(plan({ watchedAddresses: 8 }));
+        const key = (n: number) => `${clock}.${n}`;
+        await Promise.all(
+          actions.map((a) =>
+            a.release ? m.release('watchedAddresses', key(a.name)) : m.hold('watchedAddresses', key(a.name), a.amount),
+          ),
+        );
+        let held = 0;
+        for (let n = 0; n <= 3; n++)
+          held += Number((await rawItem('usage#watchedAddresses', `held#${key(n)}`))?.amount?.N ?? '0');
+        const usage = await m.usage();
+        const used = usage.metrics.find((x) => x.metric === 'watchedAddresses')?.used;
+        expect(used).toBe(held);
+        expect(used).toBeLessThanOrEqual(8);
+      }),
+      { numRuns: 20 },
+    );
+  }, 60_000);
 });
 
 describe('DynamoQuotaMeter usage', () => {
