@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { MESSAGE_BUCKET } from '../core/desk/bot/index.js';
 import { TELEGRAM_LIMITS } from '../core/platform/settings.js';
 import { DynamoTenantRegistry, scopeToTenant } from '../core/platform/tenants/index.js';
 import { DynamoUserDirectory } from '../core/platform/users/index.js';
@@ -38,7 +39,7 @@ const FIRST_USER = 3_000_000;
 const FIRST_QUIET_USER = 8_000_000;
 /**
  * What the quiet bot's users send: a command, answered in the webhook response (the chat's slot is
- * free: its users write once a second at most), and a question to the assistant, answered through
+ * free: its users write once every few seconds), and a question to the assistant, answered through
  * the ai and notify queues, which the noisy bot's broadcast fills. Each user sends one kind, waits
  * for the answer and pauses; a question user stops short of the assistant's daily questions.
  */
@@ -46,7 +47,9 @@ const PROBES = {
   command: {
     text: () => '/help',
     answered: (_text: string, _n: number) => true,
-    pauseMs: 1_100,
+    // Within the desk's flood limit (a user's sustained message rate): faster, it stops answering
+    // until the user slows down, which is the desk's doing, not the other bot's.
+    pauseMs: MESSAGE_BUCKET.refillMs + 100,
     max: Number.POSITIVE_INFINITY,
   },
   question: {
@@ -107,7 +110,14 @@ const adminChatOf = (stack: LocalStack, bot: LocalBot) => FIRST_ADMIN_CHAT - sta
 async function onboard(stack: LocalStack, dynamo: DynamoDBClient, count: number): Promise<LocalBot[]> {
   const indexes = Array.from({ length: count }, (_, i) => i);
   await eachLimit(indexes, 4, async (i) => {
-    await stack.addBot({ username: `tenant_${i}_bot`, operator: ADMIN, features: { payouts: false } });
+    // The largest plan: the quiet bot's probes must not run into its own quotas (assistant
+    // questions a day, updates an hour) while the other bot broadcasts.
+    await stack.addBot({
+      username: `tenant_${i}_bot`,
+      operator: ADMIN,
+      plan: 'business',
+      features: { payouts: false },
+    });
   });
   const registry = new DynamoTenantRegistry({ client: dynamo, tableName: stack.dynamodb.tableName });
   await eachLimit(stack.bots, 4, async (bot) => {

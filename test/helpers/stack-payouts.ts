@@ -95,10 +95,17 @@ export async function userWithBalance(
   return { user, wallet };
 }
 
-/** The admin digest message carrying the approve button of the payout to `wallet`, and the payout id. */
-export async function approvalFor(stack: LocalStack, wallet: PublicKey) {
+/**
+ * The admin digest message carrying the approve button of the payout to `wallet`, and the payout id
+ * (in the stage's admin chat, or in `where`: another bot's).
+ */
+export async function approvalFor(
+  stack: LocalStack,
+  wallet: PublicKey,
+  where: { readonly chat: number; readonly bot?: number } = { chat: LOCAL_ADMIN_CHAT_ID },
+) {
   return stack.telegram.waitFor(() => {
-    for (const message of stack.telegram.sent(LOCAL_ADMIN_CHAT_ID)) {
+    for (const message of stack.telegram.sent(where.chat, where.bot === undefined ? {} : { bot: where.bot })) {
       for (const button of message.reply_markup?.inline_keyboard.flat() ?? []) {
         const id = button.callback_data?.startsWith('po:ok:') ? button.callback_data.slice('po:ok:'.length) : undefined;
         const line = id && message.text.split('\n').find((l) => l.includes(id));

@@ -18,6 +18,7 @@ import {
   startLocalStack,
 } from '../../local/index.js';
 import { payRequest, pressPaidUntil, requestDeposit } from '../helpers/stack-deposits.js';
+import { approvalFor, withdraw as withdrawAs } from '../helpers/stack-payouts.js';
 
 /**
  * Payouts of a registered bot from its own treasury (its own KMS key), on the local stack beside
@@ -128,27 +129,8 @@ async function userWithBalance(bot: Desk, userId: number) {
 
 /** `/withdraw`, Confirm, and the approve button the bot's admins get for it (with the payout id). */
 async function withdraw(bot: Desk, user: PeerUser, sol: string, wallet: PublicKey) {
-  const before = user.botMessages().length;
-  await user.sendText(`/withdraw ${sol} ${wallet.toBase58()}`);
-  const screen = await stack.telegram.waitFor(
-    () =>
-      user
-        .botMessages()
-        .slice(before)
-        .find((m) => m.reply_markup?.inline_keyboard.flat().some((b) => b.callback_data === 'wd:ok')),
-    20_000,
-  );
-  await user.pressButton(screen.message_id, 'wd:ok');
-  const approval = await stack.telegram.waitFor(() => {
-    for (const message of stack.telegram.sent(bot.adminChatId, { bot: bot.id })) {
-      for (const button of message.reply_markup?.inline_keyboard.flat() ?? []) {
-        const id = button.callback_data?.startsWith('po:ok:') ? button.callback_data.slice('po:ok:'.length) : undefined;
-        const line = id && message.text.split('\n').find((l) => l.includes(id));
-        if (id && line?.includes(wallet.toBase58())) return { message, data: button.callback_data!, id };
-      }
-    }
-    return undefined;
-  }, 30_000);
+  await withdrawAs(stack, user, sol, wallet.toBase58());
+  const approval = await approvalFor(stack, wallet, { chat: bot.adminChatId, bot: bot.id });
   bot.payoutIds.push(approval.id);
   return approval;
 }
