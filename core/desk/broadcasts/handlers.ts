@@ -112,6 +112,13 @@ export function broadcastHandlers(deps: BroadcastDeps): JobHandler[] {
 
   async function showProgress(job: JobEnvelope, b: Broadcast, log: Logger): Promise<void> {
     await deps.deliver(`${job.id}.progress`, [progressCall(b)], log);
+    if (b.status !== 'running') return;
+    // Running figures read before the last count can reach the chat after the final ones (the
+    // chat's pace gave them a later slot). The final status is stored before its edit is sent, so
+    // a read now sees it whenever that happened: then the final figures go in again, last.
+    const latest = await deps.store.get(b.id);
+    if (latest && latest.status !== 'running')
+      await deps.deliver(`${job.id}.progress.final`, [progressCall(latest)], log);
   }
 
   /** After a count: finish when everything queued is settled, else maybe edit the progress in. */

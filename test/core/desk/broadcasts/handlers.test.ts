@@ -9,7 +9,7 @@ import { TELEGRAM_LIMITS } from '../../../../core/platform/settings.js';
 import { TelegramForbiddenError } from '../../../../core/platform/telegram/gateway.js';
 import { telegramSendHandler } from '../../../../core/platform/telegram/index.js';
 import { containerPacers } from '../../../../core/platform/telegram/pacing.js';
-import { createSender } from '../../../../core/platform/telegram/sender.js';
+import { createSender, type Deliver } from '../../../../core/platform/telegram/sender.js';
 import { DynamoUserDirectory } from '../../../../core/platform/users/dynamodb-directory.js';
 import { ensureTable } from '../../../../local/aws/dynamodb.js';
 import { MemoryJobQueue, memoryLogger } from '../../../helpers/fakes.js';
@@ -30,7 +30,13 @@ afterAll(async () => {
   await local.stop();
 });
 
-async function setup(users: number, inactive: number[] = [], pageSize = 50, plan?: Plan) {
+async function setup(
+  users: number,
+  inactive: number[] = [],
+  pageSize = 50,
+  plan?: Plan,
+  wrap: (deliver: Deliver) => Deliver = (d) => d,
+) {
   const tableName = `broadcast-${++tables}`;
   await ensureTable(local.client, tableName);
   const clock = new FakeClock(nearNow());
@@ -39,14 +45,16 @@ async function setup(users: number, inactive: number[] = [], pageSize = 50, plan
   for (let chatId = 1; chatId <= users; chatId++) await directory.upsert({ chatId, active: true });
   for (const chatId of inactive) await directory.setActive(chatId, false);
   const gateway = new ScriptedGateway(clock);
-  const deliver = createSender({
-    gateway,
-    progress: new MemoryProgress(),
-    pace: new MemoryPace(),
-    pacers: containerPacers(TELEGRAM_LIMITS, 5, clock),
-    directory,
-    clock,
-  });
+  const deliver = wrap(
+    createSender({
+      gateway,
+      progress: new MemoryProgress(),
+      pace: new MemoryPace(),
+      pacers: containerPacers(TELEGRAM_LIMITS, 5, clock),
+      directory,
+      clock,
+    }),
+  );
   const queue = new MemoryJobQueue();
   const store = new DynamoBroadcastStore(stores);
   const meter = plan && new DynamoQuotaMeter({ ...stores, plan });
@@ -288,6 +296,49 @@ describe('broadcast', () => {
     expect((await consume([asRecord(cancel!, 0)])).batchItemFailures).toHaveLength(1);
     expect((await store.get('keep'))?.status).toBe('running');
     expect(queue.sent.length).toBeGreaterThan(0);
+  });
+
+  it('ends on the final figures when running figures read earlier reach the chat after them', async () => {
+    // The last page's progress edit (read before the only send was counted) is held until the
+    // send job has finished the broadcast and edited the final figures in.
+    let reached!: () => void;
+    const atGate = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let held = '';
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { clock, queue, consume, asRecord, drain, start, edits, store } = await setup(
+      1,
+      [],
+      50,
+      undefined,
+      (d) =>
+        (async (jobId, calls, log) => {
+          if (jobId === held) {
+            reached();
+            await gate;
+          }
+          return d(jobId, calls, log);
+        }) as Deliver,
+    );
+    await start('late');
+    await drain(1);
+    clock.time += 5_000; // the page's progress edit is due
+    const pageJob = queue.sent.find((j) => j.envelope.type === 'broadcast.page')!;
+    held = `${pageJob.envelope.id}.progress`;
+    const paging = consume([asRecord(pageJob, 1)]);
+    await atGate;
+    const sendJob = queue.sent.find((j) => j.envelope.type === 'broadcast.send')!;
+    await consume([asRecord(sendJob, 1)]);
+    expect(edits().at(-1)).toBe('✅ Broadcast late finished: sent 1 / 1, 0 blocked, 0 failed');
+    release();
+    expect((await paging).batchItemFailures).toEqual([]);
+    expect((await store.get('late'))?.status).toBe('done');
+    expect(edits().at(-1)).toBe('✅ Broadcast late finished: sent 1 / 1, 0 blocked, 0 failed');
+    expect(edits().at(-2)).toMatch(/sent 0 \/ 1/);
   });
 
   it('reaches every user of a broadcast with hundreds of pages (job ids do not grow page by page)', async () => {
