@@ -512,7 +512,7 @@ export const CUTS: Readonly<Record<string, string>> = {
   'dynamoReads:notifyWorker':
     'each job reads its progress and each message its chat’s pace item, strongly consistent: a job of one call needs no progress read',
   'dynamoWrites:rpcWorker':
-    'the shared RPC cache writes a fill lease and the value for each miss (2 WRU per RPC read, /balance: 12): cache only in the container for per-user reads nobody else asks, keep DynamoDB for hot keys',
+    'the shared RPC cache writes a fill lease for each miss the container cannot answer from its memory (1 WRU per RPC read, /balance: 6), and the value only for a key another container wants (a waiter on the lease, or a miss of the same key within cacheSeconds): the lease is left, the price of a burst of one key costing one RPC call across containers',
   'lambdaCompute:aiWorker':
     'billed while it waits for the LLM (assumed 6 s an answer) at 128 MB, the least Lambda offers: a fuller batch shares one wait (5 questions side by side), and streaming the answer would not shorten the wait',
   'lambdaCompute:rpcWorker':
