@@ -508,9 +508,9 @@ export const CUTS: Readonly<Record<string, string>> = {
   'dynamoWrites:webhook':
     'every update commits the session item (conditional put; 1 KB a unit), its JSON deflated past 200 bytes: most commits are 1 WRU; a /start also writes the user record and its admin event',
   'dynamoWrites:notifyWorker':
-    "per message the notify worker writes the chat's pace item and the job's progress, and a new chat's user record: no progress for a single-call job alone in its batch (its crash window is the one that exists already: −1 WRU a message)",
+    "per message the notify worker writes the chat's pace item (the slot it takes, which every container and the webhook's in-response replies must see: it stays), and a new chat's user record; a job's progress only when it has several calls or shares its batch (a single-call job alone in its batch records none: its crash window is the one every call has)",
   'dynamoReads:notifyWorker':
-    'each job reads its progress and each message its chat’s pace item, strongly consistent: a job of one call needs no progress read',
+    'each job reads its progress and each message its chat’s pace item, strongly consistent: the progress read stays even for a single-call job (a redelivery must find what an earlier delivery in a larger batch recorded)',
   'dynamoWrites:rpcWorker':
     'the shared RPC cache writes a fill lease for each miss the container cannot answer from its memory (1 WRU per RPC read, /balance: 6), and the value only for a key another container wants (a waiter on the lease, or a miss of the same key within cacheSeconds): the lease is left, the price of a burst of one key costing one RPC call across containers',
   'lambdaCompute:aiWorker':
