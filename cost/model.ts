@@ -508,7 +508,7 @@ export const CUTS: Readonly<Record<string, string>> = {
   'dynamoWrites:webhook':
     'every update commits the session item (conditional put; 1 KB a unit), its JSON deflated past 200 bytes: most commits are 1 WRU; a /start also writes the user record and its admin event',
   'dynamoWrites:notifyWorker':
-    "per message the notify worker writes the chat's pace item (the slot it takes, which every container and the webhook's in-response replies must see: it stays), and a new chat's user record; a job's progress only when it has several calls or shares its batch (a single-call job alone in its batch records none: its crash window is the one every call has)",
+    "per message the notify worker writes the chat's pace item (the slot it takes, which every container and the webhook's in-response replies must see: it stays), and a new chat's user record; a job's progress only when it has several calls or shares its batch (a single-call job alone in its batch records none: its crash window is the one every call has, but a copy re-sent past the FIFO queue's 5-minute deduplication is sent again)",
   'dynamoReads:notifyWorker':
     'each job reads its progress and each message its chat’s pace item, strongly consistent: the progress read stays even for a single-call job (a redelivery must find what an earlier delivery in a larger batch recorded)',
   'dynamoWrites:rpcWorker':

@@ -58,7 +58,10 @@ export interface DeliverOptions {
    * progress. Its crash window stays the one every call has: SQS brings the job back only if the
    * invocation dies between the call and its end, as a recorded call is made again if it dies
    * between the call and its record. (A redelivery still reads the progress, in case an earlier
-   * delivery in a larger batch recorded it.)
+   * delivery in a larger batch recorded it.) What is given up: a copy of the job that its producer
+   * sends again more than five minutes after the first (past the FIFO queue's deduplication
+   * window: a producer retried that long, a Telegram update redelivered that late) is no longer
+   * recognised, and its call is made again.
    */
   readonly alone?: boolean;
 }
