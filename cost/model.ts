@@ -508,11 +508,11 @@ export const CUTS: Readonly<Record<string, string>> = {
   'dynamoWrites:webhook':
     'every update commits the session item (conditional put; 1 KB a unit), its JSON deflated past 200 bytes: most commits are 1 WRU; a /start also writes the user record and its admin event',
   'dynamoWrites:notifyWorker':
-    "per message the notify worker writes the chat's pace item and the job's progress, and a new chat's user record: no progress for a single-call job alone in its batch (its crash window is the one that exists already: −1 WRU a message)",
+    "per message the notify worker writes the chat's pace item (the slot it takes, which every container and the webhook's in-response replies must see: it stays), and a new chat's user record; a job's progress only when it has several calls or shares its batch (a single-call job alone in its batch records none: its crash window is the one every call has, but a copy re-sent past the FIFO queue's 5-minute deduplication is sent again)",
   'dynamoReads:notifyWorker':
-    'each job reads its progress and each message its chat’s pace item, strongly consistent: a job of one call needs no progress read',
+    'each job reads its progress and each message its chat’s pace item, strongly consistent: the progress read stays even for a single-call job (a redelivery must find what an earlier delivery in a larger batch recorded)',
   'dynamoWrites:rpcWorker':
-    'the shared RPC cache writes a fill lease and the value for each miss (2 WRU per RPC read, /balance: 12): cache only in the container for per-user reads nobody else asks, keep DynamoDB for hot keys',
+    'the shared RPC cache writes a fill lease for each miss the container cannot answer from its memory (1 WRU per RPC read, /balance: 6), and the value only for a key another container wants (a waiter on the lease, or a miss of the same key within cacheSeconds): the lease is left, the price of a burst of one key costing one RPC call across containers',
   'lambdaCompute:aiWorker':
     'billed while it waits for the LLM (assumed 6 s an answer) at 128 MB, the least Lambda offers: a fuller batch shares one wait (5 questions side by side), and streaming the answer would not shorten the wait',
   'lambdaCompute:rpcWorker':

@@ -69,7 +69,8 @@ export function passesThreshold(change: BalanceChange, watcher: Watcher): boolea
  * The id of a watcher's notice of a change: the address, the snapshot version it moves away from
  * (never reused), the new balance and the chat. Every check that observes the same change, be it
  * a redelivery or an overlapping poll, emits the same id, so the notify queue drops the repeats
- * (FIFO dedupe, then the notify worker's per-id progress). At most 6+44+1+16+1+20+1+17+2 = 108 chars.
+ * (FIFO dedupe, then the notify worker's per-id progress, which a notice alone in its batch does
+ * not write: a repeat more than five minutes later is sent). At most 6+44+1+16+1+20+1+17+2 = 108 chars.
  */
 export function noticeIdPrefix(change: BalanceChange, chatId: number): string {
   return `watch.${change.address}.${change.from.version}.${change.to}.${chatId}`;

@@ -13,10 +13,20 @@ export interface QueueRecord {
   attributes: { ApproximateReceiveCount: string; MessageGroupId?: string };
 }
 
+/** What a handler may know of the invocation its job came in. */
+export interface JobDelivery {
+  /**
+   * The job is the only record of its invocation's batch: once it is done, the invocation ends,
+   * so SQS can bring it back only if the invocation dies before its last step has returned.
+   */
+  readonly alone: boolean;
+}
+
 /** Runs one job type. Must be idempotent on `job.id`: it may see the same job again. */
 export interface JobHandler<P = unknown> {
   readonly job: JobType<P>;
-  run(job: JobEnvelope<P>, log: Logger): Promise<void>;
+  /** `delivery` is given by the consumer; absent (a direct call), nothing is assumed of it. */
+  run(job: JobEnvelope<P>, log: Logger, delivery?: JobDelivery): Promise<void>;
 }
 
 export function handle<P>(job: JobType<P>, run: JobHandler<P>['run']): JobHandler<P> {
@@ -177,7 +187,7 @@ export function createConsumer(
   const ordered = options.ordered ?? true;
   const handlersOf = tenantHandlers(handlers, options);
 
-  async function run(record: QueueRecord, recordLog: Logger): Promise<Outcome> {
+  async function run(record: QueueRecord, recordLog: Logger, delivery: JobDelivery): Promise<Outcome> {
     let raw: unknown;
     try {
       raw = JSON.parse(record.body);
@@ -213,7 +223,7 @@ export function createConsumer(
       };
     }
     try {
-      await handler.run({ ...job, payload: payload.data }, jobLog);
+      await handler.run({ ...job, payload: payload.data }, jobLog, delivery);
       jobLog.info('job.done');
       return { done: true };
     } catch (error) {
@@ -253,12 +263,12 @@ export function createConsumer(
   }
 
   /** True when the record is settled (done or parked); otherwise when to retry it, if known. */
-  async function runRecord(record: QueueRecord): Promise<true | { retryAfterSeconds?: number }> {
+  async function runRecord(record: QueueRecord, delivery: JobDelivery): Promise<true | { retryAfterSeconds?: number }> {
     const recordLog = log.child({
       messageId: record.messageId,
       receiveCount: Number(record.attributes.ApproximateReceiveCount),
     });
-    const outcome = await run(record, recordLog);
+    const outcome = await run(record, recordLog, delivery);
     if (outcome.done) return true;
     if (!outcome.poison) return outcome.retryAfterSeconds ? { retryAfterSeconds: outcome.retryAfterSeconds } : {};
     recordLog.error('job.poison', { reason: outcome.poison });
@@ -290,10 +300,11 @@ export function createConsumer(
       groups.set(group, [...(groups.get(group) ?? []), record]);
     }
     const failures: string[] = [];
+    const delivery: JobDelivery = { alone: records.length === 1 };
     await Promise.all(
       [...groups.values()].map(async (group) => {
         for (const [index, record] of group.entries()) {
-          const settled = await runRecord(record);
+          const settled = await runRecord(record, delivery);
           if (settled === true) continue;
           const failed = group.slice(index);
           failures.push(...failed.map((r) => r.messageId));

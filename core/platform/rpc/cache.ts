@@ -10,15 +10,28 @@ import { stableStringify } from './jsonrpc.js';
  * whoever asks and from whichever container, so only the holder calls RPC while the others wait
  * for its `put`. Keys are opaque, bounded strings (`rpcCacheKey`). Failures surface as
  * `TransientError`; the pool treats any failure as a miss and calls RPC, it never fails a read.
+ *
+ * A value is only worth storing when somebody else will ask for it: the lease says whether the
+ * key was asked lately (`hot`), and a caller refused the lease joins it as a waiter (`wanted`),
+ * so the holder of a key nobody else asks for stores nothing.
  */
 export interface RpcCache {
   /** The stored value (the JSON of a JSON-RPC `result`), or `undefined` when absent or expired. */
   get(key: string): Promise<string | undefined>;
   /** Stores `value` for `ttlSeconds`. Values too large for the store may be silently skipped. */
   put(key: string, value: string, ttlSeconds: number): Promise<void>;
-  /** Takes the key's fill lease for `ttlMs`; false when another caller holds an unexpired one. */
-  lease(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Takes the key's fill lease for `ttlMs`: `hot` when the key's lease was last granted less than
+   * `seenMs` ago (another caller missed it lately). When another caller holds an unexpired lease,
+   * joins it as a waiter instead (see `wanted`) and is refused.
+   */
+  lease(key: string, ttlMs: number, seenMs: number): Promise<RpcLease>;
+  /** Whether a caller joined the key's current lease as a waiter (then its holder must fill it). */
+  wanted(key: string): Promise<boolean>;
 }
+
+/** The answer to `RpcCache.lease`. */
+export type RpcLease = { readonly granted: true; readonly hot: boolean } | { readonly granted: false };
 
 /**
  * Read methods whose results may be shared for `SolanaSettings.cacheSeconds`: one account's

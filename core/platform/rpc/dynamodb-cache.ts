@@ -4,10 +4,10 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  type PutItemCommandInput,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TransientError } from '../errors.js';
-import type { RpcCache } from './cache.js';
+import type { RpcCache, RpcLease } from './cache.js';
 
 /**
  * DynamoDB stores items up to 400 KB; larger results (a `getMultipleAccounts` of 100 big
@@ -73,11 +73,14 @@ export class AdaptiveTimeout {
 /**
  * `RpcCache` on the single table. A result is the item `pk = rpccache#<key>`, `sk = rpccache`
  * holding `value` (the result's JSON) and `validUntil` (ms); the fill lease is the item
- * `pk = rpccache#<key>`, `sk = lease` with `leaseUntil` (ms), taken by a conditional put that
- * succeeds only when no unexpired lease exists, so exactly one caller holds it at a time. Both
- * carry `expiresAt` (seconds) for TTL deletion; since TTL deletes late, expiry is checked on
- * every read against the millisecond attributes. Every SDK failure becomes a `TransientError`;
- * no call takes longer than `maxTimeoutMs` (see `AdaptiveTimeout`).
+ * `pk = rpccache#<key>`, `sk = lease` with `leasedAt` and `leaseUntil` (ms), taken by a conditional
+ * put that succeeds only when no unexpired lease exists, so exactly one caller holds it at a time;
+ * the put returns the lease it replaced, whose `leasedAt` says whether the key is hot. A caller
+ * refused the lease sets its `wanted` (an update conditional on the lease still running: one
+ * write, paid only when two callers miss the same key at once). All carry `expiresAt` (seconds)
+ * for TTL deletion; since TTL deletes late, expiry is checked on every read against the
+ * millisecond attributes. Every SDK failure becomes a `TransientError`; no call takes longer
+ * than `maxTimeoutMs` (see `AdaptiveTimeout`).
  */
 export class DynamoRpcCache implements RpcCache {
   private readonly now: () => number;
@@ -110,44 +113,81 @@ export class DynamoRpcCache implements RpcCache {
   async put(key: string, value: string, ttlSeconds: number): Promise<void> {
     if (Buffer.byteLength(value) > MAX_VALUE_BYTES) return;
     const validUntil = this.now() + ttlSeconds * 1000;
-    await this.write(
-      'PutItem',
-      { pk: { S: pk(key) }, sk: { S: 'rpccache' }, value: { S: value }, ...expiry('validUntil', validUntil) },
-      {},
+    const item = {
+      pk: { S: pk(key) },
+      sk: { S: 'rpccache' },
+      value: { S: value },
+      ...expiry('validUntil', validUntil),
+    };
+    await this.send('PutItem', (abortSignal) =>
+      this.options.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: item }), { abortSignal }),
     );
   }
 
-  async lease(key: string, ttlMs: number): Promise<boolean> {
+  async lease(key: string, ttlMs: number, seenMs: number): Promise<RpcLease> {
     const now = this.now();
+    const leaseKey = { pk: { S: pk(key) }, sk: { S: 'lease' } };
     try {
-      await this.write(
+      const { Attributes: old } = await this.send(
         'PutItem',
-        { pk: { S: pk(key) }, sk: { S: 'lease' }, ...expiry('leaseUntil', now + ttlMs) },
-        {
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil <= :now',
-          ExpressionAttributeValues: { ':now': { N: String(now) } },
-        },
+        (abortSignal) =>
+          this.options.client.send(
+            new PutItemCommand({
+              TableName: this.options.tableName,
+              Item: {
+                ...leaseKey,
+                leasedAt: { N: String(now) },
+                leaseUntil: { N: String(now + ttlMs) },
+                // Kept as long as it says the key was asked: a later lease within `seenMs` is hot.
+                expiresAt: { N: String(Math.ceil((now + Math.max(ttlMs, seenMs)) / 1000)) },
+              },
+              ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil <= :now',
+              ExpressionAttributeValues: { ':now': { N: String(now) } },
+              ReturnValues: 'ALL_OLD',
+            }),
+            { abortSignal },
+          ),
+        ConditionalCheckFailedException,
       );
-      return true;
+      return { granted: true, hot: Number(old?.leasedAt?.N ?? Number.NEGATIVE_INFINITY) > now - seenMs };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+    try {
+      await this.send(
+        'UpdateItem',
+        (abortSignal) =>
+          this.options.client.send(
+            new UpdateItemCommand({
+              TableName: this.options.tableName,
+              Key: leaseKey,
+              UpdateExpression: 'SET wanted = :yes',
+              ConditionExpression: 'leaseUntil > :now',
+              ExpressionAttributeValues: { ':yes': { BOOL: true }, ':now': { N: String(now) } },
+            }),
+            { abortSignal },
+          ),
+        ConditionalCheckFailedException,
+      );
+    } catch (error) {
+      // The lease ran out meanwhile: nobody is filling the key, the caller goes to RPC itself.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return { granted: false };
   }
 
-  private async write(
-    operation: string,
-    item: Record<string, AttributeValue>,
-    condition: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeValues'>,
-  ): Promise<void> {
-    await this.send(
-      operation,
-      (abortSignal) =>
-        this.options.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: item, ...condition }), {
-          abortSignal,
+  async wanted(key: string): Promise<boolean> {
+    const { Item } = await this.send('GetItem', (abortSignal) =>
+      this.options.client.send(
+        new GetItemCommand({
+          TableName: this.options.tableName,
+          Key: { pk: { S: pk(key) }, sk: { S: 'lease' } },
+          ConsistentRead: true,
         }),
-      ConditionalCheckFailedException,
+        { abortSignal },
+      ),
     );
+    return Item?.wanted?.BOOL === true;
   }
 
   /**

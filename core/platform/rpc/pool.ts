@@ -6,6 +6,7 @@ import { Dispatcher } from './dispatch.js';
 import type { RpcEndpoint } from './endpoints.js';
 import { RpcMethodError, RpcRequestError } from './errors.js';
 import { isSharedRead, parseRequestBody, type RpcOutcome, responseJson, stableStringify } from './jsonrpc.js';
+import { LocalRpcCache } from './local-cache.js';
 import type { Clock } from './rate-limit.js';
 import type { RpcPoolStats } from './stats.js';
 
@@ -14,6 +15,8 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** A cache fill lease lasts this long; others wait for the fill at most as long. */
 const LEASE_MS = 1_000;
 const LEASE_POLL_MS = 50;
+/** How much of the container's memory its own cache of results may take (JSON characters). */
+const LOCAL_CACHE_CHARS = 8 * 1024 * 1024;
 /**
  * After this many cache failures in a row (no call succeeding in between) the cache is left
  * alone for `CACHE_REST_MS` (reads go straight to RPC): one slow call under a burst is not an
@@ -64,8 +67,9 @@ export interface RpcPoolOptions {
  * answers and node-health JSON-RPC errors, within `maxAttempts` and `requestTimeoutMs`, then
  * throws `RpcUnavailableError` (transient); a genuine JSON-RPC error is never retried and reaches
  * the caller unchanged; identical concurrent reads share one upstream call; `CACHED_METHODS`
- * results are shared through the cache for `cacheSeconds` across containers; a cache failure
- * never fails a read, and a slow cache never holds one up for longer than `cacheBudgetMs`.
+ * results are kept in the container for `cacheSeconds`, and shared through the cache across
+ * containers when another container asks for them within that time (see `readThrough`); a cache
+ * failure never fails a read, and a slow cache never holds one up for longer than `cacheBudgetMs`.
  */
 export interface RpcPool {
   /**
@@ -111,6 +115,8 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
   let cacheFailuresInARow = 0;
 
   const cacheBudgetMs = options.cacheBudgetMs ?? DEFAULT_CACHE_BUDGET_MS;
+  const cacheMs = settings.cacheSeconds * 1000;
+  const local = new LocalRpcCache(LOCAL_CACHE_CHARS);
 
   /**
    * Runs `op` on the cache, for at most `budgetMs` when given; a failure (or an overrun) is
@@ -154,11 +160,20 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
   }
 
   /**
-   * A cacheable read: the shared cache, a lease so one container fills it, else RPC. The lookup
-   * and the lease together get `cacheBudgetMs`; past it the read goes to RPC.
+   * A cacheable read: the container's own results, the shared cache, a lease so one container
+   * calls RPC, else RPC. The lookup and the lease together get `cacheBudgetMs`; past it the read
+   * goes to RPC. The result is kept in the container, and stored in the shared cache only when
+   * another container wants it: it was waiting on this lease, or missed the key lately (`hot`),
+   * or held the lease while this read waited in vain. A key nobody else asks for (one user's
+   * wallet) thus costs the lease write alone; a burst of one key still costs one RPC call.
    */
   async function readThrough(method: string, params: unknown, deadline: number): Promise<RpcOutcome> {
     const key = rpcCacheKey(method, params);
+    const own = decode(local.get(key, clock.now()));
+    if (own) {
+      counts.hits++;
+      return own;
+    }
     const started = performance.now();
     const read = await cached((c) => c.get(key), cacheBudgetMs);
     const hit = read.ok ? decode(read.value) : undefined;
@@ -167,23 +182,31 @@ export function createRpcPool(options: RpcPoolOptions): RpcPool {
       return hit;
     }
     const left = cacheBudgetMs - (performance.now() - started);
-    if (read.ok && left > 0) {
-      const lease = await cached((c) => c.lease(key, LEASE_MS), left);
-      if (lease.ok && !lease.value) {
-        const filled = await awaitFill(key, deadline);
-        if (filled) {
-          counts.hits++;
-          return filled;
-        }
+    const lease =
+      read.ok && left > 0 ? await cached((c) => c.lease(key, LEASE_MS, cacheMs), left) : ({ ok: false } as const);
+    if (lease.ok && !lease.value.granted) {
+      const filled = await awaitFill(key, deadline);
+      if (filled) {
+        counts.hits++;
+        return filled;
       }
     }
     counts.misses++;
     const outcome = await dispatcher.call(method, params, deadline);
     if ('result' in outcome) {
       const value = JSON.stringify(outcome.result);
-      await cached((c) => c.put(key, value, settings.cacheSeconds));
+      local.set(key, value, clock.now() + cacheMs);
+      if (lease.ok && (!lease.value.granted || lease.value.hot || (await wantedElsewhere(key)))) {
+        await cached((c) => c.put(key, value, settings.cacheSeconds));
+      }
     }
     return outcome;
+  }
+
+  /** Whether another container joined this read's lease (a failure to tell counts as no). */
+  async function wantedElsewhere(key: string): Promise<boolean> {
+    const wanted = await cached((c) => c.wanted(key));
+    return wanted.ok && wanted.value;
   }
 
   function run(method: string, params: unknown): Promise<RpcOutcome> {

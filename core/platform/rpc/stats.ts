@@ -26,7 +26,10 @@ export interface RpcPoolStats {
   readonly endpoints: readonly EndpointStats[];
   /** Calls that joined an identical call already in flight instead of going upstream. */
   readonly coalesced: number;
-  /** Shared-cache reads: `hits` includes hits found while waiting for another container's fill. */
+  /**
+   * Cached reads: `hits` includes answers from the container's own memory and hits found while
+   * waiting for another container's fill.
+   */
   readonly cache: { readonly hits: number; readonly misses: number; readonly errors: number };
   /** Calls that ended in `RpcUnavailableError`. */
   readonly unavailable: number;

@@ -4,10 +4,16 @@ import { TelegramSendJob } from './send-job.js';
 import type { Deliver } from './sender.js';
 import { splitLongMessages } from './split.js';
 
-/** `telegram.send`: the calls a producer asked for, in order, texts over 4,096 characters split. */
+/**
+ * `telegram.send`: the calls a producer asked for, in order, texts over 4,096 characters split. A
+ * job of one call alone in its batch records no progress (see `DeliverOptions.alone`).
+ */
 export function telegramSendHandler(deliver: Deliver) {
-  return handle(TelegramSendJob, async (job, log) => {
-    await deliver(job.id, splitLongMessages(job.payload.calls), log, job.payload.update);
+  return handle(TelegramSendJob, async (job, log, delivery) => {
+    await deliver(job.id, splitLongMessages(job.payload.calls), log, {
+      update: job.payload.update,
+      alone: delivery?.alone ?? false,
+    });
   });
 }
 

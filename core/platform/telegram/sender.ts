@@ -46,6 +46,26 @@ export interface SenderDeps {
   count429?: (at: number) => Promise<void>;
 }
 
+/** How to deliver one job. */
+export interface DeliverOptions {
+  /**
+   * The calls are replies the webhook queued for this update (marked when the last message's slot
+   * is taken, so the chat's later replies may ride in the webhook response again).
+   */
+  readonly update?: number;
+  /**
+   * The job is alone in its invocation (`JobDelivery.alone`): a job of one call then records no
+   * progress. Its crash window stays the one every call has: SQS brings the job back only if the
+   * invocation dies between the call and its end, as a recorded call is made again if it dies
+   * between the call and its record. (A redelivery still reads the progress, in case an earlier
+   * delivery in a larger batch recorded it.) What is given up: a copy of the job that its producer
+   * sends again more than five minutes after the first (past the FIFO queue's deduplication
+   * window: a producer retried that long, a Telegram update redelivered that late) is no longer
+   * recognised, and its call is made again.
+   */
+  readonly alone?: boolean;
+}
+
 /** What became of a job's calls. */
 export interface DeliveryReport {
   /** Calls made by this delivery (not counting those done by an earlier one). */
@@ -85,7 +105,8 @@ const refused = (error: unknown): boolean =>
  *
  * Idempotency: after each call, the job's progress is recorded; a redelivered job resumes after
  * the last recorded call. The one crash window left: a call Telegram executed whose progress
- * was not yet recorded (the process died, or DynamoDB failed, in between) is made again.
+ * was not yet recorded (the process died, or DynamoDB failed, in between) is made again. A job of
+ * one call alone in its invocation records nothing: its window is the same (see `DeliverOptions.alone`).
  */
 export function createSender(deps: SenderDeps) {
   const limits = deps.limits ?? TELEGRAM_LIMITS;
@@ -166,18 +187,18 @@ export function createSender(deps: SenderDeps) {
     }
   }
 
-  /**
-   * Makes `calls` for job `jobId` in order, resuming after the last call a delivery recorded.
-   * `update`: the calls are replies the webhook queued for that update (marked when the last
-   * message's slot is taken, so the chat's later replies may ride in the webhook response again).
-   */
+  /** Makes `calls` for job `jobId` in order, resuming after the last call a delivery recorded. */
   return async function deliver(
     jobId: string,
     calls: readonly TelegramCall[],
     log: Logger,
-    update?: number,
+    { update, alone = false }: DeliverOptions = {},
   ): Promise<DeliveryReport> {
     const lastMessage = calls.findLastIndex((call) => MESSAGE_METHODS.has(call.method));
+    const recorded = calls.length > 1 || !alone;
+    const record = async (done: number) => {
+      if (recorded) await deps.progress.record(jobId, done);
+    };
     const start = await deps.progress.done(jobId);
     const report: DeliveryReport = { sent: 0, dropped: 0, blocked: false, repeat: start >= calls.length };
     if (start > 0 && !report.repeat) log.info('telegram.resumed', { from: start, of: calls.length });
@@ -192,7 +213,7 @@ export function createSender(deps: SenderDeps) {
           // The user blocked the bot (or left the chat): their choice, not a failure of ours.
           log.info('telegram.forbidden', { method: call.method, chat });
           if (typeof chat === 'number' && chatKind(chat) === 'private') await deps.directory.setActive(chat, false);
-          await deps.progress.record(jobId, calls.length);
+          await record(calls.length);
           return { ...report, blocked: true };
         }
         if (!(error instanceof TelegramRejectedError)) throw error;
@@ -200,7 +221,7 @@ export function createSender(deps: SenderDeps) {
         countMetric(log, 'TelegramDropped', { method: call.method });
         report.dropped++;
       }
-      await deps.progress.record(jobId, index + 1);
+      await record(index + 1);
     }
     return report;
   };

@@ -58,7 +58,7 @@ function setup(runTurn: TurnRunner = replying) {
   const drain = async () => {
     for (const { envelope } of queue.sent.splice(0)) {
       const payload = envelope.payload as { calls: never[]; update?: number };
-      await deliver(envelope.id, payload.calls, memoryLogger(), payload.update);
+      await deliver(envelope.id, payload.calls, memoryLogger(), { update: payload.update });
     }
   };
   return { clock, pace, store, queue, process, drain };

@@ -140,11 +140,37 @@ describe('DynamoRpcCache', () => {
 
   it('grants a lease to one caller at a time, again once it has expired', async () => {
     const c = cache({ now: () => clock });
-    const grants = await Promise.all(Array.from({ length: 10 }, () => c.lease('k2', 1_000)));
-    expect(grants.filter(Boolean)).toHaveLength(1);
-    expect(await c.lease('k2', 1_000)).toBe(false);
+    const grants = await Promise.all(Array.from({ length: 10 }, () => c.lease('k2', 1_000, 10_000)));
+    expect(grants.filter((g) => g.granted)).toHaveLength(1);
+    expect(await c.lease('k2', 1_000, 10_000)).toEqual({ granted: false });
     clock += 1_000;
-    expect(await c.lease('k2', 1_000)).toBe(true);
+    expect((await c.lease('k2', 1_000, 10_000)).granted).toBe(true);
+  });
+
+  it('says a lease is hot when the key was leased less than seenMs before, cold otherwise', async () => {
+    const c = cache({ now: () => clock });
+    expect(await c.lease('hot-1', 1_000, 10_000)).toEqual({ granted: true, hot: false });
+    clock += 9_999;
+    expect(await c.lease('hot-1', 1_000, 10_000)).toEqual({ granted: true, hot: true });
+    clock += 10_000;
+    expect(await c.lease('hot-1', 1_000, 10_000)).toEqual({ granted: true, hot: false });
+    // The lease item lives as long as it can say the key is hot.
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: db.tableName, Key: { pk: { S: 'rpccache#hot-1' }, sk: { S: 'lease' } } }),
+    );
+    expect(Number(Item?.expiresAt?.N)).toBe(Math.ceil((clock + 10_000) / 1000));
+  });
+
+  it('marks a lease wanted when a caller is refused it, and a new lease starts unwanted', async () => {
+    const c = cache({ now: () => clock });
+    expect((await c.lease('want-1', 1_000, 10_000)).granted).toBe(true);
+    expect(await c.wanted('want-1')).toBe(false);
+    expect(await c.lease('want-1', 1_000, 10_000)).toEqual({ granted: false });
+    expect(await c.wanted('want-1')).toBe(true);
+    clock += 1_000;
+    expect(await c.lease('want-1', 1_000, 10_000)).toEqual({ granted: true, hot: true });
+    expect(await c.wanted('want-1')).toBe(false);
+    expect(await c.wanted('never-leased')).toBe(false);
   });
 
   it('skips values too large for a DynamoDB item instead of failing', async () => {
@@ -157,7 +183,7 @@ describe('DynamoRpcCache', () => {
     await db.stop();
     try {
       await expect(cache().get('k1')).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
-      await expect(cache().lease('k1', 100)).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
+      await expect(cache().lease('k1', 100, 1_000)).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
     } finally {
       await db.start();
     }
@@ -262,8 +288,9 @@ describe('RpcPool with the DynamoDB cache', () => {
   });
 
   it('stores the JSON-RPC result under the sha256 key of method and params', async () => {
-    const p = pool();
-    const result = await p.request('getBalance', ['keyed-owner', { commitment: 'confirmed' }]);
+    // The second container's ask makes the key worth sharing.
+    await pool().request('getBalance', ['keyed-owner', { commitment: 'confirmed' }]);
+    const result = await pool().request('getBalance', ['keyed-owner', { commitment: 'confirmed' }]);
     expect(await cache().get(rpcCacheKey('getBalance', ['keyed-owner', { commitment: 'confirmed' }]))).toBe(
       JSON.stringify(result),
     );
@@ -317,19 +344,98 @@ describe('RpcPool with the DynamoDB cache', () => {
     proxy.script('hang');
     expect(await p.request('getBalance', owner(1))).toMatchObject({ value: 1_000 });
     expect(p.stats().cache.errors).toBe(1);
-    // The cache is still used: get, lease and put reach the table.
+    // The cache is still used: get, lease and the look for waiters reach the table.
     let before = proxy.received();
     await p.request('getBalance', owner(2));
     expect(proxy.received() - before).toBe(3);
 
-    // Three failures in a row (a read's get and put, the next read's get): the cache rests.
+    // Three failures in a row (three reads' gets; a read whose get failed fills nothing): the cache rests.
     proxy.script('hang', 'hang', 'hang');
     await p.request('getBalance', owner(3));
     await p.request('getBalance', owner(4));
+    expect(log.lines.filter((l) => l.event === 'solana.rpc.cache_resting')).toHaveLength(0);
+    await p.request('getBalance', owner(5));
     expect(p.stats().cache.errors).toBe(4);
     expect(log.lines.filter((l) => l.event === 'solana.rpc.cache_resting')).toHaveLength(1);
     before = proxy.received();
-    expect(await p.request('getBalance', owner(5))).toMatchObject({ value: 1_000 });
+    expect(await p.request('getBalance', owner(6))).toMatchObject({ value: 1_000 });
     expect(proxy.received() - before).toBe(0);
+  });
+});
+
+describe('RpcPool: which results reach the shared cache', () => {
+  const containerOn = (c: DynamoRpcCache, options: Partial<RpcPoolOptions> = {}) =>
+    createRpcPool({
+      endpoints: [{ url: server.url, rps: 1000, methodRps: {}, priority: 0 }],
+      maxConcurrency: 2,
+      settings: stageSettings('test').solana,
+      cache: c,
+      cacheBudgetMs: 3_000,
+      ...options,
+    });
+  /** A container whose table calls go through the proxy, so they can be counted. */
+  const counted = (options: Partial<RpcPoolOptions> = {}) =>
+    containerOn(
+      new DynamoRpcCache({ client: proxy.client, tableName: db.tableName, minTimeoutMs: 3_000, maxTimeoutMs: 3_000 }),
+      options,
+    );
+  const stored = async (owner: string) => (await cache().get(rpcCacheKey('getBalance', [owner]))) !== undefined;
+
+  it('reads a key nobody else asks from RPC writing only its lease, and answers the repeat from the container', async () => {
+    const p = counted();
+    const before = { rpc: server.count('getBalance'), table: proxy.received() };
+    await p.request('getBalance', ['lonely-owner']);
+    // get, lease, look for waiters: no value stored.
+    expect(proxy.received() - before.table).toBe(3);
+    expect(await stored('lonely-owner')).toBe(false);
+
+    expect(await p.request('getBalance', ['lonely-owner'])).toMatchObject({ value: 1_000 });
+    expect(server.count('getBalance') - before.rpc).toBe(1);
+    expect(proxy.received() - before.table).toBe(3);
+    expect(p.stats().cache).toMatchObject({ hits: 1, misses: 1 });
+  });
+
+  it("reads a container's own result again from RPC once cacheSeconds have passed", async () => {
+    let skew = 0;
+    const p = counted({ now: () => Date.now() + skew });
+    const before = server.count('getBalance');
+    await p.request('getBalance', ['aging-owner']);
+    const cacheMs = stageSettings('test').solana.cacheSeconds * 1000;
+    skew = cacheMs / 2;
+    await p.request('getBalance', ['aging-owner']);
+    expect(server.count('getBalance') - before).toBe(1);
+    skew = cacheMs;
+    await p.request('getBalance', ['aging-owner']);
+    expect(server.count('getBalance') - before).toBe(2);
+  });
+
+  it('stores a key in the shared cache once a second container asks for it within cacheSeconds', async () => {
+    const [a, b, c] = [counted(), counted(), counted()];
+    const before = server.count('getBalance');
+    await a.request('getBalance', ['second-owner']);
+    expect(await stored('second-owner')).toBe(false);
+    await b.request('getBalance', ['second-owner']);
+    expect(await stored('second-owner')).toBe(true);
+    expect(server.count('getBalance') - before).toBe(2);
+    const tableBefore = proxy.received();
+    await c.request('getBalance', ['second-owner']);
+    expect(server.count('getBalance') - before).toBe(2);
+    // A hit is one read.
+    expect(proxy.received() - tableBefore).toBe(1);
+  });
+
+  it('makes a burst of one key from three containers cost one RPC call, and shares its answer', async () => {
+    server.setDefault({ kind: 'answer', delayMs: 150 });
+    const containers = [counted(), counted(), counted()];
+    const before = server.count('getBalance');
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => containers[i % 3]!.request('getBalance', ['burst-owner'])),
+    );
+    expect(server.count('getBalance') - before).toBe(1);
+    expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(await stored('burst-owner')).toBe(true);
+    const stats = containers.map((c) => c.stats().cache);
+    expect(stats.reduce((sum, s) => sum + s.misses, 0)).toBe(1);
+    expect(stats.reduce((sum, s) => sum + s.hits, 0)).toBe(2);
   });
 });

@@ -74,13 +74,15 @@ describe('sender', () => {
   it('marks the queued replies of an update as through once their last message has its slot', async () => {
     const { deliver, log, pace, clock } = setup();
     await pace.save(7, [], 0, 40);
-    await deliver('j', [send(7, 'a'), send(7, 'b'), { method: 'answerCallbackQuery', params: {} }], log, 41);
+    await deliver('j', [send(7, 'a'), send(7, 'b'), { method: 'answerCallbackQuery', params: {} }], log, {
+      update: 41,
+    });
     expect(await pace.load(7)).toMatchObject({ through: 41 });
 
     // A job that is sent back before its last message leaves the mark where it was.
     const slow = setup({ maxChatWaitMs: 500 });
     await slow.pace.save(8, [slow.clock.now()], 0, 40);
-    await expect(slow.deliver('k', [send(8, 'a')], slow.log, 42)).rejects.toBeInstanceOf(JobDeferredError);
+    await expect(slow.deliver('k', [send(8, 'a')], slow.log, { update: 42 })).rejects.toBeInstanceOf(JobDeferredError);
     expect(await slow.pace.load(8)).toMatchObject({ through: 40 });
     // An ordinary job (no update) keeps the mark too.
     clock.time += 5_000;
