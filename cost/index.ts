@@ -14,8 +14,10 @@
 import { QUEUE_NAMES, type StageSettings } from '../core/desk/settings.js';
 import { WATCH_CADENCE } from '../core/desk/watches/index.js';
 import { type LocalStack, type MeterRecord, meterTotals, startLocalStack } from '../local/index.js';
-import { FUNCTIONS, type FunctionName } from '../stacks/manifest.js';
+import { FUNCTION_LOGGING, FUNCTIONS, type FunctionName } from '../stacks/manifest.js';
 import {
+  AI_SHARING,
+  arrivalsPerSecond,
   type BillLine,
   byService,
   type Charge,
@@ -40,8 +42,10 @@ import {
   month,
   perMillionUpdates,
   perTenantTick,
+  platformLogBytes,
   rankCharges,
   SECONDS_PER_MONTH,
+  sharedInvocations,
   type TenantStanding,
   tenantMonth,
   topLines,
@@ -248,8 +252,16 @@ function deploymentOf(settings: StageSettings, windows: readonly ColdStarts[], a
     const window = windows.find((w) => (w[name]?.coldStarts ?? 0) > 0)?.[name];
     if (window) initMs[name] = window.initMs / window.coldStarts;
   }
+  // The ai worker takes the questions arriving while it waits (functions/lib/compose-ai.ts).
+  const sharing = {
+    aiWorker: {
+      perSecond: arrivalsPerSecond(USAGE_MIX.aiReply),
+      receiveWaitSeconds: settings.ai.topUpWaitSeconds,
+      fifo: settings.queues.ai.fifo,
+    },
+  };
   // stacks/Api.ts serves the webhook at its function URL: no API Gateway in front.
-  return { memoryMb, initMs, asymmetricKeys, ingress: 'functionUrl' };
+  return { memoryMb, initMs, asymmetricKeys, ingress: 'functionUrl', logging: FUNCTION_LOGGING, sharing };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -521,6 +533,17 @@ function report({ measured, kinds, input, poll, deployment, pollMinutes, tenant 
       .join(
         ', ',
       )}); idle queues long-polled by ${ESM_IDLE.pollers} pollers × ${ESM_IDLE.longPollSeconds} s; ${(input.storageBytesPerUser / 1024).toFixed(1)} KB stored per user (measured).`,
+  );
+  const ai = deployment.sharing?.aiWorker;
+  if (ai) {
+    const aiSpan = (measured.aiReply.functions.aiWorker?.handlerMs ?? 0) / 1000 + EXTERNAL_WAIT_MS.llmAnswer / 1000;
+    const shared = sharedInvocations(ai.perSecond, aiSpan);
+    console.log(
+      `  ai worker: questions arrive at ${ai.perSecond.toFixed(3)}/s (the mix at ${AI_SHARING.mau.toLocaleString('en-US')} MAU, evenly over the month); ${AI_SHARING.joinShare * 100}% of those arriving while an invocation waits join it: ${(1 / shared.invocations).toFixed(2)} questions an invocation, each billed ${(shared.time * 100).toFixed(0)}% of a lone question's ${aiSpan.toFixed(1)} s, plus a ${ai.receiveWaitSeconds}-s receive per ${ai.receiveWaitSeconds} s waited.`,
+    );
+  }
+  console.log(
+    `  Lambda logging (stacks/manifest.ts): ${deployment.logging.format}, system log level ${deployment.logging.systemLogLevel}: Lambda's own lines ${platformLogBytes(deployment.logging)} bytes an invocation.`,
   );
   console.log(
     'EXCLUDED: the LLM provider, the Solana RPC plan, data transfer out, CloudWatch Logs storage, free tiers. Handler times are local (a shared 2-core machine; local peers answer at once), plus the waits above.',

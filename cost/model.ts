@@ -84,7 +84,8 @@ export function watchCheckShare(
  * ASSUMPTIONS — waits the local peers do not have. On AWS a function is billed while it waits for
  * an answer from outside: the local Telegram, Solana and LLM peers answer in about a millisecond,
  * so each call the peers saw adds this much billed time to the function that makes such calls.
- * (Additive, so conservative: the ai worker asks a batch's questions side by side.)
+ * Additive per invocation; a function that takes more jobs while it waits (`Deployment.sharing`:
+ * the ai worker) then shares each invocation among the jobs that join it (`sharedInvocations`).
  */
 export const EXTERNAL_WAIT_MS = {
   /** One Bot API call from eu-central-1 (notify worker). */
@@ -104,10 +105,59 @@ export const EXTERNAL_CALLER = { telegramCall: 'notifyWorker', rpcCall: 'rpcWork
  */
 export const COLD_START_SHARE = 0.03;
 
+/**
+ * ASSUMPTIONS — questions sharing an ai worker invocation (`functions/lib/compose-ai.ts`: while an
+ * invocation waits for its answers it takes the questions arriving meanwhile from the ai queue).
+ * Questions arrive at random (Poisson) at the mix's mean rate at `mau` MAU, spread evenly over the
+ * month (peak hours share more: conservative). Of the questions arriving while an invocation is
+ * open, the share `joinShare` is taken by it; the others start invocations of their own (the event
+ * source's pollers receive from the same queue, and one of its two invocations is free).
+ */
+export const AI_SHARING = { mau: 100_000, joinShare: 0.5 } as const;
+
+/**
+ * How jobs share the invocations of a function that takes jobs while it waits. Jobs arrive at
+ * `perSecond` (Poisson); one alone keeps an invocation open `spanSeconds`; a job arriving while an
+ * invocation is open joins it with probability `joinShare`, and keeps it open until its own span
+ * ends. An invocation is then a busy period of an M/G/∞ queue with arrivals `a = perSecond ×
+ * joinShare`: with ρ = a × spanSeconds it serves e^ρ jobs over (e^ρ − 1) / a seconds on average.
+ * Per job: `time`, the billed time as a share of a lone job's span, (1 − e^−ρ) / ρ, and
+ * `invocations`, e^−ρ. (The worker also caps jobs in flight at a batch and stops taking jobs near
+ * its timeout: at ρ around 1 both are rarely reached, and not modelled.)
+ */
+export function sharedInvocations(
+  perSecond: number,
+  spanSeconds: number,
+  joinShare: number = AI_SHARING.joinShare,
+): { time: number; invocations: number } {
+  const rho = Math.max(0, perSecond * joinShare * spanSeconds);
+  if (rho < 1e-9) return { time: 1, invocations: 1 };
+  return { time: -Math.expm1(-rho) / rho, invocations: Math.exp(-rho) };
+}
+
+/** Jobs a second of a kind that each MAU makes `perUserMonthly` times a month, at `mau` MAU. */
+export const arrivalsPerSecond = (perUserMonthly: number, mau: number = AI_SHARING.mau): number =>
+  (perUserMonthly * mau) / SECONDS_PER_MONTH;
+
 /** CloudWatch Logs bills 26 bytes per event beside its text. */
 export const LOG_EVENT_OVERHEAD_BYTES = 26;
 /** Lambda's own lines per invocation (START, END, REPORT), with their event overhead. */
 export const LAMBDA_PLATFORM_LOG_BYTES = 330 + 3 * LOG_EVENT_OVERHEAD_BYTES;
+
+/** A function's Lambda logging configuration (advanced logging controls), as the stacks set it. */
+export interface LambdaLogging {
+  readonly format: 'Text' | 'JSON';
+  /** Lambda's own events kept (JSON format only; Text keeps them all). */
+  readonly systemLogLevel: 'DEBUG' | 'INFO' | 'WARN';
+}
+
+/**
+ * Lambda's own log bytes per invocation under `logging`: START, END and REPORT are INFO events, so
+ * JSON format with system log level WARN drops them (what is left is a rare timeout or crash). At
+ * INFO or in Text format they are kept (JSON events counted as the text lines: about as long).
+ */
+export const platformLogBytes = (logging: LambdaLogging): number =>
+  logging.format === 'JSON' && logging.systemLogLevel === 'WARN' ? 0 : LAMBDA_PLATFORM_LOG_BYTES;
 /** DynamoDB stores 100 bytes of overhead per item. */
 export const DYNAMO_ITEM_OVERHEAD_BYTES = 100;
 
@@ -227,6 +277,17 @@ export interface Deployment {
    * which bills nothing beyond the invocation, or an API Gateway HTTP API, billed per request.
    */
   readonly ingress: 'functionUrl' | 'httpApi';
+  /** Every function's Lambda logging (`stacks/manifest.ts`), which decides Lambda's own log lines. */
+  readonly logging: LambdaLogging;
+  /**
+   * Functions that take more jobs from their queue while they wait (the ai worker), by name: the
+   * arrival rate of their jobs the model assumes (`AI_SHARING`), each receive's long-poll wait and
+   * whether their queue is FIFO. Their invocations are shared as `sharedInvocations` says, and
+   * billed the receives they make while they wait (the local peers' answers come at once).
+   */
+  readonly sharing?: Readonly<
+    Record<string, { readonly perSecond: number; readonly receiveWaitSeconds: number; readonly fifo: boolean }>
+  >;
 }
 
 /** Who incurs a metered request: the calling function, or the event source mapping / schedule acting for AWS. */
@@ -261,14 +322,27 @@ export function chargesOf(m: Measurement, deployment: Deployment): Charge[] {
   for (const [fn, usage] of Object.entries(m.functions)) {
     if (usage.invocations === 0) continue;
     const memoryGb = (deployment.memoryMb[fn] ?? 128) / 1024;
-    let billedMs = usage.handlerMs + usage.invocations * COLD_START_SHARE * (deployment.initMs[fn] ?? 0);
+    let waitMs = 0;
     for (const call of Object.keys(EXTERNAL_WAIT_MS) as (keyof typeof EXTERNAL_WAIT_MS)[]) {
-      if (EXTERNAL_CALLER[call] === fn) billedMs += m.external[call] * EXTERNAL_WAIT_MS[call];
+      if (EXTERNAL_CALLER[call] === fn) waitMs += m.external[call] * EXTERNAL_WAIT_MS[call];
+    }
+    // A function taking jobs while it waits: its jobs share invocations (and their billed time).
+    const sharing = deployment.sharing?.[fn];
+    const shared = sharing
+      ? sharedInvocations(sharing.perSecond, (usage.handlerMs + waitMs) / usage.invocations / 1000)
+      : { time: 1, invocations: 1 };
+    const invocations = usage.invocations * shared.invocations;
+    const billedMs =
+      (usage.handlerMs + waitMs) * shared.time + invocations * COLD_START_SHARE * (deployment.initMs[fn] ?? 0);
+    if (sharing) {
+      // Its receives while it waits (the local run saw those of its own handler time only).
+      const receives = (waitMs * shared.time) / 1000 / sharing.receiveWaitSeconds;
+      charges.push({ item: sharing.fifo ? 'sqsFifo' : 'sqsStandard', source: fn, quantity: receives });
     }
     const logBytes =
-      usage.logBytes + usage.logLines * LOG_EVENT_OVERHEAD_BYTES + usage.invocations * LAMBDA_PLATFORM_LOG_BYTES;
+      usage.logBytes + usage.logLines * LOG_EVENT_OVERHEAD_BYTES + invocations * platformLogBytes(deployment.logging);
     charges.push(
-      { item: 'lambdaRequests', source: fn, quantity: usage.invocations },
+      { item: 'lambdaRequests', source: fn, quantity: invocations },
       { item: 'lambdaCompute', source: fn, quantity: (billedMs / 1000) * memoryGb },
       { item: 'logs', source: fn, quantity: logBytes / GIB },
     );
@@ -514,7 +588,7 @@ export const CUTS: Readonly<Record<string, string>> = {
   'dynamoWrites:rpcWorker':
     'the shared RPC cache writes a fill lease for each miss the container cannot answer from its memory (1 WRU per RPC read, /balance: 6), and the value only for a key another container wants (a waiter on the lease, or a miss of the same key within cacheSeconds): the lease is left, the price of a burst of one key costing one RPC call across containers',
   'lambdaCompute:aiWorker':
-    'billed while it waits for the LLM (assumed 6 s an answer) at 128 MB, the least Lambda offers: a fuller batch shares one wait (5 questions side by side), and streaming the answer would not shorten the wait',
+    'billed while it waits for the LLM (assumed 6 s an answer) at 128 MB, the least Lambda offers; questions arriving meanwhile join the invocation already waiting (AI_SHARING: half of them, the event source’s second invocation takes the others; it allows no fewer than two)',
   'lambdaCompute:rpcWorker':
     'mostly waiting, at 256 MB already: for rate-limit tokens and for answers. One getMultipleAccounts / one batched JSON-RPC request for a user’s wallets',
   'lambdaCompute:webhook': 'webhook at 512 MB: try 256 MB (halves GB-s if the duration holds; check cold starts)',
@@ -534,7 +608,7 @@ export const CUTS: Readonly<Record<string, string>> = {
   'kmsKeys:fixed':
     'three keys at $1 a month each, whatever the traffic: the price of keeping treasury, intake and data keys apart',
   'alarms:fixed': '16 alarm metrics: one metric-math DLQ alarm over the five DLQs would replace five',
-  logs: "Lambda's START/END/REPORT lines (~400 B an invocation) are most of it: JSON log format with system log level WARN drops them; LOG_LEVEL=warn drops the info lines, and set a retention",
+  logs: "our own lines at INFO (Lambda's START/END/REPORT are dropped already: JSON format, system log level WARN): fewer info lines per update; an application log level of WARN would drop the metrics' EMF documents too",
   dynamoWrites: 'fewer or smaller items per write (1 WRU per KB), conditional writes only where a race is possible',
   dynamoReads: 'eventually consistent reads cost half; read once per invocation what every job reads',
   lambdaRequests: 'larger batches per invocation at scale (the consumers already batch)',

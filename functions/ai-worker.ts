@@ -13,4 +13,4 @@ const consume = composeAiWorker(config, telemetry.log);
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(telemetry.middlewares)
-  .handler((event) => consume(event.Records));
+  .handler((event, context) => consume(event.Records, () => context.getRemainingTimeInMillis()));

@@ -45,6 +45,19 @@ export const ALARM_SETTINGS: AlarmSettings = {
 };
 
 /** The KMS keys of a stage: the symmetric project key, the treasury's Ed25519 key, the RSA intake key. */
+/**
+ * Every function's Lambda logging (advanced logging controls), applied by `wiredFunction`:
+ * - JSON format: Lambda reads each of our lines' `level` and `timestamp` (Powertools-style lines,
+ *   `functions/lib/observability.ts`) and filters by level;
+ * - system log level WARN: Lambda's own START, END and REPORT lines (INFO events, ~400 bytes an
+ *   invocation, most of the ingested log bytes) are dropped; its warnings are kept (timeouts,
+ *   crashes; the alarms read CloudWatch metrics, never these lines);
+ * - application log level INFO: our lines at info and above, and Powertools Metrics' EMF documents
+ *   (no `level`, so INFO to Lambda): a higher level would drop the metrics. Powertools takes this
+ *   level over `LOG_LEVEL`.
+ */
+export const FUNCTION_LOGGING = { format: 'JSON', systemLogLevel: 'WARN', applicationLogLevel: 'INFO' } as const;
+
 export const KEY_NAMES = ['project', 'treasury', 'intake'] as const;
 export type KeyName = (typeof KEY_NAMES)[number];
 

@@ -6,11 +6,19 @@ import * as cdk from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { type App, type FunctionProps, Function as SstFunction, type Stack } from 'sst/constructs';
 import { ENV, QUEUE_NAMES, type QueueName, stageSettings } from '../core/desk/settings.js';
-import { consumedQueues, type FunctionWiring, type KeyGrant, type KeyName, keyAlias } from './manifest.js';
+import {
+  consumedQueues,
+  FUNCTION_LOGGING,
+  type FunctionWiring,
+  type KeyGrant,
+  type KeyName,
+  keyAlias,
+} from './manifest.js';
 import type { AppSecrets } from './Secrets.js';
 import { statefulRemovalPolicy } from './stage.js';
 import { assertKeyPatterns, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS, type TableGrant } from './table-grants.js';
@@ -86,7 +94,8 @@ export function functionRoleName(app: string, stage: string, id: string): string
 
 /**
  * Creates the function of `wiring` in `stack` with its environment, secret bindings and IAM, its
- * role named by `functionRoleName`, and its own log group kept `logs.retentionDays` (stage settings).
+ * role named by `functionRoleName`, its own log group kept `logs.retentionDays` (stage settings),
+ * and the logging of `FUNCTION_LOGGING` (JSON, Lambda's own lines at WARN, ours at INFO).
  */
 export function wiredFunction(
   stack: Stack,
@@ -106,6 +115,9 @@ export function wiredFunction(
     environment: functionEnvironment(stack.stage, wiring, resources),
     bind: wiring.secrets.map((name) => resources.secrets[name]),
     logGroup,
+    loggingFormat: lambda.LoggingFormat[FUNCTION_LOGGING.format],
+    systemLogLevelV2: lambda.SystemLogLevel[FUNCTION_LOGGING.systemLogLevel],
+    applicationLogLevelV2: lambda.ApplicationLogLevel[FUNCTION_LOGGING.applicationLogLevel],
   });
   const role = fn.role?.node.defaultChild;
   if (!(role instanceof iam.CfnRole)) throw new Error(`${id}: expected the function to create its own role`);

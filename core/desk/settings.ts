@@ -116,7 +116,17 @@ export interface AiSettings {
   };
   /** Seconds between two "typing…" actions while an answer is awaited (Telegram shows one for 5 s). */
   readonly typingIntervalSeconds: number;
+  /**
+   * While an invocation answers, it takes the questions arriving meanwhile from the ai queue
+   * itself, long-polling this many seconds per receive (1–20): fewer receives the longer, but an
+   * invocation may outlast its last answer by as much. Questions are taken only while the
+   * invocation has `answerDeadlineSeconds` + `TAKE_MARGIN_SECONDS` + this left.
+   */
+  readonly topUpWaitSeconds: number;
 }
+
+/** Time an ai invocation keeps, beyond a question's answer deadline, to send the answer (s). */
+export const TAKE_MARGIN_SECONDS = 5;
 
 /** Function logs (CloudWatch Logs). */
 export interface LogSettings {
@@ -191,15 +201,18 @@ const BASE: StageSettings = {
       maxReceiveCount: 8,
     }),
     // Questions to the assistant: FIFO with one group per chat, so a user's questions (and /reset)
-    // are answered in order, one at a time, and one user cannot take every slot. LLM calls take
-    // seconds and wait on the network, so one container runs a batch's questions of different
-    // chats side by side: at most maxConcurrency × batchSize provider calls in flight (10).
+    // are answered in order, one at a time (the conversation is read, then written back), and one
+    // user cannot take every slot. LLM calls take seconds and wait on the network, so one
+    // container runs a batch's questions of different chats side by side, and while it waits it
+    // takes the questions arriving meanwhile from the queue itself (`ai.topUpWaitSeconds`; FIFO
+    // event sources have no batching window): at most maxConcurrency × batchSize provider calls
+    // in flight (10). The timeout leaves time to take questions past the answer deadline.
     ai: consumer({
       fifo: true,
       batchSize: 5,
       maxBatchingWindowSeconds: 0,
       maxConcurrency: 2,
-      timeoutSeconds: 60,
+      timeoutSeconds: 90,
       // It waits on the provider for seconds per answer and is billed for it by the GB-second:
       // the least memory Lambda offers (the bundle is small: no web3.js, no KMS client).
       memoryMb: 128,
@@ -306,6 +319,7 @@ const BASE: StageSettings = {
     maxQuestionChars: 2_000,
     history: { maxTurns: 8, maxBytes: 12_000, idleSeconds: 7 * DAY },
     typingIntervalSeconds: 4,
+    topUpWaitSeconds: 2,
   },
 };
 
@@ -381,6 +395,8 @@ export function assertValid(settings: StageSettings): void {
     problems.push('ai: answerDeadlineSeconds must be below the ai function timeout');
   if (!(ai.requestsPerSecond > 0 && ai.maxAttempts >= 1 && ai.dailyQuestionsPerUser >= 1))
     problems.push('ai: requestsPerSecond > 0, maxAttempts ≥ 1 and dailyQuestionsPerUser ≥ 1 are needed');
+  if (!(ai.topUpWaitSeconds >= 1 && ai.topUpWaitSeconds <= 20))
+    problems.push('ai: topUpWaitSeconds must be 1–20 (an SQS long poll)');
   if (ai.history.maxTurns < 0 || ai.history.maxBytes < 1_024)
     problems.push('ai: history needs maxTurns ≥ 0, maxBytes ≥ 1024');
   const explorer = settings.solana.explorerTxUrl;

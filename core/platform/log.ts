@@ -65,7 +65,7 @@ export function createLogger(options: LoggerOptions, base: LogFields = {}): Logg
   const emit = (level: Exclude<LogLevel, 'silent'>, event: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
     const line = redact(
-      { level, time: now().toISOString(), service: options.service, event, ...base, ...fields },
+      { level, timestamp: now().toISOString(), service: options.service, event, ...base, ...fields },
       secrets,
     );
     write(JSON.stringify(line));

@@ -9,8 +9,8 @@ import {
   OpenAiChatModel,
 } from '../../core/desk/assistant/index.js';
 import { switchedOff } from '../../core/desk/features.js';
-import { fifoQueues } from '../../core/desk/settings.js';
-import { SqsJobQueue } from '../../core/platform/jobs/index.js';
+import { fifoQueues, TAKE_MARGIN_SECONDS } from '../../core/desk/settings.js';
+import { SqsJobQueue, SqsTopUpSource, toppingUp } from '../../core/platform/jobs/index.js';
 import type { Logger } from '../../core/platform/log.js';
 import { scopeToTenant, type TenantId } from '../../core/platform/tenants/index.js';
 import { composeConsumer } from './compose.js';
@@ -22,6 +22,9 @@ import { tenantSettings } from './tenants.js';
 /**
  * The ai worker's consumer: the assistant, asking the provider at this container's share of its
  * rate, with the conversation memory and the daily quota in the table, answering on the notify queue.
+ * While a batch waits for its answers, the invocation takes the questions arriving meanwhile
+ * from the ai queue itself (`toppingUp`), up to a batch's worth at once, so they share the wait
+ * already billed; each taken question still has its whole answer deadline before the timeout.
  */
 export function composeAiWorker(config: AiWorkerConfig, log: Logger) {
   const { settings } = config;
@@ -61,5 +64,11 @@ export function composeAiWorker(config: AiWorkerConfig, log: Logger) {
       settings: ai,
     });
   };
-  return composeConsumer('ai', config, handlers, log);
+  const consume = composeConsumer('ai', config, handlers, log);
+  return toppingUp(consume, log, {
+    source: new SqsTopUpSource({ client: sqsClient(), url: config.queueUrl }),
+    maxInFlight: settings.queues.ai.batchSize,
+    waitSeconds: ai.topUpWaitSeconds,
+    reserveMs: (ai.answerDeadlineSeconds + TAKE_MARGIN_SECONDS) * 1000,
+  });
 }

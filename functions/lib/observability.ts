@@ -7,7 +7,7 @@ import { type LogFields, type Logger, type LogLevel, redact } from '../../core/p
 const FIELDS = '__fields';
 
 /**
- * Powertools' log formatter, writing the platform's line shape (`level`, `time`, `service`,
+ * Powertools' log formatter, writing the platform's line shape (`level`, `timestamp`, `service`,
  * `event`, the Lambda context, the fields) and scrubbing every line the way `core/log.ts` does:
  * secret-looking keys redacted, bot tokens and this function's own secrets replaced. Every line
  * Powertools prints goes through here, its own (a logged event, a warning) included.
@@ -25,7 +25,8 @@ export class DeskLogFormatter extends LogFormatter {
     const context = attributes.lambdaContext;
     const line = {
       level: attributes.logLevel.toLowerCase(),
-      time: this.formatTimestamp(attributes.timestamp),
+      // `level` and an RFC 3339 `timestamp`: what Lambda's JSON log format reads to filter by level.
+      timestamp: this.formatTimestamp(attributes.timestamp),
       service: attributes.serviceName,
       event: attributes.message,
       ...(context ? { cold_start: context.coldStart, function_request_id: context.awsRequestId } : {}),

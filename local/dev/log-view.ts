@@ -1,7 +1,15 @@
 import type { LogLine } from '../index.js';
 
 // Powertools adds the invocation's request id and cold start (and, on AWS, the trace id) to each line.
-const HIDDEN = new Set(['time', 'service', 'level', 'event', 'cold_start', 'function_request_id', 'xray_trace_id']);
+const HIDDEN = new Set([
+  'timestamp',
+  'service',
+  'level',
+  'event',
+  'cold_start',
+  'function_request_id',
+  'xray_trace_id',
+]);
 
 /**
  * A function's output as one short line for a person at a terminal: the function, the level

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  AI_SHARING,
+  arrivalsPerSecond,
   byService,
   type Charge,
   COLD_START_SHARE,
@@ -25,9 +27,11 @@ import {
   month,
   perMillionUpdates,
   perTenantTick,
+  platformLogBytes,
   rankCharges,
   SECONDS_PER_MONTH,
   serviceOf,
+  sharedInvocations,
   TABLE_KEY_REFRESH_SECONDS,
   TENANT_TICK_SOURCE,
   tenantMonth,
@@ -41,6 +45,7 @@ import {
 } from '../../cost/model.js';
 import { PRICE_TABLE_INFO, PRICES } from '../../cost/prices.js';
 import { DEFAULT_REGION } from '../../stacks/app.js';
+import { FUNCTION_LOGGING } from '../../stacks/manifest.js';
 
 const GIB = 1024 ** 3;
 const deployment: Deployment = {
@@ -48,6 +53,7 @@ const deployment: Deployment = {
   initMs: { webhook: 200 },
   asymmetricKeys: ['treasury-key-id'],
   ingress: 'httpApi',
+  logging: { format: 'Text', systemLogLevel: 'INFO' },
 };
 
 const quantity = (charges: readonly Charge[], item: Charge['item'], source: string) =>
@@ -171,6 +177,79 @@ describe('chargesOf', () => {
   it('bills log bytes with the per-event overhead and Lambda’s own lines', () => {
     const bytes = 1_000 + 4 * LOG_EVENT_OVERHEAD_BYTES + 2 * LAMBDA_PLATFORM_LOG_BYTES;
     expect(quantity(charges, 'logs', 'webhook') * GIB).toBeCloseTo(bytes, 6);
+  });
+
+  it('bills Lambda’s own lines as the logging configuration keeps them: none in JSON at system level WARN', () => {
+    const json = chargesOf(measurement, { ...deployment, logging: { format: 'JSON', systemLogLevel: 'WARN' } });
+    expect(quantity(json, 'logs', 'webhook') * GIB).toBeCloseTo(1_000 + 4 * LOG_EVENT_OVERHEAD_BYTES, 6);
+    expect(quantity(json, 'logs', 'notifyWorker')).toBe(0);
+    const jsonInfo = chargesOf(measurement, { ...deployment, logging: { format: 'JSON', systemLogLevel: 'INFO' } });
+    expect(quantity(jsonInfo, 'logs', 'webhook')).toBeCloseTo(quantity(charges, 'logs', 'webhook'), 15);
+  });
+});
+
+describe('Lambda logging', () => {
+  it('keeps START/END/REPORT in Text format and at system level INFO, drops them at WARN', () => {
+    expect(platformLogBytes({ format: 'Text', systemLogLevel: 'INFO' })).toBe(LAMBDA_PLATFORM_LOG_BYTES);
+    expect(platformLogBytes({ format: 'JSON', systemLogLevel: 'INFO' })).toBe(LAMBDA_PLATFORM_LOG_BYTES);
+    expect(platformLogBytes({ format: 'JSON', systemLogLevel: 'WARN' })).toBe(0);
+  });
+
+  it('follows the stacks’ configuration: no platform lines are billed for the deployed functions', () => {
+    expect(platformLogBytes(FUNCTION_LOGGING)).toBe(0);
+  });
+});
+
+describe('shared invocations (jobs taken while a function waits)', () => {
+  it('bills a lone job its whole span, and shares more as arrivals grow, as a busy period of M/G/∞', () => {
+    expect(sharedInvocations(0, 6)).toEqual({ time: 1, invocations: 1 });
+    // ρ = 0.5 × 0.5 × 4 = 1: e ≈ 2.72 jobs per invocation, each billed (1 − 1/e) of its span.
+    const one = sharedInvocations(0.5, 4, 0.5);
+    expect(one.invocations).toBeCloseTo(Math.exp(-1), 12);
+    expect(one.time).toBeCloseTo(1 - Math.exp(-1), 12);
+    let previous = 1;
+    for (const perSecond of [0.01, 0.1, 0.4, 1, 4]) {
+      const { time, invocations } = sharedInvocations(perSecond, 6);
+      expect(time).toBeLessThan(previous);
+      expect(time).toBeGreaterThan(0);
+      // Never less than the job's own share of the wait: 1 / (jobs in an invocation) ≤ time.
+      expect(time).toBeGreaterThanOrEqual(invocations);
+      previous = time;
+    }
+  });
+
+  it('takes the arrival rate from the mix at the assumed MAU', () => {
+    expect(arrivalsPerSecond(USAGE_MIX.aiReply)).toBeCloseTo(
+      (USAGE_MIX.aiReply * AI_SHARING.mau) / SECONDS_PER_MONTH,
+      12,
+    );
+  });
+
+  it('bills a sharing function its shared time, invocations and receives; the others as before', () => {
+    const m: Measurement = {
+      updates: 1,
+      requests: [],
+      functions: {
+        aiWorker: { invocations: 1, handlerMs: 1_000, logBytes: 500, logLines: 2 },
+        notifyWorker: { invocations: 1, handlerMs: 50, logBytes: 0, logLines: 0 },
+      },
+      external: { telegramCall: 1, rpcCall: 0, llmAnswer: 1 },
+    };
+    const perSecond = 0.4;
+    const sharing = { aiWorker: { perSecond, receiveWaitSeconds: 2, fifo: true } };
+    const alone = chargesOf(m, deployment);
+    const shared = chargesOf(m, { ...deployment, sharing });
+    const spanMs = 1_000 + EXTERNAL_WAIT_MS.llmAnswer;
+    const s = sharedInvocations(perSecond, spanMs / 1000);
+    expect(s.time).toBeLessThan(1);
+    expect(quantity(alone, 'lambdaCompute', 'aiWorker')).toBeCloseTo((spanMs / 1000) * 0.25, 12);
+    expect(quantity(shared, 'lambdaCompute', 'aiWorker')).toBeCloseTo(((spanMs * s.time) / 1000) * 0.25, 12);
+    expect(quantity(shared, 'lambdaRequests', 'aiWorker')).toBeCloseTo(s.invocations, 12);
+    expect(quantity(shared, 'sqsFifo', 'aiWorker')).toBeCloseTo((EXTERNAL_WAIT_MS.llmAnswer * s.time) / 1000 / 2, 12);
+    expect(quantity(alone, 'sqsFifo', 'aiWorker')).toBe(0);
+    for (const item of ['lambdaCompute', 'lambdaRequests', 'logs'] as const) {
+      expect(quantity(shared, item, 'notifyWorker')).toBe(quantity(alone, item, 'notifyWorker'));
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { countMetric, METRIC_NAMESPACE } from '../../core/platform/metrics.js';
 import { createLogging, logging } from '../../functions/lib/observability.js';
 import { workerTelemetry } from '../../functions/lib/telemetry.js';
+import { FUNCTION_LOGGING } from '../../stacks/manifest.js';
 import { lambdaContext } from '../helpers/events.js';
 
 const SECRET = 'hunter2-webhook-secret-value';
@@ -54,7 +55,7 @@ describe('createLogging', () => {
       function_request_id: context.awsRequestId,
       cold_start: expect.any(Boolean),
     });
-    expect(Date.parse(String(line!.time))).not.toBeNaN();
+    expect(Date.parse(String(line!.timestamp))).not.toBeNaN();
   });
 
   it('never lets a secret-looking value reach a line, whichever way it is logged', async () => {
@@ -123,6 +124,32 @@ describe('workerTelemetry', () => {
     expect(buffered).toMatchObject({ Buffered: [1, 1] });
   });
 
+  it('writes only lines Lambda’s JSON log format keeps at the stacks’ application log level, metrics included', async () => {
+    const o = workerTelemetry('notify-worker', 'info');
+    await middy()
+      .use(o.middlewares)
+      .handler(async () => {
+        o.log.info('job.done', { correlationId: 'j1' });
+        o.log.warn('job.failed', { correlationId: 'j2' });
+        countMetric(o.log, 'TelegramDropped', { method: 'sendMessage' });
+        countMetric(o.log, 'Buffered');
+      })({}, lambdaContext());
+    const written = lines();
+    expect(written.filter((line) => '_aws' in line)).toHaveLength(2);
+    for (const line of written) {
+      if ('_aws' in line) {
+        // No level: Lambda files it as INFO, so an application log level above INFO would drop it.
+        expect(line).not.toHaveProperty('level');
+      } else {
+        // Lambda reads `level` and an RFC 3339 `timestamp` to filter.
+        expect(['info', 'warn']).toContain(line.level);
+        expect(String(line.timestamp)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+      }
+      expect(keptByLambda(line, FUNCTION_LOGGING.applicationLogLevel)).toBe(true);
+    }
+    expect(written.filter((line) => keptByLambda(line, 'WARN')).map((line) => line.event)).toEqual(['job.failed']);
+  });
+
   it('publishes nothing and warns nothing when an invocation counted nothing', async () => {
     const o = workerTelemetry('ai-worker', 'info');
     await middy()
@@ -131,3 +158,10 @@ describe('workerTelemetry', () => {
     expect(output.join('')).toBe('');
   });
 });
+
+/** Whether Lambda's JSON log format keeps a line at application log level `level` (no `level` key: INFO). */
+function keptByLambda(line: Record<string, unknown>, level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'): boolean {
+  const order = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+  const own = typeof line.level === 'string' ? line.level.toUpperCase() : 'INFO';
+  return order.indexOf(own) >= order.indexOf(level);
+}

@@ -219,6 +219,40 @@ describe('the assistant on the local stack', () => {
     expect(stack.llm.stats().answered).toBe(3);
   });
 
+  it('answers questions arriving while it waits in the invocations already waiting, each chat still in order', {
+    timeout: 120_000,
+  }, async () => {
+    const latencyMs = 8_000;
+    stack.llm.setLatency(latencyMs);
+    const invocations = () => stack.runner!.stats().functions.aiWorker?.invocations ?? 0;
+    const before = invocations();
+    const reached = (text: string) => stack.telegram.waitFor(() => requestsWith(text).length > 0 || undefined, 60_000);
+
+    const first = newUser();
+    const firstAnswers = ask(first, 'First, slowly', 2);
+    await reached('First, slowly');
+    // The same chat asks again at once: held (FIFO) until its first question is answered.
+    await first.sendText('And then?');
+    // Other chats, one after another while the first waits, each sent once the one before reached
+    // the model: invocations already waiting take them. (Each alone in an invocation, as without
+    // taking, the third would wait for the first two invocations to end, then start a third.)
+    const others = [newUser(), newUser(), newUser(), newUser()];
+    const otherAnswers: Promise<string[]>[] = [];
+    for (const [i, user] of others.entries()) {
+      otherAnswers.push(ask(user, `Meanwhile ${i}`));
+      await reached(`Meanwhile ${i}`);
+    }
+    expect(requestsWith('And then?')).toEqual([]);
+    expect(invocations() - before).toBeLessThanOrEqual(2);
+
+    expect(await Promise.all(otherAnswers)).toEqual(others.map((_, i) => [`Local model: you said "Meanwhile ${i}"`]));
+    // Order and memory per chat: the follow-up was asked after, and with, the first question and its answer.
+    expect(await firstAnswers).toEqual(['Local model: you said "First, slowly"', 'Local model: you said "And then?"']);
+    const [asked] = requestsWith('And then?');
+    expect(asked!.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(asked!.messages[1]!.content).toBe('First, slowly');
+  });
+
   it('ran with no unexpected warning or error', () => {
     // The outage above is expected to log the provider's failures.
     const { lines, problems } = unexpectedProblems(logs);

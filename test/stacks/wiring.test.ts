@@ -14,6 +14,7 @@ import { WEBHOOK_REGISTRATION, WEBHOOK_UNREGISTRATION } from '../../stacks/Api.j
 import {
   BUNDLE_ALIASES,
   consumedQueues,
+  FUNCTION_LOGGING,
   FUNCTIONS,
   type FunctionWiring,
   KEY_NAMES,
@@ -114,12 +115,25 @@ describe('Function wiring', () => {
     for (const id of Object.keys(WIRED)) expect(app.fn(id).resource.Type).toBe('AWS::Lambda::Function');
   });
 
+  it('logs JSON: Lambda’s own lines at WARN (no START/END/REPORT), ours and the metrics’ EMF at INFO', () => {
+    expect(FUNCTION_LOGGING).toEqual({ format: 'JSON', systemLogLevel: 'WARN', applicationLogLevel: 'INFO' });
+  });
+
   it('bundles with module aliases that name files of the project', () => {
     expect(Object.keys(BUNDLE_ALIASES)).toContain('whatwg-url');
     for (const path of Object.values(BUNDLE_ALIASES)) expect(existsSync(join(ROOT, path)), path).toBe(true);
   });
 
   describe.each(Object.entries(WIRED))('%s', (id, wiring) => {
+    it('logs as FUNCTION_LOGGING says (which the cost model reads), into its own log group', () => {
+      expect(app.fn(id).resource.Properties?.LoggingConfig).toEqual({
+        LogFormat: FUNCTION_LOGGING.format,
+        SystemLogLevel: FUNCTION_LOGGING.systemLogLevel,
+        ApplicationLogLevel: FUNCTION_LOGGING.applicationLogLevel,
+        LogGroup: expect.anything(),
+      });
+    });
+
     it('is bundled with the module aliases of BUNDLE_ALIASES, as local/ bundles it', () => {
       expect(app.fn(id).props.nodejs).toMatchObject({
         format: 'esm',

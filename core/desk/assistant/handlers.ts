@@ -89,7 +89,8 @@ function chatOf(job: JobEnvelope): { chatId: number; userId: number } {
  *    keeps it: the provider was asked) and the user is told in plain words; the job is done, so
  *    nothing is retried forever.
  * 5. The answer (secret-looking tokens hidden) is recorded in the conversation first, then sent:
- *    Markdown turned into Telegram HTML, split at 4,096 characters.
+ *    Markdown turned into Telegram HTML, split at 4,096 characters. Its finish reason and token
+ *    usage go on the job's `job.done` line.
  */
 function replyHandler(deps: AssistantDeps) {
   const { settings } = deps;
@@ -145,16 +146,24 @@ function replyHandler(deps: AssistantDeps) {
       return send('failed', drafts);
     }
     await typing.stop();
-    log.info('ai.answered', { finishReason: answer.finishReason, ...answer.usage });
+    // On the consumer's `job.done` line, not a line of its own (key names clear of the log's secret pattern).
+    const answered = {
+      finishReason: answer.finishReason,
+      ...(answer.usage && { usage: { prompt: answer.usage.promptTokens, completion: answer.usage.completionTokens } }),
+    };
 
     const text = redactSecrets(answer.text).trim();
-    if (text === '') return send('empty', [notice(chatId, userId, t('ai.empty'))]);
+    if (text === '') {
+      await send('empty', [notice(chatId, userId, t('ai.empty'))]);
+      return answered;
+    }
     const turns = appendTurn(conversation.turns, { job: job.id, at: now(), question, answer: text }, settings.history);
     await deps.history.save(userId, turns, conversation.version);
-    return send(
+    await send(
       'answer',
       answerJobs(chatId, userId, renderAnswer(text, answer.finishReason === 'length' ? t : undefined)),
     );
+    return answered;
   });
 }
 

@@ -1,5 +1,5 @@
 import { AppError, describeError, PoisonJobError, TransientError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { LogFields, Logger } from '../log.js';
 import type { TenantId } from '../tenants/index.js';
 import type { DeadLetterQueue, ParkReason } from './dead-letters.js';
 import { type JobEnvelope, JobEnvelopeSchema, type JobQueue, type JobType } from './envelope.js';
@@ -22,11 +22,15 @@ export interface JobDelivery {
   readonly alone: boolean;
 }
 
-/** Runs one job type. Must be idempotent on `job.id`: it may see the same job again. */
+/**
+ * Runs one job type. Must be idempotent on `job.id`: it may see the same job again. It may return
+ * fields for the consumer's `job.done` line (what it would otherwise log in a line of its own).
+ * `delivery` is given by the consumer; absent (a direct call), nothing is assumed of it.
+ */
 export interface JobHandler<P = unknown> {
   readonly job: JobType<P>;
-  /** `delivery` is given by the consumer; absent (a direct call), nothing is assumed of it. */
-  run(job: JobEnvelope<P>, log: Logger, delivery?: JobDelivery): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: most handlers return nothing (`Promise<void>`)
+  run(job: JobEnvelope<P>, log: Logger, delivery?: JobDelivery): Promise<LogFields | void>;
 }
 
 export function handle<P>(job: JobType<P>, run: JobHandler<P>['run']): JobHandler<P> {
@@ -223,8 +227,8 @@ export function createConsumer(
       };
     }
     try {
-      await handler.run({ ...job, payload: payload.data }, jobLog, delivery);
-      jobLog.info('job.done');
+      const fields = await handler.run({ ...job, payload: payload.data }, jobLog, delivery);
+      jobLog.info('job.done', fields || undefined);
       return { done: true };
     } catch (error) {
       if (error instanceof JobDeferredError) {

@@ -9,3 +9,4 @@ export * from './progress.js';
 export * from './short-id.js';
 export * from './sqs.js';
 export * from './sqs-redrive.js';
+export * from './top-up.js';

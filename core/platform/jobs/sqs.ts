@@ -1,18 +1,22 @@
 import { createHash } from 'node:crypto';
 import {
   ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type MessageAttributeValue,
+  ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import * as z from 'zod/mini';
 import { ConfigError, TransientError } from '../errors.js';
 import { failureBackoffSeconds, type QueueRecord, type Redelivery } from './consumer.js';
 import type { DeadLetterQueue, ParkReason } from './dead-letters.js';
 import type { InspectedQueues, QueueDepth, QueueDepths } from './depths.js';
 import type { JobEnvelope, JobQueue, OutgoingJob } from './envelope.js';
+import type { TopUpSource } from './top-up.js';
 
 export interface SqsJobQueueOptions {
   client: SQSClient;
@@ -224,6 +228,80 @@ export class SqsRedelivery implements Redelivery {
         });
       }
       if (failed > 0) throw new TransientError('sqs.partial_failure', `SQS kept ${failed} visibility timeout(s)`);
+    }
+  }
+}
+
+/** A received message as the consumer reads it (what SQS must return for a record to be run at all). */
+const ReceivedSchema = z.object({
+  MessageId: z.string(),
+  ReceiptHandle: z.string(),
+  Body: z.string(),
+  Attributes: z.optional(
+    z.object({ ApproximateReceiveCount: z.optional(z.string()), MessageGroupId: z.optional(z.string()) }),
+  ),
+});
+
+/**
+ * A consumer's own receives from its queue (`toppingUp`): the messages as `QueueRecord`s, and
+ * their deletion once settled. A message SQS returns without an id, a receipt or a body cannot be
+ * run nor deleted: it is left to come back (and reach the DLQ after `maxReceiveCount`).
+ */
+export class SqsTopUpSource implements TopUpSource {
+  constructor(private readonly options: { client: SQSClient; url: string }) {}
+
+  async receive(max: number, waitSeconds: number): Promise<QueueRecord[]> {
+    let messages: unknown[];
+    try {
+      const result = await this.options.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.options.url,
+          MaxNumberOfMessages: Math.max(1, Math.min(MAX_BATCH, max)),
+          WaitTimeSeconds: Math.max(0, Math.min(20, Math.round(waitSeconds))),
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+        }),
+      );
+      messages = result.Messages ?? [];
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Unknown';
+      throw new TransientError('sqs.unavailable', `SQS ReceiveMessage failed: ${name}`, { cause: error });
+    }
+    return messages.flatMap((message) => {
+      const parsed = ReceivedSchema.safeParse(message);
+      if (!parsed.success) return [];
+      const { MessageId, ReceiptHandle, Body, Attributes } = parsed.data;
+      const group = Attributes?.MessageGroupId;
+      return [
+        {
+          messageId: MessageId,
+          receiptHandle: ReceiptHandle,
+          body: Body,
+          attributes: {
+            ApproximateReceiveCount: Attributes?.ApproximateReceiveCount ?? '1',
+            ...(group ? { MessageGroupId: group } : {}),
+          },
+        },
+      ];
+    });
+  }
+
+  async remove(records: readonly QueueRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += MAX_BATCH) {
+      const chunk = records.slice(i, i + MAX_BATCH);
+      let failed: number;
+      try {
+        const result = await this.options.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.options.url,
+            Entries: chunk.map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle })),
+          }),
+        );
+        failed = result.Failed?.length ?? 0;
+      } catch (error) {
+        const name = error instanceof Error ? error.name : 'Unknown';
+        throw new TransientError('sqs.unavailable', `SQS DeleteMessageBatch failed: ${name}`, { cause: error });
+      }
+      if (failed > 0) throw new TransientError('sqs.partial_failure', `SQS kept ${failed} message(s) it was to delete`);
     }
   }
 }

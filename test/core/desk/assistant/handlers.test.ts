@@ -139,6 +139,18 @@ describe('ai.reply', () => {
     expect(send.params).toMatchObject({ chat_id: userId, parse_mode: 'HTML' });
   });
 
+  it('logs the answer’s finish reason and token usage on the job’s one job.done line, readable', async () => {
+    const log = memoryLogger();
+    const consume = createConsumer(
+      assistantHandlers({ history, quota, botQuota: UNLIMITED, client: asker, queue, settings: BASE }),
+      log,
+    );
+    asker.answer = () => ({ text: 'rent', finishReason: 'stop', usage: { promptTokens: 120, completionTokens: 7 } });
+    await run(consume, question('What is rent?'));
+    expect(log.lines.map((l) => l.event)).toEqual(['job.done']);
+    expect(log.lines[0]).toMatchObject({ finishReason: 'stop', usage: { prompt: 120, completion: 7 } });
+  });
+
   it('asks for an answer in the user’s language', async () => {
     await run(consumer(), question('什么是质押？', 'zh'));
     expect(asker.asked[0]![0]!.content).toContain('Simplified Chinese');

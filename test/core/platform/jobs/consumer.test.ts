@@ -57,6 +57,15 @@ function setup(options: { parkFails?: boolean } = {}) {
 }
 
 describe('job consumer', () => {
+  it('puts the fields a handler returns on its job.done line', async () => {
+    const log = memoryLogger();
+    const consume = createConsumer([handle(Echo, async (job) => ({ echoed: job.payload.text.length }))], log);
+    const [ok] = envelopes({ text: 'four' });
+    expect(await consume([record(ok, 'm1')])).toEqual({ batchItemFailures: [] });
+    expect(log.lines).toHaveLength(1);
+    expect(log.lines[0]).toMatchObject({ event: 'job.done', echoed: 4, correlationId: ok!.id });
+  });
+
   it('reports only the failed records of a batch', async () => {
     const { consume, seen } = setup();
     const [a, b, c] = envelopes({ text: 'a' }, { text: 'b', fail: true }, { text: 'c' });
