@@ -86,6 +86,12 @@ export interface LocalStackOptions {
    * otherwise). Telegram itself keeps trying for 24 h; the fault-injection suite sets a longer policy.
    */
   telegramRetry?: RetryPolicy;
+  /**
+   * Receives before a queue's jobs move to its DLQ, for the queues named, instead of the stage's
+   * `maxReceiveCount`: only the local queues' redrive policy reads it (the functions never do), so
+   * a fault test parks its jobs in a few receives instead of waiting out the stage's backoff.
+   */
+  maxReceiveCounts?: Partial<Record<QueueName, number>>;
   /** Added to every function's environment (and to `env`). */
   extraEnv?: Record<string, string>;
   /** The functions to run; `FUNCTIONS` by default (tests substitute fixture handlers). Entries are relative to the project root. */
@@ -237,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const kms = await services.start(startStackKms({ dataDir: dataDir.path, stage }));
     const [dynamodb, sqs, telegram, solana, llm, prices] = await Promise.all([
       services.start(startStackDynamoDb({ dataDir: dataDir.path, stage, functions })),
-      services.start(startStackSqs({ stage, settings })),
+      services.start(startStackSqs({ stage, settings, maxReceiveCounts: options.maxReceiveCounts })),
       services.start(
         startStackTelegram({
           bot,

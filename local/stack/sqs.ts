@@ -2,9 +2,23 @@
 import { QUEUE_NAMES, type QueueName, type StageSettings } from '../../core/desk/settings.js';
 import { type LocalSqs, startLocalSqs } from '../aws/sqs.js';
 
-/** Starts SQS with the stage's queues. */
-export function startStackSqs(options: { stage: string; settings: StageSettings }): Promise<LocalSqs> {
-  return startLocalSqs(options.stage, options.settings);
+/**
+ * Starts SQS with the stage's queues; `maxReceiveCounts` replaces the receives before the DLQ of
+ * the queues it names (only the redrive policy reads them: the functions never do).
+ */
+export function startStackSqs(options: {
+  stage: string;
+  settings: StageSettings;
+  maxReceiveCounts?: Partial<Record<QueueName, number>> | undefined;
+}): Promise<LocalSqs> {
+  const { settings, maxReceiveCounts = {} } = options;
+  const queues = Object.fromEntries(
+    QUEUE_NAMES.map((name) => {
+      const maxReceiveCount = maxReceiveCounts[name];
+      return [name, { ...settings.queues[name], ...(maxReceiveCount !== undefined && { maxReceiveCount }) }];
+    }),
+  ) as unknown as StageSettings['queues'];
+  return startLocalSqs(options.stage, { ...settings, queues });
 }
 
 /** One URL of each queue of `sqs` (`url` or `dlqUrl`), by queue name. */

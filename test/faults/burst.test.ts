@@ -3,10 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionDataSchema } from '../../core/desk/bot/context.js';
 import { DynamoSessionStore } from '../../core/platform/sessions/dynamodb-store.js';
 import { type LocalStack, localClientConfig, startLocalStack } from '../../local/index.js';
+import { allSent } from '../helpers/stack-chat.js';
 import { homeScope } from '../helpers/tenants.js';
 import { printFault, tally } from './report.js';
 
-const USERS = 1_000;
+/**
+ * 100 users writing at once show what 1,000 do (each chat's five updates race each other for its
+ * session, and the 500 updates queue up far beyond the webhook's 40 connections, so some may
+ * be redelivered) in a tenth of the time; `FAULT_BURST_USERS=1000` runs the 5,000-update burst.
+ */
+const USERS = Number(process.env.FAULT_BURST_USERS ?? 100);
 const PER_USER = 5;
 const UNKNOWN = 'I did not understand that. Send /menu to see what I can do.';
 
@@ -48,7 +54,7 @@ async function sessions(ids: readonly number[]) {
   return found;
 }
 
-describe('fault: a burst of 5,000 updates from 1,000 users', () => {
+describe(`fault: a burst of ${USERS * PER_USER} updates from ${USERS} users`, () => {
   it('processes every update once, answers each once, and leaves every session consistent', {
     timeout: 300_000,
   }, async () => {
@@ -63,7 +69,8 @@ describe('fault: a burst of 5,000 updates from 1,000 users', () => {
         }
       }),
     );
-    await stack.telegram.idle(240_000);
+    // Every update delivered, then every answer sent (those over a chat's 1 msg/s go through the notify queue).
+    await allSent(stack, 240_000);
 
     const answers = users.flatMap((user) => user.botMessages().map((m) => `${user.id}:${m.text}`));
     const stored = await sessions(users.map((u) => u.id));

@@ -30,8 +30,8 @@ afterAll(() => stack?.stop());
 
 describe('fault: KMS unavailable, then throttling, while payouts are approved', () => {
   it('keeps every approved payout waiting, then pays each exactly once', { timeout: 240_000 }, async () => {
-    const holders = [];
-    for (let i = 0; i < USERS; i++) holders.push(await userWithBalance(stack, 70_000 + i));
+    // Each gets a verified wallet and a balance in their own chat, side by side.
+    const holders = await Promise.all(Array.from({ length: USERS }, (_, i) => userWithBalance(stack, 70_000 + i)));
     // They ask for their payouts side by side, each in their own chat.
     const approvals = await Promise.all(
       holders.map(async ({ user, wallet }) => {

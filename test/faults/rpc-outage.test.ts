@@ -12,9 +12,9 @@ let sqs: SQSClient;
 
 beforeAll(async () => {
   // The `quick` stage: an open breaker retries after 2 s, and a job that fails while an endpoint
-  // still looks usable (its breaker not yet open) after 1, 3, 9 s…, so the jobs use up their
-  // receives in seconds.
-  stack = await startLocalStack({ stage: 'quick', onFunctionLog: () => undefined });
+  // still looks usable (its breaker not yet open) after 1, 3, 9 s…; with 2 receives before the DLQ
+  // (5 on the stage: one retry shows the same) the jobs use up their receives in seconds.
+  stack = await startLocalStack({ stage: 'quick', maxReceiveCounts: { rpc: 2 }, onFunctionLog: () => undefined });
   sqs = new SQSClient({ ...localClientConfig(stack.sqs.endpoint), maxAttempts: 2 });
 });
 afterAll(async () => {
@@ -59,6 +59,8 @@ describe('fault: every RPC endpoint down for a while', () => {
     );
     const parked = await depth(stack.sqs.dlqUrls.rpc);
     const receives = stack.runner!.stats().queues.rpc!;
+    // Each job was received, failed, and was tried again before SQS parked it.
+    expect(receives.messages).toBeGreaterThanOrEqual(2 * USERS);
     expect(users.every((user) => user.botMessages().every((m) => !m.text.includes('is a wallet')))).toBe(true);
 
     for (const index of stack.solana.urls.keys()) await stack.solana.endpoint(index).setDown(false);

@@ -10,7 +10,7 @@ import {
   localAdmin,
   paymentsTo,
   startPayoutStack,
-  userWithBalance as userWithBalanceOn,
+  userWithBalance,
   waitForText as waitForTextIn,
   withdraw,
 } from '../helpers/stack-payouts.js';
@@ -19,11 +19,19 @@ let stack: LocalStack;
 let chain: Connection;
 let payouts: DynamoPayoutStore;
 let webChat: WebChat | undefined;
+/** The tests' users with a verified wallet and a balance, by id. */
+const holders = new Map<number, Awaited<ReturnType<typeof userWithBalance>>>();
 
 beforeAll(async () => {
   // The `quick` stage: 1-s admin digests and cooling, KMS tried again 2 s after a refusal.
   ({ stack, chain, payouts, webChat } = await startPayoutStack({ webChat: true, stage: 'quick' }));
-});
+  // Each deposits in their own chat, side by side, before any test measures the treasury; 731
+  // deposits 2 SOL, which an admin confirms (above the automatic threshold), in Chinese.
+  const made = await Promise.all(
+    [701, 711, 722].map((id) => userWithBalance(stack, id)).concat(userWithBalance(stack, 731, 2_000_000_000n, 'zh')),
+  );
+  for (const [i, id] of [701, 711, 722, 731].entries()) holders.set(id, made[i]!);
+}, 120_000);
 afterAll(async () => {
   await webChat?.stop();
   await stack?.stop();
@@ -33,8 +41,7 @@ const waitForText = (chatId: number, includes: string, timeoutMs = 30_000) =>
   waitForTextIn(stack, chatId, includes, timeoutMs);
 const group = () => adminGroup(stack);
 const admin = () => localAdmin(stack);
-const userWithBalance = (userId: number, depositLamports?: bigint, lang?: 'en' | 'zh') =>
-  userWithBalanceOn(stack, userId, depositLamports, lang);
+const holder = (userId: number) => holders.get(userId)!;
 const approvalFor = (wallet: PublicKey) => approvalOn(stack, wallet);
 
 const answerTo = (update: { callback_query?: { id: string } }) =>
@@ -55,7 +62,7 @@ const treasuryTransfersTo = (wallet: PublicKey) => paymentsTo(chain, wallet);
 
 describe('payouts on the local stack', { timeout: 90_000 }, () => {
   it('pays an approved withdrawal once, through the KMS treasury key, however often it is approved', async () => {
-    const { user, wallet } = await userWithBalance(701);
+    const { user, wallet } = holder(701);
     const treasury = new PublicKey(stack.solana.treasury!.address);
     const treasuryBefore = await stack.solana.svm.balance(treasury);
     const walletBefore = await stack.solana.svm.balance(wallet);
@@ -104,7 +111,7 @@ describe('payouts on the local stack', { timeout: 90_000 }, () => {
   });
 
   it('keeps an approved payout pending while KMS is unavailable, then pays it once', async () => {
-    const { user, wallet } = await userWithBalance(711);
+    const { user, wallet } = holder(711);
     const walletBefore = await stack.solana.svm.balance(wallet);
     await withdraw(stack, user, '0.5', wallet.toBase58());
     const { message, data, id } = await approvalFor(wallet);
@@ -141,7 +148,7 @@ describe('payouts on the local stack', { timeout: 90_000 }, () => {
     await withdraw(stack, user, '0.1', stranger);
     await waitForText(721, 'is not one of your verified wallets');
 
-    const verified = await userWithBalance(722);
+    const verified = holder(722);
     await withdraw(stack, verified.user, '0.1', verified.wallet.toBase58());
     const { message, id } = await approvalFor(verified.wallet);
     await group().pressButton(admin(), message.message_id, `po:no:${id}`);
@@ -151,7 +158,7 @@ describe('payouts on the local stack', { timeout: 90_000 }, () => {
   });
 
   it('takes a Chinese user through deposit, withdrawal and history in Chinese', async () => {
-    const { user, wallet } = await userWithBalance(731, 2_000_000_000n, 'zh');
+    const { user, wallet } = holder(731);
     await withdraw(stack, user, '1.5', wallet.toBase58());
     await waitForText(731, '正在等待管理员审批');
     const { message, data } = await approvalFor(wallet);

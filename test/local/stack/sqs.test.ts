@@ -1,5 +1,7 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_NAMES, stageSettings } from '../../../core/desk/settings.js';
+import { localClientConfig } from '../../../local/aws/common.js';
 import { queueUrlsOf, startStackSqs } from '../../../local/stack/sqs.js';
 import { reachable } from './reachable.js';
 
@@ -19,5 +21,24 @@ describe('startStackSqs', () => {
       await sqs.stop();
     }
     expect(await reachable(sqs.endpoint)).toBe(false);
+  });
+
+  it('gives the queues named in maxReceiveCounts that many receives before their DLQ, the others the stage’s', async () => {
+    const settings = stageSettings('local');
+    const sqs = await startStackSqs({ stage: 'local', settings, maxReceiveCounts: { rpc: 2 } });
+    const client = new SQSClient(localClientConfig(sqs.endpoint));
+    try {
+      const receives = async (url: string) => {
+        const { Attributes = {} } = await client.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }),
+        );
+        return JSON.parse(Attributes.RedrivePolicy!).maxReceiveCount;
+      };
+      expect(await receives(sqs.queues.rpc.url)).toBe(2);
+      expect(await receives(sqs.queues.notify.url)).toBe(settings.queues.notify.maxReceiveCount);
+    } finally {
+      client.destroy();
+      await sqs.stop();
+    }
   });
 });

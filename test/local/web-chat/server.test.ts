@@ -97,7 +97,8 @@ describe.skipIf(!hasChromium)(
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'web-chat-'));
-      stack = await startLocalStack({ dataDir, onFunctionLog: silent });
+      // 50-ms slots: a deposit is finalized (about 32 slots) in under 2 s instead of 13.
+      stack = await startLocalStack({ dataDir, onFunctionLog: silent, solana: { slotMs: 50 } });
       chat = await startWebChat({
         peer: stack.telegram,
         adminChatId: LOCAL_ADMIN_CHAT_ID,
