@@ -30,6 +30,8 @@ const SNAPSHOT_PAGE = 32;
  * watched and unwatched before any poll saw it, should its removal not clear its hot entry.
  */
 const UNSEEN_HOT_MS = 7 * 24 * 3_600_000;
+/** Cooled-down hot entries a poll deletes at once. */
+const COOLED_DELETES = 16;
 const addressSk = (address: string) => `addr#${address}`;
 const watchersPk = (address: string) => `watch#${address}`;
 const chatSk = (chatId: number) => `chat#${chatId}`;
@@ -163,12 +165,16 @@ export class DynamoWatchStore implements WatchStore {
       if (Number(item.until?.N) > at) hot.push(address);
       else cooled.push(address);
     }
-    for (const address of cooled) {
-      // Unless it turned hot again meanwhile.
-      await this.deleteIfExists(WATCHHOT, addressSk(address), '#until <= :at', {
-        ExpressionAttributeNames: { '#until': 'until' },
-        ExpressionAttributeValues: { ':at': { N: String(at) } },
-      });
+    // Unless it turned hot again meanwhile; a few at a time (after a stopped poller, many cool at once).
+    for (let i = 0; i < cooled.length; i += COOLED_DELETES) {
+      await Promise.all(
+        cooled.slice(i, i + COOLED_DELETES).map((address) =>
+          this.deleteIfExists(WATCHHOT, addressSk(address), '#until <= :at', {
+            ExpressionAttributeNames: { '#until': 'until' },
+            ExpressionAttributeValues: { ':at': { N: String(at) } },
+          }),
+        ),
+      );
     }
     return hot;
   }
