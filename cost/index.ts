@@ -54,6 +54,7 @@ import {
   updatesPerUser,
   WATCHED_ADDRESSES_PER_USER,
   watchCheckShare,
+  watchListedShare,
   watchPollCharges,
 } from './model.js';
 import { PRICE_TABLE_INFO, PRICES } from './prices.js';
@@ -109,8 +110,8 @@ async function main(): Promise<void> {
     const storageBytesPerUser = ((await h.tableBytes()) - idle.standing.registryBytes * IDLE_TENANTS) / h.usersCreated;
 
     // Watch polls in steady state: a first poll records first sightings, the next one is the measured
-    // base. Then the same poll with more addresses, quiet for days and not due (listed, not checked),
-    // and again with those addresses just moved (listed and checked).
+    // base. Then the same poll with more addresses, quiet for days, in the spans this poll lists but
+    // not due (listed, not checked), and again with those addresses just moved (hot, listed and checked).
     await stack.watchPoll();
     await h.settle();
     const w1 = await h.watchedAddresses();
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
 
     const deployment = deploymentOf(stack.settings, coldStarts, [stack.kms.keyIds.treasury]);
     const checkShare = watchCheckShare(stack.settings.solana.watchPollMinutes, cadenceMinutes());
+    const listedShare = watchListedShare(stack.settings.solana.watchPollMinutes, cadenceMinutes());
     const kinds = Object.fromEntries(KIND_NAMES.map((k) => [k, chargesOf(measured[k], deployment)])) as Record<
       KindName,
       Charge[]
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
           checked: chargesOf(pollChecked, deployment),
           extra: EXTRA_WATCHES,
         },
-        checkShare,
+        { listed: listedShare, checked: checkShare },
       ),
       pollsPerMonth: SECONDS_PER_MONTH / 60 / stack.settings.solana.watchPollMinutes,
       storageBytesPerUser,
@@ -180,7 +182,7 @@ async function main(): Promise<void> {
       measured,
       kinds,
       input,
-      poll: { w1, extra: EXTRA_WATCHES, p1: poll1, listed: pollListed, checked: pollChecked, checkShare },
+      poll: { w1, extra: EXTRA_WATCHES, p1: poll1, listed: pollListed, checked: pollChecked, checkShare, listedShare },
       deployment,
       pollMinutes,
     });
@@ -345,6 +347,7 @@ interface ReportInput {
     listed: Measurement;
     checked: Measurement;
     checkShare: number;
+    listedShare: number;
   };
   deployment: Deployment;
   pollMinutes: number;
@@ -438,7 +441,7 @@ function report({ measured, kinds, input, poll, deployment, pollMinutes, tenant 
 
   const pollAt = (w: number) => totalUsd(input.watchPoll(w));
   console.log(
-    `\nWATCH POLL (scheduled every ${pollMinutes} min: ${num(input.pollsPerMonth)} a month; each lists every watched address and checks the due ones: ${(poll.checkShare * 100).toFixed(1)}% of them under WATCH_ACTIVITY)`,
+    `\nWATCH POLL (scheduled every ${pollMinutes} min: ${num(input.pollsPerMonth)} a month; each reads the hot list and the spans of the watch list due, at most ${(poll.listedShare * 100).toFixed(1)}% of it, and checks the due addresses: ${(poll.checkShare * 100).toFixed(1)}% under WATCH_ACTIVITY)`,
   );
   console.log(`  ${String(poll.w1).padStart(3)} addresses, due:            ${operations(poll.p1)}`);
   console.log(`  +${poll.extra} quiet, listed, not due: ${operations(poll.listed)}`);

@@ -51,14 +51,14 @@ export const USAGE_MIX: Readonly<Record<KindName, number>> = {
   setSecret: 0.1,
 };
 
-/** ASSUMPTION — addresses watched per MAU (each listed at every poll, checked as `WATCH_CADENCE` says). */
+/** ASSUMPTION — addresses watched per MAU (each listed and checked as `WATCH_CADENCE` says). */
 export const WATCHED_ADDRESSES_PER_USER = 0.5;
 
 /**
  * ASSUMPTION — how lately watched addresses moved: the share whose balance moved within the last
- * hour (checked at every poll) and within the last day but not the hour (every 5 minutes); the
- * rest have been still for a day or more (every 15 minutes). Most watched wallets move a few times
- * a week; a busy exchange wallet moves all the time.
+ * hour (hot: on the hot list, checked at every poll) and within the last day but not the hour
+ * (every 5 minutes); the rest have been still for a day or more (every 15 minutes). Most watched
+ * wallets move a few times a week; a busy exchange wallet moves all the time.
  */
 export const WATCH_ACTIVITY = { movedWithinHour: 0.05, movedWithinDay: 0.15 } as const;
 
@@ -78,6 +78,20 @@ export function watchCheckShare(
     activity.movedWithinDay * share(everyMinutes.hourQuiet) +
     dayQuiet * share(everyMinutes.dayQuiet)
   );
+}
+
+/**
+ * The share of the watch list one poll lists, for polls every `pollMinutes`: the spans of the first
+ * characters due for each quiet cadence (`dueFirstCharacters`), a `pollMinutes / every` share of
+ * the offsets each. At most, as an address due for both cadences at once is read once; the mean
+ * does not depend on how addresses spread over first characters (each is in its span once per
+ * interval), only a poll's burst does.
+ */
+export function watchListedShare(
+  pollMinutes: number,
+  everyMinutes: { readonly hourQuiet: number; readonly dayQuiet: number },
+): number {
+  return Math.min(1, pollMinutes / everyMinutes.hourQuiet + pollMinutes / everyMinutes.dayQuiet);
 }
 
 /**
@@ -354,11 +368,13 @@ export function chargesOf(m: Measurement, deployment: Deployment): Charge[] {
 const LISTING_ITEMS: readonly LineItem[] = ['dynamoReads', 'lambdaCompute', 'logs'];
 
 /**
- * The charges of one watch poll with `addresses` watched, of which the share `checkShare` is due
- * (checked) at a poll, from three measured polls: `base` with `w` addresses, `listed` with `extra`
- * more addresses listed but none of them due, and `checked` with the same `extra` all due. Each
- * line is interpolated on its own (never below 0): a base, plus per address what listing it costs
- * and, for the due share, what checking it adds.
+ * The charges of one watch poll with `addresses` watched, of which the share `shares.listed` lies
+ * in the spans the poll lists and the share `shares.checked` is due (checked), from three measured
+ * polls: `base` with `w` addresses, `listed` with `extra` more addresses listed but none of them
+ * due, and `checked` with the same `extra` all due (hot and listed). Each line is interpolated on
+ * its own (never below 0): a base, plus per address what listing it costs for the listed share
+ * and, for the due share, what checking it adds (with its hot-list read: a quiet due address has
+ * none, so a little more than it costs).
  */
 export function watchPollCharges(
   polls: {
@@ -368,7 +384,7 @@ export function watchPollCharges(
     readonly checked: readonly Charge[];
     readonly extra: number;
   },
-  checkShare: number,
+  shares: { readonly listed: number; readonly checked: number },
 ): (addresses: number) => Charge[] {
   const { base: p0, w, listed, checked, extra } = polls;
   if (!(extra > 0)) throw new Error('the listed and checked polls must watch more addresses than the base one');
@@ -389,8 +405,8 @@ export function watchPollCharges(
     ]),
   );
   const perAddress = combine([
-    { charges: perListed, times: 1 - checkShare },
-    { charges: perChecked, times: checkShare },
+    { charges: perListed, times: shares.listed - shares.checked },
+    { charges: perChecked, times: shares.checked },
   ]);
   // The base poll's own addresses were all due (first sightings, or just moved).
   const fixed = clamp(
@@ -574,9 +590,9 @@ export const topLines = (m: Month, count = 6): BillLine[] =>
  */
 export const CUTS: Readonly<Record<string, string>> = {
   'dynamoReads:watch poll':
-    'every poll lists the whole watch list (eventually consistent, 8 KB per RRU) to find the due addresses: keep the quiet ones in partitions by cadence slot so a poll reads only what is due',
+    'a poll reads the hot list (moved within the hour) and the spans of the watch list whose first characters are due (a fifth and a fifteenth of it, eventually consistent, 8 KB per RRU), then the due snapshots strongly consistent: fewer reads take a cadence that lists less (quiet addresses every 10 or 30 min), or the watch list kept in partitions by cadence (a write per address when it goes quiet)',
   'lambdaCompute:watch poll':
-    'one getMultipleAccounts per 100 due addresses (quiet ones every 5 or 15 min already): list only the addresses due (a partition per cadence slot) instead of the whole watch list every minute',
+    'one getMultipleAccounts per 100 due addresses, and the due spans and hot list read: the poll already reads only what may be due; less takes a slower cadence for quiet addresses',
   'apiRequests:api':
     'a Lambda function URL instead of the HTTP API has no per-request charge (the webhook checks the secret token itself): what stacks/Api.ts deploys',
   'dynamoWrites:webhook':

@@ -52,7 +52,8 @@ const CLAIMS = ['depclaim#*', 'depclaims#open'] as const;
 const BALANCES = ['ledgerref#*', 'ledger#*', 'balance#*', 'hold#*'] as const;
 // `payto#`: destinations a user was paid at (no cooling-off there again).
 const PAYOUTS = ['payout#*', 'payoutcap#*', 'gauge#payouts.open', 'payto#*'] as const;
-const WATCHES = ['watchset', 'watch#*', 'watches#*'] as const;
+// `watchhot`: the addresses every poll checks (moved lately, or not seen yet).
+const WATCHES = ['watchset', 'watchhot', 'watch#*', 'watches#*'] as const;
 const USERS = ['users', 'username#*'] as const;
 
 /**

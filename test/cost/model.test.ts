@@ -41,6 +41,7 @@ import {
   WATCH_ACTIVITY,
   WATCH_POLL_SOURCE,
   watchCheckShare,
+  watchListedShare,
   watchPollCharges,
 } from '../../cost/model.js';
 import { PRICE_TABLE_INFO, PRICES } from '../../cost/prices.js';
@@ -322,18 +323,23 @@ describe('watchPollCharges', () => {
       { item: 'lambdaRequests', source: 'rpcWorker', quantity: 1 },
     ];
     const polls = { base, w: 2, listed, checked, extra: 200 };
-    const everyPoll = watchPollCharges(polls, 1);
+    const everyPoll = watchPollCharges(polls, { listed: 1, checked: 1 });
     expect(quantity(everyPoll(2), 'dynamoReads', 'rpcWorker')).toBeCloseTo(7, 10);
     expect(quantity(everyPoll(1_002), 'dynamoReads', 'rpcWorker')).toBeCloseTo(3_007, 10);
-    // A tenth due: 0.5 a listed address + 0.1 × (3 − 0.5) for checking it.
-    const tenth = watchPollCharges(polls, 0.1);
+    // A tenth due, all listed: 0.5 a listed address + 0.1 × (3 − 0.5) for checking it.
+    const tenth = watchPollCharges(polls, { listed: 1, checked: 0.1 });
     expect(
       quantity(tenth(1_000), 'dynamoReads', 'rpcWorker') - quantity(tenth(0), 'dynamoReads', 'rpcWorker'),
     ).toBeCloseTo(1_000 * (0.9 * 0.5 + 0.1 * 3), 8);
+    // A tenth due, a quarter listed: 0.25 × 0.5 for listing + 0.1 × (3 − 0.5) for checking.
+    const quarter = watchPollCharges(polls, { listed: 0.25, checked: 0.1 });
+    expect(
+      quantity(quarter(1_000), 'dynamoReads', 'rpcWorker') - quantity(quarter(0), 'dynamoReads', 'rpcWorker'),
+    ).toBeCloseTo(1_000 * (0.15 * 0.5 + 0.1 * 3), 8);
     expect(quantity(tenth(50_000), 'dynamoWrites', 'rpcWorker')).toBe(0);
     // Fewer invocations with more addresses (batching noise) is no negative cost per address.
     expect(quantity(tenth(10_000), 'lambdaRequests', 'rpcWorker')).toBe(2);
-    expect(() => watchPollCharges({ ...polls, extra: 0 }, 1)).toThrow();
+    expect(() => watchPollCharges({ ...polls, extra: 0 }, { listed: 1, checked: 1 })).toThrow();
   });
 });
 
@@ -351,6 +357,15 @@ describe('watchCheckShare', () => {
     );
     // Polls every 10 minutes check the hour-quiet ones at every poll.
     expect(watchCheckShare(10, cadence, { movedWithinHour: 0, movedWithinDay: 1 })).toBe(1);
+  });
+});
+
+describe('watchListedShare', () => {
+  it('lists the spans due for the 5- and 15-minute cadences, all of the list once a cadence is no slower than the polls', () => {
+    const cadence = { hourQuiet: 5, dayQuiet: 15 };
+    expect(watchListedShare(1, cadence)).toBeCloseTo(1 / 5 + 1 / 15, 12);
+    expect(watchListedShare(3, cadence)).toBeCloseTo(3 / 5 + 3 / 15, 12);
+    expect(watchListedShare(5, cadence)).toBe(1);
   });
 });
 

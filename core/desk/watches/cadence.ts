@@ -32,3 +32,32 @@ export function isDue(address: string, changedAt: number | undefined, at: number
   const offset = (Math.max(0, BASE58.indexOf(address[0] ?? '')) / BASE58.length) * everyMs;
   return Math.floor((at + offset) / everyMs) !== Math.floor((at - pollMs + offset) / everyMs);
 }
+
+/** How long an address stays hot (checked at every poll) after its balance moved: until its first quiet cadence starts. */
+export const HOT_MS = Math.min(...WATCH_CADENCE.map((c) => c.quietMs));
+
+/** First characters `from` to `to` (both included, in base58's alphabet, which is in ASCII order). */
+export interface FirstCharacters {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * The first characters of the quiet addresses that may be due at the poll at `at`: for each
+ * quiet cadence, the characters whose offset falls in this poll's window, merged into runs of the
+ * alphabet. The watch list is in address order and base58's alphabet in ASCII order, so each run
+ * is one contiguous span of the list: a quiet address outside every run is not due (`isDue`), and
+ * the poll reads only these spans, plus the hot addresses (moved within `HOT_MS`, or never seen).
+ */
+export function dueFirstCharacters(at: number, pollMs: number): FirstCharacters[] {
+  const due = [...BASE58].map((c) => WATCH_CADENCE.some(({ quietMs }) => isDue(c, at - quietMs, at, pollMs)));
+  const runs: FirstCharacters[] = [];
+  for (let i = 0; i < due.length; i++) {
+    if (!due[i]) continue;
+    let j = i;
+    while (due[j + 1]) j++;
+    runs.push({ from: BASE58[i]!, to: BASE58[j]! });
+    i = j;
+  }
+  return runs;
+}

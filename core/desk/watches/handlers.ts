@@ -13,7 +13,7 @@ import { notice } from '../../platform/telegram/index.js';
 import { jobTranslator } from '../i18n.js';
 import type { SolanaGateway } from '../solana/index.js';
 import { checkAddress, formatSol } from '../solana/index.js';
-import { isDue } from './cadence.js';
+import { dueFirstCharacters, isDue } from './cadence.js';
 import { WatchCheckJob, WatchPollJob } from './jobs.js';
 import { CHECK_BATCH, type Watcher, type WatchSnapshot, type WatchStore } from './store.js';
 import { watchlistHandlers } from './watchlist.js';
@@ -32,12 +32,6 @@ export interface WatchDeps {
 
 /** Addresses asked of the store per page while polling (a page is one DynamoDB query). */
 const LIST_PAGE = 1000;
-/**
- * Listed addresses one check's snapshot read may span: its addresses' neighbours in the list that
- * are not due are read too (a range read bills the bytes it reads), so a check whose next due
- * address lies further than this from its first is closed and a new one started.
- */
-const CHECK_SPAN = 2 * CHECK_BATCH;
 /** Store calls a check keeps in flight (watcher lists, snapshot writes). */
 const STORE_CONCURRENCY = 16;
 
@@ -77,45 +71,41 @@ export function noticeIdPrefix(change: BalanceChange, chatId: number): string {
 }
 
 /**
- * `watch.poll`: lists every watched address and emits one `watch.check` per batch of the addresses
- * due at this poll (`isDue`: every poll for an address that moved lately, every 5 or 15 minutes for
- * quiet ones). A batch holds at most 100 addresses lying within `CHECK_SPAN` of each other in the
- * list. The poll's time is its envelope's (the schedule event's), and child ids derive from the
- * poll's id (the EventBridge event id), so a redelivered poll yields the same checks with the same
- * ids; checks are idempotent anyway, as the rpc queue is a standard queue.
+ * `watch.poll`: emits one `watch.check` per 100 of the addresses due at this poll (`isDue`: every
+ * poll for an address that moved lately or was never seen, every 5 or 15 minutes for quiet ones),
+ * in address order. It reads only what may be due: the hot addresses (`hotAddresses`), and the
+ * spans of the watch list whose first characters are due for a quiet cadence
+ * (`dueFirstCharacters`), about a fifth and a fifteenth of the list. The poll's time is its
+ * envelope's (the schedule event's), and child ids derive from the poll's id (the EventBridge
+ * event id), so a redelivered poll yields the same checks with the same ids; checks are
+ * idempotent anyway, as the rpc queue is a standard queue.
  */
 export function watchPollHandler(deps: WatchDeps) {
   return handle(WatchPollJob, async (job, log) => {
     const at = Date.parse(job.createdAt);
     const pollMs = deps.pollMinutes * 60_000;
-    const batches: string[][] = [];
-    let batch: string[] = [];
-    let batchStart = 0;
+    const hot = await deps.store.hotAddresses(at);
+    const due = new Set(hot);
     let listed = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await deps.store.listAddresses(cursor, LIST_PAGE);
-      for (const address of page.addresses) {
-        const position = listed++;
-        if (!isDue(address, page.changedAt.get(address), at, pollMs)) continue;
-        if (batch.length === CHECK_BATCH || (batch.length > 0 && position - batchStart >= CHECK_SPAN)) {
-          batches.push(batch);
-          batch = [];
+    for (const span of dueFirstCharacters(at, pollMs)) {
+      let cursor: string | undefined;
+      do {
+        const page = await deps.store.listAddresses(cursor, LIST_PAGE, span);
+        listed += page.addresses.length;
+        for (const address of page.addresses) {
+          if (isDue(address, page.changedAt.get(address), at, pollMs)) due.add(address);
         }
-        if (batch.length === 0) batchStart = position;
-        batch.push(address);
-      }
-      cursor = page.next;
-    } while (cursor !== undefined);
-    if (batch.length > 0) batches.push(batch);
-    const drafts = batches.map((addresses) => ({
+        cursor = page.next;
+      } while (cursor !== undefined);
+    }
+    const sorted = [...due].sort();
+    const drafts = Array.from({ length: Math.ceil(sorted.length / CHECK_BATCH) }, (_, i) => ({
       job: WatchCheckJob,
-      payload: { addresses },
+      payload: { addresses: sorted.slice(i * CHECK_BATCH, (i + 1) * CHECK_BATCH) },
       chatId: null,
       userId: null,
     }));
-    const due = batches.reduce((sum, b) => sum + b.length, 0);
-    log.info('watch.polled', { addresses: listed, due, checks: drafts.length });
+    log.info('watch.polled', { hot: hot.length, listed, due: sorted.length, checks: drafts.length });
     await emitFrom(deps.queue, job, drafts, deps.now?.());
   });
 }

@@ -1,4 +1,5 @@
 import type { Language } from '../../platform/i18n/index.js';
+import type { FirstCharacters } from './cadence.js';
 
 /** A chat that watches an address, and how it wants to hear about changes. */
 export interface Watcher {
@@ -50,18 +51,35 @@ export interface AddressPage {
  * - One snapshot per address however many chats watch it: the chain is read once per address.
  * - `updateSnapshot` is a compare-and-set on the snapshot version: of several writers that saw
  *   the same version, exactly one moves it.
+ * - An address stays in `hotAddresses` at least until `HOT_MS` after its snapshot last moved, and
+ *   from the moment it is watched anew until it is first seen (within bounds the store names):
+ *   with `listAddresses` over `dueFirstCharacters`, a poll finds every address `isDue` names.
  *
  * Errors: an unreachable or throttling store surfaces as a `TransientError`.
  */
 export interface WatchStore {
-  /** Starts (or updates the language and threshold of) `watcher.chatId`'s watch of `address`. */
+  /**
+   * Starts (or updates the language and threshold of) `watcher.chatId`'s watch of `address`; an
+   * address not seen yet turns hot.
+   */
   addWatcher(address: string, watcher: Watcher): Promise<void>;
   /** Stops the chat's watch of `address`; true if there was one. */
   removeWatcher(address: string, chatId: number): Promise<boolean>;
   /** The addresses a chat watches, in address order (for `/watches`). */
   watchlist(chatId: number): Promise<ChatWatch[]>;
-  /** Up to `limit` watched addresses after `cursor` (undefined: from the start). */
-  listAddresses(cursor: string | undefined, limit: number): Promise<AddressPage>;
+  /**
+   * Up to `limit` watched addresses after `cursor` (undefined: from the start); with `span`, only
+   * those whose first character lies in it (one contiguous span of the list).
+   */
+  listAddresses(cursor: string | undefined, limit: number, span?: FirstCharacters): Promise<AddressPage>;
+  /**
+   * The hot addresses at `at` (ms), in address order: those whose snapshot moved less than
+   * `HOT_MS` before, and those nobody has seen yet since they were watched.
+   * A small list apart from the watch list, so a poll finds them without reading the quiet ones.
+   * It may also name addresses no longer watched (until their hot time ends); entries whose hot
+   * time ended are removed as they are found.
+   */
+  hotAddresses(at: number): Promise<string[]>;
   /** Every chat watching `address`, in chat order. */
   watchers(address: string): Promise<Watcher[]>;
   /**
@@ -71,11 +89,12 @@ export interface WatchStore {
   snapshots(addresses: readonly string[]): Promise<Map<string, WatchSnapshot | null>>;
   /**
    * Moves the snapshot of a watched address to `lamports` and a new, higher version, if its
-   * version is still `expectedVersion` (0: never seen). False when another writer moved it
-   * first or nobody watches the address any more; nothing is written then.
+   * version is still `expectedVersion` (0: never seen), and makes the address hot for `HOT_MS`.
+   * False when another writer moved it first or nobody watches the address any more; the
+   * snapshot is not written then (the address may still turn hot).
    */
   updateSnapshot(address: string, expectedVersion: number, lamports: bigint): Promise<boolean>;
 }
 
-/** Addresses one `watch.check` handles: one `getMultipleAccounts` call (≤ 100 keys) and one range read of their snapshots. */
+/** Addresses one `watch.check` handles: one `getMultipleAccounts` call (≤ 100 keys) and range reads of their snapshots. */
 export const CHECK_BATCH = 100;

@@ -198,6 +198,8 @@ describe('DynamoWatchStore', () => {
     await db.stop();
     try {
       await expect(store.listAddresses(undefined, 10)).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
+      await expect(store.hotAddresses(clock)).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
+      await expect(store.addWatcher(addressOf(1), watcher(1))).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
       await expect(store.updateSnapshot(addressOf(1), 0, 1n)).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
       await expect(store.snapshots([addressOf(1)])).rejects.toMatchObject({ code: 'dynamodb.unavailable' });
     } finally {
