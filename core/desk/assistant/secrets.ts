@@ -290,10 +290,13 @@ function isKeyBlob(value: string, small: boolean, context = false): boolean {
   if (BASE58.test(value)) {
     if (length < 64 || length > 90) return false;
     const bytes = base58Decode(value);
-    if (bytes.length !== 64) return false;
+    // Not 64 bytes in base58: a keypair may still be written in base64 that happens to have none
+    // of the marks that are not base58 (about one in 5,000 keys is).
+    const keypair = bytes.length === 64 ? bytes : base64Decode(value);
+    if (keypair?.length !== 64) return false;
     if (keypairChecks >= MAX_KEYPAIR_CHECKS) return small;
     keypairChecks += 1;
-    return isKeypair(bytes);
+    return isKeypair(keypair);
   }
   const bytes = base64Decode(value);
   if (bytes?.length === 64) return true;

@@ -261,7 +261,22 @@ describe('redactSecrets', () => {
   });
 });
 
+/** The first keypair (from seeds 0, 1, 2, …) whose base64 has none of the marks base58 lacks. */
+function keypairInBase58LookingBase64(): string {
+  for (let n = 0; ; n++) {
+    const seed = Uint8Array.from({ length: 32 }, (_, i) => (n >> (8 * (i % 4))) & 255);
+    const value = ENCODINGS.base64url(keypair(seed));
+    if (/^[1-9A-HJ-NP-Za-km-z]+$/.test(value)) return value;
+  }
+}
+
 describe('findSecret and redactSecrets on generated secrets', () => {
+  it('catch a keypair whose base64 is also valid base58 (found by the property below)', () => {
+    const value = keypairInBase58LookingBase64();
+    expect(findSecret(value)).toBe('private-key');
+    expect(redactSecrets(`mine: ${value} ok?`)).toBe('mine: [hidden] ok?');
+  });
+
   it('catch every generated secret, disguised, wherever it sits in random text', () => {
     fc.assert(
       fc.property(aroundText, disguised(anySecret), aroundText, (before, secret, after) => {
