@@ -57,13 +57,15 @@ async function flood(user: PeerUser, count: number, text = (i: number) => `/what
 const press = (user: PeerUser, messageId: number, data: string) => pressAndWait(stack.telegram, user, messageId, data);
 
 describe('abuse control on the local stack', () => {
-  it.each([
+  // The three floods below run side by side, each in its own chat: a chat's answers come at most
+  // one a second, so each takes about 20 s however fast the rest is.
+  it.concurrent.for([
     ['en', 1201, {}],
     ['zh', 1202, { language_code: 'zh' }],
   ] as const)(
     'answers the first 20 of 40 quick messages and sends one notice, in %s; a token is back 3 s later',
     { timeout: 120_000 },
-    async (lang, id, profile) => {
+    async ([lang, id, profile], { expect }) => {
       const user = stack.telegram.user(id, { first_name: 'Flo', ...profile });
       const dates = await flood(user, 40);
       // The defaults' arithmetic holds only if the messages came within one refill interval.
@@ -93,9 +95,9 @@ describe('abuse control on the local stack', () => {
     },
   );
 
-  it('answers a pressed button with the reason once the bucket is empty, leaving the message as it was', {
+  it.concurrent('answers a pressed button with the reason once the bucket is empty, leaving the message as it was', {
     timeout: 120_000,
-  }, async () => {
+  }, async ({ expect }) => {
     const user = stack.telegram.user(1203, { first_name: 'Tap' });
     await user.sendText('/menu');
     await stack.telegram.idle(30_000);
