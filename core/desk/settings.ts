@@ -273,6 +273,7 @@ const BASE: StageSettings = {
     maxAttempts: 4,
     breaker: { failureThreshold: 5, openSeconds: 30 },
     watchPollMinutes: 1,
+    resendEveryMs: 2_000,
     explorerTxUrl: 'https://explorer.solana.com/tx/{signature}?cluster=devnet',
   },
   notify: {
@@ -339,7 +340,7 @@ const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>
   }),
   // Short waits, for the test suite's local stacks: a failed job is first tried again after 1 s
   // instead of 5, a refused RPC endpoint after 2 s instead of 30, a payout after 2 s of KMS trouble instead of 10, admin digests close after
-  // 1 s instead of 5, a first payout cools for 1 s. The same steps, retries and DLQ after
+  // 1 s instead of 5, a first payout cools for 1 s, a sent transaction is looked at again after 250 ms instead of 2 s. The same steps, retries and DLQ after
   // `maxReceiveCount` receives, in seconds instead of minutes.
   quick: (base) => ({
     ...base,
@@ -347,7 +348,7 @@ const OVERRIDES: Readonly<Record<string, (base: StageSettings) => StageSettings>
     queues: Object.fromEntries(
       QUEUE_NAMES.map((name) => [name, { ...base.queues[name], firstRetrySeconds: 1 }]),
     ) as unknown as StageSettings['queues'],
-    solana: { ...base.solana, breaker: { ...base.solana.breaker, openSeconds: 2 } },
+    solana: { ...base.solana, breaker: { ...base.solana.breaker, openSeconds: 2 }, resendEveryMs: 250 },
     notify: { ...base.notify, digestWindowSeconds: 1 },
     payouts: { ...base.payouts, keyRetrySeconds: 2, coolingSeconds: 1 },
   }),

@@ -59,6 +59,8 @@ export interface SolanaSettings {
   readonly breaker: { readonly failureThreshold: number; readonly openSeconds: number };
   /** Minutes between watch polls (EventBridge schedule). */
   readonly watchPollMinutes: number;
+  /** Pause between resends of a sent transaction while it awaits confirmation (Solana drops unconfirmed ones readily). */
+  readonly resendEveryMs: number;
   /**
    * A transaction's explorer page, `{signature}` replaced (`EXPLORER_TX_URL` of the functions that
    * link transactions); `null`: no link (a chain no public explorer knows).

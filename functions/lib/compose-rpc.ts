@@ -162,7 +162,7 @@ export function composeRpcWorker(config: RpcWorkerConfig, log: Logger, inspected
         store: new DynamoTxStore(stores),
         // Leave a third of the function timeout for the rest of the batch and the shutdown.
         budgetMs: (settings.queues.rpc.timeoutSeconds * 1000 * 2) / 3,
-        resendEveryMs: 2_000,
+        resendEveryMs: settings.solana.resendEveryMs,
       }),
       // A bot without watches: its watch jobs are parked, its poll (the schedule's tick) has nothing to do.
       ...(features.watches

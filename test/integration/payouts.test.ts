@@ -10,7 +10,7 @@ import {
   localAdmin,
   paymentsTo,
   startPayoutStack,
-  userWithBalance,
+  userWithBalance as userWithBalanceOn,
   waitForText as waitForTextIn,
   withdraw,
 } from '../helpers/stack-payouts.js';
@@ -19,18 +19,18 @@ let stack: LocalStack;
 let chain: Connection;
 let payouts: DynamoPayoutStore;
 let webChat: WebChat | undefined;
-/** The tests' users with a verified wallet and a balance, by id. */
-const holders = new Map<number, Awaited<ReturnType<typeof userWithBalance>>>();
+/** The users with a balance, by id: each deposited through the bot, all side by side before the tests. */
+let funded: Map<number, Awaited<ReturnType<typeof userWithBalanceOn>>>;
 
 beforeAll(async () => {
   // The `quick` stage: 1-s admin digests and cooling, KMS tried again 2 s after a refusal.
   ({ stack, chain, payouts, webChat } = await startPayoutStack({ webChat: true, stage: 'quick' }));
-  // Each deposits in their own chat, side by side, before any test measures the treasury; 731
-  // deposits 2 SOL, which an admin confirms (above the automatic threshold), in Chinese.
-  const made = await Promise.all(
-    [701, 711, 722].map((id) => userWithBalance(stack, id)).concat(userWithBalance(stack, 731, 2_000_000_000n, 'zh')),
+  const users: [number, bigint?, ('en' | 'zh')?][] = [[701], [711], [722], [731, 2_000_000_000n, 'zh']];
+  funded = new Map(
+    await Promise.all(
+      users.map(async ([id, lamports, lang]) => [id, await userWithBalance(id, lamports, lang)] as const),
+    ),
   );
-  for (const [i, id] of [701, 711, 722, 731].entries()) holders.set(id, made[i]!);
 }, 120_000);
 afterAll(async () => {
   await webChat?.stop();
@@ -41,7 +41,9 @@ const waitForText = (chatId: number, includes: string, timeoutMs = 30_000) =>
   waitForTextIn(stack, chatId, includes, timeoutMs);
 const group = () => adminGroup(stack);
 const admin = () => localAdmin(stack);
-const holder = (userId: number) => holders.get(userId)!;
+const userWithBalance = (userId: number, depositLamports?: bigint, lang?: 'en' | 'zh') =>
+  userWithBalanceOn(stack, userId, depositLamports, lang);
+const fundedUser = (userId: number) => funded.get(userId)!;
 const approvalFor = (wallet: PublicKey) => approvalOn(stack, wallet);
 
 const answerTo = (update: { callback_query?: { id: string } }) =>
@@ -62,7 +64,7 @@ const treasuryTransfersTo = (wallet: PublicKey) => paymentsTo(chain, wallet);
 
 describe('payouts on the local stack', { timeout: 90_000 }, () => {
   it('pays an approved withdrawal once, through the KMS treasury key, however often it is approved', async () => {
-    const { user, wallet } = holder(701);
+    const { user, wallet } = fundedUser(701);
     const treasury = new PublicKey(stack.solana.treasury!.address);
     const treasuryBefore = await stack.solana.svm.balance(treasury);
     const walletBefore = await stack.solana.svm.balance(wallet);
@@ -111,7 +113,7 @@ describe('payouts on the local stack', { timeout: 90_000 }, () => {
   });
 
   it('keeps an approved payout pending while KMS is unavailable, then pays it once', async () => {
-    const { user, wallet } = holder(711);
+    const { user, wallet } = fundedUser(711);
     const walletBefore = await stack.solana.svm.balance(wallet);
     await withdraw(stack, user, '0.5', wallet.toBase58());
     const { message, data, id } = await approvalFor(wallet);
@@ -148,7 +150,7 @@ describe('payouts on the local stack', { timeout: 90_000 }, () => {
     await withdraw(stack, user, '0.1', stranger);
     await waitForText(721, 'is not one of your verified wallets');
 
-    const verified = holder(722);
+    const verified = fundedUser(722);
     await withdraw(stack, verified.user, '0.1', verified.wallet.toBase58());
     const { message, id } = await approvalFor(verified.wallet);
     await group().pressButton(admin(), message.message_id, `po:no:${id}`);
@@ -158,7 +160,7 @@ describe('payouts on the local stack', { timeout: 90_000 }, () => {
   });
 
   it('takes a Chinese user through deposit, withdrawal and history in Chinese', async () => {
-    const { user, wallet } = holder(731);
+    const { user, wallet } = fundedUser(731);
     await withdraw(stack, user, '1.5', wallet.toBase58());
     await waitForText(731, '正在等待管理员审批');
     const { message, data } = await approvalFor(wallet);

@@ -171,7 +171,7 @@ const answerTo = (bot: Desk, update: { callback_query?: { id: string } }) =>
 
 describe('payouts of a registered bot from its own treasury (local stack)', { timeout: 150_000 }, () => {
   it('pays a withdrawal its own admin approved from its own treasury key; the home bot’s treasury is untouched', async () => {
-    // The same person uses both bots, with a balance on each (each chat its own, so side by side).
+    // The same person uses both bots, with a balance on each (deposited on both side by side).
     const [homeUser, { user, wallet }] = await Promise.all([
       userWithBalance(homeDesk, 901),
       userWithBalance(secondDesk, 901),
@@ -210,13 +210,10 @@ describe('payouts of a registered bot from its own treasury (local stack)', { ti
   });
 
   it('lets neither bot’s admin decide the other’s withdrawal: not by button, not by a forged decision job', async () => {
-    const [homeSide, secondSide] = await Promise.all([
-      userWithBalance(homeDesk, 902),
-      userWithBalance(secondDesk, 903),
-    ]);
-    const [secondPayout, homePayout] = await Promise.all([
-      withdraw(secondDesk, secondSide.user, '0.1', secondSide.wallet),
-      withdraw(homeDesk, homeSide.user, '0.1', homeSide.wallet),
+    // One user of each bot deposits, then withdraws, side by side with the other.
+    const [homePayout, secondPayout] = await Promise.all([
+      userWithBalance(homeDesk, 902).then((side) => withdraw(homeDesk, side.user, '0.1', side.wallet)),
+      userWithBalance(secondDesk, 903).then((side) => withdraw(secondDesk, side.user, '0.1', side.wallet)),
     ]);
 
     // Each admin is in the other bot's admin chat and presses approve there: that bot's gate refuses them.

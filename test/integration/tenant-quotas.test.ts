@@ -86,16 +86,19 @@ describe('quotas of a registered bot on the free plan (local stack)', () => {
   }, async () => {
     // The operator has a chat with their bot (Telegram lets a bot write only to users who started it).
     const operator = stack.telegram.user(OPERATOR, { first_name: 'Op', language_code: 'en' }).to(free.id);
-    await ask(operator, '/start');
+    // Two users ask side by side (a chat takes a message a second), while the operator starts:
+    // the quota counts the bot's questions, whoever asks them, and none is lost to a race.
     const [ana, bo] = [newUser(free.id), newUser(free.id)];
-    for (let i = 1; i <= 10; i++) {
-      const user = i % 2 === 0 ? bo : ana;
-      expect(await ask(user, `question ${i}?`)).toBe(`Local model: you said "question ${i}?"`);
-    }
-    const refused = await ask(ana, 'question 11?');
-    expect(refused).toMatch(/^⏳ The assistant cannot take more questions today\. Please ask again in \d+ (h|min)/);
+    const askFive = async (user: PeerUser, first: number) => {
+      for (let i = first; i <= 10; i += 2) {
+        expect(await ask(user, `question ${i}?`)).toBe(`Local model: you said "question ${i}?"`);
+      }
+    };
+    await Promise.all([ask(operator, '/start'), askFive(ana, 1), askFive(bo, 2)]);
     const zh = newUser(free.id, { language_code: 'zh-hans' });
-    expect(await ask(zh, '还能问吗？')).toMatch(/^⏳ 助手今天无法再回答更多问题。请在 .+后再问。$/);
+    const [refused, refusedZh] = await Promise.all([ask(ana, 'question 11?'), ask(zh, '还能问吗？')]);
+    expect(refused).toMatch(/^⏳ The assistant cannot take more questions today\. Please ask again in \d+ (h|min)/);
+    expect(refusedZh).toMatch(/^⏳ 助手今天无法再回答更多问题。请在 .+后再问。$/);
     const notices = await stack.telegram.waitFor(() => {
       const found = operatorNotices().filter((m) => m.text.includes('assistant questions a day'));
       return found.length > 0 ? found : undefined;
@@ -109,8 +112,9 @@ describe('quotas of a registered bot on the free plan (local stack)', () => {
   });
 
   it('the home bot (no plan) answers its users’ questions all along', { timeout: 60_000 }, async () => {
-    const user = newUser(stack.bot.id);
-    for (let i = 1; i <= 3; i++) expect(await ask(user, `home ${i}?`)).toBe(`Local model: you said "home ${i}?"`);
+    const users = [newUser(stack.bot.id), newUser(stack.bot.id), newUser(stack.bot.id)];
+    const answers = await Promise.all(users.map((user, i) => ask(user, `home ${i + 1}?`)));
+    expect(answers).toEqual(users.map((_, i) => `Local model: you said "home ${i + 1}?"`));
   });
 
   it('sends 1 broadcast a day, then tells the admin the limit, when it resets and the plan that allows more; nothing is sent', {
@@ -123,7 +127,7 @@ describe('quotas of a registered bot on the free plan (local stack)', () => {
     expect(second.text).toMatch(/It resets at 00:00 UTC \(in \d+/);
     expect(second.text).toContain('Upgrade to the Starter plan ($29 a month) for 3 broadcasts a day.');
     await stack.telegram.idle(20_000);
-    const users = [61_001, 61_002];
+    const users = [61_001, 61_002, 61_003];
     for (const id of users) {
       const got = stack.telegram.sent(id, { bot: free.id }).map((m) => m.text);
       expect(
@@ -144,24 +148,33 @@ describe('quotas of a registered bot on the free plan (local stack)', () => {
   it('holds a watch and a stored secret against the plan, and gives the watch back when removed', {
     timeout: 120_000,
   }, async () => {
-    const user = newUser(free.id);
+    // Three users side by side: one keeps a watch, one adds a watch and removes it, one stores a secret.
+    const [keeper, remover, saver] = [newUser(free.id), newUser(free.id), newUser(free.id)];
     const [kept, dropped] = [Keypair.generate().publicKey.toBase58(), Keypair.generate().publicKey.toBase58()];
-    expect(await ask(user, `/watch ${kept}`)).toContain('Watching');
-    expect(await ask(user, `/watch ${dropped}`)).toContain('Watching');
-    await user.sendText('/watches');
-    const list = await stack.telegram.waitFor(
-      () => user.botMessages().find((m) => m.text.includes('Your watches') && m.reply_markup),
-      20_000,
-    );
-    const remove = list.reply_markup!.inline_keyboard.flat().find((b) => b.text.includes(dropped.slice(0, 4)));
-    await user.pressButton(list.message_id, remove!.callback_data!);
-    await stack.telegram.waitFor(
-      () => user.botMessages().find((m) => m.message_id === list.message_id && m.text.includes('Stopped watching')),
-      20_000,
-    );
-    expect(await ask(user, '/setsecret exchange_key')).toContain('Send the value of');
-    await user.sendText('k3y-Value-0123456789abcdef');
-    await stack.telegram.waitFor(() => user.botMessages().find((m) => m.text.startsWith('🔐 Stored')), 30_000);
+    const keep = async () => {
+      expect(await ask(keeper, `/watch ${kept}`)).toContain('Watching');
+    };
+    const addAndRemove = async () => {
+      expect(await ask(remover, `/watch ${dropped}`)).toContain('Watching');
+      await remover.sendText('/watches');
+      const list = await stack.telegram.waitFor(
+        () => remover.botMessages().find((m) => m.text.includes('Your watches') && m.reply_markup),
+        20_000,
+      );
+      const remove = list.reply_markup!.inline_keyboard.flat().find((b) => b.text.includes(dropped.slice(0, 4)));
+      await remover.pressButton(list.message_id, remove!.callback_data!);
+      await stack.telegram.waitFor(
+        () =>
+          remover.botMessages().find((m) => m.message_id === list.message_id && m.text.includes('Stopped watching')),
+        20_000,
+      );
+    };
+    const store = async () => {
+      expect(await ask(saver, '/setsecret exchange_key')).toContain('Send the value of');
+      await saver.sendText('k3y-Value-0123456789abcdef');
+      await stack.telegram.waitFor(() => saver.botMessages().find((m) => m.text.startsWith('🔐 Stored')), 30_000);
+    };
+    await Promise.all([keep(), addAndRemove(), store()]);
   });
 
   it('shows every metric with its real use in the operator’s /usage', { timeout: 60_000 }, async () => {

@@ -25,6 +25,8 @@ beforeAll(async () => {
   stack = await startLocalStack({
     bots: [{ username: 'second_desk_bot', name: 'Second desk', operator: OPERATOR, adminUserIds: [OPERATOR] }],
     onFunctionLog: () => undefined,
+    // 50-ms slots: a deposit is finalized (32 slots) in under 2 s instead of 13.
+    solana: { slotMs: 50 },
   });
   second = stack.bots[0]!;
   client = new DynamoDBClient(localClientConfig(stack.dynamodb.endpoint));

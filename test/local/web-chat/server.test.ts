@@ -93,11 +93,11 @@ describe.skipIf(!hasChromium)(
     let page: Page;
     const pageErrors: string[] = [];
     /** Where the menu walk's screenshots go: a tmp dir of this run, never committed. */
-    let shots: string | undefined;
+    let shots: Promise<string> | undefined;
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'web-chat-'));
-      // 50-ms slots: a deposit is finalized (about 32 slots) in under 2 s instead of 13.
+      // 50-ms slots: a deposit is finalized (32 slots) in under 2 s instead of 13.
       stack = await startLocalStack({ dataDir, onFunctionLog: silent, solana: { slotMs: 50 } });
       chat = await startWebChat({
         peer: stack.telegram,
@@ -304,16 +304,24 @@ describe.skipIf(!hasChromium)(
       expect((await api('/api/pay', { userId: 7301, url: 'solana:nope', sol: 1 })).status).toBe(400);
     });
 
-    it.each(['en', 'zh'] as const)(
+    // The two walks side by side, each in its own tab as its own user (a chat takes a message a second).
+    it.concurrent.for(['en', 'zh'] as const)(
       'walks the main menu (%s): every button gives a meaningful answer, in the chosen language',
       { timeout: 120_000 },
-      async (lang) => {
+      async (lang, { expect }) => {
         const userId = lang === 'en' ? 7310 : 7311;
-        await page.fill('#user-id', String(userId));
-        await page.fill('#user-name', 'Mo');
-        await page.click('#who button[type=submit]');
-        await page.locator('#status', { hasText: `live · user ${userId}` }).waitFor();
-        const userPane = page.locator('#user-pane');
+        const tab = await browser.newPage();
+        const tabErrors: string[] = [];
+        tab.on('pageerror', (error) => tabErrors.push(error.message));
+        tab.on('console', (message) => {
+          if (message.type() === 'error') tabErrors.push(message.text());
+        });
+        await tab.goto(chat.url);
+        await tab.fill('#user-id', String(userId));
+        await tab.fill('#user-name', 'Mo');
+        await tab.click('#who button[type=submit]');
+        await tab.locator('#status', { hasText: `live · user ${userId}` }).waitFor();
+        const userPane = tab.locator('#user-pane');
         const bots = userPane.locator('.msg.bot');
         const say = async (text: string) => {
           await userPane.locator('.composer input').fill(text);
@@ -326,7 +334,8 @@ describe.skipIf(!hasChromium)(
         await bots.filter({ hasText: 'Mo' }).last().waitFor({ timeout: BOT_WAIT_MS });
 
         // Kept after the run (the stack's data dir is removed), for a person to look at.
-        shots ??= await mkdtemp(join(tmpdir(), 'web-chat-menu-'));
+        shots ??= mkdtemp(join(tmpdir(), 'web-chat-menu-'));
+        const shotDir = await shots;
         const buttons = MENU_BUTTONS[lang];
         for (const [index, name] of buttons.entries()) {
           // A fresh menu for each button: the last bot message, as /menu sends it.
@@ -355,10 +364,11 @@ describe.skipIf(!hasChromium)(
             .not.toBe('');
           expect(answer, name).toContain(MENU_ANSWERS[lang][index]);
           expect(answer, name).not.toMatch(/no longer valid|已失效|did not understand|没有理解/);
-          await page.screenshot({ path: join(shots, `menu-${lang}-${index + 1}.png`), fullPage: true });
+          await tab.screenshot({ path: join(shotDir, `menu-${lang}-${index + 1}.png`), fullPage: true });
         }
-        expect(pageErrors).toEqual([]);
-        console.info(`web chat menu walk (${lang}): screenshots in ${shots}`);
+        expect(tabErrors).toEqual([]);
+        await tab.close();
+        console.info(`web chat menu walk (${lang}): screenshots in ${shotDir}`);
       },
     );
   },
