@@ -37,7 +37,10 @@ export interface RpcBenchOptions {
 }
 
 export const DEFAULT_RPC_BENCH: RpcBenchOptions = {
-  rps: 150,
+  // A common paid provider tier, and a combined cap (2R = 50 calls/s) this 2-core machine's local
+  // stack can feed: at R = 150 the local queue, functions and table carry only 65–90 calls/s in
+  // all, so the figures measured the machine, not how the pool uses a cap (`BENCH_RPC_RPS` sets R).
+  rps: 25,
   burstJobs: 2_000,
   cacheJobs: 1_000,
   watchAddresses: 10_000,

@@ -55,7 +55,10 @@ export const SECTIONS = {
     }
   }),
   rpc: section<RpcBenchOptions>(
-    { full: DEFAULT_RPC_BENCH, tiny: { rps: 150, burstJobs: 10, cacheJobs: 10, watchAddresses: 20 } },
+    {
+      full: { ...DEFAULT_RPC_BENCH, rps: sizeFromEnv('BENCH_RPC_RPS', DEFAULT_RPC_BENCH.rps) },
+      tiny: { rps: 150, burstJobs: 10, cacheJobs: 10, watchAddresses: 20 },
+    },
     benchRpc,
   ),
   telegram: section<TelegramBenchOptions>(
