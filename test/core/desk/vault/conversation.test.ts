@@ -50,6 +50,12 @@ async function prompted(name: string, secondsLater = 0): Promise<SessionData> {
   return sessionOf(turn);
 }
 
+/** Alice's `text`, dated `seconds` after the session's prompt asked for the value. */
+function sentAfterPrompt(session: SessionData, text: string, seconds: number) {
+  const update = textUpdate(alice, text);
+  return { ...update, message: { ...update.message, date: session.secretPrompt!.since + seconds } };
+}
+
 describe('/setsecret', () => {
   it('asks for the value and remembers the name and when it asked', async () => {
     const update = textUpdate(alice, '/setsecret binance_api');
@@ -118,13 +124,14 @@ describe('/setsecret', () => {
 
   it('takes a value sent exactly 5 minutes after the prompt', async () => {
     const session = await prompted('late_ok', -300);
-    const turn = await run(valid(textUpdate(alice, 'just-in-time-value')), session);
+    // Dated from the prompt itself, not the clock: a second that ticks between the two would make it 301.
+    const turn = await run(valid(sentAfterPrompt(session, 'just-in-time-value', 300)), session);
     expect(types(turn)).toEqual(['secret.store']);
   });
 
   it('does not store a message sent more than 5 minutes after the prompt, but deletes it (it may be the secret)', async () => {
     const session = await prompted('stale', -301);
-    const turn = await run(valid(textUpdate(alice, 'hello there')), session);
+    const turn = await run(valid(sentAfterPrompt(session, 'hello there', 301)), session);
     expect(turn.jobs).toEqual([]);
     expect(turn.calls.map((c) => c.method)).toEqual(['deleteMessage', 'sendMessage']);
     expect(texts(turn)[1]).toContain('request had expired');
