@@ -5,7 +5,7 @@ import { Api } from './stacks/Api.js';
 import { APP_NAME, deployRegion } from './stacks/app.js';
 import { deployParameterReader, refuseUnsetSecrets } from './stacks/deploy-check.js';
 import { Keys } from './stacks/Keys.js';
-import { BUNDLE_ALIASES } from './stacks/manifest.js';
+import { BUNDLE_ALIASES, BUNDLE_OPTIONS } from './stacks/manifest.js';
 import { Queues } from './stacks/Queues.js';
 import { Schedule } from './stacks/Schedule.js';
 import { Secrets } from './stacks/Secrets.js';
@@ -21,10 +21,14 @@ export function addStacks(app: App): void {
     runtime: 'nodejs22.x',
     architecture: 'arm_64',
     tracing: 'active',
-    // Bundle size is cold-start time: minify, leave out what no function runs (BUNDLE_ALIASES),
-    // and ship ESM (top-level await for config loading). esbuild resolves the aliases from the
-    // working directory, the project root `sst` runs in.
-    nodejs: { format: 'esm', minify: true, esbuild: { alias: { ...BUNDLE_ALIASES } } },
+    // Cold start: minify without `keepNames` (BUNDLE_OPTIONS), leave out what no function runs
+    // (BUNDLE_ALIASES), and ship ESM (top-level await for config loading). esbuild resolves the
+    // aliases from the working directory, the project root `sst` runs in.
+    nodejs: {
+      format: 'esm',
+      minify: BUNDLE_OPTIONS.minify,
+      esbuild: { alias: { ...BUNDLE_ALIASES }, keepNames: BUNDLE_OPTIONS.keepNames },
+    },
   });
   // Non-production stages are disposable: `sst remove` deletes everything, data included.
   if (!isProduction(app.stage)) app.setDefaultRemovalPolicy('destroy');

@@ -266,6 +266,16 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   'whatwg-url': './functions/lib/whatwg-url.ts',
 };
 
+/**
+ * How every function is bundled beyond SST's defaults, in the cloud (sst.config.ts) and locally
+ * (local/lambda/runner.ts), so the local stack runs the bytes that are uploaded:
+ * - minified: bundle size is cold-start time;
+ * - without `keepNames`, which SST turns on: it wraps every function and class in a `__name` call
+ *   that runs at import (about 10 ms of the webhook's cold start). No code may go by a function's
+ *   or class's `name`; see core/platform/tenants/dynamodb-scope.ts.
+ */
+export const BUNDLE_OPTIONS = { minify: true, keepNames: false } as const;
+
 /** Every queue a function consumes: `consumes`, then `alsoConsumes`. */
 export function consumedQueues(wiring: FunctionWiring): QueueName[] {
   return wiring.consumes ? [wiring.consumes, ...(wiring.alsoConsumes ?? [])] : [];

@@ -14,7 +14,7 @@ import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises
 import { basename, extname, join, resolve } from 'node:path';
 import { version as esbuildVersion } from 'esbuild';
 import * as z from 'zod/mini';
-import { BUNDLE_ALIASES } from '../../stacks/manifest.js';
+import { BUNDLE_ALIASES, BUNDLE_OPTIONS } from '../../stacks/manifest.js';
 import { type BuildFunctionOptions, buildFunction, bundlePath, ESM_BANNER } from './build.js';
 
 /** What a cache entry's folder records: the files the newest bundle was built from, and their hash. */
@@ -43,6 +43,7 @@ export async function buildFunctionCached(
         entry: resolve(entry),
         target: options.target ?? null,
         minify: options.minify ?? false,
+        keepNames: options.keepNames ?? BUNDLE_OPTIONS.keepNames,
         sourcemap: options.sourcemap ?? false,
         alias: options.alias ?? BUNDLE_ALIASES,
         esbuild: esbuildVersion,

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_ALIASES } from '../../stacks/manifest.js';
+import { BUNDLE_ALIASES, BUNDLE_OPTIONS } from '../../stacks/manifest.js';
 
 /** Options of one function build. */
 export interface BuildFunctionOptions {
@@ -23,6 +23,8 @@ export interface BuildFunctionOptions {
    * SST does with no options (the benchmark's bare baseline).
    */
   readonly alias?: Readonly<Record<string, string>>;
+  /** esbuild's `keepNames`: the project's `BUNDLE_OPTIONS` (off) by default; `true` is SST's default. */
+  readonly keepNames?: boolean;
 }
 
 /** A built function bundle. */
@@ -67,7 +69,7 @@ export async function buildFunction(entry: string, opts: BuildFunctionOptions): 
     target: opts.target ?? 'node20',
     mainFields: ['module', 'main'],
     external: FORCE_EXTERNAL,
-    keepNames: true,
+    keepNames: opts.keepNames ?? BUNDLE_OPTIONS.keepNames,
     alias: Object.fromEntries(alias),
     banner: { js: ESM_BANNER },
     minify: opts.minify ?? false,

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueName, StageSettings } from '../../core/desk/settings.js';
-import { consumedQueues, type FunctionWiring } from '../../stacks/manifest.js';
+import { BUNDLE_OPTIONS, consumedQueues, type FunctionWiring } from '../../stacks/manifest.js';
 import { localClientConfig } from '../aws/common.js';
 import type { ConsumerQueue } from '../aws/sqs.js';
 import { buildFunctionCached } from './build-cache.js';
@@ -83,6 +83,8 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     runnable.map(async ([name, wiring]) => {
       const bundle = await buildFunctionCached(resolve(options.root, wiring.entry), {
         cacheDir: options.buildCache,
+        // What is uploaded (minified), its stack traces mapped back through the source map.
+        minify: BUNDLE_OPTIONS.minify,
         sourcemap: 'linked',
       });
       return { name, wiring, bundle: bundle.outfile };

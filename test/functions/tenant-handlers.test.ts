@@ -14,7 +14,7 @@ import { tenantRecord } from '../helpers/tenants.js';
  * (`tenantSettings`), on the local DynamoDB and a virtual clock: a change of a bot's record reaches
  * a warm container once its handlers and the registry cache have expired.
  */
-const Probe = defineJob('test.probe', 'rpc', z.object({}));
+const Probe = defineJob('test.probe', 'rpc', () => z.object({}));
 const BOT = '5550001';
 const HOME = { adminUserIds: new Set([1]), treasury: undefined };
 const features = { payouts: false, assistant: true, watches: true, broadcasts: false };

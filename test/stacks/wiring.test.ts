@@ -134,11 +134,11 @@ describe('Function wiring', () => {
       });
     });
 
-    it('is bundled with the module aliases of BUNDLE_ALIASES, as local/ bundles it', () => {
+    it('is bundled as local/ bundles it: BUNDLE_OPTIONS, with the module aliases of BUNDLE_ALIASES', () => {
       expect(app.fn(id).props.nodejs).toMatchObject({
         format: 'esm',
         minify: true,
-        esbuild: { alias: BUNDLE_ALIASES },
+        esbuild: { alias: BUNDLE_ALIASES, keepNames: false },
       });
     });
 

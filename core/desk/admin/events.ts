@@ -35,9 +35,7 @@ const ActionSchema = z.object({
  * into one digest per window and posts it to the admin channel. Fields are plain values;
  * formatting and escaping happen where the digest is written.
  */
-export const AdminEventJob = defineJob(
-  'admin.event',
-  'notify',
+export const AdminEventJob = defineJob('admin.event', 'notify', () =>
   z.object({
     kind: z.enum(ADMIN_EVENT_KINDS),
     userId: z.nullable(z.int()),

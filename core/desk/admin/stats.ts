@@ -19,14 +19,14 @@ import { ENV, QUEUE_NAMES, type QueueName } from '../settings.js';
 import { assertAdmin } from './access.js';
 
 /** `admin.stats`: an admin asked for `/stats` in the admin chat (the job's chat); answered in `lang`. */
-export const AdminStatsJob = defineJob('admin.stats', 'rpc', z.object({ lang: z.enum(LANGUAGES) }));
+export const AdminStatsJob = defineJob('admin.stats', 'rpc', () => z.object({ lang: z.enum(LANGUAGES) }));
 
 /**
  * `user.seen`: the job's user was active at the job's `createdAt`. The webhook queues it at most
  * once per {@link SEEN_EVERY_MS} per session (see {@link seenDue}), so "active in the last 24 h"
  * is exact to within that.
  */
-export const UserSeenJob = defineJob('user.seen', 'rpc', z.object({}));
+export const UserSeenJob = defineJob('user.seen', 'rpc', () => z.object({}));
 
 /** How often a session reports its user as seen: the precision of "active in the last 24 h". */
 export const SEEN_EVERY_MS = 3_600_000;

@@ -49,9 +49,7 @@ export function targetLabel(target: UserTarget): string {
  * `admin.user`: an admin's `/user` lookup, answered in the chat the job names (the admin chat), in
  * the admin's language.
  */
-export const AdminUserJob = defineJob(
-  'admin.user',
-  'rpc',
+export const AdminUserJob = defineJob('admin.user', 'rpc', () =>
   z.object({ target: UserTargetSchema, lang: z.enum(LANGUAGES) }),
 );
 
@@ -59,9 +57,7 @@ export const AdminUserJob = defineJob(
  * `admin.block`: an admin's `/block` (`block: true`) or `/unblock`. Who may never be blocked (the
  * admins) is the worker's own list, not the job's (older jobs' `admins` field is ignored).
  */
-export const AdminBlockJob = defineJob(
-  'admin.block',
-  'rpc',
+export const AdminBlockJob = defineJob('admin.block', 'rpc', () =>
   z.object({ target: UserTargetSchema, block: z.boolean(), lang: z.enum(LANGUAGES) }),
 );
 

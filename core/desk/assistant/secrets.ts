@@ -340,8 +340,17 @@ function isKeypair(bytes: Uint8Array): boolean {
 
 // ─── recovery phrases ───────────────────────────────────────────────────────────────────────────
 
-const ENGLISH = new Map(english.map((word, i) => [word, i]));
-const CHINESE = new Map(chinese.map((word, i) => [word, i]));
+/**
+ * The two word lists, by word, and each index's commonness (see MAX_COMMONNESS): built by the first scan, not
+ * when the webhook is imported (most cold starts answer a button or a command, never scanned).
+ */
+let wordLists: { english: Map<string, number>; chinese: Map<string, number>; commonness: number[] } | undefined;
+const lists = () =>
+  (wordLists ??= {
+    english: new Map(english.map((word, i) => [word, i])),
+    chinese: new Map(chinese.map((word, i) => [word, i])),
+    commonness: Array.from({ length: 2048 }, (_, index) => Math.log(250 / (index + 1))),
+  });
 const PHRASE_LENGTHS = [12, 15, 18, 21, 24];
 const MIN_PHRASE = 12;
 /**
@@ -366,6 +375,7 @@ interface Word {
 }
 
 function scanPhrases(text: string, add: (start: number, end: number, kind: SecretKind) => void) {
+  const { english: ENGLISH, chinese: CHINESE } = lists();
   let run: Word[] = [];
   let list: Map<string, number> | undefined;
   let lastEnd = -1;
@@ -415,7 +425,7 @@ function scanPhrases(text: string, add: (start: number, end: number, kind: Secre
 /**
  * The Chinese list is ordered by frequency (的 一 是 在 …): everyday text is written mostly with
  * its first few hundred characters, while a phrase draws its words uniformly. A window's
- * COMMONNESS is the mean over its characters of ln(250 / (index + 1)), the log-ratio of a
+ * commonness is the mean over its characters of ln(250 / (index + 1)), the log-ratio of a
  * Zipf-law frequency to the uniform 1/2048: about -1.1 for a phrase (≥ {@link MAX_COMMONNESS} for
  * fewer than 1 in 10,000 generated phrases of any length), about +0.8 for everyday text (below
  * it for about one window of 20 of technical writing, which the checksum then passes 1 time in 16
@@ -423,7 +433,6 @@ function scanPhrases(text: string, add: (start: number, end: number, kind: Secre
  * Chinese tutor: see the tests.
  */
 const MAX_COMMONNESS = 0;
-const COMMONNESS = Array.from({ length: 2048 }, (_, index) => Math.log(250 / (index + 1)));
 
 /**
  * Windows of a phrase's length whose checksum holds: for Chinese written with no separators, only
@@ -434,8 +443,9 @@ function checksummedWindows(
   add: (start: number, end: number, kind: SecretKind) => void,
   { anyWords = false } = {},
 ) {
+  const { commonness } = lists();
   const prefix = [0];
-  for (const word of run) prefix.push(prefix.at(-1)! + COMMONNESS[word.index]!);
+  for (const word of run) prefix.push(prefix.at(-1)! + commonness[word.index]!);
   // A run of few distinct words repeats its windows: each is hashed once, and at most
   // MAX_WINDOWS are hashed for such a run.
   const checked = new Map<string, boolean>();

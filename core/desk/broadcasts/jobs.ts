@@ -3,9 +3,7 @@ import { defineJob } from '../../platform/jobs/index.js';
 import { BroadcastMessageSchema } from './message.js';
 
 /** `broadcast.start`: an admin confirmed; creates the broadcast and queues its first page. */
-export const BroadcastStartJob = defineJob(
-  'broadcast.start',
-  'notify',
+export const BroadcastStartJob = defineJob('broadcast.start', 'notify', () =>
   z.object({
     id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,40}$/)),
     message: BroadcastMessageSchema,
@@ -17,9 +15,7 @@ export const BroadcastStartJob = defineJob(
 );
 
 /** `broadcast.page`: queues one send per active user of one directory page, then the next page. */
-export const BroadcastPageJob = defineJob(
-  'broadcast.page',
-  'notify',
+export const BroadcastPageJob = defineJob('broadcast.page', 'notify', () =>
   z.object({
     id: z.string(),
     cursor: z.nullable(z.string()),
@@ -30,10 +26,10 @@ export const BroadcastPageJob = defineJob(
 );
 
 /** `broadcast.send`: the broadcast's message to one user (the job's chat). */
-export const BroadcastSendJob = defineJob('broadcast.send', 'notify', z.object({ id: z.string() }));
+export const BroadcastSendJob = defineJob('broadcast.send', 'notify', () => z.object({ id: z.string() }));
 
 /** The cancel button's callback data on a broadcast's progress message. */
 export const CALLBACK_CANCEL = (id: string) => `bc:stop:${id}`;
 
 /** `broadcast.cancel`: stops a running broadcast; sends not yet made are skipped. */
-export const BroadcastCancelJob = defineJob('broadcast.cancel', 'notify', z.object({ id: z.string() }));
+export const BroadcastCancelJob = defineJob('broadcast.cancel', 'notify', () => z.object({ id: z.string() }));

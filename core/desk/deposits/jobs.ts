@@ -10,9 +10,7 @@ const lang = z.enum(LANGUAGES);
  * the transfer request (link and button). The reference is drawn by the webhook and carried
  * here, so a redelivered job stores the same claim and shows the same request.
  */
-export const DepositRequestJob = defineJob(
-  'deposit.request',
-  'rpc',
+export const DepositRequestJob = defineJob('deposit.request', 'rpc', () =>
   z.object({ reference, lamports: z.nullable(z.string().check(z.regex(/^\d{1,20}$/))), lang }),
 );
 
@@ -21,24 +19,22 @@ export const DepositRequestJob = defineJob(
  * paid" button (the job's chat hears "nothing yet" when nothing is found) or the scheduled poll
  * (no chat: only outcomes are told).
  */
-export const DepositCheckJob = defineJob('deposit.check', 'rpc', z.object({ reference, lang }));
+export const DepositCheckJob = defineJob('deposit.check', 'rpc', () => z.object({ reference, lang }));
 
 /**
  * Scheduled (stacks/Schedule.ts): one `deposit.check` per claim still open, and a scan of the
  * treasury's own new signatures, where transfers with no known reference show up.
  */
-export const DepositPollJob = defineJob('deposit.poll', 'rpc', z.object({}));
+export const DepositPollJob = defineJob('deposit.poll', 'rpc', () => z.object({}));
 
 /**
  * `/treasury` in the admin chat: the treasury address as a QR code image (drawn here, in the rpc
  * worker, so the webhook bundle carries no QR encoder) with the address as text to copy.
  */
-export const TreasuryQrJob = defineJob('deposit.treasury', 'rpc', z.object({ lang }));
+export const TreasuryQrJob = defineJob('deposit.treasury', 'rpc', () => z.object({ lang }));
 
 /** An admin confirmed or rejected a pending deposit (from the digest's buttons; only the webhook may send decisions). */
-export const DepositDecideJob = defineJob(
-  'deposit.decide',
-  'decisions',
+export const DepositDecideJob = defineJob('deposit.decide', 'decisions', () =>
   z.object({
     depositId: z.string().check(z.regex(SHORT_ID)),
     approve: z.boolean(),
@@ -48,9 +44,7 @@ export const DepositDecideJob = defineJob(
 );
 
 /** `/credit <signature or id> <user id>` in the admin chat: an unattributed deposit credited to a user by an admin. */
-export const DepositCreditJob = defineJob(
-  'deposit.credit',
-  'decisions',
+export const DepositCreditJob = defineJob('deposit.credit', 'decisions', () =>
   z.object({
     deposit: z.string().check(z.regex(/^(?:[a-z2-7]{16}|[1-9A-HJ-NP-Za-km-z]{64,90})$/)),
     userId: z.int().check(z.positive()),

@@ -13,9 +13,7 @@ import { PayoutIdSchema, PayoutSettleJob } from './jobs.js';
  * signer, for payouts) enqueues this with the signed bytes and the blockhash's
  * `lastValidBlockHeight`; this job never signs anything.
  */
-export const TxSendJob = defineJob(
-  'tx.send',
-  'rpc',
+export const TxSendJob = defineJob('tx.send', 'rpc', () =>
   z.object({
     /** Signed wire bytes, base64. */
     transaction: z.string().check(z.minLength(1), z.maxLength(Math.ceil(MAX_TRANSACTION_BYTES / 3) * 4)),

@@ -13,17 +13,15 @@ const scope = z.optional(z.enum(['user', 'service']));
  * Store a secret the webhook sealed to the intake key (`core/platform/keys/intake.ts`): the value travels
  * and rests only as ciphertext, never in the clear, in the queue, the DLQ or the session.
  */
-export const SecretStoreJob = defineJob(
-  'secret.store',
-  'vault',
+export const SecretStoreJob = defineJob('secret.store', 'vault', () =>
   z.object({ name, sealed: z.string().check(z.minLength(1), z.maxLength(8_192)), lang, scope }),
 );
 
 /** List the user's secrets, masked. */
-export const SecretListJob = defineJob('secret.list', 'vault', z.object({ lang, scope }));
+export const SecretListJob = defineJob('secret.list', 'vault', () => z.object({ lang, scope }));
 
 /** Delete one of the user's secrets. */
-export const SecretDeleteJob = defineJob('secret.delete', 'vault', z.object({ name, lang, scope }));
+export const SecretDeleteJob = defineJob('secret.delete', 'vault', () => z.object({ name, lang, scope }));
 
 /** Open one of the user's secrets (through KMS) and report that it is intact, masked. */
-export const SecretCheckJob = defineJob('secret.check', 'vault', z.object({ name, lang, scope }));
+export const SecretCheckJob = defineJob('secret.check', 'vault', () => z.object({ name, lang, scope }));

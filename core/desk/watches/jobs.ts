@@ -13,12 +13,10 @@ export const MAX_WATCHES = 20;
  * Starts one round of watching: lists every watched address and hands them to `watch.check` jobs,
  * 100 at a time. Sent by the EventBridge schedule (stacks/Schedule.ts) with an empty payload.
  */
-export const WatchPollJob = defineJob('watch.poll', 'rpc', z.object({}));
+export const WatchPollJob = defineJob('watch.poll', 'rpc', () => z.object({}));
 
 /** Reads up to 100 watched addresses in one `getMultipleAccounts` call and notifies their watchers of changes. */
-export const WatchCheckJob = defineJob(
-  'watch.check',
-  'rpc',
+export const WatchCheckJob = defineJob('watch.check', 'rpc', () =>
   z.object({ addresses: z.array(address).check(z.minLength(1), z.maxLength(CHECK_BATCH)) }),
 );
 
@@ -27,28 +25,24 @@ export const WatchCheckJob = defineJob(
  * with notices in `lang`. `thresholdLamports` is a decimal string (JSON has no bigint); 0 means
  * any change.
  */
-export const WatchAddJob = defineJob(
-  'watch.add',
-  'rpc',
+export const WatchAddJob = defineJob('watch.add', 'rpc', () =>
   z.object({ address, thresholdLamports: z.string().check(z.regex(/^\d{1,20}$/)), lang }),
 );
 
 /** `/watches`: the job's chat gets its watch list, one Remove button per watch. */
-export const WatchListJob = defineJob('watch.list', 'rpc', z.object({ lang }));
+export const WatchListJob = defineJob('watch.list', 'rpc', () => z.object({ lang }));
 
 /**
  * A Remove button under the watch list was pressed: `watch` is the watch's id (`watchId`), taken
  * from the callback data, so it is only a claim until the store's watch list confirms it.
  * `messageId` is the list's message, edited in place with the outcome.
  */
-export const WatchRemoveJob = defineJob(
-  'watch.remove',
-  'rpc',
+export const WatchRemoveJob = defineJob('watch.remove', 'rpc', () =>
   z.object({ watch: z.string().check(z.regex(SHORT_ID)), lang, messageId: z.optional(z.int()) }),
 );
 
 /** The user chose another language: their watches' notices follow it. */
-export const WatchLangJob = defineJob('watch.lang', 'rpc', z.object({ lang }));
+export const WatchLangJob = defineJob('watch.lang', 'rpc', () => z.object({ lang }));
 
 /** A watch's id in callback data: 16 characters derived from the address (the chat is the job's). */
 export function watchId(address: string): string {

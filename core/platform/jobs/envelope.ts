@@ -38,8 +38,20 @@ export interface JobType<P> {
   readonly payload: z.ZodMiniType<P>;
 }
 
-export function defineJob<P>(type: string, queue: string, payload: z.ZodMiniType<P>): JobType<P> {
-  return { type, queue, payload };
+/**
+ * A job type whose payload schema is built when first used, not when its module is imported: a
+ * function's cold start builds none of the schemas of the jobs it never sends or runs (the
+ * webhook imports every job type it may send, and sends one or two of them per update).
+ */
+export function defineJob<P>(type: string, queue: string, payload: () => z.ZodMiniType<P>): JobType<P> {
+  let schema: z.ZodMiniType<P> | undefined;
+  return {
+    type,
+    queue,
+    get payload() {
+      return (schema ??= payload());
+    },
+  };
 }
 
 /** What a producer asks for; ids and timestamps are filled in when it is enqueued. */

@@ -11,7 +11,9 @@ import { usageReport } from './texts.js';
 const quotaTexts = /* @__PURE__ */ translators([quotaMessages]);
 
 /** An operator asked for their bot's usage: answered by the notify worker, which reads the meter. */
-export const QuotaUsageJob = defineJob('quota.usage', 'notify', z.object({ chatId: z.int(), lang: z.enum(LANGUAGES) }));
+export const QuotaUsageJob = defineJob('quota.usage', 'notify', () =>
+  z.object({ chatId: z.int(), lang: z.enum(LANGUAGES) }),
+);
 
 /**
  * `/usage` from one of the bot's operators, in their private chat with it: a platform command,

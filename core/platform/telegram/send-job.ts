@@ -7,9 +7,7 @@ import { TelegramCallSchema } from './calls.js';
  * many calls of a job are done, so a redelivered job resumes after the last one sent. `update`:
  * the calls are the replies the webhook queued for that update (see `ChatPaceMarks`).
  */
-export const TelegramSendJob = defineJob(
-  'telegram.send',
-  'notify',
+export const TelegramSendJob = defineJob('telegram.send', 'notify', () =>
   z.object({
     calls: z.array(TelegramCallSchema).check(z.minLength(1), z.maxLength(50)),
     update: z.optional(z.int().check(z.minimum(0))),

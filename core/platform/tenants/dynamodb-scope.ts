@@ -1,4 +1,16 @@
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactGetItemsCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { AppError } from '../errors.js';
 import { type TenantId, tenantKeyPrefix } from './tenant.js';
 
@@ -10,6 +22,22 @@ type Json = Record<string, unknown>;
 
 /** The table's partition key attribute. */
 const PK = 'pk';
+
+/**
+ * The operations the scope knows, by command class. A class, not its name: bundles are minified
+ * without `keepNames` (sst.config.ts), so `constructor.name` is not `GetItemCommand` in the cloud.
+ */
+const OPERATIONS = new Map<unknown, string>([
+  [GetItemCommand, 'GetItem'],
+  [PutItemCommand, 'PutItem'],
+  [UpdateItemCommand, 'UpdateItem'],
+  [DeleteItemCommand, 'DeleteItem'],
+  [QueryCommand, 'Query'],
+  [BatchGetItemCommand, 'BatchGetItem'],
+  [BatchWriteItemCommand, 'BatchWriteItem'],
+  [TransactWriteItemsCommand, 'TransactWriteItems'],
+  [TransactGetItemsCommand, 'TransactGetItems'],
+]);
 
 /**
  * A DynamoDB client for one tenant: every partition key a request names is written under the
@@ -29,7 +57,7 @@ export function scopeToTenant(client: DynamoDBClient, tenant: TenantId): DynamoD
   const scoped = Object.create(client) as DynamoDBClient;
   Object.defineProperty(scoped, 'send', {
     value: async (command: { input: unknown; constructor: new (input: unknown) => unknown }) => {
-      const name = command.constructor.name.replace(/Command$/, '');
+      const name = OPERATIONS.get(command.constructor) ?? `unscoped ${command.constructor.name}`;
       const input = scope.request(name, command.input as Json);
       try {
         const output = (await client.send(new command.constructor(input) as never)) as unknown as Json;

@@ -60,9 +60,7 @@ export interface UserDirectory {
  * records it in the directory (the webhook itself keeps one write per update), with the user's
  * username when they have one, so admins can look them up by it.
  */
-export const UserStatusJob = defineJob(
-  'user.status',
-  'notify',
+export const UserStatusJob = defineJob('user.status', 'notify', () =>
   z.object({
     active: z.boolean(),
     lang: z.optional(z.enum(LANGUAGES)),

@@ -31,7 +31,7 @@ let local: LocalTable;
 let client: DynamoDBClient;
 let clock = Date.now();
 
-const ProbeJob = defineJob('test.probe', 'notify', z.object({ n: z.int() }));
+const ProbeJob = defineJob('test.probe', 'notify', () => z.object({ n: z.int() }));
 
 /** An item as the SDK returns it, in the marshalled JSON form the meter sizes (binaries as base64). */
 const marshalledForMeter = (item: Record<string, AttributeValue>): Record<string, unknown> =>
@@ -416,7 +416,7 @@ describe('Table.transact', () => {
 });
 
 describe('Table.transact in a job consumer', () => {
-  const Write = defineJob('test.write', 'rpc', z.object({ reason: z.string() }));
+  const Write = defineJob('test.write', 'rpc', () => z.object({ reason: z.string() }));
   const reasonsByName: Record<string, CancellationReason[]> = {
     invalid: [none, INVALID],
     conflict: [none, CONFLICT],

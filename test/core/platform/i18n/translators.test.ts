@@ -20,8 +20,23 @@ describe('translators', () => {
     expect(t('bye.other')).toBe('{missing} stays');
   });
 
-  it('refuses a key defined in two catalogs (one source of truth per text)', () => {
+  it('refuses a key defined in two catalogs (one source of truth per text), in every language', () => {
     const again = catalog({ 'bye.plain': 'Goodbye.' } as const, { 'bye.plain': '再会。' });
-    expect(() => translators([farewells, again])).toThrow(/bye\.plain is defined twice/);
+    const t = translators([farewells, again]);
+    expect(() => t('en')).toThrow(/bye\.plain is defined twice/);
+    expect(() => t('zh')).toThrow(/bye\.plain is defined twice/);
+  });
+
+  it("merges a language's catalogs once, when it is first asked for", () => {
+    const t = translators([greetings, farewells]);
+    expect(t('en')('bye.plain')).toBe('Bye.');
+    // Asked again, the same merged texts: a change to a catalog object after the first use shows nowhere.
+    (farewells.en as Record<string, string>)['bye.plain'] = 'changed';
+    try {
+      expect(t('en')('bye.plain')).toBe('Bye.');
+      expect(t('zh')('bye.plain')).toBe('再见。');
+    } finally {
+      (farewells.en as Record<string, string>)['bye.plain'] = 'Bye.';
+    }
   });
 });

@@ -14,7 +14,7 @@ import { defineJob, type JobEnvelope, sealJobs } from '../../../../core/platform
 import { memoryLogger } from '../../../helpers/fakes.js';
 import { TEST_TENANT } from '../../../helpers/tenants.js';
 
-const Echo = defineJob('test.echo', 'notify', z.object({ text: z.string(), fail: z.optional(z.boolean()) }));
+const Echo = defineJob('test.echo', 'notify', () => z.object({ text: z.string(), fail: z.optional(z.boolean()) }));
 
 function record(envelope: unknown, messageId: string, group?: string, receiveCount = 1): QueueRecord {
   return {

@@ -18,8 +18,8 @@ import { type LocalSqs, startLocalSqs } from '../../../../local/aws/sqs.js';
 import { TEST_TENANT } from '../../../helpers/tenants.js';
 
 const settings = stageSettings('test');
-const Ping = defineJob('test.ping', 'rpc', z.object({ n: z.number() }));
-const Notice = defineJob('test.notice', 'notify', z.object({ n: z.number() }));
+const Ping = defineJob('test.ping', 'rpc', () => z.object({ n: z.number() }));
+const Notice = defineJob('test.notice', 'notify', () => z.object({ n: z.number() }));
 
 let sqs: LocalSqs;
 let client: SQSClient;
@@ -86,7 +86,7 @@ describe('SqsJobQueue', () => {
   });
 
   it('carries emoji and CJK text through SQS unchanged', async () => {
-    const Text = defineJob('test.text', 'rpc', z.object({ text: z.string() }));
+    const Text = defineJob('test.text', 'rpc', () => z.object({ text: z.string() }));
     const text = '🌐 语言 ⬅️ – café \u0000 \\u';
     await new SqsJobQueue({ client, queueUrls: urls(), fifo }).send(
       seal([{ job: Text, payload: { text }, chatId: 1, userId: 1 }], 'emoji'),

@@ -13,7 +13,7 @@ import { memoryLogger } from '../../../helpers/fakes.js';
 import { TEST_TENANT } from '../../../helpers/tenants.js';
 import { VirtualClock } from '../../../helpers/virtual-clock.js';
 
-const Ask = defineJob('test.ask', 'ai', z.object({ text: z.string(), fail: z.optional(z.boolean()) }));
+const Ask = defineJob('test.ask', 'ai', () => z.object({ text: z.string(), fail: z.optional(z.boolean()) }));
 
 /** One wait on the slow peer (an LLM answer), virtual ms. */
 const WAIT_MS = 6_000;

@@ -99,6 +99,34 @@ describe('scopeToTenant', () => {
     await expect(a.put({ pk: { S: 'payout#x' }, sk: { S: 'payout' } }, create)).rejects.toBeInstanceOf(ConditionFailed);
   });
 
+  it('knows a command by its class, not its name: minified bundles keep no class names', async () => {
+    const tenant = '4343';
+    const table = new Table(scopeToTenant(local.client, tenant), local.tableName, () => Date.now());
+    const renamed = [GetItemCommand, PutItemCommand].map((command) => ({
+      command,
+      name: Object.getOwnPropertyDescriptor(command, 'name')!,
+    }));
+    for (const { command } of renamed) Object.defineProperty(command, 'name', { value: 'a', configurable: true });
+    try {
+      await table.put({ pk: { S: 'balance#8' }, sk: { S: 'balance' }, value: { N: '6' } });
+      expect((await table.get('balance#8', 'balance'))?.value).toEqual({ N: '6' });
+    } finally {
+      for (const { command, name } of renamed) Object.defineProperty(command, 'name', name);
+    }
+    expect(GetItemCommand.name).toBe('GetItemCommand');
+    const raw = await local.client.send(
+      new GetItemCommand({ TableName: local.tableName, Key: { pk: { S: 't4343/balance#8' }, sk: { S: 'balance' } } }),
+    );
+    expect(raw.Item?.value).toEqual({ N: '6' });
+    // A scan whose class is named like a read is still a scan: refused before it is sent.
+    const { client, keys } = recording(local.client);
+    const GetItemCommandLookalike = { GetItemCommand: class GetItemCommand extends ScanCommand {} }.GetItemCommand;
+    await expect(
+      scopeToTenant(client, tenant).send(new GetItemCommandLookalike({ TableName: local.tableName }) as never),
+    ).rejects.toBeInstanceOf(AppError);
+    expect(keys).toEqual([]);
+  });
+
   it('refuses, before sending, a request it cannot scope: a scan, an index query, a key that is not a string', async () => {
     const { client, keys } = recording(local.client);
     const scoped = scopeToTenant(client, '7001');
