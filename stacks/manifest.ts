@@ -260,10 +260,12 @@ export type FunctionName = keyof typeof FUNCTIONS;
 /**
  * Modules every function bundle takes from elsewhere (esbuild's `alias`: SST's `nodejs.esbuild`
  * in sst.config.ts, and `buildFunction` in local/lambda/build.ts), so what runs locally is what
- * is uploaded. Paths are relative to the project root. `whatwg-url`: see functions/lib/whatwg-url.ts.
+ * is uploaded. Paths are relative to the project root. `whatwg-url`: see functions/lib/whatwg-url.ts;
+ * `@aws-sdk/credential-provider-node`: see functions/lib/aws-credentials.ts.
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   'whatwg-url': './functions/lib/whatwg-url.ts',
+  '@aws-sdk/credential-provider-node': './functions/lib/aws-credentials.ts',
 };
 
 /**

@@ -72,6 +72,19 @@ describe('webhook bundle', () => {
     expect(inputs.filter((i) => i.includes('node_modules/@noble/curves/'))).toEqual([]);
   });
 
+  it('takes its AWS credentials from the environment alone: no SSO, INI, STS or instance-metadata provider (BUNDLE_ALIASES)', () => {
+    const inputs = bundledInputs(webhook.metafile);
+    expect(
+      inputs.filter((i) =>
+        /node_modules\/(@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|login|http)|nested-clients|token-providers)|@smithy\/credential-provider-imds)\//.test(
+          i,
+        ),
+      ),
+    ).toEqual([]);
+    expect(inputs).toContain('functions/lib/aws-credentials.ts');
+    expect(inputs.some((i) => i.includes('node_modules/@aws-sdk/credential-provider-env/'))).toBe(true);
+  });
+
   it('contains no X-Ray SDK: Powertools Tracer is for the workers, its cold start cost kept off the webhook', () => {
     const inputs = bundledInputs(webhook.metafile);
     expect(inputs.filter((i) => /node_modules\/(aws-xray-sdk-core|@aws-lambda-powertools\/tracer)\//.test(i))).toEqual(

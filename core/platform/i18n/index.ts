@@ -33,7 +33,8 @@ export function translators<const C extends readonly Catalog[]>(
 ): (language: Language) => Translate<CatalogKey<C[number]>> {
   const merged: Partial<Record<Language, Record<string, string>>> = {};
   return (language) => {
-    const texts = (merged[language] ??= merge(catalogs.map((c) => c[language])));
+    merged[language] ??= merge(catalogs.map((c) => c[language]));
+    const texts = merged[language];
     return (key, params = {}) =>
       texts[key]!.replace(/\{(\w+)\}/g, (whole, name: string) =>
         name in params ? escapeHtml(String(params[name])) : whole,

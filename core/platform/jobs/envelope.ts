@@ -49,7 +49,8 @@ export function defineJob<P>(type: string, queue: string, payload: () => z.ZodMi
     type,
     queue,
     get payload() {
-      return (schema ??= payload());
+      schema ??= payload();
+      return schema;
     },
   };
 }
