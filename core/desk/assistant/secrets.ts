@@ -341,8 +341,9 @@ function isKeypair(bytes: Uint8Array): boolean {
 // ─── recovery phrases ───────────────────────────────────────────────────────────────────────────
 
 /**
- * The two word lists, by word, and each index's commonness (see MAX_COMMONNESS): built by the first scan, not
- * when the webhook is imported (most cold starts answer a button or a command, never scanned).
+ * The two word lists, by word, and each index's commonness (see MAX_COMMONNESS): built by the
+ * first scan, not when the webhook is imported (most cold starts answer a button or a command,
+ * which is never scanned).
  */
 let wordLists: { english: Map<string, number>; chinese: Map<string, number>; commonness: number[] } | undefined;
 const lists = () =>

@@ -23,10 +23,9 @@ export type CatalogKey<C extends Catalog> = C extends { readonly en: infer E } ?
  * A translator factory over a bot's catalogs, each key defined in one of them only (a key found
  * twice throws, when its language is first asked for: a language's catalogs are merged then, not
  * at import, which is cold-start time); unknown `{placeholders}` are left visible so they get
- * noticed. A bot may have
- * several, each over the catalogs of what one function says, so that a function's bundle carries
- * only its texts: annotate the calls of `catalog` and `translators` as pure (`@__PURE__`), and
- * the bundler drops those a function does not use.
+ * noticed. A bot may have several, each over the catalogs of what one function says, so that a
+ * function's bundle carries only its texts: annotate the calls of `catalog` and `translators` as
+ * pure (`@__PURE__`), and the bundler drops those a function does not use.
  */
 export function translators<const C extends readonly Catalog[]>(
   catalogs: C,
